@@ -1,0 +1,253 @@
+//! The commands: each turns parsed arguments into work on the shared road
+//! (source -> engine -> reporter) and an [`Exit`].
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use git2::Repository;
+
+use crate::cli::{CheckArgs, Color, Command, ExplainArgs, Global, PolicyCommand};
+use crate::engine;
+use crate::git;
+use crate::message::{self, CleanupMode, Message};
+use crate::model::Change;
+use crate::policy::{presets, Policy, PolicyErrors};
+use crate::report::{self, Format, Summary};
+use crate::rules;
+
+/// How a command ended, mapped to the process exit code by `main`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: no error-severity finding.
+    Passed,
+    /// 1: the policy was violated.
+    Violated,
+}
+
+impl Exit {
+    pub fn from_summary(s: &Summary) -> Exit {
+        if s.errors > 0 {
+            Exit::Violated
+        } else {
+            Exit::Passed
+        }
+    }
+}
+
+/// The policy file name looked for at the repository root.
+pub const POLICY_FILE: &str = ".policy-check.toml";
+
+/// Runs a parsed command.
+pub fn run(cmd: Command, global: &Global) -> Result<Exit> {
+    match cmd {
+        Command::Check(args) => check(args, global),
+        Command::Policy(p) => policy_command(p, global),
+        Command::Explain(args) => explain(args),
+    }
+}
+
+/// The directory the command runs in.
+pub fn workdir(global: &Global) -> PathBuf {
+    global.dir.clone().unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Whether to colour output written to a stream that is (or is not) a terminal.
+pub fn use_color(choice: Color, is_terminal: bool) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Finds and loads the policy: `--policy`, else `.policy-check.toml` at the
+/// repository root, else git config `policy-check.policy`, else the embedded
+/// default preset. Returns the policy and a description of where it came from.
+pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Policy, String)> {
+    let (policy, origin) = if let Some(path) = &global.policy {
+        (Policy::file(path), format!("--policy {}", path.display()))
+    } else if let Some(path) = repo
+        .and_then(|r| r.workdir())
+        .map(|w| w.join(POLICY_FILE))
+        .filter(|p| p.exists())
+    {
+        let origin = format!("{}", path.display());
+        (Policy::file(&path), origin)
+    } else if let Some(path) = repo.and_then(config_policy) {
+        let origin = format!("git config policy-check.policy = {}", path.display());
+        (Policy::file(&path), origin)
+    } else {
+        (
+            Policy::preset(presets::DEFAULT),
+            format!("the embedded `{}` preset", presets::DEFAULT),
+        )
+    };
+    let policy = policy.map_err(anyhow::Error::new)?;
+    tracing::info!("policy `{}` from {origin}", policy.name);
+    Ok((policy, origin))
+}
+
+/// `policy-check.policy` from git config, relative paths against the repository root.
+fn config_policy(repo: &Repository) -> Option<PathBuf> {
+    let value = repo.config().ok()?.get_path("policy-check.policy").ok()?;
+    Some(if value.is_absolute() {
+        value
+    } else {
+        git::root(repo).join(value)
+    })
+}
+
+fn reporter_for<'w>(
+    format: Format,
+    global: &Global,
+    out: Box<dyn Write + 'w>,
+    tty: bool,
+) -> Box<dyn report::Reporter + 'w> {
+    report::reporter(format, out, use_color(global.color, tty))
+}
+
+fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
+    let dir = workdir(global);
+    let stdout = std::io::stdout();
+    let tty = stdout.is_terminal();
+    let mut summary = Summary::default();
+
+    if let Some(file) = &args.message_file {
+        let repo = git::open(&dir).ok();
+        let (policy, _) = select_policy(global, repo.as_ref())?;
+        let raw = read_input(file)?;
+        let comment =
+            message::comment_string(repo.as_ref().and_then(git::comment_config).as_deref(), &raw);
+        let cleaned = message::cleanup(&raw, CleanupMode::Strip, &comment, true);
+        let change = Change {
+            message: Some(Message::parse(&cleaned, None, &comment)),
+            ..Change::default()
+        };
+        let outcome = engine::check(&policy, &change);
+        let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
+        summary.commits = 1;
+        summary.suppressed = outcome.suppressed;
+        for f in &outcome.findings {
+            summary.add(f);
+            rep.finding(f)?;
+        }
+        rep.finish(&summary)?;
+        return Ok(Exit::from_summary(&summary));
+    }
+
+    let repo = git::open(&dir)?;
+    let (policy, _) = select_policy(global, Some(&repo))?;
+    let specs = if args.revisions.is_empty() && !args.all {
+        vec!["HEAD".to_string()]
+    } else {
+        args.revisions.clone()
+    };
+    let oids = git::resolve(&repo, &specs, args.all)?;
+    tracing::info!("checking {} commit(s)", oids.len());
+    let repo_path = repo.path().to_path_buf();
+    let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
+    crate::scan::scan(
+        || Repository::open(&repo_path).map_err(anyhow::Error::from),
+        &oids,
+        &policy,
+        rep.as_mut(),
+        &mut summary,
+    )?;
+    rep.finish(&summary)?;
+    Ok(Exit::from_summary(&summary))
+}
+
+/// Reads a file, or stdin for `-`.
+pub fn read_input(path: &Path) -> Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("cannot read the message from stdin")?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
+fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
+    match cmd {
+        PolicyCommand::List => {
+            let mut out = std::io::stdout().lock();
+            for name in presets::names() {
+                let policy = Policy::preset(name).map_err(anyhow::Error::new)?;
+                writeln!(out, "{name:<20} {}", policy.description)?;
+            }
+            Ok(Exit::Passed)
+        }
+        PolicyCommand::Validate { file } => {
+            let loaded: Result<(Policy, String), PolicyErrors> = match &file {
+                Some(f) => Policy::file(f).map(|p| (p, f.display().to_string())),
+                None => {
+                    let repo = git::open(&workdir(global)).ok();
+                    return match select_policy(global, repo.as_ref()) {
+                        Ok((p, origin)) => {
+                            println!("policy `{}` from {origin} is valid", p.name);
+                            Ok(Exit::Passed)
+                        }
+                        Err(e) => Err(e),
+                    };
+                }
+            };
+            match loaded {
+                Ok((p, origin)) => {
+                    println!("policy `{}` from {origin} is valid", p.name);
+                    Ok(Exit::Passed)
+                }
+                Err(e) => bail!(e),
+            }
+        }
+    }
+}
+
+fn explain(args: ExplainArgs) -> Result<Exit> {
+    let mut out = std::io::stdout().lock();
+    if args.list {
+        for r in rules::registry() {
+            writeln!(
+                out,
+                "{:<32} {:<12} {:<8} {}",
+                r.id,
+                r.family,
+                r.default.to_string(),
+                r.summary
+            )?;
+        }
+        return Ok(Exit::Passed);
+    }
+    let id = args.rule.unwrap_or_default();
+    match rules::find(&id) {
+        Some(r) => {
+            writeln!(
+                out,
+                "{} ({} family, default severity: {})",
+                r.id, r.family, r.default
+            )?;
+            writeln!(out, "  checks: {}", r.summary)?;
+            writeln!(out, "  fix:    {}", r.hint)?;
+            writeln!(
+                out,
+                "  silence one line with `{} {}`, or set `[severity] {} = \"off\"` in the policy",
+                engine::ALLOW_MARKER,
+                r.id,
+                r.id
+            )?;
+            Ok(Exit::Passed)
+        }
+        None => {
+            let near = crate::policy::error::nearest(&id, rules::registry().map(|r| r.id));
+            match near {
+                Some(n) => bail!("unknown rule `{id}`; did you mean `{n}`?"),
+                None => {
+                    bail!("unknown rule `{id}` (`policy-check explain --list` lists every rule)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! policy-check: enforce a project's AI-usage policy on commits before they land.
+//!
+//! One road, walked once: a *source* (a commit range, the index, a bare
+//! message, a push) turns git state into [`model::Change`]s; the
+//! [`engine`] runs the compiled [`policy::Policy`]'s rules over each; a
+//! [`report`] renderer shows the findings. Every mode is a different source
+//! on the same road.
+
+pub mod app;
+pub mod cli;
+pub mod date;
+pub mod engine;
+pub mod git;
+pub mod message;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod scan;

@@ -1,0 +1,182 @@
+//! The change model: what a source (a commit, the index, a bare message)
+//! hands to the rules. It knows nothing about git2, so rules stay pure
+//! functions of plain data.
+
+use serde::Serialize;
+
+use crate::message::Message;
+
+/// A person or bot as git records them.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub email: String,
+    /// Seconds since the epoch.
+    pub time: i64,
+}
+
+impl Identity {
+    /// `Name <email>`, the form identity signatures and trailers use.
+    pub fn display(&self) -> String {
+        format!("{} <{}>", self.name, self.email)
+    }
+}
+
+/// How a file changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Added,
+    Modified,
+    Deleted,
+    /// Moved with identical content (exact renames only; git's `--no-renames` would show delete + add).
+    Renamed,
+    /// Kind changed (file to symlink, to submodule…).
+    TypeChanged,
+}
+
+/// What the new side of a file is, and so whether its lines were read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Content {
+    /// Text, read line by line.
+    Text,
+    /// A NUL byte within the first 8000 bytes, as git decides.
+    Binary,
+    /// Larger than the policy's `max_file_size`; not read.
+    TooLarge,
+    /// A gitlink (submodule commit).
+    Submodule,
+    /// A symbolic link; its target is its only line.
+    Symlink,
+    /// Nothing on the new side (a deleted file).
+    None,
+    /// Not read because the policy needs no file contents.
+    NotRead,
+}
+
+/// One changed file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    /// Path on the new side (on the old side for deletions), lossily decoded.
+    pub path: String,
+    /// The old path of a rename.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    pub status: Status,
+    pub old_mode: u32,
+    pub new_mode: u32,
+    pub content: Content,
+    /// Size in bytes of the new side.
+    pub size: u64,
+    /// The new content as text (empty unless `content` is `Text`).
+    #[serde(skip)]
+    pub text: String,
+    /// 1-based numbers of the lines the change added, ascending.
+    #[serde(skip)]
+    pub added: Vec<u32>,
+    /// Lines the change removed: (1-based line in the old file, text).
+    #[serde(skip)]
+    pub removed: Vec<(u32, String)>,
+    /// Byte offsets of line starts in `text` (built lazily by the source).
+    #[serde(skip)]
+    pub line_starts: Vec<usize>,
+}
+
+impl FileChange {
+    /// A change with no content read yet.
+    pub fn new(path: String, status: Status, old_mode: u32, new_mode: u32) -> Self {
+        FileChange {
+            path,
+            old_path: None,
+            status,
+            old_mode,
+            new_mode,
+            content: Content::NotRead,
+            size: 0,
+            text: String::new(),
+            added: Vec::new(),
+            removed: Vec::new(),
+            line_starts: Vec::new(),
+        }
+    }
+
+    /// Sets the new text and indexes its lines.
+    pub fn set_text(&mut self, text: String) {
+        self.line_starts.clear();
+        if !text.is_empty() {
+            self.line_starts.push(0);
+            self.line_starts.extend(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(i, b)| b == b'\n' && i + 1 < text.len())
+                    .map(|(i, _)| i + 1),
+            );
+        }
+        self.text = text;
+        self.content = Content::Text;
+    }
+
+    /// Number of lines in the new text.
+    pub fn line_count(&self) -> u32 {
+        self.line_starts.len() as u32
+    }
+
+    /// The new file's line `n` (1-based), without its line ending.
+    pub fn line(&self, n: u32) -> Option<&str> {
+        let i = n.checked_sub(1)? as usize;
+        let start = *self.line_starts.get(i)?;
+        let end = self
+            .line_starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let line = &self.text[start..end];
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+
+    /// Every added line with its number.
+    pub fn added_lines(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
+        self.added
+            .iter()
+            .filter_map(move |&n| self.line(n).map(|l| (n, l)))
+    }
+
+    /// True when the new side is a regular executable file (mode 100755).
+    pub fn is_executable(&self) -> bool {
+        self.new_mode == 0o100755
+    }
+
+    /// True for additions (including the new side of a rename).
+    pub fn is_new(&self) -> bool {
+        matches!(self.status, Status::Added | Status::Renamed)
+    }
+}
+
+/// One unit of checking: a commit, a staged change, or a bare message.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Change {
+    /// Full commit id; empty for a message or index that is not a commit yet.
+    pub id: String,
+    pub parents: Vec<String>,
+    pub author: Option<Identity>,
+    pub committer: Option<Identity>,
+    pub message: Option<Message>,
+    /// The changed files, when the policy needs them and the change has a diff.
+    pub files: Option<Vec<FileChange>>,
+    /// True for a merge commit (more than one parent).
+    pub is_merge: bool,
+}
+
+impl Change {
+    /// The first 12 hex digits of the id, for display.
+    pub fn short_id(&self) -> &str {
+        &self.id[..self.id.len().min(12)]
+    }
+
+    /// The files, or an empty slice when none were read.
+    pub fn files(&self) -> &[FileChange] {
+        self.files.as_deref().unwrap_or(&[])
+    }
+}

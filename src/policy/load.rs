@@ -1,0 +1,443 @@
+//! Reading policy files: presets, `extends` chains, strict parsing, merging
+//! with a record of where each setting came from, and locating a setting in
+//! its file for error messages.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{ImDocument, Item, Table as EditTable, Value as EditValue};
+
+use super::error::{line_col, nearest, KeyPath, Location, PolicyError, PolicyErrors, Seg};
+use super::presets;
+use super::RawPolicy;
+
+/// One policy document in the chain.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// A path, or `preset:NAME`.
+    pub name: String,
+    pub text: String,
+    /// Directory that relative `extends` paths resolve against.
+    pub dir: Option<PathBuf>,
+}
+
+impl Source {
+    /// Reads a policy file from disk.
+    pub fn file(path: &Path) -> Result<Self, PolicyErrors> {
+        let text = std::fs::read(path).map_err(|e| {
+            PolicyErrors::one(
+                None,
+                format!("cannot read policy file {}: {e}", path.display()),
+            )
+        })?;
+        let text = String::from_utf8(text).map_err(|e| {
+            PolicyErrors::one(
+                None,
+                format!(
+                    "policy file {} is not valid UTF-8 (byte {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })?;
+        Ok(Source {
+            name: path.display().to_string(),
+            text,
+            dir: path.parent().map(Path::to_path_buf),
+        })
+    }
+
+    /// An embedded preset by name.
+    pub fn preset(name: &str) -> Result<Self, PolicyErrors> {
+        match presets::get(name) {
+            Some(text) => Ok(Source {
+                name: format!("preset:{name}"),
+                text: text.to_string(),
+                dir: None,
+            }),
+            None => {
+                let mut msg = format!("unknown preset `{name}`");
+                if let Some(near) = nearest(name, presets::names()) {
+                    msg.push_str(&format!("; did you mean `{near}`?"));
+                }
+                msg.push_str(&format!(
+                    " (presets: {})",
+                    presets::names().collect::<Vec<_>>().join(", ")
+                ));
+                Err(PolicyErrors::one(None, msg))
+            }
+        }
+    }
+
+    /// The location of a byte offset in this source.
+    pub fn location(&self, offset: usize) -> Location {
+        let (line, column) = line_col(&self.text, offset);
+        Location {
+            file: self.name.clone(),
+            line,
+            column,
+        }
+    }
+}
+
+/// A fully merged policy document with the provenance of every setting.
+#[derive(Debug)]
+pub struct Merged {
+    pub table: toml::Table,
+    /// Every document read, parents before children.
+    pub sources: Vec<Source>,
+    /// For each leaf setting, the index in `sources` of the document that set it.
+    pub origins: BTreeMap<KeyPath, usize>,
+}
+
+impl Merged {
+    /// Locates a setting in the document that set it (or the nearest parent key).
+    pub fn locate(&self, path: &KeyPath) -> Option<Location> {
+        let mut p = path.clone();
+        loop {
+            let origin = self
+                .origins
+                .range(p.clone()..)
+                .next()
+                .filter(|(k, _)| k.0.starts_with(&p.0))
+                .map(|(_, &i)| i);
+            if let Some(i) = origin {
+                let src = &self.sources[i];
+                let span = locate_in(&src.text, path).unwrap_or(0..0);
+                return Some(src.location(span.start));
+            }
+            p.0.pop()?;
+        }
+    }
+
+    /// Turns a problem at a setting into a located error.
+    pub fn error(&self, path: &KeyPath, message: impl Into<String>) -> PolicyError {
+        PolicyError {
+            location: self.locate(path),
+            key: (!path.0.is_empty()).then(|| path.to_string()),
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads `start` and everything it extends, merged parents-first.
+pub fn load(start: Source) -> Result<Merged, PolicyErrors> {
+    let mut merged = Merged {
+        table: toml::Table::new(),
+        sources: Vec::new(),
+        origins: BTreeMap::new(),
+    };
+    let mut stack = Vec::new();
+    load_into(start, &mut merged, &mut stack)?;
+    Ok(merged)
+}
+
+fn load_into(
+    src: Source,
+    merged: &mut Merged,
+    stack: &mut Vec<String>,
+) -> Result<(), PolicyErrors> {
+    let id = canonical_id(&src);
+    if let Some(pos) = stack.iter().position(|s| *s == id) {
+        let mut cycle: Vec<&str> = stack[pos..].iter().map(String::as_str).collect();
+        cycle.push(&id);
+        return Err(PolicyErrors::one(
+            None,
+            format!("`extends` forms a cycle: {}", cycle.join(" -> ")),
+        ));
+    }
+    let table = parse_strict(&src)?;
+    let extends = extends_of(&src, &table)?;
+    stack.push(id);
+    for (name, offset) in extends {
+        let parent = resolve_extends(&src, &name).map_err(|mut e| {
+            for err in &mut e.0 {
+                if err.location.is_none() {
+                    err.location = Some(src.location(offset));
+                }
+            }
+            e
+        })?;
+        load_into(parent, merged, stack)?;
+    }
+    stack.pop();
+    let idx = merged.sources.len();
+    merged.sources.push(src);
+    let mut path = KeyPath::root();
+    merge_table(
+        &mut merged.table,
+        table,
+        idx,
+        &mut path,
+        &mut merged.origins,
+    );
+    Ok(())
+}
+
+fn canonical_id(src: &Source) -> String {
+    if src.name.starts_with("preset:") {
+        return src.name.clone();
+    }
+    std::fs::canonicalize(&src.name)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| src.name.clone())
+}
+
+/// Parses a document twice: into the typed policy (so unknown keys and wrong
+/// types are reported with their position) and into a plain table for merging.
+fn parse_strict(src: &Source) -> Result<toml::Table, PolicyErrors> {
+    if let Err(e) = toml::from_str::<RawPolicy>(&src.text) {
+        return Err(PolicyErrors(vec![toml_error(src, &e)]));
+    }
+    toml::from_str::<toml::Table>(&src.text).map_err(|e| PolicyErrors(vec![toml_error(src, &e)]))
+}
+
+/// A toml error with file:line:column, the table it occurred in and, for an
+/// unknown key, the nearest known one.
+fn toml_error(src: &Source, e: &toml::de::Error) -> PolicyError {
+    let offset = e.span().map_or(0, |s| s.start);
+    let mut message = e
+        .message()
+        .trim()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if let Some((field, expected)) = unknown_field(&message) {
+        let table = table_at(&src.text, offset);
+        message = format!("unknown key `{field}` in {table}");
+        if let Some(near) = nearest(&field, expected.iter().map(String::as_str)) {
+            message.push_str(&format!("; did you mean `{near}`?"));
+        }
+        if !expected.is_empty() {
+            message.push_str(&format!(" (expected one of: {})", expected.join(", ")));
+        }
+    } else if let Some(rest) = message.strip_prefix("unknown variant ") {
+        message = format!("unknown value {rest}");
+    }
+    PolicyError {
+        location: Some(src.location(offset)),
+        key: None,
+        message,
+    }
+}
+
+/// Parses serde's "unknown field `x`, expected one of `a`, `b`" message.
+fn unknown_field(msg: &str) -> Option<(String, Vec<String>)> {
+    let rest = msg.strip_prefix("unknown field `")?;
+    let (field, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((field.to_string(), expected))
+}
+
+/// The `[table]` header in force at a byte offset, for messages.
+fn table_at(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.split('#').next().unwrap_or(l).trim().to_string())
+        .unwrap_or_else(|| "the top level".to_string())
+}
+
+/// The `policy.extends` entries with their byte offsets.
+fn extends_of(src: &Source, table: &toml::Table) -> Result<Vec<(String, usize)>, PolicyErrors> {
+    let Some(ext) = table.get("policy").and_then(|p| p.get("extends")) else {
+        return Ok(Vec::new());
+    };
+    let offset = locate_in(&src.text, &KeyPath::of(&["policy", "extends"]))
+        .unwrap_or(0..0)
+        .start;
+    let names: Vec<String> = match ext {
+        toml::Value::String(s) => vec![s.clone()],
+        toml::Value::Array(a) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                PolicyErrors::one(
+                    Some(src.location(offset)),
+                    "`policy.extends` must be a list of preset names or paths",
+                )
+            })?,
+        _ => {
+            return Err(PolicyErrors::one(
+                Some(src.location(offset)),
+                "`policy.extends` must be a preset name, a path, or a list of them",
+            ))
+        }
+    };
+    Ok(names.into_iter().map(|n| (n, offset)).collect())
+}
+
+/// A preset name, or a path (anything with a `/` or ending in `.toml`)
+/// relative to the extending file.
+fn resolve_extends(from: &Source, name: &str) -> Result<Source, PolicyErrors> {
+    if name.contains('/') || name.ends_with(".toml") {
+        let path = Path::new(name);
+        let path = match (&from.dir, path.is_absolute()) {
+            (Some(dir), false) => dir.join(path),
+            _ => path.to_path_buf(),
+        };
+        Source::file(&path)
+    } else {
+        Source::preset(name)
+    }
+}
+
+/// The key that identifies an element of an array of tables, for merging.
+fn element_id(v: &toml::Value) -> Option<String> {
+    v.as_table()?
+        .get("id")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+/// Deep-merges `over` into `base`: tables merge key by key, arrays of tables
+/// with an `id` merge element by element, everything else is replaced.
+fn merge_table(
+    base: &mut toml::Table,
+    over: toml::Table,
+    src: usize,
+    path: &mut KeyPath,
+    origins: &mut BTreeMap<KeyPath, usize>,
+) {
+    for (k, v) in over {
+        if path.0.is_empty() && k == "policy" {
+            // `extends` has been applied; the rest of [policy] merges normally.
+            if let toml::Value::Table(mut t) = v {
+                t.remove("extends");
+                let base_t = base
+                    .entry("policy")
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                if let toml::Value::Table(b) = base_t {
+                    path.0.push(Seg::Key(k));
+                    merge_table(b, t, src, path, origins);
+                    path.0.pop();
+                }
+            }
+            continue;
+        }
+        path.0.push(Seg::Key(k.clone()));
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => {
+                merge_table(b, o, src, path, origins);
+            }
+            (Some(toml::Value::Array(b)), toml::Value::Array(o))
+                if !o.is_empty() && o.iter().all(|v| element_id(v).is_some()) =>
+            {
+                for item in o {
+                    let id = element_id(&item).unwrap_or_default();
+                    path.0.push(Seg::Id(id.clone()));
+                    match b
+                        .iter_mut()
+                        .find(|e| element_id(e).as_deref() == Some(id.as_str()))
+                    {
+                        Some(toml::Value::Table(existing)) => {
+                            if let toml::Value::Table(t) = item {
+                                merge_table(existing, t, src, path, origins);
+                            }
+                        }
+                        _ => {
+                            record(&item, src, path, origins);
+                            b.push(item);
+                        }
+                    }
+                    path.0.pop();
+                }
+            }
+            (_, v) => {
+                origins.retain(|p, _| !p.0.starts_with(&path.0));
+                record(&v, src, path, origins);
+                base.insert(k, v);
+            }
+        }
+        path.0.pop();
+    }
+}
+
+fn record(v: &toml::Value, src: usize, path: &mut KeyPath, origins: &mut BTreeMap<KeyPath, usize>) {
+    match v {
+        toml::Value::Table(t) if !t.is_empty() => {
+            for (k, v) in t {
+                path.0.push(Seg::Key(k.clone()));
+                record(v, src, path, origins);
+                path.0.pop();
+            }
+        }
+        toml::Value::Array(a) if !a.is_empty() && a.iter().all(|v| element_id(v).is_some()) => {
+            for item in a {
+                path.0.push(Seg::Id(element_id(item).unwrap_or_default()));
+                record(item, src, path, origins);
+                path.0.pop();
+            }
+        }
+        _ => {
+            origins.insert(path.clone(), src);
+        }
+    }
+}
+
+enum Node<'a> {
+    Item(&'a Item),
+    Table(&'a EditTable),
+    Value(&'a EditValue),
+}
+
+impl<'a> Node<'a> {
+    fn span(&self) -> Option<Range<usize>> {
+        match self {
+            Node::Item(i) => i.span(),
+            Node::Table(t) => t.span(),
+            Node::Value(v) => v.span(),
+        }
+    }
+
+    fn child(&self, seg: &Seg) -> Option<Node<'a>> {
+        let id_matches =
+            |t: &dyn toml_edit::TableLike, id: &str| t.get("id").and_then(Item::as_str) == Some(id);
+        match (self, seg) {
+            (Node::Item(Item::Table(t)), _) => Node::Table(t).child(seg),
+            (Node::Item(Item::Value(v)), _) => Node::Value(v).child(seg),
+            (Node::Table(t), Seg::Key(k)) => t.get(k).map(Node::Item),
+            (Node::Value(EditValue::InlineTable(t)), Seg::Key(k)) => t.get(k).map(Node::Value),
+            (Node::Item(Item::ArrayOfTables(a)), Seg::Id(id)) => {
+                a.iter().find(|t| id_matches(*t, id)).map(Node::Table)
+            }
+            (Node::Item(Item::ArrayOfTables(a)), Seg::Index(i)) => a.get(*i).map(Node::Table),
+            (Node::Value(EditValue::Array(a)), Seg::Id(id)) => a.iter().find_map(|v| match v {
+                EditValue::InlineTable(t) if id_matches(t, id) => Some(Node::Value(v)),
+                _ => None,
+            }),
+            (Node::Value(EditValue::Array(a)), Seg::Index(i)) => a.get(*i).map(Node::Value),
+            _ => None,
+        }
+    }
+}
+
+/// Byte span of a setting in a document (of its nearest ancestor present).
+pub fn locate_in(text: &str, path: &KeyPath) -> Option<Range<usize>> {
+    let doc = ImDocument::parse(text).ok()?;
+    let mut node = Node::Table(doc.as_table());
+    let mut best = None;
+    for seg in &path.0 {
+        match node.child(seg) {
+            Some(next) => {
+                if let Some(s) = next.span() {
+                    best = Some(s);
+                }
+                node = next;
+            }
+            None => break,
+        }
+    }
+    best
+}

@@ -1,0 +1,321 @@
+//! The policy: TOML as the user writes it (raw serde types that reject
+//! unknown keys), merged along its `extends` chain, then validated and
+//! compiled once (regexes, globs, dates) into a [`Policy`] the rules use.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::report::Severity;
+use crate::rules::{self, custom, RuleInfo};
+
+pub mod error;
+pub mod load;
+pub mod presets;
+
+pub use error::{KeyPath, PolicyErrors, Problems};
+pub use load::Source;
+
+/// The whole policy document as written. Every table rejects unknown keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    #[serde(default)]
+    pub policy: RawMeta,
+    #[serde(default)]
+    pub scan: RawScan,
+    /// Per-rule severity overrides: `rule-id = "warn"` or a staged rollout.
+    #[serde(default)]
+    pub severity: BTreeMap<String, RawSeverity>,
+    /// Custom rules.
+    #[serde(default)]
+    pub rules: Vec<custom::RawRule>,
+}
+
+/// `[policy]`: what this policy is.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Where the policy's text comes from (a URL or document), for reports.
+    pub source: Option<String>,
+    /// Presets or paths this policy builds on (applied by the loader).
+    pub extends: Option<toml::Value>,
+}
+
+/// `[scan]`: what is read and how.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScan {
+    /// Files larger than this many bytes are flagged, not read.
+    pub max_file_size: Option<u64>,
+    /// Run diff rules on merge commits (against the first parent).
+    pub merge_diffs: Option<bool>,
+    /// Detect renames of identical content ("exact") or report delete + add ("off").
+    pub renames: Option<Renames>,
+}
+
+/// Rename detection for the diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Renames {
+    Exact,
+    Off,
+}
+
+/// A severity, or one that changes on a date (staged rollout).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawSeverity {
+    Level(Severity),
+    Staged {
+        level: Severity,
+        until: String,
+        then: Severity,
+    },
+}
+
+/// Compiled `[scan]` settings.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub max_file_size: u64,
+    pub merge_diffs: bool,
+    pub renames: Renames,
+}
+
+/// A severity override, possibly staged.
+#[derive(Debug, Clone, Copy)]
+pub struct Level {
+    pub level: Severity,
+    /// From this day (days since the epoch) on, `then` applies.
+    pub until: Option<(i64, Severity)>,
+}
+
+/// What a policy needs read from git, so that a scan pays only for what it uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// The list of changed files (a tree diff).
+    pub files: bool,
+    /// Their contents and added/removed lines (blob reads and a line diff).
+    pub lines: bool,
+}
+
+impl Needs {
+    pub fn union(self, o: Needs) -> Needs {
+        Needs {
+            files: self.files || o.files || o.lines || self.lines,
+            lines: self.lines || o.lines,
+        }
+    }
+}
+
+/// A loaded, validated and compiled policy.
+#[derive(Debug)]
+pub struct Policy {
+    pub name: String,
+    pub description: String,
+    /// The documents it was built from, parents first.
+    pub sources: Vec<String>,
+    pub scan: Scan,
+    pub custom: Vec<custom::Rule>,
+    severities: HashMap<String, Level>,
+    /// The day severities and expiry dates are judged against.
+    pub today: i64,
+    needs: Needs,
+}
+
+impl Policy {
+    /// Loads, merges and compiles a policy starting from `source`.
+    pub fn load(source: Source) -> Result<Policy, PolicyErrors> {
+        let merged = load::load(source)?;
+        let raw = RawPolicy::deserialize(toml::Value::Table(merged.table.clone()))
+            .map_err(|e| PolicyErrors::one(None, format!("the merged policy is invalid: {e}")))?;
+        let mut problems = Problems::default();
+        let policy = compile(raw, &merged, &mut problems);
+        if problems.is_empty() {
+            Ok(policy)
+        } else {
+            Err(PolicyErrors(
+                problems
+                    .0
+                    .into_iter()
+                    .map(|p| merged.error(&p.path, p.message))
+                    .collect(),
+            ))
+        }
+    }
+
+    /// Loads the embedded preset `name`.
+    pub fn preset(name: &str) -> Result<Policy, PolicyErrors> {
+        Policy::load(Source::preset(name)?)
+    }
+
+    /// Loads a policy file.
+    pub fn file(path: &Path) -> Result<Policy, PolicyErrors> {
+        Policy::load(Source::file(path)?)
+    }
+
+    /// The severity of a rule today, after the policy's overrides.
+    pub fn severity(&self, rule: &RuleInfo) -> Severity {
+        self.severity_of(rule.id, rule.default)
+    }
+
+    /// The severity of a rule id today, given its default.
+    pub fn severity_of(&self, id: &str, default: Severity) -> Severity {
+        match self.severities.get(id) {
+            None => default,
+            Some(l) => match l.until {
+                Some((day, then)) if self.today >= day => then,
+                _ => l.level,
+            },
+        }
+    }
+
+    /// Overridden rules whose severity changes on a date: (rule, now, then, day).
+    pub fn rollouts(&self) -> impl Iterator<Item = (&str, Severity, Severity, i64)> {
+        self.severities
+            .iter()
+            .filter_map(|(id, l)| l.until.map(|(day, then)| (id.as_str(), l.level, then, day)))
+    }
+
+    /// What this policy needs read from git.
+    pub fn needs(&self) -> Needs {
+        self.needs
+    }
+}
+
+fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Policy {
+    let scan = Scan {
+        max_file_size: raw.scan.max_file_size.unwrap_or(5 * 1024 * 1024),
+        merge_diffs: raw.scan.merge_diffs.unwrap_or(false),
+        renames: raw.scan.renames.unwrap_or(Renames::Exact),
+    };
+    let custom = custom::compile(raw.rules, &KeyPath::of(&["rules"]), problems);
+
+    let known: Vec<&str> = rules::registry()
+        .map(|r| r.id)
+        .chain(custom.iter().map(|r| r.id.as_str()))
+        .collect();
+    let mut severities = HashMap::new();
+    for (id, sev) in raw.severity {
+        let path = KeyPath::of(&["severity", &id]);
+        if !known.contains(&id.as_str()) {
+            let mut msg = format!("unknown rule id `{id}`");
+            if let Some(near) = error::nearest(&id, known.iter().copied()) {
+                msg.push_str(&format!("; did you mean `{near}`?"));
+            }
+            msg.push_str(" (`policy-check explain --list` lists every rule)");
+            problems.error(path, msg);
+            continue;
+        }
+        let level = match sev {
+            RawSeverity::Level(level) => Level { level, until: None },
+            RawSeverity::Staged { level, until, then } => match crate::date::parse(&until) {
+                Some(day) => Level {
+                    level,
+                    until: Some((day, then)),
+                },
+                None => {
+                    problems.error(
+                        path.key("until"),
+                        format!("`{until}` is not a date: expected YYYY-MM-DD"),
+                    );
+                    continue;
+                }
+            },
+        };
+        severities.insert(id, level);
+    }
+
+    let needs = custom
+        .iter()
+        .fold(Needs::default(), |n, r| n.union(r.needs()));
+    Policy {
+        name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
+        description: raw.policy.description.unwrap_or_default(),
+        sources: merged.sources.iter().map(|s| s.name.clone()).collect(),
+        scan,
+        custom,
+        severities,
+        today: crate::date::today(),
+        needs,
+    }
+}
+
+/// Compiles a regex from the policy, naming the setting on failure. A size
+/// limit keeps a hostile policy from exhausting memory.
+pub fn compile_regex(
+    pattern: &str,
+    path: &KeyPath,
+    problems: &mut Problems,
+) -> Option<regex::Regex> {
+    match regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .dfa_size_limit(4 << 20)
+        .build()
+    {
+        Ok(r) => Some(r),
+        Err(e) => {
+            problems.error(
+                path.clone(),
+                format!("invalid regex `{pattern}`: {}", regex_reason(&e)),
+            );
+            None
+        }
+    }
+}
+
+/// The one-line reason of a regex error (the crate's message spans lines).
+fn regex_reason(e: &regex::Error) -> String {
+    match e {
+        regex::Error::Syntax(s) => s
+            .lines()
+            .find_map(|l| l.strip_prefix("error: "))
+            .unwrap_or(s.as_str())
+            .to_string(),
+        regex::Error::CompiledTooBig(limit) => {
+            format!("the compiled pattern is larger than the {limit}-byte limit")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Compiles a list of globs into one set, naming the setting on failure.
+///
+/// As in `.gitignore`, `*` stops at `/`, `**` crosses directories, and a
+/// glob without a `/` matches a file name at any depth (`*.rs`).
+pub fn compile_globs(
+    globs: &[String],
+    path: &KeyPath,
+    problems: &mut Problems,
+) -> Option<globset::GlobSet> {
+    let mut b = globset::GlobSetBuilder::new();
+    for (i, g) in globs.iter().enumerate() {
+        let pattern = if g.contains('/') {
+            g.trim_start_matches('/').to_string()
+        } else {
+            format!("**/{g}")
+        };
+        match globset::GlobBuilder::new(&pattern)
+            .literal_separator(true)
+            .build()
+        {
+            Ok(glob) => {
+                b.add(glob);
+            }
+            Err(e) => {
+                problems.error(path.index(i), format!("invalid glob `{g}`: {e}"));
+                return None;
+            }
+        }
+    }
+    match b.build() {
+        Ok(set) => Some(set),
+        Err(e) => {
+            problems.error(path.clone(), format!("invalid globs: {e}"));
+            None
+        }
+    }
+}

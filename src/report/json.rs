@@ -1,0 +1,58 @@
+//! `--format json`: one document, streamed finding by finding.
+//!
+//! Shape (schema_version 1):
+//! `{"schema_version":1,"findings":[Finding…],"summary":{"commits":N,"errors":N,"warnings":N,"suppressed":N}}`
+
+use std::io::Write;
+
+use super::{Finding, Reporter, Summary};
+
+/// The version of the JSON shape; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub struct JsonReporter<'w> {
+    out: Box<dyn Write + 'w>,
+    started: bool,
+    count: usize,
+}
+
+impl<'w> JsonReporter<'w> {
+    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+        JsonReporter {
+            out,
+            started: false,
+            count: 0,
+        }
+    }
+
+    fn start(&mut self) -> std::io::Result<()> {
+        if !self.started {
+            self.started = true;
+            write!(
+                self.out,
+                "{{\"schema_version\":{SCHEMA_VERSION},\"findings\":["
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Reporter for JsonReporter<'_> {
+    fn finding(&mut self, f: &Finding) -> std::io::Result<()> {
+        self.start()?;
+        if self.count > 0 {
+            self.out.write_all(b",")?;
+        }
+        self.count += 1;
+        serde_json::to_writer(&mut self.out, f)?;
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
+        self.start()?;
+        write!(self.out, "],\"summary\":")?;
+        serde_json::to_writer(&mut self.out, summary)?;
+        writeln!(self.out, "}}")?;
+        self.out.flush()
+    }
+}

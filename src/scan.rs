@@ -1,0 +1,138 @@
+//! Checking many commits: the work per commit is independent, so it is
+//! spread over all cores (one `Repository` per worker, since it is not
+//! `Sync`), and results are handed to the reporter in commit order as soon as
+//! they are ready, so findings stream out and memory stays flat.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
+
+use anyhow::{anyhow, Result};
+use git2::{Oid, Repository};
+
+use crate::engine::{self, Outcome};
+use crate::git::{DiffOptions, Reader};
+use crate::policy::Policy;
+use crate::report::{Reporter, Summary};
+
+/// How far ahead of the oldest unreported commit workers may run.
+const WINDOW: usize = 512;
+
+/// Below this many commits, threads cost more than they save.
+const PARALLEL_THRESHOLD: usize = 16;
+
+/// Options for the reader, from the policy.
+pub fn diff_options(policy: &Policy) -> DiffOptions {
+    DiffOptions {
+        needs: policy.needs(),
+        max_file_size: policy.scan.max_file_size,
+        renames: policy.scan.renames,
+    }
+}
+
+/// Checks `oids` and reports their findings in order; returns the summary.
+///
+/// `open` opens the repository for a worker thread (hooks open it with the
+/// push's quarantine visible).
+pub fn scan<F>(
+    open: F,
+    oids: &[Oid],
+    policy: &Policy,
+    reporter: &mut dyn Reporter,
+    summary: &mut Summary,
+) -> Result<()>
+where
+    F: Fn() -> Result<Repository> + Sync,
+{
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if oids.len() < PARALLEL_THRESHOLD || threads == 1 {
+        let repo = open()?;
+        let reader = Reader::new(&repo, diff_options(policy), policy.scan.merge_diffs);
+        for &oid in oids {
+            let change = reader.read(oid)?;
+            emit(oid, engine::check(policy, &change), reporter, summary)?;
+        }
+        return Ok(());
+    }
+
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let emitted = (Mutex::new(0usize), Condvar::new());
+    let (tx, rx) = mpsc::sync_channel::<(usize, Result<Outcome>)>(WINDOW);
+    std::thread::scope(|s| -> Result<()> {
+        for _ in 0..threads.min(oids.len()) {
+            let tx = tx.clone();
+            let (next, stop, emitted, open) = (&next, &stop, &emitted, &open);
+            s.spawn(move || {
+                let repo = match open() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = tx.send((usize::MAX, Err(e)));
+                        return;
+                    }
+                };
+                let reader = Reader::new(&repo, diff_options(policy), policy.scan.merge_diffs);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= oids.len() || stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    // Back-pressure: do not run too far ahead of the reporter.
+                    {
+                        let (lock, cv) = emitted;
+                        let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                        while i >= *done + WINDOW && !stop.load(Ordering::Relaxed) {
+                            done = cv.wait(done).unwrap_or_else(|e| e.into_inner());
+                        }
+                    }
+                    let oid = oids[i];
+                    let res = reader.read(oid).map(|c| engine::check(policy, &c));
+                    if tx.send((i, res)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+
+        let result = (|| -> Result<()> {
+            let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
+            let mut want = 0usize;
+            for (i, res) in rx.iter() {
+                pending.insert(i, res?);
+                while let Some(out) = pending.remove(&want) {
+                    emit(oids[want], out, reporter, summary)?;
+                    want += 1;
+                    let (lock, cv) = &emitted;
+                    *lock.lock().unwrap_or_else(|e| e.into_inner()) = want;
+                    cv.notify_all();
+                }
+            }
+            if want < oids.len() {
+                return Err(anyhow!(
+                    "the scan stopped after {want} of {} commits",
+                    oids.len()
+                ));
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+            emitted.1.notify_all();
+            // Drain so blocked workers can finish.
+            for _ in rx.iter() {}
+        }
+        result
+    })
+}
+
+fn emit(oid: Oid, out: Outcome, reporter: &mut dyn Reporter, summary: &mut Summary) -> Result<()> {
+    summary.commits += 1;
+    summary.suppressed += out.suppressed;
+    for f in &out.findings {
+        summary.add(f);
+        reporter.finding(f)?;
+    }
+    reporter.commit_done(&oid.to_string())?;
+    Ok(())
+}
