@@ -170,9 +170,7 @@ pub fn marker_allows(line: &str, rule: &str) -> bool {
         let end = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ',' | ' ')))
             .unwrap_or(rest.len());
-        rest[..end]
-            .split([',', ' '])
-            .any(|id| id == rule)
+        rest[..end].split([',', ' ']).any(|id| id == rule)
     })
 }
 
