@@ -43,6 +43,9 @@ pub struct RawMeta {
     pub source: Option<String>,
     /// Presets or paths this policy builds on (applied by the loader).
     pub extends: Option<toml::Value>,
+    /// The people accountable for the project: `Name <email>`, an email, or a
+    /// forge login. Maintainer reviews and server-side exceptions are theirs.
+    pub maintainers: Option<Vec<String>>,
 }
 
 /// `[scan]`: what is read and how.
@@ -119,6 +122,8 @@ pub struct Policy {
     /// The documents it was built from, parents first.
     pub sources: Vec<String>,
     pub scan: Scan,
+    /// `[policy] maintainers`, as written (names, emails, logins).
+    pub maintainers: Vec<String>,
     pub custom: Vec<custom::Rule>,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
@@ -184,6 +189,19 @@ impl Policy {
     pub fn needs(&self) -> Needs {
         self.needs
     }
+
+    /// Reviewers restricted to the maintainers (open to anyone but the
+    /// author when the policy lists none).
+    pub fn maintainer_reviewers(&self, trailers: Vec<String>) -> crate::identity::Reviewers {
+        crate::identity::Reviewers {
+            trailers,
+            allowed: self
+                .maintainers
+                .iter()
+                .map(|m| m.trim().to_ascii_lowercase())
+                .collect(),
+        }
+    }
 }
 
 fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Policy {
@@ -237,6 +255,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         description: raw.policy.description.unwrap_or_default(),
         sources: merged.sources.iter().map(|s| s.name.clone()).collect(),
         scan,
+        maintainers: raw.policy.maintainers.unwrap_or_default(),
         custom,
         severities,
         today: crate::date::today(),
