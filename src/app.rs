@@ -40,6 +40,7 @@ pub const POLICY_FILE: &str = ".policy-check.toml";
 
 /// Runs a parsed command.
 pub fn run(cmd: Command, global: &Global) -> Result<Exit> {
+    git::tune();
     match cmd {
         Command::Check(args) => check(args, global),
         Command::Policy(p) => policy_command(p, global),

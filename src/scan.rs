@@ -18,6 +18,9 @@ use crate::report::{Reporter, Summary};
 /// How far ahead of the oldest unreported commit workers may run.
 const WINDOW: usize = 512;
 
+/// Commits a worker takes at a time.
+const CHUNK: usize = 32;
+
 /// Below this many commits, threads cost more than they save.
 const PARALLEL_THRESHOLD: usize = 16;
 
@@ -72,9 +75,22 @@ where
                     }
                 };
                 let reader = Reader::new(&repo, diff_options(policy), policy.scan.merge_diffs);
+                // Contiguous chunks keep a commit and its parent on one
+                // worker, so the parent's trees are still in its cache.
+                let mut chunk = 0..0;
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= oids.len() || stop.load(Ordering::Relaxed) {
+                    let i = match chunk.next() {
+                        Some(i) => i,
+                        None => {
+                            let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+                            chunk = start..(start + CHUNK).min(oids.len());
+                            match chunk.next() {
+                                Some(i) => i,
+                                None => return,
+                            }
+                        }
+                    };
+                    if stop.load(Ordering::Relaxed) {
                         return;
                     }
                     // Back-pressure: do not run too far ahead of the reporter.

@@ -14,6 +14,28 @@ pub mod diff;
 
 pub use diff::DiffOptions;
 
+/// Tunes libgit2 for one-pass scans; call once before reading objects.
+///
+/// * Objects are not re-hashed on read: git does not do it either, and on a
+///   server `index-pack` has verified every pushed object before any hook
+///   runs. Hashing every tree and blob again (with collision detection)
+///   cost a third of a history scan.
+/// * Trees are cached whatever their size (libgit2 caches none above 4 KiB
+///   by default, so a large flat directory was parsed again for every
+///   commit); blobs are read once, so caching them would only cost memory.
+pub fn tune() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        // SAFETY: libgit2 global options must not change while other threads
+        // use libgit2; `tune` runs once, before any repository is opened.
+        unsafe {
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 4 << 20);
+            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Blob, 0);
+        }
+    });
+}
+
 /// Opens the repository containing `dir` (searching upwards, as git does).
 pub fn open(dir: &Path) -> Result<Repository> {
     Repository::discover(dir).map_err(|e| {
