@@ -1,12 +1,10 @@
 //! The diff of a commit against its first parent, computed directly from the
 //! trees: entries are compared in git's order without allocating per entry,
 //! only subtrees whose ids differ are descended into, and only changed blobs
-//! are read. Lines are diffed with imara-diff's histogram algorithm (what
-//! `git diff --histogram` computes); added files need no line diff at all.
+//! are read. Lines are diffed with git's default algorithm (exactly what
+//! `git diff` computes, by git's own xdiff); added files need no line diff at all.
 
-use git2::{ObjectType, Oid, Repository, Tree};
-use imara_diff::intern::InternedInput;
-use imara_diff::{diff, sources, Algorithm};
+use git2::{Oid, Repository, Tree};
 
 use crate::model::{Content, FileChange, Status};
 use crate::policy::{Needs, Renames};
@@ -263,7 +261,13 @@ fn fill_content(
     let (size, _) = odb.read_header(new_id)?;
     f.size = size as u64;
     if new_mode == MODE_LINK {
+        // The link target is the blob's one line, as `git diff` shows it.
+        let blob = repo.find_blob(new_id)?;
+        f.set_text(String::from_utf8_lossy(blob.content()).into_owned());
         f.content = Content::Symlink;
+        if f.status != Status::Renamed {
+            f.added = (1..=f.line_count()).collect();
+        }
         return Ok(());
     }
     if f.size > opts.max_file_size {
@@ -303,7 +307,7 @@ fn fill_content(
     match old_bytes {
         None => f.added = (1..=f.line_count()).collect(),
         Some(old) => {
-            let (added, removed) = line_diff(old, new_bytes);
+            let (added, removed) = line_diff(old, new_bytes)?;
             f.added = added;
             f.removed = removed;
         }
@@ -316,50 +320,41 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(BINARY_PROBE)].contains(&0)
 }
 
-/// Added line numbers (1-based, new side) and removed lines (1-based, old side).
-pub fn line_diff(old: &[u8], new: &[u8]) -> (Vec<u32>, Vec<(u32, String)>) {
-    let input = InternedInput::new(
-        sources::byte_lines_with_terminator(old),
-        sources::byte_lines_with_terminator(new),
-    );
-    let mut added = Vec::new();
-    let mut removed_ranges = Vec::new();
-    diff(
-        Algorithm::Histogram,
-        &input,
-        |before: std::ops::Range<u32>, after: std::ops::Range<u32>| {
-            added.extend(after.start + 1..=after.end);
-            if !before.is_empty() {
-                removed_ranges.push(before);
-            }
-        },
-    );
-    let removed = if removed_ranges.is_empty() {
-        Vec::new()
-    } else {
-        let old_lines: Vec<&[u8]> = sources::byte_lines(old).collect();
-        removed_ranges
-            .into_iter()
-            .flat_map(|r| r.map(|i| i as usize))
-            .filter_map(|i| {
-                old_lines.get(i).map(|l| {
-                    let l = String::from_utf8_lossy(l);
-                    let l = l.strip_suffix('\r').unwrap_or(&l).to_string();
-                    (i as u32 + 1, l)
-                })
-            })
-            .collect()
-    };
-    (added, removed)
-}
+/// Added line numbers (1-based, new side) and removed lines (1-based, old
+/// side, with their text).
+pub type LineDiff = (Vec<u32>, Vec<(u32, String)>);
 
-/// The object type of a mode, for callers that need it.
-pub fn object_type(mode: u32) -> ObjectType {
-    match mode & 0o170000 {
-        MODE_TREE => ObjectType::Tree,
-        MODE_GITLINK => ObjectType::Commit,
-        _ => ObjectType::Blob,
+/// The lines a change added and removed.
+///
+/// The line diff is git's own xdiff (vendored in libgit2) with git's
+/// defaults (Myers, the indent heuristic, change-group compaction), so the
+/// added lines are exactly those `git diff` shows; the costly part that
+/// libgit2 would add (expanding whole trees) is done by `diff_trees` above.
+pub fn line_diff(old: &[u8], new: &[u8]) -> Result<LineDiff, git2::Error> {
+    let mut opts = git2::DiffOptions::new();
+    opts.context_lines(0)
+        .indent_heuristic(true)
+        .force_text(true)
+        .skip_binary_check(true);
+    let mut added = Vec::new();
+    let mut removed = Vec::new();
+    let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
+    for h in 0..patch.num_hunks() {
+        for l in 0..patch.num_lines_in_hunk(h)? {
+            let line = patch.line_in_hunk(h, l)?;
+            match line.origin() {
+                '+' => added.extend(line.new_lineno()),
+                '-' => {
+                    let text = String::from_utf8_lossy(line.content());
+                    let text = text.trim_end_matches('\n');
+                    let text = text.strip_suffix('\r').unwrap_or(text).to_string();
+                    removed.extend(line.old_lineno().map(|n| (n, text)));
+                }
+                _ => {}
+            }
+        }
     }
+    Ok((added, removed))
 }
 
 #[cfg(test)]
@@ -377,14 +372,14 @@ mod tests {
 
     #[test]
     fn line_diff_reports_added_and_removed() {
-        let (added, removed) = line_diff(b"a\nb\nc\n", b"a\nB\nc\nd\n");
+        let (added, removed) = line_diff(b"a\nb\nc\n", b"a\nB\nc\nd\n").expect("diff");
         assert_eq!(added, vec![2, 4]);
         assert_eq!(removed, vec![(2, "b".to_string())]);
     }
 
     #[test]
     fn missing_final_newline_is_a_change() {
-        let (added, _) = line_diff(b"a\nb", b"a\nb\n");
+        let (added, _) = line_diff(b"a\nb", b"a\nb\n").expect("diff");
         assert_eq!(added, vec![2]);
     }
 }

@@ -32,6 +32,12 @@ pub fn tune() {
         unsafe {
             let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 4 << 20);
             let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Blob, 0);
+            // per repository (one per worker); the default 256 MiB only
+            // grows memory on a one-pass scan
+            let _ = libgit2_sys::git_libgit2_opts(
+                libgit2_sys::GIT_OPT_SET_CACHE_MAX_SIZE as std::ffi::c_int,
+                (24_isize) << 20,
+            );
         }
     });
 }
