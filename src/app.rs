@@ -45,6 +45,9 @@ pub fn run(cmd: Command, global: &Global) -> Result<Exit> {
         Command::Check(args) => check(args, global),
         Command::Policy(p) => policy_command(p, global),
         Command::Explain(args) => explain(args),
+        Command::Hook(h) => crate::hooks::run(h, global),
+        Command::Install(a) => crate::hooks::install::install(a, global),
+        Command::Uninstall(a) => crate::hooks::install::uninstall(a, global),
     }
 }
 
@@ -90,7 +93,7 @@ pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Poli
 }
 
 /// `policy-check.policy` from git config, relative paths against the repository root.
-fn config_policy(repo: &Repository) -> Option<PathBuf> {
+pub fn config_policy(repo: &Repository) -> Option<PathBuf> {
     let value = repo.config().ok()?.get_path("policy-check.policy").ok()?;
     Some(if value.is_absolute() {
         value

@@ -56,7 +56,62 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Describe a rule, or list every rule with `--list`.
     Explain(ExplainArgs),
+    /// Run as a git hook (what installed hooks and the scripts in hooks/ call).
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Install the git hooks (commit-msg, pre-commit, pre-push; with --server, pre-receive).
+    Install(InstallArgs),
+    /// Remove the hooks `install` wrote and restore the ones they replaced.
+    Uninstall(UninstallArgs),
 }
+
+/// The hooks, named as git names them.
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Check the message being committed (and, with the staged diff, the
+    /// rules that combine message and diff).
+    CommitMsg {
+        /// The message file git passes (before git's cleanup).
+        file: PathBuf,
+    },
+    /// Check the staged change (diff rules).
+    PreCommit,
+    /// Check the commits a push sends that the remote does not have yet
+    /// (stdin: `<local ref> <local oid> <remote ref> <remote oid>` lines).
+    PrePush {
+        /// The remote's name (or its URL when there is no name).
+        remote: Option<String>,
+        /// The remote's URL.
+        url: Option<String>,
+    },
+    /// Server side: check exactly the commits a push adds, all refs at once
+    /// (stdin: `<old oid> <new oid> <ref>` lines); any violation rejects the push.
+    PreReceive,
+    /// Server side: the same check for one ref, so that only that ref is rejected.
+    Update {
+        /// The ref being updated.
+        refname: String,
+        /// Its current value (zeros when it is being created).
+        old: String,
+        /// Its new value (zeros when it is being deleted).
+        new: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Install the server hook (pre-receive) into this (bare) repository;
+    /// with `--policy FILE`, that file judges every push.
+    #[arg(long)]
+    pub server: bool,
+    /// With --server: install the `update` hook instead of `pre-receive`,
+    /// so that a violating ref is rejected while the push's other refs land.
+    #[arg(long, requires = "server")]
+    pub update: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {}
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod date;
 pub mod engine;
 pub mod git;
+pub mod hooks;
 pub mod identity;
 pub mod message;
 pub mod model;

@@ -11,6 +11,8 @@ use crate::message::Message;
 use crate::model::{Change, Identity};
 
 pub mod diff;
+pub mod push;
+pub mod staged;
 
 pub use diff::DiffOptions;
 
@@ -191,7 +193,8 @@ pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
         .collect()
 }
 
-fn identity(sig: &git2::Signature) -> Identity {
+/// A signature as a change identity.
+pub fn identity(sig: &git2::Signature) -> Identity {
     Identity {
         name: String::from_utf8_lossy(sig.name_bytes()).into_owned(),
         email: String::from_utf8_lossy(sig.email_bytes()).into_owned(),

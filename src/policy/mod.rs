@@ -13,6 +13,7 @@ use crate::rules::{self, custom, RuleInfo};
 pub mod error;
 pub mod load;
 pub mod presets;
+pub mod server;
 
 pub use error::{KeyPath, PolicyErrors, Problems};
 pub use load::Source;
@@ -31,6 +32,8 @@ pub struct RawPolicy {
     /// Custom rules.
     #[serde(default)]
     pub rules: Vec<custom::RawRule>,
+    /// How the push hooks apply the policy (refs, tags, notes, fail-open).
+    pub server: Option<server::RawServer>,
 }
 
 /// `[policy]`: what this policy is.
@@ -125,6 +128,8 @@ pub struct Policy {
     /// `[policy] maintainers`, as written (names, emails, logins).
     pub maintainers: Vec<String>,
     pub custom: Vec<custom::Rule>,
+    /// `[server]`: refs governed, tags, notes, fail-open.
+    pub server: server::Server,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
@@ -211,6 +216,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         renames: raw.scan.renames.unwrap_or(Renames::Exact),
     };
     let custom = custom::compile(raw.rules, &KeyPath::of(&["rules"]), problems);
+    let server = server::compile(raw.server, problems);
 
     let known: Vec<&str> = rules::registry()
         .map(|r| r.id)
@@ -257,6 +263,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         scan,
         maintainers: raw.policy.maintainers.unwrap_or_default(),
         custom,
+        server,
         severities,
         today: crate::date::today(),
         needs,

@@ -1,0 +1,200 @@
+//! What a push adds: the commits reachable from the pushed tips and from no
+//! ref the other side already has, walked once for all refs of the push and
+//! attributed to each ref, and the annotated tags a pushed ref points through.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::{anyhow, Context, Result};
+use git2::{ObjectType, Oid, Repository, Sort};
+
+/// The commits a push adds, deduplicated across refs.
+#[derive(Debug, Default)]
+pub struct NewCommits {
+    /// Every new commit once, newest first (topological).
+    pub order: Vec<Oid>,
+    /// Each new commit and the tip it is attributed to: the first tip, in the
+    /// order given, that reaches it.
+    pub owner: HashMap<Oid, usize>,
+    /// For each tip, how many new commits are attributed to it.
+    pub owned: Vec<usize>,
+    /// For each tip, the earlier tips whose commits it also reaches.
+    pub shares: Vec<Vec<usize>>,
+}
+
+/// Commits reachable from `tips` but from none of `hidden`.
+///
+/// One walk serves every ref of the push, and each new commit is attributed
+/// to the first tip that reaches it (as if the refs were updated one after
+/// the other), so the cost stays linear in the number of new commits even
+/// for thousands of refs (a mirror pushing every tag of a long history).
+pub fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<NewCommits> {
+    let mut out = NewCommits {
+        owned: vec![0; tips.len()],
+        shares: vec![Vec::new(); tips.len()],
+        ..NewCommits::default()
+    };
+    if tips.is_empty() {
+        return Ok(out);
+    }
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+    for &t in tips {
+        walk.push(t)
+            .with_context(|| format!("cannot walk from the pushed commit {t}"))?;
+    }
+    let mut seen_hidden = HashSet::new();
+    for &h in hidden {
+        if seen_hidden.insert(h) {
+            walk.hide(h)
+                .with_context(|| format!("cannot read the existing commit {h}"))?;
+        }
+    }
+    for oid in walk {
+        out.order
+            .push(oid.map_err(|e| anyhow!("walking the pushed commits: {}", e.message()))?);
+    }
+    let new: HashSet<Oid> = out.order.iter().copied().collect();
+    let mut parents: HashMap<Oid, Vec<Oid>> = HashMap::with_capacity(new.len());
+    for &oid in &out.order {
+        let c = repo
+            .find_commit(oid)
+            .with_context(|| format!("cannot read the pushed commit {oid}"))?;
+        parents.insert(oid, c.parent_ids().filter(|p| new.contains(p)).collect());
+    }
+    for (i, &tip) in tips.iter().enumerate() {
+        let mut stack = vec![tip];
+        while let Some(c) = stack.pop() {
+            if !new.contains(&c) {
+                continue;
+            }
+            match out.owner.get(&c) {
+                Some(&j) if j == i => {}
+                Some(&j) => {
+                    if !out.shares[i].contains(&j) {
+                        out.shares[i].push(j);
+                    }
+                }
+                None => {
+                    out.owner.insert(c, i);
+                    out.owned[i] += 1;
+                    stack.extend(parents.get(&c).into_iter().flatten().copied());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What a pushed object is, once annotated tags are peeled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    /// The annotated tag objects passed through, outermost first.
+    pub tags: Vec<Oid>,
+    /// The commit at the end, if the chain ends in one.
+    pub commit: Option<Oid>,
+    /// The kind of object at the end when it is not a commit (`tree`, `blob`).
+    pub other: Option<&'static str>,
+}
+
+/// Peels a pushed object through annotated tags.
+pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
+    let mut tags = Vec::new();
+    let mut cur = oid;
+    loop {
+        let obj = repo
+            .find_object(cur, None)
+            .with_context(|| format!("cannot read the pushed object {cur}"))?;
+        match obj.kind() {
+            Some(ObjectType::Commit) => {
+                return Ok(Pushed {
+                    tags,
+                    commit: Some(cur),
+                    other: None,
+                })
+            }
+            Some(ObjectType::Tag) => {
+                if tags.len() > 64 {
+                    return Err(anyhow!("the tag {oid} nests more than 64 tags deep"));
+                }
+                tags.push(cur);
+                let tag = obj
+                    .as_tag()
+                    .ok_or_else(|| anyhow!("cannot read the tag {cur}"))?;
+                cur = tag.target_id();
+            }
+            kind => {
+                return Ok(Pushed {
+                    tags,
+                    commit: None,
+                    other: Some(kind.map_or("object", |k| k.str())),
+                })
+            }
+        }
+    }
+}
+
+/// The commits every ref accepted by `keep` points at (peeling tags); refs
+/// at trees or blobs are skipped. A ref whose object is missing is an error:
+/// the repository is damaged and nothing can be said about what is new.
+pub fn ref_commits(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec<Oid>> {
+    let mut out = Vec::new();
+    for r in repo.references()? {
+        let r = r.map_err(|e| anyhow!("cannot list the repository's refs: {}", e.message()))?;
+        let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+        if !keep(&name) {
+            continue;
+        }
+        let Some(target) = r.resolve().ok().and_then(|r| r.target()) else {
+            continue; // a dangling symbolic ref points at nothing
+        };
+        match peel(repo, target) {
+            Ok(p) => out.extend(p.commit),
+            Err(e) => return Err(e.context(format!("the existing ref {name} is broken"))),
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a full object id (40 or 64 hex digits).
+pub fn parse_oid(s: &str) -> Option<Oid> {
+    let ok = matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Oid::from_str(s).ok()
+    } else {
+        None
+    }
+}
+
+/// The message of a tag without its signature block.
+pub fn tag_message(tag: &git2::Tag) -> Vec<u8> {
+    let msg = tag.message_bytes().unwrap_or_default();
+    for marker in [
+        &b"-----BEGIN PGP SIGNATURE-----"[..],
+        b"-----BEGIN SSH SIGNATURE-----",
+        b"-----BEGIN SIGNED MESSAGE-----",
+    ] {
+        let at_line_start = |i: usize| i == 0 || msg[i - 1] == b'\n';
+        if let Some(i) = msg
+            .windows(marker.len())
+            .enumerate()
+            .find(|&(i, w)| w == marker && at_line_start(i))
+            .map(|(i, _)| i)
+        {
+            return msg[..i].to_vec();
+        }
+    }
+    msg.to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_oid;
+
+    #[test]
+    fn oids_must_be_full() {
+        assert!(parse_oid(&"a".repeat(40)).is_some());
+        assert!(parse_oid("abc").is_none());
+        assert!(parse_oid(&"g".repeat(40)).is_none());
+        assert!(parse_oid(&format!("{} ", "a".repeat(40))).is_none());
+    }
+}

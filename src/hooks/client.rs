@@ -1,0 +1,400 @@
+//! Client hooks: fast, advisory checks before a commit or a push leaves the
+//! developer's machine (the server's pre-receive is the authority).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use git2::{ErrorCode, Oid, Repository};
+
+use super::judge::{self, Exceptions, Update};
+use super::{downgrade_claimed, exceptions};
+use crate::app::{select_policy, use_color, workdir, Exit};
+use crate::cli::Global;
+use crate::engine;
+use crate::git::{self, push, staged};
+use crate::message::{self, CleanupMode, Message};
+use crate::model::{Change, Identity};
+use crate::report::{text::TextReporter, Finding, Reporter, Summary};
+use crate::scan::diff_options;
+
+/// `commit-msg FILE`: the message as `git commit` will store it, its author
+/// and committer, and (only when the policy has file rules) the staged diff,
+/// for the rules that combine message and diff.
+pub fn commit_msg(file: &Path, global: &Global) -> Result<Exit> {
+    let repo = git::open(&workdir(global))?;
+    let (policy, _) = select_policy(global, Some(&repo))?;
+    let raw = std::fs::read(file)
+        .with_context(|| format!("cannot read the commit message {}", file.display()))?;
+    let comment = message::comment_string(git::comment_config(&repo).as_deref(), &raw);
+    let cleanup = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_string("commit.cleanup").ok());
+    let editor = editor_used(&raw, &comment);
+    let mode = match cleanup.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("default") if !editor => CleanupMode::Whitespace,
+        other => CleanupMode::from_config(other),
+    };
+    let cleaned = message::cleanup(&raw, mode, &comment, editor);
+    let msg = Message::parse(&cleaned, None, &comment);
+    let claimed = exceptions(&msg);
+
+    let (files, is_merge, parents) = if policy.needs().files {
+        let (parent, is_merge) = commit_parent(&repo)?;
+        let files = if is_merge && !policy.scan.merge_diffs {
+            None
+        } else {
+            Some(staged::staged_files(&repo, parent, &diff_options(&policy))?)
+        };
+        (
+            files,
+            is_merge,
+            parent.into_iter().map(|p| p.to_string()).collect(),
+        )
+    } else {
+        (None, false, Vec::new())
+    };
+
+    // Findings of the diff alone are the pre-commit hook's; keep only what
+    // needs the message or the identities.
+    let files_only = Change {
+        files,
+        is_merge,
+        ..Change::default()
+    };
+    let diff_alone = match files_only.files {
+        Some(_) => engine::check(&policy, &files_only).findings,
+        None => Vec::new(),
+    };
+    let change = Change {
+        parents,
+        author: Some(identity(&repo, "AUTHOR")),
+        committer: Some(identity(&repo, "COMMITTER")),
+        message: Some(msg),
+        ..files_only
+    };
+    let outcome = engine::check(&policy, &change);
+    let mut findings: Vec<Finding> = outcome
+        .findings
+        .into_iter()
+        .filter(|f| !diff_alone.contains(f))
+        .collect();
+    downgrade_claimed(&mut findings, &claimed);
+    let exit = report(&findings, outcome.suppressed, global)?;
+    if exit == Exit::Violated {
+        eprintln!(
+            "policy-check: commit-msg: the commit was stopped; your message is kept in {}",
+            file.display()
+        );
+    }
+    Ok(exit)
+}
+
+/// `pre-commit`: the change the index git is committing introduces (diff
+/// rules only). A policy without file rules returns at once.
+pub fn pre_commit(global: &Global) -> Result<Exit> {
+    let repo = git::open(&workdir(global))?;
+    let (policy, _) = select_policy(global, Some(&repo))?;
+    if !policy.needs().files {
+        return Ok(Exit::Passed);
+    }
+    let (parent, is_merge) = commit_parent(&repo)?;
+    if is_merge && !policy.scan.merge_diffs {
+        return Ok(Exit::Passed);
+    }
+    let files = staged::staged_files(&repo, parent, &diff_options(&policy))?;
+    let change = Change {
+        files: Some(files),
+        is_merge,
+        ..Change::default()
+    };
+    let outcome = engine::check(&policy, &change);
+    let exit = report(&outcome.findings, outcome.suppressed, global)?;
+    if exit == Exit::Violated {
+        eprintln!("policy-check: pre-commit: the commit was stopped; fix the staged files and commit again");
+    }
+    Ok(exit)
+}
+
+/// `pre-push REMOTE URL`: the commits the push sends that the remote does
+/// not have (hiding `refs/remotes/REMOTE/*` and the remote's current values
+/// when they are known here); deletions send nothing.
+pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Result<Exit> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut input)
+        .context("cannot read the refs being pushed from stdin")?;
+    let lines = parse_pre_push(&input)?;
+    let repo = git::open(&workdir(global))?;
+    let (policy, origin) = select_policy(global, Some(&repo))?;
+
+    let odb = repo.odb()?;
+    let mut updates = Vec::new();
+    let mut hidden = Vec::new();
+    for l in lines {
+        if l.local.is_zero() || !policy.server.governs(&l.remote_ref) {
+            continue;
+        }
+        if !l.remote.is_zero() && odb.exists(l.remote) {
+            hidden.extend(push::peel(&repo, l.remote)?.commit);
+        }
+        updates.push(Update {
+            refname: l.remote_ref,
+            new: l.local,
+        });
+    }
+    if updates.is_empty() {
+        return Ok(Exit::Passed);
+    }
+    // A named remote (git passes the URL as the name when there is none).
+    if let Some(remote) = remote.filter(|r| !r.is_empty() && repo.find_remote(r).is_ok()) {
+        let prefix = format!("refs/remotes/{remote}/");
+        hidden.extend(push::ref_commits(&repo, |name| {
+            name.strip_prefix(&prefix)
+                .is_some_and(|b| b != "HEAD" && policy.server.governs(&format!("refs/heads/{b}")))
+        })?);
+    }
+    let path = repo.path().to_path_buf();
+    let verdict = judge::judge(
+        &repo,
+        || Repository::open(&path).map_err(anyhow::Error::from),
+        &policy,
+        &updates,
+        &hidden,
+        &Exceptions::Client,
+    )?;
+    if verdict.refs.iter().any(|r| !r.findings.is_empty()) {
+        let stderr = std::io::stderr();
+        let color = use_color(global.color, stderr.is_terminal());
+        let mut err = stderr.lock();
+        judge::render(&verdict, &policy, &origin, &mut err, color)?;
+        if verdict.rejected() {
+            writeln!(
+                err,
+                "policy-check: pre-push: the push was stopped; fix the commits (`git rebase -i`) and push again"
+            )?;
+        }
+    }
+    Ok(if verdict.rejected() {
+        Exit::Violated
+    } else {
+        Exit::Passed
+    })
+}
+
+/// One `<local ref> <local oid> <remote ref> <remote oid>` line.
+#[derive(Debug)]
+struct PrePushLine {
+    local: Oid,
+    remote_ref: String,
+    remote: Oid,
+}
+
+fn parse_pre_push(input: &[u8]) -> Result<Vec<PrePushLine>> {
+    let text = std::str::from_utf8(input).map_err(|e| {
+        anyhow!(
+            "stdin is not text (invalid UTF-8 at byte {})",
+            e.valid_up_to()
+        )
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(' ').collect();
+        let parsed = match f.as_slice() {
+            [_, local, remote_ref, remote] => push::parse_oid(local)
+                .zip(push::parse_oid(remote))
+                .filter(|_| git2::Reference::is_valid_name(remote_ref))
+                .map(|(local, remote)| PrePushLine {
+                    local,
+                    remote_ref: remote_ref.to_string(),
+                    remote,
+                }),
+            _ => None,
+        };
+        match parsed {
+            Some(p) => out.push(p),
+            None => bail!(
+                "malformed line {} on stdin: `{}` (expected `<local ref> <local oid> <remote ref> <remote oid>`, as git passes to pre-push)",
+                i + 1,
+                crate::report::text::truncate(line, 120)
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// Prints findings to stderr (where git shows a hook's output) and decides.
+fn report(findings: &[Finding], suppressed: usize, global: &Global) -> Result<Exit> {
+    let mut summary = Summary {
+        commits: 1,
+        suppressed,
+        ..Summary::default()
+    };
+    if findings.is_empty() {
+        return Ok(Exit::Passed);
+    }
+    let stderr = std::io::stderr();
+    let color = use_color(global.color, stderr.is_terminal());
+    let mut rep = TextReporter::new(Box::new(stderr.lock()), color);
+    for f in findings {
+        summary.add(f);
+        rep.finding(f)?;
+    }
+    rep.finish(&summary)?;
+    Ok(Exit::from_summary(&summary))
+}
+
+/// True when git opened an editor for the message: git sets `GIT_EDITOR=:`
+/// for the hooks of a commit that uses none (`-m`, `-F`), and the editor's
+/// template carries its help text. Decides git's default cleanup mode.
+fn editor_used(raw: &[u8], comment: &str) -> bool {
+    let no_editor = std::env::var_os("GIT_EDITOR").is_some_and(|v| v == ":");
+    let help = format!("{comment} Please enter the commit message");
+    let text = String::from_utf8_lossy(raw);
+    !no_editor || text.lines().any(|l| l.starts_with(&help))
+}
+
+/// The first parent of the commit being made (`None` on an unborn branch)
+/// and whether it is a merge. `git commit --amend` replaces HEAD, so the
+/// new commit's parent is HEAD's parent.
+fn commit_parent(repo: &Repository) -> Result<(Option<Oid>, bool)> {
+    let head = match repo.head() {
+        Ok(h) => h
+            .peel_to_commit()
+            .map_err(|e| anyhow!("cannot read HEAD: {}", e.message()))?,
+        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
+            return Ok((None, false))
+        }
+        Err(e) => bail!("cannot read HEAD: {}", e.message()),
+    };
+    if amending() {
+        tracing::info!("amending {}: diffing against its parent", head.id());
+        return Ok((head.parent_id(0).ok(), head.parent_count() > 1));
+    }
+    let merging = repo.path().join("MERGE_HEAD").exists();
+    Ok((Some(head.id()), merging))
+}
+
+/// True when the `git commit` that runs this hook amends HEAD. git tells a
+/// pre-commit or commit-msg hook nothing about it, so this reads the
+/// command line of the nearest `git` ancestor (Linux `/proc`; elsewhere,
+/// false). `POLICY_CHECK_AMEND=1|0` overrides.
+fn amending() -> bool {
+    if let Some(v) = std::env::var_os("POLICY_CHECK_AMEND") {
+        return v == "1";
+    }
+    let Some(mut pid) = parent_pid() else {
+        return false;
+    };
+    for _ in 0..6 {
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            return false;
+        };
+        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+        let prog = args
+            .first()
+            .map_or(&b""[..], |a| a.rsplit(|&b| b == b'/').next().unwrap_or(a));
+        if prog == b"git" || prog == b"git-commit" {
+            return args[1..]
+                .iter()
+                .take_while(|a| **a != b"--")
+                .any(|a| a.len() >= 4 && b"--amend".starts_with(a));
+        }
+        match parent_of(pid) {
+            Some(p) if p > 1 => pid = p,
+            _ => return false,
+        }
+    }
+    false
+}
+
+#[cfg(unix)]
+fn parent_pid() -> Option<u32> {
+    Some(std::os::unix::process::parent_id())
+}
+
+#[cfg(not(unix))]
+fn parent_pid() -> Option<u32> {
+    None
+}
+
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The author or committer of the commit being made: `GIT_<ROLE>_NAME` /
+/// `_EMAIL` / `_DATE` (git exports the author for its hooks), else
+/// `author.*`/`committer.*`, else `user.*` config, as `git var` resolves them.
+fn identity(repo: &Repository, role: &str) -> Identity {
+    let env = |k: &str| {
+        std::env::var(format!("GIT_{role}_{k}"))
+            .ok()
+            .filter(|v| !v.is_empty())
+    };
+    let cfg = repo.config().ok();
+    let conf = |k: &str| {
+        cfg.as_ref().and_then(|c| {
+            c.get_string(&format!("{}.{k}", role.to_ascii_lowercase()))
+                .or_else(|_| c.get_string(&format!("user.{k}")))
+                .ok()
+        })
+    };
+    let time = env("DATE")
+        .and_then(|d| parse_git_date(&d))
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    Identity {
+        name: env("NAME").or_else(|| conf("name")).unwrap_or_default(),
+        email: env("EMAIL").or_else(|| conf("email")).unwrap_or_default(),
+        time,
+    }
+}
+
+/// `@<seconds> <tz>` (git's internal format, which git exports) or bare seconds.
+fn parse_git_date(d: &str) -> Option<i64> {
+    let d = d.trim();
+    let first = d.split_whitespace().next()?;
+    first.strip_prefix('@').unwrap_or(first).parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pre_push_lines_parse_strictly() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        let ok = format!("refs/heads/x {a} refs/heads/x {z}\n\n(delete) {z} refs/heads/y {a}\n");
+        let l = parse_pre_push(ok.as_bytes()).expect("valid");
+        assert_eq!(l.len(), 2);
+        assert!(l[1].local.is_zero());
+        for bad in [
+            "garbage".to_string(),
+            format!("refs/heads/x {a} refs/heads/x"),
+            format!("refs/heads/x {a} refs/heads/x nothex"),
+            format!("refs/heads/x {a} bad..ref {z}"),
+        ] {
+            let e = parse_pre_push(bad.as_bytes()).expect_err(&bad);
+            assert!(e.to_string().contains("malformed line 1"), "{e}");
+        }
+        assert!(parse_pre_push(b"\xff\xfe").is_err());
+    }
+
+    #[test]
+    fn git_dates() {
+        assert_eq!(parse_git_date("@1700000000 +0100"), Some(1_700_000_000));
+        assert_eq!(parse_git_date("1700000000"), Some(1_700_000_000));
+        assert_eq!(parse_git_date("yesterday"), None);
+    }
+}

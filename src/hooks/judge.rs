@@ -1,0 +1,405 @@
+//! Judging a push, shared by `pre-push` (client), `pre-receive` and `update`
+//! (server): peel each pushed ref, walk the new commits once for all refs,
+//! scan them in parallel, check annotated tag messages, apply
+//! `Policy-Exception` trailers, and render one block per ref.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use anyhow::{anyhow, Result};
+use git2::{Oid, Repository};
+
+use super::{downgrade_claimed, exceptions, Exception, RULES};
+use crate::engine;
+use crate::git::{self, push};
+use crate::message::Message;
+use crate::model::Change;
+use crate::policy::server::Tags;
+use crate::policy::Policy;
+use crate::report::{text::TextReporter, Finding, Reporter, Severity, Summary};
+
+/// One ref update to judge (deletions are filtered out before).
+#[derive(Debug, Clone)]
+pub struct Update {
+    /// The ref on the side that enforces the policy (the remote ref for pre-push).
+    pub refname: String,
+    pub new: Oid,
+}
+
+/// How `Policy-Exception` trailers are treated.
+pub enum Exceptions {
+    /// Server: honoured when the pusher is a maintainer, else refused, and
+    /// either way said.
+    Server {
+        /// (environment variable, login) of the pusher, if the forge named one.
+        pusher: Option<(&'static str, String)>,
+        maintainer: bool,
+    },
+    /// Client: claimed findings become warnings; the server decides.
+    Client,
+}
+
+/// The outcome for one ref.
+#[derive(Debug, Default)]
+pub struct RefVerdict {
+    pub refname: String,
+    pub findings: Vec<Finding>,
+    /// New commits checked for this ref.
+    pub commits: usize,
+    /// Annotated tag messages checked for this ref.
+    pub tags: usize,
+    /// Earlier refs of the push, rejected, whose new commits this ref reaches too.
+    pub reaches_rejected: Vec<String>,
+}
+
+impl RefVerdict {
+    /// Error findings in the commits attributed to this ref.
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+
+    /// True when this ref would bring in a violating commit.
+    pub fn rejected(&self) -> bool {
+        self.errors() > 0 || !self.reaches_rejected.is_empty()
+    }
+}
+
+/// The outcome of a push.
+#[derive(Debug, Default)]
+pub struct Verdict {
+    pub refs: Vec<RefVerdict>,
+    /// Distinct new commits checked across all refs.
+    pub commits: usize,
+    /// Exceptions honoured or refused, one line each.
+    pub notes: Vec<String>,
+}
+
+impl Verdict {
+    pub fn rejected(&self) -> bool {
+        self.refs.iter().any(RefVerdict::rejected)
+    }
+}
+
+/// Collects findings by commit id as the scan reports them.
+#[derive(Default)]
+struct Collect {
+    by_commit: HashMap<String, Vec<Finding>>,
+}
+
+impl Reporter for Collect {
+    fn finding(&mut self, f: &Finding) -> std::io::Result<()> {
+        self.by_commit
+            .entry(f.commit.clone().unwrap_or_default())
+            .or_default()
+            .push(f.clone());
+        Ok(())
+    }
+    fn finish(&mut self, _: &Summary) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Judges `updates`: the commits reachable from them and from none of
+/// `hidden` are checked once each; `open` opens the repository for a scan
+/// worker (re-applying the push quarantine).
+pub fn judge<F>(
+    repo: &Repository,
+    open: F,
+    policy: &Policy,
+    updates: &[Update],
+    hidden: &[Oid],
+    mode: &Exceptions,
+) -> Result<Verdict>
+where
+    F: Fn() -> Result<Repository> + Sync,
+{
+    let mut tips = Vec::new();
+    let mut tip_of: Vec<Option<usize>> = Vec::new();
+    let mut tags_of: Vec<Vec<Oid>> = Vec::new();
+    let mut other: Vec<Option<&'static str>> = Vec::new();
+    for u in updates {
+        let p = push::peel(repo, u.new)?;
+        tip_of.push(p.commit.map(|c| {
+            tips.push(c);
+            tips.len() - 1
+        }));
+        tags_of.push(if policy.server.tags == Tags::Check {
+            p.tags
+        } else {
+            Vec::new()
+        });
+        other.push(p.other);
+    }
+    let new = push::new_commits(repo, &tips, hidden)?;
+    tracing::info!(
+        "{} new commit(s) in {} ref update(s)",
+        new.order.len(),
+        updates.len()
+    );
+
+    let mut collect = Collect::default();
+    let mut summary = Summary::default();
+    crate::scan::scan(open, &new.order, policy, &mut collect, &mut summary)?;
+
+    // Annotated tag messages, checked like commit messages.
+    let mut tag_ids: Vec<Oid> = tags_of.iter().flatten().copied().collect();
+    tag_ids.sort();
+    tag_ids.dedup();
+    let mut messages: HashMap<String, Message> = HashMap::new();
+    for &t in &tag_ids {
+        let tag = repo
+            .find_tag(t)
+            .map_err(|e| anyhow!("cannot read the pushed tag {t}: {}", e.message()))?;
+        let message = Message::parse(&push::tag_message(&tag), None, "#");
+        let who = tag.tagger().map(|s| git::identity(&s));
+        let change = Change {
+            id: t.to_string(),
+            author: who.clone(),
+            committer: who,
+            message: Some(message.clone()),
+            ..Change::default()
+        };
+        let out = engine::check(policy, &change);
+        if !out.findings.is_empty() {
+            collect.by_commit.insert(t.to_string(), out.findings);
+        }
+        messages.insert(t.to_string(), message);
+    }
+
+    // Exceptions, once per commit whatever the number of refs it is pushed to.
+    let mut verdict = Verdict {
+        commits: new.order.len(),
+        ..Verdict::default()
+    };
+    let mut ids: Vec<&String> = collect.by_commit.keys().collect();
+    ids.sort();
+    let ids: Vec<String> = ids.into_iter().cloned().collect();
+    for id in ids {
+        let claimed = match messages.get(&id) {
+            Some(m) => exceptions(m),
+            None => commit_exceptions(repo, &id)?,
+        };
+        if claimed.is_empty() {
+            continue;
+        }
+        let findings = collect.by_commit.get_mut(&id).map(std::mem::take);
+        let kept = apply_exceptions(
+            findings.unwrap_or_default(),
+            &claimed,
+            mode,
+            &id,
+            &mut verdict.notes,
+        );
+        collect.by_commit.insert(id, kept);
+    }
+
+    let mut by_owner: Vec<Vec<Oid>> = vec![Vec::new(); tips.len()];
+    for oid in &new.order {
+        if let Some(&t) = new.owner.get(oid) {
+            by_owner[t].push(*oid);
+        }
+    }
+    let mut update_of_tip = vec![0; tips.len()];
+    for (i, t) in tip_of.iter().enumerate() {
+        if let Some(t) = t {
+            update_of_tip[*t] = i;
+        }
+    }
+    for (i, u) in updates.iter().enumerate() {
+        let mut rv = RefVerdict {
+            refname: u.refname.clone(),
+            ..RefVerdict::default()
+        };
+        if let Some(kind) = other[i] {
+            let rule = &RULES[0];
+            let severity = policy.severity(rule);
+            if severity != Severity::Off {
+                rv.findings.push(Finding {
+                    rule: rule.id.to_string(),
+                    severity,
+                    commit: None,
+                    path: None,
+                    line: None,
+                    message: format!(
+                        "{} points at a {kind} ({}), whose content is not checked",
+                        u.refname, u.new
+                    ),
+                    hint: rule.hint.to_string(),
+                    snippet: None,
+                });
+            }
+        }
+        for t in &tags_of[i] {
+            rv.tags += 1;
+            rv.findings.extend(
+                collect
+                    .by_commit
+                    .get(&t.to_string())
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
+        }
+        if let Some(ti) = tip_of[i] {
+            rv.commits = new.owned[ti];
+            for oid in &by_owner[ti] {
+                rv.findings.extend(
+                    collect
+                        .by_commit
+                        .get(&oid.to_string())
+                        .into_iter()
+                        .flatten()
+                        .cloned(),
+                );
+            }
+        }
+        verdict.refs.push(rv);
+    }
+    // A ref that reaches commits attributed to an earlier, rejected ref is
+    // rejected with it (in push order, so this follows chains of sharing).
+    for (i, ti) in tip_of.iter().enumerate() {
+        let Some(ti) = *ti else { continue };
+        let mut via = Vec::new();
+        for &tj in &new.shares[ti] {
+            let j = update_of_tip[tj];
+            if verdict.refs[j].rejected() {
+                via.push(verdict.refs[j].refname.clone());
+            }
+        }
+        verdict.refs[i].reaches_rejected = via;
+    }
+    Ok(verdict)
+}
+
+fn commit_exceptions(repo: &Repository, id: &str) -> Result<Vec<Exception>> {
+    let oid = Oid::from_str(id).map_err(|_| anyhow!("`{id}` is not an object id"))?;
+    let c = repo
+        .find_commit(oid)
+        .map_err(|e| anyhow!("cannot read commit {id}: {}", e.message()))?;
+    let m = Message::parse(
+        c.message_raw_bytes(),
+        c.message_encoding(),
+        &git::comment_for_log(repo),
+    );
+    Ok(exceptions(&m))
+}
+
+fn apply_exceptions(
+    mut findings: Vec<Finding>,
+    claimed: &[Exception],
+    mode: &Exceptions,
+    id: &str,
+    notes: &mut Vec<String>,
+) -> Vec<Finding> {
+    let short = &id[..id.len().min(12)];
+    match mode {
+        Exceptions::Client => {
+            downgrade_claimed(&mut findings, claimed);
+            findings
+        }
+        Exceptions::Server { pusher, maintainer } => {
+            let mut kept = Vec::new();
+            for f in findings {
+                let Some(e) = claimed.iter().find(|e| e.rule == f.rule) else {
+                    kept.push(f);
+                    continue;
+                };
+                match pusher {
+                    Some((var, who)) if *maintainer => {
+                        notes.push(format!(
+                            "exception honoured: {} in {short} waived for {who} ({var}), a maintainer: {}",
+                            f.rule, e.reason
+                        ));
+                    }
+                    Some((var, who)) => {
+                        notes.push(format!(
+                            "exception refused: {} in {short}: the pusher {who} ({var}) is not in [policy] maintainers",
+                            f.rule
+                        ));
+                        kept.push(f);
+                    }
+                    None => {
+                        notes.push(format!(
+                            "exception refused: {} in {short}: the forge did not name the pusher ({})",
+                            f.rule,
+                            super::PUSHER_VARS.join(", ")
+                        ));
+                        kept.push(f);
+                    }
+                }
+            }
+            kept
+        }
+    }
+}
+
+/// Writes one block per ref with findings, the exception notes, and a
+/// closing line naming the policy and where it came from.
+pub fn render(
+    v: &Verdict,
+    policy: &Policy,
+    origin: &str,
+    out: &mut dyn Write,
+    color: bool,
+) -> std::io::Result<()> {
+    for r in &v.refs {
+        if r.findings.is_empty() && r.reaches_rejected.is_empty() {
+            continue;
+        }
+        let errors = r.errors();
+        let warnings = r.findings.len() - errors;
+        let state = if r.rejected() { "REJECTED" } else { "accepted" };
+        let tags = match r.tags {
+            0 => String::new(),
+            n => format!(" and {n} tag message(s)"),
+        };
+        writeln!(
+            out,
+            "policy-check: {}: {state}: {errors} error(s), {warnings} warning(s) in {} new commit(s){tags}",
+            r.refname, r.commits
+        )?;
+        if !r.reaches_rejected.is_empty() {
+            writeln!(
+                out,
+                "policy-check: {}: also brings in the commits reported for {}",
+                r.refname,
+                r.reaches_rejected.join(", ")
+            )?;
+        }
+        let mut rep = TextReporter::new(Box::new(&mut *out), color);
+        for f in &r.findings {
+            rep.finding(f)?;
+        }
+    }
+    for n in &v.notes {
+        writeln!(out, "policy-check: {n}")?;
+    }
+    let rejected: Vec<&str> = v
+        .refs
+        .iter()
+        .filter(|r| r.rejected())
+        .map(|r| r.refname.as_str())
+        .collect();
+    if rejected.is_empty() {
+        writeln!(
+            out,
+            "policy-check: {} new commit(s) on {} ref(s) checked against policy `{}` ({origin}): accepted",
+            v.commits,
+            v.refs.len(),
+            policy.name
+        )?;
+    } else {
+        writeln!(
+            out,
+            "policy-check: {} new commit(s) on {} ref(s) checked against policy `{}` ({origin}): rejected {}",
+            v.commits,
+            v.refs.len(),
+            policy.name,
+            rejected.join(", ")
+        )?;
+    }
+    out.flush()
+}

@@ -1,0 +1,357 @@
+//! Server hooks, the authoritative gate: `pre-receive` (all refs of a push,
+//! rejected together) and `update` (one ref).
+//!
+//! Trust: the policy comes from `--policy`, the server repository's git
+//! config `policy-check.policy`, or the policy file as it stands on the
+//! protected branch *before* the push, never from the pushed commits; a
+//! `Policy-Exception` trailer counts only when the pusher the forge names is
+//! a maintainer; push options are never read. Any failure to check rejects
+//! the push (fail closed) unless fail-open is configured, which is said loudly.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Context, Result};
+use git2::{ObjectType, Oid, Repository};
+
+use super::judge::{self, Exceptions, Update};
+use super::{is_maintainer, pusher};
+use crate::app::{config_policy, use_color, Exit, POLICY_FILE};
+use crate::cli::Global;
+use crate::git::push;
+use crate::policy::{presets, Policy, Source};
+
+/// Git config key that lets an internal error accept a push (rollouts only).
+pub const FAIL_OPEN_KEY: &str = "policy-check.failOpen";
+/// Git config key naming the branch whose policy file judges pushes (default: HEAD's branch).
+pub const BRANCH_KEY: &str = "policy-check.branch";
+
+/// One `<old> <new> <ref>` line of pre-receive's stdin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefLine {
+    pub old: Oid,
+    pub new: Oid,
+    pub refname: String,
+}
+
+/// `pre-receive`: reads every ref update from stdin; any violation rejects
+/// the whole push, with one block of findings per offending ref.
+pub fn pre_receive(global: &Global) -> Result<Exit> {
+    let mut fail_open = None;
+    let result = (|| {
+        let mut input = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut input)
+            .context("cannot read the ref updates from stdin")?;
+        let ctx = Gate::open(global, &mut fail_open)?;
+        let lines = parse_receive(&input)?;
+        ctx.check(&lines, global)
+    })();
+    finish(result, fail_open)
+}
+
+/// `update REF OLD NEW`: the same check for one ref.
+pub fn update(refname: &str, old: &str, new: &str, global: &Global) -> Result<Exit> {
+    let mut fail_open = None;
+    let result = (|| {
+        let line = format!("{old} {new} {refname}");
+        let lines = parse_receive(line.as_bytes()).context(
+            "bad arguments: expected `update <ref> <old oid> <new oid>`, as git passes them",
+        )?;
+        let ctx = Gate::open(global, &mut fail_open)?;
+        ctx.check(&lines, global)
+    })();
+    finish(result, fail_open)
+}
+
+/// Maps an internal error to a rejection (fail closed) or, when configured,
+/// to a loudly stated acceptance.
+fn finish(result: Result<Exit>, fail_open: Option<bool>) -> Result<Exit> {
+    match result {
+        Ok(exit) => Ok(exit),
+        Err(e) if fail_open == Some(true) => {
+            eprintln!("policy-check: ************************************************************");
+            eprintln!("policy-check: INTERNAL ERROR, PUSH ACCEPTED UNCHECKED (fail-open is on):");
+            eprintln!("policy-check: {e:#}");
+            eprintln!("policy-check: ************************************************************");
+            Ok(Exit::Passed)
+        }
+        Err(e) => Err(e.context(
+            "policy-check could not check this push, so it is rejected (fail closed); \
+             tell the server's administrators",
+        )),
+    }
+}
+
+/// The repository (with the push's quarantine visible) and the policy.
+struct Gate {
+    git_dir: PathBuf,
+    quarantine: Option<String>,
+    repo: Repository,
+    policy: Policy,
+    origin: String,
+}
+
+impl Gate {
+    fn open(global: &Global, fail_open: &mut Option<bool>) -> Result<Self> {
+        let git_dir = match (&global.dir, std::env::var_os("GIT_DIR")) {
+            (Some(d), _) => d.clone(),
+            (None, Some(d)) if !d.is_empty() => PathBuf::from(d),
+            _ => PathBuf::from("."),
+        };
+        let quarantine = match std::env::var_os("GIT_QUARANTINE_PATH") {
+            Some(q) if !q.is_empty() => Some(q.into_string().map_err(|q| {
+                anyhow!("GIT_QUARANTINE_PATH is not UTF-8: {}", q.to_string_lossy())
+            })?),
+            _ => None,
+        };
+        let repo = open_quarantined(&git_dir, quarantine.as_deref())?;
+        *fail_open = repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_bool(FAIL_OPEN_KEY).ok());
+        let (policy, origin) = server_policy(global, &repo)?;
+        if policy.server.fail_open {
+            *fail_open = Some(true);
+        }
+        if *fail_open == Some(true) {
+            eprintln!(
+                "policy-check: WARNING: fail-open is on: a push is ACCEPTED UNCHECKED when the check itself fails"
+            );
+        }
+        Ok(Gate {
+            git_dir,
+            quarantine,
+            repo,
+            policy,
+            origin,
+        })
+    }
+
+    fn check(&self, lines: &[RefLine], global: &Global) -> Result<Exit> {
+        let policy = &self.policy;
+        let updates: Vec<Update> = lines
+            .iter()
+            .filter(|l| !l.new.is_zero() && policy.server.governs(&l.refname))
+            .map(|l| Update {
+                refname: l.refname.clone(),
+                new: l.new,
+            })
+            .collect();
+        for l in lines {
+            if l.new.is_zero() {
+                tracing::info!("{}: deleted, nothing to check", l.refname);
+            } else if !policy.server.governs(&l.refname) {
+                tracing::info!("{}: outside the policy's [server] refs", l.refname);
+            }
+        }
+        if updates.is_empty() {
+            return Ok(Exit::Passed);
+        }
+        // Everything an existing governed ref reaches has been judged already.
+        let hidden = push::ref_commits(&self.repo, |name| policy.server.governs(name))?;
+        let who = pusher();
+        let maintainer = who
+            .as_ref()
+            .is_some_and(|(_, login)| is_maintainer(&policy.maintainers, login));
+        let (git_dir, quarantine) = (&self.git_dir, self.quarantine.as_deref());
+        let verdict = judge::judge(
+            &self.repo,
+            || open_quarantined(git_dir, quarantine),
+            policy,
+            &updates,
+            &hidden,
+            &Exceptions::Server {
+                pusher: who,
+                maintainer,
+            },
+        )?;
+        let stderr = std::io::stderr();
+        let color = use_color(global.color, stderr.is_terminal());
+        let mut err = stderr.lock();
+        judge::render(&verdict, policy, &self.origin, &mut err, color)?;
+        if verdict.rejected() {
+            writeln!(
+                err,
+                "policy-check: fix the commits listed above (`git rebase -i`, `git commit --amend`) and push again"
+            )?;
+            Ok(Exit::Violated)
+        } else {
+            Ok(Exit::Passed)
+        }
+    }
+}
+
+/// Opens the repository at `git_dir` plainly and makes the quarantined
+/// objects of the push visible as an alternate. (`open_from_env` would read
+/// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which git quotes when the path holds
+/// a `:`; libgit2 does not unquote it and loses the existing objects.)
+pub fn open_quarantined(git_dir: &std::path::Path, quarantine: Option<&str>) -> Result<Repository> {
+    let repo = Repository::open_ext(
+        git_dir,
+        git2::RepositoryOpenFlags::NO_SEARCH,
+        std::iter::empty::<&std::ffi::OsStr>(),
+    )
+    .map_err(|e| {
+        anyhow!(
+            "cannot open the repository {}: {}",
+            git_dir.display(),
+            e.message()
+        )
+    })?;
+    if let Some(q) = quarantine {
+        repo.odb()
+            .and_then(|odb| odb.add_disk_alternate(q))
+            .map_err(|e| anyhow!("cannot read the pushed objects in {q}: {}", e.message()))?;
+    }
+    Ok(repo)
+}
+
+/// The policy that judges pushes, and where it came from: `--policy`, git
+/// config `policy-check.policy`, the policy file on the protected branch
+/// as it is before this push, or the embedded default.
+pub fn server_policy(global: &Global, repo: &Repository) -> Result<(Policy, String)> {
+    if let Some(path) = &global.policy {
+        let p = Policy::file(path).map_err(anyhow::Error::new)?;
+        return Ok((p, format!("--policy {}", path.display())));
+    }
+    if let Some(path) = config_policy(repo) {
+        let p = Policy::file(&path).map_err(anyhow::Error::new)?;
+        return Ok((
+            p,
+            format!("git config policy-check.policy = {}", path.display()),
+        ));
+    }
+    if let Some((src, origin)) = branch_policy(repo)? {
+        let p = Policy::load(src).map_err(anyhow::Error::new)?;
+        return Ok((p, origin));
+    }
+    let p = Policy::preset(presets::DEFAULT).map_err(anyhow::Error::new)?;
+    Ok((
+        p,
+        format!(
+            "the embedded `{}` preset: no --policy, no policy-check.policy, no {POLICY_FILE} on the protected branch",
+            presets::DEFAULT
+        ),
+    ))
+}
+
+/// `<branch>:.policy-check.toml` from the existing ref (the push has not
+/// moved it yet), where `<branch>` is `policy-check.branch` or HEAD's branch.
+fn branch_policy(repo: &Repository) -> Result<Option<(Source, String)>> {
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_string(BRANCH_KEY).ok());
+    let refname = match configured {
+        Some(b) if b.starts_with("refs/") => b,
+        Some(b) => format!("refs/heads/{b}"),
+        None => match repo
+            .find_reference("HEAD")
+            .ok()
+            .and_then(|h| h.symbolic_target().map(str::to_string))
+        {
+            Some(t) => t,
+            None => return Ok(None),
+        },
+    };
+    let Ok(reference) = repo.find_reference(&refname) else {
+        return Ok(None); // the branch does not exist yet
+    };
+    let commit = reference
+        .peel_to_commit()
+        .map_err(|e| anyhow!("cannot read {refname}: {}", e.message()))?;
+    let tree = commit.tree()?;
+    let Some(entry) = tree.get_name(POLICY_FILE) else {
+        return Ok(None);
+    };
+    if entry.kind() != Some(ObjectType::Blob) {
+        bail!("{refname}:{POLICY_FILE} is not a file");
+    }
+    let blob = repo
+        .find_blob(entry.id())
+        .map_err(|e| anyhow!("cannot read {refname}:{POLICY_FILE}: {}", e.message()))?;
+    let name = format!("{refname}:{POLICY_FILE}");
+    let text = String::from_utf8(blob.content().to_vec()).map_err(|e| {
+        anyhow!(
+            "{name} is not valid UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let origin = format!("{name} at {}", &commit.id().to_string()[..12]);
+    Ok(Some((
+        Source {
+            name,
+            text,
+            dir: None,
+        },
+        origin,
+    )))
+}
+
+/// Parses pre-receive's stdin strictly: every non-empty line must be
+/// `<old oid> <new oid> <ref>`; anything else is an error (and the push is rejected).
+pub fn parse_receive(input: &[u8]) -> Result<Vec<RefLine>> {
+    let text = std::str::from_utf8(input).map_err(|e| {
+        anyhow!(
+            "stdin is not a list of ref updates (invalid UTF-8 at byte {})",
+            e.valid_up_to()
+        )
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(' ').collect();
+        let parsed = match f.as_slice() {
+            [old, new, refname] => push::parse_oid(old)
+                .zip(push::parse_oid(new))
+                .filter(|_| git2::Reference::is_valid_name(refname) && refname.starts_with("refs/"))
+                .map(|(old, new)| RefLine {
+                    old,
+                    new,
+                    refname: refname.to_string(),
+                }),
+            _ => None,
+        };
+        match parsed {
+            Some(l) => out.push(l),
+            None => bail!(
+                "malformed line {} on stdin: `{}` (expected `<old oid> <new oid> <ref>`, as git passes to pre-receive)",
+                i + 1,
+                crate::report::text::truncate(line, 120)
+            ),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receive_lines_parse_strictly() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        let ok = format!("{z} {a} refs/heads/main\n{a} {z} refs/tags/v1\n");
+        let l = parse_receive(ok.as_bytes()).expect("valid");
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].refname, "refs/heads/main");
+        for bad in [
+            "hello world".to_string(),
+            format!("{z} {a}"),
+            format!("{z} {a} refs/heads/main extra"),
+            format!("{z} {a} main"),
+            format!("{z} {a} refs/heads/a..b"),
+            format!("{z}  {a} refs/heads/main"),
+        ] {
+            let e = parse_receive(bad.as_bytes()).expect_err(&bad);
+            assert!(e.to_string().contains("malformed line 1"), "{e}");
+        }
+        assert!(parse_receive(b"\x00\xff").is_err());
+        assert!(parse_receive(b"").expect("empty").is_empty());
+    }
+}

@@ -1,0 +1,179 @@
+//! `[server]`: how the push hooks (pre-receive, update, and pre-push on the
+//! client) apply the policy: which refs it governs, what happens to tags and
+//! notes, and whether an internal error may let a push through.
+//!
+//! ```toml
+//! [server]
+//! refs = ["refs/heads/main", "refs/heads/release/*", "refs/tags/*"]   # default: every ref
+//! tags = "check"        # check (tag message and the commits it adds) | commits | skip
+//! notes = "skip"        # skip | check
+//! fail_open = false     # true: a push is accepted when the check itself fails (rollouts only)
+//! ```
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use super::{KeyPath, Problems};
+
+/// `[server]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    /// Ref globs the policy governs (`*` stays within one path component, `**` crosses them).
+    pub refs: Option<Vec<String>>,
+    pub tags: Option<Tags>,
+    pub notes: Option<Notes>,
+    pub fail_open: Option<bool>,
+}
+
+/// What a pushed tag is checked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tags {
+    /// The annotated tag's message and the commits the tag adds.
+    Check,
+    /// Only the commits the tag adds.
+    Commits,
+    /// Nothing: tags are out of scope.
+    Skip,
+}
+
+/// Whether `refs/notes/*` updates are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Notes {
+    Skip,
+    Check,
+}
+
+/// Compiled `[server]` settings.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// `None`: every ref.
+    pub refs: Option<GlobSet>,
+    pub tags: Tags,
+    pub notes: Notes,
+    pub fail_open: bool,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            refs: None,
+            tags: Tags::Check,
+            notes: Notes::Skip,
+            fail_open: false,
+        }
+    }
+}
+
+impl Server {
+    /// True when an update of `refname` is judged by the policy.
+    pub fn governs(&self, refname: &str) -> bool {
+        if refname.starts_with("refs/notes/") && self.notes == Notes::Skip {
+            return false;
+        }
+        if refname.starts_with("refs/tags/") && self.tags == Tags::Skip {
+            return false;
+        }
+        self.refs.as_ref().is_none_or(|g| g.is_match(refname))
+    }
+}
+
+/// Validates and compiles `[server]`.
+pub fn compile(raw: Option<RawServer>, problems: &mut Problems) -> Server {
+    let Some(raw) = raw else {
+        return Server::default();
+    };
+    let base = KeyPath::of(&["server"]);
+    let refs = raw.refs.as_ref().and_then(|globs| {
+        let mut b = GlobSetBuilder::new();
+        for (i, g) in globs.iter().enumerate() {
+            if !g.starts_with("refs/") {
+                problems.error(
+                    base.key("refs").index(i),
+                    format!(
+                        "`{g}` is not a full ref name: write `refs/heads/{g}` or `refs/tags/{g}`"
+                    ),
+                );
+                return None;
+            }
+            match GlobBuilder::new(g).literal_separator(true).build() {
+                Ok(glob) => {
+                    b.add(glob);
+                }
+                Err(e) => {
+                    problems.error(
+                        base.key("refs").index(i),
+                        format!("invalid ref glob `{g}`: {e}"),
+                    );
+                    return None;
+                }
+            }
+        }
+        match b.build() {
+            Ok(set) => Some(set),
+            Err(e) => {
+                problems.error(base.key("refs"), format!("invalid ref globs: {e}"));
+                None
+            }
+        }
+    });
+    Server {
+        refs,
+        tags: raw.tags.unwrap_or(Tags::Check),
+        notes: raw.notes.unwrap_or(Notes::Skip),
+        fail_open: raw.fail_open.unwrap_or(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(refs: &[&str]) -> Server {
+        let mut p = Problems::default();
+        let s = compile(
+            Some(RawServer {
+                refs: Some(refs.iter().map(|s| s.to_string()).collect()),
+                ..RawServer::default()
+            }),
+            &mut p,
+        );
+        assert!(p.is_empty(), "{:?}", p.0);
+        s
+    }
+
+    #[test]
+    fn default_governs_everything_but_notes() {
+        let s = Server::default();
+        assert!(s.governs("refs/heads/topic"));
+        assert!(s.governs("refs/tags/v1"));
+        assert!(s.governs("refs/for/main"));
+        assert!(!s.governs("refs/notes/commits"));
+    }
+
+    #[test]
+    fn ref_globs_stay_within_a_component() {
+        let s = server(&["refs/heads/main", "refs/heads/release/*"]);
+        assert!(s.governs("refs/heads/main"));
+        assert!(s.governs("refs/heads/release/1.0"));
+        assert!(!s.governs("refs/heads/release/1.0/hotfix"));
+        assert!(!s.governs("refs/heads/mainline"));
+        assert!(!s.governs("refs/tags/v1"));
+    }
+
+    #[test]
+    fn short_ref_names_are_an_error() {
+        let mut p = Problems::default();
+        compile(
+            Some(RawServer {
+                refs: Some(vec!["main".into()]),
+                ..RawServer::default()
+            }),
+            &mut p,
+        );
+        assert_eq!(p.0.len(), 1);
+        assert!(p.0[0].message.contains("refs/heads/main"));
+    }
+}
