@@ -6,6 +6,7 @@
 //! [`report`] renderer shows the findings. Every mode is a different source
 //! on the same road.
 
+pub mod ai;
 pub mod app;
 pub mod cli;
 pub mod date;
