@@ -13,6 +13,7 @@ pub mod date;
 pub mod engine;
 pub mod git;
 pub mod identity;
+pub mod inspect;
 pub mod message;
 pub mod model;
 pub mod policy;
