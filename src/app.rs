@@ -48,6 +48,7 @@ pub fn run(cmd: Command, global: &Global) -> Result<Exit> {
         Command::Hook(h) => crate::hooks::run(h, global),
         Command::Install(a) => crate::hooks::install::install(a, global),
         Command::Uninstall(a) => crate::hooks::install::uninstall(a, global),
+        Command::Inspect(args) => crate::inspect::run(&args, global),
     }
 }
 
@@ -185,6 +186,7 @@ fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
             }
             Ok(Exit::Passed)
         }
+        PolicyCommand::Init { preset, force } => init_policy(&preset, force, global),
         PolicyCommand::Validate { file } => {
             let loaded: Result<(Policy, String), PolicyErrors> = match &file {
                 Some(f) => Policy::file(f).map(|p| (p, f.display().to_string())),
@@ -208,6 +210,35 @@ fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
             }
         }
     }
+}
+
+/// `policy init`: a starter `.policy-check.toml` extending a preset.
+fn init_policy(preset: &str, force: bool, global: &Global) -> Result<Exit> {
+    let base = Policy::preset(preset).map_err(anyhow::Error::new)?;
+    let repo = git::open(&workdir(global))?;
+    let root = repo.workdir().ok_or_else(|| {
+        anyhow::anyhow!("the repository is bare: there is no work tree to write {POLICY_FILE} into")
+    })?;
+    let path = root.join(POLICY_FILE);
+    if path.exists() && !force {
+        bail!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        );
+    }
+    let name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().replace('"', ""))
+        .unwrap_or_else(|| "project".to_string());
+    let text = presets::starter(&name, preset, &base.description);
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    // What was written must load.
+    Policy::file(&path).map_err(anyhow::Error::new)?;
+    println!(
+        "wrote {} (extends the `{preset}` preset); check it with `policy-check policy validate`",
+        path.display()
+    );
+    Ok(Exit::Passed)
 }
 
 fn explain(args: ExplainArgs) -> Result<Exit> {

@@ -63,6 +63,20 @@ pub enum Command {
     Install(InstallArgs),
     /// Remove the hooks `install` wrote and restore the ones they replaced.
     Uninstall(UninstallArgs),
+    /// Show what policy-check sees in a commit: trailers, AI signals, disclosure,
+    /// sign-offs, files, and which rules applied.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The commit to inspect.
+    #[arg(value_name = "REVISION", default_value = "HEAD")]
+    pub revision: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 /// The hooks, named as git names them.
@@ -137,6 +151,15 @@ pub struct CheckArgs {
 pub enum PolicyCommand {
     /// List the embedded presets.
     List,
+    /// Write a starter .policy-check.toml at the repository root that extends a preset.
+    Init {
+        /// The preset to extend (`policy-check policy list`).
+        #[arg(long, value_name = "NAME", default_value = "default")]
+        preset: String,
+        /// Overwrite an existing .policy-check.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// Load and compile a policy, reporting every problem (exit 0 or 2).
     Validate {
         /// The file to validate (default: the policy that would be used here).

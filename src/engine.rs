@@ -4,7 +4,7 @@
 use crate::model::{Change, Content};
 use crate::policy::Policy;
 use crate::report::{Finding, Severity};
-use crate::rules::{custom, RuleInfo};
+use crate::rules::{custom, disclosure, review, RuleInfo};
 
 /// Rules the engine itself reports (about what could not be checked).
 pub const RULES: &[RuleInfo] = &[RuleInfo {
@@ -190,6 +190,17 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
         }
     }
     custom::check(&policy.custom, change, &mut sink);
+    let signals = policy
+        .ai
+        .as_ref()
+        .map(|d| d.detect(change))
+        .unwrap_or_default();
+    if let Some(d) = &policy.disclosure {
+        disclosure::check(d, change, &signals, &mut sink);
+    }
+    if let Some(r) = &policy.review {
+        review::check(r, change, &signals, policy.ai.as_ref(), &mut sink);
+    }
     sink.finish()
 }
 

@@ -104,9 +104,20 @@ impl Reviewers {
     /// The review trailer that satisfies this requirement: a well-formed
     /// identity, not the author, and allowed.
     pub fn review<'c>(&self, change: &'c Change) -> Option<&'c Trailer> {
+        self.review_where(change, |_| true)
+    }
+
+    /// Like [`review`](Self::review), counting only trailers `accept` lets
+    /// through (the AI rules refuse a review signed by an AI identity).
+    pub fn review_where<'c>(
+        &self,
+        change: &'c Change,
+        accept: impl Fn(&Trailer) -> bool,
+    ) -> Option<&'c Trailer> {
         let msg = change.message.as_ref()?;
         msg.trailers.iter().find(|t| {
             self.trailers.iter().any(|k| t.is(k))
+                && accept(t)
                 && Person::parse(&t.value).is_some_and(|p| {
                     let is_author = change
                         .author
@@ -133,9 +144,67 @@ impl Reviewers {
     }
 }
 
+/// The people a MAINTAINERS or CODEOWNERS file names: emails (from
+/// `Name <email>` or bare) and `@login`s, lowercased.
+///
+/// In the Linux kernel's MAINTAINERS format (`X:\tvalue` lines) only the
+/// maintainers (`M:`) and reviewers (`R:`) count, not mailing lists (`L:`).
+pub fn parse_maintainers(text: &str) -> Vec<String> {
+    let kernel_style = text.lines().any(|l| {
+        let b = l.as_bytes();
+        b.len() > 2 && b[0].is_ascii_uppercase() && b[1] == b':' && b[2] == b'\t'
+    });
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let line = if kernel_style {
+            match line.split_once(':') {
+                Some(("M" | "R", rest)) => rest,
+                _ => continue,
+            }
+        } else {
+            line
+        };
+        for tok in line.split(|c: char| c.is_whitespace() || c == ',') {
+            let tok = tok.trim_matches(|c| c == '<' || c == '>' || c == '"' || c == '\'');
+            let who = if let Some(login) = tok.strip_prefix('@') {
+                (!login.is_empty()).then_some(login)
+            } else if tok.contains('@') && !tok.starts_with('@') && !tok.ends_with('@') {
+                Some(tok)
+            } else {
+                None
+            };
+            if let Some(w) = who {
+                let w = w.to_ascii_lowercase();
+                if !out.contains(&w) {
+                    out.push(w);
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_maintainers_files() {
+        let kernel = "FOO DRIVER\nM:\tJane Doe <Jane@Example.com>\nR:\tBob <bob@x.org>\nL:\tlist@vger.kernel.org\nF:\tdrivers/foo/\n";
+        assert_eq!(
+            parse_maintainers(kernel),
+            vec!["jane@example.com", "bob@x.org"]
+        );
+        let owners = "# owners\n*.rs @alice @org/team\n/docs/ docs@example.com\n";
+        assert_eq!(
+            parse_maintainers(owners),
+            vec!["alice", "org/team", "docs@example.com"]
+        );
+    }
 
     #[test]
     fn parses_name_and_email() {

@@ -6,6 +6,7 @@
 //! [`report`] renderer shows the findings. Every mode is a different source
 //! on the same road.
 
+pub mod ai;
 pub mod app;
 pub mod cli;
 pub mod date;
@@ -13,6 +14,7 @@ pub mod engine;
 pub mod git;
 pub mod hooks;
 pub mod identity;
+pub mod inspect;
 pub mod message;
 pub mod model;
 pub mod policy;

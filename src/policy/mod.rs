@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::report::Severity;
-use crate::rules::{self, custom, RuleInfo};
+use crate::rules::{self, custom, disclosure, review, RuleInfo};
 
 pub mod error;
 pub mod load;
@@ -34,6 +34,10 @@ pub struct RawPolicy {
     pub rules: Vec<custom::RawRule>,
     /// How the push hooks apply the policy (refs, tags, notes, fail-open).
     pub server: Option<server::RawServer>,
+    /// How AI involvement is detected (the signatures table).
+    pub ai: Option<crate::ai::RawAi>,
+    pub disclosure: Option<disclosure::RawDisclosure>,
+    pub review: Option<review::RawReview>,
 }
 
 /// `[policy]`: what this policy is.
@@ -49,6 +53,9 @@ pub struct RawMeta {
     /// The people accountable for the project: `Name <email>`, an email, or a
     /// forge login. Maintainer reviews and server-side exceptions are theirs.
     pub maintainers: Option<Vec<String>>,
+    /// A MAINTAINERS or CODEOWNERS file whose people join `maintainers`,
+    /// relative to the policy file that sets it.
+    pub maintainers_file: Option<String>,
 }
 
 /// `[scan]`: what is read and how.
@@ -130,6 +137,10 @@ pub struct Policy {
     pub custom: Vec<custom::Rule>,
     /// `[server]`: refs governed, tags, notes, fail-open.
     pub server: server::Server,
+    /// The AI signatures, compiled only when a rule uses them.
+    pub ai: Option<crate::ai::Detector>,
+    pub disclosure: Option<disclosure::Disclosure>,
+    pub review: Option<review::Review>,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
@@ -190,6 +201,19 @@ impl Policy {
             .filter_map(|(id, l)| l.until.map(|(day, then)| (id.as_str(), l.level, then, day)))
     }
 
+    /// The built-in rule families this policy runs (for `inspect`; each
+    /// family with a policy table adds itself here).
+    pub fn families(&self) -> Vec<&'static str> {
+        let mut f = vec!["scan"];
+        if self.disclosure.is_some() {
+            f.push("disclosure");
+        }
+        if self.review.is_some() {
+            f.push("review");
+        }
+        f
+    }
+
     /// What this policy needs read from git.
     pub fn needs(&self) -> Needs {
         self.needs
@@ -217,10 +241,42 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     };
     let custom = custom::compile(raw.rules, &KeyPath::of(&["rules"]), problems);
     let server = server::compile(raw.server, problems);
+    let mut maintainers = raw.policy.maintainers.unwrap_or_default();
+    if let Some(file) = &raw.policy.maintainers_file {
+        maintainers.extend(read_maintainers(file, merged, problems));
+    }
+    let disclosure = raw
+        .disclosure
+        .map(|d| disclosure::compile(d, &KeyPath::of(&["disclosure"]), problems));
+    let review = raw
+        .review
+        .map(|r| review::compile(r, &maintainers, &KeyPath::of(&["review"]), problems));
+    let uses_ai = disclosure.is_some() || review.as_ref().is_some_and(|r| r.uses_ai());
+    let ai = (uses_ai || raw.ai.is_some()).then(|| {
+        let keys = disclosure.as_ref().map_or(&[][..], |d| &d.trailers[..]);
+        crate::ai::Detector::compile(
+            &raw.ai.unwrap_or_default(),
+            keys,
+            &KeyPath::of(&["ai"]),
+            problems,
+        )
+    });
+    let review_ids = review
+        .iter()
+        .flat_map(|r| r.require.iter().map(|q| q.id.as_str()));
+    for id in review_ids.clone() {
+        if custom.iter().any(|c| c.id == id) {
+            problems.error(
+                KeyPath::of(&["review", "require"]).id(id),
+                format!("`{id}` is also the id of a custom rule"),
+            );
+        }
+    }
 
     let known: Vec<&str> = rules::registry()
         .map(|r| r.id)
         .chain(custom.iter().map(|r| r.id.as_str()))
+        .chain(review_ids)
         .collect();
     let mut severities = HashMap::new();
     for (id, sev) in raw.severity {
@@ -255,18 +311,64 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
 
     let needs = custom
         .iter()
-        .fold(Needs::default(), |n, r| n.union(r.needs()));
+        .fold(Needs::default(), |n, r| n.union(r.needs()))
+        .union(disclosure.as_ref().map(|d| d.needs()).unwrap_or_default())
+        .union(review.as_ref().map(|r| r.needs()).unwrap_or_default());
     Policy {
         name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
         description: raw.policy.description.unwrap_or_default(),
         sources: merged.sources.iter().map(|s| s.name.clone()).collect(),
         scan,
-        maintainers: raw.policy.maintainers.unwrap_or_default(),
+        maintainers,
         custom,
         server,
+        ai,
+        disclosure,
+        review,
         severities,
         today: crate::date::today(),
         needs,
+    }
+}
+
+/// Reads `[policy] maintainers_file`, relative to the policy file that set it.
+fn read_maintainers(file: &str, merged: &load::Merged, problems: &mut Problems) -> Vec<String> {
+    let key = KeyPath::of(&["policy", "maintainers_file"]);
+    let dir = merged
+        .origins
+        .get(&key)
+        .and_then(|&i| merged.sources.get(i))
+        .and_then(|s| s.dir.clone());
+    let path = Path::new(file);
+    let path = match dir {
+        Some(d) if path.is_relative() => d.join(path),
+        None if path.is_relative() => {
+            problems.error(
+                key,
+                format!("`{file}` is relative, but the policy setting it is not a file to resolve it against"),
+            );
+            return Vec::new();
+        }
+        _ => path.to_path_buf(),
+    };
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let people = crate::identity::parse_maintainers(&String::from_utf8_lossy(&bytes));
+            if people.is_empty() {
+                problems.error(
+                    key,
+                    format!(
+                        "{} names nobody (no `Name <email>`, email or `@login`)",
+                        path.display()
+                    ),
+                );
+            }
+            people
+        }
+        Err(e) => {
+            problems.error(key, format!("cannot read {}: {e}", path.display()));
+            Vec::new()
+        }
     }
 }
 

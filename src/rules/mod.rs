@@ -9,6 +9,8 @@
 use crate::report::Severity;
 
 pub mod custom;
+pub mod disclosure;
+pub mod review;
 
 /// Metadata of a built-in rule.
 #[derive(Debug)]
@@ -27,7 +29,12 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 2] = [crate::engine::RULES, crate::hooks::RULES];
+    let families: [&'static [RuleInfo]; 4] = [
+        crate::engine::RULES,
+        crate::hooks::RULES,
+        disclosure::RULES,
+        review::RULES,
+    ];
     families.into_iter().flatten()
 }
 

@@ -1,0 +1,1032 @@
+//! AI signals: the traces an AI tool leaves in a commit (co-author trailers,
+//! footers, bot identities, subject prefixes, disclosure trailers), found
+//! from the signatures table in `policies/data/ai-signatures.toml` rather
+//! than from code, so that keeping up with new tools is a data change.
+//!
+//! The table is compiled once, when a policy that uses AI detection is
+//! loaded; [`Detector::detect`] is then a pure function of a [`Change`].
+//! Policies extend it (`[[ai.signatures]]`), drop built-in tools
+//! (`ai.disable`) or replace it (`ai.builtin = false`).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexSet};
+use serde::{Deserialize, Serialize};
+
+use crate::message::Trailer;
+use crate::model::Change;
+use crate::policy::{KeyPath, Problems};
+
+/// The built-in signatures table.
+pub const BUILTIN: &str = include_str!("../policies/data/ai-signatures.toml");
+
+/// Trailer keys whose value names someone who claims authorship or
+/// certifies the change: an AI identity found there is a signal even when
+/// no signature is keyed on the trailer (`Signed-off-by: Claude <…>`).
+pub const AUTHORSHIP_KEYS: &[&str] =
+    &["signed-off-by", "co-authored-by", "co-developed-by", "from"];
+
+/// Values of a disclosure trailer that declare that no AI was used.
+const NEGATIVE: &[&str] = &["no", "none", "false", "n/a", "na", "0", "-", "nothing"];
+
+/// Where a signature looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// The value of a trailer with `key`.
+    Trailer,
+    /// Each line of the message body.
+    Body,
+    /// `Name <email>` of the author and of the committer.
+    Identity,
+    /// The subject line.
+    Subject,
+}
+
+/// One `[[signature]]` entry, as in the table and in `[[ai.signatures]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignature {
+    /// Lets a policy that extends another change one entry (arrays of
+    /// tables with an `id` merge entry by entry).
+    pub id: Option<String>,
+    /// Canonical tool name; `""` for a generic disclosure trailer whose
+    /// value names the tool.
+    pub tool: String,
+    pub kind: Kind,
+    /// The trailer key (`kind = "trailer"` only), compared case-insensitively.
+    pub key: Option<String>,
+    /// Regex on the text; optional for trailers (any value matches).
+    pub pattern: Option<String>,
+    /// Regex with a `(?P<model>…)` group, applied to the same text.
+    pub model: Option<String>,
+    /// The trace means an agent acted on the repository itself.
+    pub agentic: Option<bool>,
+    /// Texts the entry must match (checked by the test-suite for the
+    /// built-in table, and at load for a policy's own entries).
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts the entry must not match.
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    signature: Vec<RawSignature>,
+}
+
+/// `[ai]`: how the policy detects AI involvement.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAi {
+    /// Use the built-in signatures table (default true).
+    pub builtin: Option<bool>,
+    /// Built-in tools to ignore, by name (`["Copilot"]`).
+    pub disable: Option<Vec<String>>,
+    /// Signatures added to the table.
+    pub signatures: Option<Vec<RawSignature>>,
+}
+
+/// Where a signal was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "where", rename_all = "kebab-case")]
+pub enum Seen {
+    /// A trailer (`key: value`) on a message line.
+    Trailer {
+        key: String,
+        value: String,
+        line: u32,
+    },
+    /// A line of the body (a footer such as `🤖 Generated with …`).
+    Body { line: u32, text: String },
+    /// The commit author, as `Name <email>`.
+    Author { identity: String },
+    /// The committer, as `Name <email>`.
+    Committer { identity: String },
+    /// The subject line.
+    Subject { text: String },
+}
+
+impl Seen {
+    /// The message line, for trailers, footers and the subject.
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            Seen::Trailer { line, .. } | Seen::Body { line, .. } => Some(*line),
+            Seen::Subject { .. } => Some(1),
+            _ => None,
+        }
+    }
+
+    /// "`Co-authored-by:` trailer on line 7", for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Seen::Trailer { key, line, .. } => format!("`{key}:` trailer on line {line}"),
+            Seen::Body { line, .. } => format!("message line {line}"),
+            Seen::Author { identity } => format!("author `{identity}`"),
+            Seen::Committer { identity } => format!("committer `{identity}`"),
+            Seen::Subject { .. } => "subject line".to_string(),
+        }
+    }
+
+    /// The text that matched.
+    pub fn text(&self) -> &str {
+        match self {
+            Seen::Trailer { value, .. } => value,
+            Seen::Body { text, .. } | Seen::Subject { text } => text,
+            Seen::Author { identity } | Seen::Committer { identity } => identity,
+        }
+    }
+
+    /// The message line as written (`Key: value` for a trailer), for snippets.
+    pub fn line_text(&self) -> String {
+        match self {
+            Seen::Trailer { key, value, .. } => format!("{key}: {value}"),
+            other => other.text().to_string(),
+        }
+    }
+
+    /// The trailer key, for a trailer.
+    pub fn trailer_key(&self) -> Option<&str> {
+        match self {
+            Seen::Trailer { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+}
+
+/// One trace of AI involvement in a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signal {
+    /// The tool, when known (a generic disclosure may not name one).
+    pub tool: Option<String>,
+    /// The model, as written (`Opus 4.5`, `gpt-4o`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// An agent acted on the repository (edited files, committed).
+    pub agentic: bool,
+    /// An explicit disclosure trailer (`Assisted-by:` and the like), rather
+    /// than a trace a tool left by itself.
+    pub disclosure: bool,
+    /// Found by matching an AI identity in an authorship trailer no
+    /// signature is keyed on (`Signed-off-by: Claude <noreply@anthropic.com>`).
+    pub identity_match: bool,
+    pub seen: Seen,
+}
+
+impl Signal {
+    /// "Claude (`Co-authored-by:` trailer on line 7)".
+    pub fn describe(&self) -> String {
+        let tool = self.tool.as_deref().unwrap_or("an AI tool");
+        format!("{tool} ({})", self.seen.describe())
+    }
+}
+
+/// A compiled signature. Trailer patterns and model extractors are
+/// compiled on first use (most commits never need them; the patterns were
+/// validated at load), the sets of the other kinds at load.
+#[derive(Debug)]
+struct Sig {
+    tool: Option<String>,
+    kind: Kind,
+    pattern: Lazy,
+    model: Lazy,
+    agentic: bool,
+}
+
+/// A regex compiled at most once, when first needed.
+#[derive(Debug)]
+struct Lazy {
+    source: Option<String>,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Lazy {
+    fn new(source: Option<String>) -> Lazy {
+        Lazy {
+            source,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| self.source.as_deref().and_then(|p| build_regex(p).ok()))
+            .as_ref()
+    }
+
+    fn is_some(&self) -> bool {
+        self.source.is_some()
+    }
+}
+
+/// The regex builder every signature uses, with the policy's size limits.
+fn build_regex(p: &str) -> Result<Regex, regex::Error> {
+    regex::RegexBuilder::new(p)
+        .size_limit(1 << 20)
+        .dfa_size_limit(4 << 20)
+        .build()
+}
+
+/// Checks a pattern's syntax without compiling it (cheap, for the built-in table).
+fn parse_regex(p: &str) -> Result<(), String> {
+    regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(p)
+        .map(|_| ())
+        .map_err(|e| {
+            e.to_string()
+                .lines()
+                .find_map(|l| l.strip_prefix("error: "))
+                .unwrap_or("syntax error")
+                .to_string()
+        })
+}
+
+/// A compiled signatures table.
+#[derive(Debug)]
+pub struct Detector {
+    sigs: Vec<Sig>,
+    /// Lowercased trailer key -> signatures keyed on it, in table order.
+    trailer: HashMap<String, Vec<usize>>,
+    body: Group,
+    subject: Group,
+    /// Identity signatures plus `Co-authored-by` ones with a pattern: what
+    /// recognises an AI in a `Name <email>` value (and, restricted to the
+    /// identity kind, in the author and committer).
+    ai_identity: Group,
+    /// Distinct tool names, for reading a disclosure's value.
+    tools: Vec<String>,
+}
+
+/// Signatures of one kind, matched together.
+#[derive(Debug, Default)]
+struct Group {
+    set: Option<RegexSet>,
+    /// Index in `sigs` of each pattern of the set.
+    index: Vec<usize>,
+}
+
+impl Group {
+    fn build(patterns: &[(usize, &str)], what: &str, problems: &mut Problems) -> Group {
+        if patterns.is_empty() {
+            return Group::default();
+        }
+        match regex::RegexSetBuilder::new(patterns.iter().map(|(_, p)| *p))
+            .size_limit(32 << 20)
+            .dfa_size_limit(16 << 20)
+            .build()
+        {
+            Ok(set) => Group {
+                set: Some(set),
+                index: patterns.iter().map(|(i, _)| *i).collect(),
+            },
+            Err(e) => {
+                // Name the entries that fail on their own, if any.
+                let culprits: Vec<String> = patterns
+                    .iter()
+                    .filter_map(|(i, p)| build_regex(p).err().map(|e| format!("#{} ({e})", i + 1)))
+                    .collect();
+                let detail = if culprits.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("the pattern of compiled signature {}", culprits.join(", "))
+                };
+                problems.error(
+                    KeyPath::of(&["ai"]),
+                    format!("the {what} signatures do not compile: {detail}"),
+                );
+                Group::default()
+            }
+        }
+    }
+
+    /// Indices in `sigs` of the signatures matching `text`, in table order.
+    fn matches(&self, text: &str) -> Vec<usize> {
+        match &self.set {
+            Some(set) => set
+                .matches(text)
+                .into_iter()
+                .map(|i| self.index[i])
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Parses the signatures table; errors name the entry.
+pub fn parse_table(text: &str) -> Result<Vec<RawSignature>, String> {
+    toml::from_str::<RawTable>(text)
+        .map(|t| t.signature)
+        .map_err(|e| format!("ai-signatures.toml: {}", e.message().trim()))
+}
+
+/// The built-in table, parsed.
+pub fn builtin() -> Result<Vec<RawSignature>, String> {
+    parse_table(BUILTIN)
+}
+
+/// "signature #3 (tool `Claude`, trailer `Co-authored-by`)", to name an entry.
+pub fn describe_entry(i: usize, s: &RawSignature) -> String {
+    let mut d = format!(
+        "signature #{} (tool `{}`, {}",
+        i + 1,
+        s.tool,
+        match s.kind {
+            Kind::Trailer => "trailer",
+            Kind::Body => "body",
+            Kind::Identity => "identity",
+            Kind::Subject => "subject",
+        }
+    );
+    if let Some(k) = &s.key {
+        d.push_str(&format!(" `{k}`"));
+    }
+    if let Some(id) = &s.id {
+        d.push_str(&format!(", id `{id}`"));
+    }
+    d.push(')');
+    d
+}
+
+/// Checks that an entry is well formed and that its examples match and its
+/// counter-examples do not. Returns a message per problem.
+pub fn verify_entry(s: &RawSignature) -> Vec<String> {
+    let mut out = Vec::new();
+    match (s.kind, &s.key) {
+        (Kind::Trailer, None) => out.push("`kind = \"trailer\"` needs `key`".to_string()),
+        (Kind::Trailer, Some(k)) if k.trim().is_empty() || k.contains(char::is_whitespace) => {
+            out.push(format!("`key = \"{k}\"` is not a trailer key"))
+        }
+        (Kind::Trailer, Some(_)) => {}
+        (_, Some(_)) => out.push("`key` only applies to `kind = \"trailer\"`".to_string()),
+        (_, None) => {}
+    }
+    if s.kind != Kind::Trailer && s.pattern.is_none() {
+        out.push("`pattern` is required for this kind".to_string());
+    }
+    if s.tool.trim() != s.tool || s.tool.contains(char::is_whitespace) {
+        out.push(format!(
+            "`tool = \"{}\"` must be a single token (it is suggested as `TOOL:MODEL`)",
+            s.tool
+        ));
+    }
+    let build = build_regex;
+    let pattern = match s.pattern.as_deref().map(build) {
+        Some(Err(e)) => {
+            out.push(format!("invalid `pattern`: {e}"));
+            return out;
+        }
+        Some(Ok(r)) => Some(r),
+        None => None,
+    };
+    match s.model.as_deref().map(build) {
+        Some(Err(e)) => out.push(format!("invalid `model`: {e}")),
+        Some(Ok(r)) if !r.capture_names().any(|n| n == Some("model")) => {
+            out.push("`model` needs a `(?P<model>…)` group".to_string())
+        }
+        _ => {}
+    }
+    let is_match = |t: &str| pattern.as_ref().is_none_or(|r| r.is_match(t));
+    for e in &s.examples {
+        if !is_match(e) {
+            out.push(format!("example `{e}` does not match"));
+        }
+    }
+    for c in &s.counter_examples {
+        if is_match(c) {
+            out.push(format!("counter-example `{c}` matches"));
+        }
+    }
+    out
+}
+
+/// Lowercase alphanumerics only, so `Amazon-Q`, `amazon q` and `AmazonQ` are one tool.
+pub fn tool_key(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+impl Detector {
+    /// Compiles the table a policy asks for: the built-in one (unless
+    /// `builtin = false`) without disabled tools, then the policy's own
+    /// entries. `disclosure_keys` are the policy's disclosure trailers,
+    /// recognised as generic disclosures when the table has no entry for them.
+    pub fn compile(
+        raw: &RawAi,
+        disclosure_keys: &[String],
+        path: &KeyPath,
+        problems: &mut Problems,
+    ) -> Detector {
+        let table = if raw.builtin.unwrap_or(true) {
+            builtin()
+        } else {
+            Ok(Vec::new())
+        };
+        Detector::compile_with(table, raw, disclosure_keys, path, problems)
+    }
+
+    /// [`compile`](Self::compile) with a given base table (the built-in one, or a test's).
+    pub fn compile_with(
+        table: Result<Vec<RawSignature>, String>,
+        raw: &RawAi,
+        disclosure_keys: &[String],
+        path: &KeyPath,
+        problems: &mut Problems,
+    ) -> Detector {
+        let mut entries: Vec<(RawSignature, Option<KeyPath>)> = Vec::new();
+        match table {
+            Ok(table) => {
+                let disabled: Vec<String> =
+                    raw.disable.iter().flatten().map(|t| tool_key(t)).collect();
+                for (i, d) in raw.disable.iter().flatten().enumerate() {
+                    if !table.iter().any(|s| tool_key(&s.tool) == tool_key(d)) {
+                        let tools = distinct_tools(table.iter().map(|s| s.tool.as_str()));
+                        let mut msg = format!("no built-in signature has the tool `{d}`");
+                        if let Some(n) =
+                            crate::policy::error::nearest(d, tools.iter().map(String::as_str))
+                        {
+                            msg.push_str(&format!("; did you mean `{n}`?"));
+                        }
+                        msg.push_str(&format!(" (tools: {})", tools.join(", ")));
+                        problems.error(path.key("disable").index(i), msg);
+                    }
+                }
+                entries.extend(
+                    table
+                        .into_iter()
+                        .filter(|s| !disabled.contains(&tool_key(&s.tool)))
+                        .map(|s| (s, None)),
+                );
+            }
+            Err(e) => problems.error(path.clone(), format!("the built-in table: {e}")),
+        }
+        for (i, s) in raw.signatures.iter().flatten().enumerate() {
+            let at = match &s.id {
+                Some(id) => path.key("signatures").id(id),
+                None => path.key("signatures").index(i),
+            };
+            entries.push((s.clone(), Some(at)));
+        }
+        // The policy's disclosure trailers, unless the table knows them.
+        for k in disclosure_keys {
+            let known = entries.iter().any(|(s, _)| {
+                s.kind == Kind::Trailer
+                    && s.key.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(k))
+            });
+            if !known {
+                entries.push((
+                    RawSignature {
+                        id: None,
+                        tool: String::new(),
+                        kind: Kind::Trailer,
+                        key: Some(k.clone()),
+                        pattern: None,
+                        model: None,
+                        agentic: None,
+                        examples: Vec::new(),
+                        counter_examples: Vec::new(),
+                    },
+                    None,
+                ));
+            }
+        }
+
+        let mut d = Detector {
+            sigs: Vec::new(),
+            trailer: HashMap::new(),
+            body: Group::default(),
+            subject: Group::default(),
+            ai_identity: Group::default(),
+            tools: distinct_tools(entries.iter().map(|(s, _)| s.tool.as_str())),
+        };
+        let mut body = Vec::new();
+        let mut subject = Vec::new();
+        let mut ai_identity = Vec::new();
+        for (n, (s, at)) in entries.iter().enumerate() {
+            // Built-in entries are named by their position in the table.
+            let at_or = |key: &str| match at {
+                Some(p) => p.key(key),
+                None => path.clone(),
+            };
+            let name = describe_entry(n, s);
+            let problems_before = problems.0.len();
+            if at.is_some() {
+                let found = verify_entry(s);
+                let bad = !found.is_empty();
+                for msg in found {
+                    problems.error(at_or("pattern"), format!("{name}: {msg}"));
+                }
+                if bad {
+                    continue;
+                }
+            } else if s.kind == Kind::Trailer && s.key.is_none() {
+                // The built-in table is verified by the test-suite; only what
+                // would break detection is checked here.
+                problems.error(path.clone(), format!("built-in {name}: no `key`"));
+                continue;
+            }
+            if at.is_none() {
+                // Built-in entries: a syntax check only (compiling every
+                // pattern on every run would cost more than all detection).
+                for (what, p) in [("pattern", &s.pattern), ("model", &s.model)] {
+                    if let Some(Err(e)) = p.as_deref().map(parse_regex) {
+                        problems.error(
+                            path.clone(),
+                            format!("built-in {name}: invalid `{what}`: {e}"),
+                        );
+                    }
+                }
+            }
+            if problems.0.len() > problems_before {
+                continue;
+            }
+            let i = d.sigs.len();
+            let text = s.pattern.as_deref().unwrap_or("");
+            match s.kind {
+                Kind::Trailer => {
+                    let key = s.key.as_deref().unwrap_or("").to_ascii_lowercase();
+                    if key == "co-authored-by" && s.pattern.is_some() {
+                        ai_identity.push((i, text));
+                    }
+                    d.trailer.entry(key).or_default().push(i);
+                }
+                Kind::Body => body.push((i, text)),
+                Kind::Identity => ai_identity.push((i, text)),
+                Kind::Subject => subject.push((i, text)),
+            }
+            d.sigs.push(Sig {
+                tool: (!s.tool.is_empty()).then(|| s.tool.clone()),
+                kind: s.kind,
+                pattern: Lazy::new(s.pattern.clone()),
+                model: Lazy::new(s.model.clone()),
+                agentic: s.agentic.unwrap_or(false),
+            });
+        }
+        d.body = Group::build(&body, "body", problems);
+        d.subject = Group::build(&subject, "subject", problems);
+        d.ai_identity = Group::build(&ai_identity, "identity", problems);
+        d
+    }
+
+    /// Number of compiled signatures.
+    pub fn len(&self) -> usize {
+        self.sigs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sigs.is_empty()
+    }
+
+    /// Tool names the table knows.
+    pub fn tools(&self) -> &[String] {
+        &self.tools
+    }
+
+    /// Every trace of AI involvement in a change, in message order, then
+    /// identities.
+    pub fn detect(&self, change: &Change) -> Vec<Signal> {
+        let mut out = Vec::new();
+        if let Some(msg) = &change.message {
+            if let Some(i) = self.subject.matches(&msg.subject).into_iter().next() {
+                out.push(self.signal(
+                    i,
+                    &msg.subject,
+                    Seen::Subject {
+                        text: msg.subject.clone(),
+                    },
+                ));
+            }
+            if self.body.set.is_some() {
+                let first = msg.text.split("\n\n").next().unwrap_or("");
+                let offset = first.split('\n').count() as u32 + 2;
+                for (n, line) in msg.body.split('\n').enumerate() {
+                    let line = line.trim_end_matches('\r');
+                    if let Some(i) = self.body.matches(line).into_iter().next() {
+                        out.push(self.signal(
+                            i,
+                            line,
+                            Seen::Body {
+                                line: offset + n as u32,
+                                text: line.to_string(),
+                            },
+                        ));
+                    }
+                }
+            }
+            for t in &msg.trailers {
+                if let Some(s) = self.trailer_signal(t) {
+                    out.push(s);
+                }
+            }
+            // Keep message order: subject, then lines.
+            out.sort_by_key(|s| s.seen.line().unwrap_or(u32::MAX));
+        }
+        for (who, seen) in [
+            (
+                &change.author,
+                change.author.as_ref().map(|a| Seen::Author {
+                    identity: a.display(),
+                }),
+            ),
+            (
+                &change.committer,
+                change.committer.as_ref().map(|c| Seen::Committer {
+                    identity: c.display(),
+                }),
+            ),
+        ] {
+            let (Some(who), Some(seen)) = (who, seen) else {
+                continue;
+            };
+            let text = who.display();
+            let first = self
+                .ai_identity
+                .matches(&text)
+                .into_iter()
+                .find(|&i| self.sigs[i].kind == Kind::Identity);
+            if let Some(i) = first {
+                out.push(self.signal(i, &text, seen));
+            }
+        }
+        out
+    }
+
+    /// The signal a trailer carries, if any.
+    fn trailer_signal(&self, t: &Trailer) -> Option<Signal> {
+        let key = t.key.to_ascii_lowercase();
+        let seen = || Seen::Trailer {
+            key: t.key.clone(),
+            value: t.value.clone(),
+            line: t.line,
+        };
+        for &i in self.trailer.get(&key).into_iter().flatten() {
+            let sig = &self.sigs[i];
+            if sig.pattern.is_some() && !sig.pattern.get().is_some_and(|p| p.is_match(&t.value)) {
+                continue;
+            }
+            if sig.tool.is_none() {
+                // A generic disclosure: the value names the tool, or says "none".
+                let v = t.value.trim();
+                if v.is_empty() || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n)) {
+                    return None;
+                }
+                let mut s = self.signal(i, &t.value, seen());
+                s.tool = self.tool_in_value(v);
+                s.disclosure = true;
+                return Some(s);
+            }
+            return Some(self.signal(i, &t.value, seen()));
+        }
+        if AUTHORSHIP_KEYS.contains(&key.as_str()) {
+            if let Some(i) = self.ai_identity.matches(&t.value).into_iter().next() {
+                let mut s = self.signal(i, &t.value, seen());
+                s.identity_match = true;
+                return Some(s);
+            }
+        }
+        None
+    }
+
+    /// The AI tool a `Name <email>` value belongs to, if it is an AI identity.
+    pub fn ai_identity(&self, value: &str) -> Option<&str> {
+        let i = self.ai_identity.matches(value).into_iter().next()?;
+        Some(self.sigs[i].tool.as_deref().unwrap_or("an AI tool"))
+    }
+
+    fn signal(&self, i: usize, text: &str, seen: Seen) -> Signal {
+        let sig = &self.sigs[i];
+        let model = sig.model.get().and_then(|m| {
+            m.captures(text)
+                .and_then(|c| c.name("model"))
+                .map(|m| m.as_str().trim().to_string())
+                .filter(|m| !m.is_empty())
+        });
+        Signal {
+            tool: sig.tool.clone(),
+            model,
+            agentic: sig.agentic,
+            disclosure: false,
+            identity_match: false,
+            seen,
+        }
+    }
+
+    /// The tool a disclosure value names: `TOOL:MODEL …` (the kernel's
+    /// form), else a known tool name as a word (`GitHub Copilot`).
+    pub fn tool_in_value(&self, value: &str) -> Option<String> {
+        let first = value.split_whitespace().next()?;
+        let head = first.split(':').next().unwrap_or(first);
+        if let Some(t) = self.tools.iter().find(|t| tool_key(t) == tool_key(head)) {
+            return Some(t.clone());
+        }
+        let lower = value.to_ascii_lowercase();
+        for t in &self.tools {
+            let tl = t.to_ascii_lowercase();
+            let found = lower.match_indices(&tl).any(|(at, m)| {
+                let before = lower[..at].chars().next_back();
+                let after = lower[at + m.len()..].chars().next();
+                !before.is_some_and(char::is_alphanumeric)
+                    && !after.is_some_and(char::is_alphanumeric)
+            });
+            if found {
+                return Some(t.clone());
+            }
+        }
+        (first.contains(':') && !head.is_empty()).then(|| head.to_string())
+    }
+}
+
+fn distinct_tools<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        if !n.is_empty() && !out.iter().any(|o| tool_key(o) == tool_key(n)) {
+            out.push(n.to_string());
+        }
+    }
+    out
+}
+
+/// A model name as an identifier: lowercase, spaces to dashes (`Opus 4.5` -> `opus-4.5`).
+pub fn model_slug(model: &str) -> String {
+    model
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Message;
+    use crate::model::Identity;
+
+    fn detector() -> Detector {
+        let mut p = Problems::default();
+        let d = Detector::compile(&RawAi::default(), &[], &KeyPath::of(&["ai"]), &mut p);
+        assert!(p.is_empty(), "{:?}", p.0);
+        d
+    }
+
+    fn change(msg: &str, author: &str) -> Change {
+        let (name, email) = author.split_once(" <").expect("Name <email>");
+        Change {
+            author: Some(Identity {
+                name: name.into(),
+                email: email.trim_end_matches('>').into(),
+                time: 0,
+            }),
+            message: Some(Message::parse(msg.as_bytes(), None, "#")),
+            ..Change::default()
+        }
+    }
+
+    /// Every built-in entry is well formed, its examples match and its
+    /// counter-examples do not; the kinds and keys are ones the detector uses.
+    #[test]
+    fn builtin_table_examples_hold() {
+        let table = builtin().expect("the built-in table parses");
+        assert!(table.len() > 20, "only {} signatures", table.len());
+        let mut bad = Vec::new();
+        for (i, s) in table.iter().enumerate() {
+            if s.examples.is_empty() {
+                bad.push(format!("{}: no examples", describe_entry(i, s)));
+            }
+            for msg in verify_entry(s) {
+                bad.push(format!("{}: {msg}", describe_entry(i, s)));
+            }
+            // The model group, when present, captures something on some example.
+            if let Some(m) = &s.model {
+                let re = Regex::new(m).expect("verified");
+                let any = s
+                    .examples
+                    .iter()
+                    .any(|e| re.captures(e).and_then(|c| c.name("model")).is_some());
+                if !any {
+                    bad.push(format!(
+                        "{}: `model` captures nothing in any example",
+                        describe_entry(i, s)
+                    ));
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    /// The compiled detector agrees with the table's own examples: each
+    /// example, put where its kind looks, yields a signal of its tool.
+    #[test]
+    fn detector_finds_every_example() {
+        let d = detector();
+        let table = builtin().expect("parses");
+        for s in &table {
+            for e in &s.examples {
+                let c = match s.kind {
+                    Kind::Trailer => change(
+                        &format!(
+                            "Subject\n\nBody.\n\n{}: {e}\n",
+                            s.key.as_deref().unwrap_or("")
+                        ),
+                        "Jane Doe <jane@example.com>",
+                    ),
+                    Kind::Body => {
+                        change(&format!("Subject\n\n{e}\n"), "Jane Doe <jane@example.com>")
+                    }
+                    Kind::Subject => change(&format!("{e}\n"), "Jane Doe <jane@example.com>"),
+                    Kind::Identity => change("Subject\n", e),
+                };
+                let signals = d.detect(&c);
+                let want = (!s.tool.is_empty()).then(|| s.tool.clone());
+                assert!(
+                    signals
+                        .iter()
+                        .any(|x| s.tool.is_empty() && x.disclosure || x.tool == want),
+                    "{e:?} ({:?} {}) gave {signals:?}",
+                    s.kind,
+                    s.tool
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn claude_code_commit() {
+        let d = detector();
+        let c = change(
+            "Add retries\n\nSome text.\n\n🤖 Generated with [Claude Code](https://claude.com/claude-code)\n\nCo-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>\n",
+            "Jane Doe <jane@example.com>",
+        );
+        let s = d.detect(&c);
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!(s[0].seen.line(), Some(5));
+        assert_eq!(s[1].seen.line(), Some(7));
+        assert_eq!(s[1].tool.as_deref(), Some("Claude"));
+        assert_eq!(s[1].model.as_deref(), Some("Opus 4.5"));
+        assert!(s.iter().all(|x| x.agentic));
+    }
+
+    #[test]
+    fn human_commits_have_no_signals() {
+        let d = detector();
+        for (msg, who) in [
+            (
+                "Fix typo\n\nCo-authored-by: Claude Dupont <claude@example.fr>\n",
+                "Jane <j@x.org>",
+            ),
+            (
+                "aiders: fix\n",
+                "Claude Martin <claude.martin@anthropic.com>",
+            ),
+            (
+                "chore(deps): update rust crate regex to 1.10\n",
+                "renovate[bot] <29139614+renovate[bot]@users.noreply.github.com>",
+            ),
+            ("Fix\n\nAI-assisted: no\n", "Jane <j@x.org>"),
+            ("Fix\n\nSigned-off-by: Jane <j@x.org>\n", "Jane <j@x.org>"),
+        ] {
+            assert!(d.detect(&change(msg, who)).is_empty(), "{msg}");
+        }
+    }
+
+    #[test]
+    fn ai_signoff_is_a_signal() {
+        let d = detector();
+        let s = d.detect(&change(
+            "Fix\n\nSigned-off-by: Claude <noreply@anthropic.com>\n",
+            "Jane <j@x.org>",
+        ));
+        assert_eq!(s.len(), 1);
+        assert!(s[0].identity_match);
+        assert_eq!(s[0].seen.trailer_key(), Some("Signed-off-by"));
+    }
+
+    #[test]
+    fn disclosure_value_names_the_tool() {
+        let d = detector();
+        let s = d.detect(&change(
+            "Fix\n\nAssisted-by: Claude:claude-opus-4-5 coccinelle\nGenerated-by: GitHub Copilot\nAI-assisted: yes\n",
+            "Jane <j@x.org>",
+        ));
+        let tools: Vec<_> = s.iter().map(|x| x.tool.as_deref()).collect();
+        assert_eq!(tools, vec![Some("Claude"), Some("Copilot"), None]);
+        assert_eq!(s[0].model.as_deref(), Some("claude-opus-4-5"));
+        assert!(s.iter().all(|x| x.disclosure));
+    }
+
+    #[test]
+    fn policy_entries_extend_and_disable() {
+        let raw: RawAi = toml::from_str(
+            r#"
+            disable = ["Claude"]
+            [[signatures]]
+            tool = "Acme"
+            kind = "body"
+            pattern = '^Written by AcmeBot'
+            examples = ["Written by AcmeBot v2"]
+            "#,
+        )
+        .expect("parses");
+        let mut p = Problems::default();
+        let d = Detector::compile(&raw, &["AI-Tool".into()], &KeyPath::of(&["ai"]), &mut p);
+        assert!(p.is_empty(), "{:?}", p.0);
+        let s = d.detect(&change(
+            "Fix\n\nWritten by AcmeBot v2\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nAI-Tool: Foo\n",
+            "Jane <j@x.org>",
+        ));
+        let tools: Vec<_> = s
+            .iter()
+            .map(|x| (x.tool.as_deref(), x.disclosure))
+            .collect();
+        assert_eq!(tools, vec![(Some("Acme"), false), (None, true)]);
+    }
+
+    #[test]
+    fn bad_policy_entries_are_load_errors() {
+        let raw: RawAi = toml::from_str(
+            r#"
+            disable = ["Claud"]
+            [[signatures]]
+            tool = "Acme"
+            kind = "body"
+            pattern = '(unclosed'
+            examples = ["x"]
+            [[signatures]]
+            tool = "Acme"
+            kind = "trailer"
+            examples = ["x"]
+            [[signatures]]
+            tool = "Acme"
+            kind = "subject"
+            pattern = '^acme: '
+            examples = ["nope"]
+            "#,
+        )
+        .expect("parses");
+        let mut p = Problems::default();
+        Detector::compile(&raw, &[], &KeyPath::of(&["ai"]), &mut p);
+        let msgs: Vec<String> =
+            p.0.iter()
+                .map(|x| format!("{}: {}", x.path, x.message))
+                .collect();
+        let all = msgs.join("\n");
+        assert!(all.contains("did you mean `Claude`"), "{all}");
+        assert!(all.contains("invalid `pattern`"), "{all}");
+        assert!(all.contains("needs `key`"), "{all}");
+        assert!(all.contains("example `nope` does not match"), "{all}");
+        assert!(all.contains("ai.signatures[1]"), "{all}");
+    }
+
+    #[test]
+    fn bad_builtin_entries_are_named() {
+        let table = parse_table(
+            r#"
+            [[signature]]
+            tool = "Good"
+            kind = "body"
+            pattern = '^good$'
+            examples = ["good"]
+            [[signature]]
+            tool = "Broken"
+            kind = "identity"
+            pattern = '(?P<x>unclosed'
+            examples = ["x"]
+            [[signature]]
+            tool = "BadModel"
+            kind = "trailer"
+            key = "X-Tool"
+            model = '[z-a]'
+            examples = ["x"]
+            "#,
+        );
+        let mut p = Problems::default();
+        Detector::compile_with(table, &RawAi::default(), &[], &KeyPath::of(&["ai"]), &mut p);
+        let all =
+            p.0.iter()
+                .map(|x| x.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n");
+        assert!(
+            all.contains("signature #2 (tool `Broken`, identity)"),
+            "{all}"
+        );
+        assert!(
+            all.contains("signature #3 (tool `BadModel`, trailer `X-Tool`): invalid `model`"),
+            "{all}"
+        );
+        assert!(!all.contains("Good"), "{all}");
+        assert!(parse_table("[[signature]]\ntool = \"X\"\nkind = \"footer\"\n").is_err());
+        assert!(parse_table("[[signature]]\ntool = \"X\"\nkind = \"body\"\nwat = 1\n").is_err());
+    }
+
+    #[test]
+    fn model_slugs() {
+        assert_eq!(model_slug("Opus 4.5"), "opus-4.5");
+        assert_eq!(model_slug("gpt-4o"), "gpt-4o");
+    }
+}

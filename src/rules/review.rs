@@ -1,0 +1,699 @@
+//! Review and accountability rules (`[review]`): a human stays accountable.
+//!
+//! ```toml
+//! [review]
+//! signoff = "author"            # off | present | author (DCO: a Signed-off-by matching the author)
+//! exempt_merges = true          # merges need no sign-off
+//! exempt_authors = ["*[bot]"]   # bots that need no sign-off (name, email or `Name <email>`; `*` at either end)
+//! forbid_ai_signoff = true      # an AI may never sign off…
+//! forbid_ai_author = false      # …author…
+//! forbid_ai_committer = false   # …or commit
+//! when_ai = ["Reviewed-by"]     # AI involvement needs a review trailer from someone else
+//! ai_reviewers = ["@maintainers"]
+//!
+//! [[review.require]]            # rules that join message and diff, as data
+//! id = "ai-unsafe-review"
+//! when = "ai"                   # ai | agentic | always
+//! paths = ["*.rs"]
+//! added = '\bunsafe\b'
+//! trailers = ["Reviewed-by"]
+//! reviewers = ["@maintainers"]
+//! ```
+//!
+//! Reviews are judged by [`crate::identity::Reviewers`], the same notion of
+//! "reviewed" every family uses; a review trailer carrying an AI identity
+//! never counts.
+
+use globset::GlobSet;
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::ai::{Detector, Seen, Signal};
+use crate::engine::Sink;
+use crate::identity::{Person, Reviewers};
+use crate::message::Trailer;
+use crate::model::{Change, Content, Status};
+use crate::policy::{compile_globs, compile_regex, KeyPath, Needs, Problems};
+use crate::report::Severity;
+use crate::rules::RuleInfo;
+
+/// Which `Signed-off-by` the policy asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signoff {
+    Off,
+    /// At least one well-formed `Signed-off-by`.
+    Present,
+    /// One matching the author's name and email, case-insensitively (DCO).
+    Author,
+}
+
+/// The condition of a `[[review.require]]` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum When {
+    /// Any AI signal.
+    Ai,
+    /// A signal of an agent that acted on the repository.
+    Agentic,
+    /// Every change (a protected-path rule with no AI condition).
+    Always,
+}
+
+/// `[review]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReview {
+    pub signoff: Option<Signoff>,
+    pub exempt_merges: Option<bool>,
+    pub exempt_authors: Option<Vec<String>>,
+    pub forbid_ai_signoff: Option<bool>,
+    pub forbid_ai_author: Option<bool>,
+    pub forbid_ai_committer: Option<bool>,
+    pub when_ai: Option<Vec<String>>,
+    pub ai_reviewers: Option<Vec<String>>,
+    /// Trailers whose value must be `Name <email>`.
+    pub identity_trailers: Option<Vec<String>>,
+    pub require: Option<Vec<RawRequire>>,
+}
+
+/// A `[[review.require]]` entry as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequire {
+    pub id: String,
+    pub when: Option<When>,
+    /// The change touches one of these (added, modified, renamed files).
+    pub paths: Option<Vec<String>>,
+    /// Files left out of `paths`, `added` and `min_lines`.
+    pub exclude: Option<Vec<String>>,
+    /// An added line of a matching file matches this regex.
+    pub added: Option<String>,
+    /// More than this many lines are added to matching files.
+    pub min_lines: Option<u64>,
+    pub trailers: Option<Vec<String>>,
+    /// Who may review: names, emails, `Name <email>`, or `@maintainers`.
+    pub reviewers: Option<Vec<String>>,
+    pub severity: Option<Severity>,
+    pub message: Option<String>,
+    pub hint: Option<String>,
+}
+
+/// A compiled `[[review.require]]` entry.
+#[derive(Debug)]
+pub struct Require {
+    pub id: String,
+    pub when: When,
+    pub paths: Option<GlobSet>,
+    pub exclude: Option<GlobSet>,
+    pub added: Option<Regex>,
+    pub min_lines: Option<u64>,
+    pub reviewers: Reviewers,
+    pub severity: Severity,
+    pub message: Option<String>,
+    pub hint: String,
+}
+
+/// Compiled `[review]`.
+#[derive(Debug)]
+pub struct Review {
+    pub signoff: Signoff,
+    pub exempt_merges: bool,
+    pub exempt_authors: Vec<String>,
+    pub forbid_ai_signoff: bool,
+    pub forbid_ai_author: bool,
+    pub forbid_ai_committer: bool,
+    pub when_ai: Option<Reviewers>,
+    pub identity_trailers: Vec<String>,
+    pub require: Vec<Require>,
+}
+
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "review-signoff-missing",
+        family: "review",
+        default: Severity::Error,
+        summary: "the policy requires a `Signed-off-by:` trailer (DCO) and the commit has none",
+        hint: "sign off the commit: `git commit --amend --signoff` (or `git rebase --signoff BASE` for a branch)",
+    },
+    RuleInfo {
+        id: "review-signoff-mismatch",
+        family: "review",
+        default: Severity::Error,
+        summary: "no `Signed-off-by:` trailer matches the commit author's name and email (compared case-insensitively, as DCO checkers do)",
+        hint: "sign off as the author (`git commit --amend --signoff`), or fix the author (`git commit --amend --reset-author`)",
+    },
+    RuleInfo {
+        id: "review-ai-signoff",
+        family: "review",
+        default: Severity::Error,
+        summary: "an AI identity signs off the commit; only a human can certify the DCO",
+        hint: "remove the AI's `Signed-off-by:` and add your own after reviewing the change (`git commit --amend --signoff`)",
+    },
+    RuleInfo {
+        id: "review-ai-author",
+        family: "review",
+        default: Severity::Error,
+        summary: "the commit's author is an AI identity; a human must be the accountable author",
+        hint: "make yourself the author after reviewing the change (`git commit --amend --reset-author`) and disclose the AI in a trailer",
+    },
+    RuleInfo {
+        id: "review-ai-committer",
+        family: "review",
+        default: Severity::Error,
+        summary: "the commit's committer is an AI identity; a human must commit it",
+        hint: "recommit the change yourself after reviewing it (`git commit --amend --no-edit` with your identity)",
+    },
+    RuleInfo {
+        id: "review-ai-unreviewed",
+        family: "review",
+        default: Severity::Error,
+        summary: "AI was involved and no review trailer from someone other than the author (and not an AI) is present",
+        hint: "have the change reviewed and add the reviewer's trailer, e.g. `Reviewed-by: Name <email>`",
+    },
+    RuleInfo {
+        id: "review-malformed-trailer",
+        family: "review",
+        default: Severity::Warn,
+        summary: "an identity trailer (`Signed-off-by:`, `Reviewed-by:`…) is not `Name <email>`",
+        hint: "write the trailer as `Key: Full Name <email@example.com>`",
+    },
+];
+
+const SIGNOFF_MISSING: &RuleInfo = &RULES[0];
+const SIGNOFF_MISMATCH: &RuleInfo = &RULES[1];
+const AI_SIGNOFF: &RuleInfo = &RULES[2];
+const AI_AUTHOR: &RuleInfo = &RULES[3];
+const AI_COMMITTER: &RuleInfo = &RULES[4];
+const AI_UNREVIEWED: &RuleInfo = &RULES[5];
+const MALFORMED: &RuleInfo = &RULES[6];
+
+/// The identity trailers checked by default.
+const IDENTITY_TRAILERS: &[&str] = &[
+    "Signed-off-by",
+    "Co-authored-by",
+    "Co-developed-by",
+    "Reviewed-by",
+    "Acked-by",
+    "Tested-by",
+];
+
+fn reviewers_of(
+    trailers: Option<Vec<String>>,
+    reviewers: Option<Vec<String>>,
+    maintainers: &[String],
+    path: &KeyPath,
+    problems: &mut Problems,
+) -> Reviewers {
+    let base = Reviewers::default();
+    let trailers = trailers.unwrap_or(base.trailers);
+    if trailers.is_empty() {
+        problems.error(
+            path.key("trailers"),
+            "no review trailer is listed, so the review could never be given",
+        );
+    }
+    let mut allowed = Vec::new();
+    for r in reviewers.unwrap_or_default() {
+        if r.trim().eq_ignore_ascii_case("@maintainers") {
+            allowed.extend(maintainers.iter().map(|m| m.trim().to_ascii_lowercase()));
+        } else {
+            allowed.push(r.trim().to_ascii_lowercase());
+        }
+    }
+    Reviewers { trailers, allowed }
+}
+
+/// Validates and compiles `[review]`. `maintainers` is `[policy]
+/// maintainers` (with the maintainers file, if any), for `@maintainers`.
+pub fn compile(
+    raw: RawReview,
+    maintainers: &[String],
+    path: &KeyPath,
+    problems: &mut Problems,
+) -> Review {
+    let mut require: Vec<Require> = Vec::new();
+    for r in raw.require.unwrap_or_default() {
+        let at = path.key("require").id(&r.id);
+        if !crate::rules::custom::is_kebab(&r.id) {
+            problems.error(
+                at.key("id"),
+                format!("`{}` must be kebab-case (a-z, 0-9, single dashes)", r.id),
+            );
+            continue;
+        }
+        if crate::rules::find(&r.id).is_some() {
+            problems.error(
+                at.key("id"),
+                format!("`{}` is a built-in rule id; choose another", r.id),
+            );
+            continue;
+        }
+        if require.iter().any(|x| x.id == r.id) {
+            problems.error(at.key("id"), format!("duplicate id `{}`", r.id));
+            continue;
+        }
+        let globs = |g: &Option<Vec<String>>, key: &str, problems: &mut Problems| {
+            g.as_ref()
+                .and_then(|g| compile_globs(g, &at.key(key), problems))
+        };
+        let paths = globs(&r.paths, "paths", problems);
+        let exclude = globs(&r.exclude, "exclude", problems);
+        let added = r
+            .added
+            .as_deref()
+            .and_then(|a| compile_regex(a, &at.key("added"), problems));
+        let when = r.when.unwrap_or(When::Ai);
+        if when == When::Always && r.paths.is_none() && r.added.is_none() && r.min_lines.is_none() {
+            problems.error(
+                at.key("when"),
+                "`when = \"always\"` with no `paths`, `added` or `min_lines` would ask every commit for a review",
+            );
+        }
+        let reviewers = reviewers_of(r.trailers, r.reviewers, maintainers, &at, problems);
+        require.push(Require {
+            hint: r.hint.unwrap_or_else(|| {
+                format!(
+                    "have the change reviewed and add {}",
+                    reviewers.describe().trim_start_matches("a ")
+                )
+            }),
+            id: r.id,
+            when,
+            paths,
+            exclude,
+            added,
+            min_lines: r.min_lines,
+            reviewers,
+            severity: r.severity.unwrap_or(Severity::Error),
+            message: r.message,
+        });
+    }
+    let when_ai = match (raw.when_ai, raw.ai_reviewers) {
+        (None, None) => None,
+        (t, r) => Some(reviewers_of(t, r, maintainers, path, problems)),
+    };
+    let exempt_authors = raw.exempt_authors.unwrap_or_default();
+    for (i, e) in exempt_authors.iter().enumerate() {
+        if e.trim_matches('*').contains('*') || e.trim_matches('*').is_empty() {
+            problems.error(
+                path.key("exempt_authors").index(i),
+                format!("`{e}`: `*` may only stand at the start or end of a name or email"),
+            );
+        }
+    }
+    Review {
+        signoff: raw.signoff.unwrap_or(Signoff::Off),
+        exempt_merges: raw.exempt_merges.unwrap_or(true),
+        exempt_authors,
+        forbid_ai_signoff: raw.forbid_ai_signoff.unwrap_or(true),
+        forbid_ai_author: raw.forbid_ai_author.unwrap_or(false),
+        forbid_ai_committer: raw.forbid_ai_committer.unwrap_or(false),
+        when_ai,
+        identity_trailers: raw
+            .identity_trailers
+            .unwrap_or_else(|| IDENTITY_TRAILERS.iter().map(|s| s.to_string()).collect()),
+        require,
+    }
+}
+
+/// Matches `pattern` (case-insensitive, `*` at either end) against `text`.
+fn wildcard(pattern: &str, text: &str) -> bool {
+    let p = pattern.trim().to_ascii_lowercase();
+    let t = text.to_ascii_lowercase();
+    match (p.strip_prefix('*'), p.strip_suffix('*')) {
+        (Some(rest), _) if rest.ends_with('*') => t.contains(rest.trim_end_matches('*')),
+        (Some(rest), _) => t.ends_with(rest),
+        (None, Some(rest)) => t.starts_with(rest),
+        (None, None) => t == p,
+    }
+}
+
+impl Review {
+    /// Whether any rule needs AI signals.
+    pub fn uses_ai(&self) -> bool {
+        self.forbid_ai_signoff
+            || self.forbid_ai_author
+            || self.forbid_ai_committer
+            || self.when_ai.is_some()
+            || self.require.iter().any(|r| r.when != When::Always)
+    }
+
+    /// Whether a rule of this family can report under this configuration.
+    pub fn uses(&self, rule: &str) -> bool {
+        match rule {
+            "review-signoff-missing" => self.signoff != Signoff::Off,
+            "review-signoff-mismatch" => self.signoff == Signoff::Author,
+            "review-ai-signoff" => self.forbid_ai_signoff,
+            "review-ai-author" => self.forbid_ai_author,
+            "review-ai-committer" => self.forbid_ai_committer,
+            "review-ai-unreviewed" => self.when_ai.is_some(),
+            _ => true,
+        }
+    }
+
+    /// What the `[[review.require]]` entries need read from git.
+    pub fn needs(&self) -> Needs {
+        self.require.iter().fold(Needs::default(), |n, r| {
+            n.union(Needs {
+                files: r.paths.is_some() || r.exclude.is_some(),
+                lines: r.added.is_some() || r.min_lines.is_some(),
+            })
+        })
+    }
+
+    /// The ids of `[[review.require]]` entries whose condition holds, with
+    /// where it was met.
+    pub fn triggered(&self, change: &Change, signals: &[Signal]) -> Vec<(&str, Trigger)> {
+        self.require
+            .iter()
+            .filter_map(|r| r.condition(change, signals).map(|t| (r.id.as_str(), t)))
+            .collect()
+    }
+
+    fn exempt_author(&self, change: &Change) -> bool {
+        let Some(a) = &change.author else {
+            return false;
+        };
+        self.exempt_authors
+            .iter()
+            .any(|e| wildcard(e, &a.name) || wildcard(e, &a.email) || wildcard(e, &a.display()))
+    }
+}
+
+/// Where a `[[review.require]]` condition was met.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Trigger {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+    /// Lines added to matching files, when `min_lines` was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<u64>,
+}
+
+impl Require {
+    /// `Some(where)` when the entry applies to the change.
+    pub fn condition(&self, change: &Change, signals: &[Signal]) -> Option<Trigger> {
+        match self.when {
+            When::Always => {}
+            When::Ai if !signals.is_empty() => {}
+            When::Agentic if signals.iter().any(|s| s.agentic) => {}
+            _ => return None,
+        }
+        let files: Vec<_> = change
+            .files()
+            .iter()
+            .filter(|f| f.status != Status::Deleted)
+            .filter(|f| self.paths.as_ref().is_none_or(|g| g.is_match(&f.path)))
+            .filter(|f| !self.exclude.as_ref().is_some_and(|g| g.is_match(&f.path)))
+            .collect();
+        let mut trigger = Trigger::default();
+        if self.paths.is_some() {
+            let first = files.first()?;
+            trigger.path = Some(first.path.clone());
+        }
+        if let Some(re) = &self.added {
+            let (path, n, text) = files.iter().find_map(|f| {
+                f.added_lines()
+                    .find(|(_, l)| re.is_match(l))
+                    .map(|(n, l)| (f.path.clone(), n, l.to_string()))
+            })?;
+            trigger.path = Some(path);
+            trigger.line = Some(n);
+            trigger.snippet = Some(text);
+        }
+        if let Some(min) = self.min_lines {
+            let n: u64 = files
+                .iter()
+                .filter(|f| f.content == Content::Text)
+                .map(|f| f.added.len() as u64)
+                .sum();
+            if n <= min {
+                return None;
+            }
+            trigger.lines = Some(n);
+        }
+        Some(trigger)
+    }
+}
+
+/// Runs the review rules over one change, given its AI signals and the
+/// detector (to refuse AI reviewers).
+pub fn check(
+    cfg: &Review,
+    change: &Change,
+    signals: &[Signal],
+    detector: Option<&Detector>,
+    sink: &mut Sink,
+) {
+    let is_ai_trailer = |t: &Trailer| detector.and_then(|d| d.ai_identity(&t.value)).is_some();
+
+    if let Some(msg) = &change.message {
+        // Identity trailers that are not `Name <email>`.
+        if sink.enabled(MALFORMED) {
+            for t in &msg.trailers {
+                if !cfg.identity_trailers.iter().any(|k| t.is(k))
+                    || Person::parse(&t.value).is_some()
+                {
+                    continue;
+                }
+                let what = if t.value.trim().is_empty() {
+                    format!("`{}:` has an empty value", t.key)
+                } else {
+                    format!("`{}: {}` is not `Name <email>`", t.key, t.value)
+                };
+                sink.report(MALFORMED, what)
+                    .line(t.line)
+                    .snippet(format!("{}: {}", t.key, t.value));
+            }
+        }
+
+        // Sign-off (DCO).
+        let exempt = (change.is_merge && cfg.exempt_merges) || cfg.exempt_author(change);
+        if cfg.signoff != Signoff::Off && !exempt {
+            let sobs: Vec<&Trailer> = msg.trailer_values("Signed-off-by").collect();
+            let human: Vec<(&Trailer, Person)> = sobs
+                .iter()
+                .filter(|t| !is_ai_trailer(t))
+                .filter_map(|t| Person::parse(&t.value).map(|p| (*t, p)))
+                .collect();
+            if human.is_empty() {
+                let message = if sobs.is_empty() {
+                    "the commit has no `Signed-off-by:` trailer (DCO)".to_string()
+                } else {
+                    "the commit has no well-formed `Signed-off-by:` from a human (DCO)".to_string()
+                };
+                sink.report(SIGNOFF_MISSING, message);
+            } else if cfg.signoff == Signoff::Author {
+                if let Some(author) = &change.author {
+                    if !human.iter().any(|(_, p)| p.is(author)) {
+                        let found = human
+                            .iter()
+                            .map(|(_, p)| format!("`{} <{}>`", p.name, p.email))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        sink.report(
+                            SIGNOFF_MISMATCH,
+                            format!(
+                                "no `Signed-off-by:` matches the author `{}` (found {found})",
+                                author.display()
+                            ),
+                        )
+                        .line(human[0].0.line);
+                    }
+                }
+            }
+        }
+    }
+
+    // AI identities where a human must stand.
+    for s in signals {
+        match &s.seen {
+            Seen::Trailer { key, value, line }
+                if cfg.forbid_ai_signoff && key.eq_ignore_ascii_case("Signed-off-by") =>
+            {
+                sink.report(
+                    AI_SIGNOFF,
+                    format!(
+                        "`Signed-off-by: {value}` is {}: an AI cannot certify the Developer Certificate of Origin",
+                        ai_name(s)
+                    ),
+                )
+                .line(*line)
+                .snippet(format!("{key}: {value}"));
+            }
+            Seen::Author { identity } if cfg.forbid_ai_author => {
+                sink.report(
+                    AI_AUTHOR,
+                    format!(
+                        "the author `{identity}` is {}: a human must be the accountable author",
+                        ai_name(s)
+                    ),
+                );
+            }
+            Seen::Committer { identity } if cfg.forbid_ai_committer => {
+                sink.report(
+                    AI_COMMITTER,
+                    format!(
+                        "the committer `{identity}` is {}: a human must commit the change",
+                        ai_name(s)
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    // A review when AI was involved.
+    if let Some(reviewers) = &cfg.when_ai {
+        if !signals.is_empty()
+            && sink.enabled(AI_UNREVIEWED)
+            && reviewers
+                .review_where(change, |t| !is_ai_trailer(t))
+                .is_none()
+        {
+            let tools = tools_of(signals);
+            let line = signals.iter().find_map(|s| s.seen.line());
+            let e = sink.report(
+                AI_UNREVIEWED,
+                format!(
+                    "{tools} took part in this commit and it has no {}",
+                    reviewers.describe().trim_start_matches("a ")
+                ),
+            );
+            if let Some(l) = line {
+                e.line(l);
+            }
+        }
+    }
+
+    // Rules joining message and diff.
+    for r in &cfg.require {
+        let Some(trigger) = r.condition(change, signals) else {
+            continue;
+        };
+        if r.reviewers
+            .review_where(change, |t| !is_ai_trailer(t))
+            .is_some()
+        {
+            continue;
+        }
+        let cause = match (r.when, &trigger) {
+            (
+                _,
+                Trigger {
+                    line: Some(n),
+                    path: Some(p),
+                    ..
+                },
+            ) => format!(
+                "{p}:{n} matches `{}`",
+                r.added.as_ref().map_or("", |a| a.as_str())
+            ),
+            (_, Trigger { lines: Some(n), .. }) => format!("it adds {n} lines"),
+            (_, Trigger { path: Some(p), .. }) => format!("it changes `{p}`"),
+            _ => "the policy asks for it".to_string(),
+        };
+        let who = match r.when {
+            When::Ai => format!("{} took part and ", tools_of(signals)),
+            When::Agentic => format!("an agentic AI tool ({}) took part and ", tools_of(signals)),
+            When::Always => String::new(),
+        };
+        let message = match &r.message {
+            Some(m) => format!(
+                "{m} ({who}{cause}; needs {})",
+                r.reviewers.describe().trim_start_matches("a ")
+            ),
+            None => format!(
+                "{who}{cause}: needs {} (`review.require` `{}`)",
+                r.reviewers.describe().trim_start_matches("a "),
+                r.id
+            ),
+        };
+        let mut e = sink.report_as(&r.id, r.severity, &r.hint, message);
+        if let Some(p) = &trigger.path {
+            e = e.path(p);
+        }
+        if let Some(n) = trigger.line {
+            e = e.line(n);
+        }
+        if let Some(s) = trigger.snippet {
+            e.snippet(s);
+        }
+    }
+}
+
+fn ai_name(s: &Signal) -> String {
+    match &s.tool {
+        Some(t) => format!("an AI identity ({t})"),
+        None => "an AI identity".to_string(),
+    }
+}
+
+/// "Claude and Copilot", from the signals.
+fn tools_of(signals: &[Signal]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for s in signals {
+        if let Some(t) = s.tool.as_deref() {
+            if !names.contains(&t) {
+                names.push(t);
+            }
+        }
+    }
+    match names.len() {
+        0 => "AI".to_string(),
+        1 => names[0].to_string(),
+        _ => {
+            let last = names.pop().unwrap_or_default();
+            format!("{} and {last}", names.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard("*[bot]", "renovate[bot]"));
+        assert!(wildcard("renovate*", "Renovate[bot]"));
+        assert!(wildcard("*noreply*", "x+y@users.noreply.github.com"));
+        assert!(wildcard("dependabot[bot]", "DependaBot[bot]"));
+        assert!(!wildcard("dependabot[bot]", "dependabot-preview[bot]"));
+    }
+
+    #[test]
+    fn require_ids_are_checked() {
+        let raw: RawReview = toml::from_str(
+            r#"
+            [[require]]
+            id = "Bad Id"
+            [[require]]
+            id = "review-ai-author"
+            [[require]]
+            id = "ok"
+            when = "always"
+            [[require]]
+            id = "globs"
+            paths = ["a/{b"]
+            "#,
+        )
+        .expect("parses");
+        let mut p = Problems::default();
+        compile(raw, &[], &KeyPath::of(&["review"]), &mut p);
+        let all =
+            p.0.iter()
+                .map(|x| format!("{}: {}", x.path, x.message))
+                .collect::<Vec<_>>()
+                .join("\n");
+        assert!(all.contains("kebab-case"), "{all}");
+        assert!(all.contains("built-in rule id"), "{all}");
+        assert!(all.contains("ask every commit"), "{all}");
+        assert!(all.contains("review.require[globs].paths"), "{all}");
+    }
+}
