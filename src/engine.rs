@@ -190,6 +190,9 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
         }
     }
     custom::check(&policy.custom, change, &mut sink);
+    if let Some(l) = &policy.licensing {
+        crate::rules::licensing::check(l, change, &mut sink);
+    }
     sink.finish()
 }
 

@@ -31,6 +31,8 @@ pub struct RawPolicy {
     /// Custom rules.
     #[serde(default)]
     pub rules: Vec<custom::RawRule>,
+    /// `[licensing]`: allowed licences, SPDX headers, foreign licence text.
+    pub licensing: Option<rules::licensing::RawLicensing>,
 }
 
 /// `[policy]`: what this policy is.
@@ -125,6 +127,7 @@ pub struct Policy {
     /// `[policy] maintainers`, as written (names, emails, logins).
     pub maintainers: Vec<String>,
     pub custom: Vec<custom::Rule>,
+    pub licensing: Option<rules::licensing::Licensing>,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
@@ -211,6 +214,9 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         renames: raw.scan.renames.unwrap_or(Renames::Exact),
     };
     let custom = custom::compile(raw.rules, &KeyPath::of(&["rules"]), problems);
+    let licensing = raw
+        .licensing
+        .and_then(|l| rules::licensing::compile(l, &KeyPath::of(&["licensing"]), problems));
 
     let known: Vec<&str> = rules::registry()
         .map(|r| r.id)
@@ -250,6 +256,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     let needs = custom
         .iter()
         .fold(Needs::default(), |n, r| n.union(r.needs()));
+    let needs = licensing.as_ref().map_or(needs, |l| needs.union(l.needs()));
     Policy {
         name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
         description: raw.policy.description.unwrap_or_default(),
@@ -257,6 +264,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         scan,
         maintainers: raw.policy.maintainers.unwrap_or_default(),
         custom,
+        licensing,
         severities,
         today: crate::date::today(),
         needs,

@@ -9,6 +9,7 @@
 use crate::report::Severity;
 
 pub mod custom;
+pub mod licensing;
 
 /// Metadata of a built-in rule.
 #[derive(Debug)]
@@ -27,7 +28,7 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 1] = [crate::engine::RULES];
+    let families: [&'static [RuleInfo]; 2] = [crate::engine::RULES, licensing::RULES];
     families.into_iter().flatten()
 }
 

@@ -182,7 +182,14 @@ impl Repo<'_> {
         self.git(&["add", "-A"]);
         let o = self.sb.git_in(
             &self.path,
-            &["commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-"],
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "--cleanup=verbatim",
+                "-F",
+                "-",
+            ],
             Some(message.as_bytes()),
         );
         assert!(
@@ -252,7 +259,10 @@ pub fn corpus(name: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent (../shared is not here)", p.display());
+        eprintln!(
+            "skipping: {} is absent (../shared is not here)",
+            p.display()
+        );
         None
     }
 }
@@ -263,9 +273,18 @@ pub fn clone_corpus<'s>(sb: &'s Sandbox, name: &str) -> Option<Repo<'s>> {
     let dest = sb.path().join(name);
     let o = sb.git_in(
         sb.path(),
-        &["clone", "-q", bundle.to_str().expect("utf-8 path"), dest.to_str().expect("utf-8")],
+        &[
+            "clone",
+            "-q",
+            bundle.to_str().expect("utf-8 path"),
+            dest.to_str().expect("utf-8"),
+        ],
         None,
     );
-    assert!(o.status.success(), "clone {name}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "clone {name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     Some(Repo { sb, path: dest })
 }
