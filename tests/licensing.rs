@@ -254,6 +254,23 @@ fn sidecar_covers_a_binary_asset() {
         .unwrap_or_default()
         .contains("assets/data.json.license"));
 
+    repo.commit_file(
+        "assets/data.json.license",
+        format!("{}\n", spdx("MIT")),
+        "sidecar later",
+    );
+    assert!(
+        check(&repo, "HEAD").rules().is_empty(),
+        "a sidecar alone is fine"
+    );
+    repo.write("assets/more.json", "[]\n");
+    repo.write(
+        "assets/more.json.license",
+        format!("{}\n", spdx("Apache-2.0")),
+    );
+    repo.commit("json with sidecar");
+    assert!(check(&repo, "HEAD").rules().is_empty());
+
     // A sidecar naming a foreign licence is denied on its own line.
     repo.write("assets/font.woff", b"wOFF\0\0\x01");
     repo.write(
@@ -312,6 +329,25 @@ fn header_changes_are_reported() {
         .unwrap_or_default()
         .to_string();
     assert!(msg.contains("from `MIT` to `Apache-2.0`"), "{msg}");
+
+    // Changed to a foreign licence: changed, and denied, on the same line.
+    repo.commit_file(
+        "src/b.rs",
+        format!("// {}\nfn b() {{}}\n", spdx("MIT")),
+        "b",
+    );
+    repo.commit_file(
+        "src/b.rs",
+        format!("// {}\nfn b() {{}}\n", spdx("GPL-3.0-or-later")),
+        "b gpl",
+    );
+    assert_eq!(
+        located(&check(&repo, "HEAD")),
+        vec![
+            loc("licensing-header-denied", "src/b.rs", Some(1)),
+            loc("licensing-header-changed", "src/b.rs", Some(1)),
+        ]
+    );
 
     // Removed.
     repo.commit_file("src/a.rs", "fn a() { 2; }\n", "strip header");
@@ -625,7 +661,7 @@ fn bad_input_is_handled() {
     let run = check(&repo, "HEAD");
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.rules().is_empty(), "{}", run.stdout);
-    let verbose = repo.pc(&["-vv", "check", "--format", "json", "HEAD"]);
+    let verbose = repo.pc(&["-v", "check", "--format", "json", "HEAD"]);
     assert!(
         verbose.stderr.contains("data/blob.bin is binary"),
         "{}",

@@ -338,7 +338,7 @@ fn has_copyright(file: &FileChange, limit: u32) -> bool {
 }
 
 fn binary_file(cfg: &Licensing, file: &FileChange, sidecars: &[&FileChange], sink: &mut Sink) {
-    tracing::debug!(
+    tracing::info!(
         "licensing: {} is binary; it is not searched for licence text",
         file.path
     );
@@ -394,8 +394,8 @@ fn text_file(
     if file.added.is_empty() && file.removed.is_empty() {
         return; // a rename of identical content, or a mode change
     }
-    if tracing::enabled!(tracing::Level::DEBUG) && file.text.contains('\u{fffd}') {
-        tracing::debug!(
+    if tracing::enabled!(tracing::Level::INFO) && file.text.contains('\u{fffd}') {
+        tracing::info!(
             "licensing: {} is not valid UTF-8; it is read lossily (ASCII headers and notices are still found)",
             file.path
         );
