@@ -201,6 +201,9 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
     if let Some(r) = &policy.review {
         review::check(r, change, &signals, policy.ai.as_ref(), &mut sink);
     }
+    if let Some(l) = &policy.licensing {
+        crate::rules::licensing::check(l, change, &mut sink);
+    }
     sink.finish()
 }
 

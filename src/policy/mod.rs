@@ -38,6 +38,8 @@ pub struct RawPolicy {
     pub ai: Option<crate::ai::RawAi>,
     pub disclosure: Option<disclosure::RawDisclosure>,
     pub review: Option<review::RawReview>,
+    /// `[licensing]`: allowed licences, SPDX headers, foreign licence text.
+    pub licensing: Option<rules::licensing::RawLicensing>,
 }
 
 /// `[policy]`: what this policy is.
@@ -141,6 +143,7 @@ pub struct Policy {
     pub ai: Option<crate::ai::Detector>,
     pub disclosure: Option<disclosure::Disclosure>,
     pub review: Option<review::Review>,
+    pub licensing: Option<rules::licensing::Licensing>,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
@@ -211,6 +214,9 @@ impl Policy {
         if self.review.is_some() {
             f.push("review");
         }
+        if self.licensing.is_some() {
+            f.push("licensing");
+        }
         f
     }
 
@@ -272,6 +278,9 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
             );
         }
     }
+    let licensing = raw
+        .licensing
+        .and_then(|l| rules::licensing::compile(l, &KeyPath::of(&["licensing"]), problems));
 
     let known: Vec<&str> = rules::registry()
         .map(|r| r.id)
@@ -314,6 +323,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         .fold(Needs::default(), |n, r| n.union(r.needs()))
         .union(disclosure.as_ref().map(|d| d.needs()).unwrap_or_default())
         .union(review.as_ref().map(|r| r.needs()).unwrap_or_default());
+    let needs = licensing.as_ref().map_or(needs, |l| needs.union(l.needs()));
     Policy {
         name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
         description: raw.policy.description.unwrap_or_default(),
@@ -325,6 +335,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         ai,
         disclosure,
         review,
+        licensing,
         severities,
         today: crate::date::today(),
         needs,

@@ -10,6 +10,7 @@ use crate::report::Severity;
 
 pub mod custom;
 pub mod disclosure;
+pub mod licensing;
 pub mod review;
 
 /// Metadata of a built-in rule.
@@ -29,11 +30,12 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 4] = [
+    let families: [&'static [RuleInfo]; 5] = [
         crate::engine::RULES,
         crate::hooks::RULES,
         disclosure::RULES,
         review::RULES,
+        licensing::RULES,
     ];
     families.into_iter().flatten()
 }
