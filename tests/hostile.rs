@@ -1,0 +1,322 @@
+//! Hostile input and faults (issue 8): huge blobs and lines, huge messages,
+//! enormous trees, strange paths and identities, objects of the wrong type,
+//! corrupt objects, a killed server hook, a closed stdout. Each must end in a
+//! finding or a clear error, within bounded time and memory, never a panic
+//! and never a silent pass.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Repo, Sandbox};
+
+/// An added-lines rule, so every file's content is read.
+const POLICY: &str = r#"
+[policy]
+name = "hostile"
+
+[scan]
+max_file_size = 20000000
+
+[[rules]]
+id = "no-miner"
+scope = "added-lines"
+pattern = 'stratum\+tcp://'
+"#;
+
+fn repo(sb: &Sandbox) -> Repo<'_> {
+    let r = sb.repo("r");
+    r.policy(POLICY);
+    r
+}
+
+/// Runs policy-check, returning (exit code, stdout, stderr, wall time, peak RSS in KiB).
+fn measured(r: &Repo, args: &[&str]) -> (i32, String, String, Duration, u64) {
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-f")
+        .arg("maxrss=%M")
+        .arg(common::BIN)
+        .args(args)
+        .current_dir(&r.path);
+    r.sb.env(&mut cmd);
+    let start = Instant::now();
+    let out = cmd.stdin(Stdio::null()).output().expect("run");
+    let took = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let rss = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("maxrss="))
+        .filter_map(|v| v.trim().parse().ok())
+        .next_back()
+        .unwrap_or(0);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        took,
+        rss,
+    )
+}
+
+fn fast_import(r: &Repo, stream: &[u8]) {
+    let o = r.git_raw(&["fast-import", "--quiet", "--force"], Some(stream));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_100_mb_blob_is_flagged_not_read() {
+    if !std::path::Path::new("/usr/bin/time").exists() {
+        eprintln!("skipping: /usr/bin/time is absent");
+        return;
+    }
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    let big = "stratum+tcp://x\n".repeat(100 * 1024 * 1024 / 16);
+    r.commit_file("big.txt", big, "add a 100 MB file");
+    let (code, out, _, took, rss) = measured(&r, &["check", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("file-too-large"), "{out}");
+    assert!(
+        !out.contains("no-miner"),
+        "a file over the limit is not read"
+    );
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    assert!(
+        rss < 64 * 1024,
+        "peak RSS {rss} KiB: the blob must not be loaded"
+    );
+}
+
+#[test]
+fn a_10_mb_single_line_and_a_5_mb_message_stay_bounded() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    let line = format!(
+        "{}stratum+tcp://pool{}\n",
+        "a".repeat(5_000_000),
+        "b".repeat(5_000_000)
+    );
+    r.write("min.js", line);
+    let message = format!(
+        "Huge message\n\n{}\n\nSigned-off-by: A <a@example.com>\n",
+        "word ".repeat(1_000_000)
+    );
+    r.commit(&message);
+    let (code, out, err, took, _) = measured(&r, &["check", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("\"no-miner\""),
+        "the pool address in the long line is found"
+    );
+    assert!(took < Duration::from_secs(60), "{took:?}");
+    // the snippet of a 10 MB line is cut in text output
+    let text = r.pc(&["check"]);
+    assert!(
+        text.stdout.len() < 10_000,
+        "snippet not truncated: {} bytes",
+        text.stdout.len()
+    );
+}
+
+#[test]
+fn a_commit_of_100_000_files() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    let mut s = String::from("blob\nmark :1\ndata 6\nhello\n\ncommit refs/heads/main\ncommitter T <t@example.com> 1700000000 +0000\ndata 5\nhuge\n");
+    for i in 0..100_000 {
+        s.push_str(&format!("M 644 :1 d{}/f{i}.txt\n", i % 100));
+    }
+    s.push('\n');
+    fast_import(&r, s.as_bytes());
+    let (code, out, err, took, _) = measured(&r, &["check", "main", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"commits\":1"), "{out}");
+    assert!(took < Duration::from_secs(60), "{took:?}");
+}
+
+#[test]
+fn strange_paths_identities_and_entries() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file("a.txt", "a\n", "base");
+    // paths with a newline, invalid UTF-8, a `..` segment name, and look-alikes,
+    // a symlink and a submodule: built with fast-import, which does not judge names
+    let mut s: Vec<u8> = Vec::new();
+    s.extend_from_slice(b"commit refs/heads/main\nauthor Nobody <> 1700000000 +0000\ncommitter T <t@example.com> 1700000000 +0000\ndata 6\nweird\nfrom refs/heads/main^0\n");
+    for (path, body) in [
+        (&b"\"new\\nline.txt\""[..], &b"stratum+tcp://a\n"[..]),
+        (b"bad\xff\xfename.txt", b"stratum+tcp://b\n"),
+        (b"a.txt ", b"trailing space name\n"),
+        (b"A.TXT", b"case twin\n"),
+        (b"cafe\xcc\x81.txt", b"NFD name\n"),
+        (b"caf\xc3\xa9.txt", b"NFC name\n"),
+    ] {
+        s.extend_from_slice(b"M 644 inline ");
+        s.extend_from_slice(path);
+        s.extend_from_slice(format!("\ndata {}\n", body.len()).as_bytes());
+        s.extend_from_slice(body);
+        s.push(b'\n');
+    }
+    s.extend_from_slice(b"M 120000 inline link\ndata 10\n../../etc/\nM 160000 0123456789abcdef0123456789abcdef01234567 sub\n\n");
+    fast_import(&r, &s);
+    r.git(&["reset", "-q", "--hard", "main"]);
+    let run = r.pc(&["check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let j = run.json();
+    let paths: Vec<String> = j["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert!(paths.iter().any(|p| p == "new\nline.txt"), "{paths:?}");
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with("bad") && p.contains('\u{fffd}')),
+        "{paths:?}"
+    );
+    // an author without an email is read, not a crash
+    let inspect = r.pc(&["check", "HEAD", "--format", "json"]);
+    assert!(!inspect.stderr.contains("panicked"));
+}
+
+#[test]
+fn a_tag_pointing_at_a_tree_or_blob_is_refused_as_a_revision() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file("a.txt", "a\n", "base");
+    let tree = r.git(&["rev-parse", "HEAD^{tree}"]);
+    let blob = r.git(&["rev-parse", "HEAD:a.txt"]);
+    r.git(&["tag", "-a", "-m", "tree tag", "treetag", &tree]);
+    r.git(&["tag", "blobtag", &blob]);
+    let run = r.pc(&["check", "treetag"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("not a commit"), "{}", run.stderr);
+    // --all walks only what peels to commits
+    let run = r.pc(&["check", "--all", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["summary"]["commits"], 1);
+}
+
+#[test]
+fn a_corrupt_object_is_a_clear_error() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file("a.txt", "a\n", "base");
+    r.commit_file("b.txt", "some content that will be corrupted\n", "second");
+    let blob = r.git(&["rev-parse", "HEAD:b.txt"]);
+    let path = r
+        .path
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    let mut perm = std::fs::metadata(&path)
+        .expect("loose object")
+        .permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perm.set_readonly(false);
+    std::fs::set_permissions(&path, perm).expect("chmod");
+    std::fs::write(&path, b"this is not zlib data").expect("corrupt");
+    let run = r.pc(&["check"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(&blob[..7]) || run.stderr.contains("object"),
+        "{}",
+        run.stderr
+    );
+    // a missing object too
+    std::fs::remove_file(&path).expect("rm");
+    let run = r.pc(&["check"]);
+    assert_eq!(run.code, 2);
+    assert!(!run.stderr.contains("panicked"));
+}
+
+#[test]
+fn a_policy_path_that_is_a_directory_is_unreadable() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file("a.txt", "a\n", "base");
+    std::fs::create_dir_all(r.path.join("dir.toml")).expect("mkdir");
+    let run = r.pc(&["--policy", "dir.toml", "check"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot read policy file dir.toml"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    for i in 0..40 {
+        r.commit_file("f.txt", format!("stratum+tcp://{i}\n"), &format!("c{i}"));
+    }
+    let mut cmd = Command::new(common::BIN);
+    cmd.args(["check", "--all"]).current_dir(&r.path);
+    sb.env(&mut cmd);
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take()); // the reader goes away at once
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "output was lost, so it must not claim success"
+    );
+}
+
+#[test]
+fn a_killed_server_hook_rejects_the_push_and_changes_nothing() {
+    let sb = Sandbox::new();
+    let server = sb.bare("server.git");
+    let policy = sb.path().join("server-policy.toml");
+    std::fs::write(&policy, POLICY).expect("write");
+    // the hook is killed while it scans (SIGKILL after a moment)
+    let hook = server.path.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nexec 3<&0\n{bin} --policy {pol} hook pre-receive <&3 & pid=$!\nsleep 0.05\nkill -9 $pid 2>/dev/null\nwait $pid\n",
+            bin = common::BIN,
+            pol = policy.display()
+        ),
+    )
+    .expect("hook");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    let client = sb.repo("client");
+    let mut stream = String::new();
+    for i in 1..=3000 {
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter T <t@example.com> {} +0000\ndata 3\nc{}\nM 644 inline f{}.txt\ndata 2\n{}\n\n",
+            1_700_000_000 + i,
+            i % 10,
+            i % 50,
+            i % 10
+        ));
+    }
+    fast_import(&client, stream.as_bytes());
+    let url = format!("file://{}", server.path.display());
+    let o = client.git_raw(&["push", &url, "main"], None);
+    assert!(!o.status.success(), "a killed hook must reject the push");
+    let refs = server.git(&["for-each-ref"]);
+    assert!(refs.is_empty(), "no ref may change: {refs}");
+    let fsck = server.git_raw(&["fsck", "--strict"], None);
+    assert!(
+        fsck.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fsck.stderr)
+    );
+}
