@@ -72,6 +72,14 @@ pub fn use_color(choice: Color, is_terminal: bool) -> bool {
 pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Policy, String)> {
     let (policy, origin) = if let Some(path) = &global.policy {
         (Policy::file(path), format!("--policy {}", path.display()))
+    } else if let Some(rev) = &global.policy_ref {
+        let Some(repo) = repo else {
+            bail!("--policy-ref needs a git repository");
+        };
+        match policy_at(repo, rev)? {
+            Some((src, origin)) => (Policy::load(src), origin),
+            None => bail!("--policy-ref {rev}: the revision has no {POLICY_FILE}"),
+        }
     } else if let Some(path) = repo
         .and_then(|r| r.workdir())
         .map(|w| w.join(POLICY_FILE))
@@ -91,6 +99,44 @@ pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Poli
     let policy = policy.map_err(anyhow::Error::new)?;
     tracing::info!("policy `{}` from {origin}", policy.name);
     Ok((policy, origin))
+}
+
+/// The policy file as it stands at a revision (`REV:.policy-check.toml`),
+/// with a description of where it came from; `None` when the revision has
+/// no policy file. Used where the content being judged must not choose its
+/// own policy: the server (the protected branch before the push) and
+/// `--policy-ref` (the base branch of a pull request in CI).
+pub fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::Source, String)>> {
+    let commit = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| anyhow::anyhow!("cannot read revision `{rev}`: {}", e.message()))?;
+    let tree = commit.tree()?;
+    let Some(entry) = tree.get_name(POLICY_FILE) else {
+        return Ok(None);
+    };
+    let name = format!("{rev}:{POLICY_FILE}");
+    if entry.kind() != Some(git2::ObjectType::Blob) {
+        bail!("{name} is not a file");
+    }
+    let blob = repo
+        .find_blob(entry.id())
+        .map_err(|e| anyhow::anyhow!("cannot read {name}: {}", e.message()))?;
+    let text = String::from_utf8(blob.content().to_vec()).map_err(|e| {
+        anyhow::anyhow!(
+            "{name} is not valid UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let origin = format!("{name} at {}", &commit.id().to_string()[..12]);
+    Ok(Some((
+        crate::policy::Source {
+            name,
+            text,
+            dir: None,
+        },
+        origin,
+    )))
 }
 
 /// `policy-check.policy` from git config, relative paths against the repository root.

@@ -26,6 +26,12 @@ pub struct Global {
     #[arg(long, global = true, value_name = "FILE", env = "POLICY_CHECK_POLICY")]
     pub policy: Option<PathBuf>,
 
+    /// Read the policy from `.policy-check.toml` as it stands at REV (e.g. the
+    /// base branch in CI), so the commits being checked cannot change the
+    /// policy that judges them.
+    #[arg(long, global = true, value_name = "REV", conflicts_with = "policy")]
+    pub policy_ref: Option<String>,
+
     /// Run as if started in DIR.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,

@@ -573,3 +573,39 @@ fn usage_errors_exit_2() {
     assert_eq!(r.pc(&["frobnicate"]).code, 2);
     assert_eq!(r.pc(&["--help"]).code, 0);
 }
+
+#[test]
+fn policy_ref_judges_commits_by_the_base_policy() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.write(".policy-check.toml", MINER_RULE);
+    r.commit("add the policy");
+    r.git(&["branch", "base"]);
+    // one commit both adds a pool address and deletes the rule that forbids it
+    r.write(".policy-check.toml", "[policy]\nname = \"weakened\"\n");
+    r.commit_file("pool.txt", "stratum+tcp://x\n", "innocent change");
+    assert_eq!(
+        r.pc(&["check"]).code,
+        0,
+        "the working tree's policy was weakened"
+    );
+    let run = r.pc(&["--policy-ref", "base", "-v", "check", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.rules(), ["no-miner"]);
+    assert!(
+        run.stderr.contains("base:.policy-check.toml at"),
+        "{}",
+        run.stderr
+    );
+    let missing = r.pc(&["--policy-ref", "HEAD~5", "check"]);
+    assert_eq!(missing.code, 2);
+    let none = sb.repo("plain");
+    none.commit_file("a", "1\n", "x");
+    let run = none.pc(&["--policy-ref", "HEAD", "check"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("has no .policy-check.toml"),
+        "{}",
+        run.stderr
+    );
+}

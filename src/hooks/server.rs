@@ -12,7 +12,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
-use git2::{ObjectType, Oid, Repository};
+use git2::{Oid, Repository};
 
 use super::judge::{self, Exceptions, Update};
 use super::{is_maintainer, pusher};
@@ -255,38 +255,10 @@ fn branch_policy(repo: &Repository) -> Result<Option<(Source, String)>> {
             None => return Ok(None),
         },
     };
-    let Ok(reference) = repo.find_reference(&refname) else {
+    if repo.find_reference(&refname).is_err() {
         return Ok(None); // the branch does not exist yet
-    };
-    let commit = reference
-        .peel_to_commit()
-        .map_err(|e| anyhow!("cannot read {refname}: {}", e.message()))?;
-    let tree = commit.tree()?;
-    let Some(entry) = tree.get_name(POLICY_FILE) else {
-        return Ok(None);
-    };
-    if entry.kind() != Some(ObjectType::Blob) {
-        bail!("{refname}:{POLICY_FILE} is not a file");
     }
-    let blob = repo
-        .find_blob(entry.id())
-        .map_err(|e| anyhow!("cannot read {refname}:{POLICY_FILE}: {}", e.message()))?;
-    let name = format!("{refname}:{POLICY_FILE}");
-    let text = String::from_utf8(blob.content().to_vec()).map_err(|e| {
-        anyhow!(
-            "{name} is not valid UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    let origin = format!("{name} at {}", &commit.id().to_string()[..12]);
-    Ok(Some((
-        Source {
-            name,
-            text,
-            dir: None,
-        },
-        origin,
-    )))
+    crate::app::policy_at(repo, &refname)
 }
 
 /// Parses pre-receive's stdin strictly: every non-empty line must be
