@@ -68,3 +68,33 @@ proptest! {
         prop_assert_eq!(ours, theirs, "message: {:?}", msg);
     }
 }
+
+/// Inputs the fuzzers found (tests/fuzz_regressions/message/*): cleanup
+/// must agree with `git stripspace` on them, and trailers with git.
+#[test]
+fn fuzz_regressions_agree_with_git() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions/message");
+    let sb = common::Sandbox::new();
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).expect("regressions dir") {
+        let input = std::fs::read(entry.expect("entry").path()).expect("read");
+        for (mode, args) in [
+            (CleanupMode::Strip, &["stripspace", "--strip-comments"][..]),
+            (CleanupMode::Whitespace, &["stripspace"][..]),
+        ] {
+            let git = sb.git_in(sb.path(), args, Some(&input));
+            assert!(git.status.success());
+            assert_eq!(cleanup(&input, mode, "#", false), git.stdout, "{mode:?}");
+        }
+        let git = sb.git_in(
+            sb.path(),
+            &["interpret-trailers", "--parse", "--no-divider"],
+            Some(&input),
+        );
+        let theirs = String::from_utf8_lossy(&git.stdout).lines().count();
+        assert_eq!(parse_trailers(&input, "#").len(), theirs);
+        n += 1;
+    }
+    assert!(n >= 1);
+}

@@ -1,0 +1,20 @@
+//! The policy loader on arbitrary TOML: an error or a policy, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use policy_check::policy::{Policy, Source};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let source = Source {
+        name: "fuzz.toml".to_string(),
+        text: text.to_string(),
+        dir: None,
+    };
+    if let Err(errors) = Policy::load(source) {
+        assert!(!errors.0.is_empty());
+        let _ = errors.to_string();
+    }
+});
