@@ -27,7 +27,7 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 1] = [crate::engine::RULES];
+    let families: [&'static [RuleInfo]; 2] = [crate::engine::RULES, crate::adoption::RULES];
     families.into_iter().flatten()
 }
 
