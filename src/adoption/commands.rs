@@ -223,7 +223,10 @@ pub fn policy_show(file: Option<&Path>, global: &Global) -> Result<Exit> {
     let merged = load::load(src).map_err(anyhow::Error::new)?;
     // Validate too: showing a policy that would not load would mislead.
     Policy::load(merged.sources[merged.sources.len() - 1].clone()).map_err(anyhow::Error::new)?;
-    print!("{}", show::render(&merged));
+    let root = git::open(&app::workdir(global))
+        .map(|r| git::root(&r))
+        .unwrap_or_else(|_| app::workdir(global));
+    print!("{}", show::render(&merged, &relative_to(&root)));
     Ok(Exit::Passed)
 }
 

@@ -131,6 +131,16 @@ pub fn load(start: Source) -> Result<Merged, PolicyErrors> {
     let mut stack = Vec::new();
     let mut problems = Vec::new();
     load_into(start, &mut merged, &mut stack, &mut problems)?;
+    // Required keys are judged on the merged document (see `schema::check`).
+    problems.extend(
+        super::schema::check(&merged.table, true)
+            .into_iter()
+            .filter(|(_, m)| m.starts_with("missing key"))
+            .map(|(path, m)| PolicyError {
+                key: None,
+                ..merged.error(&path, m)
+            }),
+    );
     if problems.is_empty() {
         Ok(merged)
     } else {
@@ -203,7 +213,7 @@ fn parse_strict(
 ) -> Result<toml::Table, PolicyErrors> {
     let table = toml::from_str::<toml::Table>(&src.text)
         .map_err(|e| PolicyErrors(vec![toml_error(src, &e)]))?;
-    let mut found: Vec<PolicyError> = super::schema::check(&table)
+    let mut found: Vec<PolicyError> = super::schema::check(&table, false)
         .into_iter()
         .map(|(path, message)| {
             let span = locate_in(&src.text, &path).unwrap_or(0..0);
@@ -217,8 +227,10 @@ fn parse_strict(
         .collect();
     found.sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
     if found.is_empty() {
-        if let Err(e) = toml::from_str::<RawPolicy>(&src.text) {
-            found.push(toml_error(src, &e));
+        match toml::from_str::<RawPolicy>(&src.text) {
+            // A missing key may come from a parent: judged once merged.
+            Err(e) if !e.message().starts_with("missing field") => found.push(toml_error(src, &e)),
+            _ => {}
         }
     }
     problems.extend(found);

@@ -60,18 +60,28 @@ pub fn text() -> String {
 }
 
 /// Checks a parsed document against the schema; returns every problem as
-/// (setting, message), in document order.
-pub fn check(doc: &toml::Table) -> Vec<(KeyPath, String)> {
+/// (setting, message).
+///
+/// With `required = false`, missing required keys are not problems: one
+/// document of an `extends` chain may set only part of an entry (a child
+/// changing the severity of a preset's `[[rules]]` entry by its `id`); the
+/// merged document is then checked with `required = true`.
+pub fn check(doc: &toml::Table, required: bool) -> Vec<(KeyPath, String)> {
     let root = schema();
     let mut out = Vec::new();
     let mut path = KeyPath::root();
     let value = toml::Value::Table(doc.clone());
-    Checker { root: &root }.value(&root, &value, &mut path, &mut out);
+    Checker {
+        root: &root,
+        required,
+    }
+    .value(&root, &value, &mut path, &mut out);
     out
 }
 
 struct Checker<'a> {
     root: &'a Value,
+    required: bool,
 }
 
 impl Checker<'_> {
@@ -129,7 +139,11 @@ impl Checker<'_> {
                     Some(errs) => out.extend(errs),
                     None => out.push((
                         path.clone(),
-                        format!("expected {}, found {}", describe_alts(&alts), kind(v)),
+                        format!(
+                            "invalid type: expected {}, found {}",
+                            describe_alts(&alts),
+                            kind(v)
+                        ),
                     )),
                 }
                 return;
@@ -138,7 +152,11 @@ impl Checker<'_> {
         if !type_matches(schema, v) {
             out.push((
                 path.clone(),
-                format!("expected {}, found {}", describe(schema), kind(v)),
+                format!(
+                    "invalid type: expected {}, found {}",
+                    describe(schema),
+                    kind(v)
+                ),
             ));
             return;
         }
@@ -218,7 +236,11 @@ impl Checker<'_> {
             }
             path.0.pop();
         }
-        if let Some(req) = schema.get("required").and_then(Value::as_array) {
+        if let Some(req) = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .filter(|_| self.required)
+        {
             for r in req.iter().filter_map(Value::as_str) {
                 if !t.contains_key(r) {
                     out.push((
@@ -260,14 +282,16 @@ fn type_matches(s: &Value, v: &toml::Value) -> bool {
     if ts.is_empty() {
         return true;
     }
-    ts.iter().any(|t| match (*t, v) {
-        ("string", toml::Value::String(_) | toml::Value::Datetime(_)) => true,
-        ("integer", toml::Value::Integer(_)) => true,
-        ("number", toml::Value::Integer(_) | toml::Value::Float(_)) => true,
-        ("boolean", toml::Value::Boolean(_)) => true,
-        ("array", toml::Value::Array(_)) => true,
-        ("object", toml::Value::Table(_)) => true,
-        _ => false,
+    ts.iter().any(|t| {
+        matches!(
+            (*t, v),
+            ("string", toml::Value::String(_) | toml::Value::Datetime(_))
+                | ("integer", toml::Value::Integer(_))
+                | ("number", toml::Value::Integer(_) | toml::Value::Float(_))
+                | ("boolean", toml::Value::Boolean(_))
+                | ("array", toml::Value::Array(_))
+                | ("object", toml::Value::Table(_))
+        )
     })
 }
 
@@ -327,7 +351,7 @@ mod tests {
 
     fn problems(text: &str) -> Vec<String> {
         let t: toml::Table = toml::from_str(text).unwrap();
-        check(&t)
+        check(&t, true)
             .into_iter()
             .map(|(p, m)| format!("{p}: {m}"))
             .collect()
@@ -383,7 +407,7 @@ rule = "r"
         let want = [
             "policy.nme: unknown key `nme` in [policy]; did you mean `name`?",
             "scan.colour: unknown key `colour` in [scan]",
-            "scan.max_file_size: expected an integer, found a string",
+            "scan.max_file_size: invalid type: expected an integer, found a string",
             "scan.renames: unknown value \"fuzzy\"",
             "severity.a: unknown value \"loud\"",
             "rules[r]: missing key `pattern` in [rules[r]]",

@@ -3,11 +3,12 @@
 
 use toml_edit::{DocumentMut, Item, Value};
 
-use super::error::{KeyPath, Seg};
+use super::error::Seg;
 use super::load::Merged;
 
-/// The merged document, every leaf setting followed by `# from FILE:LINE`.
-pub fn render(merged: &Merged) -> String {
+/// The merged document, every leaf setting followed by `# from FILE:LINE`;
+/// `name` shortens file names (e.g. relative to the repository).
+pub fn render(merged: &Merged, name: &dyn Fn(&str) -> String) -> String {
     let text = toml::to_string(&merged.table).unwrap_or_default();
     let mut doc: DocumentMut = match text.parse() {
         Ok(d) => d,
@@ -15,18 +16,18 @@ pub fn render(merged: &Merged) -> String {
     };
     for (path, &src) in &merged.origins {
         let note = match merged.locate(path) {
-            Some(loc) => format!("  # from {}:{}", loc.file, loc.line),
-            None => format!("  # from {}", merged.sources[src].name),
+            Some(loc) => format!("  # from {}:{}", name(&loc.file), loc.line),
+            None => format!("  # from {}", name(&merged.sources[src].name)),
         };
         annotate(doc.as_item_mut(), &path.0, &note);
     }
-    let mut head =
-        String::from("# The effective policy, after `extends`. Documents, parents first:\n");
+    order(&mut doc);
+    let mut head = String::from("# The effective policy. Documents read, parents first:\n");
     for s in &merged.sources {
-        head.push_str(&format!("#   {}\n", s.name));
+        head.push_str(&format!("#   {}\n", name(&s.name)));
     }
     head.push('\n');
-    head + &doc.to_string()
+    head + doc.to_string().trim_start_matches('\n')
 }
 
 /// Attaches `note` after the setting at `path` (a value, or each table of an
@@ -88,7 +89,41 @@ fn set_suffix(v: &mut Value, note: &str) {
     v.decor_mut().set_suffix(note.to_string());
 }
 
-/// The path of a setting, for callers that annotate one setting.
-pub fn key(path: &KeyPath) -> String {
-    path.to_string()
+/// Puts the top-level tables in the order a policy is usually written.
+fn order(doc: &mut DocumentMut) {
+    const ORDER: &[&str] = &["policy", "scan", "severity", "rules", "exceptions"];
+    let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
+    let mut pos = 0usize;
+    let mut keys: Vec<String> = doc.as_table().iter().map(|(k, _)| k.to_string()).collect();
+    keys.sort_by_key(|k| rank(k));
+    for k in keys {
+        match doc.as_table_mut().get_mut(&k) {
+            Some(Item::Table(t)) => {
+                pos = set_positions(t, pos);
+            }
+            Some(Item::ArrayOfTables(a)) => {
+                for t in a.iter_mut() {
+                    t.decor_mut().set_prefix("\n");
+                    t.set_position(pos);
+                    pos += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Numbers a table and its sub-tables in document order; returns the next position.
+fn set_positions(t: &mut toml_edit::Table, mut pos: usize) -> usize {
+    t.set_position(pos);
+    if !t.is_implicit() {
+        t.decor_mut().set_prefix("\n");
+    }
+    pos += 1;
+    for (_, item) in t.iter_mut() {
+        if let Item::Table(sub) = item {
+            pos = set_positions(sub, pos);
+        }
+    }
+    pos
 }
