@@ -34,13 +34,6 @@ pub fn schema() -> Value {
     let mut v = serde_json::to_value(root).unwrap_or(Value::Null);
     if let Some(o) = v.as_object_mut() {
         o.insert(
-            "$id".into(),
-            Value::String(format!(
-                "https://policy-check.invalid/schema/{}/policy-check.schema.json",
-                env!("CARGO_PKG_VERSION")
-            )),
-        );
-        o.insert(
             "description".into(),
             Value::String(
                 "An AI-usage policy checked by policy-check. Generated from the policy's \
