@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::{KeyPath, Problems};
 
 /// `[server]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
     /// Ref globs the policy governs (`*` stays within one path component, `**` crosses them).
@@ -27,7 +27,7 @@ pub struct RawServer {
 }
 
 /// What a pushed tag is checked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tags {
     /// The annotated tag's message and the commits the tag adds.
@@ -39,7 +39,7 @@ pub enum Tags {
 }
 
 /// Whether `refs/notes/*` updates are checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Notes {
     Skip,

@@ -33,7 +33,7 @@ use crate::rules::RuleInfo;
 const TEST_PATHS: &str = include_str!("../../policies/data/test-paths.toml");
 
 /// When a disclosure trailer is required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Required {
     /// On every commit (merges exempt unless `exempt_merges = false`).
@@ -59,7 +59,7 @@ impl Required {
 }
 
 /// `[disclosure]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDisclosure {
     pub trailers: Option<Vec<String>>,

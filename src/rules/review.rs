@@ -38,7 +38,7 @@ use crate::report::Severity;
 use crate::rules::RuleInfo;
 
 /// Which `Signed-off-by` the policy asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Signoff {
     Off,
@@ -49,7 +49,7 @@ pub enum Signoff {
 }
 
 /// The condition of a `[[review.require]]` entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum When {
     /// Any AI signal.
@@ -61,7 +61,7 @@ pub enum When {
 }
 
 /// `[review]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawReview {
     pub signoff: Option<Signoff>,
@@ -78,7 +78,7 @@ pub struct RawReview {
 }
 
 /// A `[[review.require]]` entry as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequire {
     pub id: String,

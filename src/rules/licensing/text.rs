@@ -28,7 +28,7 @@ struct RawData {
 
 /// A foreign-notice pattern, in the data file or a policy's
 /// `[[licensing.notices]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNotice {
     pub id: String,
