@@ -54,6 +54,7 @@ pub struct RawSignature {
     /// Canonical tool name; `""` for a generic disclosure trailer whose
     /// value names the tool.
     pub tool: String,
+    /// Where the signature looks: `trailer`, `body`, `identity` or `subject`.
     pub kind: Kind,
     /// The trailer key (`kind = "trailer"` only), compared case-insensitively.
     pub key: Option<String>,

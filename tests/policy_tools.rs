@@ -158,7 +158,18 @@ fn the_shipped_schema_is_current_and_describes_the_policy() {
     );
     let schema: serde_json::Value = serde_json::from_str(&shipped).expect("JSON");
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
-    for table in ["policy", "scan", "severity", "rules", "exceptions"] {
+    for table in [
+        "policy",
+        "scan",
+        "severity",
+        "rules",
+        "exceptions",
+        "server",
+        "ai",
+        "disclosure",
+        "review",
+        "licensing",
+    ] {
         assert!(
             schema["properties"][table].is_object(),
             "no `{table}` in the schema"
@@ -186,6 +197,100 @@ fn the_shipped_schema_is_current_and_describes_the_policy() {
     assert!(!validator.is_valid(&typo));
     let no_reason = serde_json::json!({"exceptions": [{"rule": "r"}]});
     assert!(!validator.is_valid(&no_reason));
+    let family_typo = serde_json::json!({"disclosure": {"requried": "always"}});
+    assert!(!validator.is_valid(&family_typo));
+
+    // Every shipped preset is valid against the shipped schema.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let mut presets = 0;
+    for entry in std::fs::read_dir(&dir).expect("policies/") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("preset");
+        let doc: toml::Value = toml::from_str(&text).expect("preset parses");
+        let json = toml_to_json(&doc);
+        assert!(
+            validator.is_valid(&json),
+            "{}: {:?}",
+            path.display(),
+            validator
+                .iter_errors(&json)
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+        );
+        presets += 1;
+    }
+    assert!(presets >= 7, "only {presets} presets in policies/");
+}
+
+/// A TOML document as the JSON a schema validator reads (dates as strings).
+fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    match v {
+        toml::Value::String(s) => serde_json::Value::String(s.clone()),
+        toml::Value::Integer(i) => serde_json::Value::from(*i),
+        toml::Value::Float(f) => serde_json::Value::from(*f),
+        toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
+        toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+        toml::Value::Array(a) => a.iter().map(toml_to_json).collect(),
+        toml::Value::Table(t) => t
+            .iter()
+            .map(|(k, v)| (k.clone(), toml_to_json(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+    }
+}
+
+#[test]
+fn validate_locates_unknown_keys_in_the_rule_family_tables() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.write(
+        "p.toml",
+        r#"[policy]
+name = "families"
+
+[disclosure]
+required = "always"
+trailer = ["Assisted-by"]
+
+[review]
+signoff = "author"
+
+[[review.require]]
+id = "ci"
+paths = [".github/**"]
+reviewer = ["@maintainers"]
+
+[licensing]
+allowed = "MIT OR Apache-2.0"
+spdx_headers = ["*.rs"]
+
+[server]
+fail_opn = true
+"#,
+    );
+    let run = r.pc(&["policy", "validate", "p.toml"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let err = &run.stderr;
+    assert!(err.contains("the policy has 4 problems"), "{err}");
+    for needle in [
+        "p.toml:6:11: unknown key `trailer` in [disclosure]; did you mean `trailers`?",
+        "p.toml:14:12: unknown key `reviewer` in [review.require[ci]]; did you mean `reviewers`?",
+        "p.toml:18:16: unknown key `spdx_headers` in [licensing]; did you mean `spdx_header`?",
+        "p.toml:21:12: unknown key `fail_opn` in [server]; did you mean `fail_open`?",
+    ] {
+        assert!(err.contains(needle), "expected `{needle}` in:\n{err}");
+    }
+
+    // The near misses load.
+    r.write(
+        "p.toml",
+        "[disclosure]\nrequired = \"always\"\ntrailers = [\"Assisted-by\"]\n\n[licensing]\nallowed = \"MIT\"\nspdx_header = [\"*.rs\"]\n",
+    );
+    let ok = r.pc(&["policy", "validate", "p.toml"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
 }
 
 #[test]

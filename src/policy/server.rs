@@ -21,8 +21,11 @@ use super::{KeyPath, Problems};
 pub struct RawServer {
     /// Ref globs the policy governs (`*` stays within one path component, `**` crosses them).
     pub refs: Option<Vec<String>>,
+    /// What a pushed tag is checked for: `check` (its message and the commits it adds, the default), `commits`, or `skip`.
     pub tags: Option<Tags>,
+    /// Whether `refs/notes/*` updates are checked (`skip` by default).
     pub notes: Option<Notes>,
+    /// Accept a push when the check itself fails (for rollouts only; default false: fail closed).
     pub fail_open: Option<bool>,
 }
 
