@@ -217,8 +217,12 @@ impl Policy {
             .filter_map(|(id, l)| l.until.map(|(day, then)| (id.as_str(), l.level, then, day)))
     }
 
-    /// The built-in rule families this policy runs (for `inspect`; each
-    /// family with a policy table adds itself here).
+    /// The built-in rule families this policy runs on each commit (for
+    /// `inspect`; each family with a policy table adds itself here). The
+    /// `adoption` rules (expired/unused exceptions, stale baseline entries)
+    /// and the push hooks' `server` rule judge a whole run or push, not a
+    /// commit, so they are not listed; `[[exceptions]]` still apply to what
+    /// `inspect` shows (the engine applies them to every family).
     pub fn families(&self) -> Vec<&'static str> {
         let mut f = vec!["scan"];
         if self.disclosure.is_some() {
