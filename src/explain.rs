@@ -22,6 +22,22 @@ pub const FILES: &[(&str, &str)] = &[
         "adoption",
         include_str!("../policies/data/explain/adoption.toml"),
     ),
+    (
+        "server",
+        include_str!("../policies/data/explain/server.toml"),
+    ),
+    (
+        "disclosure",
+        include_str!("../policies/data/explain/disclosure.toml"),
+    ),
+    (
+        "review",
+        include_str!("../policies/data/explain/review.toml"),
+    ),
+    (
+        "licensing",
+        include_str!("../policies/data/explain/licensing.toml"),
+    ),
 ];
 
 /// The explanation of one rule, as written in the data files.
