@@ -116,6 +116,28 @@ impl Checker<'_> {
                     .map(|a| self.resolve(a))
                     .filter(|a| !is_null_only(a))
                     .collect();
+                // An enum whose variants are documented is a `oneOf` of
+                // constants: name every accepted value, not the first.
+                let literals: Option<Vec<&Value>> = alts.iter().try_fold(Vec::new(), |mut l, a| {
+                    match (a.get("const"), a.get("enum").and_then(Value::as_array)) {
+                        (Some(c), _) => l.push(c),
+                        (None, Some(e)) => l.extend(e),
+                        (None, None) => return None,
+                    }
+                    Some(l)
+                });
+                if let Some(literals) = literals.filter(|_| alts.iter().any(|a| type_matches(a, v)))
+                {
+                    let s = json_of(v);
+                    if !literals.contains(&&s) {
+                        let names: Vec<String> = literals.iter().map(|l| l.to_string()).collect();
+                        out.push((
+                            path.clone(),
+                            format!("unknown value {}: expected one of {}", s, names.join(", ")),
+                        ));
+                    }
+                    return;
+                }
                 let mut best: Option<Vec<(KeyPath, String)>> = None;
                 for a in &alts {
                     let mut errs = Vec::new();
@@ -376,6 +398,25 @@ expires = "2027-01-01"
 "#,
         );
         assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn documented_enums_name_every_value() {
+        let p = problems("[disclosure]\nrequired = \"sometimes\"\n[review]\nsignoff = \"yes\"\n");
+        assert_eq!(
+            p,
+            [
+                "disclosure.required: unknown value \"sometimes\": expected one of \"always\", \"when-ai-detected\", \"optional\", \"forbidden\"",
+                "review.signoff: unknown value \"yes\": expected one of \"off\", \"present\", \"author\"",
+            ]
+        );
+        assert!(
+            problems("[disclosure]\nrequired = \"optional\"\n[review]\nsignoff = \"off\"\n")
+                .is_empty()
+        );
+        let p = problems("[disclosure]\nrequired = 3\n");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("invalid type"), "{p:?}");
     }
 
     #[test]
