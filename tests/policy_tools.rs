@@ -349,6 +349,37 @@ fn explain_describes_custom_rules_of_the_policy() {
 }
 
 #[test]
+fn explain_describes_review_requirements_of_the_policy() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.policy(
+        "[policy]\nmaintainers = [\"Grace <grace@example.org>\"]\n\n[severity]\nci-review = \"warn\"\n\n[[review.require]]\nid = \"ci-review\"\nwhen = \"agentic\"\npaths = [\".github/**\"]\nreviewers = [\"@maintainers\"]\nmessage = \"agents stay off CI\"\n",
+    );
+    let run = r.pc(&["explain", "ci-review"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for needle in [
+        "ci-review (`[[review.require]]` entry of policy `unnamed`, severity: warning)",
+        "an agentic AI tool acted and it changes a file matching .github/**",
+        "grace <grace@example.org>",
+        "agents stay off CI",
+        "How to suppress:",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "no `{needle}` in:\n{}",
+            run.stdout
+        );
+    }
+    let typo = r.pc(&["explain", "ci-reviw"]);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains("did you mean `ci-review`?"),
+        "{}",
+        typo.stderr
+    );
+}
+
+#[test]
 fn completions_and_man_page_are_generated_from_the_cli() {
     let sb = Sandbox::new();
     for (shell, needle) in [

@@ -303,14 +303,71 @@ pub fn explain(args: ExplainArgs, global: &Global) -> Result<Exit> {
         )?;
         return Ok(Exit::Passed);
     }
+    // A `[[review.require]]` entry of the policy in use?
+    if let Some(r) = policy
+        .as_ref()
+        .and_then(|p| p.review.as_ref())
+        .and_then(|v| v.require.iter().find(|r| r.id == id))
+    {
+        if let Some(p) = &policy {
+            write!(out, "{}", review_require_text(r, p))?;
+        }
+        return Ok(Exit::Passed);
+    }
     let mut known: Vec<&str> = rules::registry().map(|r| r.id).collect();
     if let Some(p) = &policy {
         known.extend(p.custom.iter().map(|r| r.id.as_str()));
+        if let Some(v) = &p.review {
+            known.extend(v.require.iter().map(|r| r.id.as_str()));
+        }
     }
     match crate::policy::error::nearest(&id, known.iter().copied()) {
         Some(n) => bail!("unknown rule `{id}`; did you mean `{n}`?"),
         None => bail!("unknown rule `{id}` (`policy-check explain --list` lists every rule)"),
     }
+}
+
+/// What `explain ID` prints for a `[[review.require]]` entry of the policy.
+fn review_require_text(r: &crate::rules::review::Require, policy: &Policy) -> String {
+    use crate::rules::review::When;
+    let mut conditions = vec![match r.when {
+        When::Ai => "the commit shows AI involvement".to_string(),
+        When::Agentic => "the commit shows an agentic AI tool acted".to_string(),
+        When::Always => "any commit".to_string(),
+    }];
+    let (paths, exclude) = &r.globs;
+    if !paths.is_empty() {
+        conditions.push(format!("it changes a file matching {}", paths.join(", ")));
+    }
+    if !exclude.is_empty() {
+        conditions.push(format!("(files matching {} left out)", exclude.join(", ")));
+    }
+    if let Some(a) = &r.added {
+        conditions.push(format!("an added line matches `{}`", a.as_str()));
+    }
+    if let Some(n) = r.min_lines {
+        conditions.push(format!("it adds more than {n} lines"));
+    }
+    let mut s = format!(
+        "{} (`[[review.require]]` entry of policy `{}`, severity: {})\n",
+        r.id,
+        policy.name,
+        policy.severity_of(&r.id, r.severity)
+    );
+    s.push_str(&format!(
+        "\nWhat it checks:\n    when {}, the commit needs {}; a review trailer carrying an AI identity does not count\n",
+        conditions.join(" and "),
+        r.reviewers.describe()
+    ));
+    if let Some(m) = &r.message {
+        s.push_str(&format!("\nMessage:\n    {m}\n"));
+    }
+    s.push_str(&format!("\nHow to fix:\n    {}\n", r.hint));
+    s.push_str(&format!(
+        "\nHow to suppress:\n    for one commit: an `[[exceptions]]` entry with `rule = \"{id}\"`, `commit = \"<id>\"` and a `reason`; on a server, a maintainer's `Policy-Exception: {id} <reason>` trailer; for the project: `[severity] {id} = \"off\"`\n",
+        id = r.id
+    ));
+    s
 }
 
 /// `policy-check completions SHELL`.

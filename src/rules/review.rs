@@ -121,6 +121,8 @@ pub struct Require {
     pub when: When,
     pub paths: Option<GlobSet>,
     pub exclude: Option<GlobSet>,
+    /// `paths` and `exclude` as written, for `explain`.
+    pub globs: (Vec<String>, Vec<String>),
     pub added: Option<Regex>,
     pub min_lines: Option<u64>,
     pub reviewers: Reviewers,
@@ -297,6 +299,7 @@ pub fn compile(
             when,
             paths,
             exclude,
+            globs: (r.paths.unwrap_or_default(), r.exclude.unwrap_or_default()),
             added,
             min_lines: r.min_lines,
             reviewers,
