@@ -31,7 +31,7 @@ pub const AUTHORSHIP_KEYS: &[&str] =
 const NEGATIVE: &[&str] = &["no", "none", "false", "n/a", "na", "0", "-", "nothing"];
 
 /// Where a signature looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// The value of a trailer with `key`.
@@ -45,7 +45,7 @@ pub enum Kind {
 }
 
 /// One `[[signature]]` entry, as in the table and in `[[ai.signatures]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSignature {
     /// Lets a policy that extends another change one entry (arrays of
@@ -54,6 +54,7 @@ pub struct RawSignature {
     /// Canonical tool name; `""` for a generic disclosure trailer whose
     /// value names the tool.
     pub tool: String,
+    /// Where the signature looks: `trailer`, `body`, `identity` or `subject`.
     pub kind: Kind,
     /// The trailer key (`kind = "trailer"` only), compared case-insensitively.
     pub key: Option<String>,
@@ -79,7 +80,7 @@ struct RawTable {
 }
 
 /// `[ai]`: how the policy detects AI involvement.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAi {
     /// Use the built-in signatures table (default true).

@@ -397,11 +397,11 @@ pub fn run(
     let inspection = inspect(&policy, &origin, &change);
     let mut out = std::io::stdout().lock();
     match args.format {
-        crate::report::Format::Json => {
+        crate::cli::InspectFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &inspection)?;
             writeln!(out)?;
         }
-        crate::report::Format::Text => write_text(&inspection, &mut out)?,
+        crate::cli::InspectFormat::Text => write_text(&inspection, &mut out)?,
     }
     Ok(crate::app::Exit::Passed)
 }

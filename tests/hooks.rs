@@ -337,6 +337,69 @@ fn client_exception_trailer_downgrades_to_a_warning() {
     assert!(err.contains("only when a maintainer pushes"), "{err}");
 }
 
+#[test]
+fn hooks_report_expired_policy_exceptions() {
+    let sb = Sandbox::new();
+    let repo = setup(&sb);
+    let exception = |expires: &str, severity: &str| {
+        format!(
+            "{POLICY}\n[severity]\nexception-expired = \"{severity}\"\n\n[[exceptions]]\nrule = \"no-miner\"\npath = \"fixtures/**\"\nreason = \"pool fixtures\"\nexpires = {expires}\n"
+        )
+    };
+
+    // In force: the excused finding is silent, and so is the exception.
+    repo.policy(&exception("2999-12-31", "warn"));
+    repo.write("fixtures/pool.txt", miner());
+    repo.git(&["add", "fixtures/pool.txt"]);
+    let (ok, err) = commit(&repo, &[], OK_MSG);
+    assert!(ok, "{err}");
+    assert!(err.is_empty(), "{err}");
+
+    // Expired: commit-msg says so once, pointing at the policy line; the
+    // finding it excused is back (pre-commit stops the commit).
+    repo.policy(&exception("2000-01-01", "warn"));
+    repo.write("fixtures/pool2.txt", miner());
+    repo.git(&["add", "fixtures/pool2.txt"]);
+    let (ok, err) = commit(&repo, &["--no-verify"], OK_MSG);
+    assert!(ok, "--no-verify skips the hooks: {err}");
+    repo.write("a.txt", "a\n");
+    repo.git(&["add", "a.txt"]);
+    let (ok, err) = commit(&repo, &[], OK_MSG);
+    assert!(ok, "a warning does not stop the commit: {err}");
+    assert_eq!(
+        err.matches("warning[exception-expired]").count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("expired on 2000-01-01"), "{err}");
+    assert!(err.contains(".policy-check.toml:"), "{err}");
+
+    // At error severity it stops the commit, like `check`.
+    repo.policy(&exception("2000-01-01", "error"));
+    repo.write("b.txt", "b\n");
+    repo.git(&["add", "b.txt"]);
+    let (ok, err) = commit(&repo, &[], OK_MSG);
+    assert!(!ok, "{err}");
+    assert!(err.contains("error[exception-expired]"), "{err}");
+
+    // pre-push shows it as a warning but judges the push by its commits:
+    // the commit with pool2.txt (no longer excused) is what stops it.
+    let remote = sb.bare("remote.git");
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        remote.path.to_str().expect("utf-8"),
+    ]);
+    let o = repo.git_raw(&["push", "origin", "main"], None);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("warning[exception-expired]"), "{err}");
+    assert!(!err.contains("error[exception-expired]"), "{err}");
+    assert!(err.contains("fixtures/pool2.txt:1"), "{err}");
+    assert!(err.contains("error[no-miner]"), "{err}");
+}
+
 fn hook_file(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_default()
 }

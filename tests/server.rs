@@ -156,6 +156,56 @@ fn rejected_with_remote_lines_then_accepted_after_a_fix() {
     );
 }
 
+#[test]
+fn policy_exceptions_in_push_hooks_expired_ones_warn_and_they_cover_unchecked_objects() {
+    let sb = Sandbox::new();
+    let policy = format!(
+        "{POLICY}\n[severity]\nexception-expired = \"error\"\n\n[[exceptions]]\nrule = \"no-wip\"\nreason = \"old habits\"\nexpires = 2000-01-01\n"
+    );
+    let srv = server(&sb, "srv.git", &policy, &[]);
+    let c = client(&sb, "c", &srv);
+    c.commit_file("a.txt", "a\n", "Add a");
+    let (ok, err) = push(&c, &["origin", "main"]);
+    assert!(ok, "the policy's own findings do not reject: {err}");
+    assert!(
+        err.contains(
+            "remote: policy-check: policy `server-test`: 1 warning(s) about the policy itself"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("remote: warning[exception-expired]"), "{err}");
+    assert!(err.contains("expired on 2000-01-01"), "{err}");
+
+    // The expired exception no longer excuses anything.
+    c.commit_file("b.txt", "b\n", "WIP b");
+    let (ok, err) = push(&c, &["origin", "main"]);
+    assert!(!ok, "{err}");
+    assert!(err.contains("remote: error[no-wip]"), "{err}");
+
+    // Near miss: in force, it excuses the finding and says nothing.
+    let policy = format!(
+        "{}\n[[exceptions]]\nrule = \"push-unchecked-object\"\nreason = \"data trees\"\n",
+        policy.replace("2000-01-01", "2999-12-31")
+    );
+    let srv2 = server(&sb, "srv2.git", &policy, &[]);
+    let c2 = client(&sb, "c2", &srv2);
+    c2.commit_file("a.txt", "a\n", "WIP a");
+    let (ok, err) = push(&c2, &["origin", "main"]);
+    assert!(ok, "{err}");
+    assert!(!err.contains("exception-expired"), "{err}");
+
+    // `[[exceptions]]` excuse the push hooks' own rule too …
+    let tree = c2.git(&["rev-parse", "HEAD^{tree}"]);
+    let (ok, err) = push(&c2, &["origin", &format!("{tree}:refs/tags/a-tree")]);
+    assert!(ok, "{err}");
+    assert!(!err.contains("push-unchecked-object"), "{err}");
+    // … while without one, the tree is reported.
+    let tree = c.git(&["rev-parse", "HEAD^{tree}"]);
+    let (ok, err) = push(&c, &["origin", &format!("{tree}:refs/tags/a-tree")]);
+    assert!(ok, "{err}");
+    assert!(err.contains("warning[push-unchecked-object]"), "{err}");
+}
+
 /// `n` commits through fast-import onto main (every `wip_every`th with a
 /// WIP subject), each tagged `tN` when `tags`.
 fn import_history(repo: &Repo, n: usize, wip_every: usize, tags: bool) {

@@ -81,6 +81,9 @@ pub fn commit_msg(file: &Path, global: &Global) -> Result<Exit> {
         .filter(|f| !diff_alone.contains(f))
         .collect();
     downgrade_claimed(&mut findings, &claimed);
+    // Expired exceptions, once per commit (here rather than in pre-commit,
+    // which does not run for every commit).
+    findings.extend(super::policy_findings(&policy, &repo));
     let exit = report(&findings, outcome.suppressed, global)?;
     if exit == Exit::Violated {
         eprintln!(
@@ -164,7 +167,7 @@ pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Re
         &hidden,
         &Exceptions::Client,
     )?;
-    if verdict.refs.iter().any(|r| !r.findings.is_empty()) {
+    if !verdict.policy.is_empty() || verdict.refs.iter().any(|r| !r.findings.is_empty()) {
         let stderr = std::io::stderr();
         let color = use_color(global.color, stderr.is_terminal());
         let mut err = stderr.lock();

@@ -75,6 +75,11 @@ pub struct Verdict {
     pub commits: usize,
     /// Exceptions honoured or refused, one line each.
     pub notes: Vec<String>,
+    /// Findings about the policy itself (expired `[[exceptions]]`), as
+    /// warnings: a push is judged by its commits, and on the server the
+    /// policy is the one before the push, so rejecting for these would also
+    /// reject the push that fixes the policy.
+    pub policy: Vec<Finding>,
 }
 
 impl Verdict {
@@ -172,8 +177,12 @@ where
     // Exceptions, once per commit whatever the number of refs it is pushed to.
     let mut verdict = Verdict {
         commits: new.order.len(),
+        policy: super::policy_findings(policy, repo),
         ..Verdict::default()
     };
+    for f in &mut verdict.policy {
+        f.severity = f.severity.min(Severity::Warn);
+    }
     let mut ids: Vec<&String> = collect.by_commit.keys().collect();
     ids.sort();
     let ids: Vec<String> = ids.into_iter().cloned().collect();
@@ -217,7 +226,7 @@ where
             let rule = &RULES[0];
             let severity = policy.severity(rule);
             if severity != Severity::Off {
-                rv.findings.push(Finding {
+                let mut found = vec![Finding {
                     rule: rule.id.to_string(),
                     severity,
                     commit: None,
@@ -229,7 +238,11 @@ where
                     ),
                     hint: rule.hint.to_string(),
                     snippet: None,
-                });
+                }];
+                // `[[exceptions]]` apply here too (the engine applies them
+                // to every finding it makes; this one is made here).
+                policy.adoption.apply(&mut found);
+                rv.findings.extend(found);
             }
         }
         for t in &tags_of[i] {
@@ -371,6 +384,18 @@ pub fn render(
         }
         let mut rep = TextReporter::new(Box::new(&mut *out), color);
         for f in &r.findings {
+            rep.finding(f)?;
+        }
+    }
+    if !v.policy.is_empty() {
+        writeln!(
+            out,
+            "policy-check: policy `{}`: {} warning(s) about the policy itself",
+            policy.name,
+            v.policy.len()
+        )?;
+        let mut rep = TextReporter::new(Box::new(&mut *out), color);
+        for f in &v.policy {
             rep.finding(f)?;
         }
     }

@@ -12,6 +12,7 @@ use anyhow::Result;
 use crate::app::Exit;
 use crate::cli::{Global, HookCommand};
 use crate::message::Message;
+use crate::policy::Policy;
 use crate::report::{Finding, Severity};
 use crate::rules::RuleInfo;
 
@@ -98,6 +99,16 @@ pub fn is_maintainer(maintainers: &[String], login: &str) -> bool {
             m.eq_ignore_ascii_case(login)
                 || crate::identity::Person::parse(m).is_some_and(|p| p.same_email(login))
         })
+}
+
+/// Findings about the policy itself once a hook has checked: its expired
+/// `[[exceptions]]` (`exception-expired`), as `check` reports them. Unused
+/// exceptions are not judged (a hook sees too few commits for that) and a
+/// hook has no baseline. Paths are relative to the repository root.
+pub fn policy_findings(policy: &Policy, repo: &git2::Repository) -> Vec<Finding> {
+    let root = crate::git::root(repo);
+    let rel = crate::adoption::commands::relative_to(&root);
+    crate::adoption::run_findings(policy, None, &rel)
 }
 
 /// On the client, a finding a `Policy-Exception` trailer names stays visible

@@ -13,14 +13,21 @@ use crate::rules::{self, custom, disclosure, review, RuleInfo};
 pub mod error;
 pub mod load;
 pub mod presets;
+pub mod schema;
 pub mod server;
+pub mod show;
 
 pub use error::{KeyPath, PolicyErrors, Problems};
 pub use load::Source;
 
 /// The whole policy document as written. Every table rejects unknown keys.
-#[derive(Debug, Default, Deserialize)]
+///
+/// Every raw type derives `schemars::JsonSchema` too: `policy-check policy
+/// schema` and the checker that reports every unknown key at once are
+/// derived from these types.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "policy-check policy")]
 pub struct RawPolicy {
     #[serde(default)]
     pub policy: RawMeta,
@@ -40,10 +47,13 @@ pub struct RawPolicy {
     pub review: Option<review::RawReview>,
     /// `[licensing]`: allowed licences, SPDX headers, foreign licence text.
     pub licensing: Option<rules::licensing::RawLicensing>,
+    /// Findings excused for a reason, optionally for a commit or paths and until a date.
+    #[serde(default)]
+    pub exceptions: Vec<crate::adoption::exceptions::RawException>,
 }
 
 /// `[policy]`: what this policy is.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
     pub name: Option<String>,
@@ -51,6 +61,7 @@ pub struct RawMeta {
     /// Where the policy's text comes from (a URL or document), for reports.
     pub source: Option<String>,
     /// Presets or paths this policy builds on (applied by the loader).
+    #[schemars(with = "Option<schema::Extends>")]
     pub extends: Option<toml::Value>,
     /// The people accountable for the project: `Name <email>`, an email, or a
     /// forge login. Maintainer reviews and server-side exceptions are theirs.
@@ -61,7 +72,7 @@ pub struct RawMeta {
 }
 
 /// `[scan]`: what is read and how.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScan {
     /// Files larger than this many bytes are flagged, not read.
@@ -73,7 +84,7 @@ pub struct RawScan {
 }
 
 /// Rename detection for the diff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Renames {
     Exact,
@@ -81,13 +92,13 @@ pub enum Renames {
 }
 
 /// A severity, or one that changes on a date (staged rollout).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawSeverity {
     Level(Severity),
     Staged {
         level: Severity,
-        until: String,
+        until: crate::date::RawDate,
         then: Severity,
     },
 }
@@ -144,6 +155,8 @@ pub struct Policy {
     pub disclosure: Option<disclosure::Disclosure>,
     pub review: Option<review::Review>,
     pub licensing: Option<rules::licensing::Licensing>,
+    /// `[[exceptions]]`, and the baseline of a `check --baseline` run.
+    pub adoption: crate::adoption::Adoption,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
@@ -204,8 +217,12 @@ impl Policy {
             .filter_map(|(id, l)| l.until.map(|(day, then)| (id.as_str(), l.level, then, day)))
     }
 
-    /// The built-in rule families this policy runs (for `inspect`; each
-    /// family with a policy table adds itself here).
+    /// The built-in rule families this policy runs on each commit (for
+    /// `inspect`; each family with a policy table adds itself here). The
+    /// `adoption` rules (expired/unused exceptions, stale baseline entries)
+    /// and the push hooks' `server` rule judge a whole run or push, not a
+    /// commit, so they are not listed; `[[exceptions]]` still apply to what
+    /// `inspect` shows (the engine applies them to every family).
     pub fn families(&self) -> Vec<&'static str> {
         let mut f = vec!["scan"];
         if self.disclosure.is_some() {
@@ -301,7 +318,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         }
         let level = match sev {
             RawSeverity::Level(level) => Level { level, until: None },
-            RawSeverity::Staged { level, until, then } => match crate::date::parse(&until) {
+            RawSeverity::Staged { level, until, then } => match until.days() {
                 Some(day) => Level {
                     level,
                     until: Some((day, then)),
@@ -317,6 +334,15 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         };
         severities.insert(id, level);
     }
+
+    let today = crate::date::today();
+    let exceptions = crate::adoption::exceptions::compile(
+        raw.exceptions,
+        &known,
+        today,
+        &|p| merged.locate(p),
+        problems,
+    );
 
     let needs = custom
         .iter()
@@ -336,8 +362,12 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         disclosure,
         review,
         licensing,
+        adoption: crate::adoption::Adoption {
+            exceptions,
+            baseline: None,
+        },
         severities,
-        today: crate::date::today(),
+        today,
         needs,
     }
 }

@@ -16,18 +16,21 @@ use serde::Deserialize;
 use super::{KeyPath, Problems};
 
 /// `[server]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawServer {
     /// Ref globs the policy governs (`*` stays within one path component, `**` crosses them).
     pub refs: Option<Vec<String>>,
+    /// What a pushed tag is checked for: `check` (its message and the commits it adds, the default), `commits`, or `skip`.
     pub tags: Option<Tags>,
+    /// Whether `refs/notes/*` updates are checked (`skip` by default).
     pub notes: Option<Notes>,
+    /// Accept a push when the check itself fails (for rollouts only; default false: fail closed).
     pub fail_open: Option<bool>,
 }
 
 /// What a pushed tag is checked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tags {
     /// The annotated tag's message and the commits the tag adds.
@@ -39,7 +42,7 @@ pub enum Tags {
 }
 
 /// Whether `refs/notes/*` updates are checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Notes {
     Skip,

@@ -33,7 +33,7 @@ use crate::rules::RuleInfo;
 const TEST_PATHS: &str = include_str!("../../policies/data/test-paths.toml");
 
 /// When a disclosure trailer is required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Required {
     /// On every commit (merges exempt unless `exempt_merges = false`).
@@ -59,13 +59,18 @@ impl Required {
 }
 
 /// `[disclosure]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDisclosure {
+    /// Trailer keys that count as a disclosure (the first is the one suggested; default `Assisted-by`, `Generated-by`).
     pub trailers: Option<Vec<String>>,
+    /// When a disclosure trailer is required (default `when-ai-detected`).
     pub required: Option<Required>,
+    /// A regex the disclosure value must match; named groups `tool` and `model` let tools be judged.
     pub value: Option<String>,
+    /// The expected value format in words, for messages (`AGENT:MODEL [TOOL…]`).
     pub value_hint: Option<String>,
+    /// The value suggested from what was detected, with `{tool}` and `{model}` (default `{tool}:{model}`).
     pub suggest: Option<String>,
     /// A tool's own trailer (`Co-authored-by: Claude <…>`, `Made-with:
     /// Cursor`) counts as a disclosure.
@@ -73,13 +78,21 @@ pub struct RawDisclosure {
     /// The key suggested when an agent acted (`Generated-by`, for
     /// generative rather than assistive use, as OpenInfra distinguishes).
     pub suggest_agentic: Option<String>,
+    /// When set, the only AI tools accepted (by name, as in the signatures table).
     pub approved_tools: Option<Vec<String>>,
+    /// AI tools that are not accepted (by name).
     pub denied_tools: Option<Vec<String>>,
+    /// Trailer keys in which an AI tool may not be named (`["*"]`: every AI trailer).
     pub forbid_ai_trailers: Option<Vec<String>>,
+    /// Reject AI tools' attribution footers in the message body.
     pub forbid_ai_footers: Option<bool>,
+    /// AI-assisted commits adding more lines than this outside test paths need a `large_trailers` trailer.
     pub max_lines: Option<u64>,
+    /// Globs of test files whose lines `max_lines` does not count (default: policies/data/test-paths.toml).
     pub test_paths: Option<Vec<String>>,
+    /// Trailers (from someone other than the author) that make a large AI-assisted commit acceptable.
     pub large_trailers: Option<Vec<String>>,
+    /// Merge commits need no disclosure under `required = "always"` (default true).
     pub exempt_merges: Option<bool>,
 }
 

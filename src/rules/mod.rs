@@ -30,8 +30,9 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 5] = [
+    let families: [&'static [RuleInfo]; 6] = [
         crate::engine::RULES,
+        crate::adoption::RULES,
         crate::hooks::RULES,
         disclosure::RULES,
         review::RULES,

@@ -38,7 +38,7 @@ use crate::report::Severity;
 use crate::rules::RuleInfo;
 
 /// Which `Signed-off-by` the policy asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Signoff {
     Off,
@@ -49,7 +49,7 @@ pub enum Signoff {
 }
 
 /// The condition of a `[[review.require]]` entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum When {
     /// Any AI signal.
@@ -61,27 +61,38 @@ pub enum When {
 }
 
 /// `[review]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawReview {
+    /// Which `Signed-off-by:` is required: `off` (default), `present`, or `author` (DCO: one matching the author).
     pub signoff: Option<Signoff>,
+    /// Merge commits need no sign-off (default true).
     pub exempt_merges: Option<bool>,
+    /// Authors that need no sign-off (name, email or `Name <email>`; `*` at either end).
     pub exempt_authors: Option<Vec<String>>,
+    /// An AI identity may not sign off (default true).
     pub forbid_ai_signoff: Option<bool>,
+    /// An AI identity may not be the author (default false).
     pub forbid_ai_author: Option<bool>,
+    /// An AI identity may not be the committer (default false).
     pub forbid_ai_committer: Option<bool>,
+    /// Review trailers one of which a commit with AI involvement needs, from someone other than the author.
     pub when_ai: Option<Vec<String>>,
+    /// Who may give that review: names, emails, `Name <email>`, or `@maintainers` (default: anyone but the author).
     pub ai_reviewers: Option<Vec<String>>,
     /// Trailers whose value must be `Name <email>`.
     pub identity_trailers: Option<Vec<String>>,
+    /// Reviews required when a change meets a condition (AI involvement, paths, added lines).
     pub require: Option<Vec<RawRequire>>,
 }
 
 /// A `[[review.require]]` entry as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRequire {
+    /// The id findings carry (kebab-case, not a built-in rule id).
     pub id: String,
+    /// The AI condition: `ai` (default), `agentic`, or `always`.
     pub when: Option<When>,
     /// The change touches one of these (added, modified, renamed files).
     pub paths: Option<Vec<String>>,
@@ -91,11 +102,15 @@ pub struct RawRequire {
     pub added: Option<String>,
     /// More than this many lines are added to matching files.
     pub min_lines: Option<u64>,
+    /// Review trailer keys (default `Reviewed-by`, `Acked-by`).
     pub trailers: Option<Vec<String>>,
     /// Who may review: names, emails, `Name <email>`, or `@maintainers`.
     pub reviewers: Option<Vec<String>>,
+    /// The finding's severity (default error).
     pub severity: Option<Severity>,
+    /// The finding's message.
     pub message: Option<String>,
+    /// One line on how to fix a finding.
     pub hint: Option<String>,
 }
 
@@ -106,6 +121,8 @@ pub struct Require {
     pub when: When,
     pub paths: Option<GlobSet>,
     pub exclude: Option<GlobSet>,
+    /// `paths` and `exclude` as written, for `explain`.
+    pub globs: (Vec<String>, Vec<String>),
     pub added: Option<Regex>,
     pub min_lines: Option<u64>,
     pub reviewers: Reviewers,
@@ -282,6 +299,7 @@ pub fn compile(
             when,
             paths,
             exclude,
+            globs: (r.paths.unwrap_or_default(), r.exclude.unwrap_or_default()),
             added,
             min_lines: r.min_lines,
             reviewers,

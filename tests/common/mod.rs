@@ -49,6 +49,7 @@ impl Sandbox {
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
             .env_remove("POLICY_CHECK_POLICY")
+            .env_remove("POLICY_CHECK_TODAY")
             .env_remove("GIT_AUTHOR_NAME")
             .env_remove("GIT_AUTHOR_EMAIL")
             .env_remove("GIT_COMMITTER_NAME")
@@ -238,6 +239,18 @@ impl Repo<'_> {
     /// Runs policy-check in this repository.
     pub fn pc(&self, args: &[&str]) -> Run {
         self.sb.pc_in(&self.path, args, None)
+    }
+
+    /// Runs policy-check with extra environment variables (e.g. the
+    /// injectable clock `POLICY_CHECK_TODAY`).
+    pub fn pc_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).current_dir(&self.path);
+        self.sb.env(&mut cmd);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from(run(cmd, None))
     }
 
     /// Runs policy-check with stdin.

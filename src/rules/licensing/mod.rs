@@ -144,7 +144,7 @@ const POLICY_FILE: &str = ".policy-check.toml";
 const DEFAULT_LICENSE_FILES: &[&str] = &["LICENSE*", "LICENCE*", "COPYING*", "UNLICENSE*"];
 
 /// A string or a list of strings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),
@@ -152,7 +152,7 @@ pub enum OneOrMany {
 }
 
 /// `[licensing]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLicensing {
     /// The licences the project accepts: an SPDX expression joined with OR,

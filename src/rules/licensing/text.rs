@@ -28,10 +28,12 @@ struct RawData {
 
 /// A foreign-notice pattern, in the data file or a policy's
 /// `[[licensing.notices]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNotice {
+    /// The notice's id (replaces the built-in notice with the same id).
     pub id: String,
+    /// What the notice is, for messages (`a GNU GPL notice`).
     pub description: Option<String>,
     /// The SPDX expression the notice indicates; absent: never permitted.
     pub license: Option<String>,
