@@ -31,6 +31,9 @@ pub struct RawPolicy {
     /// Custom rules.
     #[serde(default)]
     pub rules: Vec<custom::RawRule>,
+    pub secrets: Option<rules::secrets::RawSecrets>,
+    pub payloads: Option<rules::payloads::RawPayloads>,
+    pub protected: Option<rules::protected::RawProtected>,
 }
 
 /// `[policy]`: what this policy is.
@@ -125,6 +128,9 @@ pub struct Policy {
     /// `[policy] maintainers`, as written (names, emails, logins).
     pub maintainers: Vec<String>,
     pub custom: Vec<custom::Rule>,
+    pub secrets: Option<rules::secrets::Secrets>,
+    pub payloads: Option<rules::payloads::Payloads>,
+    pub protected: Option<rules::protected::Protected>,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
@@ -211,6 +217,15 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         renames: raw.scan.renames.unwrap_or(Renames::Exact),
     };
     let custom = custom::compile(raw.rules, &KeyPath::of(&["rules"]), problems);
+    let secrets = raw
+        .secrets
+        .and_then(|r| rules::secrets::compile(r, &KeyPath::of(&["secrets"]), problems));
+    let payloads = raw
+        .payloads
+        .and_then(|r| rules::payloads::compile(r, &KeyPath::of(&["payloads"]), problems));
+    let protected = raw
+        .protected
+        .and_then(|r| rules::protected::compile(r, &KeyPath::of(&["protected"]), problems));
 
     let known: Vec<&str> = rules::registry()
         .map(|r| r.id)
@@ -249,7 +264,10 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
 
     let needs = custom
         .iter()
-        .fold(Needs::default(), |n, r| n.union(r.needs()));
+        .fold(Needs::default(), |n, r| n.union(r.needs()))
+        .union(secrets.as_ref().map(|s| s.needs()).unwrap_or_default())
+        .union(payloads.as_ref().map(|s| s.needs()).unwrap_or_default())
+        .union(protected.as_ref().map(|s| s.needs()).unwrap_or_default());
     Policy {
         name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
         description: raw.policy.description.unwrap_or_default(),
@@ -257,6 +275,9 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         scan,
         maintainers: raw.policy.maintainers.unwrap_or_default(),
         custom,
+        secrets,
+        payloads,
+        protected,
         severities,
         today: crate::date::today(),
         needs,
@@ -287,7 +308,7 @@ pub fn compile_regex(
 }
 
 /// The one-line reason of a regex error (the crate's message spans lines).
-fn regex_reason(e: &regex::Error) -> String {
+pub(crate) fn regex_reason(e: &regex::Error) -> String {
     match e {
         regex::Error::Syntax(s) => s
             .lines()

@@ -9,6 +9,10 @@
 use crate::report::Severity;
 
 pub mod custom;
+pub mod patterns;
+pub mod payloads;
+pub mod protected;
+pub mod secrets;
 
 /// Metadata of a built-in rule.
 #[derive(Debug)]
@@ -27,7 +31,12 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 1] = [crate::engine::RULES];
+    let families: [&'static [RuleInfo]; 4] = [
+        crate::engine::RULES,
+        secrets::RULES,
+        payloads::RULES,
+        protected::RULES,
+    ];
     families.into_iter().flatten()
 }
 
