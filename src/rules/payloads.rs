@@ -61,7 +61,7 @@ pub const RULES: &[RuleInfo] = &[
         id: "payload-download-exec",
         family: "payloads",
         default: Severity::Warn,
-        summary: "added code executes what it downloads (`curl … | sh`, eval of a response, a PowerShell cradle)",
+        summary: "added code executes what it downloads (a download piped into a shell, eval of a response, a PowerShell cradle)",
         hint: "download to a file, verify a pinned checksum or signature, then run it; or vendor the script",
     },
     RuleInfo {
