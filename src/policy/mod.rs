@@ -13,13 +13,20 @@ use crate::rules::{self, custom, RuleInfo};
 pub mod error;
 pub mod load;
 pub mod presets;
+pub mod schema;
+pub mod show;
 
 pub use error::{KeyPath, PolicyErrors, Problems};
 pub use load::Source;
 
 /// The whole policy document as written. Every table rejects unknown keys.
-#[derive(Debug, Default, Deserialize)]
+///
+/// Every raw type derives `schemars::JsonSchema` too: `policy-check policy
+/// schema` and the checker that reports every unknown key at once are
+/// derived from these types.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "policy-check policy")]
 pub struct RawPolicy {
     #[serde(default)]
     pub policy: RawMeta,
@@ -31,13 +38,19 @@ pub struct RawPolicy {
     /// Custom rules.
     #[serde(default)]
     pub rules: Vec<custom::RawRule>,
+    /// Findings excused for a reason, optionally for a commit or paths and until a date.
+    #[serde(default)]
+    pub exceptions: Vec<crate::adoption::exceptions::RawException>,
+    /// Secrets, credentials and private keys in added lines and messages.
     pub secrets: Option<rules::secrets::RawSecrets>,
+    /// Download-and-execute lines, obfuscated payloads and committed binaries.
     pub payloads: Option<rules::payloads::RawPayloads>,
+    /// Paths that change only with a maintainer's review trailer.
     pub protected: Option<rules::protected::RawProtected>,
 }
 
 /// `[policy]`: what this policy is.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
     pub name: Option<String>,
@@ -45,6 +58,7 @@ pub struct RawMeta {
     /// Where the policy's text comes from (a URL or document), for reports.
     pub source: Option<String>,
     /// Presets or paths this policy builds on (applied by the loader).
+    #[schemars(with = "Option<schema::Extends>")]
     pub extends: Option<toml::Value>,
     /// The people accountable for the project: `Name <email>`, an email, or a
     /// forge login. Maintainer reviews and server-side exceptions are theirs.
@@ -52,7 +66,7 @@ pub struct RawMeta {
 }
 
 /// `[scan]`: what is read and how.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScan {
     /// Files larger than this many bytes are flagged, not read.
@@ -64,7 +78,7 @@ pub struct RawScan {
 }
 
 /// Rename detection for the diff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Renames {
     Exact,
@@ -72,13 +86,13 @@ pub enum Renames {
 }
 
 /// A severity, or one that changes on a date (staged rollout).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawSeverity {
     Level(Severity),
     Staged {
         level: Severity,
-        until: String,
+        until: crate::date::RawDate,
         then: Severity,
     },
 }
@@ -128,6 +142,8 @@ pub struct Policy {
     /// `[policy] maintainers`, as written (names, emails, logins).
     pub maintainers: Vec<String>,
     pub custom: Vec<custom::Rule>,
+    /// `[[exceptions]]`, and the baseline of a `check --baseline` run.
+    pub adoption: crate::adoption::Adoption,
     pub secrets: Option<rules::secrets::Secrets>,
     pub payloads: Option<rules::payloads::Payloads>,
     pub protected: Option<rules::protected::Protected>,
@@ -245,7 +261,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         }
         let level = match sev {
             RawSeverity::Level(level) => Level { level, until: None },
-            RawSeverity::Staged { level, until, then } => match crate::date::parse(&until) {
+            RawSeverity::Staged { level, until, then } => match until.days() {
                 Some(day) => Level {
                     level,
                     until: Some((day, then)),
@@ -262,6 +278,15 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         severities.insert(id, level);
     }
 
+    let today = crate::date::today();
+    let exceptions = crate::adoption::exceptions::compile(
+        raw.exceptions,
+        &known,
+        today,
+        &|p| merged.locate(p),
+        problems,
+    );
+
     let needs = custom
         .iter()
         .fold(Needs::default(), |n, r| n.union(r.needs()))
@@ -275,11 +300,15 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         scan,
         maintainers: raw.policy.maintainers.unwrap_or_default(),
         custom,
+        adoption: crate::adoption::Adoption {
+            exceptions,
+            baseline: None,
+        },
         secrets,
         payloads,
         protected,
         severities,
-        today: crate::date::today(),
+        today,
         needs,
     }
 }

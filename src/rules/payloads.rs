@@ -89,17 +89,23 @@ const DEFAULT_SKIP: &[&str] = &[
 ];
 
 /// A `[[pattern]]` of the table, or `[[payloads.patterns]]` of a policy.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPattern {
+    /// Stable id, shown in the finding; a built-in id replaces that pattern.
     pub id: String,
+    /// The rule a match reports: `payload-mining-pool`, `payload-miner`,
+    /// `payload-decode-exec` or `payload-download-exec`.
     pub rule: String,
     pub description: Option<String>,
+    /// Literals (case-insensitive), one of which every match contains: the pre-filter.
     #[serde(default)]
     pub keywords: Vec<String>,
     pub regex: String,
+    /// Lines the pattern must match (checked when the policy loads).
     #[serde(default)]
     pub examples: Vec<String>,
+    /// Lines the pattern must not match (checked when the policy loads).
     #[serde(default)]
     pub counter_examples: Vec<String>,
 }
@@ -112,7 +118,7 @@ struct RawTable {
 }
 
 /// `[payloads]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPayloads {
     /// `false` turns the family off.
@@ -513,5 +519,64 @@ mod tests {
         let mut t = FileChange::new("notes.so".into(), Status::Added, 0, 0o100644);
         t.set_text("text\n".into());
         assert!(executable_binary(&p, &t).is_none());
+    }
+
+    /// `[.]` → `.`: undoes the defanging of the explanations' examples.
+    fn undefang(line: &str) -> String {
+        let chars: Vec<char> = line.chars().collect();
+        let mut out = String::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == '[' && i + 2 < chars.len() && chars[i + 2] == ']' {
+                out.push(chars[i + 1]);
+                i += 3;
+            } else {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    /// The explanations are data of this project: no line of them may
+    /// trip a payload pattern (failing examples are written defanged).
+    #[test]
+    fn explanations_contain_no_payload() {
+        let p = compiled("");
+        let mut found = Vec::new();
+        for (file, text) in crate::explain::FILES {
+            for (i, line) in text.lines().enumerate() {
+                for h in p.set.find(line, |_, _| true) {
+                    let id = &p.set.patterns()[h.pattern].id;
+                    found.push(format!("explain/{file}.toml:{}: `{id}`", i + 1));
+                }
+            }
+        }
+        assert!(found.is_empty(), "defang the example: {found:#?}");
+    }
+
+    /// Each line rule's failing example, once undefanged, is reported by
+    /// that rule; its passing example by none.
+    #[test]
+    fn explained_examples_fail_and_pass() {
+        let p = compiled("");
+        let all = crate::explain::all().expect("explanations parse");
+        for rule in &RULES[..BINARY] {
+            let e = all.get(rule.id).expect("explained");
+            let fired = e.fails.lines().any(|l| {
+                p.set
+                    .find(&undefang(l), |_, _| true)
+                    .iter()
+                    .any(|h| RULES[p.set.patterns()[h.pattern].tag].id == rule.id)
+            });
+            assert!(fired, "{}: the `fails` example is not reported", rule.id);
+            for l in e.passes.lines() {
+                assert!(
+                    p.set.find(&undefang(l), |_, _| true).is_empty(),
+                    "{}: `passes` line reported: {l}",
+                    rule.id
+                );
+            }
+        }
     }
 }

@@ -44,7 +44,7 @@ pub const DEFAULT_PATHS: &[&str] = &[
 ];
 
 /// `[protected]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawProtected {
     /// `false` turns the family off.
