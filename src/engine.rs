@@ -4,7 +4,7 @@
 use crate::model::{Change, Content};
 use crate::policy::Policy;
 use crate::report::{Finding, Severity};
-use crate::rules::{custom, disclosure, review, RuleInfo};
+use crate::rules::{custom, disclosure, payloads, protected, review, secrets, RuleInfo};
 
 /// Rules the engine itself reports (about what could not be checked).
 pub const RULES: &[RuleInfo] = &[RuleInfo {
@@ -205,6 +205,15 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
     }
     if let Some(l) = &policy.licensing {
         crate::rules::licensing::check(l, change, &mut sink);
+    }
+    if let Some(cfg) = &policy.secrets {
+        secrets::check(cfg, change, &mut sink);
+    }
+    if let Some(cfg) = &policy.payloads {
+        payloads::check(cfg, change, &mut sink);
+    }
+    if let Some(cfg) = &policy.protected {
+        protected::check(cfg, change, &mut sink);
     }
     sink.finish()
 }

@@ -38,6 +38,18 @@ pub const FILES: &[(&str, &str)] = &[
         "licensing",
         include_str!("../policies/data/explain/licensing.toml"),
     ),
+    (
+        "secrets",
+        include_str!("../policies/data/explain/secrets.toml"),
+    ),
+    (
+        "payloads",
+        include_str!("../policies/data/explain/payloads.toml"),
+    ),
+    (
+        "protected",
+        include_str!("../policies/data/explain/protected.toml"),
+    ),
 ];
 
 /// The explanation of one rule, as written in the data files.

@@ -169,6 +169,9 @@ fn the_shipped_schema_is_current_and_describes_the_policy() {
         "disclosure",
         "review",
         "licensing",
+        "secrets",
+        "payloads",
+        "protected",
     ] {
         assert!(
             schema["properties"][table].is_object(),

@@ -50,6 +50,12 @@ pub struct RawPolicy {
     /// Findings excused for a reason, optionally for a commit or paths and until a date.
     #[serde(default)]
     pub exceptions: Vec<crate::adoption::exceptions::RawException>,
+    /// Secrets, credentials and private keys in added lines and messages.
+    pub secrets: Option<rules::secrets::RawSecrets>,
+    /// Download-and-execute lines, obfuscated payloads and committed binaries.
+    pub payloads: Option<rules::payloads::RawPayloads>,
+    /// Paths that change only with a maintainer's review trailer.
+    pub protected: Option<rules::protected::RawProtected>,
 }
 
 /// `[policy]`: what this policy is.
@@ -157,6 +163,9 @@ pub struct Policy {
     pub licensing: Option<rules::licensing::Licensing>,
     /// `[[exceptions]]`, and the baseline of a `check --baseline` run.
     pub adoption: crate::adoption::Adoption,
+    pub secrets: Option<rules::secrets::Secrets>,
+    pub payloads: Option<rules::payloads::Payloads>,
+    pub protected: Option<rules::protected::Protected>,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
@@ -234,6 +243,15 @@ impl Policy {
         if self.licensing.is_some() {
             f.push("licensing");
         }
+        if self.secrets.is_some() {
+            f.push("secrets");
+        }
+        if self.payloads.is_some() {
+            f.push("payloads");
+        }
+        if self.protected.is_some() {
+            f.push("protected");
+        }
         f
     }
 
@@ -298,6 +316,15 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     let licensing = raw
         .licensing
         .and_then(|l| rules::licensing::compile(l, &KeyPath::of(&["licensing"]), problems));
+    let secrets = raw
+        .secrets
+        .and_then(|r| rules::secrets::compile(r, &KeyPath::of(&["secrets"]), problems));
+    let payloads = raw
+        .payloads
+        .and_then(|r| rules::payloads::compile(r, &KeyPath::of(&["payloads"]), problems));
+    let protected = raw
+        .protected
+        .and_then(|r| rules::protected::compile(r, &KeyPath::of(&["protected"]), problems));
 
     let known: Vec<&str> = rules::registry()
         .map(|r| r.id)
@@ -350,6 +377,10 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         .union(disclosure.as_ref().map(|d| d.needs()).unwrap_or_default())
         .union(review.as_ref().map(|r| r.needs()).unwrap_or_default());
     let needs = licensing.as_ref().map_or(needs, |l| needs.union(l.needs()));
+    let needs = needs
+        .union(secrets.as_ref().map(|s| s.needs()).unwrap_or_default())
+        .union(payloads.as_ref().map(|s| s.needs()).unwrap_or_default())
+        .union(protected.as_ref().map(|s| s.needs()).unwrap_or_default());
     Policy {
         name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
         description: raw.policy.description.unwrap_or_default(),
@@ -366,6 +397,9 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
             exceptions,
             baseline: None,
         },
+        secrets,
+        payloads,
+        protected,
         severities,
         today,
         needs,
@@ -437,7 +471,7 @@ pub fn compile_regex(
 }
 
 /// The one-line reason of a regex error (the crate's message spans lines).
-fn regex_reason(e: &regex::Error) -> String {
+pub(crate) fn regex_reason(e: &regex::Error) -> String {
     match e {
         regex::Error::Syntax(s) => s
             .lines()

@@ -26,6 +26,10 @@ const PRESETS: &[(&str, &str)] = &[
         "no-ai-trailers",
         include_str!("../../policies/no-ai-trailers.toml"),
     ),
+    (
+        "supply-chain",
+        include_str!("../../policies/supply-chain.toml"),
+    ),
 ];
 
 /// The preset used when no policy is configured.

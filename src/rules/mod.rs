@@ -11,7 +11,11 @@ use crate::report::Severity;
 pub mod custom;
 pub mod disclosure;
 pub mod licensing;
+pub mod patterns;
+pub mod payloads;
+pub mod protected;
 pub mod review;
+pub mod secrets;
 
 /// Metadata of a built-in rule.
 #[derive(Debug)]
@@ -30,13 +34,16 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 6] = [
+    let families: [&'static [RuleInfo]; 9] = [
         crate::engine::RULES,
         crate::adoption::RULES,
         crate::hooks::RULES,
         disclosure::RULES,
         review::RULES,
         licensing::RULES,
+        secrets::RULES,
+        payloads::RULES,
+        protected::RULES,
     ];
     families.into_iter().flatten()
 }

@@ -1,0 +1,128 @@
+//! Protected paths: the files that govern the project itself (the policy
+//! file, CODEOWNERS, git hooks, release scripts) change only with a
+//! maintainer's review trailer, so a contribution cannot quietly loosen the
+//! rules it is checked against.
+//!
+//! ```toml
+//! [protected]
+//! paths = [".policy-check.toml", "CODEOWNERS", "hooks/**"]   # replaces the default
+//! trailers = ["Reviewed-by", "Acked-by"]                     # what counts as a review
+//! ```
+//!
+//! Who may review is `[policy] maintainers` (anyone but the author when it
+//! lists nobody), through [`Policy::maintainer_reviewers`](crate::policy::Policy::maintainer_reviewers).
+
+use globset::GlobSet;
+use serde::Deserialize;
+
+use super::RuleInfo;
+use crate::engine::Sink;
+use crate::model::Change;
+use crate::policy::{compile_globs, KeyPath, Needs, Problems};
+use crate::report::Severity;
+
+pub const RULES: &[RuleInfo] = &[RuleInfo {
+    id: "protected-path-changed",
+    family: "protected",
+    default: Severity::Error,
+    summary: "a protected path (policy file, CODEOWNERS, hooks, release scripts) changed without a maintainer's review trailer",
+    hint: "have a maintainer review the change and add their `Reviewed-by: Name <email>` trailer to the commit",
+}];
+
+/// Protected unless the policy lists its own: the policy file, code owners,
+/// git hooks and release scripts.
+pub const DEFAULT_PATHS: &[&str] = &[
+    ".policy-check.toml",
+    "CODEOWNERS",
+    "hooks/**",
+    ".githooks/**",
+    ".husky/**",
+    "release.toml",
+    "release.sh",
+    "scripts/release*",
+    "ci/release*",
+];
+
+/// `[protected]` as written.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProtected {
+    /// `false` turns the family off.
+    pub enabled: Option<bool>,
+    /// Globs of protected paths (replaces the default).
+    pub paths: Option<Vec<String>>,
+    /// Trailer keys that record a review (default: Reviewed-by, Acked-by).
+    pub trailers: Option<Vec<String>>,
+}
+
+/// Compiled `[protected]`.
+#[derive(Debug)]
+pub struct Protected {
+    pub paths: GlobSet,
+    pub trailers: Vec<String>,
+}
+
+impl Protected {
+    /// Only the list of changed files is needed, never their contents.
+    pub fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: false,
+        }
+    }
+}
+
+/// Validates and compiles `[protected]`; `None` when turned off or invalid.
+pub fn compile(raw: RawProtected, base: &KeyPath, problems: &mut Problems) -> Option<Protected> {
+    if raw.enabled == Some(false) {
+        return None;
+    }
+    let paths: Vec<String> = raw
+        .paths
+        .unwrap_or_else(|| DEFAULT_PATHS.iter().map(|s| s.to_string()).collect());
+    let trailers = raw
+        .trailers
+        .unwrap_or_else(|| crate::identity::Reviewers::default().trailers);
+    if trailers.is_empty()
+        || trailers
+            .iter()
+            .any(|t| t.trim().is_empty() || t.contains(':'))
+    {
+        problems.error(
+            base.key("trailers"),
+            "`trailers` must list trailer keys such as \"Reviewed-by\" (no colon)",
+        );
+        return None;
+    }
+    let paths = compile_globs(&paths, &base.key("paths"), problems)?;
+    Some(Protected { paths, trailers })
+}
+
+/// Reports each protected path the change touches, unless a maintainer reviewed it.
+pub fn check(cfg: &Protected, change: &Change, sink: &mut Sink) {
+    let rule = &RULES[0];
+    if !sink.enabled(rule) {
+        return;
+    }
+    let touched: Vec<&str> = change
+        .files()
+        .iter()
+        .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.old_path.as_deref()))
+        .filter(|p| cfg.paths.is_match(p))
+        .collect();
+    if touched.is_empty() {
+        return;
+    }
+    let reviewers = sink.policy().maintainer_reviewers(cfg.trailers.clone());
+    if reviewers.review(change).is_some() {
+        return;
+    }
+    let needed = reviewers.describe();
+    for path in touched {
+        sink.report(
+            rule,
+            format!("{path} is protected: changing it needs {needed}"),
+        )
+        .path(path);
+    }
+}

@@ -1,0 +1,578 @@
+//! Secrets in added lines (seed 000 §7: no secrets, credentials or private
+//! keys are shared).
+//!
+//! The patterns are data: `policies/data/secrets.toml`, embedded, which a
+//! policy extends with `[[secrets.patterns]]` and trims with `disable`.
+//! Lines go through a keyword pre-filter before any regex (see
+//! [`patterns`](super::patterns)), obvious placeholders are dropped, and the
+//! reported snippet never shows more than the first characters of a secret.
+//!
+//! ```toml
+//! [secrets]
+//! allow_paths = ["tests/fixtures/**"]   # findings here are suppressed (counted)
+//! disable = ["jwt"]                     # built-in pattern ids to drop
+//! placeholders = ["not-a-real"]         # extra placeholder markers
+//! scan_message = true                   # also scan the commit message
+//! [[secrets.patterns]]
+//! id = "acme-token"
+//! keywords = ["acme_"]
+//! regex = '\b(?P<secret>acme_[A-Za-z0-9]{32})\b'
+//! examples = ["ACME=acme_…"]
+//! ```
+//!
+//! One rule id, `secret-detected`, with the pattern id in the message: rule
+//! ids are the registry's static contract (explain, `[severity]`, inline
+//! markers), while the table is data that grows and that policies extend, so
+//! per-pattern ids would make the rule set depend on the policy. A pattern
+//! is tuned by id with `disable` or by redefining it in `[[secrets.patterns]]`.
+
+use std::sync::OnceLock;
+
+use globset::GlobSet;
+use serde::Deserialize;
+
+use super::patterns::{Hit, Pattern, PatternSet, PatternSpec};
+use super::RuleInfo;
+use crate::engine::Sink;
+use crate::model::Change;
+use crate::policy::{compile_globs, KeyPath, Needs, Problems};
+use crate::report::Severity;
+
+/// The embedded pattern table.
+pub const TABLE: &str = include_str!("../../policies/data/secrets.toml");
+
+pub const RULES: &[RuleInfo] = &[RuleInfo {
+    id: "secret-detected",
+    family: "secrets",
+    default: Severity::Error,
+    summary: "an added line (or the commit message) contains a private key, an access token or a hard-coded credential",
+    hint: "remove it and load it from the environment or a secret store (rotate it if it ever left your machine); \
+           for a test value use an obvious placeholder, or add `policy-check:allow secret-detected` on the line",
+}];
+
+/// Markers of a value that is not a real secret, matched case-insensitively
+/// inside the secret itself (never elsewhere on the line, so a comment cannot
+/// excuse a real key).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example",
+    "sample",
+    "placeholder",
+    "dummy",
+    "changeme",
+    "change_me",
+    "change-me",
+    "redacted",
+    "password",
+    "passwd",
+    "your",
+    "fake",
+    "xxxx",
+    "...",
+    "\u{2026}",
+    "***",
+];
+
+/// Template and interpolation syntax: `<token>`, `${VAR}`, `{{ var }}`, `$(cmd)`, `%(name)s`.
+fn is_template(s: &str) -> bool {
+    (s.contains('<') && s.contains('>'))
+        || s.contains("${")
+        || s.contains("{{")
+        || s.contains("$(")
+        || s.contains("%(")
+}
+
+/// One `[[pattern]]` of the table, or `[[secrets.patterns]]` of a policy.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPattern {
+    /// Stable id, shown in the finding; a built-in id replaces that pattern.
+    pub id: String,
+    pub description: Option<String>,
+    /// Literals (case-insensitive), one of which every match contains: the pre-filter.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// The regex; a `secret` named group marks the secret itself.
+    pub regex: String,
+    /// Minimum Shannon entropy (bits per character) of the secret.
+    pub min_entropy: Option<f64>,
+    /// Lines the pattern must match (checked when the policy loads).
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Lines the pattern must not match (checked when the policy loads).
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    pattern: Vec<RawPattern>,
+}
+
+/// `[secrets]` as written.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecrets {
+    /// `false` turns the family off (in a policy that extends one enabling it).
+    pub enabled: Option<bool>,
+    /// Globs of files whose findings are suppressed (and counted).
+    pub allow_paths: Option<Vec<String>>,
+    /// Ids of built-in patterns to drop.
+    pub disable: Option<Vec<String>>,
+    /// Extra placeholder markers (case-insensitive substrings of the secret).
+    pub placeholders: Option<Vec<String>>,
+    /// Scan the commit message too (default true).
+    pub scan_message: Option<bool>,
+    /// Extra patterns; one with a built-in id replaces it.
+    pub patterns: Option<Vec<RawPattern>>,
+}
+
+/// Compiled `[secrets]`.
+#[derive(Debug)]
+pub struct Secrets {
+    pub set: PatternSet,
+    pub allow_paths: Option<GlobSet>,
+    placeholders: Vec<String>,
+    pub scan_message: bool,
+}
+
+impl Secrets {
+    /// Secrets need added lines.
+    pub fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: true,
+        }
+    }
+
+    /// True when the matched text is a placeholder, not a secret.
+    pub fn is_placeholder(&self, secret: &str) -> bool {
+        let lower = secret.to_lowercase();
+        is_template(secret)
+            || PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
+            || self.placeholders.iter().any(|w| lower.contains(w.as_str()))
+    }
+
+    /// Secrets on one line, placeholders dropped.
+    pub fn find(&self, line: &str) -> Vec<Hit> {
+        self.set.find(line, |_, s| !self.is_placeholder(s))
+    }
+}
+
+/// The built-in table, parsed and compiled once per process.
+fn builtin() -> &'static Result<Vec<Pattern>, String> {
+    static BUILTIN: OnceLock<Result<Vec<Pattern>, String>> = OnceLock::new();
+    BUILTIN.get_or_init(|| {
+        let table: RawTable = toml::from_str(TABLE)
+            .map_err(|e| format!("the built-in secrets table is invalid: {}", e.message()))?;
+        let mut problems = Problems::default();
+        let mut out = Vec::new();
+        for r in &table.pattern {
+            let path = KeyPath::of(&["pattern"]).id(&r.id);
+            if out.iter().any(|p: &Pattern| p.id == r.id) {
+                problems.error(path.clone(), format!("duplicate pattern id `{}`", r.id));
+            }
+            if let Some(p) = Pattern::compile(spec(r), &path, &mut problems) {
+                out.push(p);
+            }
+        }
+        match problems.0.first() {
+            None => Ok(out),
+            Some(p) => Err(format!(
+                "the built-in secrets table is invalid at `{}`: {}",
+                p.path, p.message
+            )),
+        }
+    })
+}
+
+fn spec(r: &RawPattern) -> PatternSpec<'_> {
+    PatternSpec {
+        id: &r.id,
+        description: r.description.as_deref(),
+        keywords: &r.keywords,
+        regex: &r.regex,
+        min_entropy: r.min_entropy,
+        tag: 0,
+    }
+}
+
+/// Validates and compiles `[secrets]`; `None` when it is turned off or invalid.
+pub fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Option<Secrets> {
+    if raw.enabled == Some(false) {
+        return None;
+    }
+    let mut patterns = match builtin() {
+        Ok(p) => p.clone(),
+        Err(e) => {
+            problems.error(base.clone(), e.clone());
+            return None;
+        }
+    };
+    for (i, id) in raw.disable.iter().flatten().enumerate() {
+        match patterns.iter().position(|p| &p.id == id) {
+            Some(k) => {
+                patterns.remove(k);
+            }
+            None => {
+                let known = builtin().as_ref().map(|v| v.as_slice()).unwrap_or(&[]);
+                let mut msg = format!("`{id}` is not a built-in secrets pattern");
+                if let Some(n) =
+                    crate::policy::error::nearest(id, known.iter().map(|p| p.id.as_str()))
+                {
+                    msg.push_str(&format!("; did you mean `{n}`?"));
+                }
+                problems.error(base.key("disable").index(i), msg);
+            }
+        }
+    }
+    let placeholders: Vec<String> = raw
+        .placeholders
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| p.to_lowercase())
+        .collect();
+    let mut seen: Vec<String> = Vec::new();
+    for r in raw.patterns.unwrap_or_default() {
+        let path = base.key("patterns").id(&r.id);
+        if seen.contains(&r.id) {
+            problems.error(path.key("id"), format!("duplicate pattern id `{}`", r.id));
+            continue;
+        }
+        seen.push(r.id.clone());
+        let Some(p) = Pattern::compile(spec(&r), &path, problems) else {
+            continue;
+        };
+        check_examples(&p, &r, &placeholders, &path, problems);
+        match patterns.iter().position(|b| b.id == p.id) {
+            Some(k) => patterns[k] = p,
+            None => patterns.push(p),
+        }
+    }
+    let allow_paths = raw
+        .allow_paths
+        .filter(|g| !g.is_empty())
+        .and_then(|g| compile_globs(&g, &base.key("allow_paths"), problems));
+    let set = match PatternSet::new(patterns) {
+        Ok(s) => s,
+        Err(e) => {
+            problems.error(base.clone(), e);
+            return None;
+        }
+    };
+    Some(Secrets {
+        set,
+        allow_paths,
+        placeholders,
+        scan_message: raw.scan_message.unwrap_or(true),
+    })
+}
+
+/// A policy's own examples are tests run at load: each example must be
+/// found, each counter-example must not.
+fn check_examples(
+    p: &Pattern,
+    r: &RawPattern,
+    placeholders: &[String],
+    path: &KeyPath,
+    problems: &mut Problems,
+) {
+    let Ok(set) = PatternSet::new(vec![p.clone()]) else {
+        return;
+    };
+    let one = Secrets {
+        set,
+        allow_paths: None,
+        placeholders: placeholders.to_vec(),
+        scan_message: false,
+    };
+    for (i, ex) in r.examples.iter().enumerate() {
+        if one.find(ex).is_empty() {
+            problems.error(
+                path.key("examples").index(i),
+                format!(
+                    "pattern `{}` does not find its example {} (check the regex, keywords and min_entropy)",
+                    r.id,
+                    i + 1
+                ),
+            );
+        }
+    }
+    for (i, ex) in r.counter_examples.iter().enumerate() {
+        if !one.find(ex).is_empty() {
+            problems.error(
+                path.key("counter_examples").index(i),
+                format!("pattern `{}` matches its counter-example {}", r.id, i + 1),
+            );
+        }
+    }
+}
+
+/// Checks added lines (and the message) for secrets.
+pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
+    let rule = &RULES[0];
+    if !sink.enabled(rule) {
+        return;
+    }
+    for file in change.files() {
+        let allowed = cfg
+            .allow_paths
+            .as_ref()
+            .is_some_and(|g| g.is_match(&file.path));
+        for (n, line) in file.added_lines() {
+            let hits = cfg.find(line);
+            for (h, more) in first_per_pattern(&hits) {
+                if allowed {
+                    sink.suppressed();
+                    continue;
+                }
+                let p = &cfg.set.patterns()[h.pattern];
+                sink.report(rule, message(p, more))
+                    .path(&file.path)
+                    .line(n)
+                    .snippet(redacted_snippet(line, &hits, h));
+            }
+        }
+    }
+    if !cfg.scan_message {
+        return;
+    }
+    let Some(msg) = &change.message else {
+        return;
+    };
+    for (i, line) in msg.text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let hits = cfg.find(line);
+        for (h, more) in first_per_pattern(&hits) {
+            let p = &cfg.set.patterns()[h.pattern];
+            sink.report(rule, format!("{} in the commit message", message(p, more)))
+                .line(i as u32 + 1)
+                .snippet(redacted_snippet(line, &hits, h));
+        }
+    }
+}
+
+fn message(p: &Pattern, more: usize) -> String {
+    let mut m = format!("possible {} [pattern `{}`]", p.description, p.id);
+    if more > 0 {
+        m.push_str(&format!(" ({more} more on this line)"));
+    }
+    m
+}
+
+/// The first hit of each pattern on a line, with the number of its other
+/// hits there: one finding per pattern and line keeps a minified file full
+/// of matches from turning into thousands of findings.
+pub fn first_per_pattern(hits: &[Hit]) -> Vec<(&Hit, usize)> {
+    let mut out: Vec<(&Hit, usize)> = Vec::new();
+    for h in hits {
+        match out.iter_mut().find(|(f, _)| f.pattern == h.pattern) {
+            Some((_, more)) => *more += 1,
+            None => out.push((h, 0)),
+        }
+    }
+    out
+}
+
+/// Characters of context shown before a secret.
+const CONTEXT: usize = 60;
+
+/// At most the first 4 characters of a secret (fewer for a short one).
+pub fn redact(secret: &str) -> String {
+    let n = secret.chars().count();
+    let keep: String = secret.chars().take((n / 4).min(4)).collect();
+    format!("{keep}[REDACTED]")
+}
+
+/// The line up to and including the reported secret, every secret in it
+/// redacted; the text after the secret is dropped (it may be more key
+/// material), and long prefixes are cut to their last characters.
+pub fn redacted_snippet(line: &str, hits: &[Hit], shown: &Hit) -> String {
+    let mut out = String::new();
+    let mut pos = 0;
+    for h in hits.iter().filter(|h| h.start <= shown.start) {
+        if h.start < pos {
+            continue;
+        }
+        out.push_str(&line[pos..h.start]);
+        out.push_str(&redact(&line[h.start..h.end]));
+        pos = h.end;
+    }
+    let out = out.trim_start();
+    let n = out.chars().count();
+    let redacted_len = redact(&line[shown.start..shown.end]).chars().count();
+    if n > CONTEXT + redacted_len {
+        let skip = n - CONTEXT - redacted_len;
+        format!("…{}", out.chars().skip(skip).collect::<String>())
+    } else {
+        out.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled(extra: &str) -> Secrets {
+        let raw: RawSecrets = toml::from_str(extra).expect("toml");
+        let mut problems = Problems::default();
+        let s = compile(raw, &KeyPath::of(&["secrets"]), &mut problems);
+        assert!(problems.is_empty(), "{:?}", problems.0);
+        s.expect("enabled")
+    }
+
+    /// Every example of the embedded table is found (by its own pattern,
+    /// through the pre-filter and placeholder list) and no counter-example
+    /// produces any finding at all.
+    #[test]
+    fn embedded_table_examples_and_counter_examples() {
+        let table: RawTable = toml::from_str(TABLE).expect("table parses");
+        let s = compiled("");
+        assert_eq!(s.set.patterns().len(), table.pattern.len());
+        let mut failures = Vec::new();
+        for r in &table.pattern {
+            assert!(!r.examples.is_empty(), "pattern `{}` has no example", r.id);
+            for ex in &r.examples {
+                let hits = s.find(ex);
+                if !hits.iter().any(|h| s.set.patterns()[h.pattern].id == r.id) {
+                    let got: Vec<&str> = hits
+                        .iter()
+                        .map(|h| s.set.patterns()[h.pattern].id.as_str())
+                        .collect();
+                    failures.push(format!("{}: example not found: {ex:?} (got {got:?})", r.id));
+                }
+            }
+            for ex in &r.counter_examples {
+                let hits = s.find(ex);
+                if !hits.is_empty() {
+                    let got: Vec<&str> = hits
+                        .iter()
+                        .map(|h| s.set.patterns()[h.pattern].id.as_str())
+                        .collect();
+                    failures.push(format!(
+                        "{}: counter-example matched: {ex:?} by {got:?}",
+                        r.id
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn placeholders_are_not_secrets() {
+        let s = compiled("");
+        let key = format!("{}{}", "AKIA", "Q7RZ3M2XKP4LW9TN");
+        assert_eq!(s.find(&format!("aws = {key}")).len(), 1);
+        for p in ["AKIAEXAMPLEQ7RZ3M2XK", "AKIAXXXXXXXXXXXXXXXX"] {
+            assert!(s.find(&format!("aws = {p}")).is_empty(), "{p}");
+        }
+        for v in [
+            "<your-token>",
+            "${TOKEN_VALUE}",
+            "{{ token_value }}",
+            "changeme-please-9x",
+        ] {
+            assert!(s.find(&format!("password = \"{v}\"")).is_empty(), "{v}");
+        }
+        let s = compiled("placeholders = [\"q7rz3m\"]");
+        assert!(s.find(&format!("aws = {key}")).is_empty());
+    }
+
+    #[test]
+    fn snippet_keeps_at_most_four_characters_of_the_secret() {
+        let s = compiled("");
+        let key = format!("{}{}", "ghp_", "Zq3Lr8Tn2Vx6Wc9Kd4Mf7Hj1Bs5Np0Gy3Qa8");
+        let line = format!("let t = \"{key}\"; // and more {key} after");
+        let hits = s.find(&line);
+        assert_eq!(hits.len(), 2);
+        let snip = redacted_snippet(&line, &hits, &hits[1]);
+        assert!(!snip.contains(&key[..5]), "{snip}");
+        assert_eq!(
+            snip,
+            "let t = \"ghp_[REDACTED]\"; // and more ghp_[REDACTED]"
+        );
+        assert_eq!(redact("abcdefgh"), "ab[REDACTED]");
+    }
+
+    #[test]
+    fn policy_patterns_are_checked_at_load() {
+        let bad = r#"
+            [[patterns]]
+            id = "acme"
+            keywords = ["acme_"]
+            regex = '(?P<secret>acme_[a-z'
+        "#;
+        let raw: RawSecrets = toml::from_str(bad).expect("toml");
+        let mut problems = Problems::default();
+        compile(raw, &KeyPath::of(&["secrets"]), &mut problems);
+        assert_eq!(problems.0.len(), 1);
+        assert_eq!(
+            problems.0[0].path.to_string(),
+            "secrets.patterns[acme].regex"
+        );
+
+        let wrong_example = r#"
+            disable = ["jwtt"]
+            [[patterns]]
+            id = "acme"
+            keywords = ["acme_"]
+            regex = '(?P<secret>acme_[a-z]{8})'
+            examples = ["acme_short"]
+            counter_examples = ["acme_abcdefgh"]
+        "#;
+        let raw: RawSecrets = toml::from_str(wrong_example).expect("toml");
+        let mut problems = Problems::default();
+        compile(raw, &KeyPath::of(&["secrets"]), &mut problems);
+        let msgs: Vec<String> = problems
+            .0
+            .iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].contains("did you mean `jwt`"), "{msgs:?}");
+        assert!(
+            msgs[1].starts_with("secrets.patterns[acme].examples[0]"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[2].starts_with("secrets.patterns[acme].counter_examples[0]"),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn disable_and_replace_builtin_patterns() {
+        let s = compiled("disable = [\"jwt\"]");
+        assert!(s.set.patterns().iter().all(|p| p.id != "jwt"));
+        let s = compiled(
+            "[[patterns]]\nid = \"aws-access-key-id\"\nkeywords = [\"akia\"]\nregex = 'AKIA[0-9]{4}'\n",
+        );
+        let n = s
+            .set
+            .patterns()
+            .iter()
+            .filter(|p| p.id == "aws-access-key-id")
+            .count();
+        assert_eq!(n, 1);
+        assert_eq!(s.find("x AKIA1234").len(), 1);
+    }
+
+    /// The explanations (`policy-check explain`) are data of this project:
+    /// none of their lines may look like a secret.
+    #[test]
+    fn explanations_contain_no_secret() {
+        let s = compiled("");
+        let mut found = Vec::new();
+        for (file, text) in crate::explain::FILES {
+            for (i, line) in text.lines().enumerate() {
+                for h in s.find(line) {
+                    let id = &s.set.patterns()[h.pattern].id;
+                    found.push(format!("explain/{file}.toml:{}: `{id}`", i + 1));
+                }
+            }
+        }
+        assert!(found.is_empty(), "describe the value in words: {found:#?}");
+    }
+}
