@@ -4,7 +4,7 @@
 use crate::model::{Change, Content};
 use crate::policy::Policy;
 use crate::report::{Finding, Severity};
-use crate::rules::{custom, RuleInfo};
+use crate::rules::{custom, dependencies, rust_safety, workflows, RuleInfo};
 
 /// Rules the engine itself reports (about what could not be checked).
 pub const RULES: &[RuleInfo] = &[RuleInfo {
@@ -190,6 +190,15 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
         }
     }
     custom::check(&policy.custom, change, &mut sink);
+    if let Some(c) = &policy.unsafe_code {
+        rust_safety::check(c, change, &mut sink);
+    }
+    if let Some(c) = &policy.dependencies {
+        dependencies::check(c, change, &mut sink);
+    }
+    if let Some(c) = &policy.workflows {
+        workflows::check(c, change, &mut sink);
+    }
     sink.finish()
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::report::Severity;
-use crate::rules::{self, custom, RuleInfo};
+use crate::rules::{self, custom, dependencies, rust_safety, workflows, RuleInfo};
 
 pub mod error;
 pub mod load;
@@ -31,6 +31,12 @@ pub struct RawPolicy {
     /// Custom rules.
     #[serde(default)]
     pub rules: Vec<custom::RawRule>,
+    /// Unjustified `unsafe` in Rust.
+    pub unsafe_code: Option<rust_safety::RawUnsafeCode>,
+    /// Dependency changes in Cargo manifests, configs and lock files.
+    pub dependencies: Option<dependencies::RawDependencies>,
+    /// CI workflow changes.
+    pub workflows: Option<workflows::RawWorkflows>,
 }
 
 /// `[policy]`: what this policy is.
@@ -125,6 +131,11 @@ pub struct Policy {
     /// `[policy] maintainers`, as written (names, emails, logins).
     pub maintainers: Vec<String>,
     pub custom: Vec<custom::Rule>,
+    pub unsafe_code: Option<rust_safety::Compiled>,
+    pub dependencies: Option<dependencies::Compiled>,
+    pub workflows: Option<workflows::Compiled>,
+    /// Paths whose old text the diff keeps (see `FileChange::old_text`).
+    old_text: Option<globset::GlobSet>,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
@@ -190,6 +201,11 @@ impl Policy {
         self.needs
     }
 
+    /// Paths whose old text rules compare with the new (none for most policies).
+    pub fn old_text_paths(&self) -> Option<&globset::GlobSet> {
+        self.old_text.as_ref()
+    }
+
     /// Reviewers restricted to the maintainers (open to anyone but the
     /// author when the policy lists none).
     pub fn maintainer_reviewers(&self, trailers: Vec<String>) -> crate::identity::Reviewers {
@@ -211,6 +227,15 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         renames: raw.scan.renames.unwrap_or(Renames::Exact),
     };
     let custom = custom::compile(raw.rules, &KeyPath::of(&["rules"]), problems);
+    let unsafe_code = raw
+        .unsafe_code
+        .map(|r| rust_safety::compile(r, &KeyPath::of(&["unsafe_code"]), problems));
+    let dependencies = raw
+        .dependencies
+        .map(|r| dependencies::compile(r, &KeyPath::of(&["dependencies"]), problems));
+    let workflows = raw
+        .workflows
+        .map(|r| workflows::compile(r, &KeyPath::of(&["workflows"]), problems));
 
     let known: Vec<&str> = rules::registry()
         .map(|r| r.id)
@@ -247,9 +272,24 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         severities.insert(id, level);
     }
 
-    let needs = custom
+    let mut needs = custom
         .iter()
         .fold(Needs::default(), |n, r| n.union(r.needs()));
+    let mut old_text: Vec<String> = Vec::new();
+    if let Some(c) = &unsafe_code {
+        needs = needs.union(c.needs());
+        old_text.extend(c.old_text_paths().iter().map(|s| s.to_string()));
+    }
+    if let Some(c) = &dependencies {
+        needs = needs.union(c.needs());
+        old_text.extend(c.old_text_paths().iter().map(|s| s.to_string()));
+    }
+    if let Some(c) = &workflows {
+        needs = needs.union(c.needs());
+    }
+    let old_text = (!old_text.is_empty())
+        .then(|| compile_globs(&old_text, &KeyPath::root(), problems))
+        .flatten();
     Policy {
         name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
         description: raw.policy.description.unwrap_or_default(),
@@ -257,6 +297,10 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         scan,
         maintainers: raw.policy.maintainers.unwrap_or_default(),
         custom,
+        unsafe_code,
+        dependencies,
+        workflows,
+        old_text,
         severities,
         today: crate::date::today(),
         needs,

@@ -1,7 +1,13 @@
 //! Presets embedded from `policies/`, so the binary works with no file at all.
 
 /// (name, TOML text) of every embedded preset.
-const PRESETS: &[(&str, &str)] = &[("default", include_str!("../../policies/default.toml"))];
+const PRESETS: &[(&str, &str)] = &[
+    ("default", include_str!("../../policies/default.toml")),
+    (
+        "supply-chain",
+        include_str!("../../policies/supply-chain.toml"),
+    ),
+];
 
 /// The preset used when no policy is configured.
 pub const DEFAULT: &str = "default";

@@ -9,6 +9,9 @@
 use crate::report::Severity;
 
 pub mod custom;
+pub mod dependencies;
+pub mod rust_safety;
+pub mod workflows;
 
 /// Metadata of a built-in rule.
 #[derive(Debug)]
@@ -27,7 +30,12 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 1] = [crate::engine::RULES];
+    let families: [&'static [RuleInfo]; 4] = [
+        crate::engine::RULES,
+        rust_safety::RULES,
+        dependencies::RULES,
+        workflows::RULES,
+    ];
     families.into_iter().flatten()
 }
 
