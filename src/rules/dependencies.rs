@@ -770,6 +770,8 @@ fn check_lock(cfg: &Compiled, file: &FileChange, sink: &mut Sink) {
         .into_iter()
         .map(|p| (p.name, p.version, p.source))
         .collect();
+    // One finding per source (a git repository often brings several crates).
+    let mut by_source: Vec<(String, u32, Vec<String>)> = Vec::new();
     for p in new {
         if is_crates_io(&p.source)
             || old.contains(&(p.name.clone(), p.version.clone(), p.source.clone()))
@@ -789,12 +791,22 @@ fn check_lock(cfg: &Compiled, file: &FileChange, sink: &mut Sink) {
             sink.suppressed();
             continue;
         }
+        let source = p.source.split('#').next().unwrap_or(&p.source).to_string();
+        let crate_ = format!("`{} {}`", p.name, p.version);
+        match by_source.iter_mut().find(|(s, _, _)| *s == source) {
+            Some((_, _, crates)) => crates.push(crate_),
+            None => by_source.push((source, line, vec![crate_])),
+        }
+    }
+    for (source, line, crates) in by_source {
+        let shown = if crates.len() > 5 {
+            format!("{} and {} more", crates[..5].join(", "), crates.len() - 5)
+        } else {
+            crates.join(", ")
+        };
         sink.report(
             LOCK_SOURCE,
-            format!(
-                "Cargo.lock adds `{} {}` from `{}`",
-                p.name, p.version, p.source
-            ),
+            format!("Cargo.lock adds {shown} from `{source}`"),
         )
         .path(&file.path)
         .line(line)
