@@ -347,3 +347,39 @@ fn cargo_lock_packages_from_other_sources_are_reported() {
         (0, vec![f("dependency-lock-source", "Cargo.lock", 13)])
     );
 }
+
+#[test]
+fn a_new_crate_copying_an_outside_path_is_reported_but_a_moved_one_is_not() {
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, POLICY);
+    r.commit_file(
+        "Cargo.toml",
+        manifest("serde = \"1\"\no = { path = \"../outside\" }\n"),
+        "outside",
+    );
+    // A new member crate with the same escape is a new escape. (The crate
+    // counts as added too: only the manifests a change touches are read.)
+    r.commit_file(
+        "crates/b/Cargo.toml",
+        manifest("o = { path = \"../../../outside\" }\n"),
+        "member",
+    );
+    assert_eq!(
+        check(&r),
+        (
+            1,
+            vec![
+                f("dependency-added", "crates/b/Cargo.toml", 7),
+                f("dependency-path-outside", "crates/b/Cargo.toml", 7)
+            ]
+        )
+    );
+    // The member moved elsewhere (deleted + added, edited): nothing new.
+    r.git(&["rm", "-q", "crates/b/Cargo.toml"]);
+    r.commit_file(
+        "crates/c/Cargo.toml",
+        manifest("o = { path = \"../../../outside\" }\n\n[features]\nx = []\n"),
+        "move member",
+    );
+    assert_eq!(check(&r), (0, vec![]));
+}

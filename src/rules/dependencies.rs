@@ -280,21 +280,26 @@ pub fn check(cfg: &Compiled, change: &crate::model::Change, sink: &mut Sink) {
         .collect();
     // Crates the manifests this change touches depended on before it (a
     // crate moved between manifests, or a manifest moved, is not new).
-    let old_manifests: Vec<manifest::Manifest> = change
+    let old_manifests: Vec<(Status, manifest::Manifest)> = change
         .files()
         .iter()
         .filter(|f| kind_of(&f.path) == Some(Kind::Manifest) && f.status != Status::Added)
-        .filter_map(|f| manifest::manifest(f.old_text.as_deref()?).ok())
+        .filter_map(|f| Some((f.status, manifest::manifest(f.old_text.as_deref()?).ok()?)))
         .collect();
     let known: HashSet<String> = old_manifests
         .iter()
-        .flat_map(|m| &m.deps)
+        .flat_map(|(_, m)| &m.deps)
         .flat_map(|d| [normalize(&d.real), normalize(&d.key)])
+        .collect();
+    let deleted: Vec<&manifest::Manifest> = old_manifests
+        .iter()
+        .filter(|(s, _)| *s == Status::Deleted)
+        .map(|(_, m)| m)
         .collect();
     let ctx = Context {
         new_scripts: &new_scripts,
         known: &known,
-        old_manifests: &old_manifests,
+        deleted: &deleted,
     };
     for file in change.files() {
         let Some(kind) = kind_of(&file.path) else {
@@ -413,8 +418,9 @@ struct Context<'a> {
     new_scripts: &'a HashSet<&'a str>,
     /// Normalised crate names the touched manifests had before the change.
     known: &'a HashSet<String>,
-    /// The old sides of the touched manifests (modified and deleted).
-    old_manifests: &'a [manifest::Manifest],
+    /// The old sides of the manifests the change deletes (a new manifest
+    /// is often one of them moved).
+    deleted: &'a [&'a manifest::Manifest],
 }
 
 fn check_manifest(cfg: &Compiled, file: &FileChange, ctx: &Context, sink: &mut Sink) {
@@ -430,10 +436,11 @@ fn check_manifest(cfg: &Compiled, file: &FileChange, ctx: &Context, sink: &mut S
     // manifests the change touches. Unknown when this one's old side is.
     let old_unknown = old.is_none() && file.status != Status::Added;
     // Entries before: this manifest's own, or for a new manifest (often a
-    // moved one) those of the manifests the change deleted or modified.
+    // moved one) those of the manifests the change deleted. A new crate
+    // that copies an entry of a manifest that stays is judged afresh.
     let before: Vec<&manifest::Manifest> = match &old {
         Some(m) => vec![m],
-        None => ctx.old_manifests.iter().collect(),
+        None => ctx.deleted.to_vec(),
     };
     let old_by_key: HashMap<(&str, &str), &Dep> = before
         .iter()
