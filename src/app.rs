@@ -7,14 +7,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use git2::Repository;
 
-use crate::cli::{CheckArgs, Color, Command, ExplainArgs, Global, PolicyCommand};
+use crate::cli::{CheckArgs, Color, Command, Global, PolicyCommand};
 use crate::engine;
 use crate::git;
 use crate::message::{self, CleanupMode, Message};
 use crate::model::Change;
 use crate::policy::{presets, Policy, PolicyErrors};
 use crate::report::{self, Format, Summary};
-use crate::rules;
 
 /// How a command ended, mapped to the process exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,7 +42,10 @@ pub fn run(cmd: Command, global: &Global) -> Result<Exit> {
     match cmd {
         Command::Check(args) => check(args, global),
         Command::Policy(p) => policy_command(p, global),
-        Command::Explain(args) => explain(args),
+        Command::Explain(args) => crate::adoption::commands::explain(args, global),
+        Command::Baseline(b) => crate::adoption::commands::baseline(b, global),
+        Command::Completions { shell } => crate::adoption::commands::completions(shell),
+        Command::Man { dir } => crate::adoption::commands::man(dir.as_deref()),
     }
 }
 
@@ -132,12 +134,14 @@ fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
             summary.add(f);
             rep.finding(f)?;
         }
+        crate::adoption::commands::finish_check(&policy, None, &[], rep.as_mut(), &mut summary)?;
         rep.finish(&summary)?;
         return Ok(Exit::from_summary(&summary));
     }
 
     let repo = git::open(&dir)?;
-    let (policy, _) = select_policy(global, Some(&repo))?;
+    let (mut policy, _) = select_policy(global, Some(&repo))?;
+    let explain_rollout = crate::adoption::commands::prepare_check(&mut policy, &args, global)?;
     let specs = if args.revisions.is_empty() && !args.all {
         vec!["HEAD".to_string()]
     } else {
@@ -145,12 +149,22 @@ fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
     };
     let oids = git::resolve(&repo, &specs, args.all)?;
     tracing::info!("checking {} commit(s)", oids.len());
+    if explain_rollout {
+        return crate::adoption::commands::explain_rollout(policy, &repo, &oids, args.format);
+    }
     let repo_path = repo.path().to_path_buf();
     let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
     crate::scan::scan(
         || Repository::open(&repo_path).map_err(anyhow::Error::from),
         &oids,
         &policy,
+        rep.as_mut(),
+        &mut summary,
+    )?;
+    crate::adoption::commands::finish_check(
+        &policy,
+        Some(&repo),
+        &oids,
         rep.as_mut(),
         &mut summary,
     )?;
@@ -181,6 +195,10 @@ fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
             }
             Ok(Exit::Passed)
         }
+        PolicyCommand::Show { file } => {
+            crate::adoption::commands::policy_show(file.as_deref(), global)
+        }
+        PolicyCommand::Schema => crate::adoption::commands::policy_schema(),
         PolicyCommand::Validate { file } => {
             let loaded: Result<(Policy, String), PolicyErrors> = match &file {
                 Some(f) => Policy::file(f).map(|p| (p, f.display().to_string())),
@@ -201,52 +219,6 @@ fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
                     Ok(Exit::Passed)
                 }
                 Err(e) => bail!(e),
-            }
-        }
-    }
-}
-
-fn explain(args: ExplainArgs) -> Result<Exit> {
-    let mut out = std::io::stdout().lock();
-    if args.list {
-        for r in rules::registry() {
-            writeln!(
-                out,
-                "{:<32} {:<12} {:<8} {}",
-                r.id,
-                r.family,
-                r.default.to_string(),
-                r.summary
-            )?;
-        }
-        return Ok(Exit::Passed);
-    }
-    let id = args.rule.unwrap_or_default();
-    match rules::find(&id) {
-        Some(r) => {
-            writeln!(
-                out,
-                "{} ({} family, default severity: {})",
-                r.id, r.family, r.default
-            )?;
-            writeln!(out, "  checks: {}", r.summary)?;
-            writeln!(out, "  fix:    {}", r.hint)?;
-            writeln!(
-                out,
-                "  silence one line with `{} {}`, or set `[severity] {} = \"off\"` in the policy",
-                engine::ALLOW_MARKER,
-                r.id,
-                r.id
-            )?;
-            Ok(Exit::Passed)
-        }
-        None => {
-            let near = crate::policy::error::nearest(&id, rules::registry().map(|r| r.id));
-            match near {
-                Some(n) => bail!("unknown rule `{id}`; did you mean `{n}`?"),
-                None => {
-                    bail!("unknown rule `{id}` (`policy-check explain --list` lists every rule)")
-                }
             }
         }
     }

@@ -56,6 +56,20 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Describe a rule, or list every rule with `--list`.
     Explain(ExplainArgs),
+    /// Record the current findings so that `check --baseline` reports only new ones.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command to DIR.
+    Man {
+        /// Write policy-check.1 and policy-check-COMMAND.1 into DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +90,35 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// Report only findings not recorded in this baseline file (written by
+    /// `policy-check baseline write`); entries that match nothing are
+    /// reported as `baseline-stale`.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Instead of reporting findings, list the policy's staged severities:
+    /// what will start failing, when, and how many findings of these commits
+    /// it concerns (text or json).
+    #[arg(long, conflicts_with = "message_file")]
+    pub explain_rollout: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Record the findings of commits (default: every commit reachable from
+    /// HEAD) in a baseline file.
+    Write {
+        /// Revisions, as for `check` (a range, or lone revisions).
+        #[arg(value_name = "REVISION")]
+        revisions: Vec<String>,
+        /// Record the history of every branch and tag.
+        #[arg(long)]
+        all: bool,
+        /// The file to write (default: .policy-check-baseline.json at the repository root).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +130,14 @@ pub enum PolicyCommand {
         /// The file to validate (default: the policy that would be used here).
         file: Option<PathBuf>,
     },
+    /// Print the effective policy after `extends`, each setting annotated
+    /// with the file and line it comes from.
+    Show {
+        /// The policy file (default: the policy that would be used here).
+        file: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of the policy file (for editors: `#:schema` in Taplo).
+    Schema,
 }
 
 #[derive(Debug, Args)]

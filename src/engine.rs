@@ -131,7 +131,7 @@ impl<'a> Sink<'a> {
     fn finish(self) -> Outcome {
         let change = self.change;
         let mut suppressed = self.suppressed;
-        let findings = self
+        let mut findings = self
             .findings
             .into_iter()
             .filter(|f| {
@@ -140,6 +140,8 @@ impl<'a> Sink<'a> {
                 !allowed
             })
             .collect();
+        // Policy `[[exceptions]]` and the `--baseline`, for every family.
+        suppressed += self.policy.adoption.apply(&mut findings);
         Outcome {
             findings,
             suppressed,

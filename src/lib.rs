@@ -6,10 +6,12 @@
 //! [`report`] renderer shows the findings. Every mode is a different source
 //! on the same road.
 
+pub mod adoption;
 pub mod app;
 pub mod cli;
 pub mod date;
 pub mod engine;
+pub mod explain;
 pub mod git;
 pub mod identity;
 pub mod message;

@@ -410,8 +410,20 @@ impl Message {
     /// ISO-8859-1 is decoded, anything else is read as UTF-8, lossily.
     pub fn parse(raw: &[u8], encoding: Option<&str>, comment: &str) -> Self {
         let text = decode(raw, encoding);
-        let trailers = parse_trailers(text.as_bytes(), comment);
-        let mut paragraphs = text.splitn(2, "\n\n");
+        // Like git's pretty.c, the message starts at its first non-blank
+        // line: leading blank lines cannot end a title paragraph.
+        let bytes = text.as_bytes();
+        let mut skip = 0;
+        let mut skipped_lines = 0u32;
+        while skip < bytes.len() && is_blank_line(&bytes[skip..]) {
+            skip = next_line(bytes, skip);
+            skipped_lines += 1;
+        }
+        let mut trailers = parse_trailers(&bytes[skip..], comment);
+        for t in &mut trailers {
+            t.line += skipped_lines;
+        }
+        let mut paragraphs = text[skip..].splitn(2, "\n\n");
         let first = paragraphs.next().unwrap_or("");
         let subject = first
             .split('\n')

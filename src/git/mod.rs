@@ -50,7 +50,7 @@ pub fn comment_for_log(repo: &Repository) -> String {
 /// except that a lone revision (no `..`, `^`, or other spec) means that one
 /// commit, as `git show` reads it.
 pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid>> {
-    if repo.is_empty().unwrap_or(false) {
+    if is_empty(repo) {
         bail!("the repository has no commits yet");
     }
     let is_range = |s: &str| s.contains("..") || s.starts_with('^') || s.ends_with("^!");
@@ -82,6 +82,16 @@ pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid
     }
     walk.map(|r| r.map_err(|e| anyhow!("walking {}: {}", specs.join(" "), e.message())))
         .collect()
+}
+
+/// True when HEAD is unborn and no reference points anywhere.
+pub fn is_empty(repo: &Repository) -> bool {
+    let unborn = matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound);
+    unborn
+        && repo
+            .references()
+            .map(|mut r| r.next().is_none())
+            .unwrap_or(true)
 }
 
 fn push_spec(repo: &Repository, walk: &mut git2::Revwalk, spec: &str) -> Result<()> {

@@ -129,14 +129,33 @@ pub fn load(start: Source) -> Result<Merged, PolicyErrors> {
         origins: BTreeMap::new(),
     };
     let mut stack = Vec::new();
-    load_into(start, &mut merged, &mut stack)?;
-    Ok(merged)
+    let mut problems = Vec::new();
+    load_into(start, &mut merged, &mut stack, &mut problems)?;
+    // Required keys are judged on the merged document (see `schema::check`).
+    problems.extend(
+        super::schema::check(&merged.table, true)
+            .into_iter()
+            .filter(|(_, m)| m.starts_with("missing key"))
+            .map(|(path, m)| PolicyError {
+                key: None,
+                ..merged.error(&path, m)
+            }),
+    );
+    if problems.is_empty() {
+        Ok(merged)
+    } else {
+        Err(PolicyErrors(problems))
+    }
 }
 
+/// Reads one document and its parents. A document that parses but does not
+/// fit the schema adds its problems to `problems` and loading goes on, so
+/// that every document's problems are reported at once.
 fn load_into(
     src: Source,
     merged: &mut Merged,
     stack: &mut Vec<String>,
+    problems: &mut Vec<PolicyError>,
 ) -> Result<(), PolicyErrors> {
     let id = canonical_id(&src);
     if let Some(pos) = stack.iter().position(|s| *s == id) {
@@ -147,7 +166,7 @@ fn load_into(
             format!("`extends` forms a cycle: {}", cycle.join(" -> ")),
         ));
     }
-    let table = parse_strict(&src)?;
+    let table = parse_strict(&src, problems)?;
     let extends = extends_of(&src, &table)?;
     stack.push(id);
     for (name, offset) in extends {
@@ -159,7 +178,7 @@ fn load_into(
             }
             e
         })?;
-        load_into(parent, merged, stack)?;
+        load_into(parent, merged, stack, problems)?;
     }
     stack.pop();
     let idx = merged.sources.len();
@@ -184,13 +203,38 @@ fn canonical_id(src: &Source) -> String {
         .unwrap_or_else(|_| src.name.clone())
 }
 
-/// Parses a document twice: into the typed policy (so unknown keys and wrong
-/// types are reported with their position) and into a plain table for merging.
-fn parse_strict(src: &Source) -> Result<toml::Table, PolicyErrors> {
-    if let Err(e) = toml::from_str::<RawPolicy>(&src.text) {
-        return Err(PolicyErrors(vec![toml_error(src, &e)]));
+/// Parses a document into a plain table for merging (a syntax error is
+/// fatal), checks it against the policy's schema (every unknown key and
+/// wrongly typed value, added to `problems`, located), and, when the schema
+/// finds nothing, into the typed policy, whose error catches the rest.
+fn parse_strict(
+    src: &Source,
+    problems: &mut Vec<PolicyError>,
+) -> Result<toml::Table, PolicyErrors> {
+    let table = toml::from_str::<toml::Table>(&src.text)
+        .map_err(|e| PolicyErrors(vec![toml_error(src, &e)]))?;
+    let mut found: Vec<PolicyError> = super::schema::check(&table, false)
+        .into_iter()
+        .map(|(path, message)| {
+            let span = locate_in(&src.text, &path).unwrap_or(0..0);
+            let plain = message.starts_with("unknown key") || message.starts_with("missing key");
+            PolicyError {
+                location: Some(src.location(span.start)),
+                key: (!plain && !path.0.is_empty()).then(|| path.to_string()),
+                message,
+            }
+        })
+        .collect();
+    found.sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
+    if found.is_empty() {
+        match toml::from_str::<RawPolicy>(&src.text) {
+            // A missing key may come from a parent: judged once merged.
+            Err(e) if !e.message().starts_with("missing field") => found.push(toml_error(src, &e)),
+            _ => {}
+        }
     }
-    toml::from_str::<toml::Table>(&src.text).map_err(|e| PolicyErrors(vec![toml_error(src, &e)]))
+    problems.extend(found);
+    Ok(table)
 }
 
 /// A toml error with file:line:column, the table it occurred in and, for an

@@ -13,13 +13,20 @@ use crate::rules::{self, custom, dependencies, rust_safety, workflows, RuleInfo}
 pub mod error;
 pub mod load;
 pub mod presets;
+pub mod schema;
+pub mod show;
 
 pub use error::{KeyPath, PolicyErrors, Problems};
 pub use load::Source;
 
 /// The whole policy document as written. Every table rejects unknown keys.
-#[derive(Debug, Default, Deserialize)]
+///
+/// Every raw type derives `schemars::JsonSchema` too: `policy-check policy
+/// schema` and the checker that reports every unknown key at once are
+/// derived from these types.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "policy-check policy")]
 pub struct RawPolicy {
     #[serde(default)]
     pub policy: RawMeta,
@@ -37,10 +44,13 @@ pub struct RawPolicy {
     pub dependencies: Option<dependencies::RawDependencies>,
     /// CI workflow changes.
     pub workflows: Option<workflows::RawWorkflows>,
+    /// Findings excused for a reason, optionally for a commit or paths and until a date.
+    #[serde(default)]
+    pub exceptions: Vec<crate::adoption::exceptions::RawException>,
 }
 
 /// `[policy]`: what this policy is.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
     pub name: Option<String>,
@@ -48,6 +58,7 @@ pub struct RawMeta {
     /// Where the policy's text comes from (a URL or document), for reports.
     pub source: Option<String>,
     /// Presets or paths this policy builds on (applied by the loader).
+    #[schemars(with = "Option<schema::Extends>")]
     pub extends: Option<toml::Value>,
     /// The people accountable for the project: `Name <email>`, an email, or a
     /// forge login. Maintainer reviews and server-side exceptions are theirs.
@@ -55,7 +66,7 @@ pub struct RawMeta {
 }
 
 /// `[scan]`: what is read and how.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScan {
     /// Files larger than this many bytes are flagged, not read.
@@ -67,7 +78,7 @@ pub struct RawScan {
 }
 
 /// Rename detection for the diff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Renames {
     Exact,
@@ -75,13 +86,13 @@ pub enum Renames {
 }
 
 /// A severity, or one that changes on a date (staged rollout).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawSeverity {
     Level(Severity),
     Staged {
         level: Severity,
-        until: String,
+        until: crate::date::RawDate,
         then: Severity,
     },
 }
@@ -136,6 +147,8 @@ pub struct Policy {
     pub workflows: Option<workflows::Compiled>,
     /// Paths whose old text the diff keeps (see `FileChange::old_text`).
     old_text: Option<globset::GlobSet>,
+    /// `[[exceptions]]`, and the baseline of a `check --baseline` run.
+    pub adoption: crate::adoption::Adoption,
     severities: HashMap<String, Level>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
@@ -255,7 +268,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         }
         let level = match sev {
             RawSeverity::Level(level) => Level { level, until: None },
-            RawSeverity::Staged { level, until, then } => match crate::date::parse(&until) {
+            RawSeverity::Staged { level, until, then } => match until.days() {
                 Some(day) => Level {
                     level,
                     until: Some((day, then)),
@@ -271,6 +284,15 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         };
         severities.insert(id, level);
     }
+
+    let today = crate::date::today();
+    let exceptions = crate::adoption::exceptions::compile(
+        raw.exceptions,
+        &known,
+        today,
+        &|p| merged.locate(p),
+        problems,
+    );
 
     let mut needs = custom
         .iter()
@@ -301,8 +323,12 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         dependencies,
         workflows,
         old_text,
+        adoption: crate::adoption::Adoption {
+            exceptions,
+            baseline: None,
+        },
         severities,
-        today: crate::date::today(),
+        today,
         needs,
     }
 }

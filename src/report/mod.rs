@@ -4,11 +4,26 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 /// How much a finding matters. `Off` disables a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Off,
@@ -54,8 +69,11 @@ pub struct Summary {
     pub commits: usize,
     pub errors: usize,
     pub warnings: usize,
-    /// Findings silenced by an inline `policy-check:allow` or an allow-list.
+    /// Findings silenced by an inline `policy-check:allow`, an allow-list or
+    /// a policy `[[exceptions]]` entry.
     pub suppressed: usize,
+    /// Findings recorded in the `--baseline` file, so not reported.
+    pub baselined: usize,
 }
 
 impl Summary {
@@ -73,8 +91,14 @@ impl Summary {
 pub enum Format {
     /// Human text in the style of compiler diagnostics.
     Text,
-    /// Every finding and a summary, as one JSON document.
+    /// Every finding and a summary, as one JSON document (`schema_version` 1).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+    /// GitLab Code Quality report (JSON).
+    Gitlab,
 }
 
 /// Something that receives findings as they are found, in commit order.
@@ -96,5 +120,79 @@ pub fn reporter<'w>(
     match format {
         Format::Text => Box::new(text::TextReporter::new(out, color)),
         Format::Json => Box::new(json::JsonReporter::new(out)),
+        Format::Sarif => Box::new(sarif::SarifReporter::new(out)),
+        Format::Github => Box::new(github::GithubReporter::new(out)),
+        Format::Gitlab => Box::new(gitlab::GitlabReporter::new(out)),
+    }
+}
+
+/// The path reports use for a finding about a commit message (it has no file
+/// in the tree): the file git keeps the message being written in. Formats
+/// that need a file for every result (SARIF for GitHub code scanning, GitLab
+/// Code Quality) point message and commit findings here.
+pub const MESSAGE_PATH: &str = ".git/COMMIT_EDITMSG";
+
+/// The text that identifies what a finding is about, independently of line
+/// numbers: the offending text (snippet) when there is one, else the message.
+pub fn matched_text(f: &Finding) -> &str {
+    f.snippet.as_deref().unwrap_or(&f.message)
+}
+
+/// A content hash of a finding's location and matched text (path and
+/// snippet or message), hex. Line numbers are left out on purpose, so that
+/// the hash survives edits above the line.
+pub fn content_hash(f: &Finding) -> String {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(f.path.as_deref().unwrap_or("").as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(matched_text(f).as_bytes());
+    hash_hex(&bytes)
+}
+
+/// A stable identity of a finding across runs: rule id, commit and
+/// [`content_hash`]. Used by baselines and as the fingerprint in SARIF and
+/// GitLab reports.
+pub fn fingerprint(f: &Finding) -> String {
+    let key = format!(
+        "{}\0{}\0{}",
+        f.rule,
+        f.commit.as_deref().unwrap_or(""),
+        content_hash(f)
+    );
+    hash_hex(key.as_bytes())
+}
+
+/// SHA-1 (git's blob hash) of some bytes, hex. git2 already links it, so no
+/// extra crypto dependency is needed; this is an identity, not a security
+/// boundary.
+pub fn hash_hex(bytes: &[u8]) -> String {
+    git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
+        .map(|o| o.to_string())
+        .unwrap_or_else(|_| format!("{:016x}", fnv(bytes)))
+}
+
+/// FNV-1a, the fallback should libgit2 ever fail to hash.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Counts how often each fingerprint was seen, so that identical findings in
+/// one run (the same line twice in a file) get distinct report fingerprints.
+#[derive(Debug, Default)]
+pub struct Occurrences(std::collections::HashMap<String, usize>);
+
+impl Occurrences {
+    /// The finding's fingerprint, suffixed with `:N` from its second occurrence on.
+    pub fn unique(&mut self, f: &Finding) -> String {
+        let fp = fingerprint(f);
+        let n = self.0.entry(fp.clone()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            fp
+        } else {
+            format!("{fp}:{n}")
+        }
     }
 }

@@ -107,6 +107,9 @@ impl Reporter for TextReporter<'_> {
         if s.suppressed > 0 {
             line.push_str(&format!(", {} suppressed", s.suppressed));
         }
+        if s.baselined > 0 {
+            line.push_str(&format!(", {} baselined", s.baselined));
+        }
         let code = if s.errors > 0 { "1;31" } else { "1;32" };
         writeln!(self.out, "{}", self.paint(code, &line))?;
         self.out.flush()

@@ -23,24 +23,34 @@ use crate::policy::{compile_globs, compile_regex, KeyPath, Needs, Problems};
 use crate::report::Severity;
 
 /// A `[[rules]]` entry as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
+    /// The rule's id (kebab-case), as findings, `[severity]` and exceptions name it.
     pub id: String,
+    /// What the rule looks at: subject, body, message, trailer (with `key`),
+    /// `trailer:KEY`, author-name, author-email, committer-name,
+    /// committer-email, path, added-lines, removed-lines.
     pub scope: String,
     /// The trailer key for `scope = "trailer"`.
     pub key: Option<String>,
+    /// A regular expression (Rust `regex` syntax).
     pub pattern: String,
+    /// Globs restricting a file scope to some paths (gitignore-like).
     #[serde(default)]
     pub paths: Vec<String>,
+    /// `forbid` (a match is a finding, the default) or `require` (no match is).
     pub mode: Option<Mode>,
+    /// The finding's severity (default: error).
     pub severity: Option<Severity>,
+    /// The finding's message.
     pub message: Option<String>,
+    /// One line on how to fix a finding.
     pub hint: Option<String>,
 }
 
 /// Whether a match is a violation, or its absence is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     Forbid,

@@ -138,7 +138,7 @@ const INVALID: &RuleInfo = &RULES[10];
 const LOCK_SOURCE: &RuleInfo = &RULES[11];
 
 /// `[dependencies]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDependencies {
     /// More popular crate names, added to the embedded list.

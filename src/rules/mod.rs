@@ -30,8 +30,9 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 4] = [
+    let families: [&'static [RuleInfo]; 5] = [
         crate::engine::RULES,
+        crate::adoption::RULES,
         rust_safety::RULES,
         dependencies::RULES,
         workflows::RULES,

@@ -59,7 +59,7 @@ const FN_UNDOCUMENTED: &RuleInfo = &RULES[1];
 const LINT_REMOVED: &RuleInfo = &RULES[2];
 
 /// `[unsafe_code]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUnsafeCode {
     /// Globs of `.rs` files not checked (vendored or generated code).

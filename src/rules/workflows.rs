@@ -112,17 +112,24 @@ const SECRET_TO_URL: &RuleInfo = &RULES[4];
 const UNPINNED: &RuleInfo = &RULES[6];
 
 /// A risky-line pattern as written (data file or policy).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPattern {
+    /// The pattern's id, unique (not the id of a built-in pattern).
     pub id: String,
     /// The built-in rule it reports as.
     pub rule: String,
+    /// A regex matched against each added line of a CI file.
     pub regex: String,
+    /// A regex that, when it also matches the line, cancels the finding.
     pub unless: Option<String>,
+    /// What the pattern means, for the finding's message.
     pub description: Option<String>,
+    /// Lines the pattern is meant to match (documentation; the embedded
+    /// patterns are tested against theirs).
     #[serde(default)]
     pub examples: Vec<String>,
+    /// Lines the pattern is meant not to match (documentation).
     #[serde(default)]
     pub counter_examples: Vec<String>,
 }
@@ -136,7 +143,7 @@ struct PatternData {
 }
 
 /// `[workflows]` as written.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkflows {
     /// More CI file globs (added to the built-in ones).

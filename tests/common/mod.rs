@@ -49,6 +49,7 @@ impl Sandbox {
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
             .env_remove("POLICY_CHECK_POLICY")
+            .env_remove("POLICY_CHECK_TODAY")
             .env_remove("GIT_AUTHOR_NAME")
             .env_remove("GIT_AUTHOR_EMAIL")
             .env_remove("GIT_COMMITTER_NAME")
@@ -182,7 +183,14 @@ impl Repo<'_> {
         self.git(&["add", "-A"]);
         let o = self.sb.git_in(
             &self.path,
-            &["commit", "-q", "--allow-empty", "--cleanup=verbatim", "-F", "-"],
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "--cleanup=verbatim",
+                "-F",
+                "-",
+            ],
             Some(message.as_bytes()),
         );
         assert!(
@@ -233,6 +241,18 @@ impl Repo<'_> {
         self.sb.pc_in(&self.path, args, None)
     }
 
+    /// Runs policy-check with extra environment variables (e.g. the
+    /// injectable clock `POLICY_CHECK_TODAY`).
+    pub fn pc_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).current_dir(&self.path);
+        self.sb.env(&mut cmd);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Run::from(run(cmd, None))
+    }
+
     /// Runs policy-check with stdin.
     pub fn pc_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
         self.sb.pc_in(&self.path, args, Some(stdin))
@@ -252,7 +272,10 @@ pub fn corpus(name: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent (../shared is not here)", p.display());
+        eprintln!(
+            "skipping: {} is absent (../shared is not here)",
+            p.display()
+        );
         None
     }
 }
@@ -263,9 +286,18 @@ pub fn clone_corpus<'s>(sb: &'s Sandbox, name: &str) -> Option<Repo<'s>> {
     let dest = sb.path().join(name);
     let o = sb.git_in(
         sb.path(),
-        &["clone", "-q", bundle.to_str().expect("utf-8 path"), dest.to_str().expect("utf-8")],
+        &[
+            "clone",
+            "-q",
+            bundle.to_str().expect("utf-8 path"),
+            dest.to_str().expect("utf-8"),
+        ],
         None,
     );
-    assert!(o.status.success(), "clone {name}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "clone {name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     Some(Repo { sb, path: dest })
 }

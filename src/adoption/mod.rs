@@ -1,0 +1,197 @@
+//! Adopting a policy on a repository with history: policy-level
+//! exceptions, baselines of existing findings, and staged rollouts.
+//!
+//! Exceptions and the baseline are applied centrally by the engine, after
+//! inline `policy-check:allow` markers, to every family's findings. What
+//! they did is reported after the run as findings of their own rules
+//! (`exception-expired`, `exception-unused`, `baseline-stale`), so every
+//! output format shows them and `[severity]` can tune them.
+
+use std::collections::HashSet;
+
+use git2::{Oid, Repository};
+
+use crate::policy::Policy;
+use crate::report::{Finding, Severity};
+use crate::rules::RuleInfo;
+
+pub mod baseline;
+pub mod commands;
+pub mod exceptions;
+pub mod rollout;
+
+/// Rules about the adoption machinery itself.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "baseline-stale",
+        family: "adoption",
+        default: Severity::Warn,
+        summary:
+            "a `--baseline` entry matched no finding: the finding was fixed or its commit rewritten",
+        hint: "regenerate the baseline with `policy-check baseline write`, or delete the entry",
+    },
+    RuleInfo {
+        id: "exception-expired",
+        family: "adoption",
+        default: Severity::Warn,
+        summary: "an `[[exceptions]]` entry is past its `expires` date and no longer applies",
+        hint: "fix the findings and delete the exception, or move `expires` with a reason",
+    },
+    RuleInfo {
+        id: "exception-unused",
+        family: "adoption",
+        default: Severity::Warn,
+        summary: "an `[[exceptions]]` entry matched no finding in the checked commits",
+        hint: "correct the exception's `rule`, `commit` or `path`, or delete it",
+    },
+];
+
+const BASELINE_STALE: &RuleInfo = &RULES[0];
+const EXCEPTION_EXPIRED: &RuleInfo = &RULES[1];
+const EXCEPTION_UNUSED: &RuleInfo = &RULES[2];
+
+/// The exceptions of a policy and the baseline of a run.
+#[derive(Debug, Default)]
+pub struct Adoption {
+    pub exceptions: Vec<exceptions::Exception>,
+    /// Set by `check --baseline FILE`.
+    pub baseline: Option<baseline::Baseline>,
+}
+
+impl Adoption {
+    /// Drops the findings an exception or the baseline covers; returns how
+    /// many an exception excused (baselined ones are counted by the baseline).
+    pub fn apply(&self, findings: &mut Vec<Finding>) -> usize {
+        if self.exceptions.is_empty() && self.baseline.is_none() {
+            return 0;
+        }
+        let mut excused = 0;
+        findings.retain(|f| {
+            if self.exceptions.iter().any(|e| e.excuses(f)) {
+                excused += 1;
+                return false;
+            }
+            !self.baseline.as_ref().is_some_and(|b| b.covers(f))
+        });
+        excused
+    }
+}
+
+/// What a run covered, for judging unused exceptions and stale baseline entries.
+#[derive(Debug, Default)]
+pub struct Scope {
+    /// Full ids of the commits checked.
+    pub checked: HashSet<String>,
+    /// The run reached a root commit (a full-history check such as
+    /// `check --all`): what was not checked is not in the history.
+    pub full_history: bool,
+}
+
+impl Scope {
+    /// The scope of a scan of `oids` (in the order `git::resolve` returns
+    /// them: a full-history walk ends on a root commit).
+    pub fn of(repo: &Repository, oids: &[Oid]) -> Scope {
+        Scope {
+            checked: oids.iter().map(Oid::to_string).collect(),
+            full_history: oids
+                .last()
+                .and_then(|o| repo.find_commit(*o).ok())
+                .is_some_and(|c| c.parent_count() == 0),
+        }
+    }
+
+    fn covers_commit_prefix(&self, prefix: &str) -> bool {
+        self.full_history || self.checked.iter().any(|c| c.starts_with(prefix))
+    }
+}
+
+/// Findings about exceptions and the baseline once a run is over: expired
+/// exceptions (always), and, when `scope` says which commits were checked,
+/// unused exceptions and stale baseline entries. `rel` turns a file name
+/// into the path reports show (relative to the repository root).
+pub fn run_findings(
+    policy: &Policy,
+    scope: Option<&Scope>,
+    rel: &dyn Fn(&str) -> String,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let finding =
+        |rule: &RuleInfo, message: String, path: Option<String>, line: Option<u32>| Finding {
+            rule: rule.id.to_string(),
+            severity: policy.severity(rule),
+            commit: None,
+            path,
+            line,
+            message,
+            hint: rule.hint.to_string(),
+            snippet: None,
+        };
+    for e in &policy.adoption.exceptions {
+        let (path, line) = match &e.location {
+            Some(l) => (Some(rel(&l.file)), Some(l.line as u32)),
+            None => (None, None),
+        };
+        if e.expired {
+            let day = e.expires.as_ref().map_or("?", |(_, s)| s.as_str());
+            out.push(finding(
+                EXCEPTION_EXPIRED,
+                format!("{} expired on {day}; it no longer applies", e.describe()),
+                path,
+                line,
+            ));
+            continue;
+        }
+        let Some(scope) = scope else { continue };
+        let judged = match &e.commit {
+            Some(c) => scope.covers_commit_prefix(c),
+            None => scope.full_history,
+        };
+        if judged && e.hits() == 0 {
+            out.push(finding(
+                EXCEPTION_UNUSED,
+                format!(
+                    "{} matched no finding in the {} checked commit(s)",
+                    e.describe(),
+                    scope.checked.len()
+                ),
+                path,
+                line,
+            ));
+        }
+    }
+    if let (Some(b), Some(scope)) = (&policy.adoption.baseline, scope) {
+        for (e, matched) in b.unmatched() {
+            let checked = scope.checked.contains(&e.commit);
+            if !checked && !scope.full_history {
+                continue;
+            }
+            let short = &e.commit[..e.commit.len().min(12)];
+            let what = if checked {
+                format!("commit {short} no longer has it")
+            } else {
+                format!("commit {short} is not in the checked history (rewritten?)")
+            };
+            let count = if e.count > 1 {
+                format!(" ({matched} of {} matched)", e.count)
+            } else {
+                String::new()
+            };
+            let at = e
+                .path
+                .as_deref()
+                .map(|p| format!(" at {p}"))
+                .unwrap_or_default();
+            out.push(finding(
+                BASELINE_STALE,
+                format!(
+                    "baseline entry for `{}`{at} matched nothing{count}: {what}",
+                    e.rule
+                ),
+                Some(rel(&b.file)),
+                b.line_of(e),
+            ));
+        }
+    }
+    out.retain(|f| f.severity != Severity::Off);
+    out
+}

@@ -1,0 +1,296 @@
+//! Understanding a policy: `policy validate` (every problem at once),
+//! `policy show` (provenance of each setting), `policy schema` (shipped and
+//! current), `explain` (every rule explained), completions and man page.
+
+mod common;
+
+use common::Sandbox;
+
+#[test]
+fn validate_reports_every_problem_at_once() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.write(
+        "base.toml",
+        "[policy]\nname = \"base\"\ndescripton = \"typo in a parent\"\n",
+    );
+    r.write(
+        "p.toml",
+        r#"[policy]
+name = "child"
+extends = "base.toml"
+nme = "typo"
+
+[scan]
+max_file_size = "big"
+renames = "fuzzy"
+
+[severity]
+file-too-large = "loud"
+
+[[rules]]
+id = "r1"
+scope = "subject"
+patern = "x"
+"#,
+    );
+    let run = r.pc(&["policy", "validate", "p.toml"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let err = &run.stderr;
+    assert!(err.contains("the policy has 7 problems"), "{err}");
+    for needle in [
+        "p.toml:4:7: unknown key `nme` in [policy]; did you mean `name`?",
+        "p.toml:7:17: `scan.max_file_size`: invalid type: expected an integer, found a string",
+        "p.toml:8:11: `scan.renames`: unknown value \"fuzzy\": expected one of \"exact\", \"off\"",
+        "p.toml:11:18: `severity.file-too-large`: unknown value \"loud\"",
+        "unknown key `patern` in [rules[r1]]; did you mean `pattern`?",
+        "missing key `pattern` in [rules[r1]]",
+        "base.toml:3:14: unknown key `descripton` in [policy]; did you mean `description`?",
+    ] {
+        assert!(err.contains(needle), "expected `{needle}` in:\n{err}");
+    }
+
+    // Compile-level problems (after the structure is right) are all reported too.
+    r.write(
+        "p.toml",
+        "[severity]\nno-such = \"warn\"\n\n[[rules]]\nid = \"r1\"\nscope = \"subject\"\npattern = \"(\"\n\n[[exceptions]]\nrule = \"nope\"\nreason = \"r\"\n",
+    );
+    let run = r.pc(&["policy", "validate", "p.toml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("the policy has 3 problems"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("p.toml:7:11: `rules[r1].pattern`: invalid regex"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("unknown rule id `no-such`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("p.toml:10:8: `exceptions[0].rule`: unknown rule id `nope`"),
+        "{}",
+        run.stderr
+    );
+
+    r.write("p.toml", "[policy]\nname = \"fine\"\n");
+    let ok = r.pc(&["policy", "validate", "p.toml"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.contains("policy `fine` from p.toml is valid"));
+}
+
+#[test]
+fn show_annotates_each_setting_with_its_origin() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.commit_file("a", "1\n", "x");
+    r.write(
+        "base.toml",
+        "[policy]\nname = \"base\"\ndescription = \"from base\"\n\n[scan]\nmax_file_size = 100\nmerge_diffs = true\n\n[[rules]]\nid = \"no-wip\"\nscope = \"subject\"\npattern = '^WIP'\n",
+    );
+    r.policy(
+        "[policy]\nname = \"child\"\nextends = \"base.toml\"\n\n[scan]\nmax_file_size = 200\n\n[[rules]]\nid = \"no-wip\"\nseverity = \"warn\"\n",
+    );
+    let run = r.pc(&["policy", "show"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    let line = |key: &str| -> &str {
+        out.lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("no `{key}` in:\n{out}"))
+    };
+    assert!(
+        line("name = \"child\"").contains(".policy-check.toml:2"),
+        "{out}"
+    );
+    assert!(
+        line("description = \"from base\"").contains("base.toml:3"),
+        "{out}"
+    );
+    assert!(
+        line("max_file_size = 200").contains(".policy-check.toml:6"),
+        "{out}"
+    );
+    assert!(line("merge_diffs = true").contains("base.toml:7"), "{out}");
+    assert!(
+        line("severity = \"warn\"").contains(".policy-check.toml:10"),
+        "{out}"
+    );
+    assert!(line("pattern = \"^WIP\"").contains("base.toml:12"), "{out}");
+    assert!(
+        !out.lines().any(|l| l.starts_with("extends")),
+        "extends is applied, not shown:\n{out}"
+    );
+    assert!(
+        out.contains("#   base.toml\n#   .policy-check.toml\n"),
+        "{out}"
+    );
+    // The output is TOML again (comments aside).
+    let parsed: toml::Table = toml::from_str(out).expect("show prints TOML");
+    assert_eq!(parsed["scan"]["max_file_size"].as_integer(), Some(200));
+
+    // An invalid policy is not shown: the problems are.
+    r.policy("[policy]\nnme = \"x\"\n");
+    let bad = r.pc(&["policy", "show"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("unknown key `nme`"), "{}", bad.stderr);
+}
+
+#[test]
+fn the_shipped_schema_is_current_and_describes_the_policy() {
+    let sb = Sandbox::new();
+    let run = sb.pc_in(sb.path(), &["policy", "schema"], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let shipped = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policy-check.schema.json"),
+    )
+    .expect("policy-check.schema.json is shipped");
+    assert!(
+        run.stdout == shipped,
+        "policy-check.schema.json is out of date: run `cargo run -- policy schema > policy-check.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&shipped).expect("JSON");
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    for table in ["policy", "scan", "severity", "rules", "exceptions"] {
+        assert!(
+            schema["properties"][table].is_object(),
+            "no `{table}` in the schema"
+        );
+    }
+    assert_eq!(schema["additionalProperties"], false);
+
+    // It accepts a real policy and rejects a typo (a real validator).
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let policy = serde_json::json!({
+        "policy": {"name": "x", "extends": ["default"]},
+        "severity": {"file-too-large": {"level": "warn", "until": "2027-03-01", "then": "error"}},
+        "rules": [{"id": "r", "scope": "subject", "pattern": "x"}],
+        "exceptions": [{"rule": "r", "reason": "why", "expires": "2027-01-01"}]
+    });
+    assert!(
+        validator.is_valid(&policy),
+        "{:?}",
+        validator
+            .iter_errors(&policy)
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
+    let typo = serde_json::json!({"scan": {"max_file_sise": 1}});
+    assert!(!validator.is_valid(&typo));
+    let no_reason = serde_json::json!({"exceptions": [{"rule": "r"}]});
+    assert!(!validator.is_valid(&no_reason));
+}
+
+#[test]
+fn explain_covers_every_rule_the_binary_knows() {
+    let sb = Sandbox::new();
+    let list = sb.pc_in(sb.path(), &["explain", "--list"], None);
+    assert_eq!(list.code, 0);
+    let ids: Vec<&str> = list
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        ids.contains(&"file-too-large") && ids.contains(&"baseline-stale"),
+        "{ids:?}"
+    );
+    for id in ids {
+        let run = sb.pc_in(sb.path(), &["explain", id], None);
+        assert_eq!(run.code, 0, "{id}: {}", run.stderr);
+        for section in [
+            "What it checks:",
+            "Why:",
+            "Fails:",
+            "Passes:",
+            "How to fix:",
+            "How to suppress:",
+        ] {
+            assert!(
+                run.stdout.contains(section),
+                "`explain {id}` has no `{section}`:\n{}",
+                run.stdout
+            );
+        }
+    }
+    let typo = sb.pc_in(sb.path(), &["explain", "file-too-larg"], None);
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains("did you mean `file-too-large`?"),
+        "{}",
+        typo.stderr
+    );
+}
+
+#[test]
+fn explain_describes_custom_rules_of_the_policy() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.policy(
+        "[[rules]]\nid = \"no-wip\"\nscope = \"subject\"\npattern = '^WIP'\nhint = \"finish it\"\n",
+    );
+    let run = r.pc(&["explain", "no-wip"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("custom rule"), "{}", run.stdout);
+    assert!(run.stdout.contains("^WIP"));
+    assert!(run.stdout.contains("finish it"));
+}
+
+#[test]
+fn completions_and_man_page_are_generated_from_the_cli() {
+    let sb = Sandbox::new();
+    for (shell, needle) in [
+        ("bash", "COMPREPLY"),
+        ("zsh", "#compdef policy-check"),
+        ("fish", "complete -c policy-check"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "policy-check"),
+    ] {
+        let run = sb.pc_in(sb.path(), &["completions", shell], None);
+        assert_eq!(run.code, 0, "{shell}: {}", run.stderr);
+        assert!(run.stdout.contains(needle), "{shell}:\n{}", run.stdout);
+        if shell != "elvish" {
+            assert!(
+                run.stdout.contains("explain-rollout"),
+                "{shell} completes check's options"
+            );
+        }
+    }
+    let bad = sb.pc_in(sb.path(), &["completions", "tcsh"], None);
+    assert_eq!(bad.code, 2);
+
+    let man = sb.pc_in(sb.path(), &["man"], None);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(
+        man.stdout.starts_with(".ie"),
+        "{}",
+        &man.stdout[..100.min(man.stdout.len())]
+    );
+    assert!(man.stdout.contains(".TH policy-check 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("baseline"));
+
+    let dir = sb.path().join("man1");
+    let run = sb.pc_in(sb.path(), &["man", "--dir", dir.to_str().unwrap()], None);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for page in [
+        "policy-check.1",
+        "policy-check-check.1",
+        "policy-check-baseline.1",
+        "policy-check-policy.1",
+    ] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap_or_else(|_| panic!("no {page}"));
+        assert!(text.contains(".TH"), "{page}");
+    }
+    let check = std::fs::read_to_string(dir.join("policy-check-check.1")).unwrap();
+    assert!(
+        check.contains("baseline") && check.contains("explain\\-rollout"),
+        "{check}"
+    );
+}
