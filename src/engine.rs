@@ -4,7 +4,10 @@
 use crate::model::{Change, Content};
 use crate::policy::Policy;
 use crate::report::{Finding, Severity};
-use crate::rules::{custom, disclosure, payloads, protected, review, secrets, RuleInfo};
+use crate::rules::{
+    custom, dependencies, disclosure, payloads, protected, review, rust_safety, secrets, workflows,
+    RuleInfo,
+};
 
 /// Rules the engine itself reports (about what could not be checked).
 pub const RULES: &[RuleInfo] = &[RuleInfo {
@@ -214,6 +217,15 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
     }
     if let Some(cfg) = &policy.protected {
         protected::check(cfg, change, &mut sink);
+    }
+    if let Some(c) = &policy.unsafe_code {
+        rust_safety::check(c, change, &mut sink);
+    }
+    if let Some(c) = &policy.dependencies {
+        dependencies::check(c, change, &mut sink);
+    }
+    if let Some(c) = &policy.workflows {
+        workflows::check(c, change, &mut sink);
     }
     sink.finish()
 }

@@ -50,6 +50,18 @@ pub const FILES: &[(&str, &str)] = &[
         "protected",
         include_str!("../policies/data/explain/protected.toml"),
     ),
+    (
+        "unsafe_code",
+        include_str!("../policies/data/explain/unsafe_code.toml"),
+    ),
+    (
+        "dependencies",
+        include_str!("../policies/data/explain/dependencies.toml"),
+    ),
+    (
+        "workflows",
+        include_str!("../policies/data/explain/workflows.toml"),
+    ),
 ];
 
 /// The explanation of one rule, as written in the data files.

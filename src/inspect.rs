@@ -389,8 +389,7 @@ pub fn run(
     let oid = crate::git::peel_commit(&repo, &args.revision)?;
     let opts = crate::git::DiffOptions {
         needs: needs(),
-        max_file_size: policy.scan.max_file_size,
-        renames: policy.scan.renames,
+        ..crate::scan::diff_options(&policy)
     };
     let reader = crate::git::Reader::new(&repo, opts, policy.scan.merge_diffs);
     let change = reader.read(oid)?;

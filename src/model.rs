@@ -78,6 +78,13 @@ pub struct FileChange {
     /// Lines the change removed: (1-based line in the old file, text).
     #[serde(skip)]
     pub removed: Vec<(u32, String)>,
+    /// The old content as text, read only for paths the policy asks for
+    /// ([`Policy::old_text_paths`](crate::policy::Policy::old_text_paths)):
+    /// rules that compare a whole structured file (a `Cargo.toml`) need both
+    /// sides. Also set for deletions of such paths. `None` for other paths,
+    /// additions, and old sides that are binary or too large.
+    #[serde(skip)]
+    pub old_text: Option<String>,
     /// Byte offsets of line starts in `text` (built lazily by the source).
     #[serde(skip)]
     pub line_starts: Vec<usize>,
@@ -97,6 +104,7 @@ impl FileChange {
             text: String::new(),
             added: Vec::new(),
             removed: Vec::new(),
+            old_text: None,
             line_starts: Vec::new(),
         }
     }

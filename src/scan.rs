@@ -30,6 +30,7 @@ pub fn diff_options(policy: &Policy) -> DiffOptions {
         needs: policy.needs(),
         max_file_size: policy.scan.max_file_size,
         renames: policy.scan.renames,
+        old_text: policy.old_text_paths().cloned(),
     }
 }
 

@@ -684,6 +684,7 @@ fn corpus_detection() {
             needs: policy_check::policy::Needs::default(),
             max_file_size: 1 << 20,
             renames: policy_check::policy::Renames::Exact,
+            old_text: None,
         };
         let reader = policy_check::git::Reader::new(&git, opts, false);
         let mut commits_with = std::collections::BTreeMap::<String, usize>::new();

@@ -172,6 +172,9 @@ fn the_shipped_schema_is_current_and_describes_the_policy() {
         "secrets",
         "payloads",
         "protected",
+        "unsafe_code",
+        "dependencies",
+        "workflows",
     ] {
         assert!(
             schema["properties"][table].is_object(),

@@ -25,11 +25,20 @@ pub struct RawDelta {
 }
 
 /// Options for reading a commit's diff.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct DiffOptions {
     pub needs: Needs,
     pub max_file_size: u64,
     pub renames: Renames,
+    /// Paths whose old text is kept in [`FileChange::old_text`] (few, so a
+    /// history scan does not pay for the old side of every file).
+    pub old_text: Option<globset::GlobSet>,
+}
+
+impl DiffOptions {
+    fn wants_old_text(&self, path: &str) -> bool {
+        self.old_text.as_ref().is_some_and(|g| g.is_match(path))
+    }
 }
 
 fn is_tree(mode: u32) -> bool {
@@ -248,6 +257,11 @@ fn fill_content(
 ) -> Result<(), git2::Error> {
     let Some((new_id, new_mode)) = d.new else {
         f.content = Content::None;
+        if let Some((old_id, old_mode)) = d.old {
+            if opts.needs.lines && opts.wants_old_text(&f.path) && !is_tree(old_mode) {
+                f.old_text = read_small_text(repo, old_id, opts.max_file_size)?;
+            }
+        }
         return Ok(());
     };
     if new_mode == MODE_GITLINK {
@@ -281,6 +295,9 @@ fn fill_content(
             f.content = Content::Binary;
         } else {
             f.set_text(String::from_utf8_lossy(blob.content()).into_owned());
+            if opts.wants_old_text(&f.path) {
+                f.old_text = Some(f.text.clone());
+            }
         }
         return Ok(());
     }
@@ -310,9 +327,22 @@ fn fill_content(
             let (added, removed) = line_diff(old, new_bytes)?;
             f.added = added;
             f.removed = removed;
+            if opts.wants_old_text(&f.path) {
+                f.old_text = Some(String::from_utf8_lossy(old).into_owned());
+            }
         }
     }
     Ok(())
+}
+
+/// A blob's text, or `None` when it is larger than `max` or binary.
+fn read_small_text(repo: &Repository, id: Oid, max: u64) -> Result<Option<String>, git2::Error> {
+    let (size, _) = repo.odb()?.read_header(id)?;
+    if size as u64 > max {
+        return Ok(None);
+    }
+    let blob = repo.find_blob(id)?;
+    Ok((!is_binary(blob.content())).then(|| String::from_utf8_lossy(blob.content()).into_owned()))
 }
 
 /// git's binary test: a NUL byte in the first 8000 bytes.

@@ -8,7 +8,9 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::report::Severity;
-use crate::rules::{self, custom, disclosure, review, RuleInfo};
+use crate::rules::{
+    self, custom, dependencies, disclosure, review, rust_safety, workflows, RuleInfo,
+};
 
 pub mod error;
 pub mod load;
@@ -47,6 +49,12 @@ pub struct RawPolicy {
     pub review: Option<review::RawReview>,
     /// `[licensing]`: allowed licences, SPDX headers, foreign licence text.
     pub licensing: Option<rules::licensing::RawLicensing>,
+    /// Unjustified `unsafe` in Rust.
+    pub unsafe_code: Option<rust_safety::RawUnsafeCode>,
+    /// Dependency changes in Cargo manifests, configs and lock files.
+    pub dependencies: Option<dependencies::RawDependencies>,
+    /// CI workflow changes.
+    pub workflows: Option<workflows::RawWorkflows>,
     /// Findings excused for a reason, optionally for a commit or paths and until a date.
     #[serde(default)]
     pub exceptions: Vec<crate::adoption::exceptions::RawException>,
@@ -161,6 +169,11 @@ pub struct Policy {
     pub disclosure: Option<disclosure::Disclosure>,
     pub review: Option<review::Review>,
     pub licensing: Option<rules::licensing::Licensing>,
+    pub unsafe_code: Option<rust_safety::Compiled>,
+    pub dependencies: Option<dependencies::Compiled>,
+    pub workflows: Option<workflows::Compiled>,
+    /// Paths whose old text the diff keeps (see `FileChange::old_text`).
+    old_text: Option<globset::GlobSet>,
     /// `[[exceptions]]`, and the baseline of a `check --baseline` run.
     pub adoption: crate::adoption::Adoption,
     pub secrets: Option<rules::secrets::Secrets>,
@@ -252,12 +265,26 @@ impl Policy {
         if self.protected.is_some() {
             f.push("protected");
         }
+        if self.unsafe_code.is_some() {
+            f.push("unsafe_code");
+        }
+        if self.dependencies.is_some() {
+            f.push("dependencies");
+        }
+        if self.workflows.is_some() {
+            f.push("workflows");
+        }
         f
     }
 
     /// What this policy needs read from git.
     pub fn needs(&self) -> Needs {
         self.needs
+    }
+
+    /// Paths whose old text rules compare with the new (none for most policies).
+    pub fn old_text_paths(&self) -> Option<&globset::GlobSet> {
+        self.old_text.as_ref()
     }
 
     /// Reviewers restricted to the maintainers (open to anyone but the
@@ -325,6 +352,15 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     let protected = raw
         .protected
         .and_then(|r| rules::protected::compile(r, &KeyPath::of(&["protected"]), problems));
+    let unsafe_code = raw
+        .unsafe_code
+        .map(|r| rust_safety::compile(r, &KeyPath::of(&["unsafe_code"]), problems));
+    let dependencies = raw
+        .dependencies
+        .map(|r| dependencies::compile(r, &KeyPath::of(&["dependencies"]), problems));
+    let workflows = raw
+        .workflows
+        .map(|r| workflows::compile(r, &KeyPath::of(&["workflows"]), problems));
 
     let known: Vec<&str> = rules::registry()
         .map(|r| r.id)
@@ -381,6 +417,22 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         .union(secrets.as_ref().map(|s| s.needs()).unwrap_or_default())
         .union(payloads.as_ref().map(|s| s.needs()).unwrap_or_default())
         .union(protected.as_ref().map(|s| s.needs()).unwrap_or_default());
+    let mut needs = needs;
+    let mut old_text: Vec<String> = Vec::new();
+    if let Some(c) = &unsafe_code {
+        needs = needs.union(c.needs());
+        old_text.extend(c.old_text_paths().iter().map(|s| s.to_string()));
+    }
+    if let Some(c) = &dependencies {
+        needs = needs.union(c.needs());
+        old_text.extend(c.old_text_paths().iter().map(|s| s.to_string()));
+    }
+    if let Some(c) = &workflows {
+        needs = needs.union(c.needs());
+    }
+    let old_text = (!old_text.is_empty())
+        .then(|| compile_globs(&old_text, &KeyPath::root(), problems))
+        .flatten();
     Policy {
         name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
         description: raw.policy.description.unwrap_or_default(),
@@ -393,6 +445,10 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         disclosure,
         review,
         licensing,
+        unsafe_code,
+        dependencies,
+        workflows,
+        old_text,
         adoption: crate::adoption::Adoption {
             exceptions,
             baseline: None,

@@ -9,13 +9,16 @@
 use crate::report::Severity;
 
 pub mod custom;
+pub mod dependencies;
 pub mod disclosure;
 pub mod licensing;
 pub mod patterns;
 pub mod payloads;
 pub mod protected;
 pub mod review;
+pub mod rust_safety;
 pub mod secrets;
+pub mod workflows;
 
 /// Metadata of a built-in rule.
 #[derive(Debug)]
@@ -34,7 +37,7 @@ pub struct RuleInfo {
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 9] = [
+    let families: [&'static [RuleInfo]; 12] = [
         crate::engine::RULES,
         crate::adoption::RULES,
         crate::hooks::RULES,
@@ -44,6 +47,9 @@ pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
         secrets::RULES,
         payloads::RULES,
         protected::RULES,
+        rust_safety::RULES,
+        dependencies::RULES,
+        workflows::RULES,
     ];
     families.into_iter().flatten()
 }

@@ -1,0 +1,700 @@
+//! Unjustified `unsafe` in Rust: every added `unsafe` block, `unsafe impl`
+//! and `unsafe extern` block carries a `// SAFETY:` comment (above it, at
+//! the end of its line, or as the first thing inside the block), every added
+//! `unsafe fn` and `unsafe trait` a `# Safety` section in its docs (or a
+//! `SAFETY:` comment), and the crate's `unsafe_code` lint is not quietly
+//! lifted.
+//!
+//! ```toml
+//! [unsafe_code]
+//! ignore = ["vendor/**"]          # files not checked
+//! markers = ["SAFETY:"]           # comment prefixes that justify (case-insensitive)
+//! ```
+//!
+//! The file's whole new text is lexed (see [`lexer`]), not just the added
+//! lines, so a comment above an added line counts, and `unsafe` inside a
+//! multi-line string or comment never does. Only files whose added lines
+//! contain the letters `unsafe` are lexed at all.
+
+use globset::GlobSet;
+use serde::Deserialize;
+
+use crate::engine::Sink;
+use crate::model::{Change, Content, FileChange};
+use crate::policy::{compile_globs, KeyPath, Needs, Problems};
+use crate::report::Severity;
+use crate::rules::RuleInfo;
+
+pub mod lexer;
+
+use lexer::{Kind, Lexer, Token};
+
+/// The rules of this family.
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "unsafe-undocumented",
+        family: "unsafe_code",
+        default: Severity::Error,
+        summary: "an added `unsafe` block, `unsafe impl` or `unsafe extern` block has no `// SAFETY:` comment",
+        hint: "write a `// SAFETY:` comment right above it (or at the end of its line) that says why the invariants hold",
+    },
+    RuleInfo {
+        id: "unsafe-fn-undocumented",
+        family: "unsafe_code",
+        default: Severity::Error,
+        summary: "an added `unsafe fn` or `unsafe trait` has no `# Safety` section in its doc comment",
+        hint: "add a `/// # Safety` section that states what callers (or implementors) must guarantee",
+    },
+    RuleInfo {
+        id: "unsafe-lint-removed",
+        family: "unsafe_code",
+        default: Severity::Error,
+        summary: "`#![forbid(unsafe_code)]`/`#![deny(unsafe_code)]` (or `unsafe_code = \"forbid\"` in Cargo.toml `[lints]`) was removed or weakened",
+        hint: "keep the lint; if unsafe code is really needed, allow it locally on the item with a justification and a maintainer's review",
+    },
+];
+
+const UNDOCUMENTED: &RuleInfo = &RULES[0];
+const FN_UNDOCUMENTED: &RuleInfo = &RULES[1];
+const LINT_REMOVED: &RuleInfo = &RULES[2];
+
+/// `[unsafe_code]` as written.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnsafeCode {
+    /// Globs of `.rs` files not checked (vendored or generated code).
+    pub ignore: Option<Vec<String>>,
+    /// Comment prefixes that justify an `unsafe` (default `["SAFETY:"]`),
+    /// matched case-insensitively at the start of a comment line.
+    pub markers: Option<Vec<String>>,
+}
+
+/// Compiled `[unsafe_code]`.
+#[derive(Debug)]
+pub struct Compiled {
+    ignore: Option<GlobSet>,
+    /// Lowercased markers.
+    markers: Vec<String>,
+}
+
+impl Compiled {
+    pub fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: true,
+        }
+    }
+
+    /// Manifests whose old text the lint check compares.
+    pub fn old_text_paths(&self) -> &'static [&'static str] {
+        &["Cargo.toml"]
+    }
+}
+
+/// Validates `[unsafe_code]`.
+pub fn compile(raw: RawUnsafeCode, path: &KeyPath, problems: &mut Problems) -> Compiled {
+    let ignore = raw
+        .ignore
+        .filter(|g| !g.is_empty())
+        .and_then(|g| compile_globs(&g, &path.key("ignore"), problems));
+    let markers = match raw.markers {
+        Some(m) => {
+            if m.is_empty() || m.iter().any(|s| s.trim().is_empty()) {
+                problems.error(
+                    path.key("markers"),
+                    "`markers` needs at least one non-empty comment prefix, e.g. \"SAFETY:\"",
+                );
+            }
+            m.iter().map(|s| s.trim().to_lowercase()).collect()
+        }
+        None => vec!["safety:".to_string()],
+    };
+    Compiled { ignore, markers }
+}
+
+/// What an `unsafe` keyword introduces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnsafeKind {
+    Block,
+    Impl,
+    ExternBlock,
+    Fn,
+    Trait,
+}
+
+impl UnsafeKind {
+    fn describe(self) -> &'static str {
+        match self {
+            UnsafeKind::Block => "`unsafe` block",
+            UnsafeKind::Impl => "`unsafe impl`",
+            UnsafeKind::ExternBlock => "`unsafe extern` block",
+            UnsafeKind::Fn => "`unsafe fn`",
+            UnsafeKind::Trait => "`unsafe trait`",
+        }
+    }
+}
+
+/// One `unsafe` keyword on a line of interest, and whether it is justified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsafeSite {
+    pub line: u32,
+    pub kind: UnsafeKind,
+    /// A marker comment above it (within its statement) or on its line.
+    pub commented: bool,
+    /// A `# Safety` heading in the doc comment above it.
+    pub documented: bool,
+}
+
+impl UnsafeSite {
+    fn justified(&self) -> bool {
+        match self.kind {
+            UnsafeKind::Fn | UnsafeKind::Trait => self.documented || self.commented,
+            _ => self.commented,
+        }
+    }
+}
+
+/// How far back (in tokens) a justification is looked for.
+const LOOK_BACK: usize = 256;
+
+/// Where the classification of an `unsafe` keyword stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Start,
+    AfterFn,
+    AfterExtern,
+    AfterAbi,
+    AfterAuto,
+    /// Just inside the `{` of a block: a marker comment here justifies it.
+    BlockHead,
+    Done(Option<UnsafeKind>),
+}
+
+fn step(state: State, t: &Token) -> State {
+    use UnsafeKind::*;
+    match state {
+        State::Start if t.is_punct(b'{') => State::BlockHead,
+        State::BlockHead => State::Done(Some(Block)),
+        State::Start if t.is_ident("impl") => State::Done(Some(Impl)),
+        State::Start if t.is_ident("trait") => State::Done(Some(Trait)),
+        State::Start if t.is_ident("auto") => State::AfterAuto,
+        State::Start if t.is_ident("fn") => State::AfterFn,
+        State::Start if t.is_ident("extern") => State::AfterExtern,
+        State::AfterAuto if t.is_ident("trait") => State::Done(Some(Trait)),
+        // `unsafe fn name` is a function; `unsafe fn(…)` a pointer type.
+        State::AfterFn if matches!(t.kind, Kind::Ident | Kind::RawIdent) => State::Done(Some(Fn)),
+        State::AfterExtern if t.kind == Kind::Str => State::AfterAbi,
+        State::AfterExtern | State::AfterAbi if t.is_punct(b'{') => State::Done(Some(ExternBlock)),
+        State::AfterExtern | State::AfterAbi if t.is_ident("fn") => State::AfterFn,
+        // `#[unsafe(no_mangle)]`, `unsafe<'a>` binders, macro fragments…
+        State::Done(k) => State::Done(k),
+        _ => State::Done(None),
+    }
+}
+
+#[derive(Debug)]
+struct Pending {
+    line: u32,
+    state: State,
+    commented: bool,
+    documented: bool,
+}
+
+/// True when a comment has a line starting with one of `markers`.
+fn has_marker(comment: &str, markers: &[String]) -> bool {
+    comment_lines(comment).any(|l| {
+        let l = l.to_lowercase();
+        markers.iter().any(|m| l.starts_with(m.as_str()))
+    })
+}
+
+/// The text lines of a comment, without `//`, `/*`, `*/`, leading `*` and blanks.
+fn comment_lines(comment: &str) -> impl Iterator<Item = &str> {
+    comment.lines().map(|l| {
+        l.trim()
+            .trim_start_matches('/')
+            .trim_start_matches(['*', '!'])
+            .trim_end_matches("*/")
+            .trim()
+    })
+}
+
+/// True for a doc comment (`///`, `/** */`) with a `# Safety` heading.
+fn has_safety_doc(t: &Token) -> bool {
+    let is_doc = match t.kind {
+        Kind::LineComment => t.text.starts_with("///") && !t.text.starts_with("////"),
+        Kind::BlockComment => t.text.starts_with("/**") && !t.text.starts_with("/***"),
+        _ => false,
+    };
+    is_doc
+        && comment_lines(t.text).any(|l| {
+            l.starts_with('#')
+                && l.trim_start_matches('#')
+                    .trim()
+                    .eq_ignore_ascii_case("safety")
+        })
+}
+
+/// Finds the `unsafe` keywords on the lines `wanted` selects and judges
+/// each. One linear pass over `text`: the look-back is bounded, a keyword
+/// is classified within a few tokens, and keywords waiting for the end of
+/// their line (for a trailing comment) cost nothing per token.
+pub fn unsafe_sites(
+    text: &str,
+    wanted: impl Fn(u32) -> bool,
+    markers: &[String],
+) -> Vec<UnsafeSite> {
+    let mut out = Vec::new();
+    // Tokens since the last statement boundary (`;`, `{`, `}`), at most LOOK_BACK.
+    let mut recent: std::collections::VecDeque<Token> = Default::default();
+    let mut boundary_line = 0;
+    // Keywords still being classified (a few tokens each).
+    let mut classifying: Vec<Pending> = Vec::new();
+    // Classified keywords of the current line, and how many of them a
+    // marker comment later on that line covers.
+    let mut awaiting: Vec<UnsafeSite> = Vec::new();
+    let mut covered = 0;
+    for t in Lexer::new(text) {
+        if awaiting.first().is_some_and(|s| t.line > s.line) {
+            for (i, mut s) in awaiting.drain(..).enumerate() {
+                s.commented |= i < covered;
+                out.push(s);
+            }
+            covered = 0;
+        }
+        if t.is_comment() {
+            if (!classifying.is_empty() || !awaiting.is_empty()) && has_marker(t.text, markers) {
+                for p in classifying
+                    .iter_mut()
+                    .filter(|p| p.line == t.line || p.state == State::BlockHead)
+                {
+                    p.commented = true;
+                }
+                if awaiting.first().is_some_and(|s| s.line == t.line) {
+                    covered = awaiting.len();
+                }
+            }
+        } else if !classifying.is_empty() {
+            for p in &mut classifying {
+                p.state = step(p.state, &t);
+            }
+            classifying.retain(|p| {
+                let State::Done(kind) = p.state else {
+                    return true;
+                };
+                if let Some(kind) = kind {
+                    let site = UnsafeSite {
+                        line: p.line,
+                        kind,
+                        commented: p.commented,
+                        documented: p.documented,
+                    };
+                    if t.line > p.line {
+                        out.push(site);
+                    } else {
+                        awaiting.push(site);
+                    }
+                }
+                false
+            });
+        }
+        if t.is_ident("unsafe") && wanted(t.line) {
+            classifying.push(Pending {
+                line: t.line,
+                state: State::Start,
+                commented: recent
+                    .iter()
+                    .any(|c| c.is_comment() && has_marker(c.text, markers)),
+                documented: recent.iter().any(has_safety_doc),
+            });
+        }
+        if t.is_punct(b';') || t.is_punct(b'{') || t.is_punct(b'}') {
+            recent.clear();
+            boundary_line = t.line;
+        } else if t.is_comment() && t.line == boundary_line {
+            // A trailing comment of the statement before: not this one's.
+        } else {
+            if recent.len() == LOOK_BACK {
+                recent.pop_front();
+            }
+            recent.push_back(t);
+        }
+    }
+    for (i, mut s) in awaiting.drain(..).enumerate() {
+        s.commented |= i < covered;
+        out.push(s);
+    }
+    for p in classifying {
+        if let State::Done(Some(kind)) = p.state {
+            out.push(UnsafeSite {
+                line: p.line,
+                kind,
+                commented: p.commented,
+                documented: p.documented,
+            });
+        }
+    }
+    out.sort_by_key(|s| s.line);
+    out
+}
+
+/// True when `text` holds an inner attribute `#![forbid(…unsafe_code…)]` or
+/// `#![deny(…)]` (also inside `cfg_attr`), outside comments and strings.
+pub fn forbids_unsafe(text: &str) -> bool {
+    let mut toks = Lexer::new(text).filter(|t| !t.is_comment());
+    let mut prev: [Option<Token>; 2] = [None, None];
+    while let Some(t) = toks.next() {
+        let opens = t.is_punct(b'[')
+            && prev[1].is_some_and(|p| p.is_punct(b'!'))
+            && prev[0].is_some_and(|p| p.is_punct(b'#'));
+        prev = [prev[1], Some(t)];
+        if !opens {
+            continue;
+        }
+        let (mut depth, mut level, mut lint) = (1u32, false, false);
+        for a in toks.by_ref() {
+            match a.kind {
+                Kind::Punct(b'[') => depth += 1,
+                Kind::Punct(b']') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Kind::Ident => {
+                    level |= a.text == "forbid" || a.text == "deny";
+                    lint |= a.text == "unsafe_code";
+                }
+                _ => {}
+            }
+        }
+        if level && lint {
+            return true;
+        }
+        prev = [None, None];
+    }
+    false
+}
+
+/// Cuts a line for display (a minified file may have megabyte lines).
+fn snippet(line: &str) -> String {
+    let line = line.trim();
+    match line.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
+fn is_rust(path: &str) -> bool {
+    path.ends_with(".rs")
+}
+
+/// Runs the family over one change.
+pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
+    let on = |sink: &Sink, r| sink.enabled(r);
+    let check_sites = on(sink, UNDOCUMENTED) || on(sink, FN_UNDOCUMENTED);
+    let check_lint = on(sink, LINT_REMOVED);
+    for file in change.files() {
+        if file.content != Content::Text
+            || cfg.ignore.as_ref().is_some_and(|g| g.is_match(&file.path))
+        {
+            continue;
+        }
+        if is_rust(&file.path) {
+            if check_sites && file.added_lines().any(|(_, l)| l.contains("unsafe")) {
+                check_file(cfg, file, sink);
+            }
+            if check_lint {
+                check_attribute_removed(change, file, sink);
+            }
+        } else if check_lint && file.path.rsplit('/').next() == Some("Cargo.toml") {
+            check_manifest_lints(file, sink);
+        }
+    }
+}
+
+fn check_file(cfg: &Compiled, file: &FileChange, sink: &mut Sink) {
+    let wanted = |n: u32| file.added.binary_search(&n).is_ok();
+    for site in unsafe_sites(&file.text, wanted, &cfg.markers) {
+        if site.justified() {
+            continue;
+        }
+        let rule = match site.kind {
+            UnsafeKind::Fn | UnsafeKind::Trait => FN_UNDOCUMENTED,
+            _ => UNDOCUMENTED,
+        };
+        let what = match site.kind {
+            UnsafeKind::Fn | UnsafeKind::Trait => "no `# Safety` section in its doc comment",
+            _ => "no `// SAFETY:` comment above it or on its line",
+        };
+        let line = file.line(site.line).unwrap_or_default();
+        sink.report(rule, format!("{} added with {what}", site.kind.describe()))
+            .path(&file.path)
+            .line(site.line)
+            .snippet(snippet(line));
+    }
+}
+
+/// Removed lines, grouped into runs of consecutive old line numbers and
+/// joined, so an attribute written over several lines is seen whole.
+fn removed_runs(file: &FileChange) -> Vec<(u32, String)> {
+    let mut runs: Vec<(u32, u32, String)> = Vec::new();
+    for (n, text) in &file.removed {
+        match runs.last_mut() {
+            Some((_, last, joined)) if *last + 1 == *n => {
+                joined.push('\n');
+                joined.push_str(text);
+                *last = *n;
+            }
+            _ => runs.push((*n, *n, text.clone())),
+        }
+    }
+    runs.into_iter().map(|(first, _, t)| (first, t)).collect()
+}
+
+fn check_attribute_removed(change: &Change, file: &FileChange, sink: &mut Sink) {
+    if !file.removed.iter().any(|(_, l)| l.contains("unsafe_code")) {
+        return;
+    }
+    for (first, run) in removed_runs(file) {
+        if !run.contains("unsafe_code") || !forbids_unsafe(&run) {
+            continue;
+        }
+        // Moved, reformatted, or re-added in another file of the same change.
+        let kept = change.files().iter().any(|f| {
+            is_rust(&f.path)
+                && f.content == Content::Text
+                && f.text.contains("unsafe_code")
+                && forbids_unsafe(&f.text)
+        });
+        if kept {
+            return;
+        }
+        let shown = run
+            .lines()
+            .find(|l| l.contains("unsafe_code"))
+            .unwrap_or("");
+        sink.report(
+            LINT_REMOVED,
+            format!(
+                "the crate-level `unsafe_code` lint was removed from {} (old line {first})",
+                file.path
+            ),
+        )
+        .path(&file.path)
+        .snippet(format!("(removed) {}", snippet(shown)));
+        return;
+    }
+}
+
+/// `unsafe_code` lint level in a manifest's `[lints.rust]` or `[workspace.lints.rust]`.
+fn manifest_lint_level(text: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let level = |lints: Option<&toml::Value>| -> Option<String> {
+        let v = lints?.get("rust")?.get("unsafe_code")?;
+        v.as_str()
+            .or_else(|| v.get("level").and_then(toml::Value::as_str))
+            .map(str::to_string)
+    };
+    level(table.get("lints")).or_else(|| level(table.get("workspace").and_then(|w| w.get("lints"))))
+}
+
+fn check_manifest_lints(file: &FileChange, sink: &mut Sink) {
+    let Some(old) = &file.old_text else {
+        return;
+    };
+    if !file
+        .removed
+        .iter()
+        .any(|(_, l)| l.contains("unsafe_code") || l.contains("lints"))
+    {
+        return;
+    }
+    let strict = |l: &Option<String>| matches!(l.as_deref(), Some("forbid" | "deny"));
+    let (before, after) = (manifest_lint_level(old), manifest_lint_level(&file.text));
+    if strict(&before) && !strict(&after) {
+        let line = file
+            .added_lines()
+            .find(|(_, l)| l.contains("unsafe_code"))
+            .map(|(n, _)| n);
+        let e = sink
+            .report(
+                LINT_REMOVED,
+                format!(
+                    "the `unsafe_code` lint in {} went from \"{}\" to {}",
+                    file.path,
+                    before.unwrap_or_default(),
+                    after.map_or("unset".to_string(), |a| format!("\"{a}\"")),
+                ),
+            )
+            .path(&file.path);
+        if let Some(n) = line {
+            e.line(n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sites(src: &str) -> Vec<(u32, UnsafeKind, bool)> {
+        unsafe_sites(src, |_| true, &["safety:".to_string()])
+            .into_iter()
+            .map(|s| (s.line, s.kind, s.justified()))
+            .collect()
+    }
+
+    #[test]
+    fn classifies_unsafe_items() {
+        use UnsafeKind::*;
+        let src = "\
+unsafe { a() }
+unsafe impl Send for X {}
+unsafe extern \"C\" { fn f(); }
+pub unsafe fn g() {}
+unsafe trait T {}
+unsafe auto trait U {}
+type F = unsafe fn(i32);
+type G = unsafe extern \"C\" fn();
+#[unsafe(no_mangle)] fn h() {}
+const unsafe extern \"C\" fn k() {}
+";
+        let got: Vec<(u32, UnsafeKind)> = sites(src).into_iter().map(|(l, k, _)| (l, k)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Block),
+                (2, Impl),
+                (3, ExternBlock),
+                (4, Fn),
+                (5, Trait),
+                (6, Trait),
+                (10, Fn)
+            ]
+        );
+    }
+
+    #[test]
+    fn safety_comments_above_or_on_the_line_justify() {
+        let src = "\
+fn f() {
+    // SAFETY: p is valid
+    unsafe { a() };
+    unsafe { b() };
+    let x = unsafe { c() }; // SAFETY: checked above
+    unsafe {
+        // SAFETY: first thing inside the block
+        k();
+    }
+    // Safety: several lines,
+    // all of them comments.
+    #[allow(unused)]
+    let y = foo(
+        1,
+        unsafe { d() },
+    );
+    /* SAFETY: block comment */ unsafe { e() }
+    // SAFETY: not for the next statement
+    g();
+    unsafe { h() }
+    unsafe { i() }; // SAFETY: for this one only
+    unsafe { j() };
+}
+";
+        let got: Vec<(u32, bool)> = sites(src).into_iter().map(|(l, _, j)| (l, j)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, true),
+                (4, false),
+                (5, true),
+                (6, true),
+                (15, true),
+                (17, true),
+                (20, false),
+                (21, true),
+                (22, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn unsafe_fn_needs_a_safety_doc_section() {
+        let src = "\
+/// Reads.
+///
+/// # Safety
+///
+/// `p` must be valid.
+#[inline]
+pub unsafe fn read(p: *const u8) -> u8 { *p }
+
+/// No safety section.
+pub unsafe fn write() {}
+";
+        let got: Vec<(u32, bool)> = sites(src).into_iter().map(|(l, _, j)| (l, j)).collect();
+        assert_eq!(got, vec![(7, true), (10, false)]);
+    }
+
+    #[test]
+    fn unsafe_in_strings_comments_and_identifiers_is_ignored() {
+        let src = r####"
+let a = "unsafe { x }";
+let b = r#"
+unsafe { y }
+"#;
+// unsafe { z }
+/* unsafe impl Send for Q {} */
+let is_unsafe = 1; let unsafe_code = 2; let c = 'u';
+"####;
+        assert!(sites(src).is_empty());
+    }
+
+    #[test]
+    fn only_wanted_lines_are_reported() {
+        let src = "unsafe { a() }\nunsafe { b() }\n";
+        let got = unsafe_sites(src, |n| n == 2, &["safety:".into()]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].line, 2);
+    }
+
+    #[test]
+    fn detects_forbid_attributes() {
+        assert!(forbids_unsafe("#![forbid(unsafe_code)]"));
+        assert!(forbids_unsafe("#![deny(missing_docs, unsafe_code)]"));
+        assert!(forbids_unsafe(
+            "#![cfg_attr(not(test), forbid(\n    unsafe_code\n))]"
+        ));
+        assert!(!forbids_unsafe("#![allow(unsafe_code)]"));
+        assert!(!forbids_unsafe("// #![forbid(unsafe_code)]"));
+        assert!(!forbids_unsafe("let s = \"#![forbid(unsafe_code)]\";"));
+        assert!(!forbids_unsafe("#[forbid(unsafe_code)] fn f() {}"));
+    }
+
+    #[test]
+    fn manifest_lint_levels() {
+        assert_eq!(
+            manifest_lint_level("[lints.rust]\nunsafe_code = \"forbid\"\n").as_deref(),
+            Some("forbid")
+        );
+        assert_eq!(
+            manifest_lint_level(
+                "[workspace.lints.rust]\nunsafe_code = { level = \"deny\", priority = 1 }\n"
+            )
+            .as_deref(),
+            Some("deny")
+        );
+        assert_eq!(manifest_lint_level("[package]\nname = \"x\"\n"), None);
+        assert_eq!(manifest_lint_level("not toml ["), None);
+    }
+
+    #[test]
+    fn huge_single_line_is_linear() {
+        let line = "unsafe { a() }; ".repeat(200_000);
+        let t = std::time::Instant::now();
+        let n = unsafe_sites(&line, |_| true, &["safety:".into()]).len();
+        assert_eq!(n, 200_000);
+        assert!(t.elapsed().as_secs() < 20);
+    }
+}

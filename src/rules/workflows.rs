@@ -1,0 +1,677 @@
+//! CI workflow changes: a CI file (`.github/workflows/*.yml`, `.gitlab-ci.yml`,
+//! others the policy lists) runs with the repository's secrets, so a change
+//! to one needs a maintainer's review trailer, and risky lines are findings.
+//!
+//! ```toml
+//! [workflows]
+//! paths = [".circleci/config.yml"]           # more CI files (added to the built-in list)
+//! review_trailers = ["Reviewed-by"]          # who may review: [policy] maintainers (anyone but the author if none)
+//! trusted_actions = ["actions/*"]            # `owner/repo` globs exempt from SHA pinning
+//! trusted_hosts = ["codecov.io"]             # hosts a secret may be sent to (added to the built-in list)
+//!
+//! [[workflows.patterns]]                     # more risky-line patterns (same keys as the data file)
+//! id = "no-self-hosted"
+//! rule = "workflow-remote-script"
+//! regex = 'runs-on:.*self-hosted'
+//! description = "uses a self-hosted runner"
+//! ```
+//!
+//! Line patterns live in `policies/data/workflow-patterns.toml`; the checks
+//! that need more than one line (a `pull_request_target` trigger together
+//! with a checkout of the PR head), a parsed `uses:` reference or a host name
+//! are written here. YAML is not parsed: lines are read with their `# …`
+//! comments cut off, which is what these checks need.
+
+use globset::GlobSet;
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::engine::Sink;
+use crate::model::{Change, Content, FileChange};
+use crate::policy::{compile_globs, compile_regex, KeyPath, Needs, Problems};
+use crate::report::Severity;
+use crate::rules::RuleInfo;
+
+/// The embedded pattern table.
+pub const PATTERNS: &str = include_str!("../../policies/data/workflow-patterns.toml");
+
+/// CI files checked by default.
+pub const DEFAULT_PATHS: &[&str] = &[
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    "/.gitlab-ci.yml",
+];
+
+macro_rules! rule {
+    ($id:literal, $sev:ident, $summary:literal, $hint:literal) => {
+        RuleInfo {
+            id: $id,
+            family: "workflows",
+            default: Severity::$sev,
+            summary: $summary,
+            hint: $hint,
+        }
+    };
+}
+
+/// The rules of this family.
+pub const RULES: &[RuleInfo] = &[
+    rule!(
+        "workflow-review-missing",
+        Error,
+        "a CI workflow file changed without a maintainer's review trailer",
+        "have a maintainer review the workflow change and add their review trailer"
+    ),
+    rule!(
+        "workflow-pr-target-checkout",
+        Error,
+        "a `pull_request_target` (or `workflow_run`) workflow checks out the pull request's head: untrusted code runs with secrets",
+        "check out the base revision only, or split the job: build the PR in `pull_request`, publish in a trusted job"
+    ),
+    rule!(
+        "workflow-remote-script",
+        Warn,
+        "a workflow downloads a script and runs it (`curl … | sh`)",
+        "download to a file, verify a pinned checksum or signature, then run it (or use a pinned action)"
+    ),
+    rule!(
+        "workflow-secret-leak",
+        Error,
+        "a workflow prints a secret to the log or serialises all secrets",
+        "pass the secret through `env:` to the one command that needs it, never to `echo`"
+    ),
+    rule!(
+        "workflow-secret-to-url",
+        Warn,
+        "a workflow sends a secret to a host the policy does not trust",
+        "send secrets only to the service they belong to; list that host in `workflows.trusted_hosts`"
+    ),
+    rule!(
+        "workflow-write-all",
+        Error,
+        "a workflow grants `permissions: write-all` to the GITHUB_TOKEN",
+        "grant only the scopes the job needs (e.g. `permissions: { contents: read }`)"
+    ),
+    rule!(
+        "workflow-unpinned-action",
+        Warn,
+        "an action or reusable workflow is referenced by a branch or tag instead of a full commit SHA",
+        "pin `uses: owner/repo@<40-hex commit sha>  # vX.Y.Z` (a tag or branch can be moved to other code)"
+    ),
+    rule!(
+        "workflow-script-injection",
+        Warn,
+        "attacker-controlled event text (`${{ github.event.issue.title }}`, `github.head_ref`) is interpolated into a script",
+        "pass the value through `env:` and use \"$VAR\" in the script"
+    ),
+];
+
+const REVIEW: &RuleInfo = &RULES[0];
+const PR_TARGET: &RuleInfo = &RULES[1];
+const SECRET_TO_URL: &RuleInfo = &RULES[4];
+const UNPINNED: &RuleInfo = &RULES[6];
+
+/// A risky-line pattern as written (data file or policy).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPattern {
+    /// The pattern's id, unique (not the id of a built-in pattern).
+    pub id: String,
+    /// The built-in rule it reports as.
+    pub rule: String,
+    /// A regex matched against each added line of a CI file.
+    pub regex: String,
+    /// A regex that, when it also matches the line, cancels the finding.
+    pub unless: Option<String>,
+    /// What the pattern means, for the finding's message.
+    pub description: Option<String>,
+    /// Lines the pattern is meant to match (documentation; the embedded
+    /// patterns are tested against theirs).
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Lines the pattern is meant not to match (documentation).
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
+}
+
+/// The data file's schema.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatternData {
+    trusted_hosts: Vec<String>,
+    pattern: Vec<RawPattern>,
+}
+
+/// `[workflows]` as written.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkflows {
+    /// More CI file globs (added to the built-in ones).
+    pub paths: Option<Vec<String>>,
+    /// Trailers that record the review (default: Reviewed-by, Acked-by).
+    pub review_trailers: Option<Vec<String>>,
+    /// `owner/repo` globs exempt from SHA pinning.
+    pub trusted_actions: Option<Vec<String>>,
+    /// Hosts a secret may be sent to (added to the built-in ones).
+    pub trusted_hosts: Option<Vec<String>>,
+    /// More risky-line patterns.
+    pub patterns: Option<Vec<RawPattern>>,
+}
+
+/// A compiled pattern.
+#[derive(Debug)]
+pub struct Pattern {
+    pub id: String,
+    pub rule: &'static RuleInfo,
+    pub regex: Regex,
+    pub unless: Option<Regex>,
+    pub description: String,
+}
+
+/// Compiled `[workflows]`.
+#[derive(Debug)]
+pub struct Compiled {
+    paths: Option<GlobSet>,
+    review_trailers: Vec<String>,
+    trusted_actions: Option<GlobSet>,
+    trusted_hosts: Vec<String>,
+    pub patterns: Vec<Pattern>,
+}
+
+impl Compiled {
+    pub fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: true,
+        }
+    }
+
+    /// True for a CI file this family checks.
+    pub fn is_ci_file(&self, path: &str) -> bool {
+        self.paths.as_ref().is_some_and(|g| g.is_match(path))
+    }
+}
+
+fn compile_pattern(raw: &RawPattern, path: &KeyPath, problems: &mut Problems) -> Option<Pattern> {
+    let Some(rule) = RULES.iter().find(|r| r.id == raw.rule) else {
+        let ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
+        problems.error(
+            path.key("rule"),
+            format!(
+                "pattern `{}`: unknown rule `{}` (one of: {})",
+                raw.id,
+                raw.rule,
+                ids.join(", ")
+            ),
+        );
+        return None;
+    };
+    let regex = compile_regex(&raw.regex, &path.key("regex"), problems)?;
+    let unless = match &raw.unless {
+        Some(u) => Some(compile_regex(u, &path.key("unless"), problems)?),
+        None => None,
+    };
+    Some(Pattern {
+        id: raw.id.clone(),
+        rule,
+        regex,
+        unless,
+        description: raw
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("matches the risky pattern `{}`", raw.id)),
+    })
+}
+
+/// The embedded patterns and trusted hosts.
+fn embedded() -> Result<PatternData, String> {
+    toml::from_str::<PatternData>(PATTERNS).map_err(|e| {
+        format!(
+            "policies/data/workflow-patterns.toml is invalid: {}",
+            e.message()
+        )
+    })
+}
+
+/// Validates `[workflows]`.
+pub fn compile(raw: RawWorkflows, path: &KeyPath, problems: &mut Problems) -> Compiled {
+    let data = embedded().unwrap_or_else(|e| {
+        problems.error(path.clone(), e);
+        PatternData {
+            trusted_hosts: Vec::new(),
+            pattern: Vec::new(),
+        }
+    });
+    let mut patterns = Vec::new();
+    let data_path = KeyPath::of(&["workflows", "(embedded patterns)"]);
+    for p in &data.pattern {
+        if let Some(c) = compile_pattern(p, &data_path.id(&p.id), problems) {
+            patterns.push(c);
+        }
+    }
+    for p in raw.patterns.iter().flatten() {
+        if patterns.iter().any(|q| q.id == p.id) {
+            problems.error(
+                path.key("patterns").id(&p.id),
+                format!("duplicate pattern id `{}`", p.id),
+            );
+            continue;
+        }
+        if let Some(c) = compile_pattern(p, &path.key("patterns").id(&p.id), problems) {
+            patterns.push(c);
+        }
+    }
+    let mut globs: Vec<String> = DEFAULT_PATHS.iter().map(|s| s.to_string()).collect();
+    globs.extend(raw.paths.unwrap_or_default());
+    let review_trailers = raw
+        .review_trailers
+        .unwrap_or_else(|| vec!["Reviewed-by".into(), "Acked-by".into()]);
+    if review_trailers.is_empty() {
+        problems.error(
+            path.key("review_trailers"),
+            "`review_trailers` needs at least one trailer key (or set `workflow-review-missing = \"off\"` under [severity])",
+        );
+    }
+    let trusted_actions = match raw.trusted_actions.filter(|t| !t.is_empty()) {
+        Some(t) => build_action_globs(&t, &path.key("trusted_actions"), problems),
+        None => None,
+    };
+    let mut trusted_hosts = data.trusted_hosts;
+    trusted_hosts.extend(raw.trusted_hosts.unwrap_or_default());
+    Compiled {
+        paths: compile_globs(&globs, &path.key("paths"), problems),
+        review_trailers,
+        trusted_actions,
+        trusted_hosts: trusted_hosts
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect(),
+        patterns,
+    }
+}
+
+/// `owner/repo` globs (matched against the whole `owner/repo[/path]` reference).
+fn build_action_globs(
+    globs: &[String],
+    path: &KeyPath,
+    problems: &mut Problems,
+) -> Option<GlobSet> {
+    let mut b = globset::GlobSetBuilder::new();
+    for (i, g) in globs.iter().enumerate() {
+        match globset::GlobBuilder::new(g).literal_separator(true).build() {
+            Ok(glob) => {
+                b.add(glob);
+            }
+            Err(e) => {
+                problems.error(path.index(i), format!("invalid glob `{g}`: {e}"));
+                return None;
+            }
+        }
+    }
+    b.build().ok()
+}
+
+/// The line without its `# …` comment (a `#` at the start or after a blank,
+/// outside quotes), as YAML and shell read it.
+pub fn strip_comment(line: &str) -> &str {
+    let (mut single, mut double) = (false, false);
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '#' if !single && !double && prev.is_whitespace() => return &line[..i],
+            _ => {}
+        }
+        prev = c;
+    }
+    line
+}
+
+/// Cuts a line for display.
+fn clip(line: &str) -> String {
+    let line = line.trim();
+    match line.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
+/// Runs the family over one change.
+pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
+    let ci: Vec<&FileChange> = change
+        .files()
+        .iter()
+        .filter(|f| {
+            cfg.is_ci_file(&f.path) || f.old_path.as_deref().is_some_and(|p| cfg.is_ci_file(p))
+        })
+        .collect();
+    if ci.is_empty() {
+        return;
+    }
+    if sink.enabled(REVIEW) && change.message.is_some() {
+        let reviewers = sink
+            .policy()
+            .maintainer_reviewers(cfg.review_trailers.clone());
+        if reviewers.review(change).is_none() {
+            for f in &ci {
+                sink.report(
+                    REVIEW,
+                    format!(
+                        "CI file {} was {} without {}",
+                        f.path,
+                        match f.status {
+                            crate::model::Status::Added => "added",
+                            crate::model::Status::Deleted => "deleted",
+                            crate::model::Status::Renamed => "renamed",
+                            _ => "changed",
+                        },
+                        reviewers.describe()
+                    ),
+                )
+                .path(&f.path);
+            }
+        }
+    }
+    for f in ci {
+        if f.content != Content::Text || f.added.is_empty() {
+            continue;
+        }
+        check_lines(cfg, f, sink);
+        if sink.enabled(PR_TARGET) {
+            check_pr_target(f, sink);
+        }
+    }
+}
+
+fn check_lines(cfg: &Compiled, f: &FileChange, sink: &mut Sink) {
+    for (n, raw) in f.added_lines() {
+        let line = strip_comment(raw);
+        if line.trim().is_empty() {
+            continue;
+        }
+        for p in &cfg.patterns {
+            if sink.enabled(p.rule)
+                && p.regex.is_match(line)
+                && !p.unless.as_ref().is_some_and(|u| u.is_match(line))
+            {
+                sink.report(p.rule, format!("{} (`{}`)", p.description, p.id))
+                    .path(&f.path)
+                    .line(n)
+                    .snippet(clip(raw));
+            }
+        }
+        if sink.enabled(UNPINNED) {
+            check_uses(cfg, f, n, line, sink);
+        }
+        if sink.enabled(SECRET_TO_URL) {
+            check_secret_to_url(cfg, f, n, line, sink);
+        }
+    }
+}
+
+/// The reference of a `uses:` line (`- uses: owner/repo@ref`), unquoted.
+pub fn uses_value(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let t = t.strip_prefix('-').map_or(t, str::trim_start);
+    let rest = t
+        .strip_prefix("uses")?
+        .trim_start()
+        .strip_prefix(':')?
+        .trim();
+    let rest = rest.trim_matches(|c| c == '"' || c == '\'');
+    (!rest.is_empty()).then_some(rest)
+}
+
+/// Why a `uses:` reference is not pinned, or `None` when it is (or is local).
+pub fn unpinned_reason(uses: &str) -> Option<String> {
+    if uses.starts_with("./") || uses.starts_with(".\\") || uses.contains("${{") {
+        return None;
+    }
+    if let Some(image) = uses.strip_prefix("docker://") {
+        return (!image.contains("@sha256:"))
+            .then(|| format!("the image `{image}` is not pinned by `@sha256:` digest"));
+    }
+    let Some((_, r)) = uses.rsplit_once('@') else {
+        return Some(format!("`{uses}` names no version at all"));
+    };
+    let is_sha = (r.len() == 40 || r.len() == 64) && r.bytes().all(|b| b.is_ascii_hexdigit());
+    (!is_sha).then(|| format!("`{uses}` is pinned to `{r}`, a branch or tag that can move"))
+}
+
+fn check_uses(cfg: &Compiled, f: &FileChange, n: u32, line: &str, sink: &mut Sink) {
+    let Some(uses) = uses_value(line) else {
+        return;
+    };
+    let Some(reason) = unpinned_reason(uses) else {
+        return;
+    };
+    let repo = uses.split('@').next().unwrap_or(uses);
+    if cfg.trusted_actions.as_ref().is_some_and(|g| {
+        g.is_match(repo) || g.is_match(repo.splitn(3, '/').take(2).collect::<Vec<_>>().join("/"))
+    }) {
+        sink.suppressed();
+        return;
+    }
+    sink.report(UNPINNED, reason)
+        .path(&f.path)
+        .line(n)
+        .snippet(clip(line));
+}
+
+/// Hosts of the `http(s)://` URLs on a line.
+fn url_hosts(line: &str) -> Vec<String> {
+    line.match_indices("://")
+        .filter(|(i, _)| line[..*i].ends_with("http") || line[..*i].ends_with("https"))
+        .map(|(i, _)| {
+            let rest = &line[i + 3..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+                .unwrap_or(rest.len());
+            rest[..end].to_ascii_lowercase()
+        })
+        .collect()
+}
+
+fn check_secret_to_url(cfg: &Compiled, f: &FileChange, n: u32, line: &str, sink: &mut Sink) {
+    let lower = line.to_ascii_lowercase();
+    let Some(at) = lower.find("secrets.") else {
+        return;
+    };
+    if !lower[..at].contains("${{") {
+        return;
+    }
+    let sends = [
+        "curl",
+        "wget",
+        "invoke-webrequest",
+        "invoke-restmethod",
+        "nc ",
+        "ncat",
+        "http ",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    if !sends {
+        return;
+    }
+    let hosts = url_hosts(line);
+    let trusted = |h: &String| {
+        cfg.trusted_hosts
+            .iter()
+            .any(|t| h == t || h.ends_with(&format!(".{t}")))
+    };
+    if !hosts.is_empty() && hosts.iter().all(trusted) {
+        return;
+    }
+    let to = if hosts.is_empty() {
+        "a URL this line does not spell out".to_string()
+    } else {
+        hosts
+            .iter()
+            .filter(|h| !trusted(h))
+            .map(|h| format!("`{h}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    sink.report(SECRET_TO_URL, format!("a secret is sent to {to}"))
+        .path(&f.path)
+        .line(n)
+        .snippet(clip(line));
+}
+
+/// Expressions that name the pull request's (untrusted) head.
+const HEAD_REFS: &[&str] = &[
+    "github.event.pull_request.head.sha",
+    "github.event.pull_request.head.ref",
+    "github.event.pull_request.head.repo.full_name",
+    "github.event.pull_request.merge_commit_sha",
+    "github.event.pull_request.number",
+    "github.head_ref",
+    "refs/pull/",
+    "github.event.workflow_run.head_sha",
+    "github.event.workflow_run.head_branch",
+    "github.event.workflow_run.head_repository.full_name",
+];
+
+/// True for a line that checks something out (or fetches it to run).
+fn is_checkout(line: &str) -> bool {
+    let t = line.trim_start().trim_start_matches('-').trim_start();
+    t.starts_with("ref:")
+        || t.starts_with("repository:")
+        || line.contains("git checkout")
+        || line.contains("git fetch")
+        || line.contains("git switch")
+        || line.contains("gh pr checkout")
+}
+
+fn names_head(line: &str) -> bool {
+    HEAD_REFS.iter().any(|r| line.contains(r))
+}
+
+/// The line of the privileged trigger, when the workflow has one.
+fn privileged_trigger(f: &FileChange) -> Option<u32> {
+    (1..=f.line_count()).find(|&n| {
+        f.line(n).is_some_and(|l| {
+            let l = strip_comment(l);
+            let t = l.trim_start().trim_start_matches('-').trim_start();
+            (l.contains("pull_request_target") || l.contains("workflow_run"))
+                && !t.starts_with("if:")
+                && !t.starts_with("run:")
+                && !l.contains("github.event")
+        })
+    })
+}
+
+fn check_pr_target(f: &FileChange, sink: &mut Sink) {
+    // Cheap pre-filter: nothing to do unless the file mentions the head.
+    if !HEAD_REFS.iter().any(|r| f.text.contains(r)) {
+        return;
+    }
+    let Some(trigger) = privileged_trigger(f) else {
+        return;
+    };
+    let added = |n: u32| f.added.binary_search(&n).is_ok();
+    let checkouts: Vec<u32> = (1..=f.line_count())
+        .filter(|&n| {
+            f.line(n)
+                .map(strip_comment)
+                .is_some_and(|l| names_head(l) && is_checkout(l))
+        })
+        .collect();
+    let added_checkouts: Vec<u32> = checkouts.iter().copied().filter(|&n| added(n)).collect();
+    let trigger_text = clip(f.line(trigger).unwrap_or_default());
+    if !added_checkouts.is_empty() {
+        for n in added_checkouts {
+            sink.report(
+                PR_TARGET,
+                format!(
+                    "the workflow runs on `{trigger_text}` (line {trigger}) and checks out the pull request's head here"
+                ),
+            )
+            .path(&f.path)
+            .line(n)
+            .snippet(clip(f.line(n).unwrap_or_default()));
+        }
+    } else if let Some(&first) = checkouts.first().filter(|_| added(trigger)) {
+        sink.report(
+            PR_TARGET,
+            format!(
+                "the workflow now runs on `{trigger_text}` while it checks out the pull request's head (line {first})"
+            ),
+        )
+        .path(&f.path)
+        .line(trigger)
+        .snippet(trigger_text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_patterns_match_their_examples() {
+        let data = embedded().expect("valid data file");
+        let mut problems = Problems::default();
+        let mut ids = std::collections::HashSet::new();
+        for raw in &data.pattern {
+            assert!(ids.insert(raw.id.clone()), "duplicate id {}", raw.id);
+            assert!(crate::rules::custom::is_kebab(&raw.id), "{}", raw.id);
+            let p = compile_pattern(raw, &KeyPath::root(), &mut problems)
+                .unwrap_or_else(|| panic!("{}: {:?}", raw.id, problems.0));
+            let hits = |s: &str| {
+                let l = strip_comment(s);
+                p.regex.is_match(l) && !p.unless.as_ref().is_some_and(|u| u.is_match(l))
+            };
+            assert!(!raw.examples.is_empty(), "{} has no examples", raw.id);
+            for e in &raw.examples {
+                assert!(hits(e), "{} misses its example {e:?}", raw.id);
+            }
+            for c in &raw.counter_examples {
+                assert!(!hits(c), "{} matches its counter-example {c:?}", raw.id);
+            }
+        }
+    }
+
+    #[test]
+    fn uses_references() {
+        assert_eq!(
+            uses_value("      - uses: actions/checkout@v4"),
+            Some("actions/checkout@v4")
+        );
+        assert_eq!(uses_value("  uses: 'a/b@main'"), Some("a/b@main"));
+        assert_eq!(uses_value("  reuses: a/b@main"), None);
+        let sha = "b4ffde65f46336ab88eb53be808477a3936bae11";
+        assert_eq!(unpinned_reason(&format!("actions/checkout@{sha}")), None);
+        assert!(unpinned_reason("actions/checkout@v4").is_some());
+        assert!(unpinned_reason("actions/checkout@main").is_some());
+        assert!(unpinned_reason("actions/checkout").is_some());
+        assert_eq!(unpinned_reason("./.github/actions/setup"), None);
+        assert_eq!(
+            unpinned_reason(&format!("docker://alpine@sha256:{}", "a".repeat(64))),
+            None
+        );
+        assert!(unpinned_reason("docker://alpine:3.19").is_some());
+        assert!(unpinned_reason("o/r/.github/workflows/ci.yml@v1").is_some());
+    }
+
+    #[test]
+    fn comments_are_cut_outside_quotes() {
+        assert_eq!(strip_comment("uses: a/b@v1 # pinned"), "uses: a/b@v1 ");
+        assert_eq!(
+            strip_comment("run: echo '# not a comment'"),
+            "run: echo '# not a comment'"
+        );
+        assert_eq!(strip_comment("# whole line"), "");
+        assert_eq!(strip_comment("url: http://x/#frag"), "url: http://x/#frag");
+    }
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(
+            url_hosts("curl -H x https://API.github.com/repos and http://evil.example:8080/x"),
+            vec!["api.github.com".to_string(), "evil.example".to_string()]
+        );
+    }
+}

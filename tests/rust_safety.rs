@@ -1,0 +1,288 @@
+//! Unjustified `unsafe` end to end: real repositories, the real binary, the
+//! `supply-chain` preset. Every commit that must fail has a near miss that
+//! must pass.
+
+mod common;
+
+use common::{Repo, Sandbox};
+
+const POLICY: &str = "[policy]\nname = \"t\"\nextends = [\"supply-chain\"]\n";
+
+/// (rule, path, line) of each finding of HEAD; asserts a clean exit (0 or 1).
+fn findings(repo: &Repo) -> (i32, Vec<(String, String, u64)>) {
+    let run = repo.pc(&["check", "--format", "json", "HEAD"]);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}: {}",
+        run.code,
+        run.stderr
+    );
+    let list = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["path"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    (run.code, list)
+}
+
+fn repo(sb: &Sandbox) -> Repo<'_> {
+    let r = sb.repo("r");
+    r.policy(POLICY);
+    r.commit_file("src/lib.rs", "pub fn ok() {}\n", "init");
+    r
+}
+
+fn f(rule: &str, path: &str, line: u64) -> (String, String, u64) {
+    (rule.to_string(), path.to_string(), line)
+}
+
+#[test]
+fn unsafe_block_without_safety_comment_fails() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}\n\npub fn read(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n",
+        "add read",
+    );
+    let (code, got) = findings(&r);
+    assert_eq!(code, 1);
+    assert_eq!(got, vec![f("unsafe-undocumented", "src/lib.rs", 4)]);
+}
+
+#[test]
+fn safety_comment_above_on_the_line_or_inside_passes() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+
+pub fn read(p: *const u8) -> u8 {
+    // SAFETY: the caller hands us a pointer from `Box::into_raw`,
+    // valid for reads.
+    unsafe { *p }
+}
+
+pub fn two(p: *const u8) -> u8 {
+    let a = unsafe { *p }; // SAFETY: as above
+    unsafe {
+        // SAFETY: as above
+        a + *p
+    }
+}
+
+// SAFETY: `Handle` is only a plain integer.
+unsafe impl Send for Handle {}
+pub struct Handle(u32);
+",
+        "add documented unsafe",
+    );
+    let (code, got) = findings(&r);
+    assert_eq!((code, got), (0, vec![]));
+}
+
+#[test]
+fn unsafe_in_strings_comments_and_identifiers_passes() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+// unsafe { this is a comment }
+/* a block comment
+   unsafe { spanning lines }
+*/
+pub const A: &str = \"unsafe { in a string }\";
+pub const B: &str = r#\"
+unsafe { in a raw string } \"with quotes\"
+\"#;
+pub const C: char = 'u';
+pub fn is_unsafe(unsafe_code: bool) -> bool { unsafe_code }
+pub fn r#unsafe_fn() {}
+",
+        "mention unsafe",
+    );
+    let (code, got) = findings(&r);
+    assert_eq!((code, got), (0, vec![]));
+}
+
+#[test]
+fn unsafe_fn_needs_a_safety_doc_section() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+
+/// Reads a byte.
+///
+/// # Safety
+///
+/// `p` must be valid for reads.
+pub unsafe fn documented(p: *const u8) -> u8 {
+    // SAFETY: the caller upholds the contract above.
+    unsafe { *p }
+}
+
+/// Reads a byte.
+pub unsafe fn undocumented(p: *const u8) -> u8 {
+    // SAFETY: none given, but the block itself is commented.
+    unsafe { *p }
+}
+
+pub type Callback = unsafe extern \"C\" fn(i32);
+",
+        "add unsafe fns",
+    );
+    let (code, got) = findings(&r);
+    assert_eq!(code, 1);
+    assert_eq!(got, vec![f("unsafe-fn-undocumented", "src/lib.rs", 14)]);
+}
+
+#[test]
+fn a_safety_comment_already_in_the_file_counts_and_old_unsafe_is_not_reported() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}\n\npub fn g(p: *const u8) -> u8 {\n    // SAFETY: p is valid\n    0\n}\n\npub fn old(p: *const u8) -> u8 { unsafe { *p } }\n",
+        "comment first",
+    );
+    // Only line 5 changes: the comment above it is context, not added.
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}\n\npub fn g(p: *const u8) -> u8 {\n    // SAFETY: p is valid\n    unsafe { *p }\n}\n\npub fn old(p: *const u8) -> u8 { unsafe { *p } }\n",
+        "use the comment",
+    );
+    let (code, got) = findings(&r);
+    assert_eq!((code, got), (0, vec![]));
+}
+
+#[test]
+fn removing_forbid_unsafe_code_fails_and_moving_it_passes() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "//! Crate.\n#![forbid(unsafe_code)]\n\npub fn ok() {}\n",
+        "forbid",
+    );
+    // Near miss: reformatted with another lint; still forbidden.
+    r.commit_file(
+        "src/lib.rs",
+        "//! Crate.\n#![forbid(\n    missing_docs,\n    unsafe_code,\n)]\n\npub fn ok() {}\n",
+        "reformat",
+    );
+    assert_eq!(findings(&r), (0, vec![]));
+    // Removed.
+    r.commit_file(
+        "src/lib.rs",
+        "//! Crate.\n\npub fn ok() {}\n",
+        "drop the lint",
+    );
+    let (code, got) = findings(&r);
+    assert_eq!(code, 1);
+    assert_eq!(got, vec![f("unsafe-lint-removed", "src/lib.rs", 0)]);
+}
+
+#[test]
+fn weakening_the_manifest_lint_fails() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[lints.rust]\nunsafe_code = \"forbid\"\n",
+        "manifest",
+    );
+    r.commit_file(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.1\"\n\n[lints.rust]\nunsafe_code = { level = \"forbid\", priority = 1 }\n",
+        "same level, other form",
+    );
+    assert_eq!(findings(&r), (0, vec![]));
+    r.commit_file(
+        "Cargo.toml",
+        "[package]\nname = \"x\"\nversion = \"0.1.1\"\n\n[lints.rust]\nunsafe_code = \"allow\"\n",
+        "allow",
+    );
+    let (code, got) = findings(&r);
+    assert_eq!(code, 1);
+    assert_eq!(got, vec![f("unsafe-lint-removed", "Cargo.toml", 6)]);
+}
+
+#[test]
+fn crlf_non_utf8_renames_and_deletions_do_not_confuse_it() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    // CRLF with a SAFETY comment, and non-UTF-8 bytes in a comment.
+    let mut bytes =
+        b"pub fn ok() {}\r\n// caf\xe9\r\npub fn g(p: *const u8) -> u8 {\r\n    // SAFETY: valid\r\n    unsafe { *p }\r\n}\r\n".to_vec();
+    r.write("src/lib.rs", &bytes);
+    r.commit("crlf");
+    assert_eq!(findings(&r), (0, vec![]));
+    // CRLF without a comment is still found, on the right line.
+    bytes.extend_from_slice(b"pub fn h(p: *const u8) -> u8 { unsafe { *p } }\r\n");
+    r.write("src/lib.rs", &bytes);
+    r.commit("crlf unsafe");
+    assert_eq!(
+        findings(&r).1,
+        vec![f("unsafe-undocumented", "src/lib.rs", 7)]
+    );
+    // A pure rename adds nothing; a deletion adds nothing.
+    r.git(&["mv", "src/lib.rs", "src/moved.rs"]);
+    r.commit("rename");
+    assert_eq!(findings(&r), (0, vec![]));
+    r.git(&["rm", "-q", "src/moved.rs"]);
+    r.commit("delete");
+    assert_eq!(findings(&r), (0, vec![]));
+}
+
+#[test]
+fn a_ten_megabyte_line_is_checked_in_bounded_time() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.policy(&format!("{POLICY}\n[scan]\nmax_file_size = 20000000\n"));
+    r.commit_file("src/lib.rs", "pub fn ok() {}\n", "init");
+    let mut line = String::from("pub static S: &[u8] = &[");
+    while line.len() < 10_000_000 {
+        line.push_str("1,(2),\"}\",");
+    }
+    line.push_str("]; pub fn g(p: *const u8) -> u8 { unsafe { *p } }\n");
+    r.commit_file("src/min.rs", &line, "minified");
+    let start = std::time::Instant::now();
+    let (code, got) = findings(&r);
+    assert_eq!(code, 1);
+    assert_eq!(got, vec![f("unsafe-undocumented", "src/min.rs", 1)]);
+    assert!(
+        start.elapsed().as_secs() < 120,
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn ignored_paths_and_severity_overrides_apply() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.policy(&format!(
+        "{POLICY}\n[unsafe_code]\nignore = [\"vendor/**\"]\n\n[severity]\nunsafe-fn-undocumented = \"warn\"\n"
+    ));
+    r.commit_file("src/lib.rs", "pub fn ok() {}\n", "init");
+    r.write(
+        "vendor/x/lib.rs",
+        "pub fn g(p: *const u8) -> u8 { unsafe { *p } }\n",
+    );
+    r.write("src/lib.rs", "pub fn ok() {}\npub unsafe fn h() {}\n");
+    r.commit("vendored");
+    let (code, got) = findings(&r);
+    assert_eq!(code, 0, "a warning does not fail");
+    assert_eq!(got, vec![f("unsafe-fn-undocumented", "src/lib.rs", 2)]);
+}
