@@ -77,6 +77,7 @@ fn ours(repo: &git2::Repository, id: &str) -> Files {
             },
             max_file_size: u64::MAX,
             renames: Renames::Off,
+            old_text: None,
         },
         false,
     );
