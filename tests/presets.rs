@@ -137,7 +137,13 @@ fn rust_foundation_preset() {
                 ..case(
                     "§9: an agentic tool editing CI needs approval (from anyone but the author while no maintainers are set)",
                     &format!("CI\n\n{CLAUDE}\n"),
-                    &["agentic-critical-infrastructure", "review-ai-unreviewed"],
+                    // supply-chain (which rust-foundation extends) asks a
+                    // review of every CI change, AI or not
+                    &[
+                        "agentic-critical-infrastructure",
+                        "review-ai-unreviewed",
+                        "workflow-review-missing",
+                    ],
                 )
             },
             Case {
@@ -149,9 +155,12 @@ fn rust_foundation_preset() {
                 )
             },
             Case {
-                files: vec![("src/lib.rs", "pub fn f() { unsafe { g() } }\n".into())],
+                files: vec![(
+                    "src/lib.rs",
+                    "pub fn f() {\n    // SAFETY: g has no preconditions\n    unsafe { g() }\n}\n".into(),
+                )],
                 ..case(
-                    "§7: AI-written unsafe needs a security review",
+                    "§7: AI-written unsafe needs a security review, even when justified",
                     "Add f\n\nAssisted-by: Claude\n",
                     &["ai-unsafe-review", "review-ai-unreviewed"],
                 )
@@ -164,7 +173,7 @@ fn rust_foundation_preset() {
                 ..case(
                     "§7: a dependency added with AI needs a review",
                     "Add serde\n\nAssisted-by: Claude\n",
-                    &["ai-new-dependency", "review-ai-unreviewed"],
+                    &["ai-new-dependency", "dependency-added", "review-ai-unreviewed"],
                 )
             },
             Case {
@@ -172,7 +181,11 @@ fn rust_foundation_preset() {
                     "Cargo.toml",
                     "[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\nregex = { version = \"1\" }\n".into(),
                 )],
-                ..case("a human adding a dependency needs nothing", "Add regex\n", &[])
+                ..case(
+                    "a human adding a dependency gets supply-chain's review note, a warning only",
+                    "Add regex\n",
+                    &["dependency-added"],
+                )
             },
         ],
     );
