@@ -151,31 +151,32 @@ pub struct Hit {
     pub end: usize,
 }
 
-/// Patterns with their keyword pre-filter.
+/// A keyword pre-filter over many entries: one case-insensitive
+/// Aho-Corasick automaton over all their keywords, mapping each keyword hit
+/// to the entries that need it, so a table's regexes run only where one of
+/// their keywords occurs and the cost stays flat as tables grow. Shared by
+/// every family that matches tables of patterns.
 #[derive(Debug, Clone, Default)]
-pub struct PatternSet {
-    patterns: Vec<Pattern>,
-    /// `None` when the set is empty.
+pub struct KeywordIndex {
+    /// `None` when there are no keywords.
     ac: Option<AhoCorasick>,
-    /// For each distinct keyword (the automaton's pattern index), the patterns that need it.
+    /// For each distinct keyword (the automaton's pattern index), the entries that need it.
     owners: Vec<Vec<usize>>,
 }
 
-impl PatternSet {
-    /// Builds the pre-filter over the patterns' keywords.
-    pub fn new(patterns: Vec<Pattern>) -> Result<PatternSet, String> {
+impl KeywordIndex {
+    /// Indexes entry `i`'s keywords (compared case-insensitively).
+    pub fn build<K: AsRef<str>>(entries: &[Vec<K>]) -> Result<KeywordIndex, String> {
         let mut keywords: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
-        for (i, p) in patterns.iter().enumerate() {
-            for k in &p.keywords {
-                match keywords.iter().position(|x| x == k) {
-                    Some(j) => {
-                        if !owners[j].contains(&i) {
-                            owners[j].push(i);
-                        }
-                    }
+        for (i, kws) in entries.iter().enumerate() {
+            for k in kws {
+                let k = k.as_ref().to_ascii_lowercase();
+                match keywords.iter().position(|x| *x == k) {
+                    Some(j) if !owners[j].contains(&i) => owners[j].push(i),
+                    Some(_) => {}
                     None => {
-                        keywords.push(k.clone());
+                        keywords.push(k);
                         owners.push(vec![i]);
                     }
                 }
@@ -192,11 +193,38 @@ impl PatternSet {
                     .map_err(|e| format!("cannot build the keyword automaton: {e}"))?,
             )
         };
-        Ok(PatternSet {
-            patterns,
-            ac,
-            owners,
+        Ok(KeywordIndex { ac, owners })
+    }
+
+    /// Every keyword occurrence in `text` (overlapping): its byte range and
+    /// the entries that need that keyword.
+    pub fn hits<'s>(
+        &'s self,
+        text: &'s str,
+    ) -> impl Iterator<Item = (std::ops::Range<usize>, &'s [usize])> + 's {
+        self.ac.iter().flat_map(move |ac| {
+            ac.find_overlapping_iter(text)
+                .map(|m| (m.range(), self.owners[m.pattern().as_usize()].as_slice()))
         })
+    }
+}
+
+/// Patterns with their keyword pre-filter.
+#[derive(Debug, Clone, Default)]
+pub struct PatternSet {
+    patterns: Vec<Pattern>,
+    index: KeywordIndex,
+}
+
+impl PatternSet {
+    /// Builds the pre-filter over the patterns' keywords.
+    pub fn new(patterns: Vec<Pattern>) -> Result<PatternSet, String> {
+        let keywords: Vec<Vec<&str>> = patterns
+            .iter()
+            .map(|p| p.keywords.iter().map(String::as_str).collect())
+            .collect();
+        let index = KeywordIndex::build(&keywords)?;
+        Ok(PatternSet { patterns, index })
     }
 
     pub fn patterns(&self) -> &[Pattern] {
@@ -215,15 +243,12 @@ impl PatternSet {
     /// match of the same text.
     /// Hits come back in line order.
     pub fn find(&self, line: &str, keep: impl Fn(&Pattern, &str) -> bool) -> Vec<Hit> {
-        let Some(ac) = &self.ac else {
-            return Vec::new();
-        };
         // (pattern, window start, window end) for every keyword occurrence.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        for m in ac.find_overlapping_iter(line) {
-            let start = floor_char(line, m.start().saturating_sub(BEFORE));
-            let end = ceil_char(line, m.end().saturating_add(AFTER).min(line.len()));
-            for &p in &self.owners[m.pattern().as_usize()] {
+        for (range, owners) in self.index.hits(line) {
+            let start = floor_char(line, range.start.saturating_sub(BEFORE));
+            let end = ceil_char(line, range.end.saturating_add(AFTER).min(line.len()));
+            for &p in owners {
                 windows.push((p, start, end));
             }
         }

@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use serde::Deserialize;
 
 use super::expr::{self, Found};
 use crate::policy::{compile_regex, KeyPath, Problems};
+use crate::rules::patterns::KeywordIndex;
 
 /// The embedded licence knowledge.
 pub const DATA: &str = include_str!("../../../policies/data/licenses.toml");
@@ -85,9 +85,7 @@ pub struct Notice {
 #[derive(Debug)]
 pub struct Notices {
     pub list: Vec<Notice>,
-    ac: Option<AhoCorasick>,
-    /// For each keyword of the automaton, the notices that need it.
-    by_keyword: Vec<Vec<usize>>,
+    index: KeywordIndex,
 }
 
 /// One hit: a line and the notice it holds.
@@ -99,45 +97,17 @@ pub struct Hit {
 
 impl Notices {
     fn build(list: Vec<Notice>, keywords: Vec<Vec<String>>) -> Result<Notices, String> {
-        let mut words: Vec<String> = Vec::new();
-        let mut by_keyword: Vec<Vec<usize>> = Vec::new();
-        for (i, kws) in keywords.iter().enumerate() {
-            for k in kws {
-                let k = k.to_ascii_lowercase();
-                match words.iter().position(|w| *w == k) {
-                    Some(p) => by_keyword[p].push(i),
-                    None => {
-                        words.push(k);
-                        by_keyword.push(vec![i]);
-                    }
-                }
-            }
-        }
-        let ac = if words.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&words)
-                    .map_err(|e| format!("cannot build the keyword automaton: {e}"))?,
-            )
-        };
-        Ok(Notices {
-            list,
-            ac,
-            by_keyword,
-        })
+        let index = KeywordIndex::build(&keywords)?;
+        Ok(Notices { list, index })
     }
 
     /// The first notice (in priority order) one line holds.
     pub fn first_in_line(&self, line: &str) -> Option<usize> {
-        let ac = self.ac.as_ref()?;
-        let mut cands: Vec<usize> = Vec::new();
-        for m in ac.find_overlapping_iter(line) {
-            cands.extend_from_slice(&self.by_keyword[m.pattern().as_usize()]);
-        }
+        let cands: Vec<usize> = self
+            .index
+            .hits(line)
+            .flat_map(|(_, owners)| owners.iter().copied())
+            .collect();
         self.confirm(line, cands)
     }
 
@@ -156,13 +126,10 @@ impl Notices {
     /// `FileChange::line_starts`): one automaton pass over the text, then
     /// the regexes on the few lines that hold a keyword.
     pub fn scan_text(&self, text: &str, starts: &[usize]) -> Vec<Hit> {
-        let Some(ac) = self.ac.as_ref() else {
-            return Vec::new();
-        };
         let mut per_line: Vec<(u32, usize)> = Vec::new();
-        for m in ac.find_overlapping_iter(text) {
-            let line = starts.partition_point(|&s| s <= m.start()) as u32;
-            for &n in &self.by_keyword[m.pattern().as_usize()] {
+        for (range, owners) in self.index.hits(text) {
+            let line = starts.partition_point(|&s| s <= range.start) as u32;
+            for &n in owners {
                 per_line.push((line, n));
             }
         }
