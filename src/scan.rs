@@ -4,8 +4,10 @@
 //! they are ready, so findings stream out and memory stays flat.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
 use git2::{Oid, Repository};
@@ -23,6 +25,88 @@ const CHUNK: usize = 32;
 
 /// Below this many commits, threads cost more than they save.
 const PARALLEL_THRESHOLD: usize = 16;
+
+/// When to show a progress line on stderr during long scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// Only when stderr is a terminal.
+    Auto = 0,
+    /// Always (pre-receive: git relays stderr to the pusher as `remote:` lines).
+    Always = 1,
+    Never = 2,
+}
+
+static PROGRESS: AtomicU8 = AtomicU8::new(ProgressMode::Auto as u8);
+
+/// Sets when scans show progress (process-wide; hooks and commands set it once).
+pub fn set_progress(mode: ProgressMode) {
+    PROGRESS.store(mode as u8, Ordering::Relaxed);
+}
+
+/// A "checked N of M commits" line on stderr for scans longer than a second,
+/// redrawn at most five times a second.
+struct Progress {
+    start: Instant,
+    last: Option<Instant>,
+    done: usize,
+    total: usize,
+    enabled: bool,
+    /// How long a scan runs before progress shows (1 s; tests set
+    /// `POLICY_CHECK_PROGRESS_DELAY_MS`).
+    delay: Duration,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        let enabled = match PROGRESS.load(Ordering::Relaxed) {
+            1 => true,
+            2 => false,
+            _ => std::io::stderr().is_terminal(),
+        };
+        Progress {
+            start: Instant::now(),
+            last: None,
+            done: 0,
+            total,
+            enabled,
+            delay: Duration::from_millis(
+                std::env::var("POLICY_CHECK_PROGRESS_DELAY_MS")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1000),
+            ),
+        }
+    }
+
+    fn tick(&mut self) {
+        self.done += 1;
+        if !self.enabled || self.start.elapsed() < self.delay {
+            return;
+        }
+        if self
+            .last
+            .is_some_and(|l| l.elapsed() < Duration::from_millis(200))
+        {
+            return;
+        }
+        self.last = Some(Instant::now());
+        eprint!(
+            "\rpolicy-check: checked {} of {} commits",
+            self.done, self.total
+        );
+    }
+
+    fn finish(&self) {
+        if self.last.is_some() {
+            eprintln!(
+                "\rpolicy-check: checked {} of {} commits in {:.1}s",
+                self.done,
+                self.total,
+                self.start.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
 
 /// Options for the reader, from the policy.
 pub fn diff_options(policy: &Policy) -> DiffOptions {
@@ -49,13 +133,21 @@ where
     F: Fn() -> Result<Repository> + Sync,
 {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut progress = Progress::new(oids.len());
     if oids.len() < PARALLEL_THRESHOLD || threads == 1 {
         let repo = open()?;
         let reader = Reader::new(&repo, diff_options(policy), policy.scan.merge_diffs);
         for &oid in oids {
             let change = reader.read(oid)?;
-            emit(oid, engine::check(policy, &change), reporter, summary)?;
+            emit(
+                oid,
+                engine::check(policy, &change),
+                reporter,
+                summary,
+                &mut progress,
+            )?;
         }
+        progress.finish();
         return Ok(());
     }
 
@@ -118,7 +210,7 @@ where
             for (i, res) in rx.iter() {
                 pending.insert(i, res?);
                 while let Some(out) = pending.remove(&want) {
-                    emit(oids[want], out, reporter, summary)?;
+                    emit(oids[want], out, reporter, summary, &mut progress)?;
                     want += 1;
                     let (lock, cv) = &emitted;
                     *lock.lock().unwrap_or_else(|e| e.into_inner()) = want;
@@ -139,12 +231,20 @@ where
             // Drain so blocked workers can finish.
             for _ in rx.iter() {}
         }
+        progress.finish();
         result
     })
 }
 
-fn emit(oid: Oid, out: Outcome, reporter: &mut dyn Reporter, summary: &mut Summary) -> Result<()> {
+fn emit(
+    oid: Oid,
+    out: Outcome,
+    reporter: &mut dyn Reporter,
+    summary: &mut Summary,
+    progress: &mut Progress,
+) -> Result<()> {
     summary.commits += 1;
+    progress.tick();
     summary.suppressed += out.suppressed;
     for f in &out.findings {
         summary.add(f);

@@ -711,3 +711,21 @@ fn thousands_of_refs_in_one_push_stay_linear() {
         started.elapsed()
     );
 }
+
+#[test]
+fn long_pushes_show_progress_to_the_pusher_and_check_stays_quiet_off_a_terminal() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, "progress.git", "[policy]\nname = \"p\"\n", &[]);
+    let c = client(&sb, "c", &srv);
+    import_history(&c, 120, 1_000_000, false);
+    // progress after 0 ms instead of 1 s, so a short push shows it
+    let fast = [("POLICY_CHECK_PROGRESS_DELAY_MS", "0")];
+    let (ok, err) = push_env(&c, &["origin", "main"], &fast);
+    assert!(ok, "{err}");
+    assert!(err.contains("remote: policy-check: checked"), "{err}");
+    assert!(err.contains("of 120 commits"), "{err}");
+    // `check` with stderr captured (not a terminal): no progress line
+    let run = c.pc_env(&["check", "--all"], &fast);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("checked 1"), "{}", run.stderr);
+}

@@ -37,6 +37,8 @@ pub struct RefLine {
 /// `pre-receive`: reads every ref update from stdin; any violation rejects
 /// the whole push, with one block of findings per offending ref.
 pub fn pre_receive(global: &Global) -> Result<Exit> {
+    // git relays a server hook's stderr to the pusher as `remote:` lines
+    crate::scan::set_progress(crate::scan::ProgressMode::Always);
     let mut fail_open = None;
     let result = (|| {
         let mut input = Vec::new();
@@ -52,6 +54,7 @@ pub fn pre_receive(global: &Global) -> Result<Exit> {
 
 /// `update REF OLD NEW`: the same check for one ref.
 pub fn update(refname: &str, old: &str, new: &str, global: &Global) -> Result<Exit> {
+    crate::scan::set_progress(crate::scan::ProgressMode::Always);
     let mut fail_open = None;
     let result = (|| {
         let line = format!("{old} {new} {refname}");
