@@ -17,6 +17,8 @@
 //! any non-ASCII text, which a megabyte of minified JavaScript makes costly.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::sync::OnceLock;
+
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::policy::{KeyPath, Problems};
@@ -37,9 +39,13 @@ pub struct Pattern {
     pub id: String,
     pub description: String,
     pub keywords: Vec<String>,
-    pub regex: Regex,
-    /// Capture index of the group that is reported (`secret`, else the whole match).
-    group: usize,
+    /// The regex source; compiled on first use (see `compiled`).
+    source: String,
+    /// The compiled regex and the capture index of the group that is
+    /// reported (`secret`, else the whole match). Built tables hold dozens of
+    /// regexes that most runs never reach past the keyword pre-filter, so a
+    /// hook pays only for the ones a line's keywords call for.
+    compiled: OnceLock<Option<(Regex, usize)>>,
     /// Shannon entropy (bits per character) the reported group must reach.
     pub min_entropy: Option<f64>,
     /// Caller-defined tag (the payloads family stores the rule index here).
@@ -54,9 +60,34 @@ pub struct PatternSpec<'a> {
     pub regex: &'a str,
     pub min_entropy: Option<f64>,
     pub tag: usize,
+    /// Compile now (policy-supplied patterns, so that every error, size
+    /// limits included, is a load error); built-in tables are syntax-checked
+    /// at load and compiled on first use.
+    pub eager: bool,
 }
 
 impl Pattern {
+    /// The compiled regex and its reported group (compiled on first call).
+    /// `None` only if a built-in entry fails to compile, which the tables'
+    /// tests rule out; it is logged and the entry never matches.
+    pub fn compiled(&self) -> Option<&(Regex, usize)> {
+        self.compiled
+            .get_or_init(|| match build_bytes_regex(&self.source) {
+                Ok(r) => {
+                    let group = r
+                        .capture_names()
+                        .position(|n| n == Some("secret"))
+                        .unwrap_or(0);
+                    Some((r, group))
+                }
+                Err(e) => {
+                    tracing::error!("pattern `{}` does not compile: {e}", self.id);
+                    None
+                }
+            })
+            .as_ref()
+    }
+
     /// Validates and compiles one entry; every problem is reported at `path`
     /// (the entry), naming the setting that is wrong.
     pub fn compile(
@@ -98,35 +129,59 @@ impl Pattern {
                 ok = false;
             }
         }
-        let regex = compile_bytes_regex(spec.regex, &path.key("regex"), problems)?;
+        let compiled = OnceLock::new();
+        if spec.eager {
+            let regex = compile_bytes_regex(spec.regex, &path.key("regex"), problems)?;
+            let group = regex
+                .capture_names()
+                .position(|n| n == Some("secret"))
+                .unwrap_or(0);
+            let _ = compiled.set(Some((regex, group)));
+        } else if let Err(e) = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(spec.regex)
+        {
+            let reason = e.to_string();
+            let reason = reason
+                .lines()
+                .find_map(|l| l.strip_prefix("error: "))
+                .unwrap_or(&reason)
+                .to_string();
+            problems.error(
+                path.key("regex"),
+                format!("invalid regex `{}`: {reason}", spec.regex),
+            );
+            return None;
+        }
         if !ok {
             return None;
         }
-        let group = regex
-            .capture_names()
-            .position(|n| n == Some("secret"))
-            .unwrap_or(0);
         Some(Pattern {
             id: spec.id.to_string(),
             description: spec.description.unwrap_or(spec.id).to_string(),
             keywords,
-            regex,
-            group,
+            source: spec.regex.to_string(),
+            compiled,
             min_entropy: spec.min_entropy,
             tag: spec.tag,
         })
     }
 }
 
-/// Compiles a pattern's regex (ASCII classes, size-limited like every policy
-/// regex), naming the setting on failure.
-fn compile_bytes_regex(pattern: &str, path: &KeyPath, problems: &mut Problems) -> Option<Regex> {
-    match RegexBuilder::new(pattern)
+/// Builds a pattern's regex: ASCII classes, size-limited like every policy regex.
+fn build_bytes_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
         .unicode(false)
         .size_limit(1 << 20)
         .dfa_size_limit(4 << 20)
         .build()
-    {
+}
+
+/// Compiles a pattern's regex, naming the setting on failure.
+fn compile_bytes_regex(pattern: &str, path: &KeyPath, problems: &mut Problems) -> Option<Regex> {
+    match build_bytes_regex(pattern) {
         Ok(r) => Some(r),
         Err(e) => {
             problems.error(
@@ -297,13 +352,16 @@ impl PatternSet {
         // Searching `line[..end]` from `start` lets `\b` and `^` see the text
         // before the window; the end is artificial but far from the keyword.
         let hay = &line.as_bytes()[..end];
-        let mut locs = pat.regex.capture_locations();
+        let Some((regex, group)) = pat.compiled() else {
+            return;
+        };
+        let mut locs = regex.capture_locations();
         let mut pos = start;
         while pos <= hay.len() {
-            let Some(m) = pat.regex.captures_read_at(&mut locs, hay, pos) else {
+            let Some(m) = regex.captures_read_at(&mut locs, hay, pos) else {
                 break;
             };
-            let (gs, ge) = locs.get(pat.group).unwrap_or((m.start(), m.end()));
+            let (gs, ge) = locs.get(*group).unwrap_or((m.start(), m.end()));
             // Byte classes may cut a multi-byte character: widen to whole ones.
             let (gs, ge) = (floor_char(line, gs), ceil_char(line, ge));
             let text = &line[gs..ge];
@@ -385,6 +443,7 @@ mod tests {
                         regex: re,
                         min_entropy: None,
                         tag: i,
+                        eager: true,
                     },
                     &KeyPath::of(&["t"]),
                     &mut problems,

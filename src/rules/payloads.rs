@@ -170,7 +170,7 @@ fn builtin() -> &'static Result<Builtin, String> {
             if patterns.iter().any(|p| p.id == r.id) {
                 problems.error(path.clone(), format!("duplicate pattern id `{}`", r.id));
             }
-            if let Some(p) = compile_pattern(r, &path, &mut problems) {
+            if let Some(p) = compile_pattern(r, &path, &mut problems, false) {
                 patterns.push(p);
             }
         }
@@ -187,7 +187,12 @@ fn builtin() -> &'static Result<Builtin, String> {
     })
 }
 
-fn compile_pattern(r: &RawPattern, path: &KeyPath, problems: &mut Problems) -> Option<Pattern> {
+fn compile_pattern(
+    r: &RawPattern,
+    path: &KeyPath,
+    problems: &mut Problems,
+    eager: bool,
+) -> Option<Pattern> {
     let line_rules = &RULES[..BINARY];
     let Some(tag) = line_rules.iter().position(|x| x.id == r.rule) else {
         let ids: Vec<&str> = line_rules.iter().map(|x| x.id).collect();
@@ -209,6 +214,7 @@ fn compile_pattern(r: &RawPattern, path: &KeyPath, problems: &mut Problems) -> O
             regex: &r.regex,
             min_entropy: None,
             tag,
+            eager,
         },
         path,
         problems,
@@ -261,7 +267,7 @@ pub fn compile(raw: RawPayloads, base: &KeyPath, problems: &mut Problems) -> Opt
             continue;
         }
         seen.push(r.id.clone());
-        let Some(p) = compile_pattern(&r, &path, problems) else {
+        let Some(p) = compile_pattern(&r, &path, problems, true) else {
             continue;
         };
         check_examples(&p, &r, &path, problems);

@@ -172,7 +172,7 @@ fn builtin() -> &'static Result<Vec<Pattern>, String> {
             if out.iter().any(|p: &Pattern| p.id == r.id) {
                 problems.error(path.clone(), format!("duplicate pattern id `{}`", r.id));
             }
-            if let Some(p) = Pattern::compile(spec(r), &path, &mut problems) {
+            if let Some(p) = Pattern::compile(spec(r, false), &path, &mut problems) {
                 out.push(p);
             }
         }
@@ -186,7 +186,7 @@ fn builtin() -> &'static Result<Vec<Pattern>, String> {
     })
 }
 
-fn spec(r: &RawPattern) -> PatternSpec<'_> {
+fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
     PatternSpec {
         id: &r.id,
         description: r.description.as_deref(),
@@ -194,6 +194,7 @@ fn spec(r: &RawPattern) -> PatternSpec<'_> {
         regex: &r.regex,
         min_entropy: r.min_entropy,
         tag: 0,
+        eager,
     }
 }
 
@@ -241,7 +242,7 @@ pub fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Opti
             continue;
         }
         seen.push(r.id.clone());
-        let Some(p) = Pattern::compile(spec(&r), &path, problems) else {
+        let Some(p) = Pattern::compile(spec(&r, true), &path, problems) else {
             continue;
         };
         check_examples(&p, &r, &placeholders, &path, problems);

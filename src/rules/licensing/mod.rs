@@ -33,6 +33,8 @@ pub mod text;
 
 use expr::{Allowed, Found};
 use header::Header;
+use std::sync::OnceLock;
+
 use text::Knowledge;
 
 /// Every licensing rule.
@@ -193,9 +195,59 @@ pub struct Licensing {
     foreign_text: Option<GlobSet>,
     license_files: Option<GlobSet>,
     manifests: Option<GlobSet>,
+    /// Licence texts, notices and fingerprints: compiled on first use, so a
+    /// run that reads no file (a commit-msg hook) never builds them.
+    texts: OnceLock<Option<Texts>>,
+    /// What `texts` is built from: the policy's notices, phrases and skips.
+    extra: (Vec<text::RawNotice>, Vec<String>, Vec<String>, KeyPath),
+}
+
+/// The compiled licence knowledge and, per notice, whether the allowed set
+/// permits what it indicates.
+#[derive(Debug)]
+struct Texts {
     knowledge: Knowledge,
-    /// Per notice: does the allowed set permit what it indicates?
     notice_permitted: Vec<bool>,
+}
+
+impl Licensing {
+    /// The licence knowledge, compiled on first call. Built from the
+    /// embedded data (covered by its tests) plus the policy's own entries,
+    /// which `compile` already validated; `None` is never expected.
+    fn texts(&self) -> Option<&Texts> {
+        self.texts
+            .get_or_init(|| {
+                let (notices, phrases, skip, key) = &self.extra;
+                let mut problems = Problems::default();
+                let t = build_texts(&self.allowed, notices, phrases, skip, key, &mut problems);
+                for p in &problems.0 {
+                    tracing::error!("licensing data: {}: {}", p.path, p.message);
+                }
+                t
+            })
+            .as_ref()
+    }
+}
+
+fn build_texts(
+    allowed: &Allowed,
+    notices: &[text::RawNotice],
+    phrases: &[String],
+    skip: &[String],
+    key: &KeyPath,
+    problems: &mut Problems,
+) -> Option<Texts> {
+    let knowledge = Knowledge::compile(notices, phrases, skip, key, problems)?;
+    let notice_permitted = knowledge
+        .notices
+        .list
+        .iter()
+        .map(|n| n.license.as_ref().is_some_and(|(_, e)| allowed.permits(e)))
+        .collect();
+    Some(Texts {
+        knowledge,
+        notice_permitted,
+    })
 }
 
 impl Licensing {
@@ -262,20 +314,20 @@ pub fn compile(raw: RawLicensing, key: &KeyPath, problems: &mut Problems) -> Opt
         &key.key("manifests"),
         problems,
     );
-    let knowledge = Knowledge::compile(
-        raw.notices.as_deref().unwrap_or_default(),
-        raw.phrases.as_deref().unwrap_or_default(),
-        raw.skip_notices.as_deref().unwrap_or_default(),
-        key,
-        problems,
+    let allowed = allowed?;
+    let extra = (
+        raw.notices.unwrap_or_default(),
+        raw.phrases.unwrap_or_default(),
+        raw.skip_notices.unwrap_or_default(),
+        key.clone(),
     );
-    let (allowed, knowledge) = (allowed?, knowledge?);
-    let notice_permitted = knowledge
-        .notices
-        .list
-        .iter()
-        .map(|n| n.license.as_ref().is_some_and(|(_, e)| allowed.permits(e)))
-        .collect();
+    // The policy's own notices and phrases are validated now; the embedded
+    // data waits for the first file that needs it.
+    let texts = OnceLock::new();
+    if !(extra.0.is_empty() && extra.1.is_empty() && extra.2.is_empty()) {
+        let t = build_texts(&allowed, &extra.0, &extra.1, &extra.2, key, problems)?;
+        let _ = texts.set(Some(t));
+    }
     Some(Licensing {
         allowed,
         header_lines: header_lines.clamp(1, 1000),
@@ -285,8 +337,8 @@ pub fn compile(raw: RawLicensing, key: &KeyPath, problems: &mut Problems) -> Opt
         foreign_text,
         license_files,
         manifests,
-        knowledge,
-        notice_permitted,
+        texts,
+        extra,
     })
 }
 
@@ -609,7 +661,10 @@ fn missing_header(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
         ),
     };
     let tag = format!("SPDX-License-Identifier: {}", cfg.allowed.display);
-    let hint = match cfg.knowledge.comment_template(&file.path) {
+    let hint = match cfg
+        .texts()
+        .and_then(|t| t.knowledge.comment_template(&file.path))
+    {
         Some("") => format!(
             "this format has no comments: add a `{}.license` sidecar holding `{tag}`",
             file.path
@@ -670,7 +725,7 @@ fn license_file(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
         return;
     }
     let allowed = &cfg.allowed.display;
-    match cfg.knowledge.classify(&file.text) {
+    match cfg.texts().and_then(|t| t.knowledge.classify(&file.text)) {
         Some(found) => {
             let path = file.path.clone();
             judge(
@@ -753,7 +808,7 @@ fn cargo_manifest(cfg: &Licensing, change: &Change, file: &FileChange, sink: &mu
             .files()
             .iter()
             .find(|f| f.path == target && f.content == Content::Text)
-            .map(|f| cfg.knowledge.classify(&f.text));
+            .map(|f| cfg.texts().and_then(|t| t.knowledge.classify(&f.text)));
         match held {
             Some(Some(found)) => {
                 let value = field.value.clone();
@@ -813,7 +868,10 @@ fn foreign_text(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
     {
         return;
     }
-    let notices = &cfg.knowledge.notices;
+    let Some(texts) = cfg.texts() else {
+        return;
+    };
+    let notices = &texts.knowledge.notices;
     let hits: Vec<text::Hit> = if file.added.len() as u32 == file.line_count() {
         notices.scan_text(&file.text, &file.line_starts)
     } else {
@@ -828,7 +886,7 @@ fn foreign_text(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
     let mut licensed: Option<bool> = None;
     let allowed = &cfg.allowed.display;
     for hit in hits {
-        if cfg.notice_permitted[hit.notice] {
+        if texts.notice_permitted[hit.notice] {
             continue;
         }
         let n = &notices.list[hit.notice];
@@ -840,7 +898,7 @@ fn foreign_text(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
             // A copyright line above licence terms: judge the terms.
             let from = hit.line.saturating_sub(2).max(1);
             let to = (hit.line + BLOCK_LINES).min(file.line_count());
-            terms = cfg
+            terms = texts
                 .knowledge
                 .classify_block((from..=to).filter_map(|l| file.line(l)));
             if let Some(t) = terms {
