@@ -9,32 +9,8 @@ use common::{Repo, Sandbox};
 
 const POLICY: &str = "[policy]\nname = \"t\"\nextends = [\"supply-chain\"]\n";
 
-/// (rule, path, line) of each finding of HEAD, and the exit code.
-fn check(repo: &Repo) -> (i32, Vec<(String, String, u64)>) {
-    let run = repo.pc(&["check", "--format", "json", "HEAD"]);
-    assert!(
-        run.code == 0 || run.code == 1,
-        "exit {}: {}",
-        run.code,
-        run.stderr
-    );
-    let list = run.json()["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["path"].as_str().unwrap_or_default().to_string(),
-                f["line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
-    (run.code, list)
-}
-
 fn rules(repo: &Repo) -> Vec<String> {
-    check(repo).1.into_iter().map(|(r, _, _)| r).collect()
+    repo.findings().1.into_iter().map(|(r, _, _)| r).collect()
 }
 
 fn f(rule: &str, path: &str, line: u64) -> (String, String, u64) {
@@ -67,7 +43,7 @@ fn a_new_dependency_is_reported_for_review_and_a_version_bump_is_not() {
         manifest("serde = \"1.0.200\"\nanyhow = \"1\"\n"),
         "add anyhow, bump serde",
     );
-    let (code, got) = check(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 0, "dependency-added is a warning");
     assert_eq!(got, vec![f("dependency-added", "Cargo.toml", 8)]);
     // Moving a crate between tables, or reformatting, adds nothing.
@@ -76,7 +52,7 @@ fn a_new_dependency_is_reported_for_review_and_a_version_bump_is_not() {
         manifest("anyhow = \"1\"\n\n[dev-dependencies.serde]\nversion = \"1.0.200\"\n"),
         "move serde",
     );
-    assert_eq!(check(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
 }
 
 #[test]
@@ -88,7 +64,7 @@ fn a_typosquat_fails_and_an_allow_listed_lookalike_passes() {
         manifest(&format!("serde = \"1\"\n{} = \"1\"\n", squat())),
         "add a lookalike",
     );
-    let (code, got) = check(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 1);
     assert_eq!(
         got,
@@ -137,7 +113,8 @@ fn hyphen_underscore_swaps_and_affixes_are_typosquats_but_distinct_names_are_not
         )),
         "add names",
     );
-    let squats: Vec<(String, String, u64)> = check(&r)
+    let squats: Vec<(String, String, u64)> = r
+        .findings()
         .1
         .into_iter()
         .filter(|(r, _, _)| r == "dependency-typosquat")
@@ -184,7 +161,7 @@ fn git_registry_and_outside_path_sources_are_reported() {
         ),
         "sources",
     );
-    let (code, got) = check(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 1);
     let interesting: Vec<_> = got
         .into_iter()
@@ -232,7 +209,7 @@ fn patch_sections_rename_hiding_and_build_time_code_are_reported() {
     r.write("Cargo.toml", text);
     r.write("build.rs", "fn main() {}\n");
     r.commit("build-time code");
-    let (code, got) = check(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 0, "all of these ask for review (warnings)");
     assert_eq!(
         got,
@@ -256,13 +233,13 @@ fn cargo_config_source_replacement_fails() {
         "[build]\njobs = 2\n",
         "harmless config",
     );
-    assert_eq!(check(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
     r.commit_file(
         ".cargo/config.toml",
         "[build]\njobs = 2\n\n[source.crates-io]\nreplace-with = \"mirror\"\n\n[source.mirror]\nregistry = \"https://mirror.example.com/index\"\n",
         "mirror",
     );
-    let (code, got) = check(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 1);
     assert_eq!(
         got,
@@ -277,7 +254,7 @@ fn cargo_config_source_replacement_fails() {
         "[build]\njobs = 2\n[source.crates-io]\nreplace-with = 'mirror'   # why\n[source.mirror]\nregistry = \"https://mirror.example.com/index\"\n",
         "reformat",
     );
-    assert_eq!(check(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
 }
 
 #[test]
@@ -289,7 +266,7 @@ fn an_invalid_manifest_is_a_finding_not_a_crash() {
         "[package]\nname = \"app\"\n\n[dependencies]\nserde = \n",
         "broken",
     );
-    let (code, got) = check(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 1);
     assert_eq!(got, vec![f("dependency-manifest-invalid", "Cargo.toml", 5)]);
 }
@@ -306,22 +283,22 @@ fn crlf_moves_deletions_and_non_utf8_are_handled() {
             .replace("\r\r", "\r"),
         "crlf",
     );
-    assert_eq!(check(&r).1, vec![f("dependency-added", "Cargo.toml", 8)]);
+    assert_eq!(r.findings().1, vec![f("dependency-added", "Cargo.toml", 8)]);
     // A crate moved to a subdirectory with edits (delete + add): nothing new.
     let moved = manifest("serde = \"1.0.1\"\nanyhow = \"1\"\n");
     r.git(&["rm", "-q", "Cargo.toml"]);
     r.commit_file("crates/app/Cargo.toml", moved, "move the crate");
-    assert_eq!(check(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
     // A deleted manifest reports nothing.
     r.git(&["rm", "-q", "crates/app/Cargo.toml"]);
     r.commit("delete");
-    assert_eq!(check(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
     // Non-UTF-8 bytes in a comment do not stop the parse of the rest.
     let mut bytes = manifest("serde = \"1\"\n").into_bytes();
     bytes.extend_from_slice(b"# caf\xe9\n");
     r.write("Cargo.toml", bytes);
     r.commit("latin-1 comment");
-    assert_eq!(check(&r).1, vec![f("dependency-added", "Cargo.toml", 7)]);
+    assert_eq!(r.findings().1, vec![f("dependency-added", "Cargo.toml", 7)]);
 }
 
 #[test]
@@ -336,14 +313,14 @@ fn cargo_lock_packages_from_other_sources_are_reported() {
         )
     };
     r.commit_file("Cargo.lock", lock(""), "lock");
-    assert_eq!(check(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
     r.commit_file(
         "Cargo.lock",
         lock("\n[[package]]\nname = \"g\"\nversion = \"0.1.0\"\nsource = \"git+https://example.com/g.git#0123456789abcdef\"\n"),
         "lock a git crate",
     );
     assert_eq!(
-        check(&r),
+        r.findings(),
         (0, vec![f("dependency-lock-source", "Cargo.lock", 13)])
     );
 }
@@ -365,7 +342,7 @@ fn a_new_crate_copying_an_outside_path_is_reported_but_a_moved_one_is_not() {
         "member",
     );
     assert_eq!(
-        check(&r),
+        r.findings(),
         (
             1,
             vec![
@@ -381,5 +358,5 @@ fn a_new_crate_copying_an_outside_path_is_reported_but_a_moved_one_is_not() {
         manifest("o = { path = \"../../../outside\" }\n\n[features]\nx = []\n"),
         "move member",
     );
-    assert_eq!(check(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
 }

@@ -8,30 +8,6 @@ use common::{Repo, Sandbox};
 
 const POLICY: &str = "[policy]\nname = \"t\"\nextends = [\"supply-chain\"]\n";
 
-/// (rule, path, line) of each finding of HEAD; asserts a clean exit (0 or 1).
-fn findings(repo: &Repo) -> (i32, Vec<(String, String, u64)>) {
-    let run = repo.pc(&["check", "--format", "json", "HEAD"]);
-    assert!(
-        run.code == 0 || run.code == 1,
-        "exit {}: {}",
-        run.code,
-        run.stderr
-    );
-    let list = run.json()["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["path"].as_str().unwrap_or_default().to_string(),
-                f["line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
-    (run.code, list)
-}
-
 fn repo(sb: &Sandbox) -> Repo<'_> {
     let r = sb.repo("r");
     r.policy(POLICY);
@@ -52,7 +28,7 @@ fn unsafe_block_without_safety_comment_fails() {
         "pub fn ok() {}\n\npub fn read(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n",
         "add read",
     );
-    let (code, got) = findings(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 1);
     assert_eq!(got, vec![f("unsafe-undocumented", "src/lib.rs", 4)]);
 }
@@ -85,7 +61,7 @@ pub struct Handle(u32);
 ",
         "add documented unsafe",
     );
-    let (code, got) = findings(&r);
+    let (code, got) = r.findings();
     assert_eq!((code, got), (0, vec![]));
 }
 
@@ -110,7 +86,7 @@ pub fn r#unsafe_fn() {}
 ",
         "mention unsafe",
     );
-    let (code, got) = findings(&r);
+    let (code, got) = r.findings();
     assert_eq!((code, got), (0, vec![]));
 }
 
@@ -142,7 +118,7 @@ pub type Callback = unsafe extern \"C\" fn(i32);
 ",
         "add unsafe fns",
     );
-    let (code, got) = findings(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 1);
     assert_eq!(got, vec![f("unsafe-fn-undocumented", "src/lib.rs", 14)]);
 }
@@ -162,7 +138,7 @@ fn a_safety_comment_already_in_the_file_counts_and_old_unsafe_is_not_reported() 
         "pub fn ok() {}\n\npub fn g(p: *const u8) -> u8 {\n    // SAFETY: p is valid\n    unsafe { *p }\n}\n\npub fn old(p: *const u8) -> u8 { unsafe { *p } }\n",
         "use the comment",
     );
-    let (code, got) = findings(&r);
+    let (code, got) = r.findings();
     assert_eq!((code, got), (0, vec![]));
 }
 
@@ -181,14 +157,14 @@ fn removing_forbid_unsafe_code_fails_and_moving_it_passes() {
         "//! Crate.\n#![forbid(\n    missing_docs,\n    unsafe_code,\n)]\n\npub fn ok() {}\n",
         "reformat",
     );
-    assert_eq!(findings(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
     // Removed.
     r.commit_file(
         "src/lib.rs",
         "//! Crate.\n\npub fn ok() {}\n",
         "drop the lint",
     );
-    let (code, got) = findings(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 1);
     assert_eq!(got, vec![f("unsafe-lint-removed", "src/lib.rs", 0)]);
 }
@@ -207,13 +183,13 @@ fn weakening_the_manifest_lint_fails() {
         "[package]\nname = \"x\"\nversion = \"0.1.1\"\n\n[lints.rust]\nunsafe_code = { level = \"forbid\", priority = 1 }\n",
         "same level, other form",
     );
-    assert_eq!(findings(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
     r.commit_file(
         "Cargo.toml",
         "[package]\nname = \"x\"\nversion = \"0.1.1\"\n\n[lints.rust]\nunsafe_code = \"allow\"\n",
         "allow",
     );
-    let (code, got) = findings(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 1);
     assert_eq!(got, vec![f("unsafe-lint-removed", "Cargo.toml", 6)]);
 }
@@ -227,22 +203,22 @@ fn crlf_non_utf8_renames_and_deletions_do_not_confuse_it() {
         b"pub fn ok() {}\r\n// caf\xe9\r\npub fn g(p: *const u8) -> u8 {\r\n    // SAFETY: valid\r\n    unsafe { *p }\r\n}\r\n".to_vec();
     r.write("src/lib.rs", &bytes);
     r.commit("crlf");
-    assert_eq!(findings(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
     // CRLF without a comment is still found, on the right line.
     bytes.extend_from_slice(b"pub fn h(p: *const u8) -> u8 { unsafe { *p } }\r\n");
     r.write("src/lib.rs", &bytes);
     r.commit("crlf unsafe");
     assert_eq!(
-        findings(&r).1,
+        r.findings().1,
         vec![f("unsafe-undocumented", "src/lib.rs", 7)]
     );
     // A pure rename adds nothing; a deletion adds nothing.
     r.git(&["mv", "src/lib.rs", "src/moved.rs"]);
     r.commit("rename");
-    assert_eq!(findings(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
     r.git(&["rm", "-q", "src/moved.rs"]);
     r.commit("delete");
-    assert_eq!(findings(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
 }
 
 #[test]
@@ -258,7 +234,7 @@ fn a_ten_megabyte_line_is_checked_in_bounded_time() {
     line.push_str("]; pub fn g(p: *const u8) -> u8 { unsafe { *p } }\n");
     r.commit_file("src/min.rs", &line, "minified");
     let start = std::time::Instant::now();
-    let (code, got) = findings(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 1);
     assert_eq!(got, vec![f("unsafe-undocumented", "src/min.rs", 1)]);
     assert!(
@@ -282,7 +258,7 @@ fn ignored_paths_and_severity_overrides_apply() {
     );
     r.write("src/lib.rs", "pub fn ok() {}\npub unsafe fn h() {}\n");
     r.commit("vendored");
-    let (code, got) = findings(&r);
+    let (code, got) = r.findings();
     assert_eq!(code, 0, "a warning does not fail");
     assert_eq!(got, vec![f("unsafe-fn-undocumented", "src/lib.rs", 2)]);
 }

@@ -11,29 +11,6 @@ const REVIEWED: &str = "\n\nReviewed-by: Rita Reviewer <rita@example.com>\n";
 const WF: &str = ".github/workflows/ci.yml";
 const SHA: &str = "b4ffde65f46336ab88eb53be808477a3936bae11";
 
-fn check(repo: &Repo) -> (i32, Vec<(String, String, u64)>) {
-    let run = repo.pc(&["check", "--format", "json", "HEAD"]);
-    assert!(
-        run.code == 0 || run.code == 1,
-        "exit {}: {}",
-        run.code,
-        run.stderr
-    );
-    let list = run.json()["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["path"].as_str().unwrap_or_default().to_string(),
-                f["line"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
-    (run.code, list)
-}
-
 fn f(rule: &str, path: &str, line: u64) -> (String, String, u64) {
     (rule.to_string(), path.to_string(), line)
 }
@@ -55,7 +32,7 @@ fn workflow(on: &str, steps: &str) -> String {
 /// Commits a workflow with a review trailer, and returns the findings.
 fn reviewed(r: &Repo, path: &str, text: &str) -> (i32, Vec<(String, String, u64)>) {
     r.commit_file(path, text, &format!("ci: change{REVIEWED}"));
-    check(r)
+    r.findings()
 }
 
 #[test]
@@ -63,14 +40,14 @@ fn a_workflow_change_needs_a_review_trailer_from_someone_else() {
     let sb = Sandbox::new();
     let r = repo_with(&sb, POLICY);
     r.commit_file(WF, workflow("push", ""), "ci: add");
-    assert_eq!(check(&r), (1, vec![f("workflow-review-missing", WF, 0)]));
+    assert_eq!(r.findings(), (1, vec![f("workflow-review-missing", WF, 0)]));
     // A review by the author does not count.
     r.commit_file(
         WF,
         workflow("[push]", ""),
         "ci: tweak\n\nReviewed-by: Test User <test@example.com>\n",
     );
-    assert_eq!(check(&r).0, 1);
+    assert_eq!(r.findings().0, 1);
     // Someone else's review passes.
     assert_eq!(
         reviewed(&r, WF, &workflow("[push, pull_request]", "")),
@@ -79,7 +56,7 @@ fn a_workflow_change_needs_a_review_trailer_from_someone_else() {
     // Deleting a workflow is a change too.
     r.git(&["rm", "-q", WF]);
     r.commit("ci: drop");
-    assert_eq!(check(&r), (1, vec![f("workflow-review-missing", WF, 0)]));
+    assert_eq!(r.findings(), (1, vec![f("workflow-review-missing", WF, 0)]));
 }
 
 #[test]
@@ -98,7 +75,7 @@ fn maintainers_restrict_who_may_review() {
         workflow("[push]", ""),
         "ci: tweak\n\nReviewed-by: Mia Maintainer <mia@example.com>\n",
     );
-    assert_eq!(check(&r), (0, vec![]));
+    assert_eq!(r.findings(), (0, vec![]));
 }
 
 #[test]
@@ -228,7 +205,7 @@ fn gitlab_ci_and_policy_listed_files_are_checked() {
     );
     r.commit(&format!("ci: more{REVIEWED}"));
     assert_eq!(
-        check(&r),
+        r.findings(),
         (
             0,
             vec![
@@ -278,7 +255,7 @@ fn crlf_and_renamed_workflows() {
     r.git(&["mv", WF, ".github/workflows/renamed.yml"]);
     r.commit("ci: rename");
     assert_eq!(
-        check(&r),
+        r.findings(),
         (
             1,
             vec![f(

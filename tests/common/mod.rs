@@ -253,6 +253,31 @@ impl Repo<'_> {
         Run::from(run(cmd, None))
     }
 
+    /// (rule, path, line) of each finding of HEAD, and the exit code
+    /// (asserted to be 0 or 1: a finding, not an error).
+    pub fn findings(&self) -> (i32, Vec<(String, String, u64)>) {
+        let run = self.pc(&["check", "--format", "json", "HEAD"]);
+        assert!(
+            run.code == 0 || run.code == 1,
+            "exit {}: {}",
+            run.code,
+            run.stderr
+        );
+        let list = run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap_or_default().to_string(),
+                    f["path"].as_str().unwrap_or_default().to_string(),
+                    f["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        (run.code, list)
+    }
+
     /// Runs policy-check with stdin.
     pub fn pc_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
         self.sb.pc_in(&self.path, args, Some(stdin))
