@@ -239,11 +239,13 @@ pub fn to_file_changes(
         vec![false; deltas.len()]
     };
     let mut out = Vec::with_capacity(files.len());
+    // One object-database handle per commit, not one per file.
+    let odb = repo.odb()?;
     for ((d, mut f), dropped) in deltas.iter().zip(files).zip(drop) {
         if dropped {
             continue;
         }
-        fill_content(repo, d, &mut f, opts)?;
+        fill_content(repo, &odb, d, &mut f, opts)?;
         out.push(f);
     }
     Ok(out)
@@ -251,6 +253,7 @@ pub fn to_file_changes(
 
 fn fill_content(
     repo: &Repository,
+    odb: &git2::Odb,
     d: &RawDelta,
     f: &mut FileChange,
     opts: &DiffOptions,
@@ -259,7 +262,7 @@ fn fill_content(
         f.content = Content::None;
         if let Some((old_id, old_mode)) = d.old {
             if opts.needs.lines && opts.wants_old_text(&f.path) && !is_tree(old_mode) {
-                f.old_text = read_small_text(repo, old_id, opts.max_file_size)?;
+                f.old_text = read_small_text(repo, odb, old_id, opts.max_file_size)?;
             }
         }
         return Ok(());
@@ -271,7 +274,6 @@ fn fill_content(
     if !opts.needs.lines {
         return Ok(());
     }
-    let odb = repo.odb()?;
     let (size, _) = odb.read_header(new_id)?;
     f.size = size as u64;
     if new_mode == MODE_LINK {
@@ -336,8 +338,13 @@ fn fill_content(
 }
 
 /// A blob's text, or `None` when it is larger than `max` or binary.
-fn read_small_text(repo: &Repository, id: Oid, max: u64) -> Result<Option<String>, git2::Error> {
-    let (size, _) = repo.odb()?.read_header(id)?;
+fn read_small_text(
+    repo: &Repository,
+    odb: &git2::Odb,
+    id: Oid,
+    max: u64,
+) -> Result<Option<String>, git2::Error> {
+    let (size, _) = odb.read_header(id)?;
     if size as u64 > max {
         return Ok(None);
     }
