@@ -4,7 +4,9 @@
 //! are read. Lines are diffed with git's default algorithm (exactly what
 //! `git diff` computes, by git's own xdiff); added files need no line diff at all.
 
-use git2::{Oid, Repository, Tree};
+use git2::Oid;
+
+use super::odb::{next_entry, Kind, ObjectStore, TreeEntry};
 
 use crate::model::{Content, FileChange, Status};
 use crate::policy::{Needs, Renames};
@@ -70,100 +72,75 @@ fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     p
 }
 
-/// Appends every changed path between two trees (either may be absent).
+/// Appends every changed path between two raw trees (either may be absent).
 pub fn diff_trees(
-    repo: &Repository,
-    old: Option<&Tree>,
-    new: Option<&Tree>,
+    store: &ObjectStore,
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
     prefix: &[u8],
     out: &mut Vec<RawDelta>,
 ) -> Result<(), git2::Error> {
-    let (old_len, new_len) = (old.map_or(0, Tree::len), new.map_or(0, Tree::len));
+    let (old, new) = (old.unwrap_or(&[]), new.unwrap_or(&[]));
     let (mut i, mut j) = (0, 0);
-    while i < old_len || j < new_len {
-        let a = old.and_then(|t| t.get(i));
-        let b = new.and_then(|t| t.get(j));
+    let mut a = next_entry(old, &mut i)?;
+    let mut b = next_entry(new, &mut j)?;
+    loop {
         let ord = match (&a, &b) {
-            (Some(a), Some(b)) => entry_cmp(
-                a.name_bytes(),
-                a.filemode() as u32,
-                b.name_bytes(),
-                b.filemode() as u32,
-            ),
+            (Some(a), Some(b)) => entry_cmp(a.name, a.mode, b.name, b.mode),
             (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => return Ok(()),
         };
-        match ord {
-            std::cmp::Ordering::Less => {
-                let a = a.expect("old entry exists when ordering is Less");
-                side(
-                    repo,
-                    prefix,
-                    a.name_bytes(),
-                    a.id(),
-                    a.filemode() as u32,
-                    true,
-                    out,
-                )?;
-                i += 1;
+        match (ord, a, b) {
+            (std::cmp::Ordering::Less, Some(x), _) => {
+                side(store, prefix, &x, true, out)?;
+                a = next_entry(old, &mut i)?;
             }
-            std::cmp::Ordering::Greater => {
-                let b = b.expect("new entry exists when ordering is Greater");
-                side(
-                    repo,
-                    prefix,
-                    b.name_bytes(),
-                    b.id(),
-                    b.filemode() as u32,
-                    false,
-                    out,
-                )?;
-                j += 1;
+            (std::cmp::Ordering::Greater, _, Some(y)) => {
+                side(store, prefix, &y, false, out)?;
+                b = next_entry(new, &mut j)?;
             }
-            std::cmp::Ordering::Equal => {
-                let (a, b) = (a.expect("both exist"), b.expect("both exist"));
-                let (am, bm) = (a.filemode() as u32, b.filemode() as u32);
-                if a.id() != b.id() || am != bm {
-                    if is_tree(am) && is_tree(bm) {
-                        let path = join(prefix, b.name_bytes());
-                        let (ta, tb) = (repo.find_tree(a.id())?, repo.find_tree(b.id())?);
-                        diff_trees(repo, Some(&ta), Some(&tb), &path, out)?;
+            (_, Some(x), Some(y)) => {
+                if x.id != y.id || x.mode != y.mode {
+                    let path = join(prefix, y.name);
+                    if is_tree(x.mode) && is_tree(y.mode) {
+                        let ta = store.read_kind(x.oid(), Kind::Tree)?;
+                        let tb = store.read_kind(y.oid(), Kind::Tree)?;
+                        diff_trees(store, Some(&ta.data), Some(&tb.data), &path, out)?;
                     } else {
                         out.push(RawDelta {
-                            path: join(prefix, b.name_bytes()),
-                            old: Some((a.id(), am)),
-                            new: Some((b.id(), bm)),
+                            path,
+                            old: Some((x.oid(), x.mode)),
+                            new: Some((y.oid(), y.mode)),
                         });
                     }
                 }
-                i += 1;
-                j += 1;
+                a = next_entry(old, &mut i)?;
+                b = next_entry(new, &mut j)?;
             }
+            _ => return Ok(()),
         }
     }
-    Ok(())
 }
 
 /// An entry present on one side only: a file, or a whole subtree.
 fn side(
-    repo: &Repository,
+    store: &ObjectStore,
     prefix: &[u8],
-    name: &[u8],
-    id: Oid,
-    mode: u32,
+    e: &TreeEntry,
     is_old: bool,
     out: &mut Vec<RawDelta>,
 ) -> Result<(), git2::Error> {
-    let path = join(prefix, name);
-    if is_tree(mode) {
-        let t = repo.find_tree(id)?;
+    let path = join(prefix, e.name);
+    if is_tree(e.mode) {
+        let t = store.read_kind(e.oid(), Kind::Tree)?;
         if is_old {
-            diff_trees(repo, Some(&t), None, &path, out)
+            diff_trees(store, Some(&t.data), None, &path, out)
         } else {
-            diff_trees(repo, None, Some(&t), &path, out)
+            diff_trees(store, None, Some(&t.data), &path, out)
         }
     } else {
-        let entry = Some((id, mode));
+        let entry = Some((e.oid(), e.mode));
         out.push(if is_old {
             RawDelta {
                 path,
@@ -217,7 +194,7 @@ fn pair_exact_renames(deltas: &[RawDelta], files: &mut [FileChange]) -> Vec<bool
 
 /// Turns raw deltas into file changes, reading contents as the policy needs.
 pub fn to_file_changes(
-    repo: &Repository,
+    store: &ObjectStore,
     deltas: Vec<RawDelta>,
     opts: &DiffOptions,
 ) -> Result<Vec<FileChange>, git2::Error> {
@@ -239,21 +216,18 @@ pub fn to_file_changes(
         vec![false; deltas.len()]
     };
     let mut out = Vec::with_capacity(files.len());
-    // One object-database handle per commit, not one per file.
-    let odb = repo.odb()?;
     for ((d, mut f), dropped) in deltas.iter().zip(files).zip(drop) {
         if dropped {
             continue;
         }
-        fill_content(repo, &odb, d, &mut f, opts)?;
+        fill_content(store, d, &mut f, opts)?;
         out.push(f);
     }
     Ok(out)
 }
 
 fn fill_content(
-    repo: &Repository,
-    odb: &git2::Odb,
+    store: &ObjectStore,
     d: &RawDelta,
     f: &mut FileChange,
     opts: &DiffOptions,
@@ -262,7 +236,7 @@ fn fill_content(
         f.content = Content::None;
         if let Some((old_id, old_mode)) = d.old {
             if opts.needs.lines && opts.wants_old_text(&f.path) && !is_tree(old_mode) {
-                f.old_text = read_small_text(repo, odb, old_id, opts.max_file_size)?;
+                f.old_text = read_small_text(store, old_id, opts.max_file_size)?;
             }
         }
         return Ok(());
@@ -274,12 +248,11 @@ fn fill_content(
     if !opts.needs.lines {
         return Ok(());
     }
-    let (size, _) = odb.read_header(new_id)?;
-    f.size = size as u64;
+    f.size = store.size(new_id)?;
     if new_mode == MODE_LINK {
         // The link target is the blob's one line, as `git diff` shows it.
-        let blob = repo.find_blob(new_id)?;
-        f.set_text(String::from_utf8_lossy(blob.content()).into_owned());
+        let blob = store.read_kind(new_id, Kind::Blob)?;
+        f.set_text(String::from_utf8_lossy(&blob.data).into_owned());
         f.content = Content::Symlink;
         if f.status != Status::Renamed {
             f.added = (1..=f.line_count()).collect();
@@ -292,32 +265,31 @@ fn fill_content(
     }
     if f.status == Status::Renamed {
         // identical content: nothing was added
-        let blob = repo.find_blob(new_id)?;
-        if is_binary(blob.content()) {
+        let blob = store.read_kind(new_id, Kind::Blob)?;
+        if is_binary(&blob.data) {
             f.content = Content::Binary;
         } else {
-            f.set_text(String::from_utf8_lossy(blob.content()).into_owned());
+            f.set_text(String::from_utf8_lossy(&blob.data).into_owned());
             if opts.wants_old_text(&f.path) {
                 f.old_text = Some(f.text.clone());
             }
         }
         return Ok(());
     }
-    let new_blob = repo.find_blob(new_id)?;
-    let new_bytes = new_blob.content();
+    let new_blob = store.read_kind(new_id, Kind::Blob)?;
+    let new_bytes = &new_blob.data[..];
     let old_blob = match d.old {
         Some((oid, mode)) if mode != MODE_GITLINK && !is_tree(mode) => {
-            let (old_size, _) = odb.read_header(oid)?;
-            if old_size as u64 > opts.max_file_size {
+            if store.size(oid)? > opts.max_file_size {
                 // Too large to diff: treat the new side as wholly added.
                 None
             } else {
-                Some(repo.find_blob(oid)?)
+                Some(store.read_kind(oid, Kind::Blob)?)
             }
         }
         _ => None,
     };
-    let old_bytes = old_blob.as_ref().map(|b| b.content());
+    let old_bytes = old_blob.as_ref().map(|b| &b.data[..]);
     if is_binary(new_bytes) || old_bytes.is_some_and(is_binary) {
         f.content = Content::Binary;
         return Ok(());
@@ -338,18 +310,12 @@ fn fill_content(
 }
 
 /// A blob's text, or `None` when it is larger than `max` or binary.
-fn read_small_text(
-    repo: &Repository,
-    odb: &git2::Odb,
-    id: Oid,
-    max: u64,
-) -> Result<Option<String>, git2::Error> {
-    let (size, _) = odb.read_header(id)?;
-    if size as u64 > max {
+fn read_small_text(store: &ObjectStore, id: Oid, max: u64) -> Result<Option<String>, git2::Error> {
+    if store.size(id)? > max {
         return Ok(None);
     }
-    let blob = repo.find_blob(id)?;
-    Ok((!is_binary(blob.content())).then(|| String::from_utf8_lossy(blob.content()).into_owned()))
+    let blob = store.read_kind(id, Kind::Blob)?;
+    Ok((!is_binary(&blob.data)).then(|| String::from_utf8_lossy(&blob.data).into_owned()))
 }
 
 /// git's binary test: a NUL byte in the first 8000 bytes.

@@ -11,6 +11,7 @@ use crate::message::Message;
 use crate::model::{Change, Identity};
 
 pub mod diff;
+pub mod odb;
 pub mod push;
 pub mod staged;
 
@@ -34,11 +35,12 @@ pub fn tune() {
         unsafe {
             let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 4 << 20);
             let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Blob, 0);
-            // per repository (one per worker); the default 256 MiB only
+            // per repository (one per worker), for commits: trees and blobs are
+            // read by `odb::ObjectStore`, which has its own cache; the default 256 MiB only
             // grows memory on a one-pass scan
             let _ = libgit2_sys::git_libgit2_opts(
                 libgit2_sys::GIT_OPT_SET_CACHE_MAX_SIZE as std::ffi::c_int,
-                (24_isize) << 20,
+                (4_isize) << 20,
             );
         }
     });
@@ -209,6 +211,8 @@ pub struct Reader<'r> {
     merge_diffs: bool,
     comment: String,
     shallow: HashSet<Oid>,
+    /// Opened on the first diff: a policy of message rules never reads a tree.
+    store: std::cell::OnceCell<odb::ObjectStore<'r>>,
 }
 
 impl<'r> Reader<'r> {
@@ -219,7 +223,17 @@ impl<'r> Reader<'r> {
             merge_diffs,
             comment: comment_for_log(repo),
             shallow: shallow_boundary(repo),
+            store: std::cell::OnceCell::new(),
         }
+    }
+
+    fn store(&self) -> Result<&odb::ObjectStore<'r>> {
+        if let Some(s) = self.store.get() {
+            return Ok(s);
+        }
+        let s = odb::ObjectStore::new(self.repo)
+            .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
+        Ok(self.store.get_or_init(|| s))
     }
 
     /// The change a commit makes, with as much of the diff as the policy needs.
@@ -240,7 +254,8 @@ impl<'r> Reader<'r> {
     }
 
     fn commit_diff(&self, commit: &Commit) -> Result<Vec<crate::model::FileChange>> {
-        let tree = commit.tree()?;
+        let store = self.store()?;
+        let tree = store.read_kind(commit.tree_id(), odb::Kind::Tree)?;
         let parent_tree = match commit.parent_ids().next() {
             Some(pid) => {
                 let parent = self.repo.find_commit(pid).map_err(|e| {
@@ -250,7 +265,7 @@ impl<'r> Reader<'r> {
                         e.message()
                     )
                 })?;
-                Some(parent.tree()?)
+                Some(store.read_kind(parent.tree_id(), odb::Kind::Tree)?)
             }
             None if self.shallow.contains(&commit.id()) => bail!(
                 "it is the shallow boundary of this clone: its parents were not fetched, so its \
@@ -261,13 +276,13 @@ impl<'r> Reader<'r> {
         };
         let mut deltas = Vec::new();
         diff::diff_trees(
-            self.repo,
-            parent_tree.as_ref(),
-            Some(&tree),
+            store,
+            parent_tree.as_ref().map(|t| &t.data[..]),
+            Some(&tree.data),
             b"",
             &mut deltas,
         )?;
-        Ok(diff::to_file_changes(self.repo, deltas, &self.opts)?)
+        Ok(diff::to_file_changes(store, deltas, &self.opts)?)
     }
 }
 

@@ -10,6 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use git2::{Oid, Repository};
 
 use super::diff::{self, DiffOptions};
+use super::odb::Kind;
 use crate::model::FileChange;
 
 /// The index git is committing: `GIT_INDEX_FILE` (relative to the directory
@@ -62,16 +63,24 @@ pub fn staged_files(
     parent: Option<Oid>,
     opts: &DiffOptions,
 ) -> Result<Vec<FileChange>> {
-    let tree = repo.find_tree(index_tree(repo)?)?;
+    let store = super::odb::ObjectStore::new(repo)?;
+    let tree = store.read_kind(index_tree(repo)?, Kind::Tree)?;
     let parent_tree = match parent {
         Some(p) => Some(
             repo.find_commit(p)
-                .and_then(|c| c.tree())
+                .map_err(anyhow::Error::from)
+                .and_then(|c| Ok(store.read_kind(c.tree_id(), Kind::Tree)?))
                 .with_context(|| format!("cannot read the tree of {p}"))?,
         ),
         None => None,
     };
     let mut deltas = Vec::new();
-    diff::diff_trees(repo, parent_tree.as_ref(), Some(&tree), b"", &mut deltas)?;
-    Ok(diff::to_file_changes(repo, deltas, opts)?)
+    diff::diff_trees(
+        &store,
+        parent_tree.as_ref().map(|t| &t.data[..]),
+        Some(&tree.data),
+        b"",
+        &mut deltas,
+    )?;
+    Ok(diff::to_file_changes(&store, deltas, opts)?)
 }

@@ -206,6 +206,7 @@ pub fn open_quarantined(git_dir: &std::path::Path, quarantine: Option<&str>) -> 
         repo.odb()
             .and_then(|odb| odb.add_disk_alternate(q))
             .map_err(|e| anyhow!("cannot read the pushed objects in {q}: {}", e.message()))?;
+        crate::git::odb::add_object_dir(std::path::Path::new(q));
     }
     Ok(repo)
 }
