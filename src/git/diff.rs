@@ -82,6 +82,7 @@ pub fn diff_trees(
 ) -> Result<(), git2::Error> {
     let (old, new) = (old.unwrap_or(&[]), new.unwrap_or(&[]));
     let (mut i, mut j) = (0, 0);
+    skip_identical(old, new, &mut i, &mut j);
     let mut a = next_entry(old, &mut i)?;
     let mut b = next_entry(new, &mut j)?;
     loop {
@@ -115,12 +116,40 @@ pub fn diff_trees(
                         });
                     }
                 }
+                skip_identical(old, new, &mut i, &mut j);
                 a = next_entry(old, &mut i)?;
                 b = next_entry(new, &mut j)?;
             }
             _ => return Ok(()),
         }
     }
+}
+
+/// Moves `i` and `j` (entry starts in `old` and `new`) past the entries the
+/// two trees share byte for byte: a commit changes few entries of a large
+/// directory, and one comparison of the raw bytes passes the rest without
+/// parsing or comparing names. Malformed bytes are left for the parser.
+fn skip_identical(old: &[u8], new: &[u8], i: &mut usize, j: &mut usize) {
+    let (a, b) = (&old[(*i).min(old.len())..], &new[(*j).min(new.len())..]);
+    let n = a.len().min(b.len());
+    let mut same = 0;
+    while same + 32 <= n && a[same..same + 32] == b[same..same + 32] {
+        same += 32;
+    }
+    while same < n && a[same] == b[same] {
+        same += 1;
+    }
+    // whole entries inside the common prefix: "mode name\0" and a 20-byte id
+    let mut k = 0;
+    while let Some(nul) = memchr::memchr(0, &a[k..same]) {
+        let end = k + nul + 21;
+        if end > same {
+            break;
+        }
+        k = end;
+    }
+    *i += k;
+    *j += k;
 }
 
 /// An entry present on one side only: a file, or a whole subtree.
@@ -371,6 +400,41 @@ mod tests {
         assert_eq!(entry_cmp(b"foo", MODE_TREE, b"foo.c", 0o100644), Greater);
         assert_eq!(entry_cmp(b"foo", 0o100644, b"foo.c", 0o100644), Less);
         assert_eq!(entry_cmp(b"foo", 0o100644, b"foo", MODE_TREE), Less);
+    }
+
+    fn raw_tree(entries: &[(&str, [u8; 20])]) -> Vec<u8> {
+        let mut t = Vec::new();
+        for (name, id) in entries {
+            t.extend(format!("100644 {name}\0").bytes());
+            t.extend(id);
+        }
+        t
+    }
+
+    #[test]
+    fn identical_entries_are_skipped_whole_even_with_nul_bytes_in_ids() {
+        // ids full of NUL and space bytes must not be taken for entry ends
+        let (z, s) = ([0u8; 20], [b' '; 20]);
+        let old = raw_tree(&[("a", z), ("b", s), ("c", z), ("d", s)]);
+        let new = raw_tree(&[("a", z), ("b", s), ("c", s), ("d", s)]);
+        let (mut i, mut j) = (0, 0);
+        skip_identical(&old, &new, &mut i, &mut j);
+        let entry = "100644 a\0".len() + 20;
+        assert_eq!(
+            (i, j),
+            (2 * entry, 2 * entry),
+            "stops at the first differing entry"
+        );
+        // a shared prefix of a name is not a shared entry
+        let old = raw_tree(&[("same", z), ("name-1", z)]);
+        let new = raw_tree(&[("same", z), ("name-2", z)]);
+        let (mut i, mut j) = (0, 0);
+        skip_identical(&old, &new, &mut i, &mut j);
+        assert_eq!(i, "100644 same\0".len() + 20);
+        // identical trees are passed entirely
+        let (mut i, mut j) = (0, 0);
+        skip_identical(&old, &old, &mut i, &mut j);
+        assert_eq!((i, j), (old.len(), old.len()));
     }
 
     #[test]
