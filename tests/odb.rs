@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use policy_check::git::odb::{Kind, ObjectStore};
+use policy_check::git::odb::{Kind, Limited, ObjectStore};
 
 /// Every object in the repository as git prints it: id → (kind, content).
 fn git_objects(repo: &common::Repo) -> HashMap<git2::Oid, (Kind, Vec<u8>)> {
@@ -208,4 +208,44 @@ fn reads_a_real_history_exactly_as_git_does() {
         return;
     };
     assert_eq!(assert_store_matches_git(&repo), 1);
+}
+
+#[test]
+fn a_blob_over_the_limit_is_sized_not_read_loose_or_packed() {
+    let sb = common::Sandbox::new();
+    let repo = sb.repo("r");
+    let big = "0123456789abcdef\n".repeat(200_000); // 3.4 MB
+    repo.commit_file("big.txt", &big, "big");
+    repo.commit_file("small.txt", "small\n", "small");
+    let id =
+        |p: &str| git2::Oid::from_str(&repo.git(&["rev-parse", &format!("HEAD:{p}")])).unwrap();
+    for layout in ["loose", "packed"] {
+        if layout == "packed" {
+            repo.git(&["repack", "-adq"]);
+        }
+        let git = git2::Repository::open(&repo.path).expect("open");
+        let store = ObjectStore::new(&git).expect("store");
+        match store
+            .read_limited(id("big.txt"), Kind::Blob, 1 << 20)
+            .expect(layout)
+        {
+            Limited::TooLarge(n) => assert_eq!(n, big.len() as u64, "{layout}"),
+            Limited::Object(_) => panic!("{layout}: read a blob over the limit"),
+        }
+        match store
+            .read_limited(id("small.txt"), Kind::Blob, 1 << 20)
+            .expect(layout)
+        {
+            Limited::Object(o) => assert_eq!(&o.data[..], b"small\n", "{layout}"),
+            Limited::TooLarge(_) => panic!("{layout}: a small blob was refused"),
+        }
+        // asking for the wrong kind is an error, not a misread
+        let err = store
+            .read_limited(id("small.txt"), Kind::Tree, 1 << 20)
+            .expect_err("a blob is not a tree");
+        assert!(
+            err.message().contains("is a blob, not a tree"),
+            "{layout}: {err}"
+        );
+    }
 }

@@ -6,7 +6,7 @@
 
 use git2::Oid;
 
-use super::odb::{next_entry, Kind, ObjectStore, TreeEntry};
+use super::odb::{next_entry, Kind, Limited, ObjectStore, TreeEntry};
 
 use crate::model::{Content, FileChange, Status};
 use crate::policy::{Needs, Renames};
@@ -277,43 +277,43 @@ fn fill_content(
     if !opts.needs.lines {
         return Ok(());
     }
-    f.size = store.size(new_id)?;
+    let new_blob = match store.read_limited(new_id, Kind::Blob, opts.max_file_size)? {
+        Limited::Object(blob) => blob,
+        Limited::TooLarge(size) => {
+            f.size = size;
+            f.content = Content::TooLarge;
+            return Ok(());
+        }
+    };
+    f.size = new_blob.data.len() as u64;
     if new_mode == MODE_LINK {
         // The link target is the blob's one line, as `git diff` shows it.
-        let blob = store.read_kind(new_id, Kind::Blob)?;
-        f.set_text(String::from_utf8_lossy(&blob.data).into_owned());
+        f.set_text(String::from_utf8_lossy(&new_blob.data).into_owned());
         f.content = Content::Symlink;
         if f.status != Status::Renamed {
             f.added = (1..=f.line_count()).collect();
         }
         return Ok(());
     }
-    if f.size > opts.max_file_size {
-        f.content = Content::TooLarge;
-        return Ok(());
-    }
     if f.status == Status::Renamed {
         // identical content: nothing was added
-        let blob = store.read_kind(new_id, Kind::Blob)?;
-        if is_binary(&blob.data) {
+        if is_binary(&new_blob.data) {
             f.content = Content::Binary;
         } else {
-            f.set_text(String::from_utf8_lossy(&blob.data).into_owned());
+            f.set_text(String::from_utf8_lossy(&new_blob.data).into_owned());
             if opts.wants_old_text(&f.path) {
                 f.old_text = Some(f.text.clone());
             }
         }
         return Ok(());
     }
-    let new_blob = store.read_kind(new_id, Kind::Blob)?;
     let new_bytes = &new_blob.data[..];
     let old_blob = match d.old {
         Some((oid, mode)) if mode != MODE_GITLINK && !is_tree(mode) => {
-            if store.size(oid)? > opts.max_file_size {
+            match store.read_limited(oid, Kind::Blob, opts.max_file_size)? {
+                Limited::Object(blob) => Some(blob),
                 // Too large to diff: treat the new side as wholly added.
-                None
-            } else {
-                Some(store.read_kind(oid, Kind::Blob)?)
+                Limited::TooLarge(_) => None,
             }
         }
         _ => None,
@@ -340,11 +340,12 @@ fn fill_content(
 
 /// A blob's text, or `None` when it is larger than `max` or binary.
 fn read_small_text(store: &ObjectStore, id: Oid, max: u64) -> Result<Option<String>, git2::Error> {
-    if store.size(id)? > max {
-        return Ok(None);
-    }
-    let blob = store.read_kind(id, Kind::Blob)?;
-    Ok((!is_binary(&blob.data)).then(|| String::from_utf8_lossy(&blob.data).into_owned()))
+    Ok(match store.read_limited(id, Kind::Blob, max)? {
+        Limited::Object(blob) if !is_binary(&blob.data) => {
+            Some(String::from_utf8_lossy(&blob.data).into_owned())
+        }
+        _ => None,
+    })
 }
 
 /// git's binary test: a NUL byte in the first 8000 bytes.

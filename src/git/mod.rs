@@ -30,6 +30,9 @@ pub fn tune() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         git2::opts::strict_hash_verification(false);
+        // Writing the index as a tree (pre-commit) would otherwise look up
+        // every object the index names; git wrote the index from them.
+        git2::opts::strict_object_creation(false);
         // SAFETY: libgit2 global options must not change while other threads
         // use libgit2; `tune` runs once, before any repository is opened.
         unsafe {

@@ -165,6 +165,8 @@ impl Pack {
 /// one cache keeps memory as `git log` has it, and a version of a file that
 /// one worker resolved serves the other.
 struct PackSet {
+    /// The object directories, for loose objects.
+    dirs: Vec<PathBuf>,
     packs: Vec<Pack>,
     cache: Mutex<Cache>,
 }
@@ -212,7 +214,7 @@ fn object_dirs(repo: &Repository) -> Vec<PathBuf> {
 /// pack files (a repack in between gives a new set).
 fn pack_set(dirs: &[PathBuf]) -> Arc<PackSet> {
     type Listing = Vec<(PathBuf, std::time::SystemTime)>;
-    type Sets = Mutex<Vec<(Listing, Arc<PackSet>)>>;
+    type Sets = Mutex<Vec<(Vec<PathBuf>, Listing, Arc<PackSet>)>>;
     static SETS: OnceLock<Sets> = OnceLock::new();
     let mut found: Listing = Vec::new();
     for dir in dirs {
@@ -234,11 +236,12 @@ fn pack_set(dirs: &[PathBuf]) -> Arc<PackSet> {
     found.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let sets = SETS.get_or_init(Default::default);
     let mut sets = sets.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, set)) = sets.iter().find(|(l, _)| *l == found) {
+    if let Some((_, _, set)) = sets.iter().find(|(d, l, _)| d == dirs && *l == found) {
         return set.clone();
     }
     let packs = found.iter().filter_map(|(p, _)| Pack::open(p)).collect();
     let set = Arc::new(PackSet {
+        dirs: dirs.to_vec(),
         packs,
         cache: Mutex::new(Cache {
             map: HashMap::default(),
@@ -246,7 +249,7 @@ fn pack_set(dirs: &[PathBuf]) -> Arc<PackSet> {
             tick: 0,
         }),
     });
-    sets.push((found, set.clone()));
+    sets.push((dirs.to_vec(), found, set.clone()));
     set
 }
 
@@ -505,13 +508,7 @@ impl<'r> ObjectStore<'r> {
     /// Reads an object that must be of `kind`.
     pub fn read_kind(&self, id: Oid, kind: Kind) -> Result<Object, git2::Error> {
         let obj = self.read(id)?;
-        if obj.kind != kind {
-            return Err(git2::Error::from_str(&format!(
-                "object {id} is a {}, not a {}",
-                obj.kind.name(),
-                kind.name()
-            )));
-        }
+        check_kind(id, &obj, kind)?;
         Ok(obj)
     }
 
@@ -521,6 +518,11 @@ impl<'r> ObjectStore<'r> {
                 Ok(obj) => return Ok(obj),
                 Err(e) => tracing::debug!("{id}: {e}; reading it with libgit2"),
             }
+        }
+        match self.read_loose(id, u64::MAX) {
+            Ok(Some(Limited::Object(obj))) => return Ok(obj),
+            Ok(_) => {}
+            Err(e) => tracing::debug!("{id}: {e}; reading it with libgit2"),
         }
         let obj = self.odb.read(id)?;
         let kind = match obj.kind() {
@@ -632,32 +634,135 @@ impl<'r> ObjectStore<'r> {
             .ok_or_else(|| corrupt(pack, ofs, "truncated entry"))?;
         let mut z = self.inflater.borrow_mut();
         z.reset(true);
-        // one byte more than declared, to see the stream end where it should
-        let want = size.saturating_add(1);
-        let mut out = Vec::with_capacity(want.min(MAX_PREALLOC) as usize);
-        loop {
-            let consumed = z.total_in() as usize;
-            let produced = out.len();
-            let status = z
-                .decompress_vec(&input[consumed..], &mut out, FlushDecompress::Finish)
-                .map_err(|e| corrupt(pack, ofs, &format!("cannot inflate: {e}")))?;
-            if status == Status::StreamEnd {
-                break;
-            }
-            if out.len() as u64 > size {
-                return Err(corrupt(pack, ofs, "entry is larger than declared"));
-            }
-            if out.len() == out.capacity() {
-                out.reserve((want - out.len() as u64).min(MAX_PREALLOC) as usize);
-            } else if z.total_in() as usize == consumed && out.len() == produced {
-                return Err(corrupt(pack, ofs, "truncated entry"));
-            }
-        }
-        if out.len() as u64 != size {
-            return Err(corrupt(pack, ofs, "entry size differs from its header"));
-        }
+        let mut out = Vec::with_capacity(size.saturating_add(1).min(MAX_PREALLOC) as usize);
+        inflate_rest(&mut z, input, &mut out, size).map_err(|e| corrupt(pack, ofs, &e))?;
         Ok(out)
     }
+
+    /// A loose object, if one of the object directories has it: `Ok(None)`
+    /// when none does, [`Limited::TooLarge`] without inflating more than its
+    /// header when it is larger than `max`.
+    fn read_loose(&self, id: Oid, max: u64) -> Result<Option<Limited>, String> {
+        let hex = id.to_string();
+        for dir in &self.packs.dirs {
+            let path = dir.join(&hex[..2]).join(&hex[2..]);
+            let bytes = match std::fs::read(&path) {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(format!("{}: {e}", path.display())),
+            };
+            let bad = |what: &str| format!("{}: {what}", path.display());
+            let mut z = self.inflater.borrow_mut();
+            z.reset(true);
+            // "<type> <size>\0", then the content
+            let mut head = [0u8; 64];
+            z.decompress(&bytes, &mut head, FlushDecompress::None)
+                .map_err(|e| bad(&format!("cannot inflate: {e}")))?;
+            let got = &head[..z.total_out() as usize];
+            let nul = got
+                .iter()
+                .position(|&c| c == 0)
+                .ok_or_else(|| bad("no object header"))?;
+            let header = std::str::from_utf8(&got[..nul]).map_err(|_| bad("bad object header"))?;
+            let (kind, size) = header
+                .split_once(' ')
+                .and_then(|(k, n)| Some((k, n.parse::<u64>().ok()?)))
+                .ok_or_else(|| bad("bad object header"))?;
+            let kind = match kind {
+                "commit" => Kind::Commit,
+                "tree" => Kind::Tree,
+                "blob" => Kind::Blob,
+                "tag" => Kind::Tag,
+                _ => return Err(bad("unknown object type")),
+            };
+            if size > max {
+                return Ok(Some(Limited::TooLarge(size)));
+            }
+            let mut out = Vec::with_capacity(size.saturating_add(1).min(MAX_PREALLOC) as usize);
+            out.extend_from_slice(&got[nul + 1..]);
+            inflate_rest(&mut z, &bytes, &mut out, size).map_err(|e| bad(&e))?;
+            return Ok(Some(Limited::Object(Object {
+                kind,
+                data: Arc::new(out),
+            })));
+        }
+        Ok(None)
+    }
+
+    /// Reads an object of `kind` unless it is larger than `max` bytes; either
+    /// way it says the object's size. Loose objects are opened once for both.
+    pub fn read_limited(&self, id: Oid, kind: Kind, max: u64) -> Result<Limited, git2::Error> {
+        if self.locate(id.as_bytes()).is_none() {
+            match self.read_loose(id, max) {
+                Ok(Some(Limited::TooLarge(n))) => return Ok(Limited::TooLarge(n)),
+                Ok(Some(Limited::Object(obj))) => {
+                    check_kind(id, &obj, kind)?;
+                    return Ok(Limited::Object(obj));
+                }
+                Ok(None) => {}
+                Err(e) => tracing::debug!("{id}: {e}; reading it with libgit2"),
+            }
+        }
+        let size = self.size(id)?;
+        if size > max {
+            return Ok(Limited::TooLarge(size));
+        }
+        Ok(Limited::Object(self.read_kind(id, kind)?))
+    }
+}
+
+/// An object, or the size of one too large to read.
+#[derive(Debug, Clone)]
+pub enum Limited {
+    Object(Object),
+    TooLarge(u64),
+}
+
+fn check_kind(id: Oid, obj: &Object, kind: Kind) -> Result<(), git2::Error> {
+    if obj.kind != kind {
+        return Err(git2::Error::from_str(&format!(
+            "object {id} is a {}, not a {}",
+            obj.kind.name(),
+            kind.name()
+        )));
+    }
+    Ok(())
+}
+
+/// Inflates the rest of a zlib stream (`z` has consumed `z.total_in()` bytes
+/// of `input`) onto `out`, which must then hold exactly `size` bytes. Memory
+/// grows only as data really arrives, so a lying header cannot exhaust it.
+fn inflate_rest(
+    z: &mut Decompress,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    size: u64,
+) -> Result<(), String> {
+    loop {
+        let consumed = z.total_in() as usize;
+        let produced = out.len();
+        let rest = input.get(consumed..).unwrap_or_default();
+        let status = z
+            .decompress_vec(rest, out, FlushDecompress::Finish)
+            .map_err(|e| format!("cannot inflate: {e}"))?;
+        if status == Status::StreamEnd {
+            break;
+        }
+        if out.len() as u64 > size {
+            return Err("larger than declared".into());
+        }
+        if out.len() == out.capacity() {
+            // one byte more than declared, to see the stream end where it should
+            let want = size.saturating_add(1) - out.len() as u64;
+            out.reserve(want.clamp(1, MAX_PREALLOC) as usize);
+        } else if z.total_in() as usize == consumed && out.len() == produced {
+            return Err("truncated".into());
+        }
+    }
+    if out.len() as u64 != size {
+        return Err("size differs from its header".into());
+    }
+    Ok(())
 }
 
 /// One entry of a tree object.
