@@ -115,10 +115,9 @@ impl FileChange {
         if !text.is_empty() {
             self.line_starts.push(0);
             self.line_starts.extend(
-                text.bytes()
-                    .enumerate()
-                    .filter(|&(i, b)| b == b'\n' && i + 1 < text.len())
-                    .map(|(i, _)| i + 1),
+                memchr::memchr_iter(b'\n', text.as_bytes())
+                    .filter(|&i| i + 1 < text.len())
+                    .map(|i| i + 1),
             );
         }
         self.text = text;

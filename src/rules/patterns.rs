@@ -217,6 +217,8 @@ pub struct KeywordIndex {
     ac: Option<AhoCorasick>,
     /// For each distinct keyword (the automaton's pattern index), the entries that need it.
     owners: Vec<Vec<usize>>,
+    /// Some keyword holds a line break.
+    multiline: bool,
 }
 
 impl KeywordIndex {
@@ -248,7 +250,35 @@ impl KeywordIndex {
                     .map_err(|e| format!("cannot build the keyword automaton: {e}"))?,
             )
         };
-        Ok(KeywordIndex { ac, owners })
+        let multiline = keywords.iter().any(|k| k.contains(['\n', '\r']));
+        Ok(KeywordIndex {
+            ac,
+            owners,
+            multiline,
+        })
+    }
+
+    /// The lines (1-based, ascending) of `file`'s new text on which some
+    /// keyword occurs, from one pass over the whole text, so that lines
+    /// without any are never searched one by one; `None` when the index
+    /// cannot tell (a keyword spans lines), meaning every line may match.
+    pub fn lines_with_hits(&self, file: &crate::model::FileChange) -> Option<Vec<u32>> {
+        let Some(ac) = &self.ac else {
+            return Some(Vec::new());
+        };
+        if self.multiline {
+            return None;
+        }
+        let mut lines: Vec<u32> = Vec::new();
+        // Non-overlapping is enough: a keyword never spans lines, so a
+        // skipped occurrence shares its line with a reported one.
+        for m in ac.find_iter(file.text.as_str()) {
+            let n = file.line_starts.partition_point(|&s| s <= m.start()) as u32;
+            if lines.last() != Some(&n) {
+                lines.push(n);
+            }
+        }
+        Some(lines)
     }
 
     /// Every keyword occurrence in `text` (overlapping): its byte range and
@@ -280,6 +310,12 @@ impl PatternSet {
             .collect();
         let index = KeywordIndex::build(&keywords)?;
         Ok(PatternSet { patterns, index })
+    }
+
+    /// The lines of `file` on which [`PatternSet::find`] can match anything
+    /// (see [`KeywordIndex::lines_with_hits`]).
+    pub fn lines_with_keywords(&self, file: &crate::model::FileChange) -> Option<Vec<u32>> {
+        self.index.lines_with_hits(file)
     }
 
     pub fn patterns(&self) -> &[Pattern] {
@@ -474,6 +510,31 @@ mod tests {
         let hits = s.find(line, |p, _| p.id != "tok");
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].pattern, 1);
+    }
+
+    #[test]
+    fn keyword_lines_cover_every_line_find_can_match() {
+        // overlapping keywords ("key" inside "apikey", "pike"), case, CRLF,
+        // first and last line, no final newline
+        let s = set(&[
+            ("a", &["apikey"], r"apikey=(?P<secret>\w+)"),
+            ("b", &["key", "pike"], r"(?:key|pike)=(?P<secret>\w+)"),
+        ]);
+        let text = "APIKEY=one\r\nplain line\nxpike=two\n\nno match here\nk e y\nsome key=three";
+        let mut f =
+            crate::model::FileChange::new("f".into(), crate::model::Status::Added, 0, 0o100644);
+        f.set_text(text.to_string());
+        let lines = s.lines_with_keywords(&f).expect("single-line keywords");
+        assert_eq!(lines, vec![1, 3, 7]);
+        for n in 1..=f.line_count() {
+            let line = f.line(n).expect("line");
+            if !s.find(line, |_, _| true).is_empty() {
+                assert!(lines.contains(&n), "line {n} can match but was skipped");
+            }
+        }
+        // a keyword with a line break: no filtering
+        let multi = set(&[("m", &["a\nb"], r"a\nb")]);
+        assert!(multi.lines_with_keywords(&f).is_none());
     }
 
     #[test]
