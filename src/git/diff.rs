@@ -364,6 +364,11 @@ pub type LineDiff = (Vec<u32>, Vec<(u32, String)>);
 /// added lines are exactly those `git diff` shows; the costly part that
 /// libgit2 would add (expanding whole trees) is done by `diff_trees` above.
 pub fn line_diff(old: &[u8], new: &[u8]) -> Result<LineDiff, git2::Error> {
+    // xdiff is handed only the region that differs, with a margin of context
+    // lines: libgit2 hashes both buffers whole (SHA-1 with collision
+    // detection) before diffing them, which cost more than the diff itself.
+    let (head, lines_before, tail) = common_ends(old, new);
+    let (old_mid, new_mid) = (&old[head..old.len() - tail], &new[head..new.len() - tail]);
     let mut opts = git2::DiffOptions::new();
     opts.context_lines(0)
         .indent_heuristic(true)
@@ -371,23 +376,58 @@ pub fn line_diff(old: &[u8], new: &[u8]) -> Result<LineDiff, git2::Error> {
         .skip_binary_check(true);
     let mut added = Vec::new();
     let mut removed = Vec::new();
-    let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
+    let patch = git2::Patch::from_buffers(old_mid, None, new_mid, None, Some(&mut opts))?;
     for h in 0..patch.num_hunks() {
         for l in 0..patch.num_lines_in_hunk(h)? {
             let line = patch.line_in_hunk(h, l)?;
             match line.origin() {
-                '+' => added.extend(line.new_lineno()),
+                '+' => added.extend(line.new_lineno().map(|n| n + lines_before)),
                 '-' => {
                     let text = String::from_utf8_lossy(line.content());
                     let text = text.trim_end_matches('\n');
                     let text = text.strip_suffix('\r').unwrap_or(text).to_string();
-                    removed.extend(line.old_lineno().map(|n| (n, text)));
+                    removed.extend(line.old_lineno().map(|n| (n + lines_before, text)));
                 }
                 _ => {}
             }
         }
     }
     Ok((added, removed))
+}
+
+/// Lines of unchanged context kept on each side of the changed region, so
+/// xdiff can still slide a change group (and apply the indent heuristic)
+/// as it would over the whole files.
+const DIFF_MARGIN: usize = 64;
+
+/// The identical ends of two files, in whole lines less [`DIFF_MARGIN`]:
+/// the byte length of the common head, its line count, and the byte length
+/// of the common tail. Both cuts fall just after a newline on both sides.
+fn common_ends(old: &[u8], new: &[u8]) -> (usize, u32, usize) {
+    let n = old.len().min(new.len());
+    let mut same = 0;
+    while same + 32 <= n && old[same..same + 32] == new[same..same + 32] {
+        same += 32;
+    }
+    while same < n && old[same] == new[same] {
+        same += 1;
+    }
+    let head_newlines: Vec<usize> = memchr::memchr_iter(b'\n', &old[..same]).collect();
+    let kept = head_newlines.len().saturating_sub(DIFF_MARGIN);
+    let head = kept.checked_sub(1).map_or(0, |k| head_newlines[k] + 1);
+
+    let (o, w) = (&old[head..], &new[head..]);
+    let m = o.len().min(w.len());
+    let mut tail = 0;
+    while tail < m && o[o.len() - 1 - tail] == w[w.len() - 1 - tail] {
+        tail += 1;
+    }
+    // Newlines inside the common tail; the first ends a line that may have
+    // changed, the next DIFF_MARGIN end whole unchanged lines, which stay.
+    let region = o.len() - tail;
+    let cut = memchr::memchr_iter(b'\n', &o[region..]).nth(DIFF_MARGIN);
+    let tail = cut.map_or(0, |i| o.len() - (region + i + 1));
+    (head, kept as u32, tail)
 }
 
 #[cfg(test)]
@@ -436,6 +476,71 @@ mod tests {
         let (mut i, mut j) = (0, 0);
         skip_identical(&old, &old, &mut i, &mut j);
         assert_eq!((i, j), (old.len(), old.len()));
+    }
+
+    /// xdiff over the whole buffers, as `line_diff` did before trimming.
+    fn whole_line_diff(old: &[u8], new: &[u8]) -> LineDiff {
+        let mut opts = git2::DiffOptions::new();
+        opts.context_lines(0)
+            .indent_heuristic(true)
+            .force_text(true)
+            .skip_binary_check(true);
+        let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts)).unwrap();
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
+        for h in 0..patch.num_hunks() {
+            for l in 0..patch.num_lines_in_hunk(h).unwrap() {
+                let line = patch.line_in_hunk(h, l).unwrap();
+                match line.origin() {
+                    '+' => added.extend(line.new_lineno()),
+                    '-' => {
+                        let t = String::from_utf8_lossy(line.content());
+                        let t = t.trim_end_matches('\n');
+                        let t = t.strip_suffix('\r').unwrap_or(t).to_string();
+                        removed.extend(line.old_lineno().map(|n| (n, t)));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        (added, removed)
+    }
+
+    #[test]
+    fn trimmed_line_diff_equals_the_whole_file_diff() {
+        // Few distinct lines (blank, braces, repeats) make change groups
+        // slide, which is where trimming could change git's placement.
+        let alphabet = [
+            "", "}", "    }", "fn a() {", "    x();", "// note", "a", "b",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..1000 {
+            let len = 150 + next(300);
+            let old: Vec<&str> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            let mut new = old.clone();
+            for _ in 0..1 + next(4) {
+                let at = next(new.len());
+                match next(3) {
+                    0 => new.insert(at, alphabet[next(alphabet.len())]),
+                    1 => {
+                        new.remove(at);
+                    }
+                    _ => new[at] = alphabet[next(alphabet.len())],
+                }
+            }
+            let end = if case % 5 == 0 { "" } else { "\n" };
+            let (o, n) = (old.join("\n") + end, new.join("\n") + end);
+            assert_eq!(
+                line_diff(o.as_bytes(), n.as_bytes()).unwrap(),
+                whole_line_diff(o.as_bytes(), n.as_bytes()),
+                "case {case}"
+            );
+        }
     }
 
     #[test]

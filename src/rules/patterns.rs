@@ -258,10 +258,11 @@ impl KeywordIndex {
         })
     }
 
-    /// The lines (1-based, ascending) of `file`'s new text on which some
-    /// keyword occurs, from one pass over the whole text, so that lines
-    /// without any are never searched one by one; `None` when the index
-    /// cannot tell (a keyword spans lines), meaning every line may match.
+    /// The added lines (1-based, ascending) of `file` on which some keyword
+    /// occurs. Each run of consecutive added lines is searched in one pass
+    /// (a new file is one run), so lines without any keyword are never
+    /// searched one by one; `None` when the index cannot tell (a keyword
+    /// spans lines), meaning every line may match.
     pub fn lines_with_hits(&self, file: &crate::model::FileChange) -> Option<Vec<u32>> {
         let Some(ac) = &self.ac else {
             return Some(Vec::new());
@@ -269,13 +270,35 @@ impl KeywordIndex {
         if self.multiline {
             return None;
         }
+        let starts = &file.line_starts;
+        let start_of = |n: u32| starts.get(n as usize - 1).copied();
         let mut lines: Vec<u32> = Vec::new();
-        // Non-overlapping is enough: a keyword never spans lines, so a
-        // skipped occurrence shares its line with a reported one.
-        for m in ac.find_iter(file.text.as_str()) {
-            let n = file.line_starts.partition_point(|&s| s <= m.start()) as u32;
-            if lines.last() != Some(&n) {
-                lines.push(n);
+        let added = &file.added;
+        let mut i = 0;
+        while i < added.len() {
+            let first = added[i];
+            let mut last = first;
+            while i + 1 < added.len() && added[i + 1] == last + 1 {
+                i += 1;
+                last += 1;
+            }
+            i += 1;
+            let (Some(from), to) = (
+                start_of(first.max(1)),
+                start_of(last + 1).unwrap_or(file.text.len()),
+            ) else {
+                continue;
+            };
+            let Some(run) = file.text.get(from..to) else {
+                continue;
+            };
+            // Non-overlapping is enough: a keyword never spans lines, so a
+            // skipped occurrence shares its line with a reported one.
+            for m in ac.find_iter(run) {
+                let n = starts.partition_point(|&s| s <= from + m.start()) as u32;
+                if lines.last() != Some(&n) {
+                    lines.push(n);
+                }
             }
         }
         Some(lines)
@@ -312,8 +335,8 @@ impl PatternSet {
         Ok(PatternSet { patterns, index })
     }
 
-    /// The lines of `file` on which [`PatternSet::find`] can match anything
-    /// (see [`KeywordIndex::lines_with_hits`]).
+    /// The added lines of `file` on which [`PatternSet::find`] can match
+    /// anything (see [`KeywordIndex::lines_with_hits`]).
     pub fn lines_with_keywords(&self, file: &crate::model::FileChange) -> Option<Vec<u32>> {
         self.index.lines_with_hits(file)
     }
@@ -524,8 +547,15 @@ mod tests {
         let mut f =
             crate::model::FileChange::new("f".into(), crate::model::Status::Added, 0, 0o100644);
         f.set_text(text.to_string());
+        f.added = (1..=f.line_count()).collect();
         let lines = s.lines_with_keywords(&f).expect("single-line keywords");
         assert_eq!(lines, vec![1, 3, 7]);
+        // only added lines are searched, in runs
+        f.added = vec![2, 3, 5, 6, 7];
+        assert_eq!(s.lines_with_keywords(&f).expect("runs"), vec![3, 7]);
+        f.added = vec![1];
+        assert_eq!(s.lines_with_keywords(&f).expect("first line"), vec![1]);
+        f.added = (1..=f.line_count()).collect();
         for n in 1..=f.line_count() {
             let line = f.line(n).expect("line");
             if !s.find(line, |_, _| true).is_empty() {
