@@ -61,8 +61,9 @@ pub struct PatternSpec<'a> {
     pub min_entropy: Option<f64>,
     pub tag: usize,
     /// Compile now (policy-supplied patterns, so that every error, size
-    /// limits included, is a load error); built-in tables are syntax-checked
-    /// at load and compiled on first use.
+    /// limits included, is a load error). Built-in tables are compiled on
+    /// first use and not checked at load: they are part of the binary, and
+    /// their tests compile every entry against its examples.
     pub eager: bool,
 }
 
@@ -137,23 +138,6 @@ impl Pattern {
                 .position(|n| n == Some("secret"))
                 .unwrap_or(0);
             let _ = compiled.set(Some((regex, group)));
-        } else if let Err(e) = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(spec.regex)
-        {
-            let reason = e.to_string();
-            let reason = reason
-                .lines()
-                .find_map(|l| l.strip_prefix("error: "))
-                .unwrap_or(&reason)
-                .to_string();
-            problems.error(
-                path.key("regex"),
-                format!("invalid regex `{}`: {reason}", spec.regex),
-            );
-            return None;
         }
         if !ok {
             return None;
@@ -211,12 +195,18 @@ pub struct Hit {
 /// to the entries that need it, so a table's regexes run only where one of
 /// their keywords occurs and the cost stays flat as tables grow. Shared by
 /// every family that matches tables of patterns.
+///
+/// The automaton is built on first use (a commit-msg hook never scans the
+/// files a payloads table is for); [`prepare`](Self::prepare) builds it now,
+/// for keywords a policy supplied, so that a failure is a load error.
 #[derive(Debug, Clone, Default)]
 pub struct KeywordIndex {
-    /// `None` when there are no keywords.
-    ac: Option<AhoCorasick>,
+    /// The distinct keywords, lowercased.
+    keywords: Vec<String>,
     /// For each distinct keyword (the automaton's pattern index), the entries that need it.
     owners: Vec<Vec<usize>>,
+    /// `None` when there are no keywords or the automaton cannot be built.
+    ac: OnceLock<Option<AhoCorasick>>,
 }
 
 impl KeywordIndex {
@@ -224,31 +214,61 @@ impl KeywordIndex {
     pub fn build<K: AsRef<str>>(entries: &[Vec<K>]) -> Result<KeywordIndex, String> {
         let mut keywords: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut position: std::collections::HashMap<String, usize> = Default::default();
         for (i, kws) in entries.iter().enumerate() {
             for k in kws {
                 let k = k.as_ref().to_ascii_lowercase();
-                match keywords.iter().position(|x| *x == k) {
-                    Some(j) if !owners[j].contains(&i) => owners[j].push(i),
+                match position.get(&k) {
+                    Some(&j) if !owners[j].contains(&i) => owners[j].push(i),
                     Some(_) => {}
                     None => {
+                        position.insert(k.clone(), keywords.len());
                         keywords.push(k);
                         owners.push(vec![i]);
                     }
                 }
             }
         }
-        let ac = if keywords.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&keywords)
-                    .map_err(|e| format!("cannot build the keyword automaton: {e}"))?,
-            )
-        };
-        Ok(KeywordIndex { ac, owners })
+        Ok(KeywordIndex {
+            keywords,
+            owners,
+            ac: OnceLock::new(),
+        })
+    }
+
+    fn automaton(keywords: &[String]) -> Result<Option<AhoCorasick>, String> {
+        if keywords.is_empty() {
+            return Ok(None);
+        }
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(keywords)
+            .map(Some)
+            .map_err(|e| format!("cannot build the keyword automaton: {e}"))
+    }
+
+    /// Builds the automaton now, reporting a failure.
+    pub fn prepare(&self) -> Result<(), String> {
+        if self.ac.get().is_some() {
+            return Ok(());
+        }
+        let ac = Self::automaton(&self.keywords)?;
+        let _ = self.ac.set(ac);
+        Ok(())
+    }
+
+    fn ac(&self) -> Option<&AhoCorasick> {
+        self.ac
+            .get_or_init(|| {
+                // Only built-in keywords get here unprepared; their tables'
+                // tests build them.
+                Self::automaton(&self.keywords).unwrap_or_else(|e| {
+                    tracing::error!("{e}");
+                    None
+                })
+            })
+            .as_ref()
     }
 
     /// Every keyword occurrence in `text` (overlapping): its byte range and
@@ -257,10 +277,173 @@ impl KeywordIndex {
         &'s self,
         text: &'s str,
     ) -> impl Iterator<Item = (std::ops::Range<usize>, &'s [usize])> + 's {
-        self.ac.iter().flat_map(move |ac| {
+        self.ac().into_iter().flat_map(move |ac| {
             ac.find_overlapping_iter(text)
                 .map(|m| (m.range(), self.owners[m.pattern().as_usize()].as_slice()))
         })
+    }
+}
+
+/// Literals one of which occurs in every match of `pattern`, lowercased, for
+/// a [`KeywordIndex`] (which compares ASCII case-insensitively, so a literal
+/// of a case-sensitive pattern only lets more text through); `None` when the
+/// pattern guarantees none, or does not parse.
+///
+/// Read from the syntax tree alone (a few microseconds, no compilation): a
+/// run of literal characters in a concatenation, the union over the branches
+/// of an alternation, the body of a repetition that happens at least once.
+/// Only ASCII characters are kept, and under `(?i)` not `k` and `s`, whose
+/// Unicode case folds (KELVIN SIGN, LONG S) an ASCII comparison would miss.
+pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
+    let ast = regex_syntax::ast::parse::Parser::new()
+        .parse(pattern)
+        .ok()?;
+    let ci = sets_case_insensitive(&ast);
+    let lits = Literals::of(&ast, ci).req?;
+    (!lits.is_empty() && lits.iter().all(|l| !l.is_empty())).then_some(lits)
+}
+
+/// True when any flag group of the pattern turns on `i` (conservative: the
+/// whole pattern is then treated as case-insensitive).
+fn sets_case_insensitive(ast: &regex_syntax::ast::Ast) -> bool {
+    use regex_syntax::ast::{Ast, Flag, Flags, FlagsItemKind};
+    let sets = |f: &Flags| {
+        f.items
+            .iter()
+            .any(|i| i.kind == FlagsItemKind::Flag(Flag::CaseInsensitive))
+    };
+    match ast {
+        Ast::Flags(f) => sets(&f.flags),
+        Ast::Group(g) => g.flags().is_some_and(sets) || sets_case_insensitive(&g.ast),
+        Ast::Repetition(r) => sets_case_insensitive(&r.ast),
+        Ast::Alternation(a) => a.asts.iter().any(sets_case_insensitive),
+        Ast::Concat(c) => c.asts.iter().any(sets_case_insensitive),
+        _ => false,
+    }
+}
+
+/// What a sub-pattern says about the literals of its matches.
+struct Literals {
+    /// Every match is exactly this text (lowercased).
+    exact: Option<String>,
+    /// Every match contains one of these.
+    req: Option<Vec<String>>,
+}
+
+impl Literals {
+    fn none() -> Literals {
+        Literals {
+            exact: None,
+            req: None,
+        }
+    }
+
+    fn exact(s: String) -> Literals {
+        Literals {
+            req: (!s.is_empty()).then(|| vec![s.clone()]),
+            exact: Some(s),
+        }
+    }
+
+    fn of(ast: &regex_syntax::ast::Ast, ci: bool) -> Literals {
+        use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
+        match ast {
+            Ast::Empty(_) | Ast::Flags(_) => Literals::exact(String::new()),
+            Ast::Literal(l) => {
+                let c = l.c.to_ascii_lowercase();
+                if !c.is_ascii() || (ci && matches!(c, 'k' | 's')) {
+                    Literals::none()
+                } else {
+                    Literals::exact(c.to_string())
+                }
+            }
+            Ast::Repetition(r) => {
+                let min = match &r.op.kind {
+                    RepetitionKind::ZeroOrOne | RepetitionKind::ZeroOrMore => 0,
+                    RepetitionKind::OneOrMore => 1,
+                    RepetitionKind::Range(
+                        RepetitionRange::Exactly(n)
+                        | RepetitionRange::AtLeast(n)
+                        | RepetitionRange::Bounded(n, _),
+                    ) => *n,
+                };
+                if min == 0 {
+                    return Literals::none();
+                }
+                Literals {
+                    exact: None,
+                    req: Literals::of(&r.ast, ci).req,
+                }
+            }
+            Ast::Group(g) => Literals::of(&g.ast, ci),
+            Ast::Alternation(a) => {
+                let mut all: Vec<String> = Vec::new();
+                for b in &a.asts {
+                    match Literals::of(b, ci).req {
+                        Some(v) => all.extend(v),
+                        None => return Literals::none(),
+                    }
+                }
+                all.sort_unstable();
+                all.dedup();
+                Literals {
+                    exact: None,
+                    req: Some(all),
+                }
+            }
+            Ast::Concat(c) => {
+                let mut run = String::new();
+                let mut whole = true;
+                let mut best: Option<Vec<String>> = None;
+                for child in &c.asts {
+                    let l = Literals::of(child, ci);
+                    match l.exact {
+                        Some(s) => run.push_str(&s),
+                        None => {
+                            whole = false;
+                            if !run.is_empty() {
+                                better(&mut best, vec![std::mem::take(&mut run)]);
+                            }
+                            if let Some(r) = l.req {
+                                better(&mut best, r);
+                            }
+                        }
+                    }
+                }
+                if whole {
+                    return Literals::exact(run);
+                }
+                if !run.is_empty() {
+                    better(&mut best, vec![run]);
+                }
+                Literals {
+                    exact: None,
+                    req: best,
+                }
+            }
+            Ast::Dot(_)
+            | Ast::Assertion(_)
+            | Ast::ClassUnicode(_)
+            | Ast::ClassPerl(_)
+            | Ast::ClassBracketed(_) => Literals::none(),
+        }
+    }
+}
+
+/// Keeps the more selective of two literal sets: the longer shortest
+/// literal, then the fewer literals.
+fn better(best: &mut Option<Vec<String>>, cand: Vec<String>) {
+    if cand.is_empty() || cand.iter().any(String::is_empty) {
+        return;
+    }
+    let score = |v: &[String]| {
+        (
+            v.iter().map(String::len).min().unwrap_or(0),
+            std::cmp::Reverse(v.len()),
+        )
+    };
+    if best.as_ref().is_none_or(|b| score(&cand) > score(b)) {
+        *best = Some(cand);
     }
 }
 
@@ -280,6 +463,13 @@ impl PatternSet {
             .collect();
         let index = KeywordIndex::build(&keywords)?;
         Ok(PatternSet { patterns, index })
+    }
+
+    /// Builds the keyword pre-filter now (for a set with policy-supplied
+    /// patterns, so that a failure is a load error); otherwise it is built
+    /// on first use.
+    pub fn prepare(&self) -> Result<(), String> {
+        self.index.prepare()
     }
 
     pub fn patterns(&self) -> &[Pattern] {
@@ -488,6 +678,49 @@ mod tests {
         // `\b` still sees the text before the window
         let line = format!("{}xtok_abcd", "a".repeat(1000));
         assert!(s.find(&line, |_, _| true).is_empty());
+    }
+
+    #[test]
+    fn required_literals_of_patterns() {
+        let lits = |p: &str| required_literals(p);
+        let v = |l: &[&str]| Some(l.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            lits(r"(?i)<noreply@anthropic\.com>"),
+            v(&["<noreply@anthropic.com>"])
+        );
+        assert_eq!(
+            lits(r"(?i)^\W*generated with \[?claude code\b"),
+            v(&["generated with "])
+        );
+        assert_eq!(lits(r"(?:claude|amp)\[bot\]"), v(&["[bot]"]));
+        assert_eq!(
+            lits(r"x(?:claude|anthropic)\[b"),
+            v(&["anthropic", "claude"])
+        );
+        // `k` and `s` under (?i) match KELVIN SIGN and LONG S: never kept.
+        assert_eq!(lits(r"(?i)jetbrains-ai\[bot\]"), v(&["jetbrain"]));
+        assert_eq!(lits(r"jetbrains-ai"), v(&["jetbrains-ai"]));
+        assert_eq!(lits(r"(?i:s)k"), None);
+        assert_eq!(lits(r"a+bc"), v(&["bc"]));
+        assert_eq!(lits(r"(?:abc)+"), v(&["abc"]));
+        assert_eq!(lits(r"(?:abc)*x"), v(&["x"]));
+        for none in [r"\w+", r"a|\d", r"(?:|abc)", r"", r"é", r"(unclosed"] {
+            assert_eq!(lits(none), None, "{none}");
+        }
+        assert_eq!(lits(r"(?x) a b # c"), v(&["ab"]));
+    }
+
+    /// The only ASCII letters whose Unicode simple case folds leave ASCII
+    /// are `k` and `s` (what `required_literals` relies on).
+    #[test]
+    fn ascii_letters_fold_within_ascii_except_k_and_s() {
+        for c in ('a'..='z').filter(|c| !matches!(c, 'k' | 's')) {
+            let re = regex::Regex::new(&format!("(?i)^{c}$")).expect("compiles");
+            let outside = (0x80u32..=0x10FFFF)
+                .filter_map(char::from_u32)
+                .find(|x| re.is_match(x.encode_utf8(&mut [0; 4])));
+            assert_eq!(outside, None, "{c}");
+        }
     }
 
     #[test]

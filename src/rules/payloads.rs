@@ -290,7 +290,13 @@ pub fn compile(raw: RawPayloads, base: &KeyPath, problems: &mut Problems) -> Opt
         ),
         skip_paths: globs(&skip, &base.key("skip_paths"), problems),
         binary_globs: globs(&binary, &base.key("binary_globs"), problems),
-        set: match PatternSet::new(patterns) {
+        // Built-in keywords are tested; the policy's get their automaton now.
+        set: match PatternSet::new(patterns).and_then(|s| {
+            if !seen.is_empty() {
+                s.prepare()?;
+            }
+            Ok(s)
+        }) {
             Ok(s) => s,
             Err(e) => {
                 problems.error(base.clone(), e);

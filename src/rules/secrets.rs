@@ -255,7 +255,13 @@ pub fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Opti
         .allow_paths
         .filter(|g| !g.is_empty())
         .and_then(|g| compile_globs(&g, &base.key("allow_paths"), problems));
-    let set = match PatternSet::new(patterns) {
+    // Built-in keywords are tested; the policy's get their automaton now.
+    let set = match PatternSet::new(patterns).and_then(|s| {
+        if !seen.is_empty() {
+            s.prepare()?;
+        }
+        Ok(s)
+    }) {
         Ok(s) => s,
         Err(e) => {
             problems.error(base.clone(), e);
