@@ -188,9 +188,14 @@ pub struct Policy {
 impl Policy {
     /// Loads, merges and compiles a policy starting from `source`.
     pub fn load(source: Source) -> Result<Policy, PolicyErrors> {
-        let merged = load::load(source)?;
-        let raw = RawPolicy::deserialize(toml::Value::Table(merged.table.clone()))
-            .map_err(|e| PolicyErrors::one(None, format!("the merged policy is invalid: {e}")))?;
+        let mut merged = load::load(source)?;
+        let raw =
+            match merged.typed.take() {
+                Some(raw) => raw,
+                None => RawPolicy::deserialize(toml::Value::Table(merged.table.clone())).map_err(
+                    |e| PolicyErrors::one(None, format!("the merged policy is invalid: {e}")),
+                )?,
+            };
         let mut problems = Problems::default();
         let policy = compile(raw, &merged, &mut problems);
         if problems.is_empty() {
