@@ -16,7 +16,8 @@
 //! boundary would push the regex engine off its DFA onto a much slower one on
 //! any non-ASCII text, which a megabyte of minified JavaScript makes costly.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use regex::bytes::{Regex, RegexBuilder};
@@ -197,16 +198,41 @@ pub struct Hit {
 /// every family that matches tables of patterns.
 ///
 /// The automaton is built on first use (a commit-msg hook never scans the
-/// files a payloads table is for); [`prepare`](Self::prepare) builds it now,
-/// for keywords a policy supplied, so that a failure is a load error.
-#[derive(Debug, Clone, Default)]
+/// files a payloads table is for), and in two steps: the first texts are
+/// searched with a non-contiguous NFA, which is quick to build; once
+/// [`SMALL_SCAN`] bytes have been searched, a DFA (the fastest to search,
+/// several times slower to build) takes over. A hook checking one message
+/// never pays for the DFA, a history scan pays for it once. Both report the
+/// same matches. [`prepare`](Self::prepare) builds the first now, for
+/// keywords a policy supplied, so that a failure is a load error (the DFA
+/// cannot fail where the NFA did not: it falls back to an NFA).
+#[derive(Debug, Default)]
 pub struct KeywordIndex {
     /// The distinct keywords, lowercased.
     keywords: Vec<String>,
     /// For each distinct keyword (the automaton's pattern index), the entries that need it.
     owners: Vec<Vec<usize>>,
     /// `None` when there are no keywords or the automaton cannot be built.
-    ac: OnceLock<Option<AhoCorasick>>,
+    small: OnceLock<Option<AhoCorasick>>,
+    fast: OnceLock<Option<AhoCorasick>>,
+    /// Bytes searched so far (with `small`).
+    scanned: AtomicUsize,
+}
+
+/// Bytes a [`KeywordIndex`] searches with its quick-to-build automaton
+/// before it builds the DFA.
+pub const SMALL_SCAN: usize = 64 * 1024;
+
+impl Clone for KeywordIndex {
+    fn clone(&self) -> Self {
+        KeywordIndex {
+            keywords: self.keywords.clone(),
+            owners: self.owners.clone(),
+            small: self.small.clone(),
+            fast: self.fast.clone(),
+            scanned: AtomicUsize::new(self.scanned.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl KeywordIndex {
@@ -232,17 +258,22 @@ impl KeywordIndex {
         Ok(KeywordIndex {
             keywords,
             owners,
-            ac: OnceLock::new(),
+            ..KeywordIndex::default()
         })
     }
 
-    fn automaton(keywords: &[String]) -> Result<Option<AhoCorasick>, String> {
+    /// The automaton of a `kind` (`None`: the fastest that can be built).
+    fn automaton(
+        keywords: &[String],
+        kind: Option<AhoCorasickKind>,
+    ) -> Result<Option<AhoCorasick>, String> {
         if keywords.is_empty() {
             return Ok(None);
         }
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(kind)
             .build(keywords)
             .map(Some)
             .map_err(|e| format!("cannot build the keyword automaton: {e}"))
@@ -250,24 +281,32 @@ impl KeywordIndex {
 
     /// Builds the automaton now, reporting a failure.
     pub fn prepare(&self) -> Result<(), String> {
-        if self.ac.get().is_some() {
+        if self.small.get().is_some() {
             return Ok(());
         }
-        let ac = Self::automaton(&self.keywords)?;
-        let _ = self.ac.set(ac);
+        let ac = Self::automaton(&self.keywords, Some(AhoCorasickKind::NoncontiguousNFA))?;
+        let _ = self.small.set(ac);
         Ok(())
     }
 
-    fn ac(&self) -> Option<&AhoCorasick> {
-        self.ac
-            .get_or_init(|| {
-                // Only built-in keywords get here unprepared; their tables'
-                // tests build them.
-                Self::automaton(&self.keywords).unwrap_or_else(|e| {
-                    tracing::error!("{e}");
-                    None
-                })
+    /// The automaton to search `len` more bytes with.
+    fn ac(&self, len: usize) -> Option<&AhoCorasick> {
+        // Only built-in keywords get here unprepared; their tables' tests
+        // build them, so a failure is a build defect: logged, no hits.
+        let build = |kind| {
+            Self::automaton(&self.keywords, kind).unwrap_or_else(|e| {
+                tracing::error!("{e}");
+                None
             })
+        };
+        if let Some(fast) = self.fast.get() {
+            return fast.as_ref();
+        }
+        if self.scanned.fetch_add(len, Ordering::Relaxed) + len > SMALL_SCAN {
+            return self.fast.get_or_init(|| build(None)).as_ref();
+        }
+        self.small
+            .get_or_init(|| build(Some(AhoCorasickKind::NoncontiguousNFA)))
             .as_ref()
     }
 
@@ -277,7 +316,7 @@ impl KeywordIndex {
         &'s self,
         text: &'s str,
     ) -> impl Iterator<Item = (std::ops::Range<usize>, &'s [usize])> + 's {
-        self.ac().into_iter().flat_map(move |ac| {
+        self.ac(text.len()).into_iter().flat_map(move |ac| {
             ac.find_overlapping_iter(text)
                 .map(|m| (m.range(), self.owners[m.pattern().as_usize()].as_slice()))
         })
@@ -678,6 +717,27 @@ mod tests {
         // `\b` still sees the text before the window
         let line = format!("{}xtok_abcd", "a".repeat(1000));
         assert!(s.find(&line, |_, _| true).is_empty());
+    }
+
+    /// The quick-to-build automaton and the DFA that takes over after
+    /// `SMALL_SCAN` bytes report the same hits.
+    #[test]
+    fn keyword_index_hits_do_not_depend_on_the_automaton() {
+        let entries = vec![vec!["tok_", "key"], vec!["KEY"], vec!["ab", "b"]];
+        let idx = KeywordIndex::build(&entries).expect("index");
+        let text = "a KEY, tok_x; aBab key";
+        let hits = |i: &KeywordIndex| {
+            i.hits(text)
+                .map(|(r, o)| (r, o.to_vec()))
+                .collect::<Vec<_>>()
+        };
+        let before = hits(&idx);
+        assert!(idx.fast.get().is_none());
+        assert_eq!(before.len(), 7, "{before:?}");
+        let big = "x".repeat(SMALL_SCAN);
+        assert_eq!(idx.hits(&big).count(), 0);
+        assert!(idx.fast.get().is_some());
+        assert_eq!(hits(&idx), before);
     }
 
     #[test]
