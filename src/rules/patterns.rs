@@ -47,6 +47,11 @@ pub struct Pattern {
     /// regexes that most runs never reach past the keyword pre-filter, so a
     /// hook pays only for the ones a line's keywords call for.
     compiled: OnceLock<Option<(Regex, usize)>>,
+    /// Literal sets every match needs one member of (`required_sets`), read
+    /// from the source when a window first calls for the regex: a window
+    /// lacking one does not compile it (a regex build costs a hundred
+    /// times more than the check).
+    requires: OnceLock<Vec<Vec<String>>>,
     /// Shannon entropy (bits per character) the reported group must reach.
     pub min_entropy: Option<f64>,
     /// Caller-defined tag (the payloads family stores the rule index here).
@@ -149,6 +154,7 @@ impl Pattern {
             keywords,
             source: spec.regex.to_string(),
             compiled,
+            requires: OnceLock::new(),
             min_entropy: spec.min_entropy,
             tag: spec.tag,
         })
@@ -342,6 +348,35 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
     (!lits.is_empty() && lits.iter().all(|l| !l.is_empty())).then_some(lits)
 }
 
+/// Every literal set of which one member occurs in every match of
+/// `pattern` (all of them, not only the most selective one as in
+/// [`required_literals`]; a small class such as `["']` counts as a set of
+/// one-character literals). Empty when nothing is known.
+pub fn required_sets(pattern: &str) -> Vec<Vec<String>> {
+    let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(pattern) else {
+        return Vec::new();
+    };
+    let ci = sets_case_insensitive(&ast);
+    let mut all = Literals::of(&ast, ci).all;
+    for set in &mut all {
+        set.sort_unstable();
+        set.dedup();
+    }
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// True when `text` contains one literal of each set (ASCII case-insensitively).
+pub fn has_required(text: &str, sets: &[Vec<String>]) -> bool {
+    if sets.is_empty() {
+        return true;
+    }
+    let lower = text.to_ascii_lowercase();
+    sets.iter()
+        .all(|set| set.iter().any(|lit| lower.contains(lit.as_str())))
+}
+
 /// True when any flag group of the pattern turns on `i` (conservative: the
 /// whole pattern is then treated as case-insensitive).
 fn sets_case_insensitive(ast: &regex_syntax::ast::Ast) -> bool {
@@ -365,8 +400,10 @@ fn sets_case_insensitive(ast: &regex_syntax::ast::Ast) -> bool {
 struct Literals {
     /// Every match is exactly this text (lowercased).
     exact: Option<String>,
-    /// Every match contains one of these.
+    /// Every match contains one of these (the most selective set known).
     req: Option<Vec<String>>,
+    /// Every set known of which every match contains a member.
+    all: Vec<Vec<String>>,
 }
 
 impl Literals {
@@ -374,13 +411,56 @@ impl Literals {
         Literals {
             exact: None,
             req: None,
+            all: Vec::new(),
         }
     }
 
     fn exact(s: String) -> Literals {
         Literals {
             req: (!s.is_empty()).then(|| vec![s.clone()]),
+            all: if s.is_empty() {
+                Vec::new()
+            } else {
+                vec![vec![s.clone()]]
+            },
             exact: Some(s),
+        }
+    }
+
+    /// A literal character as a keyword character: ASCII, lowercased, and
+    /// under `(?i)` not `k` or `s` (see `required_literals`).
+    fn char(c: char, ci: bool) -> Option<char> {
+        let c = c.to_ascii_lowercase();
+        (c.is_ascii() && !(ci && matches!(c, 'k' | 's'))).then_some(c)
+    }
+
+    /// `[abc]`: a set of one-character literals, when small and plain.
+    fn class(c: &regex_syntax::ast::ClassBracketed, ci: bool) -> Literals {
+        use regex_syntax::ast::{ClassSet, ClassSetItem};
+        let items: Vec<&ClassSetItem> = match &c.kind {
+            ClassSet::Item(ClassSetItem::Union(u)) => u.items.iter().collect(),
+            ClassSet::Item(item) => vec![item],
+            ClassSet::BinaryOp(_) => return Literals::none(),
+        };
+        if c.negated || items.is_empty() || items.len() > 4 {
+            return Literals::none();
+        }
+        let mut set = Vec::new();
+        for item in items {
+            match item {
+                ClassSetItem::Literal(l) => match Literals::char(l.c, ci) {
+                    Some(c) => set.push(c.to_string()),
+                    None => return Literals::none(),
+                },
+                _ => return Literals::none(),
+            }
+        }
+        set.sort_unstable();
+        set.dedup();
+        Literals {
+            exact: None,
+            req: Some(set.clone()),
+            all: vec![set],
         }
     }
 
@@ -388,14 +468,11 @@ impl Literals {
         use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
         match ast {
             Ast::Empty(_) | Ast::Flags(_) => Literals::exact(String::new()),
-            Ast::Literal(l) => {
-                let c = l.c.to_ascii_lowercase();
-                if !c.is_ascii() || (ci && matches!(c, 'k' | 's')) {
-                    Literals::none()
-                } else {
-                    Literals::exact(c.to_string())
-                }
-            }
+            Ast::Literal(l) => match Literals::char(l.c, ci) {
+                Some(c) => Literals::exact(c.to_string()),
+                None => Literals::none(),
+            },
+            Ast::ClassBracketed(c) => Literals::class(c, ci),
             Ast::Repetition(r) => {
                 let min = match &r.op.kind {
                     RepetitionKind::ZeroOrOne | RepetitionKind::ZeroOrMore => 0,
@@ -409,9 +486,11 @@ impl Literals {
                 if min == 0 {
                     return Literals::none();
                 }
+                let inner = Literals::of(&r.ast, ci);
                 Literals {
                     exact: None,
-                    req: Literals::of(&r.ast, ci).req,
+                    req: inner.req,
+                    all: inner.all,
                 }
             }
             Ast::Group(g) => Literals::of(&g.ast, ci),
@@ -427,13 +506,15 @@ impl Literals {
                 all.dedup();
                 Literals {
                     exact: None,
-                    req: Some(all),
+                    req: Some(all.clone()),
+                    all: vec![all],
                 }
             }
             Ast::Concat(c) => {
                 let mut run = String::new();
                 let mut whole = true;
                 let mut best: Option<Vec<String>> = None;
+                let mut all: Vec<Vec<String>> = Vec::new();
                 for child in &c.asts {
                     let l = Literals::of(child, ci);
                     match l.exact {
@@ -441,11 +522,13 @@ impl Literals {
                         None => {
                             whole = false;
                             if !run.is_empty() {
+                                all.push(vec![run.clone()]);
                                 better(&mut best, vec![std::mem::take(&mut run)]);
                             }
                             if let Some(r) = l.req {
                                 better(&mut best, r);
                             }
+                            all.extend(l.all);
                         }
                     }
                 }
@@ -453,18 +536,18 @@ impl Literals {
                     return Literals::exact(run);
                 }
                 if !run.is_empty() {
+                    all.push(vec![run.clone()]);
                     better(&mut best, vec![run]);
                 }
                 Literals {
                     exact: None,
                     req: best,
+                    all,
                 }
             }
-            Ast::Dot(_)
-            | Ast::Assertion(_)
-            | Ast::ClassUnicode(_)
-            | Ast::ClassPerl(_)
-            | Ast::ClassBracketed(_) => Literals::none(),
+            Ast::Dot(_) | Ast::Assertion(_) | Ast::ClassUnicode(_) | Ast::ClassPerl(_) => {
+                Literals::none()
+            }
         }
     }
 }
@@ -581,6 +664,17 @@ impl PatternSet {
         // Searching `line[..end]` from `start` lets `\b` and `^` see the text
         // before the window; the end is artificial but far from the keyword.
         let hay = &line.as_bytes()[..end];
+        // Every match lies in the window: one that cannot hold a match does
+        // not need the regex compiled (once it is, the regex's own
+        // pre-filter is faster than this check).
+        if pat.compiled.get().is_none()
+            && !has_required(
+                &line[start..end],
+                pat.requires.get_or_init(|| required_sets(&pat.source)),
+            )
+        {
+            return;
+        }
         let Some((regex, group)) = pat.compiled() else {
             return;
         };
@@ -768,6 +862,55 @@ mod tests {
             assert_eq!(lits(none), None, "{none}");
         }
         assert_eq!(lits(r"(?x) a b # c"), v(&["ab"]));
+    }
+
+    #[test]
+    fn required_sets_of_patterns() {
+        let sets = |p: &str| required_sets(p);
+        let v = |l: &[&[&str]]| {
+            l.iter()
+                .map(|s| s.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            sets(r#"(?i)(?:token|auth)_?x\s*[:=]\s*["'](?P<secret>[^"']{8,})["']"#),
+            v(&[&["\"", "'"], &[":", "="], &["auth", "to"], &["x"]])
+        );
+        assert_eq!(sets(r"ab?c"), v(&[&["a"], &["c"]]));
+        assert_eq!(sets(r"[^ab]x|y"), v(&[&["x", "y"]]));
+        assert!(sets(r"\w+").is_empty());
+        assert!(sets(r"(unclosed").is_empty());
+        assert!(has_required("X = 'abc'", &sets(r#"x\s*=\s*'"#)));
+        assert!(!has_required("X = abc", &sets(r#"x\s*=\s*'"#)));
+        assert!(has_required("anything", &[]));
+    }
+
+    /// A window without a required literal never compiles the regex; one
+    /// with them does, and matches as before.
+    #[test]
+    fn windows_without_required_literals_do_not_compile() {
+        let mut problems = Problems::default();
+        let kws = vec!["tok".to_string()];
+        let p = Pattern::compile(
+            PatternSpec {
+                id: "tok",
+                description: None,
+                keywords: &kws,
+                regex: r#"tok\s*=\s*"(?P<secret>[a-z]+)""#,
+                min_entropy: None,
+                tag: 0,
+                eager: false,
+            },
+            &KeyPath::of(&["t"]),
+            &mut problems,
+        )
+        .expect("valid");
+        let s = PatternSet::new(vec![p]).expect("set");
+        assert!(s.find("the tokenizer = fine", |_, _| true).is_empty());
+        assert!(s.patterns()[0].compiled.get().is_none());
+        let hits = s.find(r#"tok = "abc""#, |_, _| true);
+        assert_eq!(hits.len(), 1);
+        assert!(s.patterns()[0].compiled.get().is_some());
     }
 
     /// The only ASCII letters whose Unicode simple case folds leave ASCII

@@ -440,6 +440,12 @@ mod tests {
         let mut failures = Vec::new();
         for r in &table.pattern {
             assert!(!r.examples.is_empty(), "pattern `{}` has no example", r.id);
+            // The literal check that stands before compiling lets every example through.
+            let sets = crate::rules::patterns::required_sets(&r.regex);
+            for ex in &r.examples {
+                let ok = crate::rules::patterns::has_required(ex, &sets);
+                assert!(ok, "{}: {ex:?} lacks one of {sets:?}", r.id);
+            }
             for ex in &r.examples {
                 let hits = s.find(ex);
                 if !hits.iter().any(|h| s.set.patterns()[h.pattern].id == r.id) {
