@@ -516,7 +516,19 @@ impl Literals {
                 let mut best: Option<Vec<String>> = None;
                 let mut all: Vec<Vec<String>> = Vec::new();
                 for child in &c.asts {
-                    let l = Literals::of(child, ci);
+                    // A literal character extends the run without a
+                    // sub-result (most of a pattern is literals).
+                    let l = match child {
+                        Ast::Flags(_) | Ast::Empty(_) => continue,
+                        Ast::Literal(lit) => match Literals::char(lit.c, ci) {
+                            Some(c) => {
+                                run.push(c);
+                                continue;
+                            }
+                            None => Literals::none(),
+                        },
+                        _ => Literals::of(child, ci),
+                    };
                     match l.exact {
                         Some(s) => run.push_str(&s),
                         None => {

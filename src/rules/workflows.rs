@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use crate::engine::Sink;
 use crate::model::{Change, Content, FileChange};
-use crate::policy::{compile_globs, compile_regex, KeyPath, Needs, Problems};
+use crate::policy::{compile_regex, Globs, KeyPath, Needs, Problems};
 use crate::report::Severity;
 use crate::rules::RuleInfo;
 
@@ -171,7 +171,8 @@ pub struct Pattern {
 /// Compiled `[workflows]`.
 #[derive(Debug)]
 pub struct Compiled {
-    paths: Option<GlobSet>,
+    /// The built-in CI files, and the policy's.
+    paths: Globs,
     review_trailers: Vec<String>,
     trusted_actions: Option<GlobSet>,
     /// The policy's own trusted hosts, lowercased (the embedded ones are in
@@ -192,7 +193,7 @@ impl Compiled {
 
     /// True for a CI file this family checks.
     pub fn is_ci_file(&self, path: &str) -> bool {
-        self.paths.as_ref().is_some_and(|g| g.is_match(path))
+        self.paths.is_match(path)
     }
 
     /// Every risky-line pattern: the embedded table's, then the policy's.
@@ -322,8 +323,13 @@ pub fn compile(raw: RawWorkflows, path: &KeyPath, problems: &mut Problems) -> Co
             own_patterns.push(c);
         }
     }
-    let mut globs: Vec<String> = DEFAULT_PATHS.iter().map(|s| s.to_string()).collect();
-    globs.extend(raw.paths.unwrap_or_default());
+    // The built-in paths alone wait for their first use; with the policy's
+    // they are compiled now, so that an error is a load error.
+    let paths = raw.paths.map(|extra| {
+        let mut globs: Vec<String> = DEFAULT_PATHS.iter().map(|s| s.to_string()).collect();
+        globs.extend(extra);
+        globs
+    });
     let review_trailers = raw
         .review_trailers
         .unwrap_or_else(|| vec!["Reviewed-by".into(), "Acked-by".into()]);
@@ -338,7 +344,7 @@ pub fn compile(raw: RawWorkflows, path: &KeyPath, problems: &mut Problems) -> Co
         None => None,
     };
     Compiled {
-        paths: compile_globs(&globs, &path.key("paths"), problems),
+        paths: Globs::compile(paths, DEFAULT_PATHS, &path.key("paths"), problems),
         review_trailers,
         trusted_actions,
         trusted_hosts: raw
