@@ -343,7 +343,9 @@ pub fn parse_table(text: &str) -> Result<Vec<RawSignature>, String> {
 
 /// The built-in table, parsed.
 pub fn builtin() -> Result<Vec<RawSignature>, String> {
-    parse_table(BUILTIN)
+    crate::policy::embedded::from_str::<RawTable>(BUILTIN)
+        .map(|t| t.signature)
+        .map_err(|e| format!("ai-signatures.toml: {}", e.message().trim()))
 }
 
 /// "signature #3 (tool `Claude`, trailer `Co-authored-by`)", to name an entry.

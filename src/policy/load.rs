@@ -224,8 +224,18 @@ fn parse_strict(
     src: &Source,
     problems: &mut Vec<PolicyError>,
 ) -> Result<toml::Table, PolicyErrors> {
-    let table = toml::from_str::<toml::Table>(&src.text)
-        .map_err(|e| PolicyErrors(vec![toml_error(src, &e)]))?;
+    // An embedded preset: the quick reader (it falls back to `toml`).
+    let embedded = src
+        .name
+        .strip_prefix("preset:")
+        .and_then(presets::get)
+        .is_some_and(|t| t == src.text);
+    let table = if embedded {
+        super::embedded::table(&src.text)
+    } else {
+        toml::from_str::<toml::Table>(&src.text)
+    }
+    .map_err(|e| PolicyErrors(vec![toml_error(src, &e)]))?;
     if RawPolicy::deserialize(table.clone()).is_ok() {
         return Ok(table);
     }

@@ -12,6 +12,7 @@ use crate::rules::{
     self, custom, dependencies, disclosure, review, rust_safety, workflows, RuleInfo,
 };
 
+pub mod embedded;
 pub mod error;
 pub mod load;
 pub mod presets;

@@ -212,7 +212,7 @@ impl Compiled {
 
 /// Parses the embedded popular-crate list.
 pub fn embedded_popular() -> Result<Vec<String>, String> {
-    toml::from_str::<PopularData>(POPULAR_CRATES)
+    crate::policy::embedded::from_str::<PopularData>(POPULAR_CRATES)
         .map(|d| d.crates)
         .map_err(|e| {
             format!(

@@ -233,7 +233,7 @@ struct Builtin {
 fn builtin() -> &'static Result<Builtin, String> {
     static BUILTIN: OnceLock<Result<Builtin, String>> = OnceLock::new();
     BUILTIN.get_or_init(|| {
-        let table: RawTable = toml::from_str(TABLE)
+        let table: RawTable = crate::policy::embedded::from_str(TABLE)
             .map_err(|e| format!("the built-in payloads table is invalid: {}", e.message()))?;
         let mut problems = Problems::default();
         let mut patterns: Vec<Pattern> = Vec::new();

@@ -163,7 +163,7 @@ impl Secrets {
 fn builtin() -> &'static Result<Vec<Pattern>, String> {
     static BUILTIN: OnceLock<Result<Vec<Pattern>, String>> = OnceLock::new();
     BUILTIN.get_or_init(|| {
-        let table: RawTable = toml::from_str(TABLE)
+        let table: RawTable = crate::policy::embedded::from_str(TABLE)
             .map_err(|e| format!("the built-in secrets table is invalid: {}", e.message()))?;
         let mut problems = Problems::default();
         let mut out = Vec::new();

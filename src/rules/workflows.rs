@@ -298,7 +298,7 @@ fn compile_pattern(raw: &RawPattern, path: &KeyPath, problems: &mut Problems) ->
 
 /// The embedded patterns and trusted hosts.
 fn embedded() -> Result<PatternData, String> {
-    toml::from_str::<PatternData>(PATTERNS).map_err(|e| {
+    crate::policy::embedded::from_str::<PatternData>(PATTERNS).map_err(|e| {
         format!(
             "policies/data/workflow-patterns.toml is invalid: {}",
             e.message()
