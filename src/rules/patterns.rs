@@ -204,8 +204,9 @@ pub struct Hit {
 /// every family that matches tables of patterns.
 ///
 /// The automaton is built on first use (a commit-msg hook never scans the
-/// files a payloads table is for), and in two steps: the first texts are
-/// searched with a non-contiguous NFA, which is quick to build; once
+/// files a payloads table is for), and in steps: the first [`PLAIN_SCAN`]
+/// bytes are searched keyword by keyword, without an automaton; then with a
+/// non-contiguous NFA, which is quick to build; once
 /// [`SMALL_SCAN`] bytes have been searched, a DFA (the fastest to search,
 /// several times slower to build) takes over. A hook checking one message
 /// never pays for the DFA, a history scan pays for it once. Both report the
@@ -228,6 +229,10 @@ pub struct KeywordIndex {
 /// Bytes a [`KeywordIndex`] searches with its quick-to-build automaton
 /// before it builds the DFA.
 pub const SMALL_SCAN: usize = 64 * 1024;
+
+/// Bytes a [`KeywordIndex`] searches keyword by keyword, with no automaton
+/// at all (a commit message or two).
+pub const PLAIN_SCAN: usize = 4 * 1024;
 
 impl Clone for KeywordIndex {
     fn clone(&self) -> Self {
@@ -296,7 +301,9 @@ impl KeywordIndex {
     }
 
     /// The automaton to search `len` more bytes with.
-    fn ac(&self, len: usize) -> Option<&AhoCorasick> {
+    /// The automaton to search `len` more bytes with; `Err(())` while
+    /// a plain search is cheaper than building one.
+    fn ac(&self, len: usize) -> Result<Option<&AhoCorasick>, ()> {
         // Only built-in keywords get here unprepared; their tables' tests
         // build them, so a failure is a build defect: logged, no hits.
         let build = |kind| {
@@ -306,14 +313,22 @@ impl KeywordIndex {
             })
         };
         if let Some(fast) = self.fast.get() {
-            return fast.as_ref();
+            return Ok(fast.as_ref());
         }
-        if self.scanned.fetch_add(len, Ordering::Relaxed) + len > SMALL_SCAN {
-            return self.fast.get_or_init(|| build(None)).as_ref();
+        let scanned = self.scanned.fetch_add(len, Ordering::Relaxed) + len;
+        if scanned > SMALL_SCAN {
+            return Ok(self.fast.get_or_init(|| build(None)).as_ref());
         }
-        self.small
+        if let Some(small) = self.small.get() {
+            return Ok(small.as_ref());
+        }
+        if scanned <= PLAIN_SCAN && self.keywords.iter().all(|k| !k.is_empty()) {
+            return Err(());
+        }
+        Ok(self
+            .small
             .get_or_init(|| build(Some(AhoCorasickKind::NoncontiguousNFA)))
-            .as_ref()
+            .as_ref())
     }
 
     /// Every keyword occurrence in `text` (overlapping): its byte range and
@@ -322,10 +337,35 @@ impl KeywordIndex {
         &'s self,
         text: &'s str,
     ) -> impl Iterator<Item = (std::ops::Range<usize>, &'s [usize])> + 's {
-        self.ac(text.len()).into_iter().flat_map(move |ac| {
+        let (plain, ac) = match self.ac(text.len()) {
+            Ok(ac) => (Vec::new(), ac),
+            Err(()) => (self.plain_hits(text), None),
+        };
+        let found = ac.into_iter().flat_map(move |ac| {
             ac.find_overlapping_iter(text)
                 .map(|m| (m.range(), self.owners[m.pattern().as_usize()].as_slice()))
-        })
+        });
+        plain.into_iter().chain(found)
+    }
+
+    /// What the automaton would find, by searching each keyword in turn:
+    /// every occurrence, overlapping ones included, ASCII case-insensitively
+    /// (the order differs; callers sort what they collect).
+    fn plain_hits(&self, text: &str) -> Vec<(std::ops::Range<usize>, &[usize])> {
+        let lower = text.to_ascii_lowercase();
+        let mut out = Vec::new();
+        for (k, kw) in self.keywords.iter().enumerate() {
+            // An occurrence starts on a character boundary; the next one
+            // may overlap this one from its second character on.
+            let step = kw.chars().next().map_or(1, char::len_utf8);
+            let mut from = 0;
+            while let Some(at) = lower.get(from..).and_then(|rest| rest.find(kw.as_str())) {
+                let start = from + at;
+                out.push((start..start + kw.len(), self.owners[k].as_slice()));
+                from = start + step;
+            }
+        }
+        out
     }
 }
 
@@ -825,6 +865,10 @@ mod tests {
         assert!(s.find(&line, |_, _| true).is_empty());
     }
 
+    fn hits_of(i: &KeywordIndex, text: &str) -> Vec<(std::ops::Range<usize>, Vec<usize>)> {
+        i.hits(text).map(|(r, o)| (r, o.to_vec())).collect()
+    }
+
     /// The quick-to-build automaton and the DFA that takes over after
     /// `SMALL_SCAN` bytes report the same hits.
     #[test]
@@ -837,13 +881,29 @@ mod tests {
                 .map(|(r, o)| (r, o.to_vec()))
                 .collect::<Vec<_>>()
         };
-        let before = hits(&idx);
-        assert!(idx.fast.get().is_none());
+        let sorted = |mut v: Vec<(std::ops::Range<usize>, Vec<usize>)>| {
+            v.sort_by_key(|(r, o)| (r.start, r.end, o.clone()));
+            v
+        };
+        let before = sorted(hits(&idx));
+        assert!(idx.small.get().is_none(), "searched without an automaton");
         assert_eq!(before.len(), 7, "{before:?}");
+        let mid = "y".repeat(PLAIN_SCAN);
+        assert_eq!(idx.hits(&mid).count(), 0);
+        assert_eq!(sorted(hits(&idx)), before);
+        assert!(idx.small.get().is_some() && idx.fast.get().is_none());
         let big = "x".repeat(SMALL_SCAN);
         assert_eq!(idx.hits(&big).count(), 0);
         assert!(idx.fast.get().is_some());
-        assert_eq!(hits(&idx), before);
+        assert_eq!(sorted(hits(&idx)), before);
+        // Overlapping occurrences of one keyword, and non-ASCII text.
+        let idx = KeywordIndex::build(&[vec!["aa"], vec!["é-x"]]).expect("index");
+        let text = "AaA é-X aa";
+        let plain = sorted(hits_of(&idx, text));
+        let big = "z".repeat(SMALL_SCAN);
+        assert_eq!(idx.hits(&big).count(), 0);
+        assert_eq!(sorted(hits_of(&idx, text)), plain);
+        assert_eq!(plain.len(), 4, "{plain:?}");
     }
 
     #[test]
