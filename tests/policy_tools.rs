@@ -436,3 +436,70 @@ fn completions_and_man_page_are_generated_from_the_cli() {
         "{check}"
     );
 }
+
+/// Built-in tables (workflow patterns, secrets and payloads, AI signatures)
+/// are compiled on first use, but what a policy adds to them is still
+/// checked at load: `policy validate` reports a bad regex in each, and a
+/// duplicate of a built-in pattern id, located in the file, even though
+/// validating never matches anything.
+#[test]
+fn validate_checks_table_overrides_at_load() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.write(
+        "p.toml",
+        r#"[policy]
+name = "overrides"
+
+[[workflows.patterns]]
+id = "mine"
+rule = "workflow-remote-script"
+regex = 'runs-on:(unclosed'
+
+[[workflows.patterns]]
+id = "pipe-to-shell"
+rule = "workflow-remote-script"
+regex = 'x'
+
+[[secrets.patterns]]
+id = "acme-token"
+keywords = ["acme_"]
+regex = 'acme_[a-z{'
+
+[[payloads.patterns]]
+id = "mine"
+rule = "payload-download-exec"
+keywords = ["x"]
+regex = '(?P<x'
+
+[[ai.signatures]]
+tool = "Acme"
+kind = "identity"
+pattern = 'acme\[bot('
+examples = ["acme[bot]"]
+
+[disclosure]
+"#,
+    );
+    let run = r.pc(&["policy", "validate", "p.toml"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let err = &run.stderr;
+    assert!(err.contains("the policy has 5 problems"), "{err}");
+    for needle in [
+        "p.toml:7:9: `workflows.patterns[mine].regex`: invalid regex `runs-on:(unclosed`",
+        "p.toml:9:1: `workflows.patterns[pipe-to-shell]`: duplicate pattern id `pipe-to-shell`",
+        "p.toml:17:9: `secrets.patterns[acme-token].regex`: invalid regex",
+        "p.toml:23:9: `payloads.patterns[mine].regex`: invalid regex",
+        "p.toml:28:11: `ai.signatures[0].pattern`: signature #",
+    ] {
+        assert!(err.contains(needle), "expected `{needle}` in:\n{err}");
+    }
+
+    // The same entries, fixed, load; and the built-in tables still match.
+    r.write(
+        "p.toml",
+        "[[workflows.patterns]]\nid = \"mine\"\nrule = \"workflow-remote-script\"\nregex = 'runs-on:.*self-hosted'\n",
+    );
+    let ok = r.pc(&["policy", "validate", "p.toml"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+}

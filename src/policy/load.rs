@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use toml_edit::{ImDocument, Item, Table as EditTable, Value as EditValue};
 
 use super::error::{line_col, nearest, KeyPath, Location, PolicyError, PolicyErrors, Seg};
@@ -89,6 +90,8 @@ pub struct Merged {
     pub sources: Vec<Source>,
     /// For each leaf setting, the index in `sources` of the document that set it.
     pub origins: BTreeMap<KeyPath, usize>,
+    /// `table` deserialized, when it could be (taken by `Policy::load`).
+    pub(crate) typed: Option<RawPolicy>,
 }
 
 impl Merged {
@@ -127,20 +130,25 @@ pub fn load(start: Source) -> Result<Merged, PolicyErrors> {
         table: toml::Table::new(),
         sources: Vec::new(),
         origins: BTreeMap::new(),
+        typed: None,
     };
     let mut stack = Vec::new();
     let mut problems = Vec::new();
     load_into(start, &mut merged, &mut stack, &mut problems)?;
-    // Required keys are judged on the merged document (see `schema::check`).
-    problems.extend(
-        super::schema::check(&merged.table, true)
-            .into_iter()
-            .filter(|(_, m)| m.starts_with("missing key"))
-            .map(|(path, m)| PolicyError {
-                key: None,
-                ..merged.error(&path, m)
-            }),
-    );
+    // Required keys are judged on the merged document (see `schema::check`);
+    // a merged document that deserializes has none missing.
+    match RawPolicy::deserialize(merged.table.clone()) {
+        Ok(raw) => merged.typed = Some(raw),
+        Err(_) => problems.extend(
+            super::schema::check(&merged.table, true)
+                .into_iter()
+                .filter(|(_, m)| m.starts_with("missing key"))
+                .map(|(path, m)| PolicyError {
+                    key: None,
+                    ..merged.error(&path, m)
+                }),
+        ),
+    }
     if problems.is_empty() {
         Ok(merged)
     } else {
@@ -169,8 +177,9 @@ fn load_into(
     let table = parse_strict(&src, problems)?;
     let extends = extends_of(&src, &table)?;
     stack.push(id);
-    for (name, offset) in extends {
+    for name in extends {
         let parent = resolve_extends(&src, &name).map_err(|mut e| {
+            let offset = extends_offset(&src);
             for err in &mut e.0 {
                 if err.location.is_none() {
                     err.location = Some(src.location(offset));
@@ -207,12 +216,29 @@ fn canonical_id(src: &Source) -> String {
 /// fatal), checks it against the policy's schema (every unknown key and
 /// wrongly typed value, added to `problems`, located), and, when the schema
 /// finds nothing, into the typed policy, whose error catches the rest.
+///
+/// A document that deserializes into the typed policy as it is (the common
+/// case) has nothing for the schema checker to find, since the schema is
+/// derived from the same types: its checks are skipped.
 fn parse_strict(
     src: &Source,
     problems: &mut Vec<PolicyError>,
 ) -> Result<toml::Table, PolicyErrors> {
-    let table = toml::from_str::<toml::Table>(&src.text)
-        .map_err(|e| PolicyErrors(vec![toml_error(src, &e)]))?;
+    // An embedded preset: the quick reader (it falls back to `toml`).
+    let embedded = src
+        .name
+        .strip_prefix("preset:")
+        .and_then(presets::get)
+        .is_some_and(|t| t == src.text);
+    let table = if embedded {
+        super::embedded::table(&src.text)
+    } else {
+        toml::from_str::<toml::Table>(&src.text)
+    }
+    .map_err(|e| PolicyErrors(vec![toml_error(src, &e)]))?;
+    if RawPolicy::deserialize(table.clone()).is_ok() {
+        return Ok(table);
+    }
     let mut found: Vec<PolicyError> = super::schema::check(&table, false)
         .into_iter()
         .map(|(path, message)| {
@@ -292,14 +318,19 @@ fn table_at(text: &str, offset: usize) -> String {
         .unwrap_or_else(|| "the top level".to_string())
 }
 
-/// The `policy.extends` entries with their byte offsets.
-fn extends_of(src: &Source, table: &toml::Table) -> Result<Vec<(String, usize)>, PolicyErrors> {
+/// The byte offset of `policy.extends` in a document, for its errors.
+fn extends_offset(src: &Source) -> usize {
+    locate_in(&src.text, &KeyPath::of(&["policy", "extends"]))
+        .unwrap_or(0..0)
+        .start
+}
+
+/// The `policy.extends` entries.
+fn extends_of(src: &Source, table: &toml::Table) -> Result<Vec<String>, PolicyErrors> {
     let Some(ext) = table.get("policy").and_then(|p| p.get("extends")) else {
         return Ok(Vec::new());
     };
-    let offset = locate_in(&src.text, &KeyPath::of(&["policy", "extends"]))
-        .unwrap_or(0..0)
-        .start;
+    let offset = || extends_offset(src);
     let names: Vec<String> = match ext {
         toml::Value::String(s) => vec![s.clone()],
         toml::Value::Array(a) => a
@@ -308,18 +339,18 @@ fn extends_of(src: &Source, table: &toml::Table) -> Result<Vec<(String, usize)>,
             .collect::<Option<_>>()
             .ok_or_else(|| {
                 PolicyErrors::one(
-                    Some(src.location(offset)),
+                    Some(src.location(offset())),
                     "`policy.extends` must be a list of preset names or paths",
                 )
             })?,
         _ => {
             return Err(PolicyErrors::one(
-                Some(src.location(offset)),
+                Some(src.location(offset())),
                 "`policy.extends` must be a preset name, a path, or a list of them",
             ))
         }
     };
-    Ok(names.into_iter().map(|n| (n, offset)).collect())
+    Ok(names)
 }
 
 /// A preset name, or a path (anything with a `/` or ending in `.toml`)

@@ -12,6 +12,7 @@ use crate::rules::{
     self, custom, dependencies, disclosure, review, rust_safety, workflows, RuleInfo,
 };
 
+pub mod embedded;
 pub mod error;
 pub mod load;
 pub mod presets;
@@ -172,8 +173,9 @@ pub struct Policy {
     pub unsafe_code: Option<rust_safety::Compiled>,
     pub dependencies: Option<dependencies::Compiled>,
     pub workflows: Option<workflows::Compiled>,
-    /// Paths whose old text the diff keeps (see `FileChange::old_text`).
-    old_text: Option<globset::GlobSet>,
+    /// Paths whose old text the diff keeps (see `FileChange::old_text`):
+    /// built-in lists of the families, compiled on first use.
+    old_text: Option<Globs>,
     /// `[[exceptions]]`, and the baseline of a `check --baseline` run.
     pub adoption: crate::adoption::Adoption,
     pub secrets: Option<rules::secrets::Secrets>,
@@ -188,9 +190,14 @@ pub struct Policy {
 impl Policy {
     /// Loads, merges and compiles a policy starting from `source`.
     pub fn load(source: Source) -> Result<Policy, PolicyErrors> {
-        let merged = load::load(source)?;
-        let raw = RawPolicy::deserialize(toml::Value::Table(merged.table.clone()))
-            .map_err(|e| PolicyErrors::one(None, format!("the merged policy is invalid: {e}")))?;
+        let mut merged = load::load(source)?;
+        let raw =
+            match merged.typed.take() {
+                Some(raw) => raw,
+                None => RawPolicy::deserialize(toml::Value::Table(merged.table.clone())).map_err(
+                    |e| PolicyErrors::one(None, format!("the merged policy is invalid: {e}")),
+                )?,
+            };
         let mut problems = Problems::default();
         let policy = compile(raw, &merged, &mut problems);
         if problems.is_empty() {
@@ -284,7 +291,7 @@ impl Policy {
 
     /// Paths whose old text rules compare with the new (none for most policies).
     pub fn old_text_paths(&self) -> Option<&globset::GlobSet> {
-        self.old_text.as_ref()
+        self.old_text.as_ref().and_then(Globs::get)
     }
 
     /// Reviewers restricted to the maintainers (open to anyone but the
@@ -418,21 +425,30 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         .union(payloads.as_ref().map(|s| s.needs()).unwrap_or_default())
         .union(protected.as_ref().map(|s| s.needs()).unwrap_or_default());
     let mut needs = needs;
-    let mut old_text: Vec<String> = Vec::new();
     if let Some(c) = &unsafe_code {
         needs = needs.union(c.needs());
-        old_text.extend(c.old_text_paths().iter().map(|s| s.to_string()));
     }
     if let Some(c) = &dependencies {
         needs = needs.union(c.needs());
-        old_text.extend(c.old_text_paths().iter().map(|s| s.to_string()));
     }
     if let Some(c) = &workflows {
         needs = needs.union(c.needs());
     }
-    let old_text = (!old_text.is_empty())
-        .then(|| compile_globs(&old_text, &KeyPath::root(), problems))
-        .flatten();
+    // The families' old-text paths are constants: the dependencies family's
+    // include the unsafe family's `Cargo.toml`.
+    let old_text: &'static [&'static str] = match (&unsafe_code, &dependencies) {
+        (_, Some(d)) => {
+            debug_assert!(unsafe_code.as_ref().is_none_or(|u| u
+                .old_text_paths()
+                .iter()
+                .all(|p| d.old_text_paths().contains(p))));
+            d.old_text_paths()
+        }
+        (Some(u), None) => u.old_text_paths(),
+        (None, None) => &[],
+    };
+    let old_text =
+        (!old_text.is_empty()).then(|| Globs::compile(None, old_text, &KeyPath::root(), problems));
     Policy {
         name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
         description: raw.policy.description.unwrap_or_default(),
@@ -538,6 +554,60 @@ pub(crate) fn regex_reason(e: &regex::Error) -> String {
             format!("the compiled pattern is larger than the {limit}-byte limit")
         }
         other => other.to_string(),
+    }
+}
+
+/// A glob set that is either the policy's own (compiled at load, so that
+/// its errors are load errors) or built-in defaults, compiled on first use:
+/// a commit-msg hook never matches a path.
+#[derive(Debug)]
+pub struct Globs {
+    set: std::sync::OnceLock<Option<globset::GlobSet>>,
+    defaults: &'static [&'static str],
+}
+
+impl Globs {
+    /// `list` when the policy sets it (an empty list matches nothing),
+    /// else `defaults`.
+    pub fn compile(
+        list: Option<Vec<String>>,
+        defaults: &'static [&'static str],
+        path: &KeyPath,
+        problems: &mut Problems,
+    ) -> Globs {
+        let set = std::sync::OnceLock::new();
+        if let Some(list) = list {
+            let _ = set.set(if list.is_empty() {
+                None
+            } else {
+                compile_globs(&list, path, problems)
+            });
+        }
+        Globs { set, defaults }
+    }
+
+    /// The set; `None` matches nothing.
+    pub fn get(&self) -> Option<&globset::GlobSet> {
+        self.set
+            .get_or_init(|| {
+                if self.defaults.is_empty() {
+                    return None;
+                }
+                let list: Vec<String> = self.defaults.iter().map(|s| s.to_string()).collect();
+                let mut problems = Problems::default();
+                let set = compile_globs(&list, &KeyPath::root(), &mut problems);
+                // Built-in globs are constants the tests exercise.
+                for p in &problems.0 {
+                    tracing::error!("built-in globs: {}", p.message);
+                }
+                set
+            })
+            .as_ref()
+    }
+
+    /// True when `path` matches.
+    pub fn is_match(&self, path: &str) -> bool {
+        self.get().is_some_and(|g| g.is_match(path))
     }
 }
 

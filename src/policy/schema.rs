@@ -60,15 +60,12 @@ pub fn text() -> String {
 /// changing the severity of a preset's `[[rules]]` entry by its `id`); the
 /// merged document is then checked with `required = true`.
 pub fn check(doc: &toml::Table, required: bool) -> Vec<(KeyPath, String)> {
-    let root = schema();
+    static ROOT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let root = ROOT.get_or_init(schema);
     let mut out = Vec::new();
     let mut path = KeyPath::root();
     let value = toml::Value::Table(doc.clone());
-    Checker {
-        root: &root,
-        required,
-    }
-    .value(&root, &value, &mut path, &mut out);
+    Checker { root, required }.value(root, &value, &mut path, &mut out);
     out
 }
 

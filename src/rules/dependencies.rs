@@ -163,7 +163,11 @@ struct PopularData {
 /// Compiled `[dependencies]`.
 #[derive(Debug)]
 pub struct Compiled {
-    pub popular: Popular,
+    /// The policy's own popular names (added to the embedded list).
+    extra_popular: Vec<String>,
+    /// The embedded list plus `extra_popular`, built on first use (a
+    /// commit-msg hook never reads a manifest).
+    popular: std::sync::OnceLock<Popular>,
     allow: HashSet<String>,
     registries: Vec<String>,
     git: Vec<String>,
@@ -171,6 +175,23 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// The typosquat targets: the embedded list and the policy's names.
+    pub fn popular(&self) -> &Popular {
+        self.popular.get_or_init(|| {
+            // The embedded list is tested; a failure here is a build defect.
+            let names = embedded_popular().unwrap_or_else(|e| {
+                tracing::error!("{e}");
+                Vec::new()
+            });
+            Popular::new(
+                names
+                    .iter()
+                    .chain(self.extra_popular.iter())
+                    .map(String::as_str),
+            )
+        })
+    }
+
     pub fn needs(&self) -> Needs {
         Needs {
             files: true,
@@ -191,7 +212,7 @@ impl Compiled {
 
 /// Parses the embedded popular-crate list.
 pub fn embedded_popular() -> Result<Vec<String>, String> {
-    toml::from_str::<PopularData>(POPULAR_CRATES)
+    crate::policy::embedded::from_str::<PopularData>(POPULAR_CRATES)
         .map(|d| d.crates)
         .map_err(|e| {
             format!(
@@ -203,22 +224,20 @@ pub fn embedded_popular() -> Result<Vec<String>, String> {
 
 /// Validates `[dependencies]`.
 pub fn compile(raw: RawDependencies, path: &KeyPath, problems: &mut Problems) -> Compiled {
-    let mut names = embedded_popular().unwrap_or_else(|e| {
-        problems.error(path.clone(), e);
-        Vec::new()
-    });
+    let mut extra_popular = Vec::new();
     for (i, n) in raw.popular.iter().flatten().enumerate() {
         if n.trim().is_empty() {
             problems.error(path.key("popular").index(i), "empty crate name");
         }
-        names.push(n.clone());
+        extra_popular.push(n.clone());
     }
     let ignore = raw
         .ignore
         .filter(|g| !g.is_empty())
         .and_then(|g| compile_globs(&g, &path.key("ignore"), problems));
     Compiled {
-        popular: Popular::new(names.iter().map(String::as_str)),
+        extra_popular,
+        popular: std::sync::OnceLock::new(),
         allow: raw
             .typosquat_allow
             .unwrap_or_default()
@@ -492,7 +511,7 @@ fn check_manifest(cfg: &Compiled, file: &FileChange, ctx: &Context, sink: &mut S
             continue;
         }
         if normalize(&dep.real) != normalize(&dep.key) {
-            let msg = if cfg.popular.contains_normalized(&dep.key) {
+            let msg = if cfg.popular().contains_normalized(&dep.key) {
                 format!(
                     "`{}` in {} is not the crate `{}`: it fetches `{}` under that name",
                     dep.key,
@@ -598,7 +617,7 @@ fn typosquat(
     if !sink.enabled(TYPOSQUAT) {
         return;
     }
-    let Some(miss) = cfg.popular.near_miss(&dep.real) else {
+    let Some(miss) = cfg.popular().near_miss(&dep.real) else {
         return;
     };
     if cfg.allow.contains(&normalize(&dep.real)) {

@@ -16,7 +16,8 @@
 //! boundary would push the regex engine off its DFA onto a much slower one on
 //! any non-ASCII text, which a megabyte of minified JavaScript makes costly.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use regex::bytes::{Regex, RegexBuilder};
@@ -46,6 +47,11 @@ pub struct Pattern {
     /// regexes that most runs never reach past the keyword pre-filter, so a
     /// hook pays only for the ones a line's keywords call for.
     compiled: OnceLock<Option<(Regex, usize)>>,
+    /// Literal sets every match needs one member of (`required_sets`), read
+    /// from the source when a window first calls for the regex: a window
+    /// lacking one does not compile it (a regex build costs a hundred
+    /// times more than the check).
+    requires: OnceLock<Vec<Vec<String>>>,
     /// Shannon entropy (bits per character) the reported group must reach.
     pub min_entropy: Option<f64>,
     /// Caller-defined tag (the payloads family stores the rule index here).
@@ -61,8 +67,9 @@ pub struct PatternSpec<'a> {
     pub min_entropy: Option<f64>,
     pub tag: usize,
     /// Compile now (policy-supplied patterns, so that every error, size
-    /// limits included, is a load error); built-in tables are syntax-checked
-    /// at load and compiled on first use.
+    /// limits included, is a load error). Built-in tables are compiled on
+    /// first use and not checked at load: they are part of the binary, and
+    /// their tests compile every entry against its examples.
     pub eager: bool,
 }
 
@@ -137,23 +144,6 @@ impl Pattern {
                 .position(|n| n == Some("secret"))
                 .unwrap_or(0);
             let _ = compiled.set(Some((regex, group)));
-        } else if let Err(e) = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(spec.regex)
-        {
-            let reason = e.to_string();
-            let reason = reason
-                .lines()
-                .find_map(|l| l.strip_prefix("error: "))
-                .unwrap_or(&reason)
-                .to_string();
-            problems.error(
-                path.key("regex"),
-                format!("invalid regex `{}`: {reason}", spec.regex),
-            );
-            return None;
         }
         if !ok {
             return None;
@@ -164,6 +154,7 @@ impl Pattern {
             keywords,
             source: spec.regex.to_string(),
             compiled,
+            requires: OnceLock::new(),
             min_entropy: spec.min_entropy,
             tag: spec.tag,
         })
@@ -211,14 +202,51 @@ pub struct Hit {
 /// to the entries that need it, so a table's regexes run only where one of
 /// their keywords occurs and the cost stays flat as tables grow. Shared by
 /// every family that matches tables of patterns.
-#[derive(Debug, Clone, Default)]
+///
+/// The automaton is built on first use (a commit-msg hook never scans the
+/// files a payloads table is for), and in steps: the first [`PLAIN_SCAN`]
+/// bytes are searched keyword by keyword, without an automaton; then with a
+/// non-contiguous NFA, which is quick to build; once
+/// [`SMALL_SCAN`] bytes have been searched, a DFA (the fastest to search,
+/// several times slower to build) takes over. A hook checking one message
+/// never pays for the DFA, a history scan pays for it once. Both report the
+/// same matches. [`prepare`](Self::prepare) builds the first now, for
+/// keywords a policy supplied, so that a failure is a load error (the DFA
+/// cannot fail where the NFA did not: it falls back to an NFA).
+#[derive(Debug, Default)]
 pub struct KeywordIndex {
-    /// `None` when there are no keywords.
-    ac: Option<AhoCorasick>,
+    /// The distinct keywords, lowercased.
+    keywords: Vec<String>,
     /// For each distinct keyword (the automaton's pattern index), the entries that need it.
     owners: Vec<Vec<usize>>,
     /// Some keyword holds a line break.
     multiline: bool,
+    /// `None` when there are no keywords or the automaton cannot be built.
+    small: OnceLock<Option<AhoCorasick>>,
+    fast: OnceLock<Option<AhoCorasick>>,
+    /// Bytes searched so far (with `small`).
+    scanned: AtomicUsize,
+}
+
+/// Bytes a [`KeywordIndex`] searches with its quick-to-build automaton
+/// before it builds the DFA.
+pub const SMALL_SCAN: usize = 64 * 1024;
+
+/// Bytes a [`KeywordIndex`] searches keyword by keyword, with no automaton
+/// at all (a commit message or two).
+pub const PLAIN_SCAN: usize = 4 * 1024;
+
+impl Clone for KeywordIndex {
+    fn clone(&self) -> Self {
+        KeywordIndex {
+            keywords: self.keywords.clone(),
+            owners: self.owners.clone(),
+            multiline: self.multiline,
+            small: self.small.clone(),
+            fast: self.fast.clone(),
+            scanned: AtomicUsize::new(self.scanned.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl KeywordIndex {
@@ -226,69 +254,127 @@ impl KeywordIndex {
     pub fn build<K: AsRef<str>>(entries: &[Vec<K>]) -> Result<KeywordIndex, String> {
         let mut keywords: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut position: std::collections::HashMap<String, usize> = Default::default();
         for (i, kws) in entries.iter().enumerate() {
             for k in kws {
                 let k = k.as_ref().to_ascii_lowercase();
-                match keywords.iter().position(|x| *x == k) {
-                    Some(j) if !owners[j].contains(&i) => owners[j].push(i),
+                match position.get(&k) {
+                    Some(&j) if !owners[j].contains(&i) => owners[j].push(i),
                     Some(_) => {}
                     None => {
+                        position.insert(k.clone(), keywords.len());
                         keywords.push(k);
                         owners.push(vec![i]);
                     }
                 }
             }
         }
-        let ac = if keywords.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&keywords)
-                    .map_err(|e| format!("cannot build the keyword automaton: {e}"))?,
-            )
-        };
         let multiline = keywords.iter().any(|k| k.contains(['\n', '\r']));
         Ok(KeywordIndex {
-            ac,
+            keywords,
             owners,
             multiline,
+            ..KeywordIndex::default()
         })
+    }
+
+    /// The automaton of a `kind` (`None`: the fastest that can be built).
+    fn automaton(
+        keywords: &[String],
+        kind: Option<AhoCorasickKind>,
+    ) -> Result<Option<AhoCorasick>, String> {
+        if keywords.is_empty() {
+            return Ok(None);
+        }
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(kind)
+            .build(keywords)
+            .map(Some)
+            .map_err(|e| format!("cannot build the keyword automaton: {e}"))
+    }
+
+    /// Builds the automaton now, reporting a failure.
+    pub fn prepare(&self) -> Result<(), String> {
+        if self.small.get().is_some() {
+            return Ok(());
+        }
+        let ac = Self::automaton(&self.keywords, Some(AhoCorasickKind::NoncontiguousNFA))?;
+        let _ = self.small.set(ac);
+        Ok(())
+    }
+
+    /// The automaton to search `len` more bytes with.
+    /// The automaton to search `len` more bytes with; `Err(())` while
+    /// a plain search is cheaper than building one.
+    fn ac(&self, len: usize) -> Result<Option<&AhoCorasick>, ()> {
+        // Only built-in keywords get here unprepared; their tables' tests
+        // build them, so a failure is a build defect: logged, no hits.
+        let build = |kind| {
+            Self::automaton(&self.keywords, kind).unwrap_or_else(|e| {
+                tracing::error!("{e}");
+                None
+            })
+        };
+        if let Some(fast) = self.fast.get() {
+            return Ok(fast.as_ref());
+        }
+        let scanned = self.scanned.fetch_add(len, Ordering::Relaxed) + len;
+        if scanned > SMALL_SCAN {
+            return Ok(self.fast.get_or_init(|| build(None)).as_ref());
+        }
+        if let Some(small) = self.small.get() {
+            return Ok(small.as_ref());
+        }
+        if scanned <= PLAIN_SCAN && self.keywords.iter().all(|k| !k.is_empty()) {
+            return Err(());
+        }
+        Ok(self
+            .small
+            .get_or_init(|| build(Some(AhoCorasickKind::NoncontiguousNFA)))
+            .as_ref())
     }
 
     /// The added lines (1-based, ascending) of `file` on which some keyword
     /// occurs. Each run of consecutive added lines is searched in one pass
     /// (a new file is one run), so lines without any keyword are never
     /// searched one by one; `None` when the index cannot tell (a keyword
-    /// spans lines), meaning every line may match.
+    /// spans lines, or the text is small enough for a plain search line by
+    /// line), meaning every line may match.
     pub fn lines_with_hits(&self, file: &crate::model::FileChange) -> Option<Vec<u32>> {
-        let Some(ac) = &self.ac else {
+        if self.keywords.is_empty() {
             return Some(Vec::new());
-        };
+        }
         if self.multiline {
             return None;
         }
         let starts = &file.line_starts;
-        let start_of = |n: u32| starts.get(n as usize - 1).copied();
-        let mut lines: Vec<u32> = Vec::new();
+        let start_of = |n: u32| starts.get((n as usize).checked_sub(1)?).copied();
+        let mut runs: Vec<(usize, usize)> = Vec::new();
         let added = &file.added;
         let mut i = 0;
         while i < added.len() {
             let first = added[i];
             let mut last = first;
-            while i + 1 < added.len() && added[i + 1] == last + 1 {
+            while i + 1 < added.len() && added[i + 1] == last.saturating_add(1) {
                 i += 1;
                 last += 1;
             }
             i += 1;
-            let (Some(from), to) = (
-                start_of(first.max(1)),
-                start_of(last + 1).unwrap_or(file.text.len()),
-            ) else {
-                continue;
-            };
+            if let Some(from) = start_of(first) {
+                let to = start_of(last.saturating_add(1)).unwrap_or(file.text.len());
+                runs.push((from, to));
+            }
+        }
+        let total: usize = runs.iter().map(|(a, b)| b.saturating_sub(*a)).sum();
+        let ac = match self.ac(total) {
+            Ok(Some(ac)) => ac,
+            Ok(None) => return Some(Vec::new()),
+            Err(()) => return None,
+        };
+        let mut lines: Vec<u32> = Vec::new();
+        for (from, to) in runs {
             let Some(run) = file.text.get(from..to) else {
                 continue;
             };
@@ -310,10 +396,287 @@ impl KeywordIndex {
         &'s self,
         text: &'s str,
     ) -> impl Iterator<Item = (std::ops::Range<usize>, &'s [usize])> + 's {
-        self.ac.iter().flat_map(move |ac| {
+        let (plain, ac) = match self.ac(text.len()) {
+            Ok(ac) => (Vec::new(), ac),
+            Err(()) => (self.plain_hits(text), None),
+        };
+        let found = ac.into_iter().flat_map(move |ac| {
             ac.find_overlapping_iter(text)
                 .map(|m| (m.range(), self.owners[m.pattern().as_usize()].as_slice()))
-        })
+        });
+        plain.into_iter().chain(found)
+    }
+
+    /// What the automaton would find, by searching each keyword in turn:
+    /// every occurrence, overlapping ones included, ASCII case-insensitively
+    /// (the order differs; callers sort what they collect).
+    fn plain_hits(&self, text: &str) -> Vec<(std::ops::Range<usize>, &[usize])> {
+        let lower = text.to_ascii_lowercase();
+        let mut out = Vec::new();
+        for (k, kw) in self.keywords.iter().enumerate() {
+            // An occurrence starts on a character boundary; the next one
+            // may overlap this one from its second character on.
+            let step = kw.chars().next().map_or(1, char::len_utf8);
+            let mut from = 0;
+            while let Some(at) = lower.get(from..).and_then(|rest| rest.find(kw.as_str())) {
+                let start = from + at;
+                out.push((start..start + kw.len(), self.owners[k].as_slice()));
+                from = start + step;
+            }
+        }
+        out
+    }
+}
+
+/// Literals one of which occurs in every match of `pattern`, lowercased, for
+/// a [`KeywordIndex`] (which compares ASCII case-insensitively, so a literal
+/// of a case-sensitive pattern only lets more text through); `None` when the
+/// pattern guarantees none, or does not parse.
+///
+/// Read from the syntax tree alone (a few microseconds, no compilation): a
+/// run of literal characters in a concatenation, the union over the branches
+/// of an alternation, the body of a repetition that happens at least once.
+/// Only ASCII characters are kept, and under `(?i)` not `k` and `s`, whose
+/// Unicode case folds (KELVIN SIGN, LONG S) an ASCII comparison would miss.
+pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
+    let ast = regex_syntax::ast::parse::Parser::new()
+        .parse(pattern)
+        .ok()?;
+    let ci = sets_case_insensitive(&ast);
+    let lits = Literals::of(&ast, ci).req?;
+    (!lits.is_empty() && lits.iter().all(|l| !l.is_empty())).then_some(lits)
+}
+
+/// Every literal set of which one member occurs in every match of
+/// `pattern` (all of them, not only the most selective one as in
+/// [`required_literals`]; a small class such as `["']` counts as a set of
+/// one-character literals). Empty when nothing is known.
+pub fn required_sets(pattern: &str) -> Vec<Vec<String>> {
+    let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(pattern) else {
+        return Vec::new();
+    };
+    let ci = sets_case_insensitive(&ast);
+    let mut all = Literals::of(&ast, ci).all;
+    for set in &mut all {
+        set.sort_unstable();
+        set.dedup();
+    }
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// True when `text` contains one literal of each set (ASCII case-insensitively).
+pub fn has_required(text: &str, sets: &[Vec<String>]) -> bool {
+    if sets.is_empty() {
+        return true;
+    }
+    let lower = text.to_ascii_lowercase();
+    sets.iter()
+        .all(|set| set.iter().any(|lit| lower.contains(lit.as_str())))
+}
+
+/// True when any flag group of the pattern turns on `i` (conservative: the
+/// whole pattern is then treated as case-insensitive).
+fn sets_case_insensitive(ast: &regex_syntax::ast::Ast) -> bool {
+    use regex_syntax::ast::{Ast, Flag, Flags, FlagsItemKind};
+    let sets = |f: &Flags| {
+        f.items
+            .iter()
+            .any(|i| i.kind == FlagsItemKind::Flag(Flag::CaseInsensitive))
+    };
+    match ast {
+        Ast::Flags(f) => sets(&f.flags),
+        Ast::Group(g) => g.flags().is_some_and(sets) || sets_case_insensitive(&g.ast),
+        Ast::Repetition(r) => sets_case_insensitive(&r.ast),
+        Ast::Alternation(a) => a.asts.iter().any(sets_case_insensitive),
+        Ast::Concat(c) => c.asts.iter().any(sets_case_insensitive),
+        _ => false,
+    }
+}
+
+/// What a sub-pattern says about the literals of its matches.
+struct Literals {
+    /// Every match is exactly this text (lowercased).
+    exact: Option<String>,
+    /// Every match contains one of these (the most selective set known).
+    req: Option<Vec<String>>,
+    /// Every set known of which every match contains a member.
+    all: Vec<Vec<String>>,
+}
+
+impl Literals {
+    fn none() -> Literals {
+        Literals {
+            exact: None,
+            req: None,
+            all: Vec::new(),
+        }
+    }
+
+    fn exact(s: String) -> Literals {
+        Literals {
+            req: (!s.is_empty()).then(|| vec![s.clone()]),
+            all: if s.is_empty() {
+                Vec::new()
+            } else {
+                vec![vec![s.clone()]]
+            },
+            exact: Some(s),
+        }
+    }
+
+    /// A literal character as a keyword character: ASCII, lowercased, and
+    /// under `(?i)` not `k` or `s` (see `required_literals`).
+    fn char(c: char, ci: bool) -> Option<char> {
+        let c = c.to_ascii_lowercase();
+        (c.is_ascii() && !(ci && matches!(c, 'k' | 's'))).then_some(c)
+    }
+
+    /// `[abc]`: a set of one-character literals, when small and plain.
+    fn class(c: &regex_syntax::ast::ClassBracketed, ci: bool) -> Literals {
+        use regex_syntax::ast::{ClassSet, ClassSetItem};
+        let items: Vec<&ClassSetItem> = match &c.kind {
+            ClassSet::Item(ClassSetItem::Union(u)) => u.items.iter().collect(),
+            ClassSet::Item(item) => vec![item],
+            ClassSet::BinaryOp(_) => return Literals::none(),
+        };
+        if c.negated || items.is_empty() || items.len() > 4 {
+            return Literals::none();
+        }
+        let mut set = Vec::new();
+        for item in items {
+            match item {
+                ClassSetItem::Literal(l) => match Literals::char(l.c, ci) {
+                    Some(c) => set.push(c.to_string()),
+                    None => return Literals::none(),
+                },
+                _ => return Literals::none(),
+            }
+        }
+        set.sort_unstable();
+        set.dedup();
+        Literals {
+            exact: None,
+            req: Some(set.clone()),
+            all: vec![set],
+        }
+    }
+
+    fn of(ast: &regex_syntax::ast::Ast, ci: bool) -> Literals {
+        use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
+        match ast {
+            Ast::Empty(_) | Ast::Flags(_) => Literals::exact(String::new()),
+            Ast::Literal(l) => match Literals::char(l.c, ci) {
+                Some(c) => Literals::exact(c.to_string()),
+                None => Literals::none(),
+            },
+            Ast::ClassBracketed(c) => Literals::class(c, ci),
+            Ast::Repetition(r) => {
+                let min = match &r.op.kind {
+                    RepetitionKind::ZeroOrOne | RepetitionKind::ZeroOrMore => 0,
+                    RepetitionKind::OneOrMore => 1,
+                    RepetitionKind::Range(
+                        RepetitionRange::Exactly(n)
+                        | RepetitionRange::AtLeast(n)
+                        | RepetitionRange::Bounded(n, _),
+                    ) => *n,
+                };
+                if min == 0 {
+                    return Literals::none();
+                }
+                let inner = Literals::of(&r.ast, ci);
+                Literals {
+                    exact: None,
+                    req: inner.req,
+                    all: inner.all,
+                }
+            }
+            Ast::Group(g) => Literals::of(&g.ast, ci),
+            Ast::Alternation(a) => {
+                let mut all: Vec<String> = Vec::new();
+                for b in &a.asts {
+                    match Literals::of(b, ci).req {
+                        Some(v) => all.extend(v),
+                        None => return Literals::none(),
+                    }
+                }
+                all.sort_unstable();
+                all.dedup();
+                Literals {
+                    exact: None,
+                    req: Some(all.clone()),
+                    all: vec![all],
+                }
+            }
+            Ast::Concat(c) => {
+                let mut run = String::new();
+                let mut whole = true;
+                let mut best: Option<Vec<String>> = None;
+                let mut all: Vec<Vec<String>> = Vec::new();
+                for child in &c.asts {
+                    // A literal character extends the run without a
+                    // sub-result (most of a pattern is literals).
+                    let l = match child {
+                        Ast::Flags(_) | Ast::Empty(_) => continue,
+                        Ast::Literal(lit) => match Literals::char(lit.c, ci) {
+                            Some(c) => {
+                                run.push(c);
+                                continue;
+                            }
+                            None => Literals::none(),
+                        },
+                        _ => Literals::of(child, ci),
+                    };
+                    match l.exact {
+                        Some(s) => run.push_str(&s),
+                        None => {
+                            whole = false;
+                            if !run.is_empty() {
+                                all.push(vec![run.clone()]);
+                                better(&mut best, vec![std::mem::take(&mut run)]);
+                            }
+                            if let Some(r) = l.req {
+                                better(&mut best, r);
+                            }
+                            all.extend(l.all);
+                        }
+                    }
+                }
+                if whole {
+                    return Literals::exact(run);
+                }
+                if !run.is_empty() {
+                    all.push(vec![run.clone()]);
+                    better(&mut best, vec![run]);
+                }
+                Literals {
+                    exact: None,
+                    req: best,
+                    all,
+                }
+            }
+            Ast::Dot(_) | Ast::Assertion(_) | Ast::ClassUnicode(_) | Ast::ClassPerl(_) => {
+                Literals::none()
+            }
+        }
+    }
+}
+
+/// Keeps the more selective of two literal sets: the longer shortest
+/// literal, then the fewer literals.
+fn better(best: &mut Option<Vec<String>>, cand: Vec<String>) {
+    if cand.is_empty() || cand.iter().any(String::is_empty) {
+        return;
+    }
+    let score = |v: &[String]| {
+        (
+            v.iter().map(String::len).min().unwrap_or(0),
+            std::cmp::Reverse(v.len()),
+        )
+    };
+    if best.as_ref().is_none_or(|b| score(&cand) > score(b)) {
+        *best = Some(cand);
     }
 }
 
@@ -339,6 +702,13 @@ impl PatternSet {
     /// anything (see [`KeywordIndex::lines_with_hits`]).
     pub fn lines_with_keywords(&self, file: &crate::model::FileChange) -> Option<Vec<u32>> {
         self.index.lines_with_hits(file)
+    }
+
+    /// Builds the keyword pre-filter now (for a set with policy-supplied
+    /// patterns, so that a failure is a load error); otherwise it is built
+    /// on first use.
+    pub fn prepare(&self) -> Result<(), String> {
+        self.index.prepare()
     }
 
     pub fn patterns(&self) -> &[Pattern] {
@@ -411,6 +781,17 @@ impl PatternSet {
         // Searching `line[..end]` from `start` lets `\b` and `^` see the text
         // before the window; the end is artificial but far from the keyword.
         let hay = &line.as_bytes()[..end];
+        // Every match lies in the window: one that cannot hold a match does
+        // not need the regex compiled (once it is, the regex's own
+        // pre-filter is faster than this check).
+        if pat.compiled.get().is_none()
+            && !has_required(
+                &line[start..end],
+                pat.requires.get_or_init(|| required_sets(&pat.source)),
+            )
+        {
+            return;
+        }
         let Some((regex, group)) = pat.compiled() else {
             return;
         };
@@ -548,6 +929,10 @@ mod tests {
             crate::model::FileChange::new("f".into(), crate::model::Status::Added, 0, 0o100644);
         f.set_text(text.to_string());
         f.added = (1..=f.line_count()).collect();
+        // a text this small is searched line by line, with no automaton
+        assert!(s.lines_with_keywords(&f).is_none());
+        // past the plain-search budget, the automaton tells the lines
+        assert!(s.find(&"x".repeat(PLAIN_SCAN + 1), |_, _| true).is_empty());
         let lines = s.lines_with_keywords(&f).expect("single-line keywords");
         assert_eq!(lines, vec![1, 3, 7]);
         // only added lines are searched, in runs
@@ -579,6 +964,139 @@ mod tests {
         // `\b` still sees the text before the window
         let line = format!("{}xtok_abcd", "a".repeat(1000));
         assert!(s.find(&line, |_, _| true).is_empty());
+    }
+
+    fn hits_of(i: &KeywordIndex, text: &str) -> Vec<(std::ops::Range<usize>, Vec<usize>)> {
+        i.hits(text).map(|(r, o)| (r, o.to_vec())).collect()
+    }
+
+    /// The quick-to-build automaton and the DFA that takes over after
+    /// `SMALL_SCAN` bytes report the same hits.
+    #[test]
+    fn keyword_index_hits_do_not_depend_on_the_automaton() {
+        let entries = vec![vec!["tok_", "key"], vec!["KEY"], vec!["ab", "b"]];
+        let idx = KeywordIndex::build(&entries).expect("index");
+        let text = "a KEY, tok_x; aBab key";
+        let hits = |i: &KeywordIndex| {
+            i.hits(text)
+                .map(|(r, o)| (r, o.to_vec()))
+                .collect::<Vec<_>>()
+        };
+        let sorted = |mut v: Vec<(std::ops::Range<usize>, Vec<usize>)>| {
+            v.sort_by_key(|(r, o)| (r.start, r.end, o.clone()));
+            v
+        };
+        let before = sorted(hits(&idx));
+        assert!(idx.small.get().is_none(), "searched without an automaton");
+        assert_eq!(before.len(), 7, "{before:?}");
+        let mid = "y".repeat(PLAIN_SCAN);
+        assert_eq!(idx.hits(&mid).count(), 0);
+        assert_eq!(sorted(hits(&idx)), before);
+        assert!(idx.small.get().is_some() && idx.fast.get().is_none());
+        let big = "x".repeat(SMALL_SCAN);
+        assert_eq!(idx.hits(&big).count(), 0);
+        assert!(idx.fast.get().is_some());
+        assert_eq!(sorted(hits(&idx)), before);
+        // Overlapping occurrences of one keyword, and non-ASCII text.
+        let idx = KeywordIndex::build(&[vec!["aa"], vec!["é-x"]]).expect("index");
+        let text = "AaA é-X aa";
+        let plain = sorted(hits_of(&idx, text));
+        let big = "z".repeat(SMALL_SCAN);
+        assert_eq!(idx.hits(&big).count(), 0);
+        assert_eq!(sorted(hits_of(&idx, text)), plain);
+        assert_eq!(plain.len(), 4, "{plain:?}");
+    }
+
+    #[test]
+    fn required_literals_of_patterns() {
+        let lits = |p: &str| required_literals(p);
+        let v = |l: &[&str]| Some(l.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            lits(r"(?i)<noreply@anthropic\.com>"),
+            v(&["<noreply@anthropic.com>"])
+        );
+        assert_eq!(
+            lits(r"(?i)^\W*generated with \[?claude code\b"),
+            v(&["generated with "])
+        );
+        assert_eq!(lits(r"(?:claude|amp)\[bot\]"), v(&["[bot]"]));
+        assert_eq!(
+            lits(r"x(?:claude|anthropic)\[b"),
+            v(&["anthropic", "claude"])
+        );
+        // `k` and `s` under (?i) match KELVIN SIGN and LONG S: never kept.
+        assert_eq!(lits(r"(?i)jetbrains-ai\[bot\]"), v(&["jetbrain"]));
+        assert_eq!(lits(r"jetbrains-ai"), v(&["jetbrains-ai"]));
+        assert_eq!(lits(r"(?i:s)k"), None);
+        assert_eq!(lits(r"a+bc"), v(&["bc"]));
+        assert_eq!(lits(r"(?:abc)+"), v(&["abc"]));
+        assert_eq!(lits(r"(?:abc)*x"), v(&["x"]));
+        for none in [r"\w+", r"a|\d", r"(?:|abc)", r"", r"é", r"(unclosed"] {
+            assert_eq!(lits(none), None, "{none}");
+        }
+        assert_eq!(lits(r"(?x) a b # c"), v(&["ab"]));
+    }
+
+    #[test]
+    fn required_sets_of_patterns() {
+        let sets = |p: &str| required_sets(p);
+        let v = |l: &[&[&str]]| {
+            l.iter()
+                .map(|s| s.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            sets(r#"(?i)(?:token|auth)_?x\s*[:=]\s*["'](?P<secret>[^"']{8,})["']"#),
+            v(&[&["\"", "'"], &[":", "="], &["auth", "to"], &["x"]])
+        );
+        assert_eq!(sets(r"ab?c"), v(&[&["a"], &["c"]]));
+        assert_eq!(sets(r"[^ab]x|y"), v(&[&["x", "y"]]));
+        assert!(sets(r"\w+").is_empty());
+        assert!(sets(r"(unclosed").is_empty());
+        assert!(has_required("X = 'abc'", &sets(r#"x\s*=\s*'"#)));
+        assert!(!has_required("X = abc", &sets(r#"x\s*=\s*'"#)));
+        assert!(has_required("anything", &[]));
+    }
+
+    /// A window without a required literal never compiles the regex; one
+    /// with them does, and matches as before.
+    #[test]
+    fn windows_without_required_literals_do_not_compile() {
+        let mut problems = Problems::default();
+        let kws = vec!["tok".to_string()];
+        let p = Pattern::compile(
+            PatternSpec {
+                id: "tok",
+                description: None,
+                keywords: &kws,
+                regex: r#"tok\s*=\s*"(?P<secret>[a-z]+)""#,
+                min_entropy: None,
+                tag: 0,
+                eager: false,
+            },
+            &KeyPath::of(&["t"]),
+            &mut problems,
+        )
+        .expect("valid");
+        let s = PatternSet::new(vec![p]).expect("set");
+        assert!(s.find("the tokenizer = fine", |_, _| true).is_empty());
+        assert!(s.patterns()[0].compiled.get().is_none());
+        let hits = s.find(r#"tok = "abc""#, |_, _| true);
+        assert_eq!(hits.len(), 1);
+        assert!(s.patterns()[0].compiled.get().is_some());
+    }
+
+    /// The only ASCII letters whose Unicode simple case folds leave ASCII
+    /// are `k` and `s` (what `required_literals` relies on).
+    #[test]
+    fn ascii_letters_fold_within_ascii_except_k_and_s() {
+        for c in ('a'..='z').filter(|c| !matches!(c, 'k' | 's')) {
+            let re = regex::Regex::new(&format!("(?i)^{c}$")).expect("compiles");
+            let outside = (0x80u32..=0x10FFFF)
+                .filter_map(char::from_u32)
+                .find(|x| re.is_match(x.encode_utf8(&mut [0; 4])));
+            assert_eq!(outside, None, "{c}");
+        }
     }
 
     #[test]

@@ -135,16 +135,88 @@ pub struct RawPayloads {
     pub patterns: Option<Vec<RawPattern>>,
 }
 
-/// Compiled `[payloads]`.
+/// Compiled `[payloads]`. What the policy writes is checked (and compiled)
+/// at load; what comes from the built-in table (its patterns, the default
+/// skip and binary globs) on first use: a commit-msg hook never looks at a
+/// file.
 #[derive(Debug)]
 pub struct Payloads {
-    pub set: PatternSet,
+    /// The policy's own patterns and the built-in ids it drops.
+    own: Vec<Pattern>,
+    disabled: Vec<String>,
+    set: OnceLock<PatternSet>,
     pub allow_paths: Option<GlobSet>,
-    pub skip_paths: Option<GlobSet>,
-    pub binary_globs: Option<GlobSet>,
+    skip_paths: OnceLock<Option<GlobSet>>,
+    binary_globs: OnceLock<Option<GlobSet>>,
+}
+
+/// Built-in globs, compiled on first use (they are tested; a failure is
+/// logged and matches nothing).
+fn builtin_globs(list: &[String]) -> Option<GlobSet> {
+    let mut problems = Problems::default();
+    let set = globs(list, &KeyPath::of(&["payloads"]), &mut problems);
+    for p in &problems.0 {
+        tracing::error!("built-in payloads globs: {}", p.message);
+    }
+    set
 }
 
 impl Payloads {
+    /// The patterns: the built-in table without the disabled ones, with
+    /// the policy's (one with a built-in id replaces it).
+    pub fn set(&self) -> &PatternSet {
+        self.set.get_or_init(|| {
+            let builtin = builtin().as_ref().map(|b| b.patterns.as_slice());
+            let builtin = builtin.unwrap_or_else(|e| {
+                tracing::error!("{e}");
+                &[]
+            });
+            Self::merge(builtin, &self.disabled, &self.own)
+        })
+    }
+
+    fn merge(builtin: &[Pattern], disabled: &[String], own: &[Pattern]) -> PatternSet {
+        let mut patterns: Vec<Pattern> = builtin
+            .iter()
+            .filter(|p| !disabled.contains(&p.id))
+            .cloned()
+            .collect();
+        for p in own {
+            match patterns.iter().position(|b| b.id == p.id) {
+                Some(k) => patterns[k] = p.clone(),
+                None => patterns.push(p.clone()),
+            }
+        }
+        PatternSet::new(patterns).unwrap_or_default()
+    }
+
+    /// Files the line rules do not scan.
+    pub fn skip_paths(&self) -> Option<&GlobSet> {
+        self.skip_paths
+            .get_or_init(|| {
+                builtin_globs(
+                    &DEFAULT_SKIP
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .as_ref()
+    }
+
+    /// Binary file types.
+    pub fn binary_globs(&self) -> Option<&GlobSet> {
+        self.binary_globs
+            .get_or_init(|| match builtin() {
+                Ok(b) => builtin_globs(&b.binary_globs),
+                Err(e) => {
+                    tracing::error!("{e}");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
     pub fn needs(&self) -> Needs {
         Needs {
             files: true,
@@ -161,7 +233,7 @@ struct Builtin {
 fn builtin() -> &'static Result<Builtin, String> {
     static BUILTIN: OnceLock<Result<Builtin, String>> = OnceLock::new();
     BUILTIN.get_or_init(|| {
-        let table: RawTable = toml::from_str(TABLE)
+        let table: RawTable = crate::policy::embedded::from_str(TABLE)
             .map_err(|e| format!("the built-in payloads table is invalid: {}", e.message()))?;
         let mut problems = Problems::default();
         let mut patterns: Vec<Pattern> = Vec::new();
@@ -234,20 +306,20 @@ pub fn compile(raw: RawPayloads, base: &KeyPath, problems: &mut Problems) -> Opt
     if raw.enabled == Some(false) {
         return None;
     }
-    let builtin = match builtin() {
-        Ok(b) => b,
-        Err(e) => {
-            problems.error(base.clone(), e.clone());
-            return None;
-        }
-    };
-    let mut patterns = builtin.patterns.clone();
-    for (i, id) in raw.disable.iter().flatten().enumerate() {
-        match patterns.iter().position(|p| &p.id == id) {
-            Some(k) => {
-                patterns.remove(k);
+    let disabled = raw.disable.unwrap_or_default();
+    if !disabled.is_empty() {
+        let builtin = match builtin() {
+            Ok(b) => b,
+            Err(e) => {
+                problems.error(base.clone(), e.clone());
+                return None;
             }
-            None => {
+        };
+        let mut left: Vec<&str> = builtin.patterns.iter().map(|p| p.id.as_str()).collect();
+        for (i, id) in disabled.iter().enumerate() {
+            if let Some(k) = left.iter().position(|p| p == id) {
+                left.remove(k);
+            } else {
                 let mut msg = format!("`{id}` is not a built-in payloads pattern");
                 if let Some(n) = crate::policy::error::nearest(
                     id,
@@ -259,6 +331,7 @@ pub fn compile(raw: RawPayloads, base: &KeyPath, problems: &mut Problems) -> Opt
             }
         }
     }
+    let mut own: Vec<Pattern> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     for r in raw.patterns.unwrap_or_default() {
         let path = base.key("patterns").id(&r.id);
@@ -271,33 +344,46 @@ pub fn compile(raw: RawPayloads, base: &KeyPath, problems: &mut Problems) -> Opt
             continue;
         };
         check_examples(&p, &r, &path, problems);
-        match patterns.iter().position(|b| b.id == p.id) {
-            Some(k) => patterns[k] = p,
-            None => patterns.push(p),
-        }
+        own.push(p);
     }
-    let skip: Vec<String> = raw
-        .skip_paths
-        .unwrap_or_else(|| DEFAULT_SKIP.iter().map(|s| s.to_string()).collect());
-    let binary = raw
-        .binary_globs
-        .unwrap_or_else(|| builtin.binary_globs.clone());
+    // The policy's globs are compiled now (their errors are load errors),
+    // the built-in ones on first use.
+    let own_globs = |list: Option<Vec<String>>, key: &str, problems: &mut Problems| {
+        let lock = OnceLock::new();
+        if let Some(list) = list {
+            let _ = lock.set(globs(&list, &base.key(key), problems));
+        }
+        lock
+    };
+    let skip_paths = own_globs(raw.skip_paths, "skip_paths", problems);
+    let binary_globs = own_globs(raw.binary_globs, "binary_globs", problems);
     let out = Payloads {
         allow_paths: globs(
             &raw.allow_paths.unwrap_or_default(),
             &base.key("allow_paths"),
             problems,
         ),
-        skip_paths: globs(&skip, &base.key("skip_paths"), problems),
-        binary_globs: globs(&binary, &base.key("binary_globs"), problems),
-        set: match PatternSet::new(patterns) {
-            Ok(s) => s,
+        own,
+        disabled,
+        set: OnceLock::new(),
+        skip_paths,
+        binary_globs,
+    };
+    // Built-in keywords are tested; the policy's get their automaton now.
+    if !out.own.is_empty() {
+        let set = match builtin() {
+            Ok(b) => Payloads::merge(&b.patterns, &out.disabled, &out.own),
             Err(e) => {
-                problems.error(base.clone(), e);
+                problems.error(base.clone(), e.clone());
                 return None;
             }
-        },
-    };
+        };
+        if let Err(e) = set.prepare() {
+            problems.error(base.clone(), e);
+            return None;
+        }
+        let _ = out.set.set(set);
+    }
     Some(out)
 }
 
@@ -345,15 +431,10 @@ pub fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
                 }
             }
         }
-        if !any_line_rule
-            || cfg
-                .skip_paths
-                .as_ref()
-                .is_some_and(|g| g.is_match(&file.path))
-        {
+        if !any_line_rule || cfg.skip_paths().is_some_and(|g| g.is_match(&file.path)) {
             continue;
         }
-        let keyword_lines = cfg.set.lines_with_keywords(file);
+        let keyword_lines = cfg.set().lines_with_keywords(file);
         if keyword_lines.as_ref().is_some_and(Vec::is_empty) {
             continue;
         }
@@ -364,13 +445,13 @@ pub fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
             {
                 continue;
             }
-            let hits = cfg.set.find(line, |p, _| sink.enabled(&RULES[p.tag]));
+            let hits = cfg.set().find(line, |p, _| sink.enabled(&RULES[p.tag]));
             for (h, more) in super::secrets::first_per_pattern(&hits) {
                 if allowed {
                     sink.suppressed();
                     continue;
                 }
-                let p = &cfg.set.patterns()[h.pattern];
+                let p = &cfg.set().patterns()[h.pattern];
                 let mut msg = format!("{} [pattern `{}`]", p.description, p.id);
                 if more > 0 {
                     msg.push_str(&format!(" ({more} more on this line)"));
@@ -405,12 +486,7 @@ fn executable_binary(cfg: &Payloads, f: &FileChange) -> Option<&'static str> {
             (_, false) => "changes an executable binary (mode 100755, binary content)",
         });
     }
-    if opaque
-        && cfg
-            .binary_globs
-            .as_ref()
-            .is_some_and(|g| g.is_match(&f.path))
-    {
+    if opaque && cfg.binary_globs().is_some_and(|g| g.is_match(&f.path)) {
         return Some(if f.status == Status::Added {
             "adds a binary of an executable or loadable file type"
         } else {
@@ -458,22 +534,31 @@ mod tests {
     fn embedded_table_examples_and_counter_examples() {
         let table: RawTable = toml::from_str(TABLE).expect("table parses");
         let p = compiled("");
-        assert_eq!(p.set.patterns().len(), table.pattern.len());
+        assert_eq!(p.set().patterns().len(), table.pattern.len());
         let mut failures = Vec::new();
         for r in &table.pattern {
             assert!(!r.examples.is_empty(), "pattern `{}` has no example", r.id);
+            // The literal check that stands before compiling lets every example through.
+            let sets = crate::rules::patterns::required_sets(&r.regex);
             for ex in &r.examples {
-                let hits = p.set.find(ex, |_, _| true);
-                if !hits.iter().any(|h| p.set.patterns()[h.pattern].id == r.id) {
+                let ok = crate::rules::patterns::has_required(ex, &sets);
+                assert!(ok, "{}: {ex:?} lacks one of {sets:?}", r.id);
+            }
+            for ex in &r.examples {
+                let hits = p.set().find(ex, |_, _| true);
+                if !hits
+                    .iter()
+                    .any(|h| p.set().patterns()[h.pattern].id == r.id)
+                {
                     failures.push(format!("{}: example not found: {ex:?}", r.id));
                 }
             }
             for ex in &r.counter_examples {
-                let hits = p.set.find(ex, |_, _| true);
+                let hits = p.set().find(ex, |_, _| true);
                 if !hits.is_empty() {
                     let got: Vec<&str> = hits
                         .iter()
-                        .map(|h| p.set.patterns()[h.pattern].id.as_str())
+                        .map(|h| p.set().patterns()[h.pattern].id.as_str())
                         .collect();
                     failures.push(format!(
                         "{}: counter-example matched: {ex:?} by {got:?}",
@@ -562,8 +647,8 @@ mod tests {
         let mut found = Vec::new();
         for (file, text) in crate::explain::FILES {
             for (i, line) in text.lines().enumerate() {
-                for h in p.set.find(line, |_, _| true) {
-                    let id = &p.set.patterns()[h.pattern].id;
+                for h in p.set().find(line, |_, _| true) {
+                    let id = &p.set().patterns()[h.pattern].id;
                     found.push(format!("explain/{file}.toml:{}: `{id}`", i + 1));
                 }
             }
@@ -580,15 +665,15 @@ mod tests {
         for rule in &RULES[..BINARY] {
             let e = all.get(rule.id).expect("explained");
             let fired = e.fails.lines().any(|l| {
-                p.set
+                p.set()
                     .find(&undefang(l), |_, _| true)
                     .iter()
-                    .any(|h| RULES[p.set.patterns()[h.pattern].tag].id == rule.id)
+                    .any(|h| RULES[p.set().patterns()[h.pattern].tag].id == rule.id)
             });
             assert!(fired, "{}: the `fails` example is not reported", rule.id);
             for l in e.passes.lines() {
                 assert!(
-                    p.set.find(&undefang(l), |_, _| true).is_empty(),
+                    p.set().find(&undefang(l), |_, _| true).is_empty(),
                     "{}: `passes` line reported: {l}",
                     rule.id
                 );

@@ -163,7 +163,7 @@ impl Secrets {
 fn builtin() -> &'static Result<Vec<Pattern>, String> {
     static BUILTIN: OnceLock<Result<Vec<Pattern>, String>> = OnceLock::new();
     BUILTIN.get_or_init(|| {
-        let table: RawTable = toml::from_str(TABLE)
+        let table: RawTable = crate::policy::embedded::from_str(TABLE)
             .map_err(|e| format!("the built-in secrets table is invalid: {}", e.message()))?;
         let mut problems = Problems::default();
         let mut out = Vec::new();
@@ -255,7 +255,13 @@ pub fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Opti
         .allow_paths
         .filter(|g| !g.is_empty())
         .and_then(|g| compile_globs(&g, &base.key("allow_paths"), problems));
-    let set = match PatternSet::new(patterns) {
+    // Built-in keywords are tested; the policy's get their automaton now.
+    let set = match PatternSet::new(patterns).and_then(|s| {
+        if !seen.is_empty() {
+            s.prepare()?;
+        }
+        Ok(s)
+    }) {
         Ok(s) => s,
         Err(e) => {
             problems.error(base.clone(), e);
@@ -444,6 +450,12 @@ mod tests {
         let mut failures = Vec::new();
         for r in &table.pattern {
             assert!(!r.examples.is_empty(), "pattern `{}` has no example", r.id);
+            // The literal check that stands before compiling lets every example through.
+            let sets = crate::rules::patterns::required_sets(&r.regex);
+            for ex in &r.examples {
+                let ok = crate::rules::patterns::has_required(ex, &sets);
+                assert!(ok, "{}: {ex:?} lacks one of {sets:?}", r.id);
+            }
             for ex in &r.examples {
                 let hits = s.find(ex);
                 if !hits.iter().any(|h| s.set.patterns()[h.pattern].id == r.id) {

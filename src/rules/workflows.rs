@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use crate::engine::Sink;
 use crate::model::{Change, Content, FileChange};
-use crate::policy::{compile_globs, compile_regex, KeyPath, Needs, Problems};
+use crate::policy::{compile_regex, Globs, KeyPath, Needs, Problems};
 use crate::report::Severity;
 use crate::rules::RuleInfo;
 
@@ -171,11 +171,16 @@ pub struct Pattern {
 /// Compiled `[workflows]`.
 #[derive(Debug)]
 pub struct Compiled {
-    paths: Option<GlobSet>,
+    /// The built-in CI files, and the policy's.
+    paths: Globs,
     review_trailers: Vec<String>,
     trusted_actions: Option<GlobSet>,
+    /// The policy's own trusted hosts, lowercased (the embedded ones are in
+    /// [`Embedded`]).
     trusted_hosts: Vec<String>,
-    pub patterns: Vec<Pattern>,
+    /// The policy's own patterns, compiled at load; the embedded ones are
+    /// compiled on first use (see [`embedded_compiled`]).
+    own_patterns: Vec<Pattern>,
 }
 
 impl Compiled {
@@ -188,8 +193,76 @@ impl Compiled {
 
     /// True for a CI file this family checks.
     pub fn is_ci_file(&self, path: &str) -> bool {
-        self.paths.as_ref().is_some_and(|g| g.is_match(path))
+        self.paths.is_match(path)
     }
+
+    /// Every risky-line pattern: the embedded table's, then the policy's.
+    pub fn patterns(&self) -> impl Iterator<Item = &Pattern> {
+        embedded_compiled()
+            .patterns
+            .iter()
+            .chain(self.own_patterns.iter())
+    }
+
+    /// True when secrets may be sent to `host` (a trusted host or a subdomain of one).
+    fn trusts_host(&self, host: &str) -> bool {
+        let is = |t: &String| host == t || host.ends_with(&format!(".{t}"));
+        embedded_compiled().trusted_hosts.iter().any(is) || self.trusted_hosts.iter().any(is)
+    }
+}
+
+/// The embedded table, compiled.
+#[derive(Debug, Default)]
+struct Embedded {
+    /// Lowercased.
+    trusted_hosts: Vec<String>,
+    patterns: Vec<Pattern>,
+}
+
+/// The embedded table, parsed and compiled once per process, on first use:
+/// a policy load (a commit-msg hook, which never looks at files) does not pay
+/// for it. The table is part of the binary and its tests compile every entry
+/// against its examples, so a failure here is a build defect: it is logged
+/// and the embedded patterns are skipped.
+fn embedded_compiled() -> &'static Embedded {
+    static EMBEDDED: std::sync::OnceLock<Embedded> = std::sync::OnceLock::new();
+    EMBEDDED.get_or_init(|| {
+        let data = match embedded() {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!("{e}");
+                return Embedded::default();
+            }
+        };
+        let data_path = KeyPath::of(&["workflows", "(embedded patterns)"]);
+        let mut problems = Problems::default();
+        let patterns = data
+            .pattern
+            .iter()
+            .filter_map(|p| compile_pattern(p, &data_path.id(&p.id), &mut problems))
+            .collect();
+        for p in &problems.0 {
+            tracing::error!("{}: {}", p.path, p.message);
+        }
+        Embedded {
+            trusted_hosts: data
+                .trusted_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+            patterns,
+        }
+    })
+}
+
+/// The ids of the embedded patterns (parsed once, not compiled).
+fn embedded_ids() -> &'static [String] {
+    static IDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        embedded()
+            .map(|d| d.pattern.into_iter().map(|p| p.id).collect())
+            .unwrap_or_default()
+    })
 }
 
 fn compile_pattern(raw: &RawPattern, path: &KeyPath, problems: &mut Problems) -> Option<Pattern> {
@@ -225,7 +298,7 @@ fn compile_pattern(raw: &RawPattern, path: &KeyPath, problems: &mut Problems) ->
 
 /// The embedded patterns and trusted hosts.
 fn embedded() -> Result<PatternData, String> {
-    toml::from_str::<PatternData>(PATTERNS).map_err(|e| {
+    crate::policy::embedded::from_str::<PatternData>(PATTERNS).map_err(|e| {
         format!(
             "policies/data/workflow-patterns.toml is invalid: {}",
             e.message()
@@ -233,24 +306,13 @@ fn embedded() -> Result<PatternData, String> {
     })
 }
 
-/// Validates `[workflows]`.
+/// Validates `[workflows]`: the policy's own settings and patterns are
+/// checked (and compiled) here; the embedded table waits for its first use.
 pub fn compile(raw: RawWorkflows, path: &KeyPath, problems: &mut Problems) -> Compiled {
-    let data = embedded().unwrap_or_else(|e| {
-        problems.error(path.clone(), e);
-        PatternData {
-            trusted_hosts: Vec::new(),
-            pattern: Vec::new(),
-        }
-    });
-    let mut patterns = Vec::new();
-    let data_path = KeyPath::of(&["workflows", "(embedded patterns)"]);
-    for p in &data.pattern {
-        if let Some(c) = compile_pattern(p, &data_path.id(&p.id), problems) {
-            patterns.push(c);
-        }
-    }
+    let mut own_patterns: Vec<Pattern> = Vec::new();
     for p in raw.patterns.iter().flatten() {
-        if patterns.iter().any(|q| q.id == p.id) {
+        let dup = embedded_ids().contains(&p.id) || own_patterns.iter().any(|q| q.id == p.id);
+        if dup {
             problems.error(
                 path.key("patterns").id(&p.id),
                 format!("duplicate pattern id `{}`", p.id),
@@ -258,11 +320,16 @@ pub fn compile(raw: RawWorkflows, path: &KeyPath, problems: &mut Problems) -> Co
             continue;
         }
         if let Some(c) = compile_pattern(p, &path.key("patterns").id(&p.id), problems) {
-            patterns.push(c);
+            own_patterns.push(c);
         }
     }
-    let mut globs: Vec<String> = DEFAULT_PATHS.iter().map(|s| s.to_string()).collect();
-    globs.extend(raw.paths.unwrap_or_default());
+    // The built-in paths alone wait for their first use; with the policy's
+    // they are compiled now, so that an error is a load error.
+    let paths = raw.paths.map(|extra| {
+        let mut globs: Vec<String> = DEFAULT_PATHS.iter().map(|s| s.to_string()).collect();
+        globs.extend(extra);
+        globs
+    });
     let review_trailers = raw
         .review_trailers
         .unwrap_or_else(|| vec!["Reviewed-by".into(), "Acked-by".into()]);
@@ -276,17 +343,17 @@ pub fn compile(raw: RawWorkflows, path: &KeyPath, problems: &mut Problems) -> Co
         Some(t) => build_action_globs(&t, &path.key("trusted_actions"), problems),
         None => None,
     };
-    let mut trusted_hosts = data.trusted_hosts;
-    trusted_hosts.extend(raw.trusted_hosts.unwrap_or_default());
     Compiled {
-        paths: compile_globs(&globs, &path.key("paths"), problems),
+        paths: Globs::compile(paths, DEFAULT_PATHS, &path.key("paths"), problems),
         review_trailers,
         trusted_actions,
-        trusted_hosts: trusted_hosts
+        trusted_hosts: raw
+            .trusted_hosts
+            .unwrap_or_default()
             .iter()
             .map(|h| h.to_ascii_lowercase())
             .collect(),
-        patterns,
+        own_patterns,
     }
 }
 
@@ -390,7 +457,7 @@ fn check_lines(cfg: &Compiled, f: &FileChange, sink: &mut Sink) {
         if line.trim().is_empty() {
             continue;
         }
-        for p in &cfg.patterns {
+        for p in cfg.patterns() {
             if sink.enabled(p.rule)
                 && p.regex.is_match(line)
                 && !p.unless.as_ref().is_some_and(|u| u.is_match(line))
@@ -496,11 +563,7 @@ fn check_secret_to_url(cfg: &Compiled, f: &FileChange, n: u32, line: &str, sink:
         return;
     }
     let hosts = url_hosts(line);
-    let trusted = |h: &String| {
-        cfg.trusted_hosts
-            .iter()
-            .any(|t| h == t || h.ends_with(&format!(".{t}")))
-    };
+    let trusted = |h: &String| cfg.trusts_host(h);
     if !hosts.is_empty() && hosts.iter().all(trusted) {
         return;
     }

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::engine::Sink;
 use crate::model::{Change, Content, FileChange, Status};
-use crate::policy::{compile_globs, KeyPath, Needs, Problems};
+use crate::policy::{compile_globs, Globs, KeyPath, Needs, Problems};
 use crate::report::Severity;
 use crate::rules::RuleInfo;
 
@@ -192,9 +192,10 @@ pub struct Licensing {
     spdx_header: Option<GlobSet>,
     copyright: Option<GlobSet>,
     exempt: Option<GlobSet>,
-    foreign_text: Option<GlobSet>,
-    license_files: Option<GlobSet>,
-    manifests: Option<GlobSet>,
+    /// Built-in defaults unless the policy sets them (compiled on first use).
+    foreign_text: Globs,
+    license_files: Globs,
+    manifests: Globs,
     /// Licence texts, notices and fingerprints: compiled on first use, so a
     /// run that reads no file (a commit-msg hook) never builds them.
     texts: OnceLock<Option<Texts>>,
@@ -301,14 +302,14 @@ pub fn compile(raw: RawLicensing, key: &KeyPath, problems: &mut Problems) -> Opt
     let spdx_header = globs(raw.spdx_header, &[], &key.key("spdx_header"), problems);
     let copyright = globs(raw.copyright, &[], &key.key("copyright"), problems);
     let exempt = globs(raw.exempt, &[], &key.key("exempt"), problems);
-    let foreign_text = globs(raw.foreign_text, &["*"], &key.key("foreign_text"), problems);
-    let license_files = globs(
+    let foreign_text = Globs::compile(raw.foreign_text, &["*"], &key.key("foreign_text"), problems);
+    let license_files = Globs::compile(
         raw.license_files,
         DEFAULT_LICENSE_FILES,
         &key.key("license_files"),
         problems,
     );
-    let manifests = globs(
+    let manifests = Globs::compile(
         raw.manifests,
         &["Cargo.toml"],
         &key.key("manifests"),
@@ -456,7 +457,7 @@ fn text_file(
         license_file(cfg, file, sink);
         return;
     }
-    if matches(&cfg.manifests, &file.path) {
+    if cfg.manifests.is_match(&file.path) {
         cargo_manifest(cfg, change, file, sink);
     }
     headers(cfg, file, sidecars, sink);
@@ -693,7 +694,7 @@ fn missing_header(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
 /// True for a licence file (LICENSE, COPYING-…, LICENSE.md), not for a
 /// source file that happens to be called `license.rs`.
 fn is_license_file(cfg: &Licensing, path: &str) -> bool {
-    let Some(globs) = &cfg.license_files else {
+    let Some(globs) = cfg.license_files.get() else {
         return false;
     };
     let (dir, name) = match path.rsplit_once('/') {
@@ -863,7 +864,7 @@ fn header_permitted(cfg: &Licensing, file: &FileChange) -> bool {
 fn foreign_text(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
     if !sink.enabled(FOREIGN_TEXT)
         || file.added.is_empty()
-        || !matches(&cfg.foreign_text, &file.path)
+        || !cfg.foreign_text.is_match(&file.path)
         || file.path.rsplit('/').next() == Some(POLICY_FILE)
     {
         return;
