@@ -249,3 +249,69 @@ fn a_blob_over_the_limit_is_sized_not_read_loose_or_packed() {
         );
     }
 }
+
+/// What `cached_root_tree` reads from an index, checked against git: when
+/// it names a tree, that is the tree git commits; when the cache tree is
+/// stale it names none.
+#[test]
+fn the_index_cache_tree_names_the_tree_being_committed() {
+    use policy_check::git::staged::cached_root_tree;
+    let sb = common::Sandbox::new();
+    let repo = sb.repo("r");
+    repo.commit_file("a/one.txt", "1\n", "one");
+    let hook = repo.path.join(".git/hooks/commit-msg");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\ncp \"${GIT_INDEX_FILE:-.git/index}\" \"$(git rev-parse --git-dir)/seen-index\"\n",
+    )
+    .expect("hook");
+    let mut perms = std::fs::metadata(&hook).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&hook, perms).expect("chmod");
+    let seen = || std::fs::read(repo.path.join(".git/seen-index")).expect("seen index");
+    let tree = || git2::Oid::from_str(&repo.git(&["rev-parse", "HEAD^{tree}"])).unwrap();
+
+    // plain commit, v2 index: the fast path must be taken
+    repo.write("a/two.txt", "2\n");
+    repo.write("b/three.txt", "3\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "two"]);
+    assert_eq!(cached_root_tree(&seen()), Some(tree()), "plain commit");
+
+    // commit -a and a partial commit use other index files: whatever they
+    // hold, a tree named is the tree committed
+    repo.write("a/one.txt", "1 changed\n");
+    repo.git(&["commit", "-q", "-a", "-m", "all"]);
+    if let Some(id) = cached_root_tree(&seen()) {
+        assert_eq!(id, tree(), "commit -a");
+    }
+    repo.write("a/two.txt", "2 changed\n");
+    repo.write("b/three.txt", "3 changed\n");
+    repo.git(&["add", "b/three.txt"]);
+    repo.git(&["commit", "-q", "-m", "partial", "--", "a/two.txt"]);
+    if let Some(id) = cached_root_tree(&seen()) {
+        assert_eq!(id, tree(), "partial commit");
+    }
+
+    // v4 (prefix-compressed paths)
+    repo.git(&["update-index", "--index-version", "4"]);
+    repo.write("c/four.txt", "4\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "v4"]);
+    assert_eq!(cached_root_tree(&seen()), Some(tree()), "index v4");
+
+    // staged but not committed: the cache tree is stale, so no tree is named
+    repo.write("d/five.txt", "5\n");
+    repo.git(&["add", "-A"]);
+    let index = std::fs::read(repo.path.join(".git/index")).expect("index");
+    assert_eq!(cached_root_tree(&index), None, "stale cache tree");
+    // and garbage is never a tree
+    for bad in [
+        &b""[..],
+        b"DIRC",
+        &index[..index.len() / 2],
+        b"not an index at all",
+    ] {
+        assert_eq!(cached_root_tree(bad), None);
+    }
+}

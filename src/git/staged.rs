@@ -27,6 +27,13 @@ pub fn index_path(repo: &Repository) -> PathBuf {
 /// cannot (split or sparse indexes), `git write-tree` does the same job.
 pub fn index_tree(repo: &Repository) -> Result<Oid> {
     let path = index_path(repo);
+    if let Some(id) = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| cached_root_tree(&bytes))
+        .filter(|id| repo.odb().is_ok_and(|odb| odb.exists(*id)))
+    {
+        return Ok(id);
+    }
     let libgit2 = git2::Index::open(&path).and_then(|mut idx| idx.write_tree_to(repo));
     match libgit2 {
         Ok(oid) => Ok(oid),
@@ -54,6 +61,88 @@ pub fn index_tree(repo: &Repository) -> Result<Oid> {
             Oid::from_str(s.trim()).map_err(|_| anyhow!("git write-tree printed `{}`", s.trim()))
         }
     }
+}
+
+/// The root tree id the index records in its cache-tree extension (`TREE`),
+/// when that record is valid and covers every entry: `git commit` brings it
+/// up to date (and writes the trees) before it runs the hooks, so reading it
+/// spares loading and checksumming a large index and rebuilding its trees.
+/// `None` (and the index is read in full) for anything else: no or stale
+/// cache tree, a split or sparse index, an unknown version, a short file.
+pub fn cached_root_tree(index: &[u8]) -> Option<Oid> {
+    let be32 = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(index.get(at..at + 4)?.try_into().ok()?))
+    };
+    if index.get(..4)? != b"DIRC" {
+        return None;
+    }
+    let version = be32(4)?;
+    let count = be32(8)? as usize;
+    let mut at = 12;
+    let mut prev_path_len = 0usize;
+    for _ in 0..count {
+        let flags = u16::from_be_bytes(index.get(at + 60..at + 62)?.try_into().ok()?);
+        let mut fixed = 62;
+        if flags & 0x4000 != 0 {
+            if version < 3 {
+                return None;
+            }
+            fixed += 2;
+        }
+        let name = at + fixed;
+        match version {
+            2 | 3 => {
+                let len = index.get(name..)?.iter().position(|&c| c == 0)?;
+                // entries are padded with 1-8 NULs to a multiple of 8 bytes
+                at += (fixed + len + 8) & !7;
+            }
+            4 => {
+                // a varint of bytes to strip from the previous path, then
+                // the rest of this path, NUL-terminated
+                let mut p = name;
+                let mut strip = 0usize;
+                loop {
+                    let c = *index.get(p)?;
+                    p += 1;
+                    strip = (strip << 7) | usize::from(c & 0x7f);
+                    if c & 0x80 == 0 {
+                        break;
+                    }
+                    strip += 1;
+                    if strip > 1 << 20 {
+                        return None;
+                    }
+                }
+                let len = index.get(p..)?.iter().position(|&c| c == 0)?;
+                prev_path_len = prev_path_len.checked_sub(strip)? + len;
+                at = p + len + 1;
+            }
+            _ => return None,
+        }
+    }
+    // extensions, then a 20-byte checksum
+    while at + 8 + 20 <= index.len() {
+        let sig = index.get(at..at + 4)?;
+        let size = be32(at + 4)? as usize;
+        let data = index.get(at + 8..(at + 8).checked_add(size)?)?;
+        match sig {
+            b"link" | b"sdir" => return None,
+            b"TREE" => {
+                // the root: an empty path, "<entries> <subtrees>\n", its id
+                let rest = data.strip_prefix(b"\0")?;
+                let nl = rest.iter().position(|&c| c == b'\n')?;
+                let counts = std::str::from_utf8(&rest[..nl]).ok()?;
+                let entries: i64 = counts.split(' ').next()?.parse().ok()?;
+                if entries < 0 || entries as usize != count {
+                    return None;
+                }
+                return Oid::from_bytes(rest.get(nl + 1..nl + 21)?).ok();
+            }
+            _ => {}
+        }
+        at += 8 + size;
+    }
+    None
 }
 
 /// The files the commit being made changes against `parent` (`None` for a
