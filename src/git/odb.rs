@@ -34,6 +34,9 @@ const CACHE_BYTES: usize = 64 << 20;
 /// Objects larger than this share of the cache are not kept.
 const CACHE_LARGEST: usize = CACHE_BYTES / 8;
 
+/// Compressed bytes read from the packs between two releases of their pages.
+const RELEASE_EVERY: usize = 16 << 20;
+
 /// Longer delta chains are refused (git's default depth is 50, `gc
 /// --aggressive` uses 250; a cycle of ref-deltas would never end).
 const MAX_CHAIN: usize = 10_000;
@@ -168,6 +171,8 @@ struct PackSet {
     /// The object directories, for loose objects.
     dirs: Vec<PathBuf>,
     packs: Vec<Pack>,
+    /// Compressed bytes inflated since the mapped pages were last let go.
+    inflated: std::sync::atomic::AtomicUsize,
     cache: Mutex<Cache>,
 }
 
@@ -243,6 +248,7 @@ fn pack_set(dirs: &[PathBuf]) -> Arc<PackSet> {
     let set = Arc::new(PackSet {
         dirs: dirs.to_vec(),
         packs,
+        inflated: Default::default(),
         cache: Mutex::new(Cache {
             map: HashMap::default(),
             bytes: 0,
@@ -636,7 +642,29 @@ impl<'r> ObjectStore<'r> {
         z.reset(true);
         let mut out = Vec::with_capacity(size.saturating_add(1).min(MAX_PREALLOC) as usize);
         inflate_rest(&mut z, input, &mut out, size).map_err(|e| corrupt(pack, ofs, &e))?;
+        self.release_pages(z.total_in() as usize);
         Ok(out)
+    }
+
+    /// Lets the kernel take back the pages of the mapped packs after every
+    /// [`RELEASE_EVERY`] bytes read from them. A scan touches a whole pack
+    /// once; kept mapped, its pages would count against the process as the
+    /// range grows (they stay in the page cache, so a page needed again is
+    /// mapped back cheaply). Memory then stays flat: the object cache and
+    /// the pages read since the last release.
+    fn release_pages(&self, read: usize) {
+        use std::sync::atomic::Ordering;
+        let before = self.packs.inflated.fetch_add(read, Ordering::Relaxed);
+        if before / RELEASE_EVERY == (before + read) / RELEASE_EVERY {
+            return;
+        }
+        for p in &self.packs.packs {
+            // SAFETY: the mapping is a read-only shared mapping of a file
+            // that is never modified in place (see `map`); MADV_DONTNEED on
+            // it only drops pages, and the next access maps the same bytes
+            // back from the file. No borrowed slice changes.
+            let _ = unsafe { p.data.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+        }
     }
 
     /// A loose object, if one of the object directories has it: `Ok(None)`
