@@ -23,16 +23,24 @@ use flate2::{Decompress, FlushDecompress, Status};
 use git2::{ObjectType, Oid, Repository};
 use memmap2::Mmap;
 
-/// Bytes of resolved objects kept for all threads. git keeps 96 MiB of
-/// delta bases (`core.deltaBaseCacheLimit`); this cache also keeps results,
-/// so the next version of a file is one delta away, and 64 MiB already
-/// inflates fewer objects than git does on the same history (measured on
-/// the benchmark's synthetic history: 325,000 inflations against git's
-/// 374,000; 96 MiB: 253,000, at 70 MB more peak memory).
+/// Bytes of resolved objects kept for all threads, at most. git keeps
+/// 96 MiB of delta bases (`core.deltaBaseCacheLimit`); this cache also keeps
+/// results, so the next version of a file is one delta away, and 64 MiB
+/// already inflates fewer objects than git does on the benchmark's
+/// synthetic history (325,000 inflations against git's 374,000; 96 MiB:
+/// 253,000, at 70 MB more peak memory).
 const CACHE_BYTES: usize = 64 << 20;
 
-/// Objects larger than this share of the cache are not kept.
-const CACHE_LARGEST: usize = CACHE_BYTES / 8;
+/// A small repository needs less: the cache is four times the size of its
+/// packs, but no less than this.
+const CACHE_MIN_BYTES: usize = 16 << 20;
+
+/// The cache limit for packs of `pack_bytes` in all.
+fn cache_limit(pack_bytes: u64) -> usize {
+    usize::try_from(pack_bytes.saturating_mul(4))
+        .unwrap_or(usize::MAX)
+        .clamp(CACHE_MIN_BYTES, CACHE_BYTES)
+}
 
 /// Compressed bytes read from the packs between two releases of their pages.
 const RELEASE_EVERY: usize = 16 << 20;
@@ -244,7 +252,8 @@ fn pack_set(dirs: &[PathBuf]) -> Arc<PackSet> {
     if let Some((_, _, set)) = sets.iter().find(|(d, l, _)| d == dirs && *l == found) {
         return set.clone();
     }
-    let packs = found.iter().filter_map(|(p, _)| Pack::open(p)).collect();
+    let packs: Vec<Pack> = found.iter().filter_map(|(p, _)| Pack::open(p)).collect();
+    let pack_bytes = packs.iter().map(|p| p.data.len() as u64).sum();
     let set = Arc::new(PackSet {
         dirs: dirs.to_vec(),
         packs,
@@ -252,6 +261,7 @@ fn pack_set(dirs: &[PathBuf]) -> Arc<PackSet> {
         cache: Mutex::new(Cache {
             map: HashMap::default(),
             bytes: 0,
+            limit: cache_limit(pack_bytes),
             tick: 0,
         }),
     });
@@ -292,6 +302,8 @@ type Slot = (Kind, Arc<Vec<u8>>, u64);
 struct Cache {
     map: HashMap<Key, Slot, BuildHasherDefault<KeyHasher>>,
     bytes: usize,
+    /// What `bytes` may reach before the least recently used go.
+    limit: usize,
     tick: u64,
 }
 
@@ -309,7 +321,7 @@ impl Cache {
     }
 
     fn put(&mut self, key: Key, kind: Kind, data: &Arc<Vec<u8>>) {
-        if data.len() > CACHE_LARGEST {
+        if data.len() > self.limit / 8 {
             return;
         }
         self.tick += 1;
@@ -317,13 +329,13 @@ impl Cache {
             self.bytes -= old.1.len();
         }
         self.bytes += data.len();
-        if self.bytes > CACHE_BYTES {
+        if self.bytes > self.limit {
             // Evict the least recently used quarter at once, so eviction
             // costs little per insertion.
             let mut ages: Vec<(u64, Key)> = self.map.iter().map(|(k, v)| (v.2, *k)).collect();
             ages.sort_unstable();
             for (_, k) in ages {
-                if self.bytes <= CACHE_BYTES / 4 * 3 {
+                if self.bytes <= self.limit / 4 * 3 {
                     break;
                 }
                 if let Some(v) = self.map.remove(&k) {
