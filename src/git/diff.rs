@@ -125,12 +125,9 @@ pub fn diff_trees(
     }
 }
 
-/// Moves `i` and `j` (entry starts in `old` and `new`) past the entries the
-/// two trees share byte for byte: a commit changes few entries of a large
-/// directory, and one comparison of the raw bytes passes the rest without
-/// parsing or comparing names. Malformed bytes are left for the parser.
-fn skip_identical(old: &[u8], new: &[u8], i: &mut usize, j: &mut usize) {
-    let (a, b) = (&old[(*i).min(old.len())..], &new[(*j).min(new.len())..]);
+/// The length of the longest common prefix of two byte strings (compared
+/// 32 bytes at a time while they agree).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let mut same = 0;
     while same + 32 <= n && a[same..same + 32] == b[same..same + 32] {
@@ -139,6 +136,16 @@ fn skip_identical(old: &[u8], new: &[u8], i: &mut usize, j: &mut usize) {
     while same < n && a[same] == b[same] {
         same += 1;
     }
+    same
+}
+
+/// Moves `i` and `j` (entry starts in `old` and `new`) past the entries the
+/// two trees share byte for byte: a commit changes few entries of a large
+/// directory, and one comparison of the raw bytes passes the rest without
+/// parsing or comparing names. Malformed bytes are left for the parser.
+fn skip_identical(old: &[u8], new: &[u8], i: &mut usize, j: &mut usize) {
+    let (a, b) = (&old[(*i).min(old.len())..], &new[(*j).min(new.len())..]);
+    let same = common_prefix(a, b);
     // whole entries inside the common prefix: "mode name\0" and a 20-byte id
     let mut k = 0;
     while let Some(nul) = memchr::memchr(0, &a[k..same]) {
@@ -404,14 +411,7 @@ const DIFF_MARGIN: usize = 64;
 /// the byte length of the common head, its line count, and the byte length
 /// of the common tail. Both cuts fall just after a newline on both sides.
 fn common_ends(old: &[u8], new: &[u8]) -> (usize, u32, usize) {
-    let n = old.len().min(new.len());
-    let mut same = 0;
-    while same + 32 <= n && old[same..same + 32] == new[same..same + 32] {
-        same += 32;
-    }
-    while same < n && old[same] == new[same] {
-        same += 1;
-    }
+    let same = common_prefix(old, new);
     let head_newlines: Vec<usize> = memchr::memchr_iter(b'\n', &old[..same]).collect();
     let kept = head_newlines.len().saturating_sub(DIFF_MARGIN);
     let head = kept.checked_sub(1).map_or(0, |k| head_newlines[k] + 1);

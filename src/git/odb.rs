@@ -393,6 +393,14 @@ fn ofs_base(pack: &Pack, ofs: u64, mut at: usize) -> Result<(u64, usize), String
     Ok((ofs - rel, at))
 }
 
+/// The compressed data of the entry at `ofs`, from `start` to the pack's end
+/// (the stream says where it stops).
+fn entry_data(pack: &Pack, ofs: u64, start: usize) -> Result<&[u8], String> {
+    pack.data
+        .get(start..)
+        .ok_or_else(|| corrupt(pack, ofs, "truncated entry"))
+}
+
 fn kind_of(t: u8) -> Option<Kind> {
     match t {
         1 => Some(Kind::Commit),
@@ -581,10 +589,7 @@ impl<'r> ObjectStore<'r> {
         };
         // A delta begins with its base's size and its result's size.
         let mut head = [0u8; 20];
-        let input = pack
-            .data
-            .get(start..)
-            .ok_or_else(|| corrupt(pack, ofs, "truncated delta"))?;
+        let input = entry_data(pack, ofs, start)?;
         let mut z = self.inflater.borrow_mut();
         z.reset(true);
         let _ = z.decompress(input, &mut head, FlushDecompress::None);
@@ -646,10 +651,7 @@ impl<'r> ObjectStore<'r> {
 
     /// Inflates an entry's data, which must come to exactly `size` bytes.
     fn inflate(&self, pack: &Pack, ofs: u64, start: usize, size: u64) -> Result<Vec<u8>, String> {
-        let input = pack
-            .data
-            .get(start..)
-            .ok_or_else(|| corrupt(pack, ofs, "truncated entry"))?;
+        let input = entry_data(pack, ofs, start)?;
         let mut z = self.inflater.borrow_mut();
         z.reset(true);
         let mut out = Vec::with_capacity(size.saturating_add(1).min(MAX_PREALLOC) as usize);
