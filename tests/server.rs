@@ -729,3 +729,32 @@ fn long_pushes_show_progress_to_the_pusher_and_check_stays_quiet_off_a_terminal(
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stderr.contains("checked 1"), "{}", run.stderr);
 }
+
+#[test]
+fn a_push_kept_as_a_pack_in_the_quarantine_is_read_whole() {
+    // receive.unpackLimit=1: the pushed objects stay one pack in the
+    // quarantine (as any push of 100 objects or more does), which the
+    // hook reads directly.
+    let sb = Sandbox::new();
+    let srv = server(&sb, "srv.git", POLICY, &[]);
+    srv.git(&["config", "receive.unpackLimit", "1"]);
+    let c = client(&sb, "c", &srv);
+    import_history(&c, 300, 1000, false);
+    let bad = c.commit_file("conf/pool.toml", miner(), "Add the pool");
+    for i in 0..20 {
+        c.commit_file("after.txt", format!("{i}\n"), &format!("After {i}"));
+    }
+    let (ok, err) = push(&c, &["origin", "main"]);
+    assert!(!ok, "{err}");
+    assert!(err.contains("321 new commit(s)"), "{err}");
+    assert_eq!(err.matches("error[no-miner]").count(), 1, "{err}");
+    assert!(err.contains(&bad[..12]), "{err}");
+    assert!(ref_of(&srv, "main").is_none());
+
+    // the same history without the line passes, and lands
+    c.git(&["rebase", "-q", "--onto", &format!("{bad}~1"), &bad]);
+    let (ok, err) = push(&c, &["origin", "main"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("320 new commit(s)"), "{err}");
+    assert_eq!(ref_of(&srv, "main"), Some(c.head()));
+}
