@@ -660,12 +660,12 @@ impl<'r> ObjectStore<'r> {
         Ok(out)
     }
 
-    /// Lets the kernel take back the pages of the mapped packs after every
-    /// [`RELEASE_EVERY`] bytes read from them. A scan touches a whole pack
-    /// once; kept mapped, its pages would count against the process as the
-    /// range grows (they stay in the page cache, so a page needed again is
-    /// mapped back cheaply). Memory then stays flat: the object cache and
-    /// the pages read since the last release.
+    /// Lets the kernel take back the pages of the mapped packs (and their
+    /// indexes) after every [`RELEASE_EVERY`] bytes read from them. A scan
+    /// touches a whole pack once; kept mapped, its pages would count against
+    /// the process as the range grows (they stay in the page cache, so a
+    /// page needed again is mapped back cheaply). What stays is the object
+    /// cache and the pages read since the last release.
     fn release_pages(&self, read: usize) {
         use std::sync::atomic::Ordering;
         let before = self.packs.inflated.fetch_add(read, Ordering::Relaxed);
@@ -678,6 +678,8 @@ impl<'r> ObjectStore<'r> {
             // it only drops pages, and the next access maps the same bytes
             // back from the file. No borrowed slice changes.
             let _ = unsafe { p.data.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
+            // SAFETY: as above; index files are equally never modified in place.
+            let _ = unsafe { p.idx.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
         }
     }
 
