@@ -375,7 +375,16 @@ pub fn line_diff(old: &[u8], new: &[u8]) -> Result<LineDiff, git2::Error> {
     // lines: libgit2 hashes both buffers whole (SHA-1 with collision
     // detection) before diffing them, which cost more than the diff itself.
     let (head, lines_before, tail) = common_ends(old, new);
-    let (old_mid, new_mid) = (&old[head..old.len() - tail], &new[head..new.len() - tail]);
+    xdiff_lines(
+        &old[head..old.len() - tail],
+        &new[head..new.len() - tail],
+        lines_before,
+    )
+}
+
+/// xdiff's added and removed lines of two buffers, numbered from
+/// `lines_before` + 1.
+fn xdiff_lines(old: &[u8], new: &[u8], lines_before: u32) -> Result<LineDiff, git2::Error> {
     let mut opts = git2::DiffOptions::new();
     opts.context_lines(0)
         .indent_heuristic(true)
@@ -383,7 +392,7 @@ pub fn line_diff(old: &[u8], new: &[u8]) -> Result<LineDiff, git2::Error> {
         .skip_binary_check(true);
     let mut added = Vec::new();
     let mut removed = Vec::new();
-    let patch = git2::Patch::from_buffers(old_mid, None, new_mid, None, Some(&mut opts))?;
+    let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts))?;
     for h in 0..patch.num_hunks() {
         for l in 0..patch.num_lines_in_hunk(h)? {
             let line = patch.line_in_hunk(h, l)?;
@@ -478,33 +487,6 @@ mod tests {
         assert_eq!((i, j), (old.len(), old.len()));
     }
 
-    /// xdiff over the whole buffers, as `line_diff` did before trimming.
-    fn whole_line_diff(old: &[u8], new: &[u8]) -> LineDiff {
-        let mut opts = git2::DiffOptions::new();
-        opts.context_lines(0)
-            .indent_heuristic(true)
-            .force_text(true)
-            .skip_binary_check(true);
-        let patch = git2::Patch::from_buffers(old, None, new, None, Some(&mut opts)).unwrap();
-        let (mut added, mut removed) = (Vec::new(), Vec::new());
-        for h in 0..patch.num_hunks() {
-            for l in 0..patch.num_lines_in_hunk(h).unwrap() {
-                let line = patch.line_in_hunk(h, l).unwrap();
-                match line.origin() {
-                    '+' => added.extend(line.new_lineno()),
-                    '-' => {
-                        let t = String::from_utf8_lossy(line.content());
-                        let t = t.trim_end_matches('\n');
-                        let t = t.strip_suffix('\r').unwrap_or(t).to_string();
-                        removed.extend(line.old_lineno().map(|n| (n, t)));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        (added, removed)
-    }
-
     #[test]
     fn trimmed_line_diff_equals_the_whole_file_diff() {
         // Few distinct lines (blank, braces, repeats) make change groups
@@ -537,7 +519,7 @@ mod tests {
             let (o, n) = (old.join("\n") + end, new.join("\n") + end);
             assert_eq!(
                 line_diff(o.as_bytes(), n.as_bytes()).unwrap(),
-                whole_line_diff(o.as_bytes(), n.as_bytes()),
+                xdiff_lines(o.as_bytes(), n.as_bytes(), 0).unwrap(),
                 "case {case}"
             );
         }

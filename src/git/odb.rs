@@ -550,6 +550,12 @@ impl<'r> ObjectStore<'r> {
             Ok(_) => {}
             Err(e) => tracing::debug!("{id}: {e}; reading it with libgit2"),
         }
+        self.read_libgit2(id)
+    }
+
+    /// Reads an object through libgit2 (loose objects it knows, alternates,
+    /// anything this reader found malformed).
+    fn read_libgit2(&self, id: Oid) -> Result<Object, git2::Error> {
         let obj = self.odb.read(id)?;
         let kind = match obj.kind() {
             ObjectType::Commit => Kind::Commit,
@@ -736,22 +742,38 @@ impl<'r> ObjectStore<'r> {
     /// Reads an object of `kind` unless it is larger than `max` bytes; either
     /// way it says the object's size. Loose objects are opened once for both.
     pub fn read_limited(&self, id: Oid, kind: Kind, max: u64) -> Result<Limited, git2::Error> {
-        if self.locate(id.as_bytes()).is_none() {
-            match self.read_loose(id, max) {
-                Ok(Some(Limited::TooLarge(n))) => return Ok(Limited::TooLarge(n)),
-                Ok(Some(Limited::Object(obj))) => {
-                    check_kind(id, &obj, kind)?;
-                    return Ok(Limited::Object(obj));
+        // One lookup: packed, else loose, else libgit2.
+        let found = match self.locate(id.as_bytes()) {
+            Some((p, ofs)) => self.packed_size(p, ofs).and_then(|size| {
+                if size > max {
+                    Ok(Some(Limited::TooLarge(size)))
+                } else {
+                    self.read_packed(p, ofs, 0)
+                        .map(|o| Some(Limited::Object(o)))
                 }
-                Ok(None) => {}
-                Err(e) => tracing::debug!("{id}: {e}; reading it with libgit2"),
+            }),
+            None => self.read_loose(id, max),
+        };
+        let limited = match found {
+            Ok(Some(l)) => l,
+            Ok(None) => self.read_limited_libgit2(id, max)?,
+            Err(e) => {
+                tracing::debug!("{id}: {e}; reading it with libgit2");
+                self.read_limited_libgit2(id, max)?
             }
+        };
+        if let Limited::Object(obj) = &limited {
+            check_kind(id, obj, kind)?;
         }
-        let size = self.size(id)?;
+        Ok(limited)
+    }
+
+    fn read_limited_libgit2(&self, id: Oid, max: u64) -> Result<Limited, git2::Error> {
+        let size = self.odb.read_header(id)?.0 as u64;
         if size > max {
             return Ok(Limited::TooLarge(size));
         }
-        Ok(Limited::Object(self.read_kind(id, kind)?))
+        Ok(Limited::Object(self.read_libgit2(id)?))
     }
 }
 

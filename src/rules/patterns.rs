@@ -699,9 +699,15 @@ impl PatternSet {
     }
 
     /// The added lines of `file` on which [`PatternSet::find`] can match
-    /// anything (see [`KeywordIndex::lines_with_hits`]).
-    pub fn lines_with_keywords(&self, file: &crate::model::FileChange) -> Option<Vec<u32>> {
-        self.index.lines_with_hits(file)
+    /// anything: the others hold none of the keywords (see
+    /// [`KeywordIndex::lines_with_hits`]).
+    pub fn candidate_lines<'f>(
+        &self,
+        file: &'f crate::model::FileChange,
+    ) -> impl Iterator<Item = (u32, &'f str)> + 'f {
+        let keep = self.index.lines_with_hits(file);
+        file.added_lines()
+            .filter(move |(n, _)| keep.as_ref().is_none_or(|k| k.binary_search(n).is_ok()))
     }
 
     /// Builds the keyword pre-filter now (for a set with policy-supplied
@@ -930,16 +936,16 @@ mod tests {
         f.set_text(text.to_string());
         f.added = (1..=f.line_count()).collect();
         // a text this small is searched line by line, with no automaton
-        assert!(s.lines_with_keywords(&f).is_none());
+        assert!(s.index.lines_with_hits(&f).is_none());
         // past the plain-search budget, the automaton tells the lines
         assert!(s.find(&"x".repeat(PLAIN_SCAN + 1), |_, _| true).is_empty());
-        let lines = s.lines_with_keywords(&f).expect("single-line keywords");
+        let lines = s.index.lines_with_hits(&f).expect("single-line keywords");
         assert_eq!(lines, vec![1, 3, 7]);
         // only added lines are searched, in runs
         f.added = vec![2, 3, 5, 6, 7];
-        assert_eq!(s.lines_with_keywords(&f).expect("runs"), vec![3, 7]);
+        assert_eq!(s.index.lines_with_hits(&f).expect("runs"), vec![3, 7]);
         f.added = vec![1];
-        assert_eq!(s.lines_with_keywords(&f).expect("first line"), vec![1]);
+        assert_eq!(s.index.lines_with_hits(&f).expect("first line"), vec![1]);
         f.added = (1..=f.line_count()).collect();
         for n in 1..=f.line_count() {
             let line = f.line(n).expect("line");
@@ -949,7 +955,7 @@ mod tests {
         }
         // a keyword with a line break: no filtering
         let multi = set(&[("m", &["a\nb"], r"a\nb")]);
-        assert!(multi.lines_with_keywords(&f).is_none());
+        assert!(multi.index.lines_with_hits(&f).is_none());
     }
 
     #[test]

@@ -434,17 +434,7 @@ pub fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
         if !any_line_rule || cfg.skip_paths().is_some_and(|g| g.is_match(&file.path)) {
             continue;
         }
-        let keyword_lines = cfg.set().lines_with_keywords(file);
-        if keyword_lines.as_ref().is_some_and(Vec::is_empty) {
-            continue;
-        }
-        for (n, line) in file.added_lines() {
-            if keyword_lines
-                .as_ref()
-                .is_some_and(|k| k.binary_search(&n).is_err())
-            {
-                continue;
-            }
+        for (n, line) in cfg.set().candidate_lines(file) {
             let hits = cfg.set().find(line, |p, _| sink.enabled(&RULES[p.tag]));
             for (h, more) in super::secrets::first_per_pattern(&hits) {
                 if allowed {

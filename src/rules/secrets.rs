@@ -327,17 +327,7 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
             .allow_paths
             .as_ref()
             .is_some_and(|g| g.is_match(&file.path));
-        let keyword_lines = cfg.set.lines_with_keywords(file);
-        if keyword_lines.as_ref().is_some_and(Vec::is_empty) {
-            continue;
-        }
-        for (n, line) in file.added_lines() {
-            if keyword_lines
-                .as_ref()
-                .is_some_and(|k| k.binary_search(&n).is_err())
-            {
-                continue;
-            }
+        for (n, line) in cfg.set.candidate_lines(file) {
             let hits = cfg.find(line);
             for (h, more) in first_per_pattern(&hits) {
                 if allowed {
