@@ -30,7 +30,7 @@ use crate::report::Severity;
 use crate::rules::RuleInfo;
 
 /// The default test globs for `max_lines`.
-const TEST_PATHS: &str = include_str!("../../policies/data/test-paths.toml");
+pub(crate) const TEST_PATHS: &str = include_str!("../../policies/data/test-paths.toml");
 
 /// When a disclosure trailer is required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -227,7 +227,7 @@ pub fn default_test_paths() -> Result<Vec<String>, String> {
     struct T {
         paths: Vec<String>,
     }
-    toml::from_str::<T>(TEST_PATHS)
+    crate::policy::embedded::from_str::<T>(TEST_PATHS)
         .map(|t| t.paths)
         .map_err(|e| format!("test-paths.toml: {}", e.message().trim()))
 }

@@ -189,7 +189,7 @@ impl Knowledge {
         key: &KeyPath,
         problems: &mut Problems,
     ) -> Option<Knowledge> {
-        let data: RawData = match toml::from_str(DATA) {
+        let data: RawData = match crate::policy::embedded::from_str(DATA) {
             Ok(d) => d,
             Err(e) => {
                 problems.error(
