@@ -29,7 +29,7 @@ use super::patterns::{Pattern, PatternSet, PatternSpec};
 use super::RuleInfo;
 use crate::engine::Sink;
 use crate::model::{Change, Content, FileChange, Status};
-use crate::policy::{compile_globs, KeyPath, Needs, Problems};
+use crate::policy::{compile_globs, Globs, KeyPath, Needs, Problems};
 use crate::report::Severity;
 
 /// The embedded pattern table.
@@ -146,7 +146,7 @@ pub struct Payloads {
     disabled: Vec<String>,
     set: OnceLock<PatternSet>,
     pub allow_paths: Option<GlobSet>,
-    skip_paths: OnceLock<Option<GlobSet>>,
+    skip_paths: Globs,
     binary_globs: OnceLock<Option<GlobSet>>,
 }
 
@@ -192,16 +192,7 @@ impl Payloads {
 
     /// Files the line rules do not scan.
     pub fn skip_paths(&self) -> Option<&GlobSet> {
-        self.skip_paths
-            .get_or_init(|| {
-                builtin_globs(
-                    &DEFAULT_SKIP
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .as_ref()
+        self.skip_paths.get()
     }
 
     /// Binary file types.
@@ -348,15 +339,16 @@ pub fn compile(raw: RawPayloads, base: &KeyPath, problems: &mut Problems) -> Opt
     }
     // The policy's globs are compiled now (their errors are load errors),
     // the built-in ones on first use.
-    let own_globs = |list: Option<Vec<String>>, key: &str, problems: &mut Problems| {
-        let lock = OnceLock::new();
-        if let Some(list) = list {
-            let _ = lock.set(globs(&list, &base.key(key), problems));
-        }
-        lock
-    };
-    let skip_paths = own_globs(raw.skip_paths, "skip_paths", problems);
-    let binary_globs = own_globs(raw.binary_globs, "binary_globs", problems);
+    let skip_paths = Globs::compile(
+        raw.skip_paths,
+        DEFAULT_SKIP,
+        &base.key("skip_paths"),
+        problems,
+    );
+    let binary_globs = OnceLock::new();
+    if let Some(list) = raw.binary_globs {
+        let _ = binary_globs.set(globs(&list, &base.key("binary_globs"), problems));
+    }
     let out = Payloads {
         allow_paths: globs(
             &raw.allow_paths.unwrap_or_default(),
