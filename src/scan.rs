@@ -4,7 +4,7 @@
 //! they are ready, so findings stream out and memory stays flat.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -90,15 +90,19 @@ impl Progress {
             return;
         }
         self.last = Some(Instant::now());
-        eprint!(
+        // A closed stderr must not stop the scan (eprint! would panic).
+        let _ = write!(
+            std::io::stderr(),
             "\rpolicy-check: checked {} of {} commits",
-            self.done, self.total
+            self.done,
+            self.total
         );
     }
 
     fn finish(&self) {
         if self.last.is_some() {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr(),
                 "\rpolicy-check: checked {} of {} commits in {:.1}s",
                 self.done,
                 self.total,

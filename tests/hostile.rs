@@ -284,14 +284,27 @@ fn a_closed_stdout_ends_quietly() {
 fn a_killed_server_hook_rejects_the_push_and_changes_nothing() {
     let sb = Sandbox::new();
     let server = sb.bare("server.git");
+    // A warning on every commit: left alone, the hook accepts the push and
+    // writes a report of some 700 KB.
     let policy = sb.path().join("server-policy.toml");
-    std::fs::write(&policy, POLICY).expect("write");
-    // the hook is killed while it scans (SIGKILL after a moment)
+    std::fs::write(
+        &policy,
+        "[policy]\nname = \"every\"\n[[rules]]\nid = \"every\"\nscope = \"subject\"\n\
+         pattern = \"^c\"\nseverity = \"warn\"\n",
+    )
+    .expect("write");
+    // Its output goes to a FIFO that is read for a few bytes and then no
+    // more, so the hook cannot finish (a pipe holds 64 KiB) and is killed
+    // while it runs, whatever the machine's speed. (A fixed delay before
+    // the kill raced with the scan, which got faster than the delay.)
     let hook = server.path.join("hooks/pre-receive");
     std::fs::write(
         &hook,
         format!(
-            "#!/bin/sh\nexec 3<&0\n{bin} --policy {pol} hook pre-receive <&3 & pid=$!\nsleep 0.05\nkill -9 $pid 2>/dev/null\nwait $pid\n",
+            "#!/bin/sh\nfifo={fifo}\nmkfifo \"$fifo\"\nexec 3<&0\n\
+             {bin} --policy {pol} hook pre-receive <&3 >\"$fifo\" 2>&1 & pid=$!\n\
+             exec 4<\"$fifo\"\nhead -c 24 <&4 >&2\necho >&2\nkill -9 $pid\nwait $pid\n",
+            fifo = sb.path().join("report.fifo").display(),
             bin = common::BIN,
             pol = policy.display()
         ),
@@ -314,7 +327,16 @@ fn a_killed_server_hook_rejects_the_push_and_changes_nothing() {
     fast_import(&client, stream.as_bytes());
     let url = format!("file://{}", server.path.display());
     let o = client.git_raw(&["push", &url, "main"], None);
-    assert!(!o.status.success(), "a killed hook must reject the push");
+    assert!(
+        !o.status.success(),
+        "a killed hook must reject the push: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("policy-check"),
+        "killed before it ran: {said}"
+    );
     let refs = server.git(&["for-each-ref"]);
     assert!(refs.is_empty(), "no ref may change: {refs}");
     let fsck = server.git_raw(&["fsck", "--strict"], None);
