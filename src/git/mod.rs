@@ -5,15 +5,17 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use git2::{Commit, Oid, Repository, Sort};
+use git2::{Oid, Repository};
 
 use crate::message::Message;
 use crate::model::{Change, Identity};
 
+pub mod commit;
 pub mod diff;
 pub mod odb;
 pub mod push;
 pub mod staged;
+pub mod walk;
 
 pub use diff::DiffOptions;
 
@@ -81,9 +83,10 @@ pub fn comment_for_log(repo: &Repository) -> String {
     }
 }
 
-/// Commits named by `specs`, newest first, as `git rev-list` would list them,
-/// except that a lone revision (no `..`, `^`, or other spec) means that one
-/// commit, as `git show` reads it.
+/// Commits named by `specs`, newest first, as `git rev-list --date-order`
+/// lists them, except that a lone revision (no `..`, `^`, or other spec)
+/// means that one commit, as `git show` reads it. `all` adds every ref but
+/// notes, then HEAD, as `--all` does.
 pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid>> {
     if is_empty(repo) {
         bail!("the repository has no commits yet");
@@ -99,24 +102,37 @@ pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid
         }
         return Ok(out);
     }
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+    let store = odb::ObjectStore::new(repo)
+        .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
+    let shallow = shallow_boundary(repo);
+    let mut walk = walk::Walk::new(&store, &shallow);
     if all {
+        // in git's order: refs sorted by name, then HEAD
+        let mut tips = Vec::new();
         for r in repo.references()? {
             let r = r?;
             if r.is_note() {
                 continue;
             }
             if let Ok(c) = r.peel_to_commit() {
-                walk.push(c.id())?;
+                tips.push((r.name_bytes().to_vec(), c.id()));
             }
+        }
+        tips.sort();
+        if let Ok(c) = repo.head().and_then(|h| h.peel_to_commit()) {
+            tips.push((b"HEAD".to_vec(), c.id()));
+        }
+        for (_, oid) in tips {
+            walk.push(oid)?;
         }
     }
     for spec in specs {
         push_spec(repo, &mut walk, spec)?;
     }
-    walk.map(|r| r.map_err(|e| anyhow!("walking {}: {}", specs.join(" "), e.message())))
-        .collect()
+    Ok(walk
+        .run()
+        .map_err(|e| anyhow!("walking {}: {e:#}", specs.join(" ")))?
+        .order)
 }
 
 /// True when HEAD is unborn and no reference points anywhere.
@@ -129,13 +145,14 @@ pub fn is_empty(repo: &Repository) -> bool {
             .unwrap_or(true)
 }
 
-fn push_spec(repo: &Repository, walk: &mut git2::Revwalk, spec: &str) -> Result<()> {
+/// Adds one revision argument to a walk, in the order git adds its parts.
+fn push_spec(repo: &Repository, walk: &mut walk::Walk, spec: &str) -> Result<()> {
     if let Some(rev) = spec.strip_suffix("^!") {
         let c = repo.find_commit(peel_commit(repo, rev)?)?;
-        walk.push(c.id())?;
         for p in c.parent_ids() {
             walk.hide(p)?;
         }
+        walk.push(c.id())?;
         return Ok(());
     }
     if let Some(rev) = spec.strip_prefix('^') {
@@ -145,13 +162,13 @@ fn push_spec(repo: &Repository, walk: &mut git2::Revwalk, spec: &str) -> Result<
     if let Some((a, b)) = spec.split_once("...") {
         let (a, b) = (or_head(a), or_head(b));
         let (oa, ob) = (peel_commit(repo, a)?, peel_commit(repo, b)?);
-        walk.push(oa)?;
-        walk.push(ob)?;
         if let Ok(bases) = repo.merge_bases(oa, ob) {
             for base in bases.iter() {
                 walk.hide(*base)?;
             }
         }
+        walk.push(oa)?;
+        walk.push(ob)?;
         return Ok(());
     }
     if let Some((a, b)) = spec.split_once("..") {
@@ -214,7 +231,7 @@ pub struct Reader<'r> {
     merge_diffs: bool,
     comment: String,
     shallow: HashSet<Oid>,
-    /// Opened on the first diff: a policy of message rules never reads a tree.
+    /// Opened on the first read (the packs are mapped once per process).
     store: std::cell::OnceCell<odb::ObjectStore<'r>>,
 }
 
@@ -239,38 +256,59 @@ impl<'r> Reader<'r> {
         Ok(self.store.get_or_init(|| s))
     }
 
-    /// The change a commit makes, with as much of the diff as the policy needs.
+    /// The change a commit makes, with as much of the diff as the policy
+    /// needs: a policy of message rules never reads a tree.
     pub fn read(&self, oid: Oid) -> Result<Change> {
-        let commit = self
-            .repo
-            .find_commit(oid)
-            .with_context(|| format!("cannot read commit {oid}"))?;
-        let mut change = change_header(&commit, &self.comment);
+        let store = self.store()?;
+        let obj = store
+            .read_kind(oid, odb::Kind::Commit)
+            .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
+        let mut c = commit::parse(&obj.data)
+            .map_err(|e| anyhow!("cannot read commit {oid}: it is malformed: {e}"))?;
+        // git and libgit2 see a shallow clone's boundary commits as roots.
+        if self.shallow.contains(&oid) {
+            c.parents.clear();
+        }
+        let mut change = Change {
+            id: oid.to_string(),
+            is_merge: c.parents.len() > 1,
+            parents: c.parents.iter().map(|p| p.to_string()).collect(),
+            author: Some(c.author.clone()),
+            committer: Some(c.committer.clone()),
+            message: Some(Message::parse(c.message, c.encoding, &self.comment)),
+            files: None,
+        };
         let wants_diff = self.opts.needs.files && (!change.is_merge || self.merge_diffs);
         if wants_diff {
             let files = self
-                .commit_diff(&commit)
+                .commit_diff(oid, &c)
                 .with_context(|| format!("cannot read the diff of commit {oid}"))?;
             change.files = Some(files);
         }
         Ok(change)
     }
 
-    fn commit_diff(&self, commit: &Commit) -> Result<Vec<crate::model::FileChange>> {
+    fn commit_diff(
+        &self,
+        oid: Oid,
+        commit: &commit::Commit,
+    ) -> Result<Vec<crate::model::FileChange>> {
         let store = self.store()?;
-        let tree = store.read_kind(commit.tree_id(), odb::Kind::Tree)?;
-        let parent_tree = match commit.parent_ids().next() {
-            Some(pid) => {
-                let parent = self.repo.find_commit(pid).map_err(|e| {
+        let tree = store.read_kind(commit.tree, odb::Kind::Tree)?;
+        let parent_tree = match commit.parents.first() {
+            Some(&pid) => {
+                let parent = store.read_kind(pid, odb::Kind::Commit).map_err(|e| {
                     anyhow!(
                         "its parent {pid} is missing ({}); in a shallow clone, fetch more history \
                          (`git fetch --deepen=N`, or `fetch-depth: 0` in CI)",
                         e.message()
                     )
                 })?;
-                Some(store.read_kind(parent.tree_id(), odb::Kind::Tree)?)
+                let ptree = commit::tree(&parent.data)
+                    .map_err(|e| anyhow!("its parent {pid} is malformed: {e}"))?;
+                Some(store.read_kind(ptree, odb::Kind::Tree)?)
             }
-            None if self.shallow.contains(&commit.id()) => bail!(
+            None if self.shallow.contains(&oid) => bail!(
                 "it is the shallow boundary of this clone: its parents were not fetched, so its \
                  diff is unknown; fetch more history (`git fetch --deepen=N`, or `fetch-depth: 0` in CI) \
                  or check a shorter range"
@@ -286,24 +324,5 @@ impl<'r> Reader<'r> {
             &mut deltas,
         )?;
         Ok(diff::to_file_changes(store, deltas, &self.opts)?)
-    }
-}
-
-/// The message, identities and parents of a commit.
-pub fn change_header(commit: &Commit, comment: &str) -> Change {
-    let message = Message::parse(
-        commit.message_raw_bytes(),
-        commit.message_encoding(),
-        comment,
-    );
-    let parents: Vec<String> = commit.parent_ids().map(|p| p.to_string()).collect();
-    Change {
-        id: commit.id().to_string(),
-        is_merge: parents.len() > 1,
-        parents,
-        author: Some(identity(&commit.author())),
-        committer: Some(identity(&commit.committer())),
-        message: Some(message),
-        files: None,
     }
 }

@@ -1,0 +1,311 @@
+//! The commits a range names, in the order `git rev-list --date-order`
+//! lists them: no commit before any of its children, otherwise newest
+//! committer date first.
+//!
+//! It follows git's limited walk (`limit_list` in git's revision.c): commits
+//! come off a queue newest first; hidden commits (`^A`, `A..`) pass their
+//! mark to their ancestors; the walk stops once only hidden commits are left
+//! and five more of them have been seen (git's allowance for clock skew).
+//! The result is then sorted as `sort_in_topological_order` does. Ties keep
+//! the order in which commits were queued, as git's priority queue does.
+//!
+//! libgit2's walk read and parsed every commit through its own object cache
+//! before the first one came out, and the check then read each commit again;
+//! this walk reads commits through the shared [`ObjectStore`] (whose cache the
+//! check then hits) and keeps only ids, dates and parent links.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+
+use anyhow::{anyhow, Result};
+use git2::Oid;
+
+use super::commit;
+use super::odb::{Kind, ObjectStore};
+
+/// How many hidden commits past the last shown one the walk still reads.
+const SLOP: u32 = 5;
+
+const HIDDEN: u8 = 1;
+const SEEN: u8 = 2;
+const ADDED: u8 = 4;
+const PARSED: u8 = 8;
+
+struct Node {
+    oid: Oid,
+    date: u64,
+    flags: u8,
+    /// Where the parents start in `Walk::edges`, and how many there are.
+    edges: (u32, u32),
+}
+
+/// A walk being set up: push the commits to show and hide those whose
+/// ancestry to leave out, then [`Walk::run`].
+pub struct Walk<'a, 'r> {
+    store: &'a ObjectStore<'r>,
+    shallow: &'a HashSet<Oid>,
+    index: HashMap<Oid, u32>,
+    nodes: Vec<Node>,
+    edges: Vec<u32>,
+    pending: Vec<u32>,
+}
+
+/// Entries of the walk's queues: newest first, then first queued.
+type Queue = BinaryHeap<(u64, Reverse<u64>, u32)>;
+
+/// The commits of a walk, newest first, and their parents.
+pub struct Walked<'a, 'r> {
+    pub order: Vec<Oid>,
+    walk: Walk<'a, 'r>,
+}
+
+impl Walked<'_, '_> {
+    /// The parents of a commit the walk read (none for a shallow boundary).
+    pub fn parents(&self, oid: &Oid) -> impl Iterator<Item = Oid> + '_ {
+        let w = &self.walk;
+        let edges = w.index.get(oid).map_or(0..0, |&i| w.parents_of(i));
+        edges.map(move |e| w.nodes[w.edges[e] as usize].oid)
+    }
+}
+
+impl<'a, 'r> Walk<'a, 'r> {
+    /// `shallow` lists the commits whose parents a shallow clone lacks: the
+    /// walk treats them as having none, as git does.
+    pub fn new(store: &'a ObjectStore<'r>, shallow: &'a HashSet<Oid>) -> Self {
+        Walk {
+            store,
+            shallow,
+            index: HashMap::new(),
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    fn node(&mut self, oid: Oid) -> u32 {
+        if let Some(&i) = self.index.get(&oid) {
+            return i;
+        }
+        let i = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            oid,
+            date: 0,
+            flags: 0,
+            edges: (0, 0),
+        });
+        self.index.insert(oid, i);
+        i
+    }
+
+    /// Reads a commit's parents and date, once.
+    fn parse(&mut self, i: u32) -> Result<()> {
+        let n = &self.nodes[i as usize];
+        if n.flags & PARSED != 0 {
+            return Ok(());
+        }
+        let oid = n.oid;
+        let obj = self
+            .store
+            .read_kind(oid, Kind::Commit)
+            .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
+        let (parents, date) = commit::walk_header(&obj.data)
+            .map_err(|e| anyhow!("commit {oid} is malformed: {e}"))?;
+        let start = self.edges.len() as u32;
+        if !self.shallow.contains(&oid) {
+            for p in parents {
+                let j = self.node(p);
+                self.edges.push(j);
+            }
+        }
+        let n = &mut self.nodes[i as usize];
+        n.date = date;
+        n.edges = (start, self.edges.len() as u32 - start);
+        n.flags |= PARSED;
+        Ok(())
+    }
+
+    fn parents_of(&self, i: u32) -> std::ops::Range<usize> {
+        let (start, len) = self.nodes[i as usize].edges;
+        start as usize..(start + len) as usize
+    }
+
+    /// Shows `oid` and its ancestors (unless hidden).
+    pub fn push(&mut self, oid: Oid) -> Result<()> {
+        let i = self.node(oid);
+        self.parse(i)?;
+        self.pending.push(i);
+        Ok(())
+    }
+
+    /// Hides `oid` and its ancestors.
+    pub fn hide(&mut self, oid: Oid) -> Result<()> {
+        let i = self.node(oid);
+        self.parse(i)?;
+        self.nodes[i as usize].flags |= HIDDEN;
+        self.mark_parents_hidden(i);
+        self.pending.push(i);
+        Ok(())
+    }
+
+    /// Marks the ancestors of `i` hidden, as far as they have been read.
+    fn mark_parents_hidden(&mut self, i: u32) {
+        let mut stack: Vec<u32> = self.edges[self.parents_of(i)].to_vec();
+        while let Some(p) = stack.pop() {
+            let n = &mut self.nodes[p as usize];
+            if n.flags & HIDDEN != 0 {
+                continue;
+            }
+            n.flags |= HIDDEN;
+            if n.flags & PARSED != 0 {
+                stack.extend_from_slice(&self.edges[self.parents_of(p)]);
+            }
+        }
+    }
+
+    fn is_hidden(&self, i: u32) -> bool {
+        self.nodes[i as usize].flags & HIDDEN != 0
+    }
+
+    /// Queues the parents of a commit taken off the queue (git's
+    /// `process_parents`).
+    fn add_parents(&mut self, i: u32, queue: &mut Queue, ctr: &mut u64) -> Result<()> {
+        if self.nodes[i as usize].flags & ADDED != 0 {
+            return Ok(());
+        }
+        self.nodes[i as usize].flags |= ADDED;
+        let hidden = self.is_hidden(i);
+        for e in self.parents_of(i) {
+            let p = self.edges[e];
+            if hidden {
+                self.nodes[p as usize].flags |= HIDDEN;
+                // A hidden commit's missing parent is skipped, as in git.
+                if self.parse(p).is_err() {
+                    continue;
+                }
+                self.mark_parents_hidden(p);
+            } else {
+                let child = self.nodes[i as usize].oid;
+                self.parse(p).map_err(|e| {
+                    anyhow!(
+                        "{e} (a parent of {child}); in a shallow clone, fetch more history \
+                         (`git fetch --deepen=N`, or `fetch-depth: 0` in CI)"
+                    )
+                })?;
+            }
+            let n = &mut self.nodes[p as usize];
+            if n.flags & SEEN == 0 {
+                n.flags |= SEEN;
+                *ctr += 1;
+                queue.push((n.date, Reverse(*ctr), p));
+            }
+        }
+        Ok(())
+    }
+
+    /// Walks, and sorts the commits shown.
+    pub fn run(mut self) -> Result<Walked<'a, 'r>> {
+        let mut queue = Queue::new();
+        let mut ctr = 0u64;
+        for k in 0..self.pending.len() {
+            let i = self.pending[k];
+            let n = &mut self.nodes[i as usize];
+            if n.flags & SEEN == 0 {
+                n.flags |= SEEN;
+                ctr += 1;
+                queue.push((n.date, Reverse(ctr), i));
+            }
+        }
+
+        // git's limit_list
+        let mut shown = Vec::new();
+        let mut slop = SLOP;
+        let mut last_date = u64::MAX;
+        let mut interesting: Option<u32> = None;
+        while let Some((date, _, i)) = queue.pop() {
+            if interesting == Some(i) {
+                interesting = None;
+            }
+            self.add_parents(i, &mut queue, &mut ctr)?;
+            if self.is_hidden(i) {
+                self.mark_parents_hidden(i);
+                slop = self.still_interesting(&queue, last_date, slop, &mut interesting);
+                if slop > 0 {
+                    continue;
+                }
+                break;
+            }
+            last_date = date;
+            shown.push(i);
+        }
+
+        // git's sort_in_topological_order, by commit date: 0 is "not shown",
+        // 1 "no child left to emit", more counts the children still waiting.
+        let mut indegree = vec![0u32; self.nodes.len()];
+        for &i in &shown {
+            indegree[i as usize] = 1;
+        }
+        for &i in &shown {
+            for e in self.parents_of(i) {
+                let d = &mut indegree[self.edges[e] as usize];
+                if *d > 0 {
+                    *d += 1;
+                }
+            }
+        }
+        let mut ready = Queue::new();
+        let mut ctr = 0u64;
+        for &i in &shown {
+            if indegree[i as usize] == 1 {
+                ctr += 1;
+                ready.push((self.nodes[i as usize].date, Reverse(ctr), i));
+            }
+        }
+        let mut order = Vec::with_capacity(shown.len());
+        while let Some((_, _, i)) = ready.pop() {
+            for e in self.parents_of(i) {
+                let p = self.edges[e];
+                let d = &mut indegree[p as usize];
+                if *d == 0 {
+                    continue;
+                }
+                *d -= 1;
+                if *d == 1 {
+                    ctr += 1;
+                    ready.push((self.nodes[p as usize].date, Reverse(ctr), p));
+                }
+            }
+            indegree[i as usize] = 0;
+            // Commits hidden after they were taken off the queue are not shown.
+            if !self.is_hidden(i) {
+                order.push(self.nodes[i as usize].oid);
+            }
+        }
+        Ok(Walked { order, walk: self })
+    }
+
+    /// git's `still_interesting`: whether to go on taking hidden commits.
+    fn still_interesting(
+        &self,
+        queue: &Queue,
+        last_date: u64,
+        slop: u32,
+        interesting: &mut Option<u32>,
+    ) -> u32 {
+        let Some(&(top, _, _)) = queue.peek() else {
+            return 0;
+        };
+        if last_date <= top {
+            return SLOP;
+        }
+        if let Some(i) = *interesting {
+            if !self.is_hidden(i) {
+                return SLOP;
+            }
+        }
+        if let Some(&(_, _, i)) = queue.iter().find(|&&(_, _, i)| !self.is_hidden(i)) {
+            *interesting = Some(i);
+            return SLOP;
+        }
+        slop - 1
+    }
+}
