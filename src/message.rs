@@ -82,10 +82,7 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
 }
 
 fn find_sub(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() {
-        return Some(0);
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// Offset where the scissors line starts, or `len` if there is none
