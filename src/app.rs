@@ -198,20 +198,24 @@ fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
     } else {
         args.revisions.clone()
     };
-    let oids = git::resolve(&repo, &specs, args.all)?;
-    tracing::info!("checking {} commit(s)", oids.len());
+    let range = git::range(&repo, &specs, args.all)?;
     if explain_rollout {
+        let oids = match range {
+            git::Range::Listed(oids) => oids,
+            git::Range::Walk(w) => w.run()?.order,
+        };
         return crate::adoption::commands::explain_rollout(policy, &repo, &oids, args.format);
     }
     let repo_path = repo.path().to_path_buf();
     let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
-    crate::scan::scan(
+    let oids = crate::scan::scan_range(
         || Repository::open(&repo_path).map_err(anyhow::Error::from),
-        &oids,
+        range,
         &policy,
         rep.as_mut(),
         &mut summary,
     )?;
+    tracing::info!("checked {} commit(s)", oids.len());
     crate::adoption::commands::finish_check(
         &policy,
         Some(&repo),

@@ -3,17 +3,17 @@
 //! `Sync`), and results are handed to the reporter in commit order as soon as
 //! they are ready, so findings stream out and memory stays flat.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 use git2::{Oid, Repository};
 
 use crate::engine::{self, Outcome};
-use crate::git::{DiffOptions, Reader};
+use crate::git::{self, DiffOptions, Reader};
 use crate::policy::Policy;
 use crate::report::{Reporter, Summary};
 
@@ -136,20 +136,129 @@ pub fn scan<F>(
 where
     F: Fn() -> Result<Repository> + Sync,
 {
+    ordered(&open, oids, Early::default(), policy, reporter, summary)
+}
+
+/// Checks the commits of a range, as [`scan`] does, and returns them in
+/// order. A walk's order is known only once it ends, but checks need no
+/// order: workers check the commits the walk finds while it runs, and the
+/// outcomes wait to be reported in order.
+pub fn scan_range<F>(
+    open: F,
+    range: git::Range,
+    policy: &Policy,
+    reporter: &mut dyn Reporter,
+    summary: &mut Summary,
+) -> Result<Vec<Oid>>
+where
+    F: Fn() -> Result<Repository> + Sync,
+{
+    let walk = match range {
+        git::Range::Listed(oids) => {
+            scan(open, &oids, policy, reporter, summary)?;
+            return Ok(oids);
+        }
+        git::Range::Walk(w) => w,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads == 1 {
+        let oids = walk.run()?.order;
+        scan(open, &oids, policy, reporter, summary)?;
+        return Ok(oids);
+    }
+    let (tx, rx) = mpsc::sync_channel::<Vec<(Oid, Arc<Vec<u8>>)>>(FEED_BATCHES);
+    let rx = Mutex::new(rx);
+    let early = Mutex::new(Early::default());
+    let held = AtomicUsize::new(0);
+    let walked_all = AtomicBool::new(false);
+    let oids = std::thread::scope(|s| -> Result<Vec<Oid>> {
+        // The walk keeps one core busy; the others check what it finds.
+        for _ in 0..threads - 1 {
+            let (rx, early, held, open, walked_all) = (&rx, &early, &held, &open, &walked_all);
+            s.spawn(move || {
+                let Ok(repo) = open() else {
+                    return; // the ordered pass reports it
+                };
+                let reader = Reader::new(&repo, diff_options(policy), policy.scan.merge_diffs);
+                let mut done = Vec::new();
+                // Once the walk is over, what is still queued is left to the
+                // ordered pass, which has every core.
+                while !walked_all.load(Ordering::Relaxed) {
+                    let batch = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(batch) = batch else { break };
+                    for (oid, data) in batch {
+                        let res = reader
+                            .read_commit(oid, &data)
+                            .map(|c| engine::check(policy, &c));
+                        if let Ok(out) = &res {
+                            held.fetch_add(out.findings.len(), Ordering::Relaxed);
+                        }
+                        done.push((oid, res));
+                    }
+                }
+                early.lock().unwrap_or_else(|e| e.into_inner()).extend(done);
+            });
+        }
+        let mut batch = Vec::with_capacity(CHUNK);
+        let walked = walk.run_with(|oid, data| {
+            // Findings wait in memory until their turn: past a bound, the
+            // rest are checked in order after the walk.
+            if held.load(Ordering::Relaxed) > EARLY_FINDINGS {
+                return;
+            }
+            batch.push((oid, data.clone()));
+            if batch.len() == CHUNK {
+                // A full queue means the workers are behind: those commits
+                // are checked after the walk instead.
+                let _ = tx.try_send(std::mem::take(&mut batch));
+            }
+        });
+        walked_all.store(true, Ordering::Relaxed);
+        drop(tx);
+        Ok(walked?.order)
+    })?;
+    let early = early.into_inner().unwrap_or_else(|e| e.into_inner());
+    ordered(&open, &oids, early, policy, reporter, summary)?;
+    Ok(oids)
+}
+
+/// Outcomes checked before their turn to be reported.
+type Early = HashMap<Oid, Result<Outcome>>;
+
+/// Batches of commits the walk hands to the workers that may wait.
+const FEED_BATCHES: usize = 64;
+
+/// How many findings checked early may wait to be reported.
+const EARLY_FINDINGS: usize = 20_000;
+
+/// Checks `oids`, but those in `early`, and reports all in order.
+fn ordered<F>(
+    open: &F,
+    oids: &[Oid],
+    mut early: Early,
+    policy: &Policy,
+    reporter: &mut dyn Reporter,
+    summary: &mut Summary,
+) -> Result<()>
+where
+    F: Fn() -> Result<Repository> + Sync,
+{
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut progress = Progress::new(oids.len());
-    if oids.len() < PARALLEL_THRESHOLD || threads == 1 {
-        let repo = open()?;
-        let reader = Reader::new(&repo, diff_options(policy), policy.scan.merge_diffs);
+    let todo: Vec<bool> = oids.iter().map(|o| !early.contains_key(o)).collect();
+    let left = todo.iter().filter(|&&t| t).count();
+    if left < PARALLEL_THRESHOLD || threads == 1 {
+        let repo = if left > 0 { Some(open()?) } else { None };
+        let reader = repo
+            .as_ref()
+            .map(|r| Reader::new(r, diff_options(policy), policy.scan.merge_diffs));
         for &oid in oids {
-            let change = reader.read(oid)?;
-            emit(
-                oid,
-                engine::check(policy, &change),
-                reporter,
-                summary,
-                &mut progress,
-            )?;
+            let out = match (early.remove(&oid), &reader) {
+                (Some(out), _) => out?,
+                (None, Some(r)) => engine::check(policy, &r.read(oid)?),
+                (None, None) => bail!("commit {oid} is listed twice"),
+            };
+            emit(oid, out, reporter, summary, &mut progress)?;
         }
         progress.finish();
         return Ok(());
@@ -158,49 +267,44 @@ where
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let emitted = (Mutex::new(0usize), Condvar::new());
-    let (tx, rx) = mpsc::sync_channel::<(usize, Result<Outcome>)>(WINDOW);
+    type Batch = Vec<(usize, Result<Outcome>)>;
+    let (tx, rx) = mpsc::sync_channel::<Batch>(WINDOW / CHUNK);
     std::thread::scope(|s| -> Result<()> {
-        for _ in 0..threads.min(oids.len()) {
+        for _ in 0..threads.min(left) {
             let tx = tx.clone();
-            let (next, stop, emitted, open) = (&next, &stop, &emitted, &open);
+            let (next, stop, emitted, todo) = (&next, &stop, &emitted, &todo);
             s.spawn(move || {
                 let repo = match open() {
                     Ok(r) => r,
                     Err(e) => {
-                        let _ = tx.send((usize::MAX, Err(e)));
+                        let _ = tx.send(vec![(usize::MAX, Err(e))]);
                         return;
                     }
                 };
                 let reader = Reader::new(&repo, diff_options(policy), policy.scan.merge_diffs);
                 // Contiguous chunks keep a commit and its parent on one
                 // worker, so the parent's trees are still in its cache.
-                let mut chunk = 0..0;
                 loop {
-                    let i = match chunk.next() {
-                        Some(i) => i,
-                        None => {
-                            let start = next.fetch_add(CHUNK, Ordering::Relaxed);
-                            chunk = start..(start + CHUNK).min(oids.len());
-                            match chunk.next() {
-                                Some(i) => i,
-                                None => return,
-                            }
-                        }
-                    };
-                    if stop.load(Ordering::Relaxed) {
+                    let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+                    if start >= oids.len() || stop.load(Ordering::Relaxed) {
                         return;
                     }
                     // Back-pressure: do not run too far ahead of the reporter.
                     {
                         let (lock, cv) = emitted;
                         let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
-                        while i >= *done + WINDOW && !stop.load(Ordering::Relaxed) {
+                        while start + CHUNK >= *done + WINDOW && !stop.load(Ordering::Relaxed) {
                             done = cv.wait(done).unwrap_or_else(|e| e.into_inner());
                         }
                     }
-                    let oid = oids[i];
-                    let res = reader.read(oid).map(|c| engine::check(policy, &c));
-                    if tx.send((i, res)).is_err() {
+                    let batch: Batch = (start..(start + CHUNK).min(oids.len()))
+                        .filter(|&i| todo[i])
+                        .map(|i| {
+                            let res = reader.read(oids[i]).map(|c| engine::check(policy, &c));
+                            (i, res)
+                        })
+                        .collect();
+                    if !batch.is_empty() && tx.send(batch).is_err() {
                         return;
                     }
                 }
@@ -211,23 +315,34 @@ where
         let result = (|| -> Result<()> {
             let mut pending: BTreeMap<usize, Outcome> = BTreeMap::new();
             let mut want = 0usize;
-            for (i, res) in rx.iter() {
-                pending.insert(i, res?);
-                while let Some(out) = pending.remove(&want) {
+            loop {
+                while want < oids.len() {
+                    let out = match early.remove(&oids[want]) {
+                        Some(out) => out?,
+                        None => match pending.remove(&want) {
+                            Some(out) => out,
+                            None => break,
+                        },
+                    };
                     emit(oids[want], out, reporter, summary, &mut progress)?;
                     want += 1;
-                    let (lock, cv) = &emitted;
-                    *lock.lock().unwrap_or_else(|e| e.into_inner()) = want;
-                    cv.notify_all();
+                }
+                let (lock, cv) = &emitted;
+                *lock.lock().unwrap_or_else(|e| e.into_inner()) = want;
+                cv.notify_all();
+                if want == oids.len() {
+                    return Ok(());
+                }
+                let Ok(batch) = rx.recv() else {
+                    return Err(anyhow!(
+                        "the scan stopped after {want} of {} commits",
+                        oids.len()
+                    ));
+                };
+                for (i, res) in batch {
+                    pending.insert(i, res?);
                 }
             }
-            if want < oids.len() {
-                return Err(anyhow!(
-                    "the scan stopped after {want} of {} commits",
-                    oids.len()
-                ));
-            }
-            Ok(())
         })();
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);

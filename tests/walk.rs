@@ -62,6 +62,7 @@ fn random_history<'s>(
     n: u64,
     refs: u64,
     skew: bool,
+    body_lines: usize,
 ) -> Repo<'s> {
     let repo = sb.repo(name);
     let mut rng = Lcg(seed);
@@ -96,7 +97,8 @@ fn random_history<'s>(
         stream += &format!("mark :{i}\n");
         stream += &format!("author A{i} <a{i}@example.com> {date} +0000\n");
         stream += &format!("committer C{i} <c{i}@example.com> {date} +0000\n");
-        stream += &format!("data <<END\ncommit {i}\nEND\n");
+        let body: String = (0..body_lines).map(|l| format!("line {l}\n")).collect();
+        stream += &format!("data <<END\ncommit {i}\n\n{body}END\n");
         for (k, p) in chosen.iter().enumerate() {
             stream += &format!("{} :{p}\n", if k == 0 { "from" } else { "merge" });
         }
@@ -124,7 +126,7 @@ fn ranges_list_the_commits_git_rev_list_lists_in_its_order() {
         // hidden mark then spreads further, so `A...B` is left to the
         // skew-free ones.
         let skew = seed % 2 == 0;
-        let repo = random_history(&sb, &format!("r{seed}"), seed, 160, 5, skew);
+        let repo = random_history(&sb, &format!("r{seed}"), seed, 160, 5, skew, 0);
         let mut specs: Vec<Vec<&str>> = vec![
             vec!["--all"],
             vec!["--all", "^b0"],
@@ -226,7 +228,7 @@ fn identities_and_order_agree_with_git_on_real_histories() {
 #[test]
 fn a_shallow_clone_walks_to_its_boundary_as_git_does() {
     let sb = Sandbox::new();
-    let origin = random_history(&sb, "origin", 42, 80, 2, true);
+    let origin = random_history(&sb, "origin", 42, 80, 2, true, 0);
     let url = format!("file://{}", origin.path.display());
     let o = sb.git_in(
         sb.path(),
@@ -303,4 +305,39 @@ fn malformed_commits_are_named_and_never_pass() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.rules(), ["name"]);
     assert_eq!(run.json()["findings"][0]["commit"], odd.as_str());
+}
+
+#[test]
+fn findings_checked_while_the_walk_runs_are_those_checked_in_order() {
+    // Workers check the commits a walk finds before the order is known,
+    // up to a bound on the findings held (20,000); 200 findings in each of
+    // the commits reachable of 300 go past it, so some are checked early
+    // and the rest in order. Listing the same commits one by one checks all in order.
+    let sb = Sandbox::new();
+    let repo = random_history(&sb, "many", 7, 300, 2, true, 199);
+    repo.policy(
+        "[policy]\nname = \"lines\"\n[[rules]]\nid = \"line\"\nscope = \"message\"\npattern = \"^\"\n",
+    );
+    let findings = |args: &[&str]| -> Vec<(String, u64)> {
+        let mut full = vec!["check", "--format", "json"];
+        full.extend_from_slice(args);
+        let run = repo.pc(&full);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        run.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["commit"].as_str().expect("commit").to_string(),
+                    f["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    let walked = findings(&["--all"]);
+    let order = rev_list(&repo, &["--all"]);
+    let listed = findings(&order.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(walked.len() > 25_000, "{}", walked.len());
+    assert_eq!(walked, listed);
 }

@@ -37,8 +37,22 @@ fn id_line<'a>(data: &'a [u8], prefix: &[u8]) -> Option<(Oid, &'a [u8])> {
     if rest.get(40) != Some(&b'\n') {
         return None;
     }
-    let oid = Oid::from_str(std::str::from_utf8(hex).ok()?).ok()?;
-    Some((oid, &rest[41..]))
+    Some((from_hex(hex)?, &rest[41..]))
+}
+
+/// A full hexadecimal object id (either case, as git reads it).
+fn from_hex(hex: &[u8]) -> Option<Oid> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut raw = [0u8; 20];
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        *raw.get_mut(i)? = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Oid::from_bytes(&raw).ok()
 }
 
 /// The tree and parents at the head of a commit, and the bytes after them.

@@ -83,11 +83,26 @@ pub fn comment_for_log(repo: &Repository) -> String {
     }
 }
 
+/// The commits a command line names: a list, or a walk still to run.
+pub enum Range<'r> {
+    Listed(Vec<Oid>),
+    Walk(Box<walk::Walk<'r>>),
+}
+
 /// Commits named by `specs`, newest first, as `git rev-list --date-order`
 /// lists them, except that a lone revision (no `..`, `^`, or other spec)
 /// means that one commit, as `git show` reads it. `all` adds every ref but
 /// notes, then HEAD, as `--all` does.
 pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid>> {
+    match range(repo, specs, all)? {
+        Range::Listed(oids) => Ok(oids),
+        Range::Walk(w) => Ok(w.run()?.order),
+    }
+}
+
+/// The commits of [`resolve`], with the walk left to the caller (a scan
+/// checks commits while the walk finds them).
+pub fn range<'r>(repo: &'r Repository, specs: &[String], all: bool) -> Result<Range<'r>> {
     if is_empty(repo) {
         bail!("the repository has no commits yet");
     }
@@ -100,12 +115,9 @@ pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid
                 out.push(oid);
             }
         }
-        return Ok(out);
+        return Ok(Range::Listed(out));
     }
-    let store = odb::ObjectStore::new(repo)
-        .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
-    let shallow = shallow_boundary(repo);
-    let mut walk = walk::Walk::new(&store, &shallow);
+    let mut walk = walk::Walk::new(repo)?;
     if all {
         // in git's order: refs sorted by name, then HEAD
         let mut tips = Vec::new();
@@ -129,10 +141,7 @@ pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid
     for spec in specs {
         push_spec(repo, &mut walk, spec)?;
     }
-    Ok(walk
-        .run()
-        .map_err(|e| anyhow!("walking {}: {e:#}", specs.join(" ")))?
-        .order)
+    Ok(Range::Walk(Box::new(walk)))
 }
 
 /// True when HEAD is unborn and no reference points anywhere.
@@ -259,11 +268,16 @@ impl<'r> Reader<'r> {
     /// The change a commit makes, with as much of the diff as the policy
     /// needs: a policy of message rules never reads a tree.
     pub fn read(&self, oid: Oid) -> Result<Change> {
-        let store = self.store()?;
-        let obj = store
+        let obj = self
+            .store()?
             .read_kind(oid, odb::Kind::Commit)
             .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
-        let mut c = commit::parse(&obj.data)
+        self.read_commit(oid, &obj.data)
+    }
+
+    /// [`Reader::read`] of a commit whose content is at hand.
+    pub fn read_commit(&self, oid: Oid, data: &[u8]) -> Result<Change> {
+        let mut c = commit::parse(data)
             .map_err(|e| anyhow!("cannot read commit {oid}: it is malformed: {e}"))?;
         // git and libgit2 see a shallow clone's boundary commits as roots.
         if self.shallow.contains(&oid) {

@@ -16,12 +16,13 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
-use git2::Oid;
 
 use super::commit;
 use super::odb::{Kind, ObjectStore};
+use git2::{Oid, Repository};
 
 /// How many hidden commits past the last shown one the walk still reads.
 const SLOP: u32 = 5;
@@ -35,15 +36,17 @@ struct Node {
     oid: Oid,
     date: u64,
     flags: u8,
+    /// The commit's content, from when it is read until it leaves the queue.
+    data: Option<Arc<Vec<u8>>>,
     /// Where the parents start in `Walk::edges`, and how many there are.
     edges: (u32, u32),
 }
 
 /// A walk being set up: push the commits to show and hide those whose
 /// ancestry to leave out, then [`Walk::run`].
-pub struct Walk<'a, 'r> {
-    store: &'a ObjectStore<'r>,
-    shallow: &'a HashSet<Oid>,
+pub struct Walk<'r> {
+    store: ObjectStore<'r>,
+    shallow: HashSet<Oid>,
     index: HashMap<Oid, u32>,
     nodes: Vec<Node>,
     edges: Vec<u32>,
@@ -54,12 +57,12 @@ pub struct Walk<'a, 'r> {
 type Queue = BinaryHeap<(u64, Reverse<u64>, u32)>;
 
 /// The commits of a walk, newest first, and their parents.
-pub struct Walked<'a, 'r> {
+pub struct Walked<'r> {
     pub order: Vec<Oid>,
-    walk: Walk<'a, 'r>,
+    walk: Walk<'r>,
 }
 
-impl Walked<'_, '_> {
+impl Walked<'_> {
     /// The parents of a commit the walk read (none for a shallow boundary).
     pub fn parents(&self, oid: &Oid) -> impl Iterator<Item = Oid> + '_ {
         let w = &self.walk;
@@ -68,18 +71,20 @@ impl Walked<'_, '_> {
     }
 }
 
-impl<'a, 'r> Walk<'a, 'r> {
-    /// `shallow` lists the commits whose parents a shallow clone lacks: the
-    /// walk treats them as having none, as git does.
-    pub fn new(store: &'a ObjectStore<'r>, shallow: &'a HashSet<Oid>) -> Self {
-        Walk {
+impl<'r> Walk<'r> {
+    /// A walk of `repo`. The commits a shallow clone has without their
+    /// parents are walked as roots, as git does.
+    pub fn new(repo: &'r Repository) -> Result<Self> {
+        let store = ObjectStore::new(repo)
+            .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
+        Ok(Walk {
             store,
-            shallow,
+            shallow: super::shallow_boundary(repo),
             index: HashMap::new(),
             nodes: Vec::new(),
             edges: Vec::new(),
             pending: Vec::new(),
-        }
+        })
     }
 
     fn node(&mut self, oid: Oid) -> u32 {
@@ -91,6 +96,7 @@ impl<'a, 'r> Walk<'a, 'r> {
             oid,
             date: 0,
             flags: 0,
+            data: None,
             edges: (0, 0),
         });
         self.index.insert(oid, i);
@@ -106,7 +112,7 @@ impl<'a, 'r> Walk<'a, 'r> {
         let oid = n.oid;
         let obj = self
             .store
-            .read_kind(oid, Kind::Commit)
+            .read_once(oid, Kind::Commit)
             .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
         let (parents, date) = commit::walk_header(&obj.data)
             .map_err(|e| anyhow!("commit {oid} is malformed: {e}"))?;
@@ -121,6 +127,7 @@ impl<'a, 'r> Walk<'a, 'r> {
         n.date = date;
         n.edges = (start, self.edges.len() as u32 - start);
         n.flags |= PARSED;
+        n.data = Some(obj.data);
         Ok(())
     }
 
@@ -203,7 +210,15 @@ impl<'a, 'r> Walk<'a, 'r> {
     }
 
     /// Walks, and sorts the commits shown.
-    pub fn run(mut self) -> Result<Walked<'a, 'r>> {
+    pub fn run(self) -> Result<Walked<'r>> {
+        self.run_with(|_, _| {})
+    }
+
+    /// Walks, handing each commit to `found` with its content as soon as
+    /// the walk takes it to show (so its check can begin before the order
+    /// is known; a commit hidden later, by clock skew, is not in the
+    /// result), and sorts the commits shown.
+    pub fn run_with(mut self, mut found: impl FnMut(Oid, &Arc<Vec<u8>>)) -> Result<Walked<'r>> {
         let mut queue = Queue::new();
         let mut ctr = 0u64;
         for k in 0..self.pending.len() {
@@ -226,6 +241,7 @@ impl<'a, 'r> Walk<'a, 'r> {
                 interesting = None;
             }
             self.add_parents(i, &mut queue, &mut ctr)?;
+            let data = self.nodes[i as usize].data.take();
             if self.is_hidden(i) {
                 self.mark_parents_hidden(i);
                 slop = self.still_interesting(&queue, last_date, slop, &mut interesting);
@@ -236,6 +252,9 @@ impl<'a, 'r> Walk<'a, 'r> {
             }
             last_date = date;
             shown.push(i);
+            if let Some(d) = &data {
+                found(self.nodes[i as usize].oid, d);
+            }
         }
 
         // git's sort_in_topological_order, by commit date: 0 is "not shown",
