@@ -166,7 +166,7 @@ where
         scan(open, &oids, policy, reporter, summary)?;
         return Ok(oids);
     }
-    let (tx, rx) = mpsc::sync_channel::<Vec<(Oid, Arc<Vec<u8>>)>>(FEED_BATCHES);
+    let (tx, rx) = mpsc::sync_channel::<Vec<(Oid, Option<Arc<Vec<u8>>>)>>(FEED_BATCHES);
     let rx = Mutex::new(rx);
     let early = Mutex::new(Early::default());
     let held = AtomicUsize::new(0);
@@ -187,9 +187,13 @@ where
                     let batch = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                     let Ok(batch) = batch else { break };
                     for (oid, data) in batch {
-                        let res = reader
-                            .read_commit(oid, &data)
-                            .map(|c| engine::check(policy, &c));
+                        // Commits the graph answered for are read here, in
+                        // parallel, not by the walk.
+                        let change = match &data {
+                            Some(d) => reader.read_commit(oid, d),
+                            None => reader.read(oid),
+                        };
+                        let res = change.map(|c| engine::check(policy, &c));
                         if let Ok(out) = &res {
                             held.fetch_add(out.findings.len(), Ordering::Relaxed);
                         }
@@ -206,7 +210,7 @@ where
             if held.load(Ordering::Relaxed) > EARLY_FINDINGS {
                 return;
             }
-            batch.push((oid, data.clone()));
+            batch.push((oid, data.cloned()));
             if batch.len() == CHUNK {
                 // A full queue means the workers are behind: those commits
                 // are checked after the walk instead.

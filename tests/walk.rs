@@ -341,3 +341,113 @@ fn findings_checked_while_the_walk_runs_are_those_checked_in_order() {
     assert!(walked.len() > 25_000, "{}", walked.len());
     assert_eq!(walked, listed);
 }
+
+#[test]
+fn a_commit_graph_gives_the_walk_git_gives_without_one() {
+    // Parents and dates come from the graph where it has the commit: a
+    // single file, a split chain, one gone stale (commits made since), and
+    // octopus merges (the graph's extra-edge list) must all walk as git
+    // walks without a graph.
+    let sb = Sandbox::new();
+    for seed in 1..=4u64 {
+        let repo = random_history(
+            &sb,
+            &format!("g{seed}"),
+            seed + 100,
+            200,
+            4,
+            seed % 2 == 0,
+            0,
+        );
+        let split = seed > 2;
+        let mut write = vec!["commit-graph", "write", "--reachable"];
+        if split {
+            write.push("--split");
+        }
+        repo.git(&write);
+        if split {
+            // a second layer on top of the first
+            repo.git(&["checkout", "-q", "-b", "more", "b1"]);
+            for k in 0..5 {
+                repo.git(&[
+                    "commit",
+                    "-q",
+                    "--allow-empty",
+                    "-m",
+                    &format!("layer two {k}"),
+                ]);
+            }
+            repo.git(&["commit-graph", "write", "--reachable", "--split=no-merge"]);
+            let chain = repo
+                .path
+                .join(".git/objects/info/commit-graphs/commit-graph-chain");
+            let layers = std::fs::read_to_string(chain).expect("a chain");
+            assert_eq!(layers.lines().count(), 2, "{layers}");
+        } else {
+            assert!(repo.path.join(".git/objects/info/commit-graph").exists());
+        }
+        // commits the graph does not have yet
+        repo.git(&["checkout", "-q", "-B", "stale", "b2"]);
+        for k in 0..5 {
+            repo.git(&[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                &format!("after the graph {k}"),
+            ]);
+        }
+        for args in [
+            vec!["--all"],
+            vec!["b0..b1"],
+            vec!["^b2", "b3", "stale"],
+            vec!["main^!"],
+        ] {
+            assert_eq!(
+                checked(&repo, &args),
+                rev_list(&repo, &args),
+                "seed {seed}, `{}`",
+                args.join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn a_damaged_commit_graph_is_not_believed() {
+    let sb = Sandbox::new();
+    let repo = random_history(&sb, "damaged", 5, 120, 3, false, 0);
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    let path = repo.path.join(".git/objects/info/commit-graph");
+    let good = std::fs::read(&path).expect("graph");
+    let want = rev_list(&repo, &["--all"]);
+
+    // Parent positions past the end of the graph: those entries are read
+    // from their commits. The commit data chunk is found through the
+    // chunk table (id, then an 8-byte offset, 12 bytes an entry).
+    let mut bad = good.clone();
+    let chunks = usize::from(bad[6]);
+    let cdat = (0..chunks)
+        .map(|c| 8 + c * 12)
+        .find(|&at| &bad[at..at + 4] == b"CDAT")
+        .map(|at| u64::from_be_bytes(bad[at + 4..at + 12].try_into().expect("8 bytes")) as usize)
+        .expect("a CDAT chunk");
+    for entry in 0..120 {
+        let at = cdat + entry * 36 + 20;
+        if at + 4 <= bad.len() {
+            bad[at..at + 4].copy_from_slice(&0x0fff_ffffu32.to_be_bytes());
+        }
+    }
+    for damaged in [
+        bad,
+        good[..good.len() / 2].to_vec(),
+        b"CGPH garbage".to_vec(),
+    ] {
+        let mut perms = std::fs::metadata(&path).expect("meta").permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        std::fs::set_permissions(&path, perms).expect("chmod");
+        std::fs::write(&path, &damaged).expect("write");
+        assert_eq!(checked(&repo, &["--all"]), want);
+    }
+}

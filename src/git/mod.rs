@@ -12,6 +12,7 @@ use crate::model::{Change, Identity};
 
 pub mod commit;
 pub mod diff;
+pub mod graph;
 pub mod odb;
 pub mod push;
 pub mod staged;

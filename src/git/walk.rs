@@ -21,6 +21,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Result};
 
 use super::commit;
+use super::graph::Graph;
 use super::odb::{Kind, ObjectStore};
 use git2::{Oid, Repository};
 
@@ -47,6 +48,7 @@ struct Node {
 pub struct Walk<'r> {
     store: ObjectStore<'r>,
     shallow: HashSet<Oid>,
+    graph: Option<Graph>,
     index: HashMap<Oid, u32>,
     nodes: Vec<Node>,
     edges: Vec<u32>,
@@ -77,9 +79,19 @@ impl<'r> Walk<'r> {
     pub fn new(repo: &'r Repository) -> Result<Self> {
         let store = ObjectStore::new(repo)
             .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
+        let shallow = super::shallow_boundary(repo);
+        // git does not use the graph in a shallow clone, nor when told not to.
+        let wanted = repo
+            .config()
+            .and_then(|c| c.get_bool("core.commitGraph"))
+            .unwrap_or(true);
+        let graph = (shallow.is_empty() && wanted)
+            .then(|| Graph::open(&repo.commondir().join("objects")))
+            .flatten();
         Ok(Walk {
             store,
-            shallow: super::shallow_boundary(repo),
+            shallow,
+            graph,
             index: HashMap::new(),
             nodes: Vec::new(),
             edges: Vec::new(),
@@ -103,19 +115,26 @@ impl<'r> Walk<'r> {
         i
     }
 
-    /// Reads a commit's parents and date, once.
+    /// Reads a commit's parents and date, once: from the commit-graph when
+    /// it has the commit, otherwise from the commit (kept for the checks).
     fn parse(&mut self, i: u32) -> Result<()> {
         let n = &self.nodes[i as usize];
         if n.flags & PARSED != 0 {
             return Ok(());
         }
         let oid = n.oid;
-        let obj = self
-            .store
-            .read_once(oid, Kind::Commit)
-            .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
-        let (parents, date) = commit::walk_header(&obj.data)
-            .map_err(|e| anyhow!("commit {oid} is malformed: {e}"))?;
+        let (parents, date, data) = match self.graph.as_ref().and_then(|g| g.get(&oid)) {
+            Some(e) => (e.parents, e.date, None),
+            None => {
+                let obj = self
+                    .store
+                    .read_once(oid, Kind::Commit)
+                    .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
+                let (parents, date) = commit::walk_header(&obj.data)
+                    .map_err(|e| anyhow!("commit {oid} is malformed: {e}"))?;
+                (parents, date, Some(obj.data))
+            }
+        };
         let start = self.edges.len() as u32;
         if !self.shallow.contains(&oid) {
             for p in parents {
@@ -127,7 +146,7 @@ impl<'r> Walk<'r> {
         n.date = date;
         n.edges = (start, self.edges.len() as u32 - start);
         n.flags |= PARSED;
-        n.data = Some(obj.data);
+        n.data = data;
         Ok(())
     }
 
@@ -214,11 +233,14 @@ impl<'r> Walk<'r> {
         self.run_with(|_, _| {})
     }
 
-    /// Walks, handing each commit to `found` with its content as soon as
-    /// the walk takes it to show (so its check can begin before the order
-    /// is known; a commit hidden later, by clock skew, is not in the
-    /// result), and sorts the commits shown.
-    pub fn run_with(mut self, mut found: impl FnMut(Oid, &Arc<Vec<u8>>)) -> Result<Walked<'r>> {
+    /// Walks, handing each commit to `found` as soon as the walk takes it
+    /// to show (so its check can begin before the order is known; a commit
+    /// hidden later, by clock skew, is not in the result), with its content
+    /// when the walk read it, and sorts the commits shown.
+    pub fn run_with(
+        mut self,
+        mut found: impl FnMut(Oid, Option<&Arc<Vec<u8>>>),
+    ) -> Result<Walked<'r>> {
         let mut queue = Queue::new();
         let mut ctr = 0u64;
         for k in 0..self.pending.len() {
@@ -252,9 +274,7 @@ impl<'r> Walk<'r> {
             }
             last_date = date;
             shown.push(i);
-            if let Some(d) = &data {
-                found(self.nodes[i as usize].oid, d);
-            }
+            found(self.nodes[i as usize].oid, data.as_ref());
         }
 
         // git's sort_in_topological_order, by commit date: 0 is "not shown",
