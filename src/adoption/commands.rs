@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
-use git2::{Oid, Repository, Sort};
+use git2::{Oid, Repository};
 
 use super::baseline::{self, Baseline};
 use super::rollout;
@@ -120,10 +120,9 @@ fn history(repo: &Repository) -> Result<Vec<Oid>> {
     if git::is_empty(repo) {
         bail!("the repository has no commits yet");
     }
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
-    walk.push_head()?;
-    Ok(walk.collect::<Result<Vec<_>, _>>()?)
+    let mut walk = git::walk::Walk::new(repo)?;
+    walk.push(git::peel_commit(repo, "HEAD")?)?;
+    Ok(walk.run()?.order)
 }
 
 /// Collects findings (the reporter of `baseline write`).

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::{anyhow, Context, Result};
-use git2::{ObjectType, Oid, Repository, Sort};
+use git2::{ObjectType, Oid, Repository};
 
 /// The commits a push adds, deduplicated across refs.
 #[derive(Debug, Default)]
@@ -36,8 +36,7 @@ pub fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Ne
     if tips.is_empty() {
         return Ok(out);
     }
-    let mut walk = repo.revwalk()?;
-    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+    let mut walk = super::walk::Walk::new(repo)?;
     for &t in tips {
         walk.push(t)
             .with_context(|| format!("cannot walk from the pushed commit {t}"))?;
@@ -49,18 +48,13 @@ pub fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Ne
                 .with_context(|| format!("cannot read the existing commit {h}"))?;
         }
     }
-    for oid in walk {
-        out.order
-            .push(oid.map_err(|e| anyhow!("walking the pushed commits: {}", e.message()))?);
-    }
-    let new: HashSet<Oid> = out.order.iter().copied().collect();
+    let walked = walk.run().context("walking the pushed commits")?;
+    let new: HashSet<Oid> = walked.order.iter().copied().collect();
     let mut parents: HashMap<Oid, Vec<Oid>> = HashMap::with_capacity(new.len());
-    for &oid in &out.order {
-        let c = repo
-            .find_commit(oid)
-            .with_context(|| format!("cannot read the pushed commit {oid}"))?;
-        parents.insert(oid, c.parent_ids().filter(|p| new.contains(p)).collect());
+    for &oid in &walked.order {
+        parents.insert(oid, walked.parents(&oid).filter(|p| new.contains(p)).collect());
     }
+    out.order = walked.order;
     for (i, &tip) in tips.iter().enumerate() {
         let mut stack = vec![tip];
         while let Some(c) = stack.pop() {
