@@ -269,9 +269,11 @@ impl<'r> Reader<'r> {
     /// The change a commit makes, with as much of the diff as the policy
     /// needs: a policy of message rules never reads a tree.
     pub fn read(&self, oid: Oid) -> Result<Change> {
+        // Commits are read once (and a parent once more, for its tree): the
+        // cache keeps its room for trees and blobs.
         let obj = self
             .store()?
-            .read_kind(oid, odb::Kind::Commit)
+            .read_once(oid, odb::Kind::Commit)
             .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
         self.read_commit(oid, &obj.data)
     }
@@ -312,7 +314,7 @@ impl<'r> Reader<'r> {
         let tree = store.read_kind(commit.tree, odb::Kind::Tree)?;
         let parent_tree = match commit.parents.first() {
             Some(&pid) => {
-                let parent = store.read_kind(pid, odb::Kind::Commit).map_err(|e| {
+                let parent = store.read_once(pid, odb::Kind::Commit).map_err(|e| {
                     anyhow!(
                         "its parent {pid} is missing ({}); in a shallow clone, fetch more history \
                          (`git fetch --deepen=N`, or `fetch-depth: 0` in CI)",
