@@ -159,12 +159,14 @@ pub struct UninstallArgs {}
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Revisions: a range (`main..HEAD`, `HEAD~10..`, `A...B`, `^X Y`) walks
-    /// like `git log`; a lone revision (`HEAD`, a commit id) is that commit only.
+    /// Revisions: a range (`main..HEAD`, `HEAD~10..`, `A...B`, `^X Y`) is
+    /// walked like `git log --date-order`, the same commits in the same
+    /// order; a lone revision (`HEAD`, a commit id) is that commit only.
     #[arg(value_name = "REVISION")]
     pub revisions: Vec<String>,
 
-    /// Check the history of every branch and tag.
+    /// Check the history of every ref (branches, tags, remote-tracking
+    /// branches, HEAD; not notes).
     #[arg(long, conflicts_with = "message_file")]
     pub all: bool,
 
