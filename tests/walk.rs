@@ -342,6 +342,20 @@ fn findings_checked_while_the_walk_runs_are_those_checked_in_order() {
     assert_eq!(walked, listed);
 }
 
+/// `n` empty commits on the branch checked out (the untracked policy file
+/// stays out of them).
+fn empty_commits(repo: &Repo, subject: &str, n: usize) {
+    for k in 0..n {
+        repo.git(&[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            &format!("{subject} {k}"),
+        ]);
+    }
+}
+
 #[test]
 fn a_commit_graph_gives_the_walk_git_gives_without_one() {
     // Parents and dates come from the graph where it has the commit: a
@@ -368,15 +382,7 @@ fn a_commit_graph_gives_the_walk_git_gives_without_one() {
         if split {
             // a second layer on top of the first
             repo.git(&["checkout", "-q", "-b", "more", "b1"]);
-            for k in 0..5 {
-                repo.git(&[
-                    "commit",
-                    "-q",
-                    "--allow-empty",
-                    "-m",
-                    &format!("layer two {k}"),
-                ]);
-            }
+            empty_commits(&repo, "layer two", 5);
             repo.git(&["commit-graph", "write", "--reachable", "--split=no-merge"]);
             let chain = repo
                 .path
@@ -388,15 +394,7 @@ fn a_commit_graph_gives_the_walk_git_gives_without_one() {
         }
         // commits the graph does not have yet
         repo.git(&["checkout", "-q", "-B", "stale", "b2"]);
-        for k in 0..5 {
-            repo.git(&[
-                "commit",
-                "-q",
-                "--allow-empty",
-                "-m",
-                &format!("after the graph {k}"),
-            ]);
-        }
+        empty_commits(&repo, "after the graph", 5);
         for args in [
             vec!["--all"],
             vec!["b0..b1"],

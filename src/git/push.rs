@@ -52,7 +52,10 @@ pub fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Ne
     let new: HashSet<Oid> = walked.order.iter().copied().collect();
     let mut parents: HashMap<Oid, Vec<Oid>> = HashMap::with_capacity(new.len());
     for &oid in &walked.order {
-        parents.insert(oid, walked.parents(&oid).filter(|p| new.contains(p)).collect());
+        parents.insert(
+            oid,
+            walked.parents(&oid).filter(|p| new.contains(p)).collect(),
+        );
     }
     out.order = walked.order;
     for (i, &tip) in tips.iter().enumerate() {
