@@ -3,7 +3,7 @@
 //! index) written to a tree and diffed against the new commit's first parent
 //! with the same tree diff as every other source.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -27,8 +27,7 @@ pub fn index_path(repo: &Repository) -> PathBuf {
 /// cannot (split or sparse indexes), `git write-tree` does the same job.
 pub fn index_tree(repo: &Repository) -> Result<Oid> {
     let path = index_path(repo);
-    if let Some(id) = std::fs::read(&path)
-        .ok()
+    if let Some(id) = map_index(&path)
         .and_then(|bytes| cached_root_tree(&bytes))
         .filter(|id| repo.odb().is_ok_and(|odb| odb.exists(*id)))
     {
@@ -61,6 +60,17 @@ pub fn index_tree(repo: &Repository) -> Result<Oid> {
             Oid::from_str(s.trim()).map_err(|_| anyhow!("git write-tree printed `{}`", s.trim()))
         }
     }
+}
+
+/// The index file, mapped: it can be large (75 KB for every 1,000 files), and
+/// a commit-msg hook reads only its cache-tree record, so reading it into a
+/// fresh buffer cost a tenth of the hook's time.
+fn map_index(path: &Path) -> Option<memmap2::Mmap> {
+    let file = std::fs::File::open(path).ok()?;
+    // SAFETY: git (and libgit2) replace the index by renaming a lock file
+    // over it; it is never rewritten in place, so the mapped bytes stay as
+    // they were when opened.
+    unsafe { memmap2::Mmap::map(&file) }.ok()
 }
 
 /// The root tree id the index records in its cache-tree extension (`TREE`),
