@@ -449,3 +449,15 @@ fn a_damaged_commit_graph_is_not_believed() {
         assert_eq!(checked(&repo, &["--all"]), want);
     }
 }
+
+#[test]
+fn all_includes_a_detached_head_as_git_does() {
+    let sb = Sandbox::new();
+    let repo = random_history(&sb, "detached", 9, 40, 1, false, 0);
+    repo.git(&["checkout", "-q", "--detach", "main"]);
+    empty_commits(&repo, "on no branch", 3);
+    let head = repo.head();
+    let want = rev_list(&repo, &["--all"]);
+    assert_eq!(want.first(), Some(&head));
+    assert_eq!(checked(&repo, &["--all"]), want);
+}
