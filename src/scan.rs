@@ -78,22 +78,40 @@ impl Progress {
         }
     }
 
-    fn tick(&mut self) {
-        self.done += 1;
+    /// Whether to draw now: after the delay, at most five times a second.
+    fn due(&mut self) -> bool {
         if !self.enabled || self.start.elapsed() < self.delay {
-            return;
+            return false;
         }
         if self
             .last
             .is_some_and(|l| l.elapsed() < Duration::from_millis(200))
         {
-            return;
+            return false;
         }
         self.last = Some(Instant::now());
+        true
+    }
+
+    /// A commit the walk found (before the number to check is known).
+    fn found(&mut self, n: usize) {
+        if self.due() {
+            let _ = write!(
+                std::io::stderr(),
+                "\rpolicy-check: walking the range, {n} commit(s) so far   "
+            );
+        }
+    }
+
+    fn tick(&mut self) {
+        self.done += 1;
+        if !self.due() {
+            return;
+        }
         // A closed stderr must not stop the scan (eprint! would panic).
         let _ = write!(
             std::io::stderr(),
-            "\rpolicy-check: checked {} of {} commits",
+            "\rpolicy-check: checked {} of {} commits   ",
             self.done,
             self.total
         );
@@ -103,7 +121,7 @@ impl Progress {
         if self.last.is_some() {
             let _ = writeln!(
                 std::io::stderr(),
-                "\rpolicy-check: checked {} of {} commits in {:.1}s",
+                "\rpolicy-check: checked {} of {} commits in {:.1}s   ",
                 self.done,
                 self.total,
                 self.start.elapsed().as_secs_f64()
@@ -136,7 +154,16 @@ pub fn scan<F>(
 where
     F: Fn() -> Result<Repository> + Sync,
 {
-    ordered(&open, oids, Early::default(), policy, reporter, summary)
+    let progress = Progress::new(oids.len());
+    ordered(
+        &open,
+        oids,
+        Early::default(),
+        policy,
+        reporter,
+        summary,
+        progress,
+    )
 }
 
 /// Checks the commits of a range, as [`scan`] does, and returns them in
@@ -171,6 +198,8 @@ where
     let early = Mutex::new(Early::default());
     let held = AtomicUsize::new(0);
     let walked_all = AtomicBool::new(false);
+    // The second of delay before progress shows counts from here.
+    let mut progress = Progress::new(0);
     let oids = std::thread::scope(|s| -> Result<Vec<Oid>> {
         // The walk keeps one core busy; the others check what it finds.
         for _ in 0..threads - 1 {
@@ -204,7 +233,10 @@ where
             });
         }
         let mut batch = Vec::with_capacity(CHUNK);
+        let mut found = 0usize;
         let walked = walk.run_with(|oid, data| {
+            found += 1;
+            progress.found(found);
             // Findings wait in memory until their turn: past a bound, the
             // rest are checked in order after the walk.
             if held.load(Ordering::Relaxed) > EARLY_FINDINGS {
@@ -222,7 +254,8 @@ where
         Ok(walked?.order)
     })?;
     let early = early.into_inner().unwrap_or_else(|e| e.into_inner());
-    ordered(&open, &oids, early, policy, reporter, summary)?;
+    progress.total = oids.len();
+    ordered(&open, &oids, early, policy, reporter, summary, progress)?;
     Ok(oids)
 }
 
@@ -243,12 +276,12 @@ fn ordered<F>(
     policy: &Policy,
     reporter: &mut dyn Reporter,
     summary: &mut Summary,
+    mut progress: Progress,
 ) -> Result<()>
 where
     F: Fn() -> Result<Repository> + Sync,
 {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut progress = Progress::new(oids.len());
     let todo: Vec<bool> = oids.iter().map(|o| !early.contains_key(o)).collect();
     let left = todo.iter().filter(|&&t| t).count();
     if left < PARALLEL_THRESHOLD || threads == 1 {

@@ -461,3 +461,27 @@ fn all_includes_a_detached_head_as_git_does() {
     assert_eq!(want.first(), Some(&head));
     assert_eq!(checked(&repo, &["--all"]), want);
 }
+
+#[test]
+fn a_long_walk_shows_progress_on_a_terminal() {
+    // `script` gives the command a terminal (util-linux; skipped without it)
+    let sb = Sandbox::new();
+    let repo = random_history(&sb, "progress", 11, 200, 1, false, 0);
+    let mut cmd = std::process::Command::new("script");
+    let line = format!("{} check --all --format json > /dev/null", common::BIN);
+    cmd.args(["-qec", &line, "/dev/null"])
+        .current_dir(&repo.path)
+        .env("POLICY_CHECK_PROGRESS_DELAY_MS", "0");
+    sb.env(&mut cmd);
+    let Ok(out) = cmd.output() else {
+        eprintln!("skipping: no `script` to give the check a terminal");
+        return;
+    };
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("policy-check: walking the range, 1 commit(s) so far"),
+        "{shown}"
+    );
+    assert!(shown.contains("policy-check: checked"), "{shown}");
+}
