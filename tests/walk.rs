@@ -439,6 +439,7 @@ fn a_damaged_commit_graph_is_not_believed() {
     for damaged in [
         bad,
         good[..good.len() / 2].to_vec(),
+        good[..5].to_vec(),
         b"CGPH garbage".to_vec(),
     ] {
         let mut perms = std::fs::metadata(&path).expect("meta").permissions();
@@ -484,4 +485,79 @@ fn a_long_walk_shows_progress_on_a_terminal() {
         "{shown}"
     );
     assert!(shown.contains("policy-check: checked"), "{shown}");
+}
+
+#[test]
+fn no_mutation_of_a_commit_graph_makes_the_walk_panic() {
+    // Truncations and overwritten bytes anywhere in the file: the walk may
+    // list other commits (a graph is trusted as git trusts it) but must end
+    // with a verdict or a clear error, never a crash.
+    let sb = Sandbox::new();
+    let repo = random_history(&sb, "mutated", 13, 60, 2, false, 0);
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    let path = repo.path.join(".git/objects/info/commit-graph");
+    let good = std::fs::read(&path).expect("graph");
+    let mut perms = std::fs::metadata(&path).expect("meta").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).expect("chmod");
+    let mut rng = Lcg(99);
+    for case in 0..120 {
+        let mut bytes = good.clone();
+        if case % 3 == 0 {
+            bytes.truncate(rng.below(good.len() as u64) as usize);
+        } else {
+            for _ in 0..1 + rng.below(4) {
+                // half the hits in the header and chunk table
+                let span = if rng.below(2) == 0 {
+                    64
+                } else {
+                    good.len() as u64
+                };
+                let at = rng.below(span.min(good.len() as u64)) as usize;
+                bytes[at] = rng.below(256) as u8;
+            }
+        }
+        std::fs::write(&path, &bytes).expect("write");
+        let run = repo.pc(&["check", "--all", "--format", "json"]);
+        assert!(
+            !run.stderr.contains("panicked") && matches!(run.code, 0..=2),
+            "case {case}: exit {}: {}",
+            run.code,
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_commit_graph_that_makes_a_cycle_is_an_error_not_a_skipped_commit() {
+    let sb = Sandbox::new();
+    let repo = random_history(&sb, "cycle", 17, 30, 1, false, 0);
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    let path = repo.path.join(".git/objects/info/commit-graph");
+    let mut bytes = std::fs::read(&path).expect("graph");
+    // the commit data chunk, through the chunk table
+    let chunks = usize::from(bytes[6]);
+    let cdat = (0..chunks)
+        .map(|c| 8 + c * 12)
+        .find(|&at| &bytes[at..at + 4] == b"CDAT")
+        .map(|at| u64::from_be_bytes(bytes[at + 4..at + 12].try_into().expect("8")) as usize)
+        .expect("a CDAT chunk");
+    // every commit its own first parent (the graph has the reachable ones)
+    let count: usize = repo
+        .git(&["rev-list", "--all", "--count"])
+        .parse()
+        .expect("count");
+    for entry in 0..count {
+        let at = cdat + entry * 36 + 20;
+        bytes[at..at + 4].copy_from_slice(&(entry as u32).to_be_bytes());
+    }
+    let mut perms = std::fs::metadata(&path).expect("meta").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).expect("chmod");
+    std::fs::write(&path, &bytes).expect("write");
+    let run = repo.pc(&["check", "--all"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cycle"), "{}", run.stderr);
 }

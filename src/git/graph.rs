@@ -51,7 +51,9 @@ impl Layer {
         // them into place; it never modifies one in place.
         let map = unsafe { Mmap::map(&file) }.ok()?;
         let b = &map[..];
-        if b.get(..4)? != SIGNATURE || b[4] != 1 || b[5] != 1 {
+        // signature, version 1, hash 1 (SHA-1), chunk count, base count
+        let head = b.get(..8)?;
+        if &head[..4] != SIGNATURE || head[4] != 1 || head[5] != 1 {
             return None;
         }
         let chunks = usize::from(b[6]);

@@ -18,7 +18,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Arc;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 
 use super::commit;
 use super::graph::Graph;
@@ -318,6 +318,18 @@ impl<'r> Walk<'r> {
             if !self.is_hidden(i) {
                 order.push(self.nodes[i as usize].oid);
             }
+        }
+        // Real commits cannot form a cycle (each names its parents by hash),
+        // but a damaged commit-graph can; its commits would never be ready
+        // to show, and would be left out without a word.
+        let expected = shown.iter().filter(|&&i| !self.is_hidden(i)).count();
+        if order.len() != expected {
+            bail!(
+                "the history walked has a cycle, which only a damaged commit-graph can make \
+                 ({} of {expected} commits could be ordered); remove .git/objects/info/commit-graph* \
+                 or run `git commit-graph write --reachable`",
+                order.len()
+            );
         }
         Ok(Walked { order, walk: self })
     }
