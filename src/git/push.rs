@@ -50,14 +50,6 @@ pub fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Ne
     }
     let walked = walk.run().context("walking the pushed commits")?;
     let new: HashSet<Oid> = walked.order.iter().copied().collect();
-    let mut parents: HashMap<Oid, Vec<Oid>> = HashMap::with_capacity(new.len());
-    for &oid in &walked.order {
-        parents.insert(
-            oid,
-            walked.parents(&oid).filter(|p| new.contains(p)).collect(),
-        );
-    }
-    out.order = walked.order;
     for (i, &tip) in tips.iter().enumerate() {
         let mut stack = vec![tip];
         while let Some(c) = stack.pop() {
@@ -74,11 +66,13 @@ pub fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Ne
                 None => {
                     out.owner.insert(c, i);
                     out.owned[i] += 1;
-                    stack.extend(parents.get(&c).into_iter().flatten().copied());
+                    // parents the push does not add are skipped above
+                    stack.extend(walked.parents(&c));
                 }
             }
         }
     }
+    out.order = walked.order;
     Ok(out)
 }
 
