@@ -115,22 +115,16 @@ fn commit_date(rest: &[u8]) -> u64 {
 /// without them still gives its text as the name rather than failing.
 pub fn identity(value: &[u8]) -> Identity {
     let lossy = |b: &[u8]| String::from_utf8_lossy(b.trim_ascii()).into_owned();
-    let open = memchr::memrchr(b'<', value);
-    let close = memchr::memrchr(b'>', value);
-    let (Some(open), Some(close)) = (open, close) else {
+    let delimited = memchr::memrchr(b'<', value)
+        .zip(memchr::memrchr(b'>', value))
+        .filter(|(open, close)| open < close);
+    let Some((open, close)) = delimited else {
         return Identity {
             name: lossy(value),
             email: String::new(),
             time: 0,
         };
     };
-    if close < open {
-        return Identity {
-            name: lossy(value),
-            email: String::new(),
-            time: 0,
-        };
-    }
     let after = value[close + 1..].trim_ascii_start();
     let (neg, digits) = match after.strip_prefix(b"-") {
         Some(d) => (true, d),
