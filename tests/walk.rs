@@ -411,27 +411,43 @@ fn a_commit_graph_gives_the_walk_git_gives_without_one() {
     }
 }
 
+/// Writes the repository's commit-graph (one file, made writable so a test
+/// can damage it); returns its path and bytes.
+fn written_graph(repo: &Repo) -> (std::path::PathBuf, Vec<u8>) {
+    repo.git(&["commit-graph", "write", "--reachable"]);
+    let path = repo.path.join(".git/objects/info/commit-graph");
+    let mut perms = std::fs::metadata(&path).expect("meta").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).expect("chmod");
+    let bytes = std::fs::read(&path).expect("graph");
+    (path, bytes)
+}
+
+/// Where each commit's first-parent word sits in a graph file: the commit
+/// data chunk is found through the chunk table (an id, then an 8-byte
+/// offset, 12 bytes an entry); an entry is a tree id and then the parents.
+fn first_parent_words(graph: &[u8], commits: usize) -> Vec<usize> {
+    let chunks = usize::from(graph[6]);
+    let cdat = (0..chunks)
+        .map(|c| 8 + c * 12)
+        .find(|&at| &graph[at..at + 4] == b"CDAT")
+        .map(|at| u64::from_be_bytes(graph[at + 4..at + 12].try_into().expect("8 bytes")) as usize)
+        .expect("a CDAT chunk");
+    (0..commits).map(|entry| cdat + entry * 36 + 20).collect()
+}
+
 #[test]
 fn a_damaged_commit_graph_is_not_believed() {
     let sb = Sandbox::new();
     let repo = random_history(&sb, "damaged", 5, 120, 3, false, 0);
-    repo.git(&["commit-graph", "write", "--reachable"]);
-    let path = repo.path.join(".git/objects/info/commit-graph");
-    let good = std::fs::read(&path).expect("graph");
+    let (path, good) = written_graph(&repo);
     let want = rev_list(&repo, &["--all"]);
 
     // Parent positions past the end of the graph: those entries are read
-    // from their commits. The commit data chunk is found through the
-    // chunk table (id, then an 8-byte offset, 12 bytes an entry).
+    // from their commits.
     let mut bad = good.clone();
-    let chunks = usize::from(bad[6]);
-    let cdat = (0..chunks)
-        .map(|c| 8 + c * 12)
-        .find(|&at| &bad[at..at + 4] == b"CDAT")
-        .map(|at| u64::from_be_bytes(bad[at + 4..at + 12].try_into().expect("8 bytes")) as usize)
-        .expect("a CDAT chunk");
-    for entry in 0..120 {
-        let at = cdat + entry * 36 + 20;
+    for at in first_parent_words(&good, 120) {
         if at + 4 <= bad.len() {
             bad[at..at + 4].copy_from_slice(&0x0fff_ffffu32.to_be_bytes());
         }
@@ -442,10 +458,6 @@ fn a_damaged_commit_graph_is_not_believed() {
         good[..5].to_vec(),
         b"CGPH garbage".to_vec(),
     ] {
-        let mut perms = std::fs::metadata(&path).expect("meta").permissions();
-        #[allow(clippy::permissions_set_readonly_false)]
-        perms.set_readonly(false);
-        std::fs::set_permissions(&path, perms).expect("chmod");
         std::fs::write(&path, &damaged).expect("write");
         assert_eq!(checked(&repo, &["--all"]), want);
     }
@@ -494,13 +506,7 @@ fn no_mutation_of_a_commit_graph_makes_the_walk_panic() {
     // with a verdict or a clear error, never a crash.
     let sb = Sandbox::new();
     let repo = random_history(&sb, "mutated", 13, 60, 2, false, 0);
-    repo.git(&["commit-graph", "write", "--reachable"]);
-    let path = repo.path.join(".git/objects/info/commit-graph");
-    let good = std::fs::read(&path).expect("graph");
-    let mut perms = std::fs::metadata(&path).expect("meta").permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&path, perms).expect("chmod");
+    let (path, good) = written_graph(&repo);
     let mut rng = Lcg(99);
     for case in 0..120 {
         let mut bytes = good.clone();
@@ -533,29 +539,15 @@ fn no_mutation_of_a_commit_graph_makes_the_walk_panic() {
 fn a_commit_graph_that_makes_a_cycle_is_an_error_not_a_skipped_commit() {
     let sb = Sandbox::new();
     let repo = random_history(&sb, "cycle", 17, 30, 1, false, 0);
-    repo.git(&["commit-graph", "write", "--reachable"]);
-    let path = repo.path.join(".git/objects/info/commit-graph");
-    let mut bytes = std::fs::read(&path).expect("graph");
-    // the commit data chunk, through the chunk table
-    let chunks = usize::from(bytes[6]);
-    let cdat = (0..chunks)
-        .map(|c| 8 + c * 12)
-        .find(|&at| &bytes[at..at + 4] == b"CDAT")
-        .map(|at| u64::from_be_bytes(bytes[at + 4..at + 12].try_into().expect("8")) as usize)
-        .expect("a CDAT chunk");
+    let (path, mut bytes) = written_graph(&repo);
     // every commit its own first parent (the graph has the reachable ones)
     let count: usize = repo
         .git(&["rev-list", "--all", "--count"])
         .parse()
         .expect("count");
-    for entry in 0..count {
-        let at = cdat + entry * 36 + 20;
+    for (entry, at) in first_parent_words(&bytes, count).into_iter().enumerate() {
         bytes[at..at + 4].copy_from_slice(&(entry as u32).to_be_bytes());
     }
-    let mut perms = std::fs::metadata(&path).expect("meta").permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&path, perms).expect("chmod");
     std::fs::write(&path, &bytes).expect("write");
     let run = repo.pc(&["check", "--all"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
