@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::RuleInfo;
 use crate::engine::Sink;
-use crate::model::Change;
+use crate::model::{Change, Status};
 use crate::policy::{compile_globs, KeyPath, Needs, Problems};
 use crate::report::Severity;
 
@@ -98,15 +98,24 @@ pub fn compile(raw: RawProtected, base: &KeyPath, problems: &mut Problems) -> Op
     Some(Protected { paths, trailers })
 }
 
+/// The policy file at the repository root: adding it where there was none
+/// adopts a policy, which weakens nothing, so it needs no review.
+const POLICY_FILE: &str = ".policy-check.toml";
+
 /// Reports each protected path the change touches, unless a maintainer reviewed it.
+///
+/// Judged only where the message is known (commit-msg, the push hooks,
+/// `check`): the review is a trailer of the message, so `pre-commit`, which
+/// sees the staged files alone, could only ask for something it cannot see.
 pub fn check(cfg: &Protected, change: &Change, sink: &mut Sink) {
     let rule = &RULES[0];
-    if !sink.enabled(rule) {
+    if !sink.enabled(rule) || change.message.is_none() {
         return;
     }
     let touched: Vec<&str> = change
         .files()
         .iter()
+        .filter(|f| !(f.status == Status::Added && f.old_path.is_none() && f.path == POLICY_FILE))
         .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.old_path.as_deref()))
         .filter(|p| cfg.paths.is_match(p))
         .collect();
