@@ -126,6 +126,17 @@ impl Merged {
 
 /// Reads `start` and everything it extends, merged parents-first.
 pub fn load(start: Source) -> Result<Merged, PolicyErrors> {
+    match load_all(start)? {
+        (merged, problems) if problems.is_empty() => Ok(merged),
+        (_, problems) => Err(PolicyErrors(problems)),
+    }
+}
+
+/// Like [`load`], but a document that only breaks the schema is still
+/// merged (without the refused keys) and returned beside its problems, so
+/// that the caller can compile the rest and report everything at once.
+/// Syntax errors, `extends` cycles and unknown presets stay fatal.
+pub fn load_all(start: Source) -> Result<(Merged, Vec<PolicyError>), PolicyErrors> {
     let mut merged = Merged {
         table: toml::Table::new(),
         sources: Vec::new(),
@@ -149,11 +160,7 @@ pub fn load(start: Source) -> Result<Merged, PolicyErrors> {
                 }),
         ),
     }
-    if problems.is_empty() {
-        Ok(merged)
-    } else {
-        Err(PolicyErrors(problems))
-    }
+    Ok((merged, problems))
 }
 
 /// Reads one document and its parents. A document that parses but does not
@@ -239,7 +246,15 @@ fn parse_strict(
     if RawPolicy::deserialize(table.clone()).is_ok() {
         return Ok(table);
     }
-    let mut found: Vec<PolicyError> = super::schema::check(&table, false)
+    let checked = super::schema::check(&table, false);
+    // Without the keys the schema refused, the rest of the document can
+    // still be compiled, so that its other problems (a bad regex, a bad
+    // glob) are reported in the same run rather than after these are fixed.
+    let mut table = table;
+    for (path, _) in &checked {
+        remove_path(&mut table, path);
+    }
+    let mut found: Vec<PolicyError> = checked
         .into_iter()
         .map(|(path, message)| {
             let span = locate_in(&src.text, &path).unwrap_or(0..0);
@@ -261,6 +276,53 @@ fn parse_strict(
     }
     problems.extend(found);
     Ok(table)
+}
+
+/// Removes the value at `path` (a key the schema refused) from `table`.
+/// An element named by `id` or position is removed from its array.
+fn remove_path(table: &mut toml::Table, path: &KeyPath) {
+    let Some((last, parents)) = path.0.split_last() else {
+        return;
+    };
+    let mut here: &mut toml::Value = match parents.first() {
+        Some(Seg::Key(k)) => match table.get_mut(k) {
+            Some(v) => v,
+            None => return,
+        },
+        Some(_) => return,
+        None => {
+            if let Seg::Key(k) = last {
+                table.remove(k);
+            }
+            return;
+        }
+    };
+    for seg in &parents[1..] {
+        let next = match (seg, here) {
+            (Seg::Key(k), toml::Value::Table(t)) => t.get_mut(k),
+            (Seg::Index(i), toml::Value::Array(a)) => a.get_mut(*i),
+            (Seg::Id(id), toml::Value::Array(a)) => a
+                .iter_mut()
+                .find(|v| element_id(v).as_deref() == Some(id.as_str())),
+            _ => None,
+        };
+        match next {
+            Some(v) => here = v,
+            None => return,
+        }
+    }
+    match (last, here) {
+        (Seg::Key(k), toml::Value::Table(t)) => {
+            t.remove(k);
+        }
+        (Seg::Index(i), toml::Value::Array(a)) if *i < a.len() => {
+            a.remove(*i);
+        }
+        (Seg::Id(id), toml::Value::Array(a)) => {
+            a.retain(|v| element_id(v).as_deref() != Some(id.as_str()));
+        }
+        _ => {}
+    }
 }
 
 /// A toml error with file:line:column, the table it occurred in and, for an

@@ -190,26 +190,35 @@ pub struct Policy {
 impl Policy {
     /// Loads, merges and compiles a policy starting from `source`.
     pub fn load(source: Source) -> Result<Policy, PolicyErrors> {
-        let mut merged = load::load(source)?;
-        let raw =
-            match merged.typed.take() {
-                Some(raw) => raw,
-                None => RawPolicy::deserialize(toml::Value::Table(merged.table.clone())).map_err(
-                    |e| PolicyErrors::one(None, format!("the merged policy is invalid: {e}")),
-                )?,
-            };
+        let (mut merged, mut errors) = load::load_all(source)?;
+        let raw = match merged.typed.take() {
+            Some(raw) => raw,
+            None => match RawPolicy::deserialize(toml::Value::Table(merged.table.clone())) {
+                Ok(raw) => raw,
+                // The schema's problems already say why.
+                Err(_) if !errors.is_empty() => return Err(PolicyErrors(errors)),
+                Err(e) => {
+                    return Err(PolicyErrors::one(
+                        None,
+                        format!("the merged policy is invalid: {e}"),
+                    ))
+                }
+            },
+        };
+        // Compiled even when the schema refused some keys (they were left
+        // out), so every problem is reported in one run.
         let mut problems = Problems::default();
         let policy = compile(raw, &merged, &mut problems);
-        if problems.is_empty() {
+        errors.extend(
+            problems
+                .0
+                .into_iter()
+                .map(|p| merged.error(&p.path, p.message)),
+        );
+        if errors.is_empty() {
             Ok(policy)
         } else {
-            Err(PolicyErrors(
-                problems
-                    .0
-                    .into_iter()
-                    .map(|p| merged.error(&p.path, p.message))
-                    .collect(),
-            ))
+            Err(PolicyErrors(errors))
         }
     }
 
