@@ -198,7 +198,7 @@ fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
     } else {
         args.revisions.clone()
     };
-    let range = git::range(&repo, &specs, args.all)?;
+    let range = git::history_range(&repo, &specs, args.all, args.history)?;
     if explain_rollout {
         let oids = match range {
             git::Range::Listed(oids) => oids,
@@ -215,7 +215,7 @@ fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
         rep.as_mut(),
         &mut summary,
     )?;
-    tracing::info!("checked {} commit(s)", oids.len());
+    tracing::info!("checked {}", crate::report::count(oids.len(), "commit"));
     crate::adoption::commands::finish_check(
         &policy,
         Some(&repo),

@@ -170,6 +170,12 @@ pub struct CheckArgs {
     #[arg(long, conflicts_with = "message_file")]
     pub all: bool,
 
+    /// Check the whole history of each REVISION, as `git log REV` lists it
+    /// (`check --history main`: every commit of main, root included),
+    /// instead of that one commit.
+    #[arg(long, conflicts_with_all = ["message_file", "all"])]
+    pub history: bool,
+
     /// Check a bare commit message from FILE (`-` for stdin) instead of commits.
     #[arg(long, value_name = "FILE", conflicts_with = "revisions")]
     pub message_file: Option<PathBuf>,

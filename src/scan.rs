@@ -54,6 +54,9 @@ struct Progress {
     /// How long a scan runs before progress shows (1 s; tests set
     /// `POLICY_CHECK_PROGRESS_DELAY_MS`).
     delay: Duration,
+    /// Width of the line on screen now (0: none), so that it can be wiped
+    /// before a finding is printed on the same terminal.
+    shown: usize,
 }
 
 impl Progress {
@@ -75,6 +78,23 @@ impl Progress {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(1000),
             ),
+            shown: 0,
+        }
+    }
+
+    /// Draws `line` over the current one. A closed stderr must not stop
+    /// the scan (eprint! would panic), so write errors are ignored.
+    fn draw(&mut self, line: &str) {
+        let _ = write!(std::io::stderr(), "\r{line}");
+        self.shown = line.len();
+    }
+
+    /// Wipes the progress line, so that what follows starts on a clean
+    /// line; the next tick draws it again below.
+    fn clear(&mut self) {
+        if self.shown > 0 {
+            let _ = write!(std::io::stderr(), "\r{:1$}\r", "", self.shown);
+            self.shown = 0;
         }
     }
 
@@ -96,10 +116,10 @@ impl Progress {
     /// A commit the walk found (before the number to check is known).
     fn found(&mut self, n: usize) {
         if self.due() {
-            let _ = write!(
-                std::io::stderr(),
-                "\rpolicy-check: walking the range, {n} commit(s) so far   "
-            );
+            self.draw(&format!(
+                "policy-check: walking the range, {} so far   ",
+                crate::report::count(n, "commit")
+            ));
         }
     }
 
@@ -108,20 +128,19 @@ impl Progress {
         if !self.due() {
             return;
         }
-        // A closed stderr must not stop the scan (eprint! would panic).
-        let _ = write!(
-            std::io::stderr(),
-            "\rpolicy-check: checked {} of {} commits   ",
-            self.done,
-            self.total
+        let line = format!(
+            "policy-check: checked {} of {} commits   ",
+            self.done, self.total
         );
+        self.draw(&line);
     }
 
-    fn finish(&self) {
+    fn finish(&mut self) {
         if self.last.is_some() {
+            self.clear();
             let _ = writeln!(
                 std::io::stderr(),
-                "\rpolicy-check: checked {} of {} commits in {:.1}s   ",
+                "policy-check: checked {} of {} commits in {:.1}s",
                 self.done,
                 self.total,
                 self.start.elapsed().as_secs_f64()
@@ -402,6 +421,9 @@ fn emit(
     summary.commits += 1;
     progress.tick();
     summary.suppressed += out.suppressed;
+    if !out.findings.is_empty() {
+        progress.clear();
+    }
     for f in &out.findings {
         summary.add(f);
         reporter.finding(f)?;

@@ -73,7 +73,7 @@ fn baseline_round_trip_on_a_real_history() {
     assert_eq!(w.code, 0, "{}", w.stderr);
     assert!(
         w.stdout
-            .contains("wrote 3 entries (4 finding(s) in 4 commit(s))"),
+            .contains("wrote 3 entries (4 findings in 4 commits)"),
         "{}",
         w.stdout
     );
@@ -403,15 +403,15 @@ fn explain_rollout_lists_what_will_fail_and_when() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(
         lines[0],
-        "policy-check: staged rollout as of 2026-11-01 (4 commit(s) checked)"
+        "policy-check: staged rollout as of 2026-11-01 (4 commits checked)"
     );
     assert_eq!(
         lines[1],
-        "  no-wip    off -> warning on 2026-12-01 (in 30 days): 1 finding(s) in these commits will be reported as warning"
+        "  no-wip    off -> warning on 2026-12-01 (in 30 days): 1 finding in these commits will be reported as warning"
     );
     assert_eq!(
         lines[2],
-        "  no-miner  warning -> error on 2027-03-01 (in 120 days): 3 finding(s) in these commits will start failing"
+        "  no-miner  warning -> error on 2027-03-01 (in 120 days): 3 findings in these commits will start failing"
     );
 
     let json = r.pc_env(
@@ -431,7 +431,7 @@ fn explain_rollout_lists_what_will_fail_and_when() {
     assert_eq!(then.code, 1);
     let run = r.pc_env(&["check", "--all", "--explain-rollout"], &env);
     assert!(
-        run.stdout.contains("no-miner  warning -> error since 2027-03-01 (0 days ago): in force: 3 finding(s) in these commits fail"),
+        run.stdout.contains("no-miner  warning -> error since 2027-03-01 (0 days ago): in force: 3 findings in these commits fail"),
         "{}",
         run.stdout
     );

@@ -32,7 +32,10 @@ fn adopting_a_policy_commits_and_a_later_change_is_judged_where_the_message_is_k
         &repo,
         "Adopt the rust-foundation policy\n\nSigned-off-by: Test User <test@example.com>\n",
     );
-    assert!(ok, "adopting a policy where there was none must commit: {err}");
+    assert!(
+        ok,
+        "adopting a policy where there was none must commit: {err}"
+    );
     assert!(!err.contains("protected-path-changed"), "{err}");
 
     // A later change of the policy file: pre-commit cannot see a review
@@ -42,7 +45,11 @@ fn adopting_a_policy_commits_and_a_later_change_is_judged_where_the_message_is_k
     repo.write(".policy-check.toml", text);
     repo.git(&["add", ".policy-check.toml"]);
     let pre = repo.pc(&["hook", "pre-commit"]);
-    assert_eq!(pre.code, 0, "pre-commit cannot judge a review: {}", pre.stderr);
+    assert_eq!(
+        pre.code, 0,
+        "pre-commit cannot judge a review: {}",
+        pre.stderr
+    );
     let (ok, err) = commit(
         &repo,
         "Turn secrets off\n\nSigned-off-by: Test User <test@example.com>\n",
@@ -63,10 +70,167 @@ fn validate_reports_unknown_keys_and_bad_patterns_in_one_run() {
     let run = repo.pc(&["policy", "validate", "p.toml"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     for want in ["nmae", "enabeld", "rules", "unclosed"] {
-        assert!(run.stderr.contains(want), "missing `{want}` in: {}", run.stderr);
+        assert!(
+            run.stderr.contains(want),
+            "missing `{want}` in: {}",
+            run.stderr
+        );
     }
     // Each problem has its own file:line:column.
     for line in [":3:", ":8:", ":11:"] {
-        assert!(run.stderr.contains(&format!("p.toml{line}")), "no p.toml{line} in: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("p.toml{line}")),
+            "no p.toml{line} in: {}",
+            run.stderr
+        );
     }
+}
+
+#[test]
+fn history_checks_every_commit_of_one_branch_and_nothing_else() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(
+        "[[rules]]\nid = \"no-wip\"\nscope = \"subject\"\npattern = '^WIP'\nmessage = \"wip\"\n",
+    );
+    repo.commit_file("a", "a\n", "WIP: first\n");
+    repo.commit_file("b", "b\n", "Second\n");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    repo.commit_file("c", "c\n", "WIP: on the side\n");
+    repo.git(&["checkout", "-q", "main"]);
+
+    // `check main` is the tip alone, as `git show main` reads it.
+    let one = repo.pc(&["check", "--format", "json", "main"]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    // `--history main` is what `git log main` lists: the root's WIP, not the side branch's.
+    let run = repo.pc(&["check", "--history", "--format", "json", "main"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let listed = repo.git(&["rev-list", "--count", "main"]);
+    assert_eq!(
+        run.json()["summary"]["commits"].to_string(),
+        listed,
+        "{}",
+        run.stdout
+    );
+    let subjects: Vec<String> = run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(subjects, ["no-wip"], "{}", run.stdout);
+}
+
+/// `PATH` with the binary under test first, as after `cargo install`.
+fn path_with_binary() -> String {
+    let dir = std::path::Path::new(common::BIN)
+        .parent()
+        .expect("binary dir")
+        .display()
+        .to_string();
+    format!("{dir}:{}", std::env::var("PATH").unwrap_or_default())
+}
+
+/// Runs a command in `repo` with the sandbox's environment and `PATH`.
+fn run_with_path(repo: &Repo, program: &str, args: &[&str], stdin: Option<&str>) -> (bool, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(&repo.path);
+    repo.sb.env(&mut cmd);
+    cmd.env("PATH", path_with_binary())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {program}: {e}"));
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("stdin");
+    }
+    let o = child.wait_with_output().expect("wait");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), text)
+}
+
+/// The documented `.pre-commit-hooks.yaml` works with the pre-commit
+/// framework at a commit id of this repository (`rev:`), using the
+/// installed binary (`-system` hooks): nothing is built.
+#[test]
+fn pre_commit_framework_runs_the_documented_hooks() {
+    let have = std::process::Command::new("pre-commit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install pre-commit (.ci/run)"
+        );
+        eprintln!("skipped: pre-commit (PyPI) is not installed");
+        return;
+    }
+    let this = env!("CARGO_MANIFEST_DIR");
+    let rev = String::from_utf8(
+        std::process::Command::new("git")
+            .args(["-C", this, "rev-parse", "HEAD"])
+            .output()
+            .expect("git")
+            .stdout,
+    )
+    .expect("utf-8");
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(
+        "[[rules]]\nid = \"no-wip\"\nscope = \"subject\"\npattern = '^WIP'\nmessage = \"wip\"\n",
+    );
+    repo.write(
+        ".pre-commit-config.yaml",
+        format!(
+            "repos:\n  - repo: {this}\n    rev: {}\n    hooks:\n      - id: policy-check-commit-msg-system\n      - id: policy-check-pre-commit-system\n",
+            rev.trim()
+        ),
+    );
+    repo.git(&["add", "-A"]);
+    let (ok, out) = run_with_path(
+        &repo,
+        "pre-commit",
+        &[
+            "install",
+            "--hook-type",
+            "commit-msg",
+            "--hook-type",
+            "pre-commit",
+        ],
+        None,
+    );
+    assert!(ok, "pre-commit install: {out}");
+    let (ok, out) = run_with_path(
+        &repo,
+        "git",
+        &["commit", "-q", "-F", "-"],
+        Some("WIP: try\n"),
+    );
+    assert!(!ok, "the commit-msg hook must stop a WIP subject: {out}");
+    assert!(out.contains("error[no-wip]"), "{out}");
+    let (ok, out) = run_with_path(
+        &repo,
+        "git",
+        &["commit", "-q", "-F", "-"],
+        Some("Add the policy\n"),
+    );
+    assert!(ok, "{out}");
 }

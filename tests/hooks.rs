@@ -309,7 +309,7 @@ fn pre_push_checks_only_what_the_remote_lacks() {
     assert!(!o.status.success());
     assert!(err.contains(&format!("{}:bad.txt:1", &bad[..12])), "{err}");
     assert!(!err.contains("old.txt"), "{err}");
-    assert!(err.contains("1 new commit(s)"), "{err}");
+    assert!(err.contains("1 new commit "), "{err}");
     assert_ne!(remote.git(&["rev-parse", "main"]), bad);
 
     // Pushing a new branch whose commits are all on the remote already passes,

@@ -241,7 +241,7 @@ fn github_workflow_commands_are_escaped() {
     assert!(lines
         .iter()
         .any(|l| l.starts_with("::error title=needs-ticket")));
-    assert!(lines[4].starts_with("policy-check: 1 change(s) checked: 2 error(s), 2 warning(s)"));
+    assert!(lines[4].starts_with("policy-check: 1 commit checked: 2 errors, 2 warnings"));
 }
 
 #[test]

@@ -173,11 +173,10 @@ pub fn baseline(cmd: BaselineCommand, global: &Global) -> Result<Exit> {
             std::fs::write(&path, baseline::render(&entries))
                 .with_context(|| format!("cannot write the baseline {}", path.display()))?;
             println!(
-                "policy-check: wrote {} entr{} ({} finding(s) in {} commit(s)) to {}",
-                entries.len(),
-                if entries.len() == 1 { "y" } else { "ies" },
-                collect.0.len(),
-                oids.len(),
+                "policy-check: wrote {} ({} in {}) to {}",
+                crate::report::count(entries.len(), "entry"),
+                crate::report::count(collect.0.len(), "finding"),
+                crate::report::count(oids.len(), "commit"),
                 path.display()
             );
             Ok(Exit::Passed)

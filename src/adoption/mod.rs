@@ -150,9 +150,9 @@ pub fn run_findings(
             out.push(finding(
                 EXCEPTION_UNUSED,
                 format!(
-                    "{} matched no finding in the {} checked commit(s)",
+                    "{} matched no finding in the {} checked",
                     e.describe(),
-                    scope.checked.len()
+                    crate::report::count(scope.checked.len(), "commit")
                 ),
                 path,
                 line,

@@ -3,6 +3,7 @@
 //! will change, when, and how many findings of the checked commits that
 //! concerns, so a team sees what will start failing before it does.
 
+use crate::report::count;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -82,8 +83,9 @@ pub fn render_text(
 ) -> std::io::Result<()> {
     writeln!(
         out,
-        "policy-check: staged rollout as of {} ({commits} commit(s) checked)",
-        crate::date::format(today)
+        "policy-check: staged rollout as of {} ({} checked)",
+        crate::date::format(today),
+        crate::report::count(commits, "commit")
     )?;
     if steps.is_empty() {
         writeln!(
@@ -106,17 +108,22 @@ pub fn render_text(
             (Severity::Off, true) => "no longer reported".to_string(),
             (Severity::Off, false) => "will no longer be reported".to_string(),
             (Severity::Error, true) if s.starts_failing => {
-                format!("in force: {n} finding(s) in these commits fail")
+                format!("in force: {} in these commits fail", count(n, "finding"))
             }
             (Severity::Error, false) if s.starts_failing => {
-                format!("{n} finding(s) in these commits will start failing")
+                format!(
+                    "{} in these commits will start failing",
+                    count(n, "finding")
+                )
             }
             (_, true) => format!(
-                "in force: {n} finding(s) in these commits reported as {}",
+                "in force: {} in these commits reported as {}",
+                count(n, "finding"),
                 s.then
             ),
             (_, false) => format!(
-                "{n} finding(s) in these commits will be reported as {}",
+                "{} in these commits will be reported as {}",
+                count(n, "finding"),
                 s.then
             ),
         };

@@ -104,11 +104,22 @@ pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid
 /// The commits of [`resolve`], with the walk left to the caller (a scan
 /// checks commits while the walk finds them).
 pub fn range<'r>(repo: &'r Repository, specs: &[String], all: bool) -> Result<Range<'r>> {
+    history_range(repo, specs, all, false)
+}
+
+/// [`range`], where with `history` a lone revision is its whole history
+/// (`check --history main` walks what `git log main` lists).
+pub fn history_range<'r>(
+    repo: &'r Repository,
+    specs: &[String],
+    all: bool,
+    history: bool,
+) -> Result<Range<'r>> {
     if is_empty(repo) {
         bail!("the repository has no commits yet");
     }
     let is_range = |s: &str| s.contains("..") || s.starts_with('^') || s.ends_with("^!");
-    if !all && !specs.is_empty() && !specs.iter().any(|s| is_range(s)) {
+    if !all && !history && !specs.is_empty() && !specs.iter().any(|s| is_range(s)) {
         let mut out = Vec::new();
         for s in specs {
             let oid = peel_commit(repo, s)?;

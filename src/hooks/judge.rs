@@ -16,7 +16,7 @@ use crate::message::Message;
 use crate::model::Change;
 use crate::policy::server::Tags;
 use crate::policy::Policy;
-use crate::report::{text::TextReporter, Finding, Reporter, Severity, Summary};
+use crate::report::{count, text::TextReporter, Finding, Reporter, Severity, Summary};
 
 /// One ref update to judge (deletions are filtered out before).
 #[derive(Debug, Clone)]
@@ -140,9 +140,9 @@ where
     }
     let new = push::new_commits(repo, &tips, hidden)?;
     tracing::info!(
-        "{} new commit(s) in {} ref update(s)",
-        new.order.len(),
-        updates.len()
+        "{} in {}",
+        count(new.order.len(), "new commit"),
+        count(updates.len(), "ref update")
     );
 
     let mut collect = Collect::default();
@@ -367,12 +367,15 @@ pub fn render(
         let state = if r.rejected() { "REJECTED" } else { "accepted" };
         let tags = match r.tags {
             0 => String::new(),
-            n => format!(" and {n} tag message(s)"),
+            n => format!(" and {}", count(n, "tag message")),
         };
         writeln!(
             out,
-            "policy-check: {}: {state}: {errors} error(s), {warnings} warning(s) in {} new commit(s){tags}",
-            r.refname, r.commits
+            "policy-check: {}: {state}: {}, {} in {}{tags}",
+            r.refname,
+            count(errors, "error"),
+            count(warnings, "warning"),
+            count(r.commits, "new commit")
         )?;
         if !r.reaches_rejected.is_empty() {
             writeln!(
@@ -390,9 +393,9 @@ pub fn render(
     if !v.policy.is_empty() {
         writeln!(
             out,
-            "policy-check: policy `{}`: {} warning(s) about the policy itself",
+            "policy-check: policy `{}`: {} about the policy itself",
             policy.name,
-            v.policy.len()
+            count(v.policy.len(), "warning")
         )?;
         let mut rep = TextReporter::new(Box::new(&mut *out), color);
         for f in &v.policy {
@@ -411,17 +414,17 @@ pub fn render(
     if rejected.is_empty() {
         writeln!(
             out,
-            "policy-check: {} new commit(s) on {} ref(s) checked against policy `{}` ({origin}): accepted",
-            v.commits,
-            v.refs.len(),
+            "policy-check: {} on {} checked against policy `{}` ({origin}): accepted",
+            count(v.commits, "new commit"),
+            count(v.refs.len(), "ref"),
             policy.name
         )?;
     } else {
         writeln!(
             out,
-            "policy-check: {} new commit(s) on {} ref(s) checked against policy `{}` ({origin}): rejected {}",
-            v.commits,
-            v.refs.len(),
+            "policy-check: {} on {} checked against policy `{}` ({origin}): rejected {}",
+            count(v.commits, "new commit"),
+            count(v.refs.len(), "ref"),
             policy.name,
             rejected.join(", ")
         )?;

@@ -78,8 +78,10 @@ impl Reporter for GithubReporter<'_> {
 
     fn finish(&mut self, s: &Summary) -> std::io::Result<()> {
         let mut line = format!(
-            "policy-check: {} change(s) checked: {} error(s), {} warning(s)",
-            s.commits, s.errors, s.warnings
+            "policy-check: {} checked: {}, {}",
+            super::count(s.commits, "commit"),
+            super::count(s.errors, "error"),
+            super::count(s.warnings, "warning")
         );
         if s.suppressed > 0 {
             line.push_str(&format!(", {} suppressed", s.suppressed));

@@ -134,6 +134,16 @@ pub const MESSAGE_PATH: &str = ".git/COMMIT_EDITMSG";
 
 /// The text that identifies what a finding is about, independently of line
 /// numbers: the offending text (snippet) when there is one, else the message.
+/// `1 commit`, `2 commits`: how every count in the output is worded.
+pub fn count(n: usize, word: &str) -> String {
+    match (n, word.strip_suffix('y')) {
+        (1, _) => format!("1 {word}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {word}s"),
+    }
+}
+
+/// The text a finding matched (its snippet, else its message).
 pub fn matched_text(f: &Finding) -> &str {
     f.snippet.as_deref().unwrap_or(&f.message)
 }

@@ -97,12 +97,11 @@ impl Reporter for TextReporter<'_> {
     }
 
     fn finish(&mut self, s: &Summary) -> std::io::Result<()> {
-        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
         let mut line = format!(
             "policy-check: {} checked: {}, {}",
-            plural(s.commits, "change"),
-            plural(s.errors, "error"),
-            plural(s.warnings, "warning")
+            super::count(s.commits, "commit"),
+            super::count(s.errors, "error"),
+            super::count(s.warnings, "warning")
         );
         if s.suppressed > 0 {
             line.push_str(&format!(", {} suppressed", s.suppressed));

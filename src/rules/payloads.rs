@@ -1,4 +1,4 @@
-//! Malicious payloads (seed 002: cryptominer payloads disguised as utility
+//! Malicious payloads (reporting on AI-driven attacks on Rust projects: cryptominer payloads disguised as utility
 //! libraries, backdoors): mining pools, miners, code that decodes and runs
 //! itself or runs what it downloads, and executable binaries added to the
 //! tree.

@@ -1,4 +1,4 @@
-//! Secrets in added lines (seed 000 §7: no secrets, credentials or private
+//! Secrets in added lines (the Rust Foundation's AI Usage Policy §7: no secrets, credentials or private
 //! keys are shared).
 //!
 //! The patterns are data: `policies/data/secrets.toml`, embedded, which a

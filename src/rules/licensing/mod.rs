@@ -1,6 +1,6 @@
 //! Licensing rules: what a commit adds must be under a licence the project
-//! accepts (seed 000: "comply with the relevant, existing, open source
-//! licenses"; seed 001: "regenerating copyrighted material does not remove
+//! accepts (the Rust Foundation's AI Usage Policy: "comply with the relevant, existing, open source
+//! licenses"; LLVM's AI Tool Use Policy: "regenerating copyrighted material does not remove
 //! the copyright").
 //!
 //! ```toml
