@@ -234,3 +234,106 @@ fn pre_commit_framework_runs_the_documented_hooks() {
     );
     assert!(ok, "{out}");
 }
+
+/// On a terminal, the progress line is wiped before a finding is printed:
+/// no visible line holds both (with `script` giving the check a terminal).
+#[test]
+fn progress_never_shares_a_line_with_a_finding() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(
+        "[[rules]]\nid = \"no-wip\"\nscope = \"subject\"\npattern = '^WIP'\nmessage = \"wip\"\n",
+    );
+    repo.commit("Add the policy\n");
+    let mut stream = String::new();
+    for i in 0..400 {
+        let subject = if i % 7 == 0 { "WIP: step" } else { "Step" };
+        let msg = format!("{subject} {i}\n");
+        stream.push_str(&format!(
+            "commit refs/heads/main\ncommitter T <t@example.com> {} +0000\ndata {}\n{msg}\n",
+            1_700_000_000 + i,
+            msg.len()
+        ));
+        if i == 0 {
+            stream.push_str("from refs/heads/main^0\n");
+        }
+    }
+    let o = repo.git_raw(&["fast-import", "--quiet"], Some(stream.as_bytes()));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut cmd = std::process::Command::new("script");
+    let line = format!("{} check --all", common::BIN);
+    cmd.args(["-qec", &line, "/dev/null"])
+        .current_dir(&repo.path)
+        .env("POLICY_CHECK_PROGRESS_DELAY_MS", "0");
+    sb.env(&mut cmd);
+    let Ok(out) = cmd.output() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs `script` (util-linux)"
+        );
+        eprintln!("skipped: no `script` to give the check a terminal");
+        return;
+    };
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("policy-check: checked"),
+        "no progress shown: {shown}"
+    );
+    let mut findings = 0;
+    for l in shown.split('\n') {
+        // What a terminal shows of the line: the text after its last CR.
+        let visible = l.trim_end_matches('\r').rsplit('\r').next().unwrap_or("");
+        if visible.contains("error[no-wip]") {
+            findings += 1;
+            assert!(
+                !visible.contains("policy-check: checked")
+                    && !visible.contains("walking the range"),
+                "progress and a finding share a line: {visible:?}"
+            );
+        }
+    }
+    assert_eq!(findings, 58, "{shown}");
+}
+
+/// An old history whose findings were recorded with `baseline write` and
+/// committed pushes to a new remote; a new violation is still stopped.
+#[test]
+fn pre_push_honours_the_committed_baseline() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(
+        "[[rules]]\nid = \"no-wip\"\nscope = \"subject\"\npattern = '^WIP'\nmessage = \"wip\"\n",
+    );
+    repo.commit("Add the policy\n");
+    repo.commit_file("a", "a\n", "WIP: old work\n");
+    repo.commit_file("b", "b\n", "Older history\n");
+    let run = repo.pc(&["baseline", "write"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    repo.commit("Record the baseline\n");
+    let run = repo.pc(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let remote = sb.bare("remote.git");
+    let url = remote.path.display().to_string();
+    repo.git(&["remote", "add", "origin", &url]);
+
+    let o = repo.git_raw(&["push", "-q", "origin", "main"], None);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "the recorded history must push: {err}");
+
+    // Past the local commit-msg hook (--no-verify), as someone might.
+    repo.write("c", "c\n");
+    repo.git(&["add", "c"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "WIP: new work"]);
+    let o = repo.git_raw(&["push", "-q", "origin", "main"], None);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "a new violation must be stopped");
+    assert!(
+        err.contains("error[no-wip]") && err.contains("new work"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("old work"),
+        "recorded findings stay quiet: {err}"
+    );
+}

@@ -130,7 +130,10 @@ pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Re
         .context("cannot read the refs being pushed from stdin")?;
     let lines = parse_pre_push(&input)?;
     let repo = git::open(&workdir(global))?;
-    let (policy, origin) = select_policy(global, Some(&repo))?;
+    let (mut policy, origin) = select_policy(global, Some(&repo))?;
+    if policy.adoption.baseline.is_none() {
+        policy.adoption.baseline = committed_baseline(&repo)?;
+    }
 
     let odb = repo.odb()?;
     let mut updates = Vec::new();
@@ -184,6 +187,33 @@ pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Re
     } else {
         Exit::Passed
     })
+}
+
+/// The baseline committed at HEAD (`.policy-check-baseline.json`, as
+/// `baseline write` names it), so that pushing a history whose old findings
+/// were recorded stops only on new ones. The committed version counts, not
+/// the working tree's: what is recorded is what was reviewed. A baseline
+/// that does not parse is an error, never silently ignored.
+fn committed_baseline(repo: &Repository) -> Result<Option<crate::adoption::baseline::Baseline>> {
+    use crate::adoption::baseline::{Baseline, DEFAULT_FILE};
+    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+        return Ok(None);
+    };
+    let Ok(entry) = tree.get_path(Path::new(DEFAULT_FILE)) else {
+        return Ok(None);
+    };
+    let blob = entry
+        .to_object(repo)
+        .and_then(|o| o.peel_to_blob())
+        .with_context(|| format!("HEAD:{DEFAULT_FILE} is not a file"))?;
+    let text = std::str::from_utf8(blob.content()).map_err(|e| {
+        anyhow!(
+            "HEAD:{DEFAULT_FILE} is not UTF-8 (byte {})",
+            e.valid_up_to()
+        )
+    })?;
+    tracing::info!("pre-push: findings recorded in HEAD:{DEFAULT_FILE} are not reported");
+    Baseline::parse(&format!("HEAD:{DEFAULT_FILE}"), text).map(Some)
 }
 
 /// One `<local ref> <local oid> <remote ref> <remote oid>` line.
