@@ -166,6 +166,9 @@ fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
     let tty = stdout.is_terminal();
     let mut summary = Summary::default();
 
+    if let (Some(file), true) = (&args.message_file, args.staged) {
+        return crate::precheck::run(file, &args, global);
+    }
     if let Some(file) = &args.message_file {
         let repo = git::open(&dir).ok();
         let (policy, _) = select_policy(global, repo.as_ref())?;

@@ -180,6 +180,17 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "revisions")]
     pub message_file: Option<PathBuf>,
 
+    /// With --message-file: judge the draft message and the staged changes
+    /// together, as `git commit -F FILE` would make the commit (a pre-check
+    /// for agents and people; JSON findings carry a `fix` where one exists).
+    #[arg(long, requires = "message_file")]
+    pub staged: bool,
+
+    /// With --staged: write the message fixes (trailers to add or remove)
+    /// into FILE, then report what is left.
+    #[arg(long, requires = "staged")]
+    pub fix: bool,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -126,6 +126,7 @@ impl<'a> Sink<'a> {
             message,
             hint: hint.to_string(),
             snippet: None,
+            fix: None,
         });
         Emit(self.findings.last_mut())
     }

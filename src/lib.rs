@@ -20,6 +20,7 @@ pub mod inspect;
 pub mod message;
 pub mod model;
 pub mod policy;
+pub mod precheck;
 pub mod report;
 pub mod rules;
 pub mod scan;

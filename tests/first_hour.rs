@@ -337,3 +337,282 @@ fn pre_push_honours_the_committed_baseline() {
         "recorded findings stay quiet: {err}"
     );
 }
+
+const AGENT_POLICY: &str = r#"
+[disclosure]
+required = "when-ai-detected"
+
+[review]
+forbid_ai_signoff = true
+"#;
+
+/// An agent's loop: draft a message, pre-check it with the staged change,
+/// apply the fixes the JSON names, and commit through the installed hooks.
+#[test]
+fn an_agent_prechecks_fixes_and_commits() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(AGENT_POLICY);
+    repo.commit("Add the policy\n\nSigned-off-by: Test User <test@example.com>\n");
+    let run = repo.pc(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    repo.write("src/lib.rs", "pub fn answer() -> u32 {\n    42\n}\n");
+    repo.git(&["add", "src/lib.rs"]);
+    let draft = "Add answer()\n\nCo-authored-by: Claude <noreply@anthropic.com>\nSigned-off-by: Claude <noreply@anthropic.com>\n";
+    repo.write(".git/DRAFT_MSG", draft);
+
+    // 1. The pre-check says what the commit would be refused for, and how to fix it.
+    let pre = repo.pc(&[
+        "check",
+        "--staged",
+        "--message-file",
+        ".git/DRAFT_MSG",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(pre.code, 1, "{}", pre.stdout);
+    let json = pre.json();
+    let findings = json["findings"].as_array().expect("findings");
+    let fix_of = |rule: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} in {}", pre.stdout))["fix"]
+            .clone()
+    };
+    assert_eq!(fix_of("disclosure-missing")["kind"], "message");
+    let add = fix_of("disclosure-missing")["add"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(add.starts_with("Assisted-by: Claude"), "{add}");
+    assert_eq!(
+        fix_of("review-ai-signoff")["remove"]["text"],
+        "Signed-off-by: Claude <noreply@anthropic.com>"
+    );
+    // The human's own sign-off is theirs to give: no fix writes it.
+    assert!(findings
+        .iter()
+        .all(|f| f["fix"]["add"].as_array().is_none_or(|a| a
+            .iter()
+            .all(|l| !l.as_str().unwrap_or_default().starts_with("Signed-off-by")))));
+
+    // 2. --fix applies them to the draft; nothing is left.
+    let fixed = repo.pc(&[
+        "check",
+        "--staged",
+        "--message-file",
+        ".git/DRAFT_MSG",
+        "--fix",
+    ]);
+    assert_eq!(fixed.code, 0, "{}{}", fixed.stdout, fixed.stderr);
+    assert!(
+        fixed.stderr.contains("added `Assisted-by: Claude"),
+        "{}",
+        fixed.stderr
+    );
+    let msg = std::fs::read_to_string(repo.path.join(".git/DRAFT_MSG")).expect("draft");
+    assert!(!msg.contains("Signed-off-by: Claude"), "{msg}");
+    assert!(msg.contains(&add), "{msg}");
+    // The trailers stay one block, as git reads it.
+    let o = repo.git_raw(&["interpret-trailers", "--parse"], Some(msg.as_bytes()));
+    let parsed = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        parsed.contains("Assisted-by: Claude") && parsed.contains("Co-authored-by: Claude"),
+        "{parsed}"
+    );
+
+    // 3. The commit passes the installed hooks.
+    let (ok, err) = commit(&repo, &msg);
+    assert!(ok, "{err}");
+    assert!(repo.git(&["log", "-1", "--format=%B"]).contains(&add));
+}
+
+/// A pre-check judges the staged files too: a secret in them is reported
+/// (with its path and line) though the draft message is fine.
+#[test]
+fn the_precheck_reads_the_staged_files() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy("[secrets]\n");
+    repo.commit("Add the policy\n");
+    repo.write(
+        "config.py",
+        format!("key = \"{}{}\"\n", "AKIA", "Z7QK4N2W8R5T1YXB"),
+    );
+    repo.git(&["add", "config.py"]);
+    repo.write("msg", "Add the configuration\n");
+    let pre = repo.pc(&[
+        "check",
+        "--staged",
+        "--message-file",
+        "msg",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(pre.code, 1, "{}{}", pre.stdout, pre.stderr);
+    let f = &pre.json()["findings"][0];
+    assert_eq!(f["rule"], "secret-detected", "{}", pre.stdout);
+    assert_eq!(f["path"], "config.py");
+    assert_eq!(f["line"], 1);
+}
+
+/// `[disclosure] autofix = true`: the commit-msg hook adds the suggested
+/// trailer itself when it recognises the tool, and says so.
+#[test]
+fn commit_msg_autofix_adds_the_disclosure() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy("[disclosure]\nrequired = \"when-ai-detected\"\nautofix = true\n");
+    repo.commit("Add the policy\n");
+    let run = repo.pc(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    repo.write("a.txt", "a\n");
+    repo.git(&["add", "a.txt"]);
+    let (ok, err) = commit(
+        &repo,
+        "Add a\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
+    );
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("added `Assisted-by: Claude") && err.contains("autofix"),
+        "{err}"
+    );
+    let stored = repo.git(&["log", "-1", "--format=%(trailers:key=Assisted-by)"]);
+    assert!(stored.starts_with("Assisted-by: Claude"), "{stored}");
+
+    // A commit with no AI trace gets nothing added.
+    repo.write("b.txt", "b\n");
+    repo.git(&["add", "b.txt"]);
+    let (ok, err) = commit(&repo, "Add b\n");
+    assert!(ok, "{err}");
+    assert!(!err.contains("autofix"), "{err}");
+    assert_eq!(repo.git(&["log", "-1", "--format=%B"]), "Add b");
+}
+
+/// Runs `scripts/ci-check` (what action.yml and the GitLab template run)
+/// in `dir` with `env`; returns (exit code, stdout + stderr).
+fn ci_check(sb: &Sandbox, dir: &std::path::Path, env: &[(&str, &str)]) -> (i32, String) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/ci-check");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(script).current_dir(dir);
+    sb.env(&mut cmd);
+    cmd.env("POLICY_CHECK_BIN", common::BIN)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_BASE_REF")
+        .env_remove("CI_MERGE_REQUEST_TARGET_BRANCH_NAME");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().expect("bash");
+    (
+        o.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+/// The CI check of a pull request, as the GitHub Action and the GitLab
+/// template run it: the commits the branch adds, judged by the policy on the
+/// target branch (a branch that deletes a rule is still judged by it), from
+/// a shallow clone, with annotations, SARIF and Code Quality reports.
+#[test]
+fn ci_check_judges_a_pull_request_by_the_base_policy() {
+    let sb = Sandbox::new();
+    let origin = sb.repo("origin");
+    origin.policy(
+        "[[rules]]\nid = \"no-wip\"\nscope = \"subject\"\npattern = '^WIP'\nmessage = \"wip\"\n",
+    );
+    origin.commit("WIP: old history is not the pull request's\n");
+    origin.git(&["checkout", "-q", "-b", "feature"]);
+    origin.commit_file("a.txt", "a\n", "WIP: add a\n");
+    origin.commit_file(
+        ".policy-check.toml",
+        "[policy]\nname = \"weak\"\n",
+        "Drop the rule\n",
+    );
+    origin.git(&["checkout", "-q", "main"]);
+
+    let url = format!("file://{}", origin.path.display());
+    let o = sb.git_in(
+        sb.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "pr",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pr = sb.path().join("pr");
+
+    let (code, out) = ci_check(
+        &sb,
+        &pr,
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_BASE_REF", "main"),
+            ("POLICY_CHECK_SARIF", "out.sarif"),
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("::error")).collect();
+    assert_eq!(errors.len(), 1, "only the pull request's WIP commit: {out}");
+    assert!(errors[0].contains("no-wip"), "{out}");
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pr.join("out.sarif")).expect("sarif")).expect("json");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(1),
+        "{sarif}"
+    );
+
+    let (code, out) = ci_check(
+        &sb,
+        &pr,
+        &[
+            ("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "main"),
+            ("POLICY_CHECK_CODEQUALITY", "cq.json"),
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[no-wip]"), "{out}");
+    let cq: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pr.join("cq.json")).expect("cq")).expect("json");
+    assert_eq!(cq.as_array().map(Vec::len), Some(1), "{cq}");
+    assert_eq!(cq[0]["check_name"], "no-wip", "{cq}");
+}
+
+/// The Claude Code `PreToolUse` hook shipped in scripts/: a `git commit`
+/// whose message would be refused is blocked (exit 2) with the findings and
+/// their fixes; other commands and a compliant commit pass.
+#[test]
+fn claude_code_hook_blocks_a_commit_the_policy_would_refuse() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(AGENT_POLICY);
+    repo.commit("Add the policy\n");
+    repo.write("a.txt", "a\n");
+    repo.git(&["add", "a.txt"]);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/agent-precheck");
+    let call = |command: &str| {
+        let input = serde_json::json!({"tool_name": "Bash", "tool_input": {"command": command}});
+        let script = script.display().to_string();
+        run_with_path(&repo, "python3", &[&script], Some(&input.to_string()))
+    };
+    let (ok, out) =
+        call("git commit -m 'Add a' -m 'Co-authored-by: Claude <noreply@anthropic.com>'");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("disclosure-missing") && out.contains("Assisted-by: Claude"),
+        "{out}"
+    );
+    let (ok, out) = call("cargo test && git status");
+    assert!(ok, "{out}");
+    let (ok, out) = call(
+        "git add -A && git commit -m 'Add a' -m 'Co-authored-by: Claude <noreply@anthropic.com>\nAssisted-by: Claude'",
+    );
+    assert!(ok, "{out}");
+}

@@ -232,6 +232,7 @@ mod tests {
             message: "bad".into(),
             hint: String::new(),
             snippet: Some(snippet.into()),
+            fix: None,
         }
     }
 

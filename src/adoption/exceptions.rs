@@ -225,6 +225,7 @@ mod tests {
             message: "m".into(),
             hint: String::new(),
             snippet: None,
+            fix: None,
         }
     }
 

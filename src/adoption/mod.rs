@@ -125,6 +125,7 @@ pub fn run_findings(
             message,
             hint: rule.hint.to_string(),
             snippet: None,
+            fix: None,
         };
     for e in &policy.adoption.exceptions {
         let (path, line) = match &e.location {

@@ -22,45 +22,41 @@ use crate::scan::diff_options;
 /// and committer, and (only when the policy has file rules) the staged diff,
 /// for the rules that combine message and diff.
 pub fn commit_msg(file: &Path, global: &Global) -> Result<Exit> {
+    commit_msg_once(file, global, true)
+}
+
+/// [`commit_msg`]; with `autofix`, a missing disclosure the policy lets
+/// the hook add (`[disclosure] autofix`) is added to FILE and the message
+/// checked again, once.
+fn commit_msg_once(file: &Path, global: &Global, autofix: bool) -> Result<Exit> {
     let repo = git::open(&workdir(global))?;
     let (policy, _) = select_policy(global, Some(&repo))?;
     let raw = std::fs::read(file)
         .with_context(|| format!("cannot read the commit message {}", file.display()))?;
     let comment = message::comment_string(git::comment_config(&repo).as_deref(), &raw);
-    let cleanup = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_string("commit.cleanup").ok());
+    let pending = pending_commit(&repo, &policy)?;
     let editor = editor_used(&raw, &comment);
-    let mode = match cleanup.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let mode = match pending
+        .cleanup
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("default") if !editor => CleanupMode::Whitespace,
         other => CleanupMode::from_config(other),
     };
     let cleaned = message::cleanup(&raw, mode, &comment, editor);
     let msg = Message::parse(&cleaned, None, &comment);
     let claimed = exceptions(&msg);
-
-    let (files, is_merge, parents) = if policy.needs().files {
-        let (parent, is_merge) = commit_parent(&repo)?;
-        let files = if is_merge && !policy.scan.merge_diffs {
-            None
-        } else {
-            Some(staged::staged_files(&repo, parent, &diff_options(&policy))?)
-        };
-        (
-            files,
-            is_merge,
-            parent.into_iter().map(|p| p.to_string()).collect(),
-        )
-    } else {
-        (None, false, Vec::new())
-    };
+    let Pending {
+        change: pending, ..
+    } = pending;
 
     // Findings of the diff alone are the pre-commit hook's; keep only what
     // needs the message or the identities.
     let files_only = Change {
-        files,
-        is_merge,
+        files: pending.files.clone(),
+        is_merge: pending.is_merge,
         ..Change::default()
     };
     let diff_alone = match files_only.files {
@@ -68,11 +64,8 @@ pub fn commit_msg(file: &Path, global: &Global) -> Result<Exit> {
         None => Vec::new(),
     };
     let change = Change {
-        parents,
-        author: Some(identity(&repo, "AUTHOR")),
-        committer: Some(identity(&repo, "COMMITTER")),
         message: Some(msg),
-        ..files_only
+        ..pending
     };
     let outcome = engine::check(&policy, &change);
     let mut findings: Vec<Finding> = outcome
@@ -80,6 +73,17 @@ pub fn commit_msg(file: &Path, global: &Global) -> Result<Exit> {
         .into_iter()
         .filter(|f| !diff_alone.contains(f))
         .collect();
+    if autofix && policy.disclosure.as_ref().is_some_and(|d| d.autofix) {
+        let (fixed, said) = crate::precheck::disclosure_autofix(&policy, &change, &findings, &raw);
+        if !said.is_empty() {
+            std::fs::write(file, &fixed)
+                .with_context(|| format!("cannot write the commit message {}", file.display()))?;
+            for s in said {
+                eprintln!("policy-check: commit-msg: {s} to the message (`[disclosure] autofix`)");
+            }
+            return commit_msg_once(file, global, false);
+        }
+    }
     downgrade_claimed(&mut findings, &claimed);
     // Expired exceptions, once per commit (here rather than in pre-commit,
     // which does not run for every commit).
@@ -92,6 +96,48 @@ pub fn commit_msg(file: &Path, global: &Global) -> Result<Exit> {
         );
     }
     Ok(exit)
+}
+
+/// The commit `git commit` is about to make, but for its message: the
+/// staged files (when the policy reads files), parents, author and
+/// committer; and git's `commit.cleanup` setting.
+pub(crate) struct Pending {
+    pub change: Change,
+    pub cleanup: Option<String>,
+}
+
+/// Reads the [`Pending`] commit of the repository's index.
+pub(crate) fn pending_commit(repo: &Repository, policy: &crate::policy::Policy) -> Result<Pending> {
+    let cleanup = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_string("commit.cleanup").ok());
+    let (files, is_merge, parents) = if policy.needs().files {
+        let (parent, is_merge) = commit_parent(repo)?;
+        let files = if is_merge && !policy.scan.merge_diffs {
+            None
+        } else {
+            Some(staged::staged_files(repo, parent, &diff_options(policy))?)
+        };
+        (
+            files,
+            is_merge,
+            parent.into_iter().map(|p| p.to_string()).collect(),
+        )
+    } else {
+        (None, false, Vec::new())
+    };
+    Ok(Pending {
+        change: Change {
+            files,
+            is_merge,
+            parents,
+            author: Some(identity(repo, "AUTHOR")),
+            committer: Some(identity(repo, "COMMITTER")),
+            ..Change::default()
+        },
+        cleanup,
+    })
 }
 
 /// `pre-commit`: the change the index git is committing introduces (diff

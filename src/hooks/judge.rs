@@ -238,6 +238,7 @@ where
                     ),
                     hint: rule.hint.to_string(),
                     snippet: None,
+                    fix: None,
                 }];
                 // `[[exceptions]]` apply here too (the engine applies them
                 // to every finding it makes; this one is made here).

@@ -115,6 +115,7 @@ mod tests {
             message: "100% bad".into(),
             hint: "fix it".into(),
             snippet: None,
+            fix: None,
         };
         assert_eq!(
             command(&f),

@@ -61,6 +61,38 @@ pub struct Finding {
     /// The offending text, with secrets redacted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
+    /// A mechanical fix, where one exists (`check --staged --message-file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// What to change to fix a finding, exactly: a trailer line to add to the
+/// message or a line to remove from it, or a line to insert in a file.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Fix {
+    /// Edit the commit message: remove the line `remove` (1-based, with its
+    /// text, so a stale fix cannot remove another line), then add `add` as
+    /// trailer lines at the end of the trailer block.
+    Message {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remove: Option<MessageLine>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        add: Vec<String>,
+    },
+    /// Insert `insert` as a new line before line `line` of `path`.
+    File {
+        path: String,
+        line: u32,
+        insert: String,
+    },
+}
+
+/// One line of a commit message, by number and text.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MessageLine {
+    pub line: u32,
+    pub text: String,
 }
 
 /// Counts for the summary line and the exit code.

@@ -94,6 +94,9 @@ pub struct RawDisclosure {
     pub large_trailers: Option<Vec<String>>,
     /// Merge commits need no disclosure under `required = "always"` (default true).
     pub exempt_merges: Option<bool>,
+    /// The commit-msg hook adds the suggested disclosure trailer itself when
+    /// it recognises the tool, and says so (default false).
+    pub autofix: Option<bool>,
 }
 
 /// Compiled `[disclosure]`.
@@ -116,6 +119,7 @@ pub struct Disclosure {
     pub tests: Option<GlobSet>,
     pub large_trailers: Vec<String>,
     pub exempt_merges: bool,
+    pub autofix: bool,
 }
 
 pub const RULES: &[RuleInfo] = &[
@@ -334,6 +338,7 @@ pub fn compile(raw: RawDisclosure, path: &KeyPath, problems: &mut Problems) -> D
         suggest,
         accept_tool_trailers: raw.accept_tool_trailers.unwrap_or(false),
         suggest_agentic: raw.suggest_agentic,
+        autofix: raw.autofix.unwrap_or(false),
         approved,
         denied,
         forbid_trailers: forbid.into_iter().filter(|k| k != "*").collect(),
@@ -399,6 +404,29 @@ impl Disclosure {
     /// The trailer(s) to add, built from what was detected:
     /// `Assisted-by: Claude:opus-4.5`.
     pub fn suggestion(&self, key: &str, signals: &[Signal]) -> String {
+        self.suggested_lines(key, signals)
+            .iter()
+            .map(|l| format!("`{l}`"))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+
+    /// The key a missing disclosure is suggested under: `suggest_agentic`
+    /// when an agent acted, else the first accepted trailer.
+    pub fn suggested_key(&self, signals: &[Signal]) -> &str {
+        match (&self.suggest_agentic, signals.iter().any(|s| s.agentic)) {
+            (Some(k), true) => k.as_str(),
+            _ => self
+                .trailers
+                .first()
+                .map(String::as_str)
+                .unwrap_or("Assisted-by"),
+        }
+    }
+
+    /// The trailer lines of [`Self::suggestion`], one per tool
+    /// (`Assisted-by: TOOL:MODEL` when no tool was recognised).
+    pub fn suggested_lines(&self, key: &str, signals: &[Signal]) -> Vec<String> {
         let mut tools: Vec<(&str, Option<String>)> = Vec::new();
         for s in signals {
             let Some(t) = s.tool.as_deref() else { continue };
@@ -419,9 +447,8 @@ impl Disclosure {
         }
         tools
             .iter()
-            .map(|(t, m)| format!("`{key}: {}`", self.value_for(t, m.as_deref())))
-            .collect::<Vec<_>>()
-            .join(" and ")
+            .map(|(t, m)| format!("{key}: {}", self.value_for(t, m.as_deref())))
+            .collect()
     }
 
     fn value_for(&self, tool: &str, model: Option<&str>) -> String {
@@ -529,7 +556,6 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
         Required::Optional | Required::Forbidden => false,
     };
     if needed && sink.enabled(MISSING) {
-        let agentic = signals.iter().any(|s| s.agentic);
         let accepted = &cfg.trailers;
         let given = msg
             .trailers
@@ -540,13 +566,7 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
                     s.tool.is_some() && !s.identity_match && matches!(s.seen, Seen::Trailer { .. })
                 }));
         if !given {
-            let key = match (&cfg.suggest_agentic, agentic) {
-                (Some(k), true) => k.as_str(),
-                _ => accepted
-                    .first()
-                    .map(String::as_str)
-                    .unwrap_or("Assisted-by"),
-            };
+            let key = cfg.suggested_key(signals);
             let keys = accepted
                 .iter()
                 .map(|k| format!("`{k}:`"))
