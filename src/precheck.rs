@@ -159,6 +159,30 @@ fn fix_for(
                 add: Vec::new(),
             })
         }
+        "licensing-header-missing" => {
+            // The hint names the exact line in the file's comment syntax:
+            // "add `// SPDX-License-Identifier: MIT` as one of its first N lines".
+            let path = f.path.as_deref()?;
+            let rest = f.hint.strip_prefix("add `")?;
+            let (insert, tail) = rest.split_once('`')?;
+            if !tail.starts_with(" as one of its first")
+                || !insert.contains("SPDX-License-Identifier:")
+            {
+                return None;
+            }
+            let file = change.files().iter().find(|c| c.path == path)?;
+            // Below a `#!` line, which must stay first.
+            let line = if file.line(1).is_some_and(|l| l.starts_with("#!")) {
+                2
+            } else {
+                1
+            };
+            Some(Fix::File {
+                path: path.to_string(),
+                line,
+                insert: insert.to_string(),
+            })
+        }
         _ => None,
     }
 }

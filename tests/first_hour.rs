@@ -616,3 +616,70 @@ fn claude_code_hook_blocks_a_commit_the_policy_would_refuse() {
     );
     assert!(ok, "{out}");
 }
+
+/// A file fix names the path, the line and the exact text to insert: here
+/// the SPDX header in the file's comment syntax, below a `#!` line.
+#[test]
+fn a_missing_licence_header_has_a_file_fix() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(
+        "[licensing]\nallowed = \"MIT OR Apache-2.0\"\nspdx_header = [\"**/*.rs\", \"**/*.sh\"]\n",
+    );
+    repo.commit("Add the policy\n");
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    repo.write("run.sh", "#!/bin/sh\necho hi\n");
+    repo.git(&["add", "-A"]);
+    repo.write("msg", "Add code\n");
+    let pre = repo.pc(&[
+        "check",
+        "--staged",
+        "--message-file",
+        "msg",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(pre.code, 1, "{}{}", pre.stdout, pre.stderr);
+    let json = pre.json();
+    let fix = |path: &str| {
+        json["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == "licensing-header-missing" && f["path"] == path)
+            .unwrap_or_else(|| panic!("no header finding for {path}: {json}"))["fix"]
+            .clone()
+    };
+    let rs = fix("src/lib.rs");
+    assert_eq!(rs["kind"], "file");
+    assert_eq!(rs["line"], 1);
+    assert_eq!(
+        rs["insert"], "// SPDX-License-Identifier: MIT OR Apache-2.0",
+        "{rs}"
+    );
+    let sh = fix("run.sh");
+    assert_eq!(sh["line"], 2, "{sh}");
+    assert_eq!(
+        sh["insert"], "# SPDX-License-Identifier: MIT OR Apache-2.0",
+        "{sh}"
+    );
+
+    // Applying the fixes as they say makes the staged change pass.
+    for (path, f) in [("src/lib.rs", rs), ("run.sh", sh)] {
+        let text = std::fs::read_to_string(repo.path.join(path)).expect("read");
+        let mut lines: Vec<&str> = text.lines().collect();
+        let at = f["line"].as_u64().expect("line") as usize - 1;
+        lines.insert(at, f["insert"].as_str().expect("insert"));
+        repo.write(path, lines.join("\n") + "\n");
+    }
+    repo.git(&["add", "-A"]);
+    let again = repo.pc(&[
+        "check",
+        "--staged",
+        "--message-file",
+        "msg",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(again.code, 0, "{}", again.stdout);
+}
