@@ -49,6 +49,7 @@ pub fn run(cmd: Command, global: &Global) -> Result<Exit> {
         Command::Uninstall(a) => crate::hooks::install::uninstall(a, global),
         Command::Inspect(args) => crate::inspect::run(&args, global),
         Command::Baseline(b) => crate::adoption::commands::baseline(b, global),
+        Command::Report(args) => crate::insight::run(&args, global),
         Command::Completions { shell } => crate::adoption::commands::completions(shell),
         Command::Man { dir } => crate::adoption::commands::man(dir.as_deref()),
     }

@@ -75,6 +75,9 @@ pub enum Command {
     /// Record the current findings so that `check --baseline` reports only new ones.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Summarise a history's AI use and policy health by month: tools,
+    /// disclosure, review, findings (text, JSON, or a self-contained HTML page).
+    Report(ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -86,6 +89,51 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Revisions whose history to summarise (default: HEAD's); a lone
+    /// revision is its whole history, as `git log REV` lists it.
+    #[arg(value_name = "REVISION")]
+    pub revisions: Vec<String>,
+
+    /// Summarise the history of every ref (branches, tags, HEAD; not notes).
+    #[arg(long, conflicts_with = "merge")]
+    pub all: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+
+    /// Sum by `month` or `week` (default: weeks for histories shorter than 90 days).
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+
+    /// The repository's name in the report (default: its directory's).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Web address of a commit, `{id}` standing for its id (default: from
+    /// an `origin` on GitHub, GitLab, Gitea or Codeberg).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub commit_url: Option<String>,
+
+    /// Merge reports written with `--format json` (one per repository)
+    /// into one, instead of walking a history.
+    #[arg(long, value_name = "REPORT.json", num_args = 1.., conflicts_with = "revisions")]
+    pub merge: Vec<PathBuf>,
+}
+
+/// Formats of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A few lines per repository, with a sparkline.
+    Text,
+    /// Every number, to merge or process (`schema_version` 1).
+    Json,
+    /// One self-contained page: inline SVG charts, no script, nothing fetched.
+    Html,
 }
 
 #[derive(Debug, Args)]

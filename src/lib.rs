@@ -16,6 +16,7 @@ pub mod explain;
 pub mod git;
 pub mod hooks;
 pub mod identity;
+pub mod insight;
 pub mod inspect;
 pub mod message;
 pub mod model;

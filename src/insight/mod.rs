@@ -1,0 +1,504 @@
+//! `policy-check report`: a project's AI use and policy health at a glance.
+//!
+//! One walk of the history, at the speed of a message-only `check`: every
+//! commit is read for its message and identities only (no tree is read but
+//! for AI-involved commits, whose changed paths are listed), its AI traces
+//! detected, and the policy's message rules run. The numbers are summed per
+//! period (month, or ISO week for ranges shorter than 90 days) and rendered
+//! as text (with a sparkline), JSON, or a self-contained HTML page.
+//! Reports of several repositories merge (`--merge a.json b.json`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{IsTerminal, Write};
+
+use anyhow::{bail, Context, Result};
+use git2::{Oid, Repository};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::ai::{Seen, Signal};
+use crate::app::{select_policy, workdir, Exit};
+use crate::cli::{Global, ReportArgs, ReportFormat};
+use crate::engine;
+use crate::git::{self, diff::DiffOptions, Reader};
+use crate::identity::Reviewers;
+use crate::policy::{Needs, Policy};
+
+pub mod html;
+pub mod text;
+
+/// Version of the JSON document (`--format json`, read back by `--merge`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How many undisclosed AI-involved commits the report lists by name.
+const LISTED: usize = 200;
+
+/// The whole report: one or more repositories.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    /// `month` or `week`.
+    pub period: String,
+    pub repositories: Vec<RepoReport>,
+}
+
+/// The numbers of one repository.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RepoReport {
+    /// The repository's directory name (or what `--name` says).
+    pub name: String,
+    /// The policy the commits were judged by.
+    pub policy: String,
+    /// Template of a commit's web address (`{id}`), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_url: Option<String>,
+    pub totals: Counts,
+    /// Per period, oldest first (`2026-03`, or `2026-W11`).
+    pub periods: BTreeMap<String, Counts>,
+    /// Directories where AI-involved changes land, most first (at most 15).
+    pub top_paths: Vec<(String, usize)>,
+    /// AI-involved commits without a valid disclosure, newest first.
+    pub undisclosed: Vec<Listed>,
+}
+
+/// Counts for a period or a whole history.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Counts {
+    pub commits: usize,
+    /// Commits with at least one AI trace.
+    pub ai: usize,
+    /// AI-involved commits by tool (`an AI tool` when none is named).
+    pub by_tool: BTreeMap<String, usize>,
+    /// AI-involved commits by model family (`opus`, `gpt`), where a model is named.
+    pub by_model: BTreeMap<String, usize>,
+    /// AI-involved commits by kind of trace (disclosure, co-author, footer, identity, subject, trailer).
+    pub by_kind: BTreeMap<String, usize>,
+    /// AI-involved commits with a valid disclosure trailer.
+    pub disclosed: usize,
+    /// AI-involved commits the policy found undisclosed (`disclosure-missing`).
+    pub undisclosed: usize,
+    /// AI-involved commits whose disclosure is malformed (`disclosure-format`).
+    pub malformed: usize,
+    /// AI-involved commits with a review trailer from someone other than the author.
+    pub reviewed: usize,
+    /// Findings of the policy's message rules, by rule family.
+    pub findings: BTreeMap<String, usize>,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.commits += o.commits;
+        self.ai += o.ai;
+        for (m, src) in [
+            (&mut self.by_tool, &o.by_tool),
+            (&mut self.by_model, &o.by_model),
+            (&mut self.by_kind, &o.by_kind),
+            (&mut self.findings, &o.findings),
+        ] {
+            for (k, v) in src {
+                *m.entry(k.clone()).or_default() += v;
+            }
+        }
+        self.disclosed += o.disclosed;
+        self.undisclosed += o.undisclosed;
+        self.malformed += o.malformed;
+        self.reviewed += o.reviewed;
+    }
+
+    /// Share of AI-involved commits that are disclosed, in percent.
+    pub fn compliance(&self) -> Option<f64> {
+        (self.ai > 0).then(|| 100.0 * self.disclosed as f64 / self.ai as f64)
+    }
+}
+
+/// An AI-involved commit the report names.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Listed {
+    pub id: String,
+    /// `YYYY-MM-DD` (committer date, UTC).
+    pub date: String,
+    pub subject: String,
+    pub tools: Vec<String>,
+    /// `undisclosed` or `malformed`.
+    pub state: String,
+}
+
+/// What one commit contributes.
+struct One {
+    time: i64,
+    counts: Counts,
+    listed: Option<Listed>,
+    /// Directories an AI-involved commit touches.
+    dirs: Vec<String>,
+}
+
+/// `policy-check report`.
+pub fn run(args: &ReportArgs, global: &Global) -> Result<Exit> {
+    let report = if args.merge.is_empty() {
+        build(args, global)?
+    } else {
+        merge(&args.merge)?
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+        ReportFormat::Html => out.write_all(html::render(&report).as_bytes())?,
+        ReportFormat::Text => {
+            let color = crate::app::use_color(global.color, std::io::stdout().is_terminal());
+            text::render(&report, &mut out, color)?
+        }
+    }
+    out.flush()?;
+    Ok(Exit::Passed)
+}
+
+/// Reads reports written with `--format json` and puts them on one page.
+pub fn merge(files: &[std::path::PathBuf]) -> Result<Report> {
+    let mut all = Report {
+        schema_version: SCHEMA_VERSION,
+        ..Report::default()
+    };
+    for f in files {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read the report {}", f.display()))?;
+        let r: Report = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a policy-check report (write one with `policy-check report --format json`)",
+                f.display()
+            )
+        })?;
+        if r.schema_version != SCHEMA_VERSION {
+            bail!(
+                "{}: report schema_version {} is not supported (expected {SCHEMA_VERSION})",
+                f.display(),
+                r.schema_version
+            );
+        }
+        if all.period.is_empty() {
+            all.period = r.period.clone();
+        } else if all.period != r.period {
+            bail!(
+                "{}: its periods are {}s, the others' {}s; write every report with the same --period",
+                f.display(),
+                r.period,
+                all.period
+            );
+        }
+        all.repositories.extend(r.repositories);
+    }
+    Ok(all)
+}
+
+/// Walks the range once and sums what each commit contributes.
+fn build(args: &ReportArgs, global: &Global) -> Result<Report> {
+    let repo = git::open(&workdir(global))?;
+    let (policy, origin) = select_policy(global, Some(&repo))?;
+    tracing::info!("report: policy `{}` ({origin})", policy.name);
+    let specs = if args.revisions.is_empty() && !args.all {
+        vec!["HEAD".to_string()]
+    } else {
+        args.revisions.clone()
+    };
+    // A lone revision is its history here: a report of one commit says nothing.
+    let range = git::history_range(&repo, &specs, args.all, true)?;
+    let oids = match range {
+        git::Range::Listed(o) => o,
+        git::Range::Walk(w) => w.run()?.order,
+    };
+    let path = repo.path().to_path_buf();
+    let ones: Vec<One> = oids
+        .par_chunks(256)
+        .map_init(
+            || Repository::open(&path),
+            |repo, chunk| -> Result<Vec<One>> {
+                let repo = repo
+                    .as_ref()
+                    .map_err(|e| anyhow::anyhow!("cannot open the repository: {}", e.message()))?;
+                let messages = Reader::new(repo, options(&policy, false), false);
+                let files = Reader::new(repo, options(&policy, true), false);
+                chunk
+                    .iter()
+                    .map(|&oid| one(&policy, &messages, &files, oid))
+                    .collect()
+            },
+        )
+        .collect::<Result<Vec<Vec<One>>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+
+    let span = match (
+        ones.iter().map(|o| o.time).min(),
+        ones.iter().map(|o| o.time).max(),
+    ) {
+        (Some(a), Some(b)) => b - a,
+        _ => 0,
+    };
+    let weekly = match args.period.as_deref() {
+        Some("week") => true,
+        Some("month") => false,
+        Some(other) => bail!("--period {other}: expected `month` or `week`"),
+        None => span < 90 * 86_400,
+    };
+    let mut r = RepoReport {
+        name: args.name.clone().unwrap_or_else(|| repo_name(&repo)),
+        policy: policy.name.clone(),
+        commit_url: args.commit_url.clone().or_else(|| commit_url(&repo)),
+        ..RepoReport::default()
+    };
+    // Every period between the first and the last commit, so that a quiet
+    // month is a gap in the charts rather than missing from them.
+    if let (Some(a), Some(b)) = (
+        ones.iter().map(|o| o.time).min(),
+        ones.iter().map(|o| o.time).max(),
+    ) {
+        let mut day = a.div_euclid(86_400);
+        while day <= b.div_euclid(86_400) {
+            r.periods
+                .entry(period_key(day * 86_400, weekly))
+                .or_default();
+            day += 1;
+        }
+    }
+    let mut listed: Vec<(i64, Listed)> = Vec::new();
+    let mut paths: HashMap<String, usize> = HashMap::new();
+    for o in ones {
+        let key = period_key(o.time, weekly);
+        r.periods.entry(key).or_default().add(&o.counts);
+        r.totals.add(&o.counts);
+        if let Some(l) = o.listed {
+            listed.push((o.time, l));
+        }
+        for d in o.dirs {
+            *paths.entry(d).or_default() += 1;
+        }
+    }
+    let mut top: Vec<(String, usize)> = paths.into_iter().collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top.truncate(15);
+    r.top_paths = top;
+    listed.sort_by_key(|l| std::cmp::Reverse(l.0));
+    r.undisclosed = listed.into_iter().take(LISTED).map(|(_, l)| l).collect();
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        period: if weekly { "week" } else { "month" }.to_string(),
+        repositories: vec![r],
+    })
+}
+
+/// Reader options: message only, or the list of changed files (no contents).
+fn options(policy: &Policy, files: bool) -> DiffOptions {
+    DiffOptions {
+        needs: Needs {
+            files,
+            lines: false,
+        },
+        max_file_size: policy.scan.max_file_size,
+        renames: policy.scan.renames,
+        old_text: None,
+    }
+}
+
+/// Reads and judges one commit.
+fn one(policy: &Policy, messages: &Reader, files: &Reader, oid: Oid) -> Result<One> {
+    let change = messages.read(oid)?;
+    let time = change
+        .committer
+        .as_ref()
+        .or(change.author.as_ref())
+        .map_or(0, |i| i.time);
+    let signals: Vec<Signal> = policy
+        .ai
+        .as_ref()
+        .map(|d| d.detect(&change))
+        .unwrap_or_default();
+    let mut c = Counts {
+        commits: 1,
+        ..Counts::default()
+    };
+    // Message rules only: a file rule sees no files here.
+    let outcome = engine::check(policy, &change);
+    for f in &outcome.findings {
+        let family = crate::rules::find(&f.rule).map_or("custom", |r| r.family);
+        *c.findings.entry(family.to_string()).or_default() += 1;
+    }
+    let mut listed = None;
+    let mut dirs = Vec::new();
+    if !signals.is_empty() {
+        c.ai = 1;
+        let mut tools: Vec<String> = signals
+            .iter()
+            .map(|s| s.tool.clone().unwrap_or_else(|| "an AI tool".to_string()))
+            .collect();
+        tools.sort();
+        tools.dedup();
+        // A named tool makes "an AI tool" redundant.
+        if tools.len() > 1 {
+            tools.retain(|t| t != "an AI tool");
+        }
+        for t in &tools {
+            c.by_tool.insert(t.clone(), 1);
+        }
+        for s in &signals {
+            if let Some(m) = &s.model {
+                c.by_model.insert(model_family(m), 1);
+            }
+            c.by_kind.insert(kind(s).to_string(), 1);
+        }
+        let has = |rule: &str| outcome.findings.iter().any(|f| f.rule == rule);
+        let state = if has("disclosure-format") {
+            c.malformed = 1;
+            Some("malformed")
+        } else if has("disclosure-missing") || !signals.iter().any(|s| s.disclosure) {
+            c.undisclosed = 1;
+            Some("undisclosed")
+        } else {
+            c.disclosed = 1;
+            None
+        };
+        if Reviewers::default().review(&change).is_some() {
+            c.reviewed = 1;
+        }
+        if let Some(state) = state {
+            listed = Some(Listed {
+                id: oid.to_string(),
+                date: crate::date::format(time.div_euclid(86_400)),
+                subject: change
+                    .message
+                    .as_ref()
+                    .map(|m| crate::report::text::truncate(&m.subject, 100))
+                    .unwrap_or_default(),
+                tools: tools.clone(),
+                state: state.to_string(),
+            });
+        }
+        // Where AI-involved changes land: the directories they touch.
+        if !change.is_merge {
+            let with_files = files.read(oid)?;
+            dirs = with_files
+                .files()
+                .iter()
+                .map(|f| match f.path.rsplit_once('/') {
+                    Some((dir, _)) => format!("{dir}/"),
+                    None => f.path.clone(),
+                })
+                .collect();
+            dirs.sort();
+            dirs.dedup();
+        }
+    }
+    Ok(One {
+        time,
+        counts: c,
+        listed,
+        dirs,
+    })
+}
+
+/// The kind of an AI trace, for the report's breakdown.
+fn kind(s: &Signal) -> &'static str {
+    if s.disclosure {
+        return "disclosure";
+    }
+    match &s.seen {
+        Seen::Trailer { key, .. } if key.eq_ignore_ascii_case("co-authored-by") => "co-author",
+        Seen::Trailer { .. } => "trailer",
+        Seen::Body { .. } => "footer",
+        Seen::Author { .. } | Seen::Committer { .. } => "identity",
+        Seen::Subject { .. } => "subject",
+    }
+}
+
+/// A model's family: its name without version (`Opus 4.5` -> `opus`,
+/// `gpt-4o` -> `gpt`, `claude-sonnet-4` -> `claude-sonnet`).
+pub fn model_family(model: &str) -> String {
+    let slug = crate::ai::model_slug(model);
+    let mut parts: Vec<&str> = Vec::new();
+    for p in slug.split(['-', ' ', '_', '/']) {
+        if p.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            break;
+        }
+        parts.push(p);
+    }
+    let family = parts.join("-");
+    if family.is_empty() {
+        "other".to_string()
+    } else {
+        family
+    }
+}
+
+/// `2026-03` (month) or `2026-W11` (ISO week) of a time in seconds, UTC.
+pub fn period_key(time: i64, weekly: bool) -> String {
+    let days = time.div_euclid(86_400);
+    let date = crate::date::format(days);
+    if !weekly {
+        return date[..7].to_string();
+    }
+    // ISO week: the week (Monday first) holding the Thursday of this one.
+    let weekday = (days + 3).rem_euclid(7); // 0 = Monday
+    let thursday = days - weekday + 3;
+    let year: i64 = crate::date::format(thursday)[..4].parse().unwrap_or(1970);
+    let jan1 = crate::date::days_from_civil(year, 1, 1);
+    let week = (thursday - jan1) / 7 + 1;
+    format!("{year}-W{week:02}")
+}
+
+/// The repository's directory name.
+fn repo_name(repo: &Repository) -> String {
+    let root = git::root(repo);
+    let name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.strip_suffix(".git").unwrap_or(&name).to_string()
+}
+
+/// `https://host/owner/repo/commit/{id}` from an `origin` on a known forge.
+fn commit_url(repo: &Repository) -> Option<String> {
+    let url = repo.find_remote("origin").ok()?.url()?.to_string();
+    let web = if let Some(rest) = url.strip_prefix("git@") {
+        let (host, path) = rest.split_once(':')?;
+        format!("https://{host}/{path}")
+    } else if url.starts_with("https://") {
+        url
+    } else {
+        return None;
+    };
+    let web = web
+        .strip_suffix(".git")
+        .unwrap_or(&web)
+        .trim_end_matches('/');
+    let host = web.strip_prefix("https://")?.split('/').next()?;
+    if host.contains("gitlab") {
+        Some(format!("{web}/-/commit/{{id}}"))
+    } else if host.contains("github") || host.contains("gitea") || host.contains("codeberg") {
+        Some(format!("{web}/commit/{{id}}"))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_and_model_families() {
+        // 2026-01-01 is a Thursday: ISO week 1 of 2026.
+        let jan1 = crate::date::days_from_civil(2026, 1, 1) * 86_400;
+        assert_eq!(period_key(jan1, false), "2026-01");
+        assert_eq!(period_key(jan1, true), "2026-W01");
+        // 2027-01-01 is a Friday: it belongs to week 53 of 2026.
+        let y27 = crate::date::days_from_civil(2027, 1, 1) * 86_400;
+        assert_eq!(period_key(y27, true), "2026-W53");
+        assert_eq!(model_family("Opus 4.5"), "opus");
+        assert_eq!(model_family("gpt-4o"), "gpt");
+        assert_eq!(model_family("claude-sonnet-4"), "claude-sonnet");
+        assert_eq!(model_family("4.1"), "other");
+    }
+}
