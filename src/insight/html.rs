@@ -433,9 +433,13 @@ fn labels(s: &mut String, keys: Vec<&String>) {
 
 fn pct(n: usize, of: usize) -> String {
     if of == 0 {
-        "–".to_string()
+        return "–".to_string();
+    }
+    let p = 100.0 * n as f64 / of as f64;
+    if n > 0 && p < 10.0 {
+        format!("{p:.1}%")
     } else {
-        format!("{:.0}%", 100.0 * n as f64 / of as f64)
+        format!("{p:.0}%")
     }
 }
 
