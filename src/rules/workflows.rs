@@ -16,11 +16,18 @@
 //! description = "uses a self-hosted runner"
 //! ```
 //!
-//! Line patterns live in `policies/data/workflow-patterns.toml`; the checks
-//! that need more than one line (a `pull_request_target` trigger together
-//! with a checkout of the PR head), a parsed `uses:` reference or a host name
-//! are written here. YAML is not parsed: lines are read with their `# …`
-//! comments cut off, which is what these checks need.
+//! Line patterns live in `policies/data/workflow-patterns.toml`, matched
+//! against added lines with their `# …` comments cut off. A GitHub workflow
+//! (or a composite action) is also read into zizmor's typed models
+//! (`github-actions-models`, see [`structure`]): triggers, jobs, permissions,
+//! `uses:` and `run:` are then known as such, for the checks that pair a
+//! trigger with a step or need to know what a script is. A file that is not
+//! YAML is a `workflow-invalid` finding; one that is YAML but not a workflow
+//! the models know is checked line by line (a `-v` note says so), with the
+//! line-based version of the `pull_request_target` check.
+
+pub mod locate;
+pub mod structure;
 
 use globset::GlobSet;
 use regex::Regex;
@@ -40,6 +47,8 @@ pub const DEFAULT_PATHS: &[&str] = &[
     ".github/workflows/*.yml",
     ".github/workflows/*.yaml",
     "/.gitlab-ci.yml",
+    ".github/actions/**/action.yml",
+    ".github/actions/**/action.yaml",
 ];
 
 macro_rules! rule {
@@ -104,12 +113,54 @@ pub const RULES: &[RuleInfo] = &[
         "attacker-controlled event text (`${{ github.event.issue.title }}`, `github.head_ref`) is interpolated into a script",
         "pass the value through `env:` and use \"$VAR\" in the script"
     ),
+    rule!(
+        "workflow-invalid",
+        Warn,
+        "a GitHub workflow or action file is not valid YAML (GitHub will not run it; it was checked line by line only)",
+        "fix the YAML at the line and column given (a YAML linter or `zizmor` shows the same error)"
+    ),
+    rule!(
+        "workflow-checkout-credentials",
+        Warn,
+        "`actions/checkout` without `persist-credentials: false`: the token stays in `.git/config` for every later step and any uploaded workspace",
+        "add `with: { persist-credentials: false }` to the checkout step (pass a token explicitly to the one step that pushes)"
+    ),
+    rule!(
+        "workflow-cache-poisoning",
+        Warn,
+        "a cache is restored or saved in a workflow run on a privileged or publishing trigger (`pull_request_target`, `workflow_run`, `release`, tag pushes)",
+        "do not cache in privileged or release workflows (remove the cache step or its `cache:` input), or build the release without restoring caches"
+    ),
+    rule!(
+        "workflow-self-hosted-runner",
+        Warn,
+        "a job runs on a self-hosted runner in a workflow that outsiders can trigger (pull requests from forks, comments, issues)",
+        "use GitHub-hosted runners for fork-triggered workflows, or restrict the trigger (e.g. to `push`) and require approval for fork runs"
+    ),
+    rule!(
+        "workflow-permissions-default",
+        Warn,
+        "a job runs with the repository's default GITHUB_TOKEN permissions: no `permissions:` at the top of the workflow or in the job",
+        "add `permissions: { contents: read }` at the top of the workflow and grant more per job only where needed"
+    ),
 ];
 
 const REVIEW: &RuleInfo = &RULES[0];
 const PR_TARGET: &RuleInfo = &RULES[1];
 const SECRET_TO_URL: &RuleInfo = &RULES[4];
 const UNPINNED: &RuleInfo = &RULES[6];
+const INJECTION: &RuleInfo = &RULES[7];
+const INVALID: &RuleInfo = &RULES[8];
+
+/// The rules the structural checks report as.
+const STRUCTURE_RULES: structure::Rules = structure::Rules {
+    pr_target: PR_TARGET,
+    injection: INJECTION,
+    credentials: &RULES[9],
+    cache: &RULES[10],
+    self_hosted: &RULES[11],
+    permissions: &RULES[12],
+};
 
 /// A risky-line pattern as written (data file or policy).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -139,6 +190,7 @@ pub struct RawPattern {
 #[serde(deny_unknown_fields)]
 struct PatternData {
     trusted_hosts: Vec<String>,
+    structure: structure::Data,
     pattern: Vec<RawPattern>,
 }
 
@@ -217,6 +269,7 @@ struct Embedded {
     /// Lowercased.
     trusted_hosts: Vec<String>,
     patterns: Vec<Pattern>,
+    structure: structure::Data,
 }
 
 /// The embedded table, parsed and compiled once per process, on first use:
@@ -251,6 +304,7 @@ fn embedded_compiled() -> &'static Embedded {
                 .map(|h| h.to_ascii_lowercase())
                 .collect(),
             patterns,
+            structure: data.structure,
         }
     })
 }
@@ -444,20 +498,53 @@ pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
         if f.content != Content::Text || f.added.is_empty() {
             continue;
         }
-        check_lines(cfg, f, sink);
-        if sink.enabled(PR_TARGET) {
-            check_pr_target(f, sink);
+        let parsed = structure::parse(&f.path, &f.text);
+        let doc = match parsed {
+            Some(structure::Parsed::Doc(d)) => Some(d),
+            Some(structure::Parsed::NotYaml { line, message }) => {
+                if sink.enabled(INVALID) {
+                    let r = sink
+                        .report(
+                            INVALID,
+                            format!("{} is not valid YAML: {message}", f.path),
+                        )
+                        .path(&f.path);
+                    if line > 0 {
+                        r.line(line).snippet(clip(f.line(line).unwrap_or_default()));
+                    }
+                }
+                None
+            }
+            Some(structure::Parsed::NotModel(why)) => {
+                tracing::info!(
+                    "{}: YAML, but not a workflow or action the models read ({why}); checked line by line only",
+                    f.path
+                );
+                None
+            }
+            None => None,
+        };
+        check_lines(cfg, f, doc.is_some(), sink);
+        match &doc {
+            Some(d) => structure::check(d, f, &embedded_compiled().structure, &STRUCTURE_RULES, sink),
+            None if sink.enabled(PR_TARGET) => check_pr_target(f, sink),
+            None => {}
         }
     }
 }
 
-fn check_lines(cfg: &Compiled, f: &FileChange, sink: &mut Sink) {
+/// The line rules; `structured` when the file was parsed, so that the
+/// structural script-injection check replaces the line pattern's.
+fn check_lines(cfg: &Compiled, f: &FileChange, structured: bool, sink: &mut Sink) {
     for (n, raw) in f.added_lines() {
         let line = strip_comment(raw);
         if line.trim().is_empty() {
             continue;
         }
         for p in cfg.patterns() {
+            if structured && std::ptr::eq(p.rule, INJECTION) {
+                continue;
+            }
             if sink.enabled(p.rule)
                 && p.regex.is_match(line)
                 && !p.unless.as_ref().is_some_and(|u| u.is_match(line))
@@ -584,18 +671,9 @@ fn check_secret_to_url(cfg: &Compiled, f: &FileChange, n: u32, line: &str, sink:
 }
 
 /// Expressions that name the pull request's (untrusted) head.
-const HEAD_REFS: &[&str] = &[
-    "github.event.pull_request.head.sha",
-    "github.event.pull_request.head.ref",
-    "github.event.pull_request.head.repo.full_name",
-    "github.event.pull_request.merge_commit_sha",
-    "github.event.pull_request.number",
-    "github.head_ref",
-    "refs/pull/",
-    "github.event.workflow_run.head_sha",
-    "github.event.workflow_run.head_branch",
-    "github.event.workflow_run.head_repository.full_name",
-];
+fn head_refs() -> &'static [String] {
+    &embedded_compiled().structure.head_refs
+}
 
 /// True for a line that checks something out (or fetches it to run).
 fn is_checkout(line: &str) -> bool {
@@ -609,7 +687,7 @@ fn is_checkout(line: &str) -> bool {
 }
 
 fn names_head(line: &str) -> bool {
-    HEAD_REFS.iter().any(|r| line.contains(r))
+    head_refs().iter().any(|r| line.contains(r.as_str()))
 }
 
 /// The line of the privileged trigger, when the workflow has one.
@@ -628,7 +706,7 @@ fn privileged_trigger(f: &FileChange) -> Option<u32> {
 
 fn check_pr_target(f: &FileChange, sink: &mut Sink) {
     // Cheap pre-filter: nothing to do unless the file mentions the head.
-    if !HEAD_REFS.iter().any(|r| f.text.contains(r)) {
+    if !head_refs().iter().any(|r| f.text.contains(r.as_str())) {
         return;
     }
     let Some(trigger) = privileged_trigger(f) else {
