@@ -143,6 +143,12 @@ pub const RULES: &[RuleInfo] = &[
         "a job runs with the repository's default GITHUB_TOKEN permissions: no `permissions:` at the top of the workflow or in the job",
         "add `permissions: { contents: read }` at the top of the workflow and grant more per job only where needed"
     ),
+    rule!(
+        "workflow-permissions-broad",
+        Warn,
+        "a write scope is granted at the top of a workflow with several jobs: every job without its own `permissions:` gets it",
+        "keep `permissions: { contents: read }` at the top and grant write scopes in the one job that needs them"
+    ),
 ];
 
 const REVIEW: &RuleInfo = &RULES[0];
@@ -160,6 +166,7 @@ const STRUCTURE_RULES: structure::Rules = structure::Rules {
     cache: &RULES[10],
     self_hosted: &RULES[11],
     permissions: &RULES[12],
+    broad: &RULES[13],
 };
 
 /// A risky-line pattern as written (data file or policy).
@@ -579,7 +586,12 @@ pub fn uses_value(line: &str) -> Option<&str> {
 
 /// Why a `uses:` reference is not pinned, or `None` when it is (or is local).
 pub fn unpinned_reason(uses: &str) -> Option<String> {
-    if uses.starts_with("./") || uses.starts_with(".\\") || uses.contains("${{") {
+    // `./path` and `$/path` (the same repository at the same commit) are local.
+    if uses.starts_with("./")
+        || uses.starts_with(".\\")
+        || uses.starts_with("$/")
+        || uses.contains("${{")
+    {
         return None;
     }
     if let Some(image) = uses.strip_prefix("docker://") {
@@ -789,6 +801,7 @@ mod tests {
         assert!(unpinned_reason("actions/checkout@main").is_some());
         assert!(unpinned_reason("actions/checkout").is_some());
         assert_eq!(unpinned_reason("./.github/actions/setup"), None);
+        assert_eq!(unpinned_reason("$/.github/workflows/test.yml"), None);
         assert_eq!(
             unpinned_reason(&format!("docker://alpine@sha256:{}", "a".repeat(64))),
             None

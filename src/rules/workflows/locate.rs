@@ -76,7 +76,11 @@ fn key_of(s: &str) -> Option<(String, &str)> {
 
 /// True when a value starts a block scalar (`|`, `>-`, `|2+` …).
 fn is_block_scalar(value: &str) -> bool {
-    let v = crate::rules::workflows::strip_comment(value).trim();
+    let mut v = crate::rules::workflows::strip_comment(value).trim();
+    // An anchor or a tag may come first: `run: &script |`.
+    while v.starts_with('&') || v.starts_with('!') {
+        v = v.split_once(' ').map_or("", |(_, rest)| rest).trim_start();
+    }
     let mut chars = v.chars();
     matches!(chars.next(), Some('|') | Some('>'))
         && chars.all(|c| c == '-' || c == '+' || c.is_ascii_digit())
@@ -281,5 +285,7 @@ jobs:
         assert!(is_block_scalar("|"));
         assert!(is_block_scalar(">- # folded"));
         assert!(!is_block_scalar("echo |"));
+        assert!(is_block_scalar("&run |"));
+        assert!(is_block_scalar("!!str >"));
     }
 }

@@ -11,9 +11,13 @@
 
 use github_actions_models::action::{self, Action};
 use github_actions_models::common::expr::LoE;
-use github_actions_models::common::{BasePermission, Env, EnvValue, Permissions, Uses};
-use github_actions_models::workflow::event::{OptionalBody, TagFilters};
-use github_actions_models::workflow::job::{RunsOn, Step};
+use github_actions_models::common::{
+    BasePermission, Env, EnvValue, Permission, Permissions, Uses,
+};
+use github_actions_models::workflow::event::{BranchFilters, OptionalBody, TagFilters};
+use github_actions_models::workflow::job::{
+    NormalJob, ParallelStep, RunStep, RunsOn, Step, UsesStep,
+};
 use github_actions_models::workflow::{Job, Workflow};
 use serde::Deserialize;
 
@@ -32,6 +36,9 @@ pub struct Data {
     checkout_actions: Vec<String>,
     cache_actions: Vec<String>,
     cache_inputs: Vec<ActionInput>,
+    cache_off_inputs: Vec<ActionInput>,
+    publish_actions: Vec<String>,
+    publish_commands: Vec<String>,
     upload_actions: Vec<String>,
     script_inputs: Vec<ActionInput>,
     pub(super) head_refs: Vec<String>,
@@ -78,6 +85,7 @@ pub struct Rules {
     pub cache: &'static RuleInfo,
     pub self_hosted: &'static RuleInfo,
     pub permissions: &'static RuleInfo,
+    pub broad: &'static RuleInfo,
 }
 
 /// A parsed CI file.
@@ -156,8 +164,12 @@ struct JobView<'a> {
     route: Vec<Seg<'a>>,
     steps: Vec<StepView<'a>>,
     runs_on: Option<&'a LoE<RunsOn>>,
-    /// `None` for an action or a job that sets no `permissions:`.
+    /// False for a job that sets no `permissions:` (true for an action).
     permissions_set: bool,
+    /// A job that calls a reusable workflow (`uses:` at the job level).
+    calls_workflow: bool,
+    /// `runs-on: ${{ matrix.KEY }}` where the matrix lists `self-hosted`.
+    matrix_self_hosted: bool,
 }
 
 fn with_env(with: &LoE<Env>) -> Option<&Env> {
@@ -165,6 +177,58 @@ fn with_env(with: &LoE<Env>) -> Option<&Env> {
         LoE::Literal(e) => Some(e),
         LoE::Expr(_) => None,
     }
+}
+
+fn uses_step<'a>(route: Vec<Seg<'a>>, u: &'a UsesStep) -> StepView<'a> {
+    StepView {
+        route,
+        uses: Some(&u.uses),
+        with: with_env(&u.with),
+        run: None,
+    }
+}
+
+fn run_step<'a>(route: Vec<Seg<'a>>, x: &'a RunStep) -> StepView<'a> {
+    StepView {
+        route,
+        uses: None,
+        with: None,
+        run: Some(x.run.as_str()),
+    }
+}
+
+/// True for `runs-on: ${{ matrix.KEY }}` when the matrix's `KEY` values
+/// (or an `include:` entry's) name the `self-hosted` label.
+fn matrix_self_hosted(j: &NormalJob) -> bool {
+    let LoE::Expr(e) = &j.runs_on else {
+        return false;
+    };
+    let Some(LoE::Literal(m)) = j.strategy.as_ref().and_then(|s| s.matrix.as_ref()) else {
+        return false;
+    };
+    let is_sh = |v: &yaml_serde::Value| match v {
+        yaml_serde::Value::String(s) => s.eq_ignore_ascii_case("self-hosted"),
+        yaml_serde::Value::Sequence(items) => items
+            .iter()
+            .any(|i| i.as_str().is_some_and(|s| s.eq_ignore_ascii_case("self-hosted"))),
+        _ => false,
+    };
+    contexts(e.as_bare()).iter().any(|c| {
+        let Some(key) = c.strip_prefix("matrix.") else {
+            return false;
+        };
+        let in_dims = match &m.dimensions {
+            LoE::Literal(d) => d
+                .get(key)
+                .is_some_and(|v| matches!(v, LoE::Literal(vals) if vals.iter().any(is_sh))),
+            LoE::Expr(_) => false,
+        };
+        let in_include = match &m.include {
+            LoE::Literal(inc) => inc.iter().any(|row| row.get(key).is_some_and(is_sh)),
+            LoE::Expr(_) => false,
+        };
+        in_dims || in_include
+    })
 }
 
 fn jobs_of(doc: &Doc) -> Vec<JobView<'_>> {
@@ -176,41 +240,35 @@ fn jobs_of(doc: &Doc) -> Vec<JobView<'_>> {
                 let route = vec![Seg::Key("jobs"), Seg::Key(id.as_str())];
                 match job {
                     Job::NormalJob(j) => {
-                        let steps = j
-                            .steps
-                            .iter()
-                            .enumerate()
-                            .map(|(i, s)| {
-                                let mut r = route.clone();
-                                r.extend([Seg::Key("steps"), Seg::Index(i)]);
-                                match s {
-                                    Step::Uses(u) => StepView {
-                                        route: r,
-                                        uses: Some(&u.uses),
-                                        with: with_env(&u.with),
-                                        run: None,
-                                    },
-                                    Step::Run(x) => StepView {
-                                        route: r,
-                                        uses: None,
-                                        with: None,
-                                        run: Some(x.run.as_str()),
-                                    },
-                                    _ => StepView {
-                                        route: r,
-                                        uses: None,
-                                        with: None,
-                                        run: None,
-                                    },
+                        let mut steps = Vec::new();
+                        for (i, s) in j.steps.iter().enumerate() {
+                            let mut r = route.clone();
+                            r.extend([Seg::Key("steps"), Seg::Index(i)]);
+                            match s {
+                                Step::Uses(u) => steps.push(uses_step(r, u)),
+                                Step::Run(x) => steps.push(run_step(r, x)),
+                                // Steps run side by side: each one as a step.
+                                Step::Parallel { parallel } => {
+                                    for (k, p) in parallel.iter().enumerate() {
+                                        let mut r = r.clone();
+                                        r.extend([Seg::Key("parallel"), Seg::Index(k)]);
+                                        steps.push(match p {
+                                            ParallelStep::Uses(u) => uses_step(r, u),
+                                            ParallelStep::Run(x) => run_step(r, x),
+                                        });
+                                    }
                                 }
-                            })
-                            .collect();
+                                _ => {}
+                            }
+                        }
                         JobView {
                             id,
                             route,
                             steps,
                             runs_on: Some(&j.runs_on),
                             permissions_set: j.permissions != Permissions::default(),
+                            calls_workflow: false,
+                            matrix_self_hosted: matrix_self_hosted(j),
                         }
                     }
                     Job::ReusableWorkflowCallJob(j) => JobView {
@@ -219,6 +277,8 @@ fn jobs_of(doc: &Doc) -> Vec<JobView<'_>> {
                         steps: Vec::new(),
                         runs_on: None,
                         permissions_set: j.permissions != Permissions::default(),
+                        calls_workflow: true,
+                        matrix_self_hosted: false,
                     },
                 }
             })
@@ -256,6 +316,8 @@ fn jobs_of(doc: &Doc) -> Vec<JobView<'_>> {
                 steps,
                 runs_on: None,
                 permissions_set: true,
+                calls_workflow: false,
+                matrix_self_hosted: false,
             }]
         }
     }
@@ -278,6 +340,12 @@ fn triggers(doc: &Doc) -> Vec<String> {
     if let OptionalBody::Body(p) = &w.on.events.push {
         if matches!(p.tag_filters, Some(TagFilters::Tags(_))) {
             names.push("push:tags".into());
+        }
+        if let Some(BranchFilters::Branches(b)) = &p.branch_filters {
+            // Release branches only: a CI run on `main` too is no release.
+            if !b.is_empty() && b.iter().all(|b| b.to_ascii_lowercase().contains("release")) {
+                names.push("push:release".into());
+            }
         }
     }
     names
@@ -380,9 +448,12 @@ pub fn check(doc: &Doc, f: &FileChange, data: &Data, rules: &Rules, sink: &mut S
     if sink.enabled(rules.self_hosted) {
         self_hosted(&cx, &jobs, sink);
     }
-    if sink.enabled(rules.permissions) {
-        if let Doc::Workflow(w) = doc {
+    if let Doc::Workflow(w) = doc {
+        if sink.enabled(rules.permissions) {
             permissions(&cx, w, &jobs, sink);
+        }
+        if sink.enabled(rules.broad) {
+            broad_permissions(&cx, w, &jobs, sink);
         }
     }
 }
@@ -520,14 +591,20 @@ pub fn contexts(expr: &str) -> Vec<String> {
     out
 }
 
-/// The pattern `context` is, contains (`github.event.issue` contains
-/// `github.event.issue.title`) or reads inside; `None` when it is none.
-fn untrusted(context: &str, patterns: &[String]) -> Option<String> {
+/// The pattern `context` is or reads inside, or (when `serialised`, as in
+/// `toJSON(github.event.issue)`) contains; `None` when it is none.
+fn untrusted(context: &str, patterns: &[String], serialised: bool) -> Option<String> {
     let c: Vec<&str> = context.split('.').collect();
     if c.len() < 2 {
         return None;
     }
     patterns.iter().find_map(|p| {
+        let p_len = p.split('.').count();
+        if c.len() < p_len && !serialised {
+            // `(github.event.pull_request || github.event.issue).number`
+            // reads a field of the object, not all of it.
+            return None;
+        }
         let same = c
             .iter()
             .zip(p.split('.'))
@@ -572,9 +649,10 @@ fn injection(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
                 let mut seen = std::collections::HashSet::new();
                 for e in expressions(script) {
                     let inner = &e[3..e.len() - 2];
-                    let Some(ctx) = contexts(inner)
-                        .into_iter()
-                        .find(|c| untrusted(c, &cx.data.untrusted_contexts).is_some())
+                    let serialised = inner.to_ascii_lowercase().contains("tojson(");
+                    let Some(ctx) = contexts(inner).into_iter().find(|c| {
+                        untrusted(c, &cx.data.untrusted_contexts, serialised).is_some()
+                    })
                     else {
                         continue;
                     };
@@ -622,10 +700,11 @@ fn credentials(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
             if step.with.is_none() && step_has_with_expr(cx, step) {
                 continue;
             }
+            // `false` is the fix; `true` or an expression is a deliberate
+            // choice (a job that pushes), as zizmor reads it too.
             if step
                 .with
-                .and_then(|w| w.get("persist-credentials"))
-                .is_some_and(is_false)
+                .is_some_and(|w| w.contains_key("persist-credentials"))
             {
                 continue;
             }
@@ -665,40 +744,79 @@ fn step_has_with_expr(cx: &Ctx, step: &StepView) -> bool {
     cx.index.find(&r).is_some_and(|(_, whole)| whole)
 }
 
-/// Caches restored or saved by a workflow on a privileged or publishing trigger.
-fn cache(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
-    let Some(trigger) = cx.trigger_in(&cx.data.cache_triggers) else {
-        return;
+/// The line of the first step of `job` that publishes (a publisher action
+/// or a publishing command).
+fn publish_step(cx: &Ctx, job: &JobView) -> Option<u32> {
+    job.steps.iter().find_map(|s| {
+        if s.uses.is_some_and(|u| Data::is(&cx.data.publish_actions, u)) {
+            let mut r = s.route.clone();
+            r.push(Seg::Key("uses"));
+            return Some(cx.line(&r));
+        }
+        let run = s.run?;
+        let cmd = cx.data.publish_commands.iter().find(|c| {
+            run.lines()
+                .any(|l| l.contains(c.as_str()) && !l.contains("--dry-run"))
+        })?;
+        let mut r = s.route.clone();
+        r.push(Seg::Key("run"));
+        Some(cx.line_with(&r, cmd))
+    })
+}
+
+/// True when a step restores or saves a cache.
+fn caches(cx: &Ctx, step: &StepView) -> bool {
+    let Some(uses) = step.uses else {
+        return false;
     };
+    let set = |ci: &ActionInput| step.with.and_then(|w| w.get(&ci.input));
+    if Data::input(&cx.data.cache_off_inputs, uses)
+        .any(|ci| set(ci).is_some_and(|v| !is_false(v) && !v.is_empty()))
+    {
+        return false;
+    }
+    Data::is(&cx.data.cache_actions, uses)
+        || Data::input(&cx.data.cache_inputs, uses).any(|ci| match set(ci) {
+            Some(v) => !is_false(v) && !v.is_empty(),
+            None => ci.default,
+        })
+}
+
+/// Caches restored or saved by a workflow on a privileged or publishing
+/// trigger, or by a job that publishes.
+fn cache(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
+    let trigger = cx.trigger_in(&cx.data.cache_triggers);
     for job in jobs {
+        let why = match (&trigger, publish_step(cx, job)) {
+            (Some(t), _) => (format!("a workflow run on `{}`", t.0), t.clone()),
+            (None, Some(n)) => (
+                format!("job `{}`, which publishes", job.id),
+                ("a publishing job".to_string(), n),
+            ),
+            (None, None) => continue,
+        };
         for (i, step) in job.steps.iter().enumerate() {
-            let Some(uses) = step.uses else { continue };
-            let caches = Data::is(&cx.data.cache_actions, uses)
-                || Data::input(&cx.data.cache_inputs, uses).any(|ci| {
-                    match step.with.and_then(|w| w.get(&ci.input)) {
-                        Some(v) => !is_false(v) && !v.is_empty(),
-                        None => ci.default,
-                    }
-                });
-            if !caches {
+            if !caches(cx, step) {
                 continue;
             }
+            let Some(uses) = step.uses else { continue };
             let mut r = step.route.clone();
             r.push(Seg::Key("uses"));
             let n = cx.line(&r);
-            let (t, tl) = &trigger;
+            let (t, tl) = &why.1;
             cx.report_pair(
                 sink,
                 cx.rules.cache,
                 n,
-                &trigger,
+                &why.1,
                 format!(
-                    "{} uses a cache (`{}`) in a workflow run on `{t}` (line {tl}): a cache written by untrusted code can be restored here",
+                    "{} uses a cache (`{}`) in {} (line {tl}): a cache written by untrusted code can be restored here",
                     step_name(job, i),
-                    uses.raw()
+                    uses.raw(),
+                    why.0
                 ),
                 format!(
-                    "the workflow now runs on `{t}` while {} uses a cache (`{}`, line {n})",
+                    "this is now {t} while {} uses a cache (`{}`, line {n})",
                     step_name(job, i),
                     uses.raw()
                 ),
@@ -716,9 +834,9 @@ fn self_hosted(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
         let labels: &[String] = match job.runs_on {
             Some(LoE::Literal(RunsOn::Target(l))) => l,
             Some(LoE::Literal(RunsOn::Group { labels, .. })) => labels,
-            _ => continue,
+            _ => &[],
         };
-        if !labels.iter().any(|l| l.eq_ignore_ascii_case("self-hosted")) {
+        if !labels.iter().any(|l| l.eq_ignore_ascii_case("self-hosted")) && !job.matrix_self_hosted {
             continue;
         }
         let mut r = job.route.clone();
@@ -747,13 +865,12 @@ fn permissions(cx: &Ctx, w: &Workflow, jobs: &[JobView], sink: &mut Sink) {
     if w.permissions != Permissions::Base(BasePermission::Default) {
         return;
     }
-    // A reusable workflow gets its token from the caller.
-    if cx.triggers.iter().all(|t| t == "workflow_call") {
-        return;
-    }
+    // A reusable workflow gets its token from the caller; but a job of it
+    // that calls another still passes a token on.
+    let reusable = cx.triggers.iter().all(|t| t == "workflow_call");
     let bare: Vec<(&JobView, u32)> = jobs
         .iter()
-        .filter(|j| !j.permissions_set)
+        .filter(|j| !j.permissions_set && (!reusable || j.calls_workflow))
         .map(|j| (j, cx.line(&j.route)))
         .collect();
     let Some(&(_, n)) = bare.iter().find(|(_, n)| cx.added(*n)) else {
@@ -771,6 +888,38 @@ fn permissions(cx: &Ctx, w: &Workflow, jobs: &[JobView], sink: &mut Sink) {
             if names.len() == 1 { "it runs with" } else { "they run with" }
         ),
     );
+}
+
+/// Write scopes granted at the top of a workflow whose jobs do not all need
+/// them: every job that sets no `permissions:` of its own gets them.
+fn broad_permissions(cx: &Ctx, w: &Workflow, jobs: &[JobView], sink: &mut Sink) {
+    let Permissions::Explicit(scopes) = &w.permissions else {
+        return;
+    };
+    let inheriting: Vec<&JobView> = jobs.iter().filter(|j| !j.permissions_set).collect();
+    // One job: the top is that job's own grant.
+    if jobs.len() < 2 || inheriting.is_empty() {
+        return;
+    }
+    let names: Vec<String> = inheriting.iter().map(|j| format!("`{}`", j.id)).collect();
+    for (scope, p) in scopes {
+        if *p != Permission::Write {
+            continue;
+        }
+        let n = cx.line(&[Seg::Key("permissions"), Seg::Key(scope.as_str())]);
+        if !cx.added(n) {
+            continue;
+        }
+        cx.report(
+            sink,
+            cx.rules.broad,
+            n,
+            format!(
+                "`{scope}: write` at the top of the workflow is granted to every job without its own `permissions:` ({})",
+                names.join(", ")
+            ),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -797,13 +946,14 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        assert!(untrusted("github.event.issue.title", &p).is_some());
-        assert!(untrusted("github.event.issue", &p).is_some());
-        assert!(untrusted("github.event", &p).is_some());
-        assert!(untrusted("github.event.commits.*.message", &p).is_some());
-        assert!(untrusted("github.event.issue.number", &p).is_none());
-        assert!(untrusted("github.sha", &p).is_none());
-        assert!(untrusted("github", &p).is_none());
-        assert!(untrusted("inputs.title", &p).is_none());
+        assert!(untrusted("github.event.issue.title", &p, false).is_some());
+        assert!(untrusted("github.event.issue", &p, true).is_some());
+        assert!(untrusted("github.event", &p, true).is_some());
+        assert!(untrusted("github.event.issue", &p, false).is_none());
+        assert!(untrusted("github.event.commits.*.message", &p, false).is_some());
+        assert!(untrusted("github.event.issue.number", &p, true).is_none());
+        assert!(untrusted("github.sha", &p, true).is_none());
+        assert!(untrusted("github", &p, true).is_none());
+        assert!(untrusted("inputs.title", &p, false).is_none());
     }
 }
