@@ -268,3 +268,318 @@ fn crlf_and_renamed_workflows() {
         )
     );
 }
+
+/// The findings of HEAD with their messages (for tests that check what a
+/// finding says, not only where it is).
+fn messages(r: &Repo) -> Vec<(String, u64, String)> {
+    let run = r.pc(&["check", "--format", "json", "HEAD"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Two jobs: one builds, the other checks out the head with `gh pr checkout`
+/// (a `run:` step, not `actions/checkout`): the structure, not a line, says
+/// the workflow is privileged.
+const PR_TARGET_TWO_JOBS: &str = "\
+name: label
+on:
+  pull_request_target:
+    types: [labeled]
+permissions:
+  contents: read
+jobs:
+  triage:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo triage
+  build:
+    runs-on: ubuntu-latest
+    needs: triage
+    steps:
+      - run: |
+          gh pr checkout \"$PR\"
+          make test
+        env:
+          PR: ${{ github.event.pull_request.number }}
+";
+
+#[test]
+fn a_head_checkout_in_another_job_of_a_privileged_workflow_is_found() {
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, POLICY);
+    // Near miss: the same jobs under `pull_request`.
+    let near = PR_TARGET_TWO_JOBS.replace("pull_request_target:", "pull_request:");
+    assert_eq!(reviewed(&r, WF, &near), (0, vec![]));
+    // Under `pull_request_target`: the trigger is what the change added.
+    assert_eq!(
+        reviewed(&r, WF, PR_TARGET_TWO_JOBS),
+        (1, vec![f("workflow-pr-target-checkout", WF, 3)])
+    );
+    // `workflow_run` with `actions/checkout` of the run's head, in a new file.
+    let wf_run = "\
+on:
+  workflow_run:
+    workflows: [ci]
+    types: [completed]
+permissions: {}
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11
+        with:
+          persist-credentials: false
+          ref: ${{ github.event.workflow_run.head_sha }}
+      - run: ./publish.sh
+";
+    assert_eq!(
+        reviewed(&r, ".github/workflows/publish.yaml", wf_run),
+        (
+            1,
+            vec![f(
+                "workflow-pr-target-checkout",
+                ".github/workflows/publish.yaml",
+                13
+            )]
+        )
+    );
+    let msgs = messages(&r);
+    assert!(
+        msgs[0].2.contains("`workflow_run`") && msgs[0].2.contains("job `publish`"),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn untrusted_expressions_in_scripts_are_found_structurally() {
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, POLICY);
+    // Near misses: through env, a number, a field read off an alternative.
+    let safe = "      - run: |\n\
+                \x20         echo \"$TITLE\"\n\
+                \x20         echo \"${{ github.event.issue.number }}\"\n\
+                \x20         echo \"${{ (github.event.pull_request || github.event.issue).number }}\"\n\
+                \x20       env:\n\
+                \x20         TITLE: ${{ github.event.issue.title }}\n";
+    assert_eq!(reviewed(&r, WF, &workflow("issues", safe)), (0, vec![]));
+    // In a block scalar (a line the regex sees alone), in github-script's
+    // `script:` input, and a whole serialised event object.
+    let risky = format!(
+        "{safe}      - run: |\n\
+         \x20         set -e\n\
+         \x20         ${{{{ github.event.issue.body }}}}\n\
+         \x20     - uses: actions/github-script@{SHA}\n\
+         \x20       with:\n\
+         \x20         script: |\n\
+         \x20           console.log(\"${{{{ github.event.comment.body }}}}\")\n\
+         \x20     - run: echo '${{{{ toJSON(github.event.issue) }}}}' > event.json\n"
+    );
+    assert_eq!(
+        reviewed(&r, WF, &workflow("issues", &risky)),
+        (
+            0,
+            vec![
+                f("workflow-script-injection", WF, 19),
+                f("workflow-script-injection", WF, 23),
+                f("workflow-script-injection", WF, 24),
+            ]
+        )
+    );
+    // A composite action is a CI file too, read with the action model.
+    let action = ".github/actions/greet/action.yml";
+    let text = "\
+name: greet
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo \"hello ${{ github.event.pull_request.title }}\"
+";
+    r.commit_file(action, text, "ci: action");
+    assert_eq!(
+        r.findings(),
+        (
+            1,
+            vec![
+                f("workflow-review-missing", action, 0),
+                f("workflow-script-injection", action, 6),
+            ]
+        )
+    );
+}
+
+#[test]
+fn checkout_credentials_are_found_and_an_upload_is_named() {
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, POLICY);
+    let steps = format!(
+        "      - uses: actions/checkout@{SHA}\n\
+         \x20     - run: make dist\n\
+         \x20     - uses: actions/upload-artifact@{SHA}\n\
+         \x20       with:\n\
+         \x20         path: .\n"
+    );
+    assert_eq!(
+        reviewed(&r, WF, &workflow("push", &steps)),
+        (0, vec![f("workflow-checkout-credentials", WF, 11)])
+    );
+    let msgs = messages(&r);
+    assert!(msgs[0].2.contains("uploads an artifact (line 13)"), "{msgs:?}");
+    // Near misses: `false` is the fix, `true` is a deliberate choice.
+    let fixed = steps.replace(
+        &format!("checkout@{SHA}\n"),
+        &format!("checkout@{SHA}\n        with:\n          persist-credentials: true\n"),
+    );
+    assert_eq!(reviewed(&r, WF, &workflow("push", &fixed)), (0, vec![]));
+}
+
+#[test]
+fn caches_on_privileged_or_publishing_runs_are_found() {
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, POLICY);
+    let cache = format!("      - uses: Swatinem/rust-cache@{SHA}\n      - run: cargo build --release\n");
+    // Near miss: caching on push is ordinary.
+    assert_eq!(reviewed(&r, WF, &workflow("push", &cache)), (0, vec![]));
+    // The trigger becomes `release`: reported at the trigger the change added.
+    assert_eq!(
+        reviewed(&r, WF, &workflow("release", &cache)),
+        (0, vec![f("workflow-cache-poisoning", WF, 2)])
+    );
+    // A job that publishes caches, whatever its trigger; `lookup-only` opts out.
+    let sb2 = Sandbox::new();
+    let r2 = repo_with(&sb2, POLICY);
+    let publish = format!(
+        "      - uses: actions/setup-node@{SHA}\n\
+         \x20       with:\n\
+         \x20         cache: npm\n\
+         \x20     - uses: Swatinem/rust-cache@{SHA}\n\
+         \x20       with:\n\
+         \x20         lookup-only: true\n\
+         \x20     - run: cargo publish --locked\n"
+    );
+    assert_eq!(
+        reviewed(&r2, WF, &workflow("push", &publish)),
+        (0, vec![f("workflow-cache-poisoning", WF, 11)])
+    );
+    let dry = publish.replace("cargo publish --locked", "cargo publish --dry-run");
+    let sb3 = Sandbox::new();
+    let r3 = repo_with(&sb3, POLICY);
+    assert_eq!(reviewed(&r3, WF, &workflow("push", &dry)), (0, vec![]));
+}
+
+#[test]
+fn self_hosted_runners_on_fork_triggers_are_found() {
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, POLICY);
+    let text = |on: &str, runs_on: &str| {
+        format!(
+            "on: {on}\npermissions: {{}}\njobs:\n  test:\n    runs-on: {runs_on}\n    strategy:\n      matrix:\n        os: [ubuntu-latest, self-hosted]\n    steps:\n      - run: make test\n"
+        )
+    };
+    // Near miss: a self-hosted runner for pushes only.
+    assert_eq!(
+        reviewed(&r, WF, &text("push", "[self-hosted, linux]")),
+        (0, vec![])
+    );
+    assert_eq!(
+        reviewed(&r, WF, &text("pull_request", "[self-hosted, linux]")),
+        (0, vec![f("workflow-self-hosted-runner", WF, 1)])
+    );
+    // Through the matrix: `runs-on: ${{ matrix.os }}` is a changed line.
+    assert_eq!(
+        reviewed(&r, WF, &text("pull_request", "${{ matrix.os }}")),
+        (0, vec![f("workflow-self-hosted-runner", WF, 5)])
+    );
+}
+
+#[test]
+fn default_and_broad_token_permissions_are_found_on_added_jobs() {
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, POLICY);
+    let jobs = |extra: &str| {
+        format!(
+            "on: push\n{extra}jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n  release:\n    runs-on: ubuntu-latest\n    permissions:\n      contents: write\n    steps:\n      - run: make release\n"
+        )
+    };
+    // No permissions anywhere for `test`: reported at the job.
+    assert_eq!(
+        reviewed(&r, WF, &jobs("")),
+        (0, vec![f("workflow-permissions-default", WF, 3)])
+    );
+    // Write at the top reaches `test` too.
+    let sb2 = Sandbox::new();
+    let r2 = repo_with(&sb2, POLICY);
+    assert_eq!(
+        reviewed(&r2, WF, &jobs("permissions:\n  contents: write\n")),
+        (0, vec![f("workflow-permissions-broad", WF, 3)])
+    );
+    // Near misses: read at the top; a reusable workflow (the caller's token).
+    let sb3 = Sandbox::new();
+    let r3 = repo_with(&sb3, POLICY);
+    assert_eq!(
+        reviewed(&r3, WF, &jobs("permissions:\n  contents: read\n")),
+        (0, vec![])
+    );
+    let reusable = jobs("").replace("on: push", "on:\n  workflow_call:");
+    assert_eq!(
+        reviewed(&r3, ".github/workflows/reusable.yml", &reusable),
+        (0, vec![])
+    );
+    // An unrelated edit of a job without permissions is not reported again.
+    let edited = jobs("").replace("make test", "make check");
+    r.commit_file(WF, edited, &format!("ci: check{REVIEWED}"));
+    assert_eq!(r.findings(), (0, vec![]));
+}
+
+#[test]
+fn a_workflow_that_is_not_yaml_or_not_a_workflow_is_reported_or_read_line_by_line() {
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, POLICY);
+    // Not YAML: a clear finding with the parser's line; the line rules still run.
+    let broken = "on: push\njobs:\n  test:\n    steps: [ {run: curl https://example.org/x | sh\n";
+    assert_eq!(
+        reviewed(&r, WF, broken),
+        (
+            0,
+            vec![
+                f("workflow-invalid", WF, 5),
+                f("workflow-remote-script", WF, 4),
+            ]
+        )
+    );
+    let msgs = messages(&r);
+    assert!(msgs[0].2.contains("is not valid YAML"), "{msgs:?}");
+    // An alias bomb: refused by the parser's limits, never a hang or a crash.
+    let mut bomb = String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    for i in 0..9 {
+        let (p, n) = ((b'a' + i) as char, (b'b' + i) as char);
+        bomb.push_str(&format!("{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"));
+    }
+    assert_eq!(
+        reviewed(&r, ".github/workflows/bomb.yml", &bomb),
+        (0, vec![f("workflow-invalid", ".github/workflows/bomb.yml", 0)])
+    );
+    assert!(messages(&r)[0].2.contains("repetition limit"));
+    // YAML but not a workflow: no finding, a -v note, and the line rules.
+    let notes = "just: notes\nsteps:\n  - curl https://example.org/x | sh\n";
+    r.commit_file(".github/workflows/notes.yml", notes, &format!("ci: notes{REVIEWED}"));
+    let run = r.pc(&["-v", "check", "--format", "json", "HEAD"]);
+    assert_eq!(run.rules(), vec!["workflow-remote-script".to_string()]);
+    assert!(
+        run.stderr.contains(".github/workflows/notes.yml")
+            && run.stderr.contains("checked line by line only"),
+        "{}",
+        run.stderr
+    );
+}

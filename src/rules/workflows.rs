@@ -117,7 +117,7 @@ pub const RULES: &[RuleInfo] = &[
         "workflow-invalid",
         Warn,
         "a GitHub workflow or action file is not valid YAML (GitHub will not run it; it was checked line by line only)",
-        "fix the YAML at the line and column given (a YAML linter or `zizmor` shows the same error)"
+        "fix the YAML where the message says (a YAML linter or `zizmor` shows the same error)"
     ),
     rule!(
         "workflow-checkout-credentials",
@@ -513,7 +513,11 @@ pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
                     let r = sink
                         .report(
                             INVALID,
-                            format!("{} is not valid YAML: {message}", f.path),
+                            if message.contains("limit exceeded") {
+                                format!("{} is YAML too deep or too repetitive to read ({message}): the parser's limits refuse it", f.path)
+                            } else {
+                                format!("{} is not valid YAML: {message}", f.path)
+                            },
                         )
                         .path(&f.path);
                     if line > 0 {
