@@ -436,6 +436,12 @@ fn checkout_credentials_are_found_and_an_upload_is_named() {
     );
     let msgs = messages(&r);
     assert!(msgs[0].2.contains("uploads an artifact (line 13)"), "{msgs:?}");
+    // A version bump of the same checkout adds no risk: not reported again.
+    let bumped = steps.replace(
+        &format!("checkout@{SHA}\n"),
+        &format!("checkout@{}\n", "1".repeat(40)),
+    );
+    assert_eq!(reviewed(&r, WF, &workflow("push", &bumped)), (0, vec![]));
     // Near misses: `false` is the fix, `true` is a deliberate choice.
     let fixed = steps.replace(
         &format!("checkout@{SHA}\n"),

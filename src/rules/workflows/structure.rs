@@ -365,6 +365,27 @@ impl Ctx<'_> {
         self.f.added.binary_search(&n).is_ok()
     }
 
+    /// True when the change added the step at line `n`: an added line,
+    /// and not a `uses:` line whose action the change only moved to another
+    /// version (a Dependabot bump changes no risk these checks judge).
+    fn step_added(&self, n: u32) -> bool {
+        if !self.added(n) {
+            return false;
+        }
+        let slug = |l: &str| {
+            super::uses_value(super::strip_comment(l))
+                .map(|u| u.rsplit_once('@').map_or(u, |(s, _)| s).to_ascii_lowercase())
+        };
+        let Some(now) = self.f.line(n).and_then(slug) else {
+            return true;
+        };
+        !self
+            .f
+            .removed
+            .iter()
+            .any(|(_, old)| slug(old).is_some_and(|o| o == now))
+    }
+
     fn line(&self, route: &[Seg]) -> u32 {
         self.index.line(route).unwrap_or(0)
     }
@@ -415,7 +436,7 @@ impl Ctx<'_> {
         at_step: String,
         at_trigger: String,
     ) {
-        if self.added(step_line) {
+        if self.step_added(step_line) {
             self.report(sink, rule, step_line, at_step);
         } else if self.added(trigger.1) {
             self.report(sink, rule, trigger.1, at_trigger);
@@ -711,7 +732,7 @@ fn credentials(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
             let mut r = step.route.clone();
             r.push(Seg::Key("uses"));
             let n = cx.line(&r);
-            if !cx.added(n) {
+            if !cx.step_added(n) {
                 continue;
             }
             let also = match upload {
