@@ -217,12 +217,20 @@ fn matrix_self_hosted(j: &NormalJob) -> bool {
         let Some(key) = c.strip_prefix("matrix.") else {
             return false;
         };
-        let in_dims = match &m.dimensions {
-            LoE::Literal(d) => d
-                .get(key)
-                .is_some_and(|v| matches!(v, LoE::Literal(vals) if vals.iter().any(is_sh))),
+        // `exclude: [{KEY: self-hosted}]` takes the value out of every row.
+        let excluded = match &m.exclude {
+            LoE::Literal(rows) => rows
+                .iter()
+                .any(|row| row.len() == 1 && row.get(key).is_some_and(is_sh)),
             LoE::Expr(_) => false,
         };
+        let in_dims = !excluded
+            && match &m.dimensions {
+                LoE::Literal(d) => d
+                    .get(key)
+                    .is_some_and(|v| matches!(v, LoE::Literal(vals) if vals.iter().any(is_sh))),
+                LoE::Expr(_) => false,
+            };
         let in_include = match &m.include {
             LoE::Literal(inc) => inc.iter().any(|row| row.get(key).is_some_and(is_sh)),
             LoE::Expr(_) => false,
