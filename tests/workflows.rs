@@ -588,4 +588,23 @@ fn a_workflow_that_is_not_yaml_or_not_a_workflow_is_reported_or_read_line_by_lin
         "{}",
         run.stderr
     );
+    // Over 1 MiB: not parsed (a -v note), the line rules still run.
+    let mut big = String::from("on: pull_request
+jobs:
+  test:
+    runs-on: [self-hosted]
+    steps:
+");
+    while big.len() <= 1 << 20 {
+        big.push_str("      - run: echo one line of a very long workflow\n
+");
+    }
+    big.push_str("      - run: curl https://example.org/x | sh
+");
+    let last = big.lines().count() as u64;
+    r.commit_file(".github/workflows/big.yml", &big, &format!("ci: big{REVIEWED}"));
+    let run = r.pc(&["-v", "check", "--format", "json", "HEAD"]);
+    assert_eq!(run.rules(), vec!["workflow-remote-script".to_string()]);
+    assert_eq!(run.json()["findings"][0]["line"], last);
+    assert!(run.stderr.contains("checked line by line only"), "{}", run.stderr);
 }

@@ -37,6 +37,12 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct Index {
     entries: Vec<Entry>,
+    /// For each entry, the index one past its last descendant.
+    end: Vec<usize>,
+    /// For each entry, its direct children (keys of its mapping, items of
+    /// its sequence); `roots` for the document's top level.
+    children: Vec<Vec<usize>>,
+    roots: Vec<usize>,
 }
 
 /// The key of `key: …` or `key:` at the start of `s`, unquoted; `None` when
@@ -72,6 +78,20 @@ fn key_of(s: &str) -> Option<(String, &str)> {
         return None;
     }
     Some((key, rest.trim()))
+}
+
+/// True when `e`, a later entry, is inside `node`'s value or item.
+fn contains(node: &Entry, e: &Entry) -> bool {
+    if e.line == node.line {
+        // `- key: v`: the key is the item's.
+        return e.col > node.col;
+    }
+    match node.kind {
+        Kind::Dash => e.col > node.col,
+        // An indentless sequence (`steps:` then `- …` at the same column)
+        // belongs to the key.
+        Kind::Key(_) => e.col > node.col || (e.col == node.col && e.kind == Kind::Dash),
+    }
 }
 
 /// True when a value starts a block scalar (`|`, `>-`, `|2+` …).
@@ -143,58 +163,73 @@ impl Index {
                 scalar_above = Some(col.saturating_sub(1));
             }
         }
-        Index { entries }
+        Index::link(entries)
     }
 
-    /// Entries inside the node at `at` (its value or item body), as a range
-    /// of indexes into `entries`.
-    fn region(&self, at: usize) -> std::ops::Range<usize> {
-        let node = &self.entries[at];
-        let mut end = at + 1;
-        while let Some(e) = self.entries.get(end) {
-            if e.line > node.line {
-                let outside = match node.kind {
-                    Kind::Dash => e.col <= node.col,
-                    // An indentless sequence (`steps:` then `- …` at the same
-                    // column) belongs to the key.
-                    Kind::Key(_) => e.col < node.col || (e.col == node.col && e.kind != Kind::Dash),
-                };
-                if outside {
+    /// Builds the tree in one pass: a stack of open nodes, each closed by
+    /// the first later entry outside it (see [`contains`]). Every lookup is
+    /// then a walk down direct children, so a workflow of many jobs and
+    /// steps costs linear time to index, not quadratic time to query.
+    fn link(entries: Vec<Entry>) -> Index {
+        let n = entries.len();
+        let mut end = vec![n; n];
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut roots = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        for i in 0..n {
+            while let Some(&top) = stack.last() {
+                if contains(&entries[top], &entries[i]) {
                     break;
                 }
+                end[top] = i;
+                stack.pop();
             }
-            end += 1;
+            let siblings = match stack.last() {
+                Some(&p) => &mut children[p],
+                None => &mut roots,
+            };
+            // Direct children share one column; a deeper stray entry (a
+            // continuation line that looks like a key) is not one.
+            if siblings
+                .first()
+                .is_none_or(|&f| entries[f].col == entries[i].col)
+            {
+                siblings.push(i);
+            }
+            stack.push(i);
         }
-        at + 1..end
+        Index {
+            entries,
+            end,
+            children,
+            roots,
+        }
     }
 
     /// Walks `route`: the entry of the deepest node found, and whether it
     /// is the whole route's.
     fn walk(&self, route: &[Seg]) -> (Option<usize>, bool) {
-        let mut range = 0..self.entries.len();
-        let mut at = None;
+        let mut at: Option<usize> = None;
         for seg in route {
-            let Some(child_col) = self.entries[range.clone()].first().map(|e| e.col) else {
-                return (at, false);
+            let kids = match at {
+                Some(i) => &self.children[i],
+                None => &self.roots,
             };
-            let mut items = range.clone().filter(|&i| {
-                self.entries[i].col == child_col
-                    && matches!(
-                        (seg, &self.entries[i].kind),
-                        (Seg::Key(_), Kind::Key(_)) | (Seg::Index(_), Kind::Dash)
-                    )
-            });
             let hit = match seg {
-                Seg::Key(k) => {
-                    items.find(|&i| matches!(&self.entries[i].kind, Kind::Key(name) if name == k))
-                }
-                Seg::Index(n) => items.nth(*n),
+                Seg::Key(k) => kids
+                    .iter()
+                    .copied()
+                    .find(|&i| matches!(&self.entries[i].kind, Kind::Key(name) if name == k)),
+                Seg::Index(n) => kids
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.entries[i].kind == Kind::Dash)
+                    .nth(*n),
             };
             let Some(hit) = hit else {
                 return (at, false);
             };
             at = Some(hit);
-            range = self.region(hit);
         }
         (at, true)
     }
@@ -218,7 +253,7 @@ impl Index {
         let start = self.entries[at].line;
         let end = self
             .entries
-            .get(self.region(at).end)
+            .get(self.end[at])
             .map_or(text_lines, |e| e.line.saturating_sub(1));
         Some((start, end.max(start)))
     }
