@@ -151,7 +151,8 @@ fn actions_must_be_pinned_to_a_commit_sha() {
     let unpinned = format!(
         "{pinned}      - uses: actions/cache@v4\n\
          \x20     - uses: \"dtolnay/rust-toolchain@master\"\n\
-         \x20     - uses: docker://alpine:3.19\n"
+         \x20     - uses: docker://alpine:3.19\n\
+         \x20     - {{ name: flow, uses: \"actions/cache@v4\" }}\n"
     );
     let (code, got) = reviewed(&r, WF, &workflow("push", &unpinned));
     assert_eq!(code, 0, "unpinned actions are warnings");
@@ -161,6 +162,7 @@ fn actions_must_be_pinned_to_a_commit_sha() {
             f("workflow-unpinned-action", WF, 14),
             f("workflow-unpinned-action", WF, 15),
             f("workflow-unpinned-action", WF, 16),
+            f("workflow-unpinned-action", WF, 17),
         ]
     );
 }

@@ -611,8 +611,32 @@ pub fn unpinned_reason(uses: &str) -> Option<String> {
     (!is_sha).then(|| format!("`{uses}` is pinned to `{r}`, a branch or tag that can move"))
 }
 
+/// The reference of a `uses:` inside a flow mapping on one line
+/// (`- { uses: owner/repo@ref, with: … }`), unquoted.
+pub fn flow_uses_value(line: &str) -> Option<&str> {
+    let mut from = 0;
+    while let Some(i) = line[from..].find("uses") {
+        let at = from + i;
+        from = at + 4;
+        let before = line[..at].trim_end();
+        if !(before.ends_with('{') || before.ends_with(',')) || !before.contains('{') {
+            continue;
+        }
+        let Some(rest) = line[at + 4..].trim_start().strip_prefix(':') else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let end = rest.find([',', '}']).unwrap_or(rest.len());
+        let v = rest[..end].trim().trim_matches(|c| c == '"' || c == '\'');
+        if !v.is_empty() {
+            return Some(v);
+        }
+    }
+    None
+}
+
 fn check_uses(cfg: &Compiled, f: &FileChange, n: u32, line: &str, sink: &mut Sink) {
-    let Some(uses) = uses_value(line) else {
+    let Some(uses) = uses_value(line).or_else(|| flow_uses_value(line)) else {
         return;
     };
     let Some(reason) = unpinned_reason(uses) else {
@@ -801,6 +825,16 @@ mod tests {
         );
         assert_eq!(uses_value("  uses: 'a/b@main'"), Some("a/b@main"));
         assert_eq!(uses_value("  reuses: a/b@main"), None);
+        assert_eq!(
+            flow_uses_value("      - &co { uses: \"actions/checkout@v4\", with: {a: b} }"),
+            Some("actions/checkout@v4")
+        );
+        assert_eq!(
+            flow_uses_value("      - {name: x, uses: a/b@v1}"),
+            Some("a/b@v1")
+        );
+        assert_eq!(flow_uses_value("      run: echo {reuses: a/b@v1}"), None);
+        assert_eq!(flow_uses_value("      run: echo uses: a/b@v1"), None);
         let sha = "b4ffde65f46336ab88eb53be808477a3936bae11";
         assert_eq!(unpinned_reason(&format!("actions/checkout@{sha}")), None);
         assert!(unpinned_reason("actions/checkout@v4").is_some());
