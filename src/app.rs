@@ -115,31 +115,84 @@ pub fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::
         .and_then(|o| o.peel_to_commit())
         .map_err(|e| anyhow::anyhow!("cannot read revision `{rev}`: {}", e.message()))?;
     let tree = commit.tree()?;
-    let Some(entry) = tree.get_name(POLICY_FILE) else {
-        return Ok(None);
-    };
+    let short = &commit.id().to_string()[..12];
+    let label = format!("{rev} at {short}");
     let name = format!("{rev}:{POLICY_FILE}");
-    if entry.kind() != Some(git2::ObjectType::Blob) {
-        bail!("{name} is not a file");
+    if tree.get_name(POLICY_FILE).is_none() {
+        return Ok(None);
     }
-    let blob = repo
-        .find_blob(entry.id())
-        .map_err(|e| anyhow::anyhow!("cannot read {name}: {}", e.message()))?;
-    let text = String::from_utf8(blob.content().to_vec()).map_err(|e| {
+    let files = crate::policy::load::TreeFiles {
+        label: label.clone(),
+        dir: String::new(),
+        file: POLICY_FILE.to_string(),
+        read: tree_reader(repo, tree.id(), label),
+    };
+    let text = (files.read)(POLICY_FILE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = String::from_utf8(text).map_err(|e| {
         anyhow::anyhow!(
             "{name} is not valid UTF-8 (byte {})",
             e.utf8_error().valid_up_to()
         )
     })?;
-    let origin = format!("{name} at {}", &commit.id().to_string()[..12]);
+    let origin = format!("{name} at {short}");
     Ok(Some((
         crate::policy::Source {
             name,
             text,
             dir: None,
+            tree: Some(files),
         },
         origin,
     )))
+}
+
+/// Reads regular files of one tree, for a policy read from that tree: a
+/// symbolic link, a submodule or a directory is an error that says so, and
+/// so is a blob above the policy size limit (sized from its header, before
+/// it is inflated).
+fn tree_reader(
+    repo: &Repository,
+    tree: git2::Oid,
+    label: String,
+) -> std::rc::Rc<dyn Fn(&str) -> Result<Vec<u8>, String>> {
+    let git_dir = repo.path().to_path_buf();
+    std::rc::Rc::new(move |path: &str| {
+        let repo = Repository::open_bare(&git_dir)
+            .or_else(|_| Repository::open(&git_dir))
+            .map_err(|e| format!("cannot open the repository to read {path}: {}", e.message()))?;
+        let tree = repo
+            .find_tree(tree)
+            .map_err(|e| format!("cannot read the tree of {label}: {}", e.message()))?;
+        let entry = tree
+            .get_path(std::path::Path::new(path))
+            .map_err(|_| format!("{path} does not exist in {label}"))?;
+        match entry.filemode() {
+            0o100644 | 0o100755 => {}
+            0o120000 => {
+                return Err(format!(
+                    "{path} in {label} is a symbolic link: a policy input must be a regular file"
+                ))
+            }
+            0o040000 => return Err(format!("{path} in {label} is a directory, not a file")),
+            _ => return Err(format!("{path} in {label} is not a regular file")),
+        }
+        let odb = repo
+            .odb()
+            .map_err(|e| format!("cannot read {path} in {label}: {}", e.message()))?;
+        let (size, _) = odb
+            .read_header(entry.id())
+            .map_err(|e| format!("cannot read {path} in {label}: {}", e.message()))?;
+        let limit = crate::policy::load::MAX_POLICY_BYTES;
+        if size as u64 > limit {
+            return Err(format!(
+                "{path} in {label} is {size} bytes, above the {limit}-byte limit for policy inputs"
+            ));
+        }
+        let blob = repo
+            .find_blob(entry.id())
+            .map_err(|e| format!("cannot read {path} in {label}: {}", e.message()))?;
+        Ok(blob.content().to_vec())
+    })
 }
 
 /// `policy-check.policy` from git config, relative paths against the repository root.

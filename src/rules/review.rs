@@ -231,14 +231,20 @@ fn reviewers_of(
         );
     }
     let mut allowed = Vec::new();
-    for r in reviewers.unwrap_or_default() {
+    // Maintainers are the default reviewers, never "anyone".
+    let reviewers = reviewers.unwrap_or_else(|| vec!["@maintainers".to_string()]);
+    for r in reviewers {
         if r.trim().eq_ignore_ascii_case("@maintainers") {
             allowed.extend(maintainers.iter().map(|m| m.trim().to_ascii_lowercase()));
         } else {
             allowed.push(r.trim().to_ascii_lowercase());
         }
     }
-    Reviewers { trailers, allowed }
+    Reviewers {
+        trailers,
+        allowed,
+        counting: Default::default(),
+    }
 }
 
 /// Validates and compiles `[review]`. `maintainers` is `[policy]
