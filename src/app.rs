@@ -101,6 +101,11 @@ pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Poli
     };
     let policy = policy.map_err(anyhow::Error::new)?;
     tracing::info!("policy `{}` from {origin}", policy.name);
+    tracing::info!(
+        "review and exception trailers are read here as claims: the server counts a review only on \
+         evidence the author cannot forge (a maintainer's authenticated push, or a merge or tag a \
+         maintainer signed); see docs/trust-model.md"
+    );
     Ok((policy, origin))
 }
 
@@ -307,7 +312,11 @@ fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
             }
             Ok(Exit::Passed)
         }
-        PolicyCommand::Init { preset, force } => init_policy(&preset, force, global),
+        PolicyCommand::Init {
+            preset,
+            force,
+            maintainers,
+        } => init_policy(&preset, force, &maintainers, global),
         PolicyCommand::Show { file } => {
             crate::adoption::commands::policy_show(file.as_deref(), global)
         }
@@ -338,7 +347,7 @@ fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
 }
 
 /// `policy init`: a starter `.policy-check.toml` extending a preset.
-fn init_policy(preset: &str, force: bool, global: &Global) -> Result<Exit> {
+fn init_policy(preset: &str, force: bool, given: &[String], global: &Global) -> Result<Exit> {
     let base = Policy::preset(preset).map_err(anyhow::Error::new)?;
     let repo = git::open(&workdir(global))?;
     let root = repo.workdir().ok_or_else(|| {
@@ -355,7 +364,8 @@ fn init_policy(preset: &str, force: bool, global: &Global) -> Result<Exit> {
         .file_name()
         .map(|n| n.to_string_lossy().replace('"', ""))
         .unwrap_or_else(|| "project".to_string());
-    let text = presets::starter(&name, preset, &base.description);
+    let (lines, said) = init_maintainers(&repo, root, given)?;
+    let text = presets::starter(&name, preset, &base.description, &lines);
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     // What was written must load.
     Policy::file(&path).map_err(anyhow::Error::new)?;
@@ -363,5 +373,99 @@ fn init_policy(preset: &str, force: bool, global: &Global) -> Result<Exit> {
         "wrote {} (extends the `{preset}` preset); check it with `policy-check policy validate`",
         path.display()
     );
+    println!("{said}");
     Ok(Exit::Passed)
+}
+
+/// Files `policy init` reads maintainers from, in order (paths from the root).
+const MAINTAINER_FILES: &[&str] = &[
+    "CODEOWNERS",
+    ".github/CODEOWNERS",
+    "docs/CODEOWNERS",
+    ".gitlab/CODEOWNERS",
+    "MAINTAINERS",
+];
+
+/// The `[policy]` lines naming the maintainers for `policy init`, and a
+/// sentence saying where they came from: `--maintainer`, else a CODEOWNERS
+/// or MAINTAINERS file of the repository (named, so it stays the source),
+/// else the current git identity. Maintainers are never left to "anyone".
+fn init_maintainers(
+    repo: &Repository,
+    root: &std::path::Path,
+    given: &[String],
+) -> Result<(String, String)> {
+    let toml_list = |people: &[String]| {
+        let items: Vec<String> = people
+            .iter()
+            .map(|p| toml::Value::String(p.trim().to_string()).to_string())
+            .collect();
+        format!("[{}]", items.join(", "))
+    };
+    if !given.is_empty() {
+        for g in given {
+            if g.trim().is_empty() {
+                bail!("--maintainer needs a value: `Name <email>`, an email or a forge login");
+            }
+        }
+        return Ok((
+            format!(
+                "maintainers = {}   # who may review (`@maintainers`) and grant exceptions",
+                toml_list(given)
+            ),
+            format!("maintainers: {} (from --maintainer)", given.join(", ")),
+        ));
+    }
+    for rel in MAINTAINER_FILES {
+        let p = root.join(rel);
+        let Ok(bytes) = crate::policy::load::read_bounded(&p, "maintainers file") else {
+            continue;
+        };
+        let people = crate::identity::parse_maintainers(&String::from_utf8_lossy(&bytes));
+        if !people.is_empty() {
+            return Ok((
+                format!(
+                    "maintainers_file = {}   # who may review (`@maintainers`) and grant exceptions",
+                    toml::Value::String(rel.to_string())
+                ),
+                format!(
+                    "maintainers: the {} people of {rel} ({}), read from the file",
+                    people.len(),
+                    people.join(", ")
+                ),
+            ));
+        }
+    }
+    // The identity git itself would commit with (config, environment).
+    let ident = std::process::Command::new("git")
+        .args(["var", "GIT_AUTHOR_IDENT"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| {
+            let line = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            let end = line.rfind('>')?;
+            crate::identity::Person::parse(&line[..=end])
+        });
+    let _ = repo;
+    match ident {
+        Some(p) if !p.name.is_empty() => {
+            let who = format!("{} <{}>", p.name, p.email);
+            Ok((
+                format!(
+                    "maintainers = {}   # who may review (`@maintainers`) and grant exceptions",
+                    toml_list(std::slice::from_ref(&who))
+                ),
+                format!(
+                    "maintainers: {who} (the current git identity: no --maintainer, no CODEOWNERS or MAINTAINERS file); add the others"
+                ),
+            ))
+        }
+        _ => bail!(
+            "no maintainers to write: pass --maintainer \"Name <email>\" (repeatable), add a CODEOWNERS \
+             or MAINTAINERS file, or set git config user.name and user.email"
+        ),
+    }
 }

@@ -167,13 +167,17 @@ fn without_marker(hint: &str) -> String {
         return hint.to_string();
     };
     let head = &hint[..at];
-    let cut = [", or ", "; or ", " or "]
+    let cut = [", or ", "; or "]
         .iter()
         .filter_map(|sep| head.rfind(sep))
-        .max();
+        .max()
+        .or_else(|| head.rfind(" or "));
     match cut {
         Some(c) => hint[..c].to_string(),
-        None => "see `policy-check explain` for this rule; an inline marker is not accepted for it here".to_string(),
+        None => {
+            "see `policy-check explain` for this rule; an inline marker is not accepted for it here"
+                .to_string()
+        }
     }
 }
 

@@ -180,10 +180,12 @@ impl Reviewers {
             .collect::<Vec<_>>()
             .join(" or ");
         match self.counting {
-            _ if self.nobody() => "a maintainer's review, which no one can give: the policy names no \
+            _ if self.nobody() => {
+                "a maintainer's review, which no one can give: the policy names no \
                  maintainers (set `[policy] maintainers` or `maintainers_file` in the policy the \
                  server reads)"
-                .to_string(),
+                    .to_string()
+            }
             Counting::Evidence => format!(
                 "a review by one of: {} (their own authenticated push, or a merge commit or tag \
                  they signed; a {keys} trailer alone is a claim)",

@@ -439,7 +439,11 @@ fn a_push_cannot_weaken_the_policy_that_judges_it() {
     // … until the administrator bootstraps it with a configured policy.
     let boot = sb.path().join("boot.toml");
     std::fs::write(&boot, POLICY).expect("write");
-    srv.git(&["config", "policy-check.policy", boot.to_str().expect("utf-8")]);
+    srv.git(&[
+        "config",
+        "policy-check.policy",
+        boot.to_str().expect("utf-8"),
+    ]);
     let (ok, err) = push(&c, &["origin", "main"]);
     assert!(ok, "{err}");
     srv.git(&["config", "--unset", "policy-check.policy"]);
@@ -462,7 +466,8 @@ fn a_push_cannot_weaken_the_policy_that_judges_it() {
     srv.git(&["config", "policy-check.pusherVar", "GL_USERNAME"]);
     let (ok, err) = push_env(&c, &["origin", "main"], &[("GL_USERNAME", "mallory")]);
     assert!(
-        !ok && err.contains("error[policy-change-unreviewed]: .policy-check.toml is read by the server"),
+        !ok && err
+            .contains("error[policy-change-unreviewed]: .policy-check.toml is read by the server"),
         "{err}"
     );
     // … a maintainer's push lands it, and from then on it applies.
@@ -487,7 +492,12 @@ fn exceptions_count_only_for_maintainers_and_push_options_for_nothing() {
     // they are set by hand over a local push; tests/trust.rs has them set
     // by a real authenticating web server.)
     srv.git(&["config", "--add", "policy-check.pusherVar", "GL_USERNAME"]);
-    srv.git(&["config", "--add", "policy-check.pusherVar", "GITEA_PUSHER_NAME"]);
+    srv.git(&[
+        "config",
+        "--add",
+        "policy-check.pusherVar",
+        "GITEA_PUSHER_NAME",
+    ]);
     let c = client(&sb, "c", &srv);
     c.commit_file("a.txt", "a\n", "Add a");
     assert!(push(&c, &["origin", "main"]).0);
@@ -505,7 +515,8 @@ fn exceptions_count_only_for_maintainers_and_push_options_for_nothing() {
     );
     let (ok, err) = push(&c, &["origin", "main"]);
     assert!(
-        !ok && err.contains("the server did not name the pusher (GL_USERNAME, GITEA_PUSHER_NAME unset"),
+        !ok && err
+            .contains("the server did not name the pusher (GL_USERNAME, GITEA_PUSHER_NAME unset"),
         "{err}"
     );
     // A variable the server does not trust names no one.

@@ -184,8 +184,7 @@ where
     if let Exceptions::Server { evidence, git_dir } = mode {
         super::trust::policy_changes(repo, policy, &new.order, &mut collect.by_commit)?;
         let needs_evidence = collect.by_commit.values().flatten().any(|f| {
-            policy.reviewers_for(&f.rule).is_some()
-                || f.rule == super::trust::POLICY_CHANGE.id
+            policy.reviewers_for(&f.rule).is_some() || f.rule == super::trust::POLICY_CHANGE.id
         }) || collect.by_commit.keys().any(|id| {
             messages.get(id).map_or_else(
                 || commit_exceptions(repo, id).is_ok_and(|e| !e.is_empty()),
@@ -195,7 +194,13 @@ where
         if needs_evidence {
             let mut ev = evidence.borrow_mut();
             ev.load_signers(repo, git_dir, &new.order, &tag_ids)?;
-            super::trust::apply_reviews(repo, policy, &ev, &mut collect.by_commit, &mut verdict.notes)?;
+            super::trust::apply_reviews(
+                repo,
+                policy,
+                &ev,
+                &mut collect.by_commit,
+                &mut verdict.notes,
+            )?;
             for u in std::mem::take(&mut ev.unverified) {
                 verdict.notes.push(format!("signature not counted: {u}"));
             }

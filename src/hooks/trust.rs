@@ -261,7 +261,8 @@ impl Evidence {
         maintainers: &[String],
     ) -> Option<Voucher> {
         self.vouchers(commit).into_iter().find(|v| {
-            reviewers.allows_login(&v.who) && !author.is_some_and(|a| same_person(&v.who, a, maintainers))
+            reviewers.allows_login(&v.who)
+                && !author.is_some_and(|a| same_person(&v.who, a, maintainers))
         })
     }
 
@@ -289,7 +290,16 @@ impl Evidence {
                 "signed merges and tags do not count here: the server names no allowed-signers file (git config {SIGNERS_KEY})"
             ));
         }
-        format!("reviewers: {who}; what counts: {}", ways.join("; or "))
+        let this = match &self.pusher {
+            Ok((var, login)) => format!(
+                "this push was made by {login} ({var}), who is not one of them or is the commit's author"
+            ),
+            Err(why) => format!("this push: {why}"),
+        };
+        format!(
+            "reviewers: {who}; what counts: {} ({this})",
+            ways.join("; or ")
+        )
     }
 }
 
@@ -305,7 +315,10 @@ fn reach(repo: &Repository, starts: &[Oid], new: &HashSet<Oid>) -> Result<HashSe
         let c = repo
             .find_commit(o)
             .map_err(|e| anyhow!("cannot read commit {o}: {}", e.message()))?;
-        stack.extend(c.parent_ids().filter(|p| new.contains(p) && !seen.contains(p)));
+        stack.extend(
+            c.parent_ids()
+                .filter(|p| new.contains(p) && !seen.contains(p)),
+        );
     }
     Ok(seen)
 }
@@ -343,7 +356,12 @@ fn verify(git_dir: &Path, signers: &Path, cmd: &str, oid: Oid) -> Result<Vec<Str
     }
     let principals: Vec<String> = text
         .lines()
-        .filter_map(|l| l.split_once("signature for ")?.1.split_once(" with ").map(|p| p.0))
+        .filter_map(|l| {
+            l.split_once("signature for ")?
+                .1
+                .split_once(" with ")
+                .map(|p| p.0)
+        })
         .flat_map(|p| p.split(','))
         .map(|p| p.trim().trim_matches('"').to_string())
         .filter(|p| !p.is_empty())
@@ -395,11 +413,16 @@ pub fn apply_reviews(
     let mut ids: Vec<String> = by_commit.keys().cloned().collect();
     ids.sort();
     for id in ids {
-        let Ok(oid) = Oid::from_str(&id) else { continue };
+        let Ok(oid) = Oid::from_str(&id) else {
+            continue;
+        };
         let Some(findings) = by_commit.get_mut(&id) else {
             continue;
         };
-        if !findings.iter().any(|f| policy.reviewers_for(&f.rule).is_some()) {
+        if !findings
+            .iter()
+            .any(|f| policy.reviewers_for(&f.rule).is_some())
+        {
             continue;
         }
         let (author, message) = author_and_message(repo, oid)?;

@@ -145,8 +145,7 @@ impl Source {
 
     /// Reads a policy file from disk (a regular file, size-bounded).
     pub fn file(path: &Path) -> Result<Self, PolicyErrors> {
-        let text =
-            read_bounded(path, "policy file").map_err(|m| PolicyErrors::one(None, m))?;
+        let text = read_bounded(path, "policy file").map_err(|m| PolicyErrors::one(None, m))?;
         let text = String::from_utf8(text).map_err(|e| {
             PolicyErrors::one(
                 None,

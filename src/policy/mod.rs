@@ -527,11 +527,17 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
 
     let inline = raw.suppress.and_then(|s| s.inline);
     if let Some(list) = &inline {
-        let families: Vec<&str> = rules::registry().map(|r| r.family).chain(["custom"]).collect();
+        let families: Vec<&str> = rules::registry()
+            .map(|r| r.family)
+            .chain(["custom"])
+            .collect();
         for (i, item) in list.iter().enumerate() {
-            if item != "*" && !known.contains(&item.as_str()) && !families.contains(&item.as_str()) {
+            if item != "*" && !known.contains(&item.as_str()) && !families.contains(&item.as_str())
+            {
                 let mut msg = format!("`{item}` is neither a rule id nor a rule family");
-                if let Some(near) = error::nearest(item, known.iter().copied().chain(families.iter().copied())) {
+                if let Some(near) =
+                    error::nearest(item, known.iter().copied().chain(families.iter().copied()))
+                {
                     msg.push_str(&format!("; did you mean `{near}`?"));
                 }
                 problems.error(KeyPath::of(&["suppress", "inline"]).index(i), msg);
