@@ -155,11 +155,7 @@ pub fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::
 /// symbolic link, a submodule or a directory is an error that says so, and
 /// so is a blob above the policy size limit (sized from its header, before
 /// it is inflated).
-fn tree_reader(
-    repo: &Repository,
-    tree: git2::Oid,
-    label: String,
-) -> std::rc::Rc<dyn Fn(&str) -> Result<Vec<u8>, String>> {
+fn tree_reader(repo: &Repository, tree: git2::Oid, label: String) -> crate::policy::load::ReadTree {
     let git_dir = repo.path().to_path_buf();
     std::rc::Rc::new(move |path: &str| {
         let repo = Repository::open_bare(&git_dir)

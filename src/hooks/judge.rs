@@ -32,7 +32,7 @@ pub enum Exceptions {
     /// [`super::trust`]); an exception is honoured or refused, and either
     /// way said.
     Server {
-        evidence: std::cell::RefCell<super::trust::Evidence>,
+        evidence: Box<std::cell::RefCell<super::trust::Evidence>>,
         /// The repository's git directory, for `git verify-commit`.
         git_dir: std::path::PathBuf,
     },

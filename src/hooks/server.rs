@@ -169,7 +169,7 @@ impl Gate {
             &updates,
             &hidden,
             &Exceptions::Server {
-                evidence: std::cell::RefCell::new(evidence),
+                evidence: Box::new(std::cell::RefCell::new(evidence)),
                 git_dir: self.git_dir.clone(),
             },
         )?;

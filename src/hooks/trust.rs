@@ -346,8 +346,7 @@ fn verify(git_dir: &Path, signers: &Path, cmd: &str, oid: Oid) -> Result<Vec<Str
         let why = text
             .lines()
             .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .next_back()
+            .rfind(|l| !l.is_empty())
             .unwrap_or("bad signature");
         return Err(format!(
             "the signature does not verify against the allowed signers ({})",

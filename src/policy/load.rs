@@ -32,6 +32,9 @@ pub struct Source {
     pub tree: Option<TreeFiles>,
 }
 
+/// Reads a normalized path of a tree: its bytes, or why it cannot be read.
+pub type ReadTree = std::rc::Rc<dyn Fn(&str) -> Result<Vec<u8>, String>>;
+
 /// Files of one git tree at one commit, as a branch policy may read them.
 #[derive(Clone)]
 pub struct TreeFiles {
@@ -43,7 +46,7 @@ pub struct TreeFiles {
     pub file: String,
     /// Reads a normalized path of the tree: its bytes (at most
     /// [`MAX_POLICY_BYTES`]), or why it cannot be read.
-    pub read: std::rc::Rc<dyn Fn(&str) -> Result<Vec<u8>, String>>,
+    pub read: ReadTree,
 }
 
 impl std::fmt::Debug for TreeFiles {
