@@ -789,3 +789,49 @@ fn maintainers_are_never_anyone() {
         run.stderr
     );
 }
+
+#[test]
+fn policy_inputs_on_disk_are_regular_bounded_files() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.commit_file("a.txt", "a\n", "base");
+    let start = Instant::now();
+    let run = r.pc(&["--policy", "/dev/zero", "check"]);
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("it is not a regular file"),
+        "{}",
+        run.stderr
+    );
+
+    let p = sb.path().join("extends-zero.toml");
+    std::fs::write(&p, "[policy]\nextends = [\"/dev/zero\"]\n").expect("write");
+    let run = r.pc(&["--policy", p.to_str().expect("utf-8"), "check"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("/dev/zero: it is not a regular file"),
+        "{}",
+        run.stderr
+    );
+
+    let big = sb.path().join("big.toml");
+    std::fs::write(&big, "#".repeat(2 << 20)).expect("write");
+    let run = r.pc(&["--policy", big.to_str().expect("utf-8"), "check"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("above the 1048576-byte limit"),
+        "{}",
+        run.stderr
+    );
+
+    // A symlinked policy file in the work tree says so.
+    std::os::unix::fs::symlink("/etc/passwd", r.path.join(".policy-check.toml")).expect("link");
+    let run = r.pc(&["check"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("it is a symbolic link"),
+        "{}",
+        run.stderr
+    );
+}

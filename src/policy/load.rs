@@ -103,19 +103,19 @@ pub fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
     if meta.file_type().is_symlink() {
         return Err(format!(
-            "{what} {} is a symbolic link: policy-check reads policy inputs only from regular files (name the target itself)",
+            "cannot read {what} {}: it is a symbolic link, and policy-check reads policy inputs only from regular files (name the target itself)",
             path.display()
         ));
     }
     if !meta.is_file() {
         return Err(format!(
-            "{what} {} is not a regular file (a directory, device, FIFO or socket)",
+            "cannot read {what} {}: it is not a regular file (a directory, device, FIFO or socket)",
             path.display()
         ));
     }
     if meta.len() > MAX_POLICY_BYTES {
         return Err(format!(
-            "{what} {} is {} bytes, above the {MAX_POLICY_BYTES}-byte limit for policy inputs",
+            "cannot read {what} {}: it is {} bytes, above the {MAX_POLICY_BYTES}-byte limit for policy inputs",
             path.display(),
             meta.len()
         ));
@@ -128,7 +128,7 @@ pub fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
     if bytes.len() as u64 > MAX_POLICY_BYTES {
         return Err(format!(
-            "{what} {} is above the {MAX_POLICY_BYTES}-byte limit for policy inputs",
+            "cannot read {what} {}: it is above the {MAX_POLICY_BYTES}-byte limit for policy inputs",
             path.display()
         ));
     }
@@ -720,4 +720,25 @@ pub fn locate_in(text: &str, path: &KeyPath) -> Option<Range<usize>> {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tree_tests {
+    use super::*;
+
+    #[test]
+    fn tree_paths_stay_inside_the_tree() {
+        let t = TreeFiles {
+            label: "refs/heads/main at 0123456789ab".into(),
+            dir: "policies".into(),
+            file: "policies/p.toml".into(),
+            read: std::rc::Rc::new(|_| Err("unused".into())),
+        };
+        assert_eq!(t.resolve("base.toml").as_deref(), Ok("policies/base.toml"));
+        assert_eq!(t.resolve("../MAINTAINERS").as_deref(), Ok("MAINTAINERS"));
+        assert_eq!(t.resolve("./a/../b.toml").as_deref(), Ok("policies/b.toml"));
+        for bad in ["/etc/passwd", "/dev/zero", "../../x", "..", "\\srv\\x"] {
+            assert!(t.resolve(bad).is_err(), "{bad}");
+        }
+    }
 }
