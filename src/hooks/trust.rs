@@ -535,6 +535,7 @@ pub fn policy_changes(
                 ),
                 hint: POLICY_CHANGE.hint.to_string(),
                 snippet: None,
+                fix: None,
             });
         }
     }
