@@ -101,6 +101,11 @@ pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Poli
     };
     let policy = policy.map_err(anyhow::Error::new)?;
     tracing::info!("policy `{}` from {origin}", policy.name);
+    tracing::info!(
+        "review and exception trailers are read here as claims: the server counts a review only on \
+         evidence the author cannot forge (a maintainer's authenticated push, or a merge or tag a \
+         maintainer signed); see docs/trust-model.md"
+    );
     Ok((policy, origin))
 }
 
@@ -115,31 +120,80 @@ pub fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::
         .and_then(|o| o.peel_to_commit())
         .map_err(|e| anyhow::anyhow!("cannot read revision `{rev}`: {}", e.message()))?;
     let tree = commit.tree()?;
-    let Some(entry) = tree.get_name(POLICY_FILE) else {
-        return Ok(None);
-    };
+    let short = &commit.id().to_string()[..12];
+    let label = format!("{rev} at {short}");
     let name = format!("{rev}:{POLICY_FILE}");
-    if entry.kind() != Some(git2::ObjectType::Blob) {
-        bail!("{name} is not a file");
+    if tree.get_name(POLICY_FILE).is_none() {
+        return Ok(None);
     }
-    let blob = repo
-        .find_blob(entry.id())
-        .map_err(|e| anyhow::anyhow!("cannot read {name}: {}", e.message()))?;
-    let text = String::from_utf8(blob.content().to_vec()).map_err(|e| {
+    let files = crate::policy::load::TreeFiles {
+        label: label.clone(),
+        dir: String::new(),
+        file: POLICY_FILE.to_string(),
+        read: tree_reader(repo, tree.id(), label),
+    };
+    let text = (files.read)(POLICY_FILE).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = String::from_utf8(text).map_err(|e| {
         anyhow::anyhow!(
             "{name} is not valid UTF-8 (byte {})",
             e.utf8_error().valid_up_to()
         )
     })?;
-    let origin = format!("{name} at {}", &commit.id().to_string()[..12]);
+    let origin = format!("{name} at {short}");
     Ok(Some((
         crate::policy::Source {
             name,
             text,
             dir: None,
+            tree: Some(files),
         },
         origin,
     )))
+}
+
+/// Reads regular files of one tree, for a policy read from that tree: a
+/// symbolic link, a submodule or a directory is an error that says so, and
+/// so is a blob above the policy size limit (sized from its header, before
+/// it is inflated).
+fn tree_reader(repo: &Repository, tree: git2::Oid, label: String) -> crate::policy::load::ReadTree {
+    let git_dir = repo.path().to_path_buf();
+    std::rc::Rc::new(move |path: &str| {
+        let repo = Repository::open_bare(&git_dir)
+            .or_else(|_| Repository::open(&git_dir))
+            .map_err(|e| format!("cannot open the repository to read {path}: {}", e.message()))?;
+        let tree = repo
+            .find_tree(tree)
+            .map_err(|e| format!("cannot read the tree of {label}: {}", e.message()))?;
+        let entry = tree
+            .get_path(std::path::Path::new(path))
+            .map_err(|_| format!("{path} does not exist in {label}"))?;
+        match entry.filemode() {
+            0o100644 | 0o100755 => {}
+            0o120000 => {
+                return Err(format!(
+                    "{path} in {label} is a symbolic link: a policy input must be a regular file"
+                ))
+            }
+            0o040000 => return Err(format!("{path} in {label} is a directory, not a file")),
+            _ => return Err(format!("{path} in {label} is not a regular file")),
+        }
+        let odb = repo
+            .odb()
+            .map_err(|e| format!("cannot read {path} in {label}: {}", e.message()))?;
+        let (size, _) = odb
+            .read_header(entry.id())
+            .map_err(|e| format!("cannot read {path} in {label}: {}", e.message()))?;
+        let limit = crate::policy::load::MAX_POLICY_BYTES;
+        if size as u64 > limit {
+            return Err(format!(
+                "{path} in {label} is {size} bytes, above the {limit}-byte limit for policy inputs"
+            ));
+        }
+        let blob = repo
+            .find_blob(entry.id())
+            .map_err(|e| format!("cannot read {path} in {label}: {}", e.message()))?;
+        Ok(blob.content().to_vec())
+    })
 }
 
 /// `policy-check.policy` from git config, relative paths against the repository root.
@@ -254,7 +308,11 @@ fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
             }
             Ok(Exit::Passed)
         }
-        PolicyCommand::Init { preset, force } => init_policy(&preset, force, global),
+        PolicyCommand::Init {
+            preset,
+            force,
+            maintainers,
+        } => init_policy(&preset, force, &maintainers, global),
         PolicyCommand::Show { file } => {
             crate::adoption::commands::policy_show(file.as_deref(), global)
         }
@@ -285,7 +343,7 @@ fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
 }
 
 /// `policy init`: a starter `.policy-check.toml` extending a preset.
-fn init_policy(preset: &str, force: bool, global: &Global) -> Result<Exit> {
+fn init_policy(preset: &str, force: bool, given: &[String], global: &Global) -> Result<Exit> {
     let base = Policy::preset(preset).map_err(anyhow::Error::new)?;
     let repo = git::open(&workdir(global))?;
     let root = repo.workdir().ok_or_else(|| {
@@ -302,7 +360,8 @@ fn init_policy(preset: &str, force: bool, global: &Global) -> Result<Exit> {
         .file_name()
         .map(|n| n.to_string_lossy().replace('"', ""))
         .unwrap_or_else(|| "project".to_string());
-    let text = presets::starter(&name, preset, &base.description);
+    let (lines, said) = init_maintainers(&repo, root, given)?;
+    let text = presets::starter(&name, preset, &base.description, &lines);
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     // What was written must load.
     Policy::file(&path).map_err(anyhow::Error::new)?;
@@ -310,5 +369,99 @@ fn init_policy(preset: &str, force: bool, global: &Global) -> Result<Exit> {
         "wrote {} (extends the `{preset}` preset); check it with `policy-check policy validate`",
         path.display()
     );
+    println!("{said}");
     Ok(Exit::Passed)
+}
+
+/// Files `policy init` reads maintainers from, in order (paths from the root).
+const MAINTAINER_FILES: &[&str] = &[
+    "CODEOWNERS",
+    ".github/CODEOWNERS",
+    "docs/CODEOWNERS",
+    ".gitlab/CODEOWNERS",
+    "MAINTAINERS",
+];
+
+/// The `[policy]` lines naming the maintainers for `policy init`, and a
+/// sentence saying where they came from: `--maintainer`, else a CODEOWNERS
+/// or MAINTAINERS file of the repository (named, so it stays the source),
+/// else the current git identity. Maintainers are never left to "anyone".
+fn init_maintainers(
+    repo: &Repository,
+    root: &std::path::Path,
+    given: &[String],
+) -> Result<(String, String)> {
+    let toml_list = |people: &[String]| {
+        let items: Vec<String> = people
+            .iter()
+            .map(|p| toml::Value::String(p.trim().to_string()).to_string())
+            .collect();
+        format!("[{}]", items.join(", "))
+    };
+    if !given.is_empty() {
+        for g in given {
+            if g.trim().is_empty() {
+                bail!("--maintainer needs a value: `Name <email>`, an email or a forge login");
+            }
+        }
+        return Ok((
+            format!(
+                "maintainers = {}   # who may review (`@maintainers`) and grant exceptions",
+                toml_list(given)
+            ),
+            format!("maintainers: {} (from --maintainer)", given.join(", ")),
+        ));
+    }
+    for rel in MAINTAINER_FILES {
+        let p = root.join(rel);
+        let Ok(bytes) = crate::policy::load::read_bounded(&p, "maintainers file") else {
+            continue;
+        };
+        let people = crate::identity::parse_maintainers(&String::from_utf8_lossy(&bytes));
+        if !people.is_empty() {
+            return Ok((
+                format!(
+                    "maintainers_file = {}   # who may review (`@maintainers`) and grant exceptions",
+                    toml::Value::String(rel.to_string())
+                ),
+                format!(
+                    "maintainers: the {} people of {rel} ({}), read from the file",
+                    people.len(),
+                    people.join(", ")
+                ),
+            ));
+        }
+    }
+    // The identity git itself would commit with (config, environment).
+    let ident = std::process::Command::new("git")
+        .args(["var", "GIT_AUTHOR_IDENT"])
+        .current_dir(root)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| {
+            let line = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            let end = line.rfind('>')?;
+            crate::identity::Person::parse(&line[..=end])
+        });
+    let _ = repo;
+    match ident {
+        Some(p) if !p.name.is_empty() => {
+            let who = format!("{} <{}>", p.name, p.email);
+            Ok((
+                format!(
+                    "maintainers = {}   # who may review (`@maintainers`) and grant exceptions",
+                    toml_list(std::slice::from_ref(&who))
+                ),
+                format!(
+                    "maintainers: {who} (the current git identity: no --maintainer, no CODEOWNERS or MAINTAINERS file); add the others"
+                ),
+            ))
+        }
+        _ => bail!(
+            "no maintainers to write: pass --maintainer \"Name <email>\" (repeatable), add a CODEOWNERS \
+             or MAINTAINERS file, or set git config user.name and user.email"
+        ),
+    }
 }

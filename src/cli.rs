@@ -285,6 +285,11 @@ pub enum PolicyCommand {
         /// Overwrite an existing .policy-check.toml.
         #[arg(long)]
         force: bool,
+        /// A maintainer (`Name <email>`, an email or a forge login); repeat
+        /// for more. Default: the people of a CODEOWNERS or MAINTAINERS file
+        /// in the repository, else the current git identity.
+        #[arg(long = "maintainer", value_name = "WHO")]
+        maintainers: Vec<String>,
     },
     /// Load and compile a policy, reporting every problem (exit 0 or 2).
     Validate {

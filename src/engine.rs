@@ -135,20 +135,48 @@ impl<'a> Sink<'a> {
     fn finish(self) -> Outcome {
         let change = self.change;
         let mut suppressed = self.suppressed;
-        let mut findings = self
+        let policy = self.policy;
+        let mut findings: Vec<Finding> = self
             .findings
             .into_iter()
             .filter(|f| {
-                let allowed = allowed_inline(change, f);
+                let allowed = allowed_inline(change, f) && policy.inline_allowed(&f.rule);
                 suppressed += usize::from(allowed);
                 !allowed
             })
             .collect();
+        // A hint suggests a marker only where the marker would work.
+        for f in &mut findings {
+            if f.hint.contains(ALLOW_MARKER) && !policy.inline_allowed(&f.rule) {
+                f.hint = without_marker(&f.hint);
+            }
+        }
         // Policy `[[exceptions]]` and the `--baseline`, for every family.
         suppressed += self.policy.adoption.apply(&mut findings);
         Outcome {
             findings,
             suppressed,
+        }
+    }
+}
+
+/// The hint without its clause suggesting an inline marker (`…, or add
+/// \`policy-check:allow RULE\` on the line`).
+fn without_marker(hint: &str) -> String {
+    let Some(at) = hint.find(ALLOW_MARKER) else {
+        return hint.to_string();
+    };
+    let head = &hint[..at];
+    let cut = [", or ", "; or "]
+        .iter()
+        .filter_map(|sep| head.rfind(sep))
+        .max()
+        .or_else(|| head.rfind(" or "));
+    match cut {
+        Some(c) => hint[..c].to_string(),
+        None => {
+            "see `policy-check explain` for this rule; an inline marker is not accepted for it here"
+                .to_string()
         }
     }
 }
@@ -234,6 +262,17 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::marker_allows;
+
+    #[test]
+    fn a_hint_loses_only_its_marker_clause() {
+        assert_eq!(
+            super::without_marker(
+                "remove it; for a test value use a placeholder, or add `policy-check:allow secret-detected` on the line"
+            ),
+            "remove it; for a test value use a placeholder"
+        );
+        assert_eq!(super::without_marker("no marker here"), "no marker here");
+    }
 
     #[test]
     fn allow_marker_needs_the_rule_id() {

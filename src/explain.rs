@@ -109,7 +109,9 @@ pub fn get(id: &str) -> Option<Explanation> {
 /// The default way to suppress a finding of a rule.
 pub fn default_suppress(id: &str) -> String {
     format!(
-        "on one line: a comment with `{} {id}`; for a commit or path: an \
+        "on one line: a comment with `{} {id}`, where the policy's `[suppress] inline` \
+         allows it (unset: any rule locally; on the server, no security, review, \
+         disclosure or protected-path rule); for a commit or path: an \
          `[[exceptions]]` entry with `rule = \"{id}\"` and a `reason`; for the \
          whole project: `[severity] {id} = \"off\"`; for existing history: \
          `policy-check baseline write`",
@@ -138,6 +140,19 @@ pub fn render(rule: &RuleInfo, e: Option<&Explanation>) -> String {
                 .clone()
                 .unwrap_or_else(|| default_suppress(rule.id));
             section(&mut s, "How to suppress", &sup);
+            if sup.contains(crate::engine::ALLOW_MARKER)
+                && crate::policy::NO_INLINE_ON_SERVER.contains(&rule.family)
+            {
+                section(
+                    &mut s,
+                    "Inline markers on the server",
+                    &format!(
+                        "Rules of the `{}` family cannot be silenced inline on the server unless \
+                         the policy lists them in `[suppress] inline` (see docs/trust-model.md).",
+                        rule.family
+                    ),
+                );
+            }
         }
         None => {
             section(&mut s, "How to fix", rule.hint);

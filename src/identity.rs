@@ -58,12 +58,31 @@ pub struct RawReviewers {
     pub reviewers: Option<Vec<String>>,
 }
 
+/// What a review trailer is worth where the check runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Counting {
+    /// Client hooks and `check`: a trailer is read as the claim it is, and
+    /// an empty reviewer list means anyone but the author.
+    #[default]
+    Claims,
+    /// The server, configured to trust trailers (a forge that writes them
+    /// itself): a trailer counts, but an empty reviewer list means nobody.
+    TrustedTrailers,
+    /// The server: a trailer never counts by itself; the review is judged
+    /// from evidence (an authenticated push, a signed merge or tag) after the
+    /// rules have run. An empty reviewer list means nobody.
+    Evidence,
+}
+
 /// Compiled review requirement.
 #[derive(Debug, Clone)]
 pub struct Reviewers {
     pub trailers: Vec<String>,
-    /// Lowercased names or emails; empty means anyone but the author.
+    /// Lowercased names or emails; empty means anyone but the author
+    /// (locally) or nobody (on the server).
     pub allowed: Vec<String>,
+    /// What a trailer is worth here.
+    pub counting: Counting,
 }
 
 impl Default for Reviewers {
@@ -71,6 +90,7 @@ impl Default for Reviewers {
         Reviewers {
             trailers: vec!["Reviewed-by".into(), "Acked-by".into()],
             allowed: Vec::new(),
+            counting: Counting::Claims,
         }
     }
 }
@@ -88,17 +108,37 @@ impl Reviewers {
                 .as_ref()
                 .map(|v| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect())
                 .unwrap_or_else(|| base.allowed.clone()),
+            counting: base.counting,
         }
     }
 
-    /// True when `p` is in the allowed set (or the set is open).
+    /// True when `p` is in the allowed set (or the set is open: only for
+    /// claims, never on the server).
     pub fn allows(&self, p: &Person) -> bool {
-        self.allowed.is_empty()
+        (self.allowed.is_empty() && self.counting == Counting::Claims)
             || self.allowed.iter().any(|a| {
                 a.eq_ignore_ascii_case(&p.email)
                     || a.eq_ignore_ascii_case(&p.name)
                     || a.eq_ignore_ascii_case(&format!("{} <{}>", p.name, p.email))
             })
+    }
+
+    /// True when `who` (a forge login, or the email an allowed-signers file
+    /// names) is in the allowed set: the entry itself or the email of a
+    /// `Name <email>` entry. An empty set allows nobody here: this is
+    /// evidence, judged on the server only.
+    pub fn allows_login(&self, who: &str) -> bool {
+        let who = who.trim();
+        !who.is_empty()
+            && self.allowed.iter().any(|a| {
+                a.eq_ignore_ascii_case(who) || Person::parse(a).is_some_and(|p| p.same_email(who))
+            })
+    }
+
+    /// True when no one can give this review on the server: the policy
+    /// names no reviewer (no maintainers).
+    pub fn nobody(&self) -> bool {
+        self.allowed.is_empty() && self.counting != Counting::Claims
     }
 
     /// The review trailer that satisfies this requirement: a well-formed
@@ -114,6 +154,9 @@ impl Reviewers {
         change: &'c Change,
         accept: impl Fn(&Trailer) -> bool,
     ) -> Option<&'c Trailer> {
+        if self.counting == Counting::Evidence {
+            return None;
+        }
         let msg = change.message.as_ref()?;
         msg.trailers.iter().find(|t| {
             self.trailers.iter().any(|k| t.is(k))
@@ -136,11 +179,35 @@ impl Reviewers {
             .map(|k| format!("`{k}:`"))
             .collect::<Vec<_>>()
             .join(" or ");
-        if self.allowed.is_empty() {
-            format!("a {keys} trailer from someone other than the author")
-        } else {
-            format!("a {keys} trailer from one of: {}", self.allowed.join(", "))
+        match self.counting {
+            _ if self.nobody() => {
+                "a maintainer's review, which no one can give: the policy names no \
+                 maintainers (set `[policy] maintainers` or `maintainers_file` in the policy the \
+                 server reads)"
+                    .to_string()
+            }
+            Counting::Evidence => format!(
+                "a review by one of: {} (their own authenticated push, or a merge commit or tag \
+                 they signed; a {keys} trailer alone is a claim)",
+                self.allowed.join(", ")
+            ),
+            _ if self.allowed.is_empty() => {
+                format!("a {keys} trailer from someone other than the author")
+            }
+            _ => format!("a {keys} trailer from one of: {}", self.allowed.join(", ")),
         }
+    }
+
+    /// The review trailers of `change` from someone other than its author
+    /// (claims; on the server they are shown, never counted, unless trusted).
+    pub fn claims<'c>(&self, change: &'c Change) -> Vec<&'c Trailer> {
+        let Some(msg) = change.message.as_ref() else {
+            return Vec::new();
+        };
+        msg.trailers
+            .iter()
+            .filter(|t| self.trailers.iter().any(|k| t.is(k)))
+            .collect()
     }
 }
 

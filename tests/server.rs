@@ -424,13 +424,29 @@ fn a_repository_path_with_a_colon() {
 fn a_push_cannot_weaken_the_policy_that_judges_it() {
     let sb = Sandbox::new();
     // No --policy: the server reads the policy file on its default branch.
+    // With no branch yet there is no policy: the push fails closed …
     let srv = sb.bare("srv.git");
     assert_eq!(srv.pc(&["install", "--server"]).code, 0);
     let c = client(&sb, "c", &srv);
     c.policy(POLICY);
     c.commit("Add the policy");
     let (ok, err) = push(&c, &["origin", "main"]);
+    assert!(
+        !ok && err.contains("the protected branch refs/heads/main does not exist")
+            && err.contains("never falls back to a built-in policy"),
+        "{err}"
+    );
+    // … until the administrator bootstraps it with a configured policy.
+    let boot = sb.path().join("boot.toml");
+    std::fs::write(&boot, POLICY).expect("write");
+    srv.git(&[
+        "config",
+        "policy-check.policy",
+        boot.to_str().expect("utf-8"),
+    ]);
+    let (ok, err) = push(&c, &["origin", "main"]);
     assert!(ok, "{err}");
+    srv.git(&["config", "--unset", "policy-check.policy"]);
 
     // Weaken the policy and add a WIP commit in the same push.
     c.policy("[policy]\nname = \"weak\"\n");
@@ -444,10 +460,23 @@ fn a_push_cannot_weaken_the_policy_that_judges_it() {
         "{err}"
     );
 
-    // Once the relaxed policy is on main (a separate push), it applies.
+    // Changing the policy needs a maintainer's review the server can
+    // verify: a non-maintainer's push is refused …
     c.git(&["reset", "-q", "--hard", "HEAD~1"]);
-    let (ok, err) = push(&c, &["origin", "main"]);
+    srv.git(&["config", "policy-check.pusherVar", "GL_USERNAME"]);
+    let (ok, err) = push_env(&c, &["origin", "main"], &[("GL_USERNAME", "mallory")]);
+    assert!(
+        !ok && err
+            .contains("error[policy-change-unreviewed]: .policy-check.toml is read by the server"),
+        "{err}"
+    );
+    // … a maintainer's push lands it, and from then on it applies.
+    let (ok, err) = push_env(&c, &["origin", "main"], &[("GL_USERNAME", "alice")]);
     assert!(ok, "{err}");
+    assert!(
+        err.contains("review: policy-change-unreviewed in") && err.contains("reviewed by alice"),
+        "{err}"
+    );
     c.commit_file("y.txt", "y\n", "WIP allowed now");
     let (ok, err) = push(&c, &["origin", "main"]);
     assert!(ok, "{err}");
@@ -459,6 +488,16 @@ fn exceptions_count_only_for_maintainers_and_push_options_for_nothing() {
     let sb = Sandbox::new();
     let srv = server(&sb, "srv.git", POLICY, &[]);
     srv.git(&["config", "receive.advertisePushOptions", "true"]);
+    // Which variables name the pusher is the server's configuration. (Here
+    // they are set by hand over a local push; tests/trust.rs has them set
+    // by a real authenticating web server.)
+    srv.git(&["config", "--add", "policy-check.pusherVar", "GL_USERNAME"]);
+    srv.git(&[
+        "config",
+        "--add",
+        "policy-check.pusherVar",
+        "GITEA_PUSHER_NAME",
+    ]);
     let c = client(&sb, "c", &srv);
     c.commit_file("a.txt", "a\n", "Add a");
     assert!(push(&c, &["origin", "main"]).0);
@@ -476,9 +515,13 @@ fn exceptions_count_only_for_maintainers_and_push_options_for_nothing() {
     );
     let (ok, err) = push(&c, &["origin", "main"]);
     assert!(
-        !ok && err.contains("the forge did not name the pusher"),
+        !ok && err
+            .contains("the server did not name the pusher (GL_USERNAME, GITEA_PUSHER_NAME unset"),
         "{err}"
     );
+    // A variable the server does not trust names no one.
+    let (ok, err) = push_env(&c, &["origin", "main"], &[("REMOTE_USER", "alice")]);
+    assert!(!ok && err.contains("exception refused"), "{err}");
     let (ok, err) = push(
         &c,
         &[
@@ -499,7 +542,7 @@ fn exceptions_count_only_for_maintainers_and_push_options_for_nothing() {
     );
     assert!(ok, "{err}");
     assert!(
-        err.contains(&format!("exception honoured: no-wip in {} waived for carol@example.com (GITEA_PUSHER_NAME), a maintainer: upstream snapshot, kept verbatim", &wip[..12])),
+        err.contains(&format!("exception honoured: no-wip in {} waived by carol@example.com, a maintainer who pushed it, authenticated as carol@example.com (GITEA_PUSHER_NAME): upstream snapshot, kept verbatim", &wip[..12])),
         "{err}"
     );
     assert_eq!(ref_of(&srv, "main"), Some(wip));

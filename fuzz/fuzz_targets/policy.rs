@@ -8,11 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let source = Source {
-        name: "fuzz.toml".to_string(),
-        text: text.to_string(),
-        dir: None,
-    };
+    let source = Source::text("fuzz.toml", text);
     if let Err(errors) = Policy::load(source) {
         assert!(!errors.0.is_empty());
         let _ = errors.to_string();

@@ -148,12 +148,18 @@ pub fn install(args: InstallArgs, global: &Global) -> Result<Exit> {
         None => None,
     };
     if args.server {
-        let (p, origin) = super::server::server_policy(global, &repo)?;
-        if policy.is_none() {
-            println!("pushes will be judged by policy `{}` from {origin}", p.name);
-        }
-        if p.server.fail_open {
-            println!("WARNING: [server] fail_open = true: a push is accepted unchecked when the check fails");
+        match super::server::server_policy(global, &repo) {
+            Ok((p, origin)) => {
+                if policy.is_none() {
+                    println!("pushes will be judged by policy `{}` from {origin}", p.name);
+                }
+                if p.server.fail_open {
+                    println!("WARNING: [server] fail_open = true: a push is accepted unchecked when the check fails");
+                }
+            }
+            // Installing is still right: until a policy is set, pushes are
+            // rejected (fail closed), which is what the message says.
+            Err(e) => println!("WARNING: every push will be rejected for now: {e:#}"),
         }
     }
     let exe = std::env::current_exe()

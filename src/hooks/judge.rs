@@ -9,7 +9,7 @@ use std::io::Write;
 use anyhow::{anyhow, Result};
 use git2::{Oid, Repository};
 
-use super::{downgrade_claimed, exceptions, Exception, RULES};
+use super::{downgrade_claimed, exceptions, is_maintainer, Exception, RULES};
 use crate::engine;
 use crate::git::{self, push};
 use crate::message::Message;
@@ -26,14 +26,15 @@ pub struct Update {
     pub new: Oid,
 }
 
-/// How `Policy-Exception` trailers are treated.
+/// How reviews and `Policy-Exception` trailers are treated.
 pub enum Exceptions {
-    /// Server: honoured when the pusher is a maintainer, else refused, and
-    /// either way said.
+    /// Server: reviews and exceptions count on evidence (see
+    /// [`super::trust`]); an exception is honoured or refused, and either
+    /// way said.
     Server {
-        /// (environment variable, login) of the pusher, if the forge named one.
-        pusher: Option<(&'static str, String)>,
-        maintainer: bool,
+        evidence: Box<std::cell::RefCell<super::trust::Evidence>>,
+        /// The repository's git directory, for `git verify-commit`.
+        git_dir: std::path::PathBuf,
     },
     /// Client: claimed findings become warnings; the server decides.
     Client,
@@ -174,12 +175,38 @@ where
         messages.insert(t.to_string(), message);
     }
 
-    // Exceptions, once per commit whatever the number of refs it is pushed to.
     let mut verdict = Verdict {
         commits: new.order.len(),
         policy: super::policy_findings(policy, repo),
         ..Verdict::default()
     };
+    // On the server, reviews count on evidence, not on the author's trailers.
+    if let Exceptions::Server { evidence, git_dir } = mode {
+        super::trust::policy_changes(repo, policy, &new.order, &mut collect.by_commit)?;
+        let needs_evidence = collect.by_commit.values().flatten().any(|f| {
+            policy.reviewers_for(&f.rule).is_some() || f.rule == super::trust::POLICY_CHANGE.id
+        }) || collect.by_commit.keys().any(|id| {
+            messages.get(id).map_or_else(
+                || commit_exceptions(repo, id).is_ok_and(|e| !e.is_empty()),
+                |m| !exceptions(m).is_empty(),
+            )
+        });
+        if needs_evidence {
+            let mut ev = evidence.borrow_mut();
+            ev.load_signers(repo, git_dir, &new.order, &tag_ids)?;
+            super::trust::apply_reviews(
+                repo,
+                policy,
+                &ev,
+                &mut collect.by_commit,
+                &mut verdict.notes,
+            )?;
+            for u in std::mem::take(&mut ev.unverified) {
+                verdict.notes.push(format!("signature not counted: {u}"));
+            }
+        }
+    }
+    // Exceptions, once per commit whatever the number of refs it is pushed to.
     for f in &mut verdict.policy {
         f.severity = f.severity.min(Severity::Warn);
     }
@@ -196,12 +223,14 @@ where
         }
         let findings = collect.by_commit.get_mut(&id).map(std::mem::take);
         let kept = apply_exceptions(
+            repo,
+            policy,
             findings.unwrap_or_default(),
             &claimed,
             mode,
             &id,
             &mut verdict.notes,
-        );
+        )?;
         collect.by_commit.insert(id, kept);
     }
 
@@ -302,50 +331,55 @@ fn commit_exceptions(repo: &Repository, id: &str) -> Result<Vec<Exception>> {
 }
 
 fn apply_exceptions(
+    repo: &Repository,
+    policy: &Policy,
     mut findings: Vec<Finding>,
     claimed: &[Exception],
     mode: &Exceptions,
     id: &str,
     notes: &mut Vec<String>,
-) -> Vec<Finding> {
+) -> Result<Vec<Finding>> {
     let short = &id[..id.len().min(12)];
     match mode {
         Exceptions::Client => {
             downgrade_claimed(&mut findings, claimed);
-            findings
+            Ok(findings)
         }
-        Exceptions::Server { pusher, maintainer } => {
+        Exceptions::Server { evidence, .. } => {
+            let evidence = evidence.borrow();
+            let oid = Oid::from_str(id).map_err(|_| anyhow!("`{id}` is not an object id"))?;
+            let author = super::trust::author_of(repo, oid)?;
+            // An exception is the maintainers' to grant, with the same
+            // evidence as a review.
+            let reviewers = policy.maintainer_reviewers(Vec::new());
+            let voucher = evidence.review(oid, author.as_ref(), &reviewers, &policy.maintainers);
             let mut kept = Vec::new();
             for f in findings {
                 let Some(e) = claimed.iter().find(|e| e.rule == f.rule) else {
                     kept.push(f);
                     continue;
                 };
-                match pusher {
-                    Some((var, who)) if *maintainer => {
-                        notes.push(format!(
-                            "exception honoured: {} in {short} waived for {who} ({var}), a maintainer: {}",
-                            f.rule, e.reason
-                        ));
-                    }
-                    Some((var, who)) => {
-                        notes.push(format!(
-                            "exception refused: {} in {short}: the pusher {who} ({var}) is not in [policy] maintainers",
-                            f.rule
-                        ));
-                        kept.push(f);
-                    }
+                match &voucher {
+                    Some(v) => notes.push(format!(
+                        "exception honoured: {} in {short} waived by {}, a maintainer who {}: {}",
+                        f.rule, v.who, v.how, e.reason
+                    )),
                     None => {
-                        notes.push(format!(
-                            "exception refused: {} in {short}: the forge did not name the pusher ({})",
-                            f.rule,
-                            super::PUSHER_VARS.join(", ")
-                        ));
+                        let why = match &evidence.pusher {
+                            Ok((var, who)) if is_maintainer(&policy.maintainers, who) => format!(
+                                "the pusher {who} ({var}) is a maintainer but the commit's author; no other maintainer signed a merge or tag containing it"
+                            ),
+                            Ok((var, who)) => format!(
+                                "the pusher {who} ({var}) is not in [policy] maintainers, and no maintainer signed a merge or tag containing it"
+                            ),
+                            Err(why) => format!("{why}; and no maintainer signed a merge or tag containing it"),
+                        };
+                        notes.push(format!("exception refused: {} in {short}: {why}", f.rule));
                         kept.push(f);
                     }
                 }
             }
-            kept
+            Ok(kept)
         }
     }
 }

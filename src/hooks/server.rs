@@ -15,11 +15,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use git2::{Oid, Repository};
 
 use super::judge::{self, Exceptions, Update};
-use super::{is_maintainer, pusher};
 use crate::app::{config_policy, use_color, Exit, POLICY_FILE};
 use crate::cli::Global;
 use crate::git::push;
-use crate::policy::{presets, Policy, Source};
+use crate::policy::{Policy, Source};
 
 /// Git config key that lets an internal error accept a push (rollouts only).
 pub const FAIL_OPEN_KEY: &str = "policy-check.failOpen";
@@ -93,6 +92,7 @@ struct Gate {
     repo: Repository,
     policy: Policy,
     origin: String,
+    trust: super::trust::ServerTrust,
 }
 
 impl Gate {
@@ -113,7 +113,9 @@ impl Gate {
             .config()
             .ok()
             .and_then(|c| c.get_bool(FAIL_OPEN_KEY).ok());
-        let (policy, origin) = server_policy(global, &repo)?;
+        let (mut policy, origin) = server_policy(global, &repo)?;
+        let trust = super::trust::ServerTrust::from_config(&repo)?;
+        policy.set_counting(trust.counting());
         if policy.server.fail_open {
             *fail_open = Some(true);
         }
@@ -128,6 +130,7 @@ impl Gate {
             repo,
             policy,
             origin,
+            trust,
         })
     }
 
@@ -153,10 +156,11 @@ impl Gate {
         }
         // Everything an existing governed ref reaches has been judged already.
         let hidden = push::ref_commits(&self.repo, |name| policy.server.governs(name))?;
-        let who = pusher();
-        let maintainer = who
-            .as_ref()
-            .is_some_and(|(_, login)| is_maintainer(&policy.maintainers, login));
+        let evidence = super::trust::Evidence::new(self.trust.clone());
+        match &evidence.pusher {
+            Ok((var, who)) => tracing::info!("pusher: {who} ({var})"),
+            Err(why) => tracing::info!("no authenticated pusher: {why}"),
+        }
         let (git_dir, quarantine) = (&self.git_dir, self.quarantine.as_deref());
         let verdict = judge::judge(
             &self.repo,
@@ -165,8 +169,8 @@ impl Gate {
             &updates,
             &hidden,
             &Exceptions::Server {
-                pusher: who,
-                maintainer,
+                evidence: Box::new(std::cell::RefCell::new(evidence)),
+                git_dir: self.git_dir.clone(),
             },
         )?;
         let stderr = std::io::stderr();
@@ -226,23 +230,26 @@ pub fn server_policy(global: &Global, repo: &Repository) -> Result<(Policy, Stri
             format!("git config policy-check.policy = {}", path.display()),
         ));
     }
-    if let Some((src, origin)) = branch_policy(repo)? {
-        let p = Policy::load(src).map_err(anyhow::Error::new)?;
-        return Ok((p, origin));
-    }
-    let p = Policy::preset(presets::DEFAULT).map_err(anyhow::Error::new)?;
-    Ok((
-        p,
-        format!(
-            "the embedded `{}` preset: no --policy, no policy-check.policy, no {POLICY_FILE} on the protected branch",
-            presets::DEFAULT
+    match branch_policy(repo)? {
+        Ok((src, origin)) => {
+            let p = Policy::load(src).map_err(anyhow::Error::new)?;
+            Ok((p, origin))
+        }
+        // Never the embedded default: a deleted or lost branch must not
+        // weaken the gate.
+        Err(why) => bail!(
+            "this server has no policy to judge the push: no --policy in the hook, no git config \
+             policy-check.policy, and {why}. The server never falls back to a built-in policy; \
+             its administrators set one with `git config policy-check.policy /path/to/policy.toml` \
+             (or `policy-check install --server --policy FILE`)"
         ),
-    ))
+    }
 }
 
 /// `<branch>:.policy-check.toml` from the existing ref (the push has not
-/// moved it yet), where `<branch>` is `policy-check.branch` or HEAD's branch.
-fn branch_policy(repo: &Repository) -> Result<Option<(Source, String)>> {
+/// moved it yet), where `<branch>` is `policy-check.branch` or HEAD's
+/// branch; or why there is none.
+fn branch_policy(repo: &Repository) -> Result<std::result::Result<(Source, String), String>> {
     let configured = repo
         .config()
         .ok()
@@ -256,13 +263,16 @@ fn branch_policy(repo: &Repository) -> Result<Option<(Source, String)>> {
             .and_then(|h| h.symbolic_target().map(str::to_string))
         {
             Some(t) => t,
-            None => return Ok(None),
+            None => return Ok(Err("HEAD names no branch".to_string())),
         },
     };
     if repo.find_reference(&refname).is_err() {
-        return Ok(None); // the branch does not exist yet
+        return Ok(Err(format!(
+            "the protected branch {refname} does not exist (new, deleted or lost)"
+        )));
     }
-    crate::app::policy_at(repo, &refname)
+    Ok(crate::app::policy_at(repo, &refname)?
+        .ok_or_else(|| format!("{refname} has no {POLICY_FILE}")))
 }
 
 /// Parses pre-receive's stdin strictly: every non-empty line must be

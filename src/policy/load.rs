@@ -13,6 +13,11 @@ use super::error::{line_col, nearest, KeyPath, Location, PolicyError, PolicyErro
 use super::presets;
 use super::RawPolicy;
 
+/// The most bytes any policy input (a policy file, a file it extends, a
+/// maintainers file) may have: a hostile `extends = ["/dev/zero"]` or a
+/// huge blob on a branch is an error, not an exhausted memory.
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
 /// One policy document in the chain.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -21,17 +26,129 @@ pub struct Source {
     pub text: String,
     /// Directory that relative `extends` paths resolve against.
     pub dir: Option<PathBuf>,
+    /// For a policy read from a git tree (a branch's policy on the server,
+    /// `--policy-ref`): the only files it may name. `extends` and
+    /// `maintainers_file` resolve inside that tree, never on the disk.
+    pub tree: Option<TreeFiles>,
+}
+
+/// Reads a normalized path of a tree: its bytes, or why it cannot be read.
+pub type ReadTree = std::rc::Rc<dyn Fn(&str) -> Result<Vec<u8>, String>>;
+
+/// Files of one git tree at one commit, as a branch policy may read them.
+#[derive(Clone)]
+pub struct TreeFiles {
+    /// Where the tree comes from, for messages (`refs/heads/main at 1a2b3c4d5e6f`).
+    pub label: String,
+    /// The directory, inside the tree, of the document being read (`` for the root).
+    pub dir: String,
+    /// The path, inside the tree, of the document being read.
+    pub file: String,
+    /// Reads a normalized path of the tree: its bytes (at most
+    /// [`MAX_POLICY_BYTES`]), or why it cannot be read.
+    pub read: ReadTree,
+}
+
+impl std::fmt::Debug for TreeFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TreeFiles({} {})", self.label, self.dir)
+    }
+}
+
+impl TreeFiles {
+    /// `rel` resolved against this tree's `dir`: a normalized path inside
+    /// the tree, or why it leaves it (an absolute path, `..` above the root).
+    pub fn resolve(&self, rel: &str) -> Result<String, String> {
+        if rel.starts_with('/') || rel.starts_with('\\') || rel.contains('\0') {
+            return Err(format!(
+                "`{rel}` is an absolute path: a policy read from {} may only name files of that tree, relative to the policy, or presets",
+                self.label
+            ));
+        }
+        let mut parts: Vec<&str> = self.dir.split('/').filter(|p| !p.is_empty()).collect();
+        for comp in rel.split('/') {
+            match comp {
+                "" | "." => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        return Err(format!(
+                            "`{rel}` leaves the tree of {}: a branch policy may only name files of its own tree, or presets",
+                            self.label
+                        ));
+                    }
+                }
+                c => parts.push(c),
+            }
+        }
+        if parts.is_empty() {
+            return Err(format!("`{rel}` names no file of {}", self.label));
+        }
+        Ok(parts.join("/"))
+    }
+
+    /// Reads `rel` (relative to `dir`) from the tree.
+    pub fn read_rel(&self, rel: &str) -> Result<(String, Vec<u8>), String> {
+        let path = self.resolve(rel)?;
+        let bytes = (self.read)(&path)?;
+        Ok((path, bytes))
+    }
+}
+
+/// Reads a file from disk for the policy: it must be a regular file (not a
+/// symbolic link, a device, a FIFO or a directory) of at most
+/// [`MAX_POLICY_BYTES`]. `what` names it in messages ("policy file").
+pub fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::symlink_metadata(path)
+        .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
+    if meta.file_type().is_symlink() {
+        return Err(format!(
+            "cannot read {what} {}: it is a symbolic link, and policy-check reads policy inputs only from regular files (name the target itself)",
+            path.display()
+        ));
+    }
+    if !meta.is_file() {
+        return Err(format!(
+            "cannot read {what} {}: it is not a regular file (a directory, device, FIFO or socket)",
+            path.display()
+        ));
+    }
+    if meta.len() > MAX_POLICY_BYTES {
+        return Err(format!(
+            "cannot read {what} {}: it is {} bytes, above the {MAX_POLICY_BYTES}-byte limit for policy inputs",
+            path.display(),
+            meta.len()
+        ));
+    }
+    let f = std::fs::File::open(path)
+        .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_POLICY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
+    if bytes.len() as u64 > MAX_POLICY_BYTES {
+        return Err(format!(
+            "cannot read {what} {}: it is above the {MAX_POLICY_BYTES}-byte limit for policy inputs",
+            path.display()
+        ));
+    }
+    Ok(bytes)
 }
 
 impl Source {
-    /// Reads a policy file from disk.
+    /// A policy document given as text (no file to resolve paths against).
+    pub fn text(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+            dir: None,
+            tree: None,
+        }
+    }
+
+    /// Reads a policy file from disk (a regular file, size-bounded).
     pub fn file(path: &Path) -> Result<Self, PolicyErrors> {
-        let text = std::fs::read(path).map_err(|e| {
-            PolicyErrors::one(
-                None,
-                format!("cannot read policy file {}: {e}", path.display()),
-            )
-        })?;
+        let text = read_bounded(path, "policy file").map_err(|m| PolicyErrors::one(None, m))?;
         let text = String::from_utf8(text).map_err(|e| {
             PolicyErrors::one(
                 None,
@@ -46,6 +163,7 @@ impl Source {
             name: path.display().to_string(),
             text,
             dir: path.parent().map(Path::to_path_buf),
+            tree: None,
         })
     }
 
@@ -56,6 +174,7 @@ impl Source {
                 name: format!("preset:{name}"),
                 text: text.to_string(),
                 dir: None,
+                tree: None,
             }),
             None => {
                 let mut msg = format!("unknown preset `{name}`");
@@ -211,7 +330,7 @@ fn load_into(
 }
 
 fn canonical_id(src: &Source) -> String {
-    if src.name.starts_with("preset:") {
+    if src.name.starts_with("preset:") || src.tree.is_some() {
         return src.name.clone();
     }
     std::fs::canonicalize(&src.name)
@@ -416,9 +535,33 @@ fn extends_of(src: &Source, table: &toml::Table) -> Result<Vec<String>, PolicyEr
 }
 
 /// A preset name, or a path (anything with a `/` or ending in `.toml`)
-/// relative to the extending file.
+/// relative to the extending file. A policy read from a git tree extends
+/// only files of that tree (or presets).
 fn resolve_extends(from: &Source, name: &str) -> Result<Source, PolicyErrors> {
-    if name.contains('/') || name.ends_with(".toml") {
+    let is_path = name.contains('/') || name.ends_with(".toml");
+    if let (true, Some(tree)) = (is_path, &from.tree) {
+        let fail = |m: String| PolicyErrors::one(None, format!("policy.extends: {m}"));
+        let (path, bytes) = tree.read_rel(name).map_err(fail)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            fail(format!(
+                "{path} in {} is not valid UTF-8 (byte {})",
+                tree.label,
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        return Ok(Source {
+            name: format!("{}:{path}", tree.label),
+            text,
+            dir: None,
+            tree: Some(TreeFiles {
+                dir,
+                file: path,
+                ..tree.clone()
+            }),
+        });
+    }
+    if is_path {
         let path = Path::new(name);
         let path = match (&from.dir, path.is_absolute()) {
             (Some(dir), false) => dir.join(path),
@@ -577,4 +720,25 @@ pub fn locate_in(text: &str, path: &KeyPath) -> Option<Range<usize>> {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tree_tests {
+    use super::*;
+
+    #[test]
+    fn tree_paths_stay_inside_the_tree() {
+        let t = TreeFiles {
+            label: "refs/heads/main at 0123456789ab".into(),
+            dir: "policies".into(),
+            file: "policies/p.toml".into(),
+            read: std::rc::Rc::new(|_| Err("unused".into())),
+        };
+        assert_eq!(t.resolve("base.toml").as_deref(), Ok("policies/base.toml"));
+        assert_eq!(t.resolve("../MAINTAINERS").as_deref(), Ok("MAINTAINERS"));
+        assert_eq!(t.resolve("./a/../b.toml").as_deref(), Ok("policies/b.toml"));
+        for bad in ["/etc/passwd", "/dev/zero", "../../x", "..", "\\srv\\x"] {
+            assert!(t.resolve(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -65,7 +65,35 @@ pub struct RawPolicy {
     pub payloads: Option<rules::payloads::RawPayloads>,
     /// Paths that change only with a maintainer's review trailer.
     pub protected: Option<rules::protected::RawProtected>,
+    /// Which findings an inline `policy-check:allow` marker may silence.
+    pub suppress: Option<RawSuppress>,
 }
+
+/// `[suppress]`: what a line of the change may silence about itself.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSuppress {
+    /// Rule ids or family names (`licensing`, `custom`…) an inline
+    /// `policy-check:allow RULE` marker may silence, everywhere; `["*"]`:
+    /// any. Unset: any rule locally, and on the server every rule except the
+    /// security, review, disclosure and protected-path families.
+    pub inline: Option<Vec<String>>,
+}
+
+/// Families whose findings no inline marker silences on the server unless
+/// the policy's `[suppress] inline` names them: what a contributor writes
+/// on a line must not waive the security, review and disclosure checks.
+pub const NO_INLINE_ON_SERVER: &[&str] = &[
+    "secrets",
+    "payloads",
+    "dependencies",
+    "workflows",
+    "unsafe_code",
+    "review",
+    "disclosure",
+    "protected",
+    "server",
+];
 
 /// `[policy]`: what this policy is.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -162,6 +190,10 @@ pub struct Policy {
     pub scan: Scan,
     /// `[policy] maintainers`, as written (names, emails, logins).
     pub maintainers: Vec<String>,
+    /// For a policy read from a git tree: the paths of that tree it was
+    /// read from (the policy file, files it extends, its maintainers file).
+    /// On the server, changing one needs a maintainer's review.
+    pub tree_inputs: Vec<String>,
     pub custom: Vec<custom::Rule>,
     /// `[server]`: refs governed, tags, notes, fail-open.
     pub server: server::Server,
@@ -182,6 +214,10 @@ pub struct Policy {
     pub payloads: Option<rules::payloads::Payloads>,
     pub protected: Option<rules::protected::Protected>,
     severities: HashMap<String, Level>,
+    /// What a review trailer is worth (claims, except on the server).
+    counting: crate::identity::Counting,
+    /// `[suppress] inline`, as written (validated), when set.
+    inline: Option<Vec<String>>,
     /// The day severities and expiry dates are judged against.
     pub today: i64,
     needs: Needs,
@@ -303,8 +339,8 @@ impl Policy {
         self.old_text.as_ref().and_then(Globs::get)
     }
 
-    /// Reviewers restricted to the maintainers (open to anyone but the
-    /// author when the policy lists none).
+    /// Reviewers restricted to the maintainers (locally, open to anyone
+    /// but the author when the policy lists none; on the server, nobody).
     pub fn maintainer_reviewers(&self, trailers: Vec<String>) -> crate::identity::Reviewers {
         crate::identity::Reviewers {
             trailers,
@@ -313,7 +349,77 @@ impl Policy {
                 .iter()
                 .map(|m| m.trim().to_ascii_lowercase())
                 .collect(),
+            counting: self.counting,
         }
+    }
+
+    /// Sets what a review trailer is worth for every rule that asks for a
+    /// review (the server calls this once, before checking).
+    pub fn set_counting(&mut self, counting: crate::identity::Counting) {
+        self.counting = counting;
+        if let Some(r) = &mut self.review {
+            if let Some(w) = &mut r.when_ai {
+                w.counting = counting;
+            }
+            for q in &mut r.require {
+                q.reviewers.counting = counting;
+            }
+        }
+    }
+
+    /// What a review trailer is worth here.
+    pub fn counting(&self) -> crate::identity::Counting {
+        self.counting
+    }
+
+    /// True when an inline `policy-check:allow RULE` marker may silence a
+    /// finding of `rule` here (see [`RawSuppress::inline`]).
+    pub fn inline_allowed(&self, rule: &str) -> bool {
+        let family = rules::find(rule).map(|r| r.family).unwrap_or_else(|| {
+            let is_require = self
+                .review
+                .as_ref()
+                .is_some_and(|r| r.require.iter().any(|q| q.id == rule));
+            if is_require {
+                "review"
+            } else {
+                "custom"
+            }
+        });
+        match &self.inline {
+            Some(list) => list.iter().any(|i| i == "*" || i == rule || i == family),
+            None => {
+                self.counting == crate::identity::Counting::Claims
+                    || !NO_INLINE_ON_SERVER.contains(&family)
+            }
+        }
+    }
+
+    /// Who may give the review a rule asks for, for the rules that ask for
+    /// one: `None` for every other rule.
+    pub fn reviewers_for(&self, rule: &str) -> Option<crate::identity::Reviewers> {
+        if rule == "review-ai-unreviewed" {
+            return self.review.as_ref()?.when_ai.clone();
+        }
+        if let Some(q) = self
+            .review
+            .as_ref()
+            .and_then(|r| r.require.iter().find(|q| q.id == rule))
+        {
+            return Some(q.reviewers.clone());
+        }
+        if rule == "policy-change-unreviewed" {
+            return Some(self.maintainer_reviewers(crate::identity::Reviewers::default().trailers));
+        }
+        if rule == "protected-path-changed" {
+            let p = self.protected.as_ref()?;
+            return Some(self.maintainer_reviewers(p.trailers.clone()));
+        }
+        if rule == "workflow-review-missing" {
+            let w = self.workflows.as_ref()?;
+            return Some(self.maintainer_reviewers(w.review_trailers().to_vec()));
+        }
+        None
     }
 }
 
@@ -326,8 +432,13 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     let custom = custom::compile(raw.rules, &KeyPath::of(&["rules"]), problems);
     let server = server::compile(raw.server, problems);
     let mut maintainers = raw.policy.maintainers.unwrap_or_default();
+    let mut tree_inputs: Vec<String> = merged
+        .sources
+        .iter()
+        .filter_map(|s| s.tree.as_ref().map(|t| t.file.clone()))
+        .collect();
     if let Some(file) = &raw.policy.maintainers_file {
-        maintainers.extend(read_maintainers(file, merged, problems));
+        maintainers.extend(read_maintainers(file, merged, &mut tree_inputs, problems));
     }
     let disclosure = raw
         .disclosure
@@ -414,6 +525,25 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         severities.insert(id, level);
     }
 
+    let inline = raw.suppress.and_then(|s| s.inline);
+    if let Some(list) = &inline {
+        let families: Vec<&str> = rules::registry()
+            .map(|r| r.family)
+            .chain(["custom"])
+            .collect();
+        for (i, item) in list.iter().enumerate() {
+            if item != "*" && !known.contains(&item.as_str()) && !families.contains(&item.as_str())
+            {
+                let mut msg = format!("`{item}` is neither a rule id nor a rule family");
+                if let Some(near) =
+                    error::nearest(item, known.iter().copied().chain(families.iter().copied()))
+                {
+                    msg.push_str(&format!("; did you mean `{near}`?"));
+                }
+                problems.error(KeyPath::of(&["suppress", "inline"]).index(i), msg);
+            }
+        }
+    }
     let today = crate::date::today();
     let exceptions = crate::adoption::exceptions::compile(
         raw.exceptions,
@@ -464,6 +594,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         sources: merged.sources.iter().map(|s| s.name.clone()).collect(),
         scan,
         maintainers,
+        tree_inputs,
         custom,
         server,
         ai,
@@ -482,50 +613,69 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         payloads,
         protected,
         severities,
+        counting: Default::default(),
+        inline,
         today,
         needs,
     }
 }
 
-/// Reads `[policy] maintainers_file`, relative to the policy file that set it.
-fn read_maintainers(file: &str, merged: &load::Merged, problems: &mut Problems) -> Vec<String> {
+/// Reads `[policy] maintainers_file`, relative to the policy file that set
+/// it: inside its git tree for a branch policy (never the server's disk),
+/// a regular, size-bounded file otherwise.
+fn read_maintainers(
+    file: &str,
+    merged: &load::Merged,
+    tree_inputs: &mut Vec<String>,
+    problems: &mut Problems,
+) -> Vec<String> {
     let key = KeyPath::of(&["policy", "maintainers_file"]);
-    let dir = merged
+    let src = merged
         .origins
         .get(&key)
-        .and_then(|&i| merged.sources.get(i))
-        .and_then(|s| s.dir.clone());
-    let path = Path::new(file);
-    let path = match dir {
-        Some(d) if path.is_relative() => d.join(path),
-        None if path.is_relative() => {
-            problems.error(
-                key,
-                format!("`{file}` is relative, but the policy setting it is not a file to resolve it against"),
-            );
-            return Vec::new();
+        .and_then(|&i| merged.sources.get(i));
+    let (shown, bytes) = if let Some(tree) = src.and_then(|s| s.tree.as_ref()) {
+        match tree.read_rel(file) {
+            Ok((path, bytes)) => {
+                let shown = format!("{}:{path}", tree.label);
+                tree_inputs.push(path);
+                (shown, bytes)
+            }
+            Err(e) => {
+                problems.error(key, e);
+                return Vec::new();
+            }
         }
-        _ => path.to_path_buf(),
-    };
-    match std::fs::read(&path) {
-        Ok(bytes) => {
-            let people = crate::identity::parse_maintainers(&String::from_utf8_lossy(&bytes));
-            if people.is_empty() {
+    } else {
+        let path = Path::new(file);
+        let path = match src.and_then(|s| s.dir.clone()) {
+            Some(d) if path.is_relative() => d.join(path),
+            None if path.is_relative() => {
                 problems.error(
                     key,
-                    format!(
-                        "{} names nobody (no `Name <email>`, email or `@login`)",
-                        path.display()
-                    ),
+                    format!("`{file}` is relative, but the policy setting it is not a file to resolve it against"),
                 );
+                return Vec::new();
             }
-            people
+            _ => path.to_path_buf(),
+        };
+        match load::read_bounded(&path, "maintainers file") {
+            Ok(bytes) => (path.display().to_string(), bytes),
+            Err(e) => {
+                problems.error(key, e);
+                return Vec::new();
+            }
         }
-        Err(e) => {
-            problems.error(key, format!("cannot read {}: {e}", path.display()));
-            Vec::new()
-        }
+    };
+    let people = crate::identity::parse_maintainers(&String::from_utf8_lossy(&bytes));
+    if people.is_empty() {
+        // The content is not echoed: it may be anything the path named.
+        problems.error(
+            key,
+            format!("{shown} names nobody (no `Name <email>`, email or `@login`)"),
+        );
     }
+    people
 }
 
 /// Compiles a regex from the policy, naming the setting on failure. A size

@@ -46,8 +46,10 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 }
 
 /// The starter `.policy-check.toml` that `policy init` writes: it extends
-/// `preset` and shows, commented out, the settings projects change first.
-pub fn starter(project: &str, preset: &str, description: &str) -> String {
+/// `preset`, names the maintainers (`maintainers`: the TOML lines that do,
+/// with their comment), and shows, commented out, the settings projects
+/// change first.
+pub fn starter(project: &str, preset: &str, description: &str, maintainers: &str) -> String {
     format!(
         r#"# policy-check policy for {project}.
 # Built on the `{preset}` preset: {description}.
@@ -58,8 +60,7 @@ pub fn starter(project: &str, preset: &str, description: &str) -> String {
 [policy]
 name = "{project}"
 extends = ["{preset}"]
-# maintainers = ["Jane Doe <jane@example.com>"]   # who may give `@maintainers` reviews
-# maintainers_file = "MAINTAINERS"                # or read them from a file (relative to this one)
+{maintainers}
 
 # [disclosure]
 # trailers = ["Assisted-by"]          # the trailer that declares AI help

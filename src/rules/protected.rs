@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Who may review is `[policy] maintainers` (anyone but the author when it
-//! lists nobody), through [`Policy::maintainer_reviewers`](crate::policy::Policy::maintainer_reviewers).
+//! lists nobody; on the server, nobody: see docs/trust-model.md), through [`Policy::maintainer_reviewers`](crate::policy::Policy::maintainer_reviewers).
 
 use globset::GlobSet;
 use serde::Deserialize;

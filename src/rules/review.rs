@@ -78,7 +78,7 @@ pub struct RawReview {
     pub forbid_ai_committer: Option<bool>,
     /// Review trailers one of which a commit with AI involvement needs, from someone other than the author.
     pub when_ai: Option<Vec<String>>,
-    /// Who may give that review: names, emails, `Name <email>`, or `@maintainers` (default: anyone but the author).
+    /// Who may give that review: names, emails, `Name <email>`, or `@maintainers` (default: the maintainers).
     pub ai_reviewers: Option<Vec<String>>,
     /// Trailers whose value must be `Name <email>`.
     pub identity_trailers: Option<Vec<String>>,
@@ -104,7 +104,7 @@ pub struct RawRequire {
     pub min_lines: Option<u64>,
     /// Review trailer keys (default `Reviewed-by`, `Acked-by`).
     pub trailers: Option<Vec<String>>,
-    /// Who may review: names, emails, `Name <email>`, or `@maintainers`.
+    /// Who may review: names, emails, `Name <email>`, or `@maintainers` (default: the maintainers).
     pub reviewers: Option<Vec<String>>,
     /// The finding's severity (default error).
     pub severity: Option<Severity>,
@@ -231,14 +231,20 @@ fn reviewers_of(
         );
     }
     let mut allowed = Vec::new();
-    for r in reviewers.unwrap_or_default() {
+    // Maintainers are the default reviewers, never "anyone".
+    let reviewers = reviewers.unwrap_or_else(|| vec!["@maintainers".to_string()]);
+    for r in reviewers {
         if r.trim().eq_ignore_ascii_case("@maintainers") {
             allowed.extend(maintainers.iter().map(|m| m.trim().to_ascii_lowercase()));
         } else {
             allowed.push(r.trim().to_ascii_lowercase());
         }
     }
-    Reviewers { trailers, allowed }
+    Reviewers {
+        trailers,
+        allowed,
+        counting: Default::default(),
+    }
 }
 
 /// Validates and compiles `[review]`. `maintainers` is `[policy]

@@ -227,6 +227,14 @@ pub struct Pattern {
     pub description: String,
 }
 
+impl Compiled {
+    /// The trailer keys that record a review of a CI change (the server
+    /// judges that review from evidence, see `Policy::reviewers_for`).
+    pub fn review_trailers(&self) -> &[String] {
+        &self.review_trailers
+    }
+}
+
 /// Compiled `[workflows]`.
 #[derive(Debug)]
 pub struct Compiled {
