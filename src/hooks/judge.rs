@@ -16,7 +16,9 @@ use crate::message::Message;
 use crate::model::Change;
 use crate::policy::server::Tags;
 use crate::policy::Policy;
-use crate::report::{count, text::TextReporter, Finding, Reporter, Severity, Summary};
+use crate::report::{
+    count, escape, escape_cow, text::TextReporter, Finding, Reporter, Severity, Summary,
+};
 
 /// One ref update to judge (deletions are filtered out before).
 #[derive(Debug, Clone)]
@@ -158,7 +160,11 @@ where
         let tag = repo
             .find_tag(t)
             .map_err(|e| anyhow!("cannot read the pushed tag {t}: {}", e.message()))?;
-        let message = Message::parse(&push::tag_message(&tag), None, "#");
+        let raw = repo
+            .odb()
+            .and_then(|odb| odb.read(t).map(|o| o.data().to_vec()))
+            .map_err(|e| anyhow!("cannot read the pushed tag {t}: {}", e.message()))?;
+        let message = Message::parse(&push::tag_message(&raw), None, "#");
         let who = tag.tagger().map(|s| git::identity(&s));
         let change = Change {
             id: t.to_string(),
@@ -290,14 +296,7 @@ where
 
 fn commit_exceptions(repo: &Repository, id: &str) -> Result<Vec<Exception>> {
     let oid = Oid::from_str(id).map_err(|_| anyhow!("`{id}` is not an object id"))?;
-    let c = repo
-        .find_commit(oid)
-        .map_err(|e| anyhow!("cannot read commit {id}: {}", e.message()))?;
-    let m = Message::parse(
-        c.message_raw_bytes(),
-        c.message_encoding(),
-        &git::comment_for_log(repo),
-    );
+    let m = git::shown_message(repo, oid, &git::comment_for_log(repo))?;
     Ok(exceptions(&m))
 }
 
@@ -373,7 +372,7 @@ pub fn render(
         writeln!(
             out,
             "policy-check: {}: {state}: {}, {} in {}{tags}",
-            r.refname,
+            escape_cow(&r.refname),
             count(errors, "error"),
             count(warnings, "warning"),
             count(r.commits, "new commit")
@@ -382,8 +381,8 @@ pub fn render(
             writeln!(
                 out,
                 "policy-check: {}: also brings in the commits reported for {}",
-                r.refname,
-                r.reaches_rejected.join(", ")
+                escape_cow(&r.refname),
+                escape(&r.reaches_rejected.join(", "))
             )?;
         }
         let mut rep = TextReporter::new(Box::new(&mut *out), color);
@@ -404,7 +403,7 @@ pub fn render(
         }
     }
     for n in &v.notes {
-        writeln!(out, "policy-check: {n}")?;
+        writeln!(out, "policy-check: {}", escape_cow(n))?;
     }
     let rejected: Vec<&str> = v
         .refs
@@ -427,7 +426,7 @@ pub fn render(
             count(v.commits, "new commit"),
             count(v.refs.len(), "ref"),
             policy.name,
-            rejected.join(", ")
+            escape(&rejected.join(", "))
         )?;
     }
     out.flush()
