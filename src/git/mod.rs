@@ -374,6 +374,37 @@ impl<'r> Reader<'r> {
         Ok(change)
     }
 
+    /// The content of a tree or blob a ref points at (not through a
+    /// commit), as a change that adds every file in it, so the file rules
+    /// judge it as they judge a commit's files. A blob is one file named
+    /// `name` (the ref's name).
+    pub fn read_object(&self, oid: Oid, name: &str) -> Result<Change> {
+        let store = self.store()?;
+        let obj = store
+            .read(oid)
+            .map_err(|e| anyhow!("cannot read the object {oid}: {}", e.message()))?;
+        let mut deltas = Vec::new();
+        match obj.kind {
+            odb::Kind::Tree => {
+                diff::diff_trees(store, None, Some(&obj.data), b"", &mut deltas)
+                    .with_context(|| format!("cannot read the tree {oid}"))?;
+            }
+            odb::Kind::Blob => deltas.push(diff::RawDelta {
+                path: name.as_bytes().to_vec(),
+                old: None,
+                new: Some((oid, 0o100644)),
+            }),
+            other => bail!("{oid} is a {other:?}, not a tree or a blob"),
+        }
+        let files = diff::to_file_changes(store, deltas, &self.opts)
+            .with_context(|| format!("cannot read the files of {oid}"))?;
+        Ok(Change {
+            id: oid.to_string(),
+            files: Some(files),
+            ..Change::default()
+        })
+    }
+
     fn commit_diff(
         &self,
         oid: Oid,

@@ -85,6 +85,8 @@ pub struct Pushed {
     pub commit: Option<Oid>,
     /// The kind of object at the end when it is not a commit (`tree`, `blob`).
     pub other: Option<&'static str>,
+    /// The object at the end of the chain.
+    pub end: Oid,
 }
 
 /// Peels a pushed object through annotated tags.
@@ -101,6 +103,7 @@ pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
                     tags,
                     commit: Some(cur),
                     other: None,
+                    end: cur,
                 })
             }
             Some(ObjectType::Tag) => {
@@ -118,6 +121,7 @@ pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
                     tags,
                     commit: None,
                     other: Some(kind.map_or("object", |k| k.str())),
+                    end: cur,
                 })
             }
         }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use git2::{Oid, Repository};
 
 use super::{downgrade_claimed, exceptions, Exception, RULES};
@@ -126,7 +126,7 @@ where
     let mut tips = Vec::new();
     let mut tip_of: Vec<Option<usize>> = Vec::new();
     let mut tags_of: Vec<Vec<Oid>> = Vec::new();
-    let mut other: Vec<Option<&'static str>> = Vec::new();
+    let mut other: Vec<Option<(&'static str, Oid)>> = Vec::new();
     for u in updates {
         let p = push::peel(repo, u.new)?;
         tip_of.push(p.commit.map(|c| {
@@ -138,7 +138,7 @@ where
         } else {
             Vec::new()
         });
-        other.push(p.other);
+        other.push(p.other.map(|k| (k, p.end)));
     }
     let new = push::new_commits(repo, &tips, hidden)?;
     tracing::info!(
@@ -146,6 +146,9 @@ where
         count(new.order.len(), "new commit"),
         count(updates.len(), "ref update")
     );
+    if matches!(mode, Exceptions::Server { .. }) {
+        fsck_commits(repo, &new.order)?;
+    }
 
     let mut collect = Collect::default();
     let mut summary = Summary::default();
@@ -228,7 +231,14 @@ where
             refname: u.refname.clone(),
             ..RefVerdict::default()
         };
-        if let Some(kind) = other[i] {
+        if let Some((kind, end)) = other[i] {
+            // A tree or blob is content without a commit: its files are
+            // judged by the file rules as a commit's would be.
+            let reader = git::Reader::new(repo, crate::scan::diff_options(policy), false);
+            let change = reader
+                .read_object(end, &u.refname)
+                .with_context(|| format!("cannot check the {kind} {end} that {} points at", u.refname))?;
+            rv.findings.extend(engine::check(policy, &change).findings);
             let rule = &RULES[0];
             let severity = policy.severity(rule);
             if severity != Severity::Off {
@@ -239,8 +249,8 @@ where
                     path: None,
                     line: None,
                     message: format!(
-                        "{} points at a {kind} ({}), whose content is not checked",
-                        u.refname, u.new
+                        "{} points at a {kind} ({end}), not a commit: its files were checked, but it has no message, author or review to check",
+                        u.refname
                     ),
                     hint: rule.hint.to_string(),
                     snippet: None,
@@ -292,6 +302,24 @@ where
         verdict.refs[i].reaches_rejected = via;
     }
     Ok(verdict)
+}
+
+/// Holds every commit a push adds to what `git fsck` accepts
+/// ([`git::commit::fsck`]): a malformed commit fails closed, named, wherever
+/// it is in the push (the scan reads identities leniently, as libgit2 does).
+fn fsck_commits(repo: &Repository, order: &[Oid]) -> Result<()> {
+    let odb = repo
+        .odb()
+        .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
+    for &oid in order {
+        let obj = odb
+            .read(oid)
+            .map_err(|e| anyhow!("cannot read the pushed commit {oid}: {}", e.message()))?;
+        git::commit::fsck(obj.data()).map_err(|e| {
+            anyhow!("the pushed commit {oid} is malformed: {e} (git fsck refuses it too)")
+        })?;
+    }
+    Ok(())
 }
 
 fn commit_exceptions(repo: &Repository, id: &str) -> Result<Vec<Exception>> {

@@ -23,10 +23,53 @@ pub struct Source {
     pub dir: Option<PathBuf>,
 }
 
+/// Reads a file that must be a regular file. A FIFO, a device or a
+/// directory is refused without waiting on it: the file is opened without
+/// blocking (a FIFO with no writer would otherwise hang a server hook on
+/// `open`) and its type is checked on the open handle, so it cannot be
+/// swapped in between.
+pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc_nonblock());
+    }
+    let mut file = opts.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("it is {kind}"),
+        ));
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).min(1 << 20));
+    file.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// `O_NONBLOCK`: 0o4000 on Linux (every architecture but alpha, sparc and
+/// parisc, where git servers are rare) and 4 on the BSDs and macOS.
+#[cfg(unix)]
+fn libc_nonblock() -> i32 {
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        0o4000
+    } else {
+        4
+    }
+}
+
 impl Source {
     /// Reads a policy file from disk.
     pub fn file(path: &Path) -> Result<Self, PolicyErrors> {
-        let text = std::fs::read(path).map_err(|e| {
+        let text = read_regular_file(path).map_err(|e| {
             PolicyErrors::one(
                 None,
                 format!("cannot read policy file {}: {e}", path.display()),

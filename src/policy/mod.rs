@@ -507,7 +507,7 @@ fn read_maintainers(file: &str, merged: &load::Merged, problems: &mut Problems) 
         }
         _ => path.to_path_buf(),
     };
-    match std::fs::read(&path) {
+    match load::read_regular_file(&path) {
         Ok(bytes) => {
             let people = crate::identity::parse_maintainers(&String::from_utf8_lossy(&bytes));
             if people.is_empty() {
