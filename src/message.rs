@@ -593,7 +593,8 @@ pub mod utf7 {
 
     /// Bytes that stand for themselves outside base64 (glibc's `isxdirect`).
     fn direct(b: u8) -> bool {
-        matches!(b, b'\t' | b'\n' | b'\r') || ((b' '..=b'}').contains(&b) && b != b'+' && b != b'\\')
+        matches!(b, b'\t' | b'\n' | b'\r')
+            || ((b' '..=b'}').contains(&b) && b != b'+' && b != b'\\')
     }
 
     /// Decodes `raw`, or the offset of the first byte iconv refuses.
@@ -731,10 +732,17 @@ mod tests {
             ("+2D3cAQ-", "\u{1f401}"),
             ("+2D3", ""),
             ("+AGEAYQ-", "aa"),
-            ("Co-authored-by: Claude +ADw-noreply+AEA-anthropic.com+AD4-", "Co-authored-by: Claude <noreply@anthropic.com>"),
+            (
+                "Co-authored-by: Claude +ADw-noreply+AEA-anthropic.com+AD4-",
+                "Co-authored-by: Claude <noreply@anthropic.com>",
+            ),
         ];
         for (input, want) in ok {
-            assert_eq!(utf7::decode(input.as_bytes()).as_deref(), Ok(*want), "{input}");
+            assert_eq!(
+                utf7::decode(input.as_bytes()).as_deref(),
+                Ok(*want),
+                "{input}"
+            );
         }
         for bad in ["a\\b", "a~b", "a+", "+3AE-", "x\x7fy", "x\x01y", "+AGEAYR-"] {
             assert!(utf7::decode(bad.as_bytes()).is_err(), "{bad:?}");
@@ -744,15 +752,29 @@ mod tests {
 
     #[test]
     fn a_message_is_cut_at_its_nul_as_git_shows_it() {
-        let m = Message::parse(b"subject\n\nbody\0hidden\n\nReviewed-by: R <r@x>\n", None, "#");
+        let m = Message::parse(
+            b"subject\n\nbody\0hidden\n\nReviewed-by: R <r@x>\n",
+            None,
+            "#",
+        );
         assert_eq!(m.text, "subject\n\nbody");
         assert!(m.trailers.is_empty());
-        assert_eq!(m.defects, vec![Defect::Nul { line: 3, hidden: 29 }]);
+        assert_eq!(
+            m.defects,
+            vec![Defect::Nul {
+                line: 3,
+                hidden: 29
+            }]
+        );
     }
 
     #[test]
     fn encodings_decode_or_say_why_not() {
-        let m = Message::parse(b"s\n\nCo-authored-by: Claude +ADw-c+AEA-x+AD4-\n", Some("UTF-7"), "#");
+        let m = Message::parse(
+            b"s\n\nCo-authored-by: Claude +ADw-c+AEA-x+AD4-\n",
+            Some("UTF-7"),
+            "#",
+        );
         assert_eq!(m.trailers[0].value, "Claude <c@x>");
         assert!(m.defects.is_empty());
         // WHATWG encodings through encoding_rs

@@ -210,9 +210,8 @@ fn fsck_ident(v: &[u8]) -> Result<(), &'static str> {
         return Err("the date overflows");
     }
     let tz = &rest[digits + 1..];
-    let ok_tz = tz.len() == 5
-        && matches!(tz[0], b'+' | b'-')
-        && tz[1..].iter().all(u8::is_ascii_digit);
+    let ok_tz =
+        tz.len() == 5 && matches!(tz[0], b'+' | b'-') && tz[1..].iter().all(u8::is_ascii_digit);
     if !ok_tz {
         return Err("the time zone is not `+hhmm` or `-hhmm`");
     }
@@ -326,18 +325,31 @@ mod tests {
         );
         assert_eq!(fsck(&ok), Ok(()));
         for (line, why) in [
-            ("author Claude <noreply@anthropic.com 1796593616 +0000", "the email is not closed by `>`"),
+            (
+                "author Claude <noreply@anthropic.com 1796593616 +0000",
+                "the email is not closed by `>`",
+            ),
             ("author <a@x> 1 +0000", "no name before the email"),
             ("author A<a@x> 1 +0000", "no space before the email"),
             ("author A > <a@x> 1 +0000", "a `>` in the name"),
             ("author A <a@x>1 +0000", "no space before the date"),
-            ("author A <a@x> soon +0000", "the date is not a number of seconds"),
+            (
+                "author A <a@x> soon +0000",
+                "the date is not a number of seconds",
+            ),
             ("author A <a@x> 01 +0000", "the date is zero-padded"),
-            ("author A <a@x> 1 +00", "the time zone is not `+hhmm` or `-hhmm`"),
+            (
+                "author A <a@x> 1 +00",
+                "the time zone is not `+hhmm` or `-hhmm`",
+            ),
             ("author no address", "no email in <…>"),
         ] {
             let raw = commit(&format!("{line}\ncommitter C <c@x> 1 +0000\n"), "m");
-            assert_eq!(fsck(&raw), Err(Malformed::BadIdentity("author", why)), "{line}");
+            assert_eq!(
+                fsck(&raw),
+                Err(Malformed::BadIdentity("author", why)),
+                "{line}"
+            );
         }
         let raw = commit("author A <a@x> 1 +0000\n", "m");
         assert_eq!(fsck(&raw), Err(Malformed::NoIdentity("committer")));

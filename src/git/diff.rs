@@ -75,7 +75,7 @@ fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
 /// How deep trees may nest: git's own default `core.maxTreeDepth`, past
 /// which git itself refuses to walk them. A deeper tree is an error, not a
 /// stack overflow: the walk below keeps its own stack.
-pub const MAX_TREE_DEPTH: usize = 4096;
+pub const MAX_TREE_DEPTH: usize = 2048;
 
 /// One pair of trees being compared: where the walk is in each, and how
 /// long the shared path buffer was when it started.
@@ -111,13 +111,19 @@ pub fn diff_trees(
     let empty: &[u8] = &[];
     {
         let f = &mut stack[0];
-        let (o, n) = (f.old.as_deref().map_or(empty, |v| v), f.new.as_deref().map_or(empty, |v| v));
+        let (o, n) = (
+            f.old.as_deref().map_or(empty, |v| v),
+            f.new.as_deref().map_or(empty, |v| v),
+        );
         skip_identical(o, n, &mut f.i, &mut f.j);
     }
     while let Some(f) = stack.last_mut() {
         let old = f.old.clone();
         let new = f.new.clone();
-        let (o, n) = (old.as_deref().map_or(empty, |v| v), new.as_deref().map_or(empty, |v| v));
+        let (o, n) = (
+            old.as_deref().map_or(empty, |v| v),
+            new.as_deref().map_or(empty, |v| v),
+        );
         path.truncate(f.prefix_len);
         let (mut ni, mut nj) = (f.i, f.j);
         let a = next_entry(o, &mut ni)?;
@@ -202,7 +208,10 @@ pub fn diff_trees(
             j: 0,
         };
         {
-            let (o, n) = (frame.old.as_deref().map_or(empty, |v| v), frame.new.as_deref().map_or(empty, |v| v));
+            let (o, n) = (
+                frame.old.as_deref().map_or(empty, |v| v),
+                frame.new.as_deref().map_or(empty, |v| v),
+            );
             skip_identical(o, n, &mut frame.i, &mut frame.j);
         }
         stack.push(frame);

@@ -265,7 +265,8 @@ pub fn shown_message(repo: &Repository, oid: Oid, comment: &str) -> Result<Messa
 /// (`repo_logmsg_reencode`), so a name can be decoded as well as the
 /// message. The common case, UTF-8 without a NUL, reads `c` as it is.
 pub fn shown(data: &[u8], c: &commit::Commit, comment: &str) -> (Identity, Identity, Message) {
-    let plain = c.encoding.is_none_or(crate::message::is_utf8_label) && memchr::memchr(0, c.message).is_none();
+    let plain = c.encoding.is_none_or(crate::message::is_utf8_label)
+        && memchr::memchr(0, c.message).is_none();
     if plain {
         let m = Message::parse(c.message, None, comment);
         return (c.author.clone(), c.committer.clone(), m);
@@ -294,7 +295,11 @@ pub fn shown(data: &[u8], c: &commit::Commit, comment: &str) -> (Identity, Ident
                 });
             }
             let cut = memchr::memchr(0, c.message).unwrap_or(c.message.len());
-            (c.author.clone(), c.committer.clone(), c.message[..cut].to_vec())
+            (
+                c.author.clone(),
+                c.committer.clone(),
+                c.message[..cut].to_vec(),
+            )
         }
     };
     let mut m = Message::parse(&text, None, comment);

@@ -235,9 +235,9 @@ where
             // A tree or blob is content without a commit: its files are
             // judged by the file rules as a commit's would be.
             let reader = git::Reader::new(repo, crate::scan::diff_options(policy), false);
-            let change = reader
-                .read_object(end, &u.refname)
-                .with_context(|| format!("cannot check the {kind} {end} that {} points at", u.refname))?;
+            let change = reader.read_object(end, &u.refname).with_context(|| {
+                format!("cannot check the {kind} {end} that {} points at", u.refname)
+            })?;
             rv.findings.extend(engine::check(policy, &change).findings);
             let rule = &RULES[0];
             let severity = policy.severity(rule);

@@ -35,7 +35,10 @@ pub const TIMEOUT_KEY: &str = "policy-check.timeout";
 /// push). The deadline starts with the default and is set again once the
 /// repository's config and the policy are read; it counts from the start.
 struct Budget {
-    state: std::sync::Arc<(std::sync::Mutex<(std::time::Instant, std::time::Duration, String)>, std::sync::Condvar)>,
+    state: std::sync::Arc<(
+        std::sync::Mutex<(std::time::Instant, std::time::Duration, String)>,
+        std::sync::Condvar,
+    )>,
 }
 
 impl Budget {
@@ -89,7 +92,11 @@ impl Budget {
 
     /// Applies git config `policy-check.timeout` (an error if it does not parse).
     fn from_config(&self, repo: &Repository) -> Result<bool> {
-        let Some(text) = repo.config().ok().and_then(|c| c.get_string(TIMEOUT_KEY).ok()) else {
+        let Some(text) = repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_string(TIMEOUT_KEY).ok())
+        else {
             return Ok(false);
         };
         let d = crate::policy::server::parse_duration(&text).ok_or_else(|| {
