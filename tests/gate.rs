@@ -483,3 +483,63 @@ fn a_policy_path_that_is_a_fifo_does_not_hang_the_hook() {
         "{err}"
     );
 }
+
+/// The UTF-7 decoder agrees with glibc's iconv, which is what git uses to
+/// show a message with `encoding UTF-7`: on hand-picked edge cases and on
+/// random strings over the bytes that matter, both accept or both refuse,
+/// and what both accept decodes alike.
+#[test]
+fn utf7_decodes_as_iconv_does_on_random_inputs() {
+    use policy_check::message::utf7;
+    let alphabet: &[u8] = b"+-+-AAAa/9zZ+/ \n\t\r~\\!<>@.\x80\x7f";
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut inputs: Vec<Vec<u8>> = [
+        "+AGE-",
+        "+2D3cAQ-",
+        "+2D3cAQ",
+        "+ZeVnLIqe-",
+        "a+",
+        "+-",
+        "+AGEAYR-",
+        "+2D3-",
+        "+3AE-",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
+    for _ in 0..500 {
+        let len = (next() % 12) as usize + 1;
+        inputs.push(
+            (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect(),
+        );
+    }
+    for input in inputs {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("in");
+        std::fs::write(&file, &input).expect("write");
+        let o = std::process::Command::new("iconv")
+            .args(["-f", "UTF-7", "-t", "UTF-8"])
+            .arg(&file)
+            .output()
+            .expect("iconv (glibc's, as git uses) must be installed");
+        let ours = utf7::decode(&input);
+        let theirs = o
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&o.stdout).into_owned());
+        assert_eq!(
+            ours.ok(),
+            theirs,
+            "input {:?}",
+            String::from_utf8_lossy(&input)
+        );
+    }
+}

@@ -302,3 +302,23 @@ impl Occurrences {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_text_is_made_inert() {
+        assert_eq!(
+            escape("a\x1b[2Jb\rc\0d\u{202e}e\u{200b}f\u{85}g\x7f\th\n"),
+            "a\\x1b[2Jb\\rc\\x00d\\u{202e}e\\u{200b}f\\u{85}g\\x7f\th\\n"
+        );
+        assert!(matches!(
+            escape_cow("plain café\ttext"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let mut out = Vec::new();
+        std::io::Write::write_all(&mut Inert(&mut out), "l1 \x1b[31m\nl2\r\n".as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "l1 \\x1b[31m\nl2\\r\n");
+    }
+}
