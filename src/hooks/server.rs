@@ -35,11 +35,15 @@ pub const TIMEOUT_KEY: &str = "policy-check.timeout";
 /// push). The deadline starts with the default and is set again once the
 /// repository's config and the policy are read; it counts from the start.
 struct Budget {
-    state: std::sync::Arc<(
-        std::sync::Mutex<(std::time::Instant, std::time::Duration, String)>,
-        std::sync::Condvar,
-    )>,
+    state: std::sync::Arc<BudgetState>,
 }
+
+/// When the hook started, its budget, where the budget came from; and the
+/// condition the watchdog waits on.
+type BudgetState = (
+    std::sync::Mutex<(std::time::Instant, std::time::Duration, String)>,
+    std::sync::Condvar,
+);
 
 impl Budget {
     fn start() -> Budget {
@@ -91,7 +95,7 @@ impl Budget {
     }
 
     /// Applies git config `policy-check.timeout` (an error if it does not parse).
-    fn from_config(&self, repo: &Repository) -> Result<bool> {
+    fn apply_config(&self, repo: &Repository) -> Result<bool> {
         let Some(text) = repo
             .config()
             .ok()
@@ -196,7 +200,7 @@ impl Gate {
             .config()
             .ok()
             .and_then(|c| c.get_bool(FAIL_OPEN_KEY).ok());
-        let configured = budget.from_config(&repo)?;
+        let configured = budget.apply_config(&repo)?;
         let (policy, origin) = server_policy(global, &repo)?;
         if let (false, Some(t)) = (configured, policy.server.timeout) {
             budget.set(t, format!("[server] timeout of policy `{}`", policy.name));
