@@ -1,6 +1,7 @@
 //! The engine: runs a compiled policy's rules over one change and collects
 //! findings, applying severities and inline suppressions in one place.
 
+use crate::message::Defect;
 use crate::model::{Change, Content};
 use crate::policy::Policy;
 use crate::report::{Finding, Severity};
@@ -10,13 +11,32 @@ use crate::rules::{
 };
 
 /// Rules the engine itself reports (about what could not be checked).
-pub const RULES: &[RuleInfo] = &[RuleInfo {
-    id: "file-too-large",
-    family: "scan",
-    default: Severity::Warn,
-    summary: "a changed file is larger than `scan.max_file_size` and was not scanned line by line",
-    hint: "review the file by hand, or raise `scan.max_file_size` in the policy",
-}];
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "file-too-large",
+        family: "scan",
+        default: Severity::Warn,
+        summary: "a changed file is larger than `scan.max_file_size` and was not scanned line by line",
+        hint: "review the file by hand, or raise `scan.max_file_size` in the policy",
+    },
+    RuleInfo {
+        id: "message-nul",
+        family: "scan",
+        default: Severity::Error,
+        summary: "a commit or tag message holds a NUL byte, after which git shows nothing",
+        hint: "rewrite the message without the NUL byte (`git commit --amend`); git itself refuses to write one",
+    },
+    RuleInfo {
+        id: "message-encoding",
+        family: "scan",
+        default: Severity::Error,
+        summary: "a message's `encoding` header names an encoding that cannot be decoded, or the message is not valid in it",
+        hint: "rewrite the commit in UTF-8 (`git -c i18n.commitEncoding=UTF-8 commit --amend`)",
+    },
+];
+
+const NUL: &RuleInfo = &RULES[1];
+const ENCODING: &RuleInfo = &RULES[2];
 
 /// The marker that silences a finding on the line it stands on:
 /// `policy-check:allow RULE-ID[,RULE-ID…]`.
@@ -211,6 +231,29 @@ pub fn marker_allows(line: &str, rule: &str) -> bool {
 /// Runs every rule of the policy over one change.
 pub fn check(policy: &Policy, change: &Change) -> Outcome {
     let mut sink = Sink::new(policy, change);
+    for d in change.message.iter().flat_map(|m| &m.defects) {
+        match d {
+            Defect::Nul { line, hidden } => {
+                let e = sink.report(
+                    NUL,
+                    format!(
+                        "the message holds a NUL byte; git shows nothing after it, so {hidden} byte(s) are hidden from reviewers and were not checked"
+                    ),
+                );
+                if *line > 0 {
+                    e.line(*line);
+                }
+            }
+            Defect::Encoding { name, reason } => {
+                sink.report(
+                    ENCODING,
+                    format!(
+                        "the message's `encoding {name}` cannot be decoded ({reason}); it was checked as the bytes git shows when it cannot decode them either"
+                    ),
+                );
+            }
+        }
+    }
     for file in change.files() {
         if file.content == Content::TooLarge {
             sink.report(

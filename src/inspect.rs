@@ -400,7 +400,10 @@ pub fn run(
             serde_json::to_writer_pretty(&mut out, &inspection)?;
             writeln!(out)?;
         }
-        crate::cli::InspectFormat::Text => write_text(&inspection, &mut out)?,
+        // Subjects, trailers and paths come from the repository: inert.
+        crate::cli::InspectFormat::Text => {
+            write_text(&inspection, &mut crate::report::Inert(&mut out))?
+        }
     }
     Ok(crate::app::Exit::Passed)
 }

@@ -36,7 +36,11 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::from(2);
             }
-            eprintln!("policy-check: error: {}", format_error(&e));
+            // An error may quote a path, a ref or a line from the repository.
+            eprintln!(
+                "policy-check: error: {}",
+                policy_check::report::escape(&format_error(&e))
+            );
             ExitCode::from(2)
         }
     }

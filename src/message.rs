@@ -14,6 +14,8 @@
 //! Everything works on bytes with git's ASCII notion of space and
 //! alphanumerics, so non-UTF-8 input never panics.
 
+use std::borrow::Cow;
+
 /// One trailer line (`Key: value`), unfolded.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Trailer {
@@ -389,6 +391,30 @@ pub fn comment_string(config: Option<&str>, message: &[u8]) -> String {
     }
 }
 
+/// Something about a stored message that git and policy-check cannot both
+/// read the same way: a finding on its own (rules `message-nul` and
+/// `message-encoding`), since what a reviewer sees may not be all there is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Defect {
+    /// A NUL byte: git shows nothing after it (it reads the object as a C
+    /// string), so what follows is hidden from every reviewer.
+    Nul {
+        /// 1-based line of the message holding the NUL (0: in the headers).
+        line: u32,
+        /// Bytes after the NUL that git does not show.
+        hidden: usize,
+    },
+    /// The `encoding` header names an encoding that cannot be decoded, or
+    /// the message is not valid in it; git then shows the bytes undecoded.
+    Encoding {
+        /// The header's value, escaped for display.
+        name: String,
+        /// Why it could not be decoded.
+        reason: String,
+    },
+}
+
 /// A decoded commit message: subject, body and trailers.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Message {
@@ -400,13 +426,25 @@ pub struct Message {
     pub body: String,
     /// Trailers as git finds them.
     pub trailers: Vec<Trailer>,
+    /// What could not be read as git reads it (a NUL, an unknown encoding).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub defects: Vec<Defect>,
 }
 
 impl Message {
-    /// Parses a stored message. `encoding` is the commit's `encoding` header;
-    /// ISO-8859-1 is decoded, anything else is read as UTF-8, lossily.
+    /// Parses a stored message. `encoding` is the commit's `encoding`
+    /// header: the message is cut at its first NUL and decoded from that
+    /// encoding as git does for display ([`shown`]); what cannot be read
+    /// that way is kept in [`Message::defects`].
     pub fn parse(raw: &[u8], encoding: Option<&str>, comment: &str) -> Self {
-        let text = decode(raw, encoding);
+        let (shown, defects) = shown(raw, encoding);
+        let mut m = Self::parse_text(String::from_utf8_lossy(&shown).into_owned(), comment);
+        m.defects = defects;
+        m
+    }
+
+    /// Parses a message already cut and decoded.
+    fn parse_text(text: String, comment: &str) -> Self {
         // Like git's pretty.c, the message starts at its first non-blank
         // line: leading blank lines cannot end a title paragraph.
         let bytes = text.as_bytes();
@@ -429,10 +467,11 @@ impl Message {
             .join(" ");
         let body = paragraphs.next().unwrap_or("").to_string();
         Message {
-            text,
             subject: subject.trim().to_string(),
             body,
             trailers,
+            text,
+            defects: Vec::new(),
         }
     }
 
@@ -442,19 +481,183 @@ impl Message {
     }
 }
 
-/// Decodes message bytes: ISO-8859-1 by its header, otherwise UTF-8 (lossy).
+/// The bytes git shows of `raw` (a message, or a whole commit object) and
+/// what it hides: git reads an object as a C string, so nothing after the
+/// first NUL is shown; then, when `encoding` is not UTF-8, it re-encodes
+/// the bytes to UTF-8 with iconv (`repo_logmsg_reencode`) and, if that
+/// fails, shows them as they are. The result is UTF-8 whenever decoding
+/// succeeded; a defect is returned for the NUL and for an encoding that
+/// could not be decoded. Bytes without an `encoding` header are borrowed.
+pub fn shown<'a>(raw: &'a [u8], encoding: Option<&str>) -> (Cow<'a, [u8]>, Vec<Defect>) {
+    let mut defects = Vec::new();
+    let mut bytes = raw;
+    if let Some(nul) = memchr::memchr(0, raw) {
+        bytes = &raw[..nul];
+        defects.push(Defect::Nul {
+            line: 1 + bytes.iter().filter(|&&b| b == b'\n').count() as u32,
+            hidden: raw.len() - nul - 1,
+        });
+    }
+    let Some(label) = encoding else {
+        return (Cow::Borrowed(bytes), defects);
+    };
+    match decode_as(bytes, label) {
+        Ok(None) => (Cow::Borrowed(bytes), defects),
+        Ok(Some(text)) => (Cow::Owned(text.into_bytes()), defects),
+        Err(reason) => {
+            defects.push(Defect::Encoding {
+                name: crate::report::escape(label),
+                reason,
+            });
+            (Cow::Borrowed(bytes), defects)
+        }
+    }
+}
+
+/// Decodes message bytes from the encoding an `encoding` header names, as
+/// [`shown`] does, lossily when it cannot (for callers that only display).
 pub fn decode(raw: &[u8], encoding: Option<&str>) -> String {
-    let latin1 = encoding.is_some_and(|e| {
-        let e = e.to_ascii_lowercase();
-        matches!(
-            e.as_str(),
-            "iso-8859-1" | "iso8859-1" | "latin1" | "latin-1"
-        )
-    });
-    if latin1 && std::str::from_utf8(raw).is_err() {
-        raw.iter().map(|&b| b as char).collect()
-    } else {
-        String::from_utf8_lossy(raw).into_owned()
+    String::from_utf8_lossy(&shown(raw, encoding).0).into_owned()
+}
+
+/// True for the names under which git skips re-encoding (`same_encoding`
+/// with UTF-8 output: `is_encoding_utf8` accepts `utf-8` and `utf8`).
+pub fn is_utf8_label(label: &str) -> bool {
+    label.eq_ignore_ascii_case("utf-8") || label.eq_ignore_ascii_case("utf8")
+}
+
+/// Decodes `raw` from the encoding named `label`: `Ok(None)` when git would
+/// not re-encode (UTF-8), the text when it would and can, and why not when
+/// the encoding is unknown here or the bytes are not valid in it.
+///
+/// The WHATWG encodings come from `encoding_rs`; UTF-7 (which iconv knows
+/// and the WHATWG list leaves out) from [`utf7`]; ISO-8859-1 and ASCII are
+/// decoded as iconv reads them (encoding_rs maps both labels to
+/// windows-1252). A label iconv would not take as it is (surrounding
+/// blanks) is refused rather than guessed at.
+pub fn decode_as(raw: &[u8], label: &str) -> Result<Option<String>, String> {
+    if is_utf8_label(label) {
+        return Ok(None);
+    }
+    if label.is_empty() || label.trim() != label || label.len() > 64 {
+        return Err("it is not an encoding name".to_string());
+    }
+    let lower = label.to_ascii_lowercase();
+    match lower.as_str() {
+        "utf-7" | "utf7" | "unicode-1-1-utf-7" | "csunicode11utf7" => {
+            return utf7::decode(raw)
+                .map(Some)
+                .map_err(|at| format!("byte {at} is not valid UTF-7"));
+        }
+        "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "latin1" | "latin-1" | "l1" | "iso-ir-100"
+        | "cp819" | "ibm819" | "csisolatin1" | "iso_8859-1:1987" => {
+            return Ok(Some(raw.iter().map(|&b| char::from(b)).collect()));
+        }
+        "us-ascii" | "ascii" | "ansi_x3.4-1968" | "iso646-us" | "us" | "csascii" => {
+            return match raw.iter().position(|&b| b >= 0x80) {
+                Some(at) => Err(format!("byte {at} is not ASCII")),
+                None => Ok(Some(String::from_utf8_lossy(raw).into_owned())),
+            };
+        }
+        _ => {}
+    }
+    let Some(enc) = encoding_rs::Encoding::for_label_no_replacement(label.as_bytes()) else {
+        return Err("policy-check cannot decode this encoding".to_string());
+    };
+    if enc == encoding_rs::UTF_8 {
+        return Ok(None);
+    }
+    if enc == encoding_rs::X_USER_DEFINED {
+        return Err("policy-check cannot decode this encoding".to_string());
+    }
+    match enc.decode_without_bom_handling_and_without_replacement(raw) {
+        Some(text) => Ok(Some(text.into_owned())),
+        None => Err(format!("it is not valid {}", enc.name())),
+    }
+}
+
+/// UTF-7 (RFC 2152) decoded as glibc's iconv decodes it, since that is what
+/// git uses to show a message with `encoding UTF-7`.
+pub mod utf7 {
+    /// The value of a modified-base64 digit.
+    fn base64(b: u8) -> Option<u32> {
+        Some(u32::from(match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        }))
+    }
+
+    /// Bytes that stand for themselves outside base64 (glibc's `isxdirect`).
+    fn direct(b: u8) -> bool {
+        matches!(b, b'\t' | b'\n' | b'\r')
+            || ((b' '..=b'}').contains(&b) && b != b'+' && b != b'\\')
+    }
+
+    /// Decodes `raw`, or the offset of the first byte iconv refuses.
+    ///
+    /// As in glibc: `+-` is `+`; a base64 run ends at the first other byte
+    /// (a `-` ending it is dropped) and must leave fewer than six bits, all
+    /// zero, and no half surrogate pair; a `+` at the very end is an
+    /// incomplete sequence; bits left when the input ends are dropped.
+    pub fn decode(raw: &[u8]) -> Result<String, usize> {
+        let mut out = String::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            let b = raw[i];
+            if direct(b) {
+                out.push(char::from(b));
+                i += 1;
+                continue;
+            }
+            if b != b'+' {
+                return Err(i);
+            }
+            match raw.get(i + 1) {
+                None => return Err(i),
+                Some(b'-') => {
+                    out.push('+');
+                    i += 2;
+                    continue;
+                }
+                Some(_) => {}
+            }
+            let start = i;
+            i += 1;
+            let (mut acc, mut bits, mut high) = (0u32, 0u32, None::<u32>);
+            while let Some(v) = raw.get(i).copied().and_then(base64) {
+                acc = (acc << 6) | v;
+                bits += 6;
+                i += 1;
+                if bits >= 16 {
+                    bits -= 16;
+                    let unit = (acc >> bits) & 0xFFFF;
+                    acc &= (1 << bits) - 1;
+                    match (unit, high.take()) {
+                        (0xD800..=0xDBFF, None) => high = Some(unit),
+                        (0xDC00..=0xDFFF, Some(h)) => {
+                            let c = 0x10000 + ((h - 0xD800) << 10) + (unit - 0xDC00);
+                            out.push(char::from_u32(c).ok_or(i - 1)?);
+                        }
+                        (0xD800..=0xDFFF, _) | (_, Some(_)) => return Err(i - 1),
+                        (u, None) => out.push(char::from_u32(u).ok_or(i - 1)?),
+                    }
+                }
+            }
+            if i == raw.len() {
+                break; // the end drops what is left, as glibc does
+            }
+            if bits >= 6 || acc != 0 || high.is_some() {
+                return Err(start.max(i));
+            }
+            if raw[i] == b'-' {
+                i += 1;
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -511,5 +714,91 @@ mod tests {
     fn latin1_is_decoded() {
         assert_eq!(decode(b"caf\xe9", Some("ISO-8859-1")), "café");
         assert_eq!(decode(b"caf\xe9", None), "caf\u{fffd}");
+        // iconv's ISO-8859-1, not windows-1252: 0x80 is a C1 control
+        assert_eq!(decode(b"\x80", Some("latin1")), "\u{80}");
+    }
+
+    /// Cases checked against glibc's `iconv -f UTF-7 -t UTF-8` (2.36+).
+    #[test]
+    fn utf7_decodes_as_iconv_does() {
+        let ok: &[(&str, &str)] = &[
+            ("a+b", "a"),
+            ("a+-b", "a+b"),
+            ("a+!b", "a!b"),
+            ("+AGE", "a"),
+            ("+AGEA", "a"),
+            ("+AGE-x", "ax"),
+            ("+AGEx", "a"),
+            ("+2D3cAQ-", "\u{1f401}"),
+            ("+2D3", ""),
+            ("+AGEAYQ-", "aa"),
+            (
+                "Co-authored-by: Claude +ADw-noreply+AEA-anthropic.com+AD4-",
+                "Co-authored-by: Claude <noreply@anthropic.com>",
+            ),
+        ];
+        for (input, want) in ok {
+            assert_eq!(
+                utf7::decode(input.as_bytes()).as_deref(),
+                Ok(*want),
+                "{input}"
+            );
+        }
+        for bad in ["a\\b", "a~b", "a+", "+3AE-", "x\x7fy", "x\x01y", "+AGEAYR-"] {
+            assert!(utf7::decode(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        assert!(utf7::decode(b"x\x80y").is_err());
+    }
+
+    #[test]
+    fn a_message_is_cut_at_its_nul_as_git_shows_it() {
+        let m = Message::parse(
+            b"subject\n\nbody\0hidden\n\nReviewed-by: R <r@x>\n",
+            None,
+            "#",
+        );
+        assert_eq!(m.text, "subject\n\nbody");
+        assert!(m.trailers.is_empty());
+        assert_eq!(
+            m.defects,
+            vec![Defect::Nul {
+                line: 3,
+                hidden: 29
+            }]
+        );
+    }
+
+    #[test]
+    fn encodings_decode_or_say_why_not() {
+        let m = Message::parse(
+            b"s\n\nCo-authored-by: Claude +ADw-c+AEA-x+AD4-\n",
+            Some("UTF-7"),
+            "#",
+        );
+        assert_eq!(m.trailers[0].value, "Claude <c@x>");
+        assert!(m.defects.is_empty());
+        // WHATWG encodings through encoding_rs
+        assert_eq!(decode(b"\x82\xa0", Some("Shift_JIS")), "\u{3042}");
+        assert_eq!(decode(b"\xe9", Some("windows-1252")), "é");
+        // UTF-8 under any of git's names is not re-encoded
+        assert_eq!(decode_as(b"\xff", "utf8"), Ok(None));
+        for (raw, label) in [
+            (&b"x"[..], "EBCDIC-US"),
+            (b"x", "iso-2022-kr"),
+            (b"x", " UTF-7"),
+            (b"x", "x-user-defined"),
+            (b"caf\xe9", "ascii"),
+            (b"a+", "utf-7"),
+            (b"\x82", "Shift_JIS"),
+        ] {
+            let m = Message::parse(raw, Some(label), "#");
+            assert!(
+                matches!(&m.defects[..], [Defect::Encoding { .. }]),
+                "{label}: {:?}",
+                m.defects
+            );
+        }
+        // an unknown encoding still leaves the bytes readable, as git shows them
+        assert_eq!(decode(b"Reviewed-by", Some("EBCDIC-US")), "Reviewed-by");
     }
 }

@@ -28,6 +28,8 @@ pub enum Malformed {
     BadParent(usize),
     #[error("it has no `{0}` line")]
     NoIdentity(&'static str),
+    #[error("its `{0}` line is malformed: {1}")]
+    BadIdentity(&'static str, &'static str),
 }
 
 /// The id after `prefix` on the line at the start of `data`, and the rest.
@@ -145,6 +147,77 @@ pub fn identity(value: &[u8]) -> Identity {
     }
 }
 
+/// Checks a commit as `git fsck` (and `receive.fsckObjects`) checks it
+/// (`fsck_commit`, `fsck_ident`): `tree`, `parent`s, then `author` and
+/// `committer` lines each of the form `Name <email> 1700000000 +0000`. The
+/// scan reads identities leniently, as libgit2 does, so old histories
+/// stay readable; the server hook holds what a push adds to this instead,
+/// so that a malformed commit fails closed wherever it is in the push.
+pub fn fsck(data: &[u8]) -> Result<(), Malformed> {
+    let (_, _, rest) = tree_and_parents(data)?;
+    let mut rest = rest;
+    for who in ["author", "committer"] {
+        let eol = memchr::memchr(b'\n', rest).ok_or(Malformed::NoIdentity(who))?;
+        let line = &rest[..eol];
+        let value = line
+            .strip_prefix(who.as_bytes())
+            .and_then(|v| v.strip_prefix(b" "))
+            .ok_or(Malformed::NoIdentity(who))?;
+        fsck_ident(value).map_err(|why| Malformed::BadIdentity(who, why))?;
+        rest = &rest[eol + 1..];
+    }
+    Ok(())
+}
+
+/// git's `fsck_ident` on `Name <email> 1700000000 +0000` (without the newline).
+fn fsck_ident(v: &[u8]) -> Result<(), &'static str> {
+    if v.first() == Some(&b'<') {
+        return Err("no name before the email");
+    }
+    let open = v
+        .iter()
+        .position(|&b| b == b'<' || b == b'>')
+        .ok_or("no email in <…>")?;
+    if v[open] == b'>' {
+        return Err("a `>` in the name");
+    }
+    if open == 0 || v[open - 1] != b' ' {
+        return Err("no space before the email");
+    }
+    let rest = &v[open + 1..];
+    let close = rest
+        .iter()
+        .position(|&b| b == b'<' || b == b'>')
+        .ok_or("the email is not closed by `>`")?;
+    if rest[close] != b'>' {
+        return Err("the email is not closed by `>`");
+    }
+    let rest = rest[close + 1..]
+        .strip_prefix(b" ")
+        .ok_or("no space before the date")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || rest.get(digits) != Some(&b' ') {
+        return Err("the date is not a number of seconds");
+    }
+    if rest[0] == b'0' && digits > 1 {
+        return Err("the date is zero-padded");
+    }
+    if std::str::from_utf8(&rest[..digits])
+        .ok()
+        .and_then(|d| d.parse::<u64>().ok())
+        .is_none()
+    {
+        return Err("the date overflows");
+    }
+    let tz = &rest[digits + 1..];
+    let ok_tz =
+        tz.len() == 5 && matches!(tz[0], b'+' | b'-') && tz[1..].iter().all(u8::is_ascii_digit);
+    if !ok_tz {
+        return Err("the time zone is not `+hhmm` or `-hhmm`");
+    }
+    Ok(())
+}
+
 /// Parses a commit object's content.
 pub fn parse(data: &[u8]) -> Result<Commit<'_>, Malformed> {
     let (tree, parents, mut rest) = tree_and_parents(data)?;
@@ -242,6 +315,44 @@ mod tests {
         assert_eq!(parse(&raw), Err(Malformed::BadParent(1)));
         let raw = commit("committer C <c@x> 2 +0000\n", "m");
         assert_eq!(parse(&raw), Err(Malformed::NoIdentity("author")));
+    }
+
+    #[test]
+    fn fsck_holds_identities_to_what_git_fsck_accepts() {
+        let ok = commit(
+            "author A U Thor <a@example.com> 1700000000 +0100\ncommitter C <c@x> 0 -0000\n",
+            "m",
+        );
+        assert_eq!(fsck(&ok), Ok(()));
+        for (line, why) in [
+            (
+                "author Claude <noreply@anthropic.com 1796593616 +0000",
+                "the email is not closed by `>`",
+            ),
+            ("author <a@x> 1 +0000", "no name before the email"),
+            ("author A<a@x> 1 +0000", "no space before the email"),
+            ("author A > <a@x> 1 +0000", "a `>` in the name"),
+            ("author A <a@x>1 +0000", "no space before the date"),
+            (
+                "author A <a@x> soon +0000",
+                "the date is not a number of seconds",
+            ),
+            ("author A <a@x> 01 +0000", "the date is zero-padded"),
+            (
+                "author A <a@x> 1 +00",
+                "the time zone is not `+hhmm` or `-hhmm`",
+            ),
+            ("author no address", "no email in <…>"),
+        ] {
+            let raw = commit(&format!("{line}\ncommitter C <c@x> 1 +0000\n"), "m");
+            assert_eq!(
+                fsck(&raw),
+                Err(Malformed::BadIdentity("author", why)),
+                "{line}"
+            );
+        }
+        let raw = commit("author A <a@x> 1 +0000\n", "m");
+        assert_eq!(fsck(&raw), Err(Malformed::NoIdentity("committer")));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use git2::Oid;
 
-use super::odb::{next_entry, Kind, Limited, ObjectStore, TreeEntry};
+use super::odb::{next_entry, Kind, Limited, ObjectStore};
 
 use crate::model::{Content, FileChange, Status};
 use crate::policy::{Needs, Renames};
@@ -72,7 +72,25 @@ fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     p
 }
 
-/// Appends every changed path between two raw trees (either may be absent).
+/// How deep trees may nest: git's own default `core.maxTreeDepth`, past
+/// which git itself refuses to walk them. A deeper tree is an error, not a
+/// stack overflow: the walk below keeps its own stack.
+pub const MAX_TREE_DEPTH: usize = 2048;
+
+/// One pair of trees being compared: where the walk is in each, and how
+/// long the shared path buffer was when it started.
+struct Frame {
+    old: Option<std::sync::Arc<Vec<u8>>>,
+    new: Option<std::sync::Arc<Vec<u8>>>,
+    prefix_len: usize,
+    i: usize,
+    j: usize,
+}
+
+/// Appends every changed path between two raw trees (either may be absent),
+/// in git's order. The walk is iterative (a stack of [`Frame`]s and one path
+/// buffer), so the depth of a pushed tree cannot overflow the call stack;
+/// past [`MAX_TREE_DEPTH`] levels it is an error naming the path.
 pub fn diff_trees(
     store: &ObjectStore,
     old: Option<&[u8]>,
@@ -80,49 +98,125 @@ pub fn diff_trees(
     prefix: &[u8],
     out: &mut Vec<RawDelta>,
 ) -> Result<(), git2::Error> {
-    let (old, new) = (old.unwrap_or(&[]), new.unwrap_or(&[]));
-    let (mut i, mut j) = (0, 0);
-    skip_identical(old, new, &mut i, &mut j);
-    let mut a = next_entry(old, &mut i)?;
-    let mut b = next_entry(new, &mut j)?;
-    loop {
+    use std::cmp::Ordering;
+    let mut path = prefix.to_vec();
+    let root = |d: Option<&[u8]>| d.map(|d| std::sync::Arc::new(d.to_vec()));
+    let mut stack = vec![Frame {
+        old: root(old),
+        new: root(new),
+        prefix_len: path.len(),
+        i: 0,
+        j: 0,
+    }];
+    let empty: &[u8] = &[];
+    {
+        let f = &mut stack[0];
+        let (o, n) = (
+            f.old.as_deref().map_or(empty, |v| v),
+            f.new.as_deref().map_or(empty, |v| v),
+        );
+        skip_identical(o, n, &mut f.i, &mut f.j);
+    }
+    while let Some(f) = stack.last_mut() {
+        let old = f.old.clone();
+        let new = f.new.clone();
+        let (o, n) = (
+            old.as_deref().map_or(empty, |v| v),
+            new.as_deref().map_or(empty, |v| v),
+        );
+        path.truncate(f.prefix_len);
+        let (mut ni, mut nj) = (f.i, f.j);
+        let a = next_entry(o, &mut ni)?;
+        let b = next_entry(n, &mut nj)?;
         let ord = match (&a, &b) {
             (Some(a), Some(b)) => entry_cmp(a.name, a.mode, b.name, b.mode),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => return Ok(()),
-        };
-        match (ord, a, b) {
-            (std::cmp::Ordering::Less, Some(x), _) => {
-                side(store, prefix, &x, true, out)?;
-                a = next_entry(old, &mut i)?;
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => {
+                stack.pop();
+                continue;
             }
-            (std::cmp::Ordering::Greater, _, Some(y)) => {
-                side(store, prefix, &y, false, out)?;
-                b = next_entry(new, &mut j)?;
+        };
+        // The subtrees to descend into next, if any.
+        let mut child: Option<(&[u8], Option<Oid>, Option<Oid>)> = None;
+        match (ord, a, b) {
+            (Ordering::Less, Some(x), _) => {
+                f.i = ni;
+                if is_tree(x.mode) {
+                    child = Some((x.name, Some(x.oid()), None));
+                } else {
+                    out.push(RawDelta {
+                        path: join(&path, x.name),
+                        old: Some((x.oid(), x.mode)),
+                        new: None,
+                    });
+                }
+            }
+            (Ordering::Greater, _, Some(y)) => {
+                f.j = nj;
+                if is_tree(y.mode) {
+                    child = Some((y.name, None, Some(y.oid())));
+                } else {
+                    out.push(RawDelta {
+                        path: join(&path, y.name),
+                        old: None,
+                        new: Some((y.oid(), y.mode)),
+                    });
+                }
             }
             (_, Some(x), Some(y)) => {
+                f.i = ni;
+                f.j = nj;
+                skip_identical(o, n, &mut f.i, &mut f.j);
                 if x.id != y.id || x.mode != y.mode {
-                    let path = join(prefix, y.name);
                     if is_tree(x.mode) && is_tree(y.mode) {
-                        let ta = store.read_kind(x.oid(), Kind::Tree)?;
-                        let tb = store.read_kind(y.oid(), Kind::Tree)?;
-                        diff_trees(store, Some(&ta.data), Some(&tb.data), &path, out)?;
+                        child = Some((y.name, Some(x.oid()), Some(y.oid())));
                     } else {
                         out.push(RawDelta {
-                            path,
+                            path: join(&path, y.name),
                             old: Some((x.oid(), x.mode)),
                             new: Some((y.oid(), y.mode)),
                         });
                     }
                 }
-                skip_identical(old, new, &mut i, &mut j);
-                a = next_entry(old, &mut i)?;
-                b = next_entry(new, &mut j)?;
             }
-            _ => return Ok(()),
+            _ => {
+                stack.pop();
+                continue;
+            }
         }
+        let Some((name, a, b)) = child else { continue };
+        let name = name.to_vec();
+        if stack.len() > MAX_TREE_DEPTH {
+            let shown = String::from_utf8_lossy(&path[..path.len().min(120)]).into_owned();
+            return Err(git2::Error::from_str(&format!(
+                "trees nest more than {MAX_TREE_DEPTH} levels deep (under `{shown}…`), deeper than git's \
+                 core.maxTreeDepth allows; such a tree is not checked"
+            )));
+        }
+        let read = |id: Option<Oid>| -> Result<_, git2::Error> {
+            id.map(|id| store.read_kind(id, Kind::Tree).map(|t| t.data))
+                .transpose()
+        };
+        let (ta, tb) = (read(a)?, read(b)?);
+        path = join(&path, &name);
+        let mut frame = Frame {
+            old: ta,
+            new: tb,
+            prefix_len: path.len(),
+            i: 0,
+            j: 0,
+        };
+        {
+            let (o, n) = (
+                frame.old.as_deref().map_or(empty, |v| v),
+                frame.new.as_deref().map_or(empty, |v| v),
+            );
+            skip_identical(o, n, &mut frame.i, &mut frame.j);
+        }
+        stack.push(frame);
     }
+    Ok(())
 }
 
 /// The length of the longest common prefix of two byte strings (compared
@@ -157,41 +251,6 @@ fn skip_identical(old: &[u8], new: &[u8], i: &mut usize, j: &mut usize) {
     }
     *i += k;
     *j += k;
-}
-
-/// An entry present on one side only: a file, or a whole subtree.
-fn side(
-    store: &ObjectStore,
-    prefix: &[u8],
-    e: &TreeEntry,
-    is_old: bool,
-    out: &mut Vec<RawDelta>,
-) -> Result<(), git2::Error> {
-    let path = join(prefix, e.name);
-    if is_tree(e.mode) {
-        let t = store.read_kind(e.oid(), Kind::Tree)?;
-        if is_old {
-            diff_trees(store, Some(&t.data), None, &path, out)
-        } else {
-            diff_trees(store, None, Some(&t.data), &path, out)
-        }
-    } else {
-        let entry = Some((e.oid(), e.mode));
-        out.push(if is_old {
-            RawDelta {
-                path,
-                old: entry,
-                new: None,
-            }
-        } else {
-            RawDelta {
-                path,
-                old: None,
-                new: entry,
-            }
-        });
-        Ok(())
-    }
 }
 
 fn status_of(d: &RawDelta) -> Status {

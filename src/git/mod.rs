@@ -245,6 +245,68 @@ pub fn identity(sig: &git2::Signature) -> Identity {
     }
 }
 
+/// The message of a stored commit as git shows it ([`shown`]), for one
+/// commit read outside a scan.
+pub fn shown_message(repo: &Repository, oid: Oid, comment: &str) -> Result<Message> {
+    let odb = repo
+        .odb()
+        .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
+    let obj = odb
+        .read(oid)
+        .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
+    let c = commit::parse(obj.data())
+        .map_err(|e| anyhow!("cannot read commit {oid}: it is malformed: {e}"))?;
+    Ok(shown(obj.data(), &c, comment).2)
+}
+
+/// The author, committer and message as git shows them: git reads the
+/// whole object up to its first NUL and, with an `encoding` header,
+/// decodes all of it (headers too) before reading its parts
+/// (`repo_logmsg_reencode`), so a name can be decoded as well as the
+/// message. The common case, UTF-8 without a NUL, reads `c` as it is.
+pub fn shown(data: &[u8], c: &commit::Commit, comment: &str) -> (Identity, Identity, Message) {
+    let plain = c.encoding.is_none_or(crate::message::is_utf8_label)
+        && memchr::memchr(0, c.message).is_none();
+    if plain {
+        let m = Message::parse(c.message, None, comment);
+        return (c.author.clone(), c.committer.clone(), m);
+    }
+    let (shown, mut defects) = crate::message::shown(data, c.encoding);
+    // A NUL in the headers hides the message; the line is then 0.
+    for d in &mut defects {
+        if let crate::message::Defect::Nul { line, .. } = d {
+            let headers = data.len() - c.message.len();
+            let head_lines = data[..headers].iter().filter(|&&b| b == b'\n').count() as u32;
+            *line = line.saturating_sub(head_lines);
+        }
+    }
+    let (author, committer, text) = match commit::parse(&shown) {
+        Ok(d) => (d.author, d.committer, d.message.to_vec()),
+        Err(e) => {
+            // Decoded, it no longer reads as a commit: git shows what it
+            // can; the raw parts are checked and the defect is said.
+            if !defects
+                .iter()
+                .any(|d| matches!(d, crate::message::Defect::Encoding { .. }))
+            {
+                defects.push(crate::message::Defect::Encoding {
+                    name: crate::report::escape(c.encoding.unwrap_or("")),
+                    reason: format!("once decoded, the commit no longer reads as one ({e})"),
+                });
+            }
+            let cut = memchr::memchr(0, c.message).unwrap_or(c.message.len());
+            (
+                c.author.clone(),
+                c.committer.clone(),
+                c.message[..cut].to_vec(),
+            )
+        }
+    };
+    let mut m = Message::parse(&text, None, comment);
+    m.defects = defects;
+    (author, committer, m)
+}
+
 /// Reads commits into changes. One per thread: a `Repository` is not `Sync`.
 pub struct Reader<'r> {
     repo: &'r Repository,
@@ -297,13 +359,14 @@ impl<'r> Reader<'r> {
         if self.shallow.contains(&oid) {
             c.parents.clear();
         }
+        let (author, committer, message) = shown(data, &c, &self.comment);
         let mut change = Change {
             id: oid.to_string(),
             is_merge: c.parents.len() > 1,
             parents: c.parents.iter().map(|p| p.to_string()).collect(),
-            author: Some(c.author.clone()),
-            committer: Some(c.committer.clone()),
-            message: Some(Message::parse(c.message, c.encoding, &self.comment)),
+            author: Some(author),
+            committer: Some(committer),
+            message: Some(message),
             files: None,
         };
         let wants_diff = self.opts.needs.files && (!change.is_merge || self.merge_diffs);
@@ -314,6 +377,37 @@ impl<'r> Reader<'r> {
             change.files = Some(files);
         }
         Ok(change)
+    }
+
+    /// The content of a tree or blob a ref points at (not through a
+    /// commit), as a change that adds every file in it, so the file rules
+    /// judge it as they judge a commit's files. A blob is one file named
+    /// `name` (the ref's name).
+    pub fn read_object(&self, oid: Oid, name: &str) -> Result<Change> {
+        let store = self.store()?;
+        let obj = store
+            .read(oid)
+            .map_err(|e| anyhow!("cannot read the object {oid}: {}", e.message()))?;
+        let mut deltas = Vec::new();
+        match obj.kind {
+            odb::Kind::Tree => {
+                diff::diff_trees(store, None, Some(&obj.data), b"", &mut deltas)
+                    .with_context(|| format!("cannot read the tree {oid}"))?;
+            }
+            odb::Kind::Blob => deltas.push(diff::RawDelta {
+                path: name.as_bytes().to_vec(),
+                old: None,
+                new: Some((oid, 0o100644)),
+            }),
+            other => bail!("{oid} is a {other:?}, not a tree or a blob"),
+        }
+        let files = diff::to_file_changes(store, deltas, &self.opts)
+            .with_context(|| format!("cannot read the files of {oid}"))?;
+        Ok(Change {
+            id: oid.to_string(),
+            files: Some(files),
+            ..Change::default()
+        })
     }
 
     fn commit_diff(

@@ -85,6 +85,8 @@ pub struct Pushed {
     pub commit: Option<Oid>,
     /// The kind of object at the end when it is not a commit (`tree`, `blob`).
     pub other: Option<&'static str>,
+    /// The object at the end of the chain.
+    pub end: Oid,
 }
 
 /// Peels a pushed object through annotated tags.
@@ -101,6 +103,7 @@ pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
                     tags,
                     commit: Some(cur),
                     other: None,
+                    end: cur,
                 })
             }
             Some(ObjectType::Tag) => {
@@ -118,6 +121,7 @@ pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
                     tags,
                     commit: None,
                     other: Some(kind.map_or("object", |k| k.str())),
+                    end: cur,
                 })
             }
         }
@@ -156,21 +160,26 @@ pub fn parse_oid(s: &str) -> Option<Oid> {
     }
 }
 
-/// The message of a tag without its signature block.
-pub fn tag_message(tag: &git2::Tag) -> Vec<u8> {
-    let msg = tag.message_bytes().unwrap_or_default();
+/// The message of a raw tag object without its signature block. Read from
+/// the object's bytes (libgit2 would stop at a NUL, hiding it from the
+/// check that reports it). git shows a tag's message undecoded whatever
+/// its headers say, so no `encoding` header is read.
+pub fn tag_message(data: &[u8]) -> Vec<u8> {
+    let mut rest = data;
+    let msg: &[u8] = loop {
+        match memchr::memchr(b'\n', rest) {
+            None => break &[],
+            Some(0) => break &rest[1..],
+            Some(eol) => rest = &rest[eol + 1..],
+        }
+    };
     for marker in [
         &b"-----BEGIN PGP SIGNATURE-----"[..],
         b"-----BEGIN SSH SIGNATURE-----",
         b"-----BEGIN SIGNED MESSAGE-----",
     ] {
         let at_line_start = |i: usize| i == 0 || msg[i - 1] == b'\n';
-        if let Some(i) = msg
-            .windows(marker.len())
-            .enumerate()
-            .find(|&(i, w)| w == marker && at_line_start(i))
-            .map(|(i, _)| i)
-        {
+        if let Some(i) = memchr::memmem::find_iter(msg, marker).find(|&i| at_line_start(i)) {
             return msg[..i].to_vec();
         }
     }
@@ -179,7 +188,14 @@ pub fn tag_message(tag: &git2::Tag) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_oid;
+    use super::{parse_oid, tag_message};
+
+    #[test]
+    fn tag_messages_keep_their_nul_and_lose_their_signature() {
+        let raw = b"object 1\ntype commit\ntag v1\nencoding UTF-7\n\nv1\0hidden\n-----BEGIN PGP SIGNATURE-----\nx\n";
+        assert_eq!(tag_message(raw), b"v1\0hidden\n");
+        assert_eq!(tag_message(b"object 1\n"), b"");
+    }
 
     #[test]
     fn oids_must_be_full() {

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use git2::{Oid, Repository};
 
 use super::{downgrade_claimed, exceptions, is_maintainer, Exception, RULES};
@@ -16,7 +16,9 @@ use crate::message::Message;
 use crate::model::Change;
 use crate::policy::server::Tags;
 use crate::policy::Policy;
-use crate::report::{count, text::TextReporter, Finding, Reporter, Severity, Summary};
+use crate::report::{
+    count, escape, escape_cow, text::TextReporter, Finding, Reporter, Severity, Summary,
+};
 
 /// One ref update to judge (deletions are filtered out before).
 #[derive(Debug, Clone)]
@@ -125,7 +127,7 @@ where
     let mut tips = Vec::new();
     let mut tip_of: Vec<Option<usize>> = Vec::new();
     let mut tags_of: Vec<Vec<Oid>> = Vec::new();
-    let mut other: Vec<Option<&'static str>> = Vec::new();
+    let mut other: Vec<Option<(&'static str, Oid)>> = Vec::new();
     for u in updates {
         let p = push::peel(repo, u.new)?;
         tip_of.push(p.commit.map(|c| {
@@ -137,7 +139,7 @@ where
         } else {
             Vec::new()
         });
-        other.push(p.other);
+        other.push(p.other.map(|k| (k, p.end)));
     }
     let new = push::new_commits(repo, &tips, hidden)?;
     tracing::info!(
@@ -145,6 +147,9 @@ where
         count(new.order.len(), "new commit"),
         count(updates.len(), "ref update")
     );
+    if matches!(mode, Exceptions::Server { .. }) {
+        fsck_commits(repo, &new.order)?;
+    }
 
     let mut collect = Collect::default();
     let mut summary = Summary::default();
@@ -159,7 +164,11 @@ where
         let tag = repo
             .find_tag(t)
             .map_err(|e| anyhow!("cannot read the pushed tag {t}: {}", e.message()))?;
-        let message = Message::parse(&push::tag_message(&tag), None, "#");
+        let raw = repo
+            .odb()
+            .and_then(|odb| odb.read(t).map(|o| o.data().to_vec()))
+            .map_err(|e| anyhow!("cannot read the pushed tag {t}: {}", e.message()))?;
+        let message = Message::parse(&push::tag_message(&raw), None, "#");
         let who = tag.tagger().map(|s| git::identity(&s));
         let change = Change {
             id: t.to_string(),
@@ -251,7 +260,14 @@ where
             refname: u.refname.clone(),
             ..RefVerdict::default()
         };
-        if let Some(kind) = other[i] {
+        if let Some((kind, end)) = other[i] {
+            // A tree or blob is content without a commit: its files are
+            // judged by the file rules as a commit's would be.
+            let reader = git::Reader::new(repo, crate::scan::diff_options(policy), false);
+            let change = reader.read_object(end, &u.refname).with_context(|| {
+                format!("cannot check the {kind} {end} that {} points at", u.refname)
+            })?;
+            rv.findings.extend(engine::check(policy, &change).findings);
             let rule = &RULES[0];
             let severity = policy.severity(rule);
             if severity != Severity::Off {
@@ -262,8 +278,8 @@ where
                     path: None,
                     line: None,
                     message: format!(
-                        "{} points at a {kind} ({}), whose content is not checked",
-                        u.refname, u.new
+                        "{} points at a {kind} ({end}), not a commit: its files were checked, but it has no message, author or review to check",
+                        u.refname
                     ),
                     hint: rule.hint.to_string(),
                     snippet: None,
@@ -317,16 +333,27 @@ where
     Ok(verdict)
 }
 
+/// Holds every commit a push adds to what `git fsck` accepts
+/// ([`git::commit::fsck`]): a malformed commit fails closed, named, wherever
+/// it is in the push (the scan reads identities leniently, as libgit2 does).
+fn fsck_commits(repo: &Repository, order: &[Oid]) -> Result<()> {
+    let odb = repo
+        .odb()
+        .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
+    for &oid in order {
+        let obj = odb
+            .read(oid)
+            .map_err(|e| anyhow!("cannot read the pushed commit {oid}: {}", e.message()))?;
+        git::commit::fsck(obj.data()).map_err(|e| {
+            anyhow!("the pushed commit {oid} is malformed: {e} (git fsck refuses it too)")
+        })?;
+    }
+    Ok(())
+}
+
 fn commit_exceptions(repo: &Repository, id: &str) -> Result<Vec<Exception>> {
     let oid = Oid::from_str(id).map_err(|_| anyhow!("`{id}` is not an object id"))?;
-    let c = repo
-        .find_commit(oid)
-        .map_err(|e| anyhow!("cannot read commit {id}: {}", e.message()))?;
-    let m = Message::parse(
-        c.message_raw_bytes(),
-        c.message_encoding(),
-        &git::comment_for_log(repo),
-    );
+    let m = git::shown_message(repo, oid, &git::comment_for_log(repo))?;
     Ok(exceptions(&m))
 }
 
@@ -407,7 +434,7 @@ pub fn render(
         writeln!(
             out,
             "policy-check: {}: {state}: {}, {} in {}{tags}",
-            r.refname,
+            escape_cow(&r.refname),
             count(errors, "error"),
             count(warnings, "warning"),
             count(r.commits, "new commit")
@@ -416,8 +443,8 @@ pub fn render(
             writeln!(
                 out,
                 "policy-check: {}: also brings in the commits reported for {}",
-                r.refname,
-                r.reaches_rejected.join(", ")
+                escape_cow(&r.refname),
+                escape(&r.reaches_rejected.join(", "))
             )?;
         }
         let mut rep = TextReporter::new(Box::new(&mut *out), color);
@@ -438,7 +465,7 @@ pub fn render(
         }
     }
     for n in &v.notes {
-        writeln!(out, "policy-check: {n}")?;
+        writeln!(out, "policy-check: {}", escape_cow(n))?;
     }
     let rejected: Vec<&str> = v
         .refs
@@ -461,7 +488,7 @@ pub fn render(
             count(v.commits, "new commit"),
             count(v.refs.len(), "ref"),
             policy.name,
-            rejected.join(", ")
+            escape(&rejected.join(", "))
         )?;
     }
     out.flush()

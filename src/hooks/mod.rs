@@ -28,7 +28,7 @@ pub const RULES: &[RuleInfo] = &[
         id: "push-unchecked-object",
         family: "server",
         default: Severity::Warn,
-        summary: "a pushed ref points at a tree or a blob, not a commit, so its content is not checked",
+        summary: "a pushed ref points at a tree or a blob, not a commit: its files are checked, but it has no message, author or review",
         hint: "push commits (or annotated tags of commits), or review the object by hand",
     },
     RuleInfo {

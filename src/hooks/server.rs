@@ -24,6 +24,91 @@ use crate::policy::{Policy, Source};
 pub const FAIL_OPEN_KEY: &str = "policy-check.failOpen";
 /// Git config key naming the branch whose policy file judges pushes (default: HEAD's branch).
 pub const BRANCH_KEY: &str = "policy-check.branch";
+/// Git config key for the server hook's time budget (`300`, `"90s"`, `"5m"`);
+/// it wins over the policy's `[server] timeout`.
+pub const TIMEOUT_KEY: &str = "policy-check.timeout";
+
+/// The server hook's time budget: a watchdog thread that, once the budget
+/// is spent, says so and ends the process with a rejection (fail closed),
+/// whatever the hook is doing (reading a policy from a FIFO, walking a huge
+/// push). The deadline starts with the default and is set again once the
+/// repository's config and the policy are read; it counts from the start.
+struct Budget {
+    state: std::sync::Arc<BudgetState>,
+}
+
+/// When the hook started, its budget, where the budget came from; and the
+/// condition the watchdog waits on.
+type BudgetState = (
+    std::sync::Mutex<(std::time::Instant, std::time::Duration, String)>,
+    std::sync::Condvar,
+);
+
+impl Budget {
+    fn start() -> Budget {
+        use std::time::Instant;
+        let state = std::sync::Arc::new((
+            std::sync::Mutex::new((
+                Instant::now(),
+                crate::policy::server::DEFAULT_TIMEOUT,
+                "the default".to_string(),
+            )),
+            std::sync::Condvar::new(),
+        ));
+        let watched = state.clone();
+        let spawned = std::thread::Builder::new()
+            .name("policy-check-budget".into())
+            .spawn(move || {
+                let (lock, cv) = &*watched;
+                let mut g = lock.lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    let (start, budget) = (g.0, g.1);
+                    let elapsed = start.elapsed();
+                    if elapsed >= budget {
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "policy-check: the check of this push took longer than its time budget of {:?} ({}), so the push is rejected (fail closed); \
+                             raise `[server] timeout` in the server's policy or git config `{TIMEOUT_KEY}`, or push fewer commits at once",
+                            budget, g.2
+                        );
+                        std::process::exit(1);
+                    }
+                    g = cv
+                        .wait_timeout(g, budget - elapsed)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start the time budget's watchdog: {e}");
+        }
+        Budget { state }
+    }
+
+    fn set(&self, budget: std::time::Duration, origin: String) {
+        let (lock, cv) = &*self.state;
+        let mut g = lock.lock().unwrap_or_else(|e| e.into_inner());
+        g.1 = budget;
+        g.2 = origin;
+        cv.notify_all();
+    }
+
+    /// Applies git config `policy-check.timeout` (an error if it does not parse).
+    fn apply_config(&self, repo: &Repository) -> Result<bool> {
+        let Some(text) = repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_string(TIMEOUT_KEY).ok())
+        else {
+            return Ok(false);
+        };
+        let d = crate::policy::server::parse_duration(&text).ok_or_else(|| {
+            anyhow!("git config {TIMEOUT_KEY} = `{text}` is not a duration (seconds, or \"90s\", \"5m\", \"1h\")")
+        })?;
+        self.set(d, format!("git config {TIMEOUT_KEY}"));
+        Ok(true)
+    }
+}
 
 /// One `<old> <new> <ref>` line of pre-receive's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,13 +123,14 @@ pub struct RefLine {
 pub fn pre_receive(global: &Global) -> Result<Exit> {
     // git relays a server hook's stderr to the pusher as `remote:` lines
     crate::scan::set_progress(crate::scan::ProgressMode::Always);
+    let budget = Budget::start();
     let mut fail_open = None;
     let result = (|| {
         let mut input = Vec::new();
         std::io::stdin()
             .read_to_end(&mut input)
             .context("cannot read the ref updates from stdin")?;
-        let ctx = Gate::open(global, &mut fail_open)?;
+        let ctx = Gate::open(global, &mut fail_open, &budget)?;
         let lines = parse_receive(&input)?;
         ctx.check(&lines, global)
     })();
@@ -54,13 +140,14 @@ pub fn pre_receive(global: &Global) -> Result<Exit> {
 /// `update REF OLD NEW`: the same check for one ref.
 pub fn update(refname: &str, old: &str, new: &str, global: &Global) -> Result<Exit> {
     crate::scan::set_progress(crate::scan::ProgressMode::Always);
+    let budget = Budget::start();
     let mut fail_open = None;
     let result = (|| {
         let line = format!("{old} {new} {refname}");
         let lines = parse_receive(line.as_bytes()).context(
             "bad arguments: expected `update <ref> <old oid> <new oid>`, as git passes them",
         )?;
-        let ctx = Gate::open(global, &mut fail_open)?;
+        let ctx = Gate::open(global, &mut fail_open, &budget)?;
         ctx.check(&lines, global)
     })();
     finish(result, fail_open)
@@ -74,7 +161,7 @@ fn finish(result: Result<Exit>, fail_open: Option<bool>) -> Result<Exit> {
         Err(e) if fail_open == Some(true) => {
             eprintln!("policy-check: ************************************************************");
             eprintln!("policy-check: INTERNAL ERROR, PUSH ACCEPTED UNCHECKED (fail-open is on):");
-            eprintln!("policy-check: {e:#}");
+            eprintln!("policy-check: {}", crate::report::escape(&format!("{e:#}")));
             eprintln!("policy-check: ************************************************************");
             Ok(Exit::Passed)
         }
@@ -96,7 +183,7 @@ struct Gate {
 }
 
 impl Gate {
-    fn open(global: &Global, fail_open: &mut Option<bool>) -> Result<Self> {
+    fn open(global: &Global, fail_open: &mut Option<bool>, budget: &Budget) -> Result<Self> {
         let git_dir = match (&global.dir, std::env::var_os("GIT_DIR")) {
             (Some(d), _) => d.clone(),
             (None, Some(d)) if !d.is_empty() => PathBuf::from(d),
@@ -113,7 +200,11 @@ impl Gate {
             .config()
             .ok()
             .and_then(|c| c.get_bool(FAIL_OPEN_KEY).ok());
+        let configured = budget.apply_config(&repo)?;
         let (mut policy, origin) = server_policy(global, &repo)?;
+        if let (false, Some(t)) = (configured, policy.server.timeout) {
+            budget.set(t, format!("[server] timeout of policy `{}`", policy.name));
+        }
         let trust = super::trust::ServerTrust::from_config(&repo)?;
         policy.set_counting(trust.counting());
         if policy.server.fail_open {

@@ -552,7 +552,13 @@ fn author_and_message(repo: &Repository, oid: Oid) -> Result<(Option<Identity>, 
         return Ok((Some(crate::git::identity(&c.author())), Some(m)));
     }
     if let Ok(t) = repo.find_tag(oid) {
-        let m = Message::parse(&crate::git::push::tag_message(&t), None, "#");
+        let odb = repo
+            .odb()
+            .map_err(|e| anyhow!("cannot read tag {oid}: {}", e.message()))?;
+        let raw = odb
+            .read(oid)
+            .map_err(|e| anyhow!("cannot read tag {oid}: {}", e.message()))?;
+        let m = Message::parse(&crate::git::push::tag_message(raw.data()), None, "#");
         return Ok((t.tagger().map(|s| crate::git::identity(&s)), Some(m)));
     }
     Err(anyhow!("cannot read {oid} to judge its review"))

@@ -120,8 +120,9 @@ pub fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, String> {
             meta.len()
         ));
     }
-    let f = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
+    // Opened without blocking and checked again on the open file: a path
+    // swapped for a FIFO after the check above must not hang a server hook.
+    let f = open_regular(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
     let mut bytes = Vec::new();
     f.take(MAX_POLICY_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -133,6 +134,56 @@ pub fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// Reads a file that must be a regular file. A FIFO, a device or a
+/// directory is refused without waiting on it: the file is opened without
+/// blocking (a FIFO with no writer would otherwise hang a server hook on
+/// `open`) and its type is checked on the open handle, so it cannot be
+/// swapped in between.
+pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = open_regular(path)?;
+    let len = file.metadata().map_or(0, |m| m.len());
+    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 20));
+    file.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Opens `path` without blocking and refuses anything but a regular file.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc_nonblock());
+    }
+    let file = opts.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("it is {kind}"),
+        ));
+    }
+    Ok(file)
+}
+
+/// `O_NONBLOCK`: 0o4000 on Linux (every architecture but alpha, sparc and
+/// parisc, where git servers are rare) and 4 on the BSDs and macOS.
+#[cfg(unix)]
+fn libc_nonblock() -> i32 {
+    if cfg!(any(target_os = "linux", target_os = "android")) {
+        0o4000
+    } else {
+        4
+    }
 }
 
 impl Source {

@@ -6,8 +6,9 @@
 //! [server]
 //! refs = ["refs/heads/main", "refs/heads/release/*", "refs/tags/*"]   # default: every ref
 //! tags = "check"        # check (tag message and the commits it adds) | commits | skip
-//! notes = "skip"        # skip | check
+//! notes = "check"       # check (default) | skip
 //! fail_open = false     # true: a push is accepted when the check itself fails (rollouts only)
+//! timeout = "5m"        # the server hook's time budget (seconds, or "90s", "5m", "1h")
 //! ```
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -23,10 +24,39 @@ pub struct RawServer {
     pub refs: Option<Vec<String>>,
     /// What a pushed tag is checked for: `check` (its message and the commits it adds, the default), `commits`, or `skip`.
     pub tags: Option<Tags>,
-    /// Whether `refs/notes/*` updates are checked (`skip` by default).
+    /// Whether `refs/notes/*` updates are checked (`check` by default: a note's content is scanned like a commit's files).
     pub notes: Option<Notes>,
     /// Accept a push when the check itself fails (for rollouts only; default false: fail closed).
     pub fail_open: Option<bool>,
+    /// How long the server hook may run before it rejects the push (fail closed): seconds, or a string such as `"90s"`, `"5m"`, `"1h"` (default 5 minutes).
+    pub timeout: Option<RawDuration>,
+}
+
+/// A duration as written: a number of seconds or `"<n>ms|s|m|h"`.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum RawDuration {
+    Seconds(u64),
+    Text(String),
+}
+
+/// The server hook's time budget when neither the policy nor git config sets one.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Parses `"90s"`, `"5m"`, `"1h"`, `"500ms"` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    let d = match unit.trim() {
+        "" | "s" => std::time::Duration::from_secs(n),
+        "ms" => std::time::Duration::from_millis(n),
+        "m" => std::time::Duration::from_secs(n.checked_mul(60)?),
+        "h" => std::time::Duration::from_secs(n.checked_mul(3600)?),
+        _ => return None,
+    };
+    (!d.is_zero()).then_some(d)
 }
 
 /// What a pushed tag is checked for.
@@ -57,6 +87,8 @@ pub struct Server {
     pub tags: Tags,
     pub notes: Notes,
     pub fail_open: bool,
+    /// `[server] timeout`, when the policy sets one.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Default for Server {
@@ -64,8 +96,9 @@ impl Default for Server {
         Server {
             refs: None,
             tags: Tags::Check,
-            notes: Notes::Skip,
+            notes: Notes::Check,
             fail_open: false,
+            timeout: None,
         }
     }
 }
@@ -125,8 +158,22 @@ pub fn compile(raw: Option<RawServer>, problems: &mut Problems) -> Server {
     Server {
         refs,
         tags: raw.tags.unwrap_or(Tags::Check),
-        notes: raw.notes.unwrap_or(Notes::Skip),
+        notes: raw.notes.unwrap_or(Notes::Check),
         fail_open: raw.fail_open.unwrap_or(false),
+        timeout: raw.timeout.and_then(|t| {
+            let d = match &t {
+                RawDuration::Seconds(0) => None,
+                RawDuration::Seconds(n) => Some(std::time::Duration::from_secs(*n)),
+                RawDuration::Text(s) => parse_duration(s),
+            };
+            if d.is_none() {
+                problems.error(
+                    base.key("timeout"),
+                    "expected a positive number of seconds or a duration such as \"90s\", \"5m\", \"1h\"".to_string(),
+                );
+            }
+            d
+        }),
     }
 }
 
@@ -148,12 +195,30 @@ mod tests {
     }
 
     #[test]
-    fn default_governs_everything_but_notes() {
+    fn default_governs_every_ref_notes_too() {
         let s = Server::default();
         assert!(s.governs("refs/heads/topic"));
         assert!(s.governs("refs/tags/v1"));
         assert!(s.governs("refs/for/main"));
-        assert!(!s.governs("refs/notes/commits"));
+        assert!(s.governs("refs/notes/commits"));
+        let skip = Server {
+            notes: Notes::Skip,
+            ..Server::default()
+        };
+        assert!(!skip.governs("refs/notes/commits"));
+    }
+
+    #[test]
+    fn durations_parse_or_are_refused() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("42"), Some(Duration::from_secs(42)));
+        for bad in ["", "0", "5 days", "m", "-1s", "99999999999999999999h"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

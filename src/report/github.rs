@@ -24,11 +24,13 @@ impl<'w> GithubReporter<'w> {
     }
 }
 
-/// Escapes a workflow command's message.
+/// Escapes a workflow command's message; other control characters and
+/// bidi overrides are made inert first ([`super::escape`]), since the
+/// runner's log and the annotation show them as they are.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let s = s.replace('%', "%25");
+    let s = s.replace('\r', "%0D").replace('\n', "%0A");
+    super::escape(&s)
 }
 
 /// Escapes a workflow command's property value.

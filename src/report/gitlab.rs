@@ -13,7 +13,7 @@ use std::io::Write;
 
 use serde_json::json;
 
-use super::{Finding, Occurrences, Reporter, Severity, Summary, MESSAGE_PATH};
+use super::{escape, Finding, Occurrences, Reporter, Severity, Summary, MESSAGE_PATH};
 
 pub struct GitlabReporter<'w> {
     out: Box<dyn Write + 'w>,
@@ -54,12 +54,13 @@ impl Reporter for GitlabReporter<'_> {
         }
         let issue = json!({
             "type": "issue",
-            "description": description,
+            // GitLab shows these in merge requests: no controls, no bidi overrides.
+            "description": escape(&description),
             "check_name": f.rule,
             "fingerprint": self.seen.unique(f),
             "severity": severity(f.severity),
             "location": {
-                "path": f.path.as_deref().unwrap_or(MESSAGE_PATH),
+                "path": escape(f.path.as_deref().unwrap_or(MESSAGE_PATH)),
                 "lines": { "begin": f.line.unwrap_or(1).max(1) },
             },
         });

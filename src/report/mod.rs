@@ -118,6 +118,70 @@ impl Summary {
     }
 }
 
+/// True for a character that must not reach a terminal as it is: C0 and C1
+/// controls and DEL (ESC sequences repaint the screen, CR overwrites a
+/// line, NUL and BEL), and the invisible format characters that reorder or
+/// hide text (bidi overrides and isolates, zero-width characters, line
+/// and paragraph separators, the BOM, interlinear annotations). Tab is
+/// left as it is.
+pub fn is_unsafe_char(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{a}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{61c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// Makes text from a repository inert for a terminal or a report: every
+/// [`is_unsafe_char`] is written as an escape (`\x1b`, `\r`, `\u{202e}`),
+/// so pushed content can neither repaint the reader's screen nor cut a
+/// finding out of view. Borrowed when there is nothing to escape.
+pub fn escape(s: &str) -> String {
+    escape_cow(s).into_owned()
+}
+
+/// [`escape`] without a copy when nothing needs escaping.
+pub fn escape_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if is_unsafe_char(c) && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A writer that escapes [`is_unsafe_char`]s but line feeds in what passes
+/// through it: for reports written piece by piece (`inspect`) whose every
+/// line may hold text from the repository. Invalid UTF-8 is replaced.
+pub struct Inert<W: std::io::Write>(pub W);
+
+impl<W: std::io::Write> std::io::Write for Inert<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let mut first = true;
+        for line in text.split('\n') {
+            if !first {
+                self.0.write_all(b"\n")?;
+            }
+            first = false;
+            self.0.write_all(escape_cow(line).as_bytes())?;
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// Output formats for `check` and the hooks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -236,5 +300,25 @@ impl Occurrences {
         } else {
             format!("{fp}:{n}")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_text_is_made_inert() {
+        assert_eq!(
+            escape("a\x1b[2Jb\rc\0d\u{202e}e\u{200b}f\u{85}g\x7f\th\n"),
+            "a\\x1b[2Jb\\rc\\x00d\\u{202e}e\\u{200b}f\\u{85}g\\x7f\th\\n"
+        );
+        assert!(matches!(
+            escape_cow("plain café\ttext"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let mut out = Vec::new();
+        std::io::Write::write_all(&mut Inert(&mut out), "l1 \x1b[31m\nl2\r\n".as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "l1 \\x1b[31m\nl2\\r\n");
     }
 }

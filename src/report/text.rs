@@ -11,7 +11,7 @@
 
 use std::io::Write;
 
-use super::{Finding, Reporter, Severity, Summary};
+use super::{escape, escape_cow, Finding, Reporter, Severity, Summary};
 
 pub struct TextReporter<'w> {
     out: Box<dyn Write + 'w>,
@@ -39,8 +39,8 @@ pub fn location(f: &Finding) -> String {
         parts.push(c[..c.len().min(12)].to_string());
     }
     match (&f.path, f.line) {
-        (Some(p), Some(l)) => parts.push(format!("{p}:{l}")),
-        (Some(p), None) => parts.push(p.clone()),
+        (Some(p), Some(l)) => parts.push(format!("{}:{l}", escape_cow(p))),
+        (Some(p), None) => parts.push(escape(p)),
         (None, Some(l)) => parts.push(format!("message:{l}")),
         (None, None) => {}
     }
@@ -57,13 +57,14 @@ impl Reporter for TextReporter<'_> {
             Severity::Error => ("error", "1;31"),
             _ => ("warning", "1;33"),
         };
-        let head = format!("{label}[{}]", f.rule);
+        // Everything but the labels may hold text from the repository.
+        let head = format!("{label}[{}]", escape_cow(&f.rule));
         writeln!(
             self.out,
             "{}{} {}",
             self.paint(code, &head),
             self.paint("1", ":"),
-            self.paint("1", &f.message)
+            self.paint("1", &escape_cow(&f.message))
         )?;
         let gutter = f.line.map_or(1, |l| l.to_string().len());
         let pad = " ".repeat(gutter);
@@ -81,7 +82,7 @@ impl Reporter for TextReporter<'_> {
                 self.out,
                 "{} {bar} {}",
                 self.paint("1;34", &num),
-                truncate(snippet, 160)
+                escape(&truncate(snippet, 160))
             )?;
             writeln!(self.out, "{pad} {bar}")?;
         }
@@ -90,7 +91,7 @@ impl Reporter for TextReporter<'_> {
                 self.out,
                 "{pad} {} {}",
                 self.paint("1;34", "="),
-                format_args!("{} {}", self.paint("1", "hint:"), f.hint)
+                format_args!("{} {}", self.paint("1", "hint:"), escape_cow(&f.hint))
             )?;
         }
         writeln!(self.out)

@@ -326,3 +326,31 @@ pub fn clone_corpus<'s>(sb: &'s Sandbox, name: &str) -> Option<Repo<'s>> {
     );
     Some(Repo { sb, path: dest })
 }
+
+/// A bare server repository at `name` whose hooks were installed by
+/// `policy-check install --server --policy FILE`, FILE holding `policy`.
+/// `extra` goes to `install` (e.g. `--update`).
+pub fn install_server<'s>(sb: &'s Sandbox, name: &str, policy: &str, extra: &[&str]) -> Repo<'s> {
+    let bare = sb.bare(name);
+    let file = sb
+        .path()
+        .join(format!("{}.policy.toml", name.replace(['/', ':'], "_")));
+    std::fs::write(&file, policy).expect("policy");
+    let mut args = vec![
+        "install",
+        "--server",
+        "--policy",
+        file.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(extra);
+    let run = bare.pc(&args);
+    assert_eq!(run.code, 0, "install --server: {}", run.stderr);
+    bare
+}
+
+/// `git push ARGS` from `repo`: whether it succeeded, and its stderr (where
+/// the server hook's output arrives as `remote:` lines), bytes as they are.
+pub fn push_raw(repo: &Repo, args: &[&str]) -> (bool, Vec<u8>) {
+    let o = repo.git_raw(&[&["push"], args].concat(), None);
+    (o.status.success(), o.stderr)
+}
