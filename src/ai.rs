@@ -779,6 +779,20 @@ impl Detector {
             }
             let block = msg.trailers.first().map_or(u32::MAX, |t| t.line);
             let (start, first_line) = body_start(&msg.text);
+            // A message written with literal `\n` escapes (one line to git)
+            // still carries its trailers: read them from the subject too.
+            // And a `--trailer "Co-authored-by: …"` command that leaked into it.
+            if out.is_empty() {
+                let parts = msg.subject.split("\\n");
+                if let Some(s) = parts.clone().skip(1).find_map(|p| self.loose_signal(p, 1)) {
+                    out.push(s);
+                } else if let Some(s) = parts
+                    .take(1)
+                    .find_map(|p| loose_trailer(p).is_none().then(|| self.loose_signal(p, 1))?)
+                {
+                    out.push(s);
+                }
+            }
             for (n, line) in msg.text[start..].split('\n').enumerate() {
                 let line = line.trim_end_matches('\r');
                 let no = first_line + n as u32;
@@ -786,21 +800,14 @@ impl Detector {
                     continue;
                 }
                 if no < block {
-                    if let Some((key, value)) = loose_trailer(line) {
-                        let t = Trailer {
-                            key: key.to_string(),
-                            value: value.to_string(),
-                            line: no,
-                        };
-                        if let Some(mut s) = self.trailer_signal(&t) {
-                            s.seen = Seen::Line {
-                                key: t.key,
-                                value: t.value,
-                                line: no,
-                            };
-                            out.push(s);
-                            continue;
-                        }
+                    let found = if line.contains("\\n") {
+                        line.split("\\n").find_map(|part| self.loose_signal(part, no))
+                    } else {
+                        self.loose_signal(line, no)
+                    };
+                    if let Some(s) = found {
+                        out.push(s);
+                        continue;
                     }
                 }
                 if let Some(i) = self.body.matches(&self.sigs, line).into_iter().next() {
@@ -852,13 +859,8 @@ impl Detector {
                 continue;
             };
             let text = who.display();
-            let first = self
-                .ai_identity
-                .matches(&self.sigs, &text)
-                .into_iter()
-                .find(|&i| self.sigs[i].kind == Kind::Identity);
-            if let Some(i) = first {
-                out.push(self.signal(i, &text, seen));
+            if let Some(s) = self.identity_signal(&who.name, &text, seen) {
+                out.push(s);
             }
         }
         out
@@ -894,7 +896,7 @@ impl Detector {
                     // helped, unless the address or the name is a tool's.
                     let tool = match self.ai_identity.matches(&self.sigs, v).into_iter().next() {
                         Some(j) => self.sigs[j].tool.clone(),
-                        None => Some(self.tool_named(&p.name)?),
+                        None => Some(self.tool_named(&p.name, false)?),
                     };
                     if s.model.is_none() {
                         s.model = self.family_tool(&p.name).map(|_| p.name.clone());
@@ -917,7 +919,7 @@ impl Detector {
             }
             return Some(self.signal(i, &t.value, seen()));
         }
-        if AUTHORSHIP_KEYS.contains(&key.as_str()) {
+        if AUTHORSHIP_KEYS.contains(&key.as_str()) || key.ends_with("-by") {
             if let Some(i) = self
                 .ai_identity
                 .matches(&self.sigs, &t.value)
@@ -928,8 +930,77 @@ impl Detector {
                 s.identity_match = true;
                 return Some(s);
             }
+            // `Implemented-by: Claude Sonnet`, `Co-authored-by: GitHub
+            // Copilot <…>`: a tool's or a model's name where a person's stands.
+            let v = t.value.trim();
+            let name = Person::parse(v).map_or(v.to_string(), |p| p.name);
+            if name.split_whitespace().count() <= 6 {
+                if let Some(tool) = self.tool_named(&name, true) {
+                    return Some(Signal {
+                        model: self.family_tool(&name).map(|_| model_text(&name)),
+                        tool: Some(tool),
+                        agentic: false,
+                        disclosure: false,
+                        identity_match: true,
+                        prose: false,
+                        seen: seen(),
+                    });
+                }
+            }
         }
         None
+    }
+
+    /// The signal of a `Key: value` line outside git's trailer block, or of
+    /// a `Co-authored-by:` inside a line (a `git commit --trailer "…"`
+    /// command that leaked into the message).
+    fn loose_signal(&self, line: &str, no: u32) -> Option<Signal> {
+        const CO: &[u8] = b"co-authored-by:";
+        let (key, value) = match loose_trailer(line) {
+            Some(kv) => kv,
+            None => {
+                let at = line
+                    .as_bytes()
+                    .windows(CO.len())
+                    .position(|w| w.eq_ignore_ascii_case(CO))?;
+                ("Co-authored-by", line[at + CO.len()..].trim())
+            }
+        };
+        let t = Trailer {
+            key: key.to_string(),
+            value: value.to_string(),
+            line: no,
+        };
+        let mut s = self.trailer_signal(&t)?;
+        s.seen = Seen::Line {
+            key: t.key,
+            value: t.value,
+            line: no,
+        };
+        Some(s)
+    }
+
+    /// The signal an author or committer carries: an identity signature, or
+    /// a tool's or a model's name (`gpt-5.3-codex <…>`, `GitHub Copilot <…>`).
+    fn identity_signal(&self, name: &str, text: &str, seen: Seen) -> Option<Signal> {
+        let first = self
+            .ai_identity
+            .matches(&self.sigs, text)
+            .into_iter()
+            .find(|&i| self.sigs[i].kind == Kind::Identity);
+        if let Some(i) = first {
+            return Some(self.signal(i, text, seen));
+        }
+        let tool = self.tool_named(name, true)?;
+        Some(Signal {
+            model: self.family_tool(name).map(|_| model_text(name)),
+            tool: Some(tool),
+            agentic: true,
+            disclosure: false,
+            identity_match: false,
+            prose: false,
+            seen,
+        })
     }
 
     /// The AI tool a `Name <email>` value belongs to, if it is an AI identity.
@@ -985,9 +1056,21 @@ impl Detector {
     /// The tool a person-shaped name stands for: a model family
     /// (`Claude Opus 4.5`), or a tool's name with only generic words
     /// around it (`GitHub Copilot`, `Cursor Agent`); `Claude Dupont` is a person.
-    fn tool_named(&self, name: &str) -> Option<String> {
-        if let Some(t) = self.family_tool(name) {
-            return Some(t);
+    ///
+    /// With `strict` (a co-author, an author, any `…-by:` trailer that is not
+    /// a disclosure), a bare tool name is not enough (`Claude <…>` may be a
+    /// person called Claude) and a model family needs a version number.
+    fn tool_named(&self, name: &str, strict: bool) -> Option<String> {
+        // Strictly, a family counts with a version number (`gpt-5.3-codex`)
+        // or when it is the whole name (`Claude Sonnet`), not `Gemini Smith`.
+        let digit = name.bytes().any(|b| b.is_ascii_digit());
+        for f in &self.families {
+            let Some(m) = f.pattern.get().and_then(|r| r.find(name)) else {
+                continue;
+            };
+            if !strict || digit || m.as_str().trim() == name.trim() {
+                return Some(f.tool.clone());
+            }
         }
         let words: Vec<String> = name
             .split(|c: char| !c.is_alphanumeric())
@@ -999,7 +1082,8 @@ impl Detector {
             .iter()
             .find(|t| words.iter().any(|w| *w == tool_key(t)))?;
         let filler = |w: &str| TOOL_WORDS.contains(&w) || *w == tool_key(tool);
-        words.iter().all(|w| filler(w)).then(|| tool.clone())
+        let bare = words.len() == 1;
+        (words.iter().all(|w| filler(w)) && !(strict && bare)).then(|| tool.clone())
     }
 
     /// The tool a disclosure value names: `TOOL:MODEL …` (the kernel's
