@@ -33,8 +33,20 @@ pub const AUTHORSHIP_KEYS: &[&str] =
 /// Words that may stand beside a tool's name in a `Name <email>` that is
 /// the tool's (`GitHub Copilot`, `Claude Code`, `Cursor Agent`).
 const TOOL_WORDS: &[&str] = &[
-    "ai", "agent", "assistant", "bot", "chat", "cli", "code", "coding", "github", "openai",
-    "anthropic", "google", "cloud", "the",
+    "ai",
+    "agent",
+    "assistant",
+    "bot",
+    "chat",
+    "cli",
+    "code",
+    "coding",
+    "github",
+    "openai",
+    "anthropic",
+    "google",
+    "cloud",
+    "the",
 ];
 
 /// Values of a disclosure trailer that declare that no AI was used.
@@ -786,10 +798,11 @@ impl Detector {
                 let parts = msg.subject.split("\\n");
                 if let Some(s) = parts.clone().skip(1).find_map(|p| self.loose_signal(p, 1)) {
                     out.push(s);
-                } else if let Some(s) = parts
-                    .take(1)
-                    .find_map(|p| loose_trailer(p).is_none().then(|| self.loose_signal(p, 1))?)
-                {
+                } else if let Some(s) = parts.take(1).find_map(|p| {
+                    loose_trailer(p)
+                        .is_none()
+                        .then(|| self.loose_signal(p, 1))?
+                }) {
                     out.push(s);
                 }
             }
@@ -801,7 +814,8 @@ impl Detector {
                 }
                 if no < block {
                     let found = if line.contains("\\n") {
-                        line.split("\\n").find_map(|part| self.loose_signal(part, no))
+                        line.split("\\n")
+                            .find_map(|part| self.loose_signal(part, no))
                     } else {
                         self.loose_signal(line, no)
                     };
@@ -821,10 +835,13 @@ impl Detector {
                     ));
                     continue;
                 }
-                if let Some(s) = self.prose_signal(line, Seen::Body {
-                    line: no,
-                    text: line.to_string(),
-                }) {
+                if let Some(s) = self.prose_signal(
+                    line,
+                    Seen::Body {
+                        line: no,
+                        text: line.to_string(),
+                    },
+                ) {
                     out.push(s);
                 }
             }
@@ -1134,7 +1151,9 @@ fn body_start(text: &str) -> (usize, u32) {
     let bytes = text.as_bytes();
     let mut skip = 0;
     while skip < bytes.len() {
-        let end = text[skip..].find('\n').map_or(bytes.len(), |p| skip + p + 1);
+        let end = text[skip..]
+            .find('\n')
+            .map_or(bytes.len(), |p| skip + p + 1);
         if !text[skip..end].trim().is_empty() {
             break;
         }
@@ -1273,9 +1292,7 @@ mod tests {
                 let signals = d.detect(&c);
                 let want = (!s.tool.is_empty()).then(|| s.tool.clone());
                 assert!(
-                    signals
-                        .iter()
-                        .any(|x| s.tool.is_empty() || x.tool == want),
+                    signals.iter().any(|x| s.tool.is_empty() || x.tool == want),
                     "{e:?} ({:?} {}) gave {signals:?}",
                     s.kind,
                     s.tool
@@ -1511,7 +1528,11 @@ mod tests {
         assert!(fams.len() >= 5, "only {} families", fams.len());
         let bad: Vec<String> = fams
             .iter()
-            .flat_map(|f| verify_family(f).into_iter().map(move |m| format!("{}: {m}", f.tool)))
+            .flat_map(|f| {
+                verify_family(f)
+                    .into_iter()
+                    .map(move |m| format!("{}: {m}", f.tool))
+            })
             .collect();
         assert!(bad.is_empty(), "{}", bad.join("\n"));
     }

@@ -669,12 +669,13 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
             Seen::Trailer {
                 key, value, line, ..
             }
-            | Seen::Line { key, value, line } if sink.enabled(FORBIDDEN_TRAILER)
-                && (cfg.forbid_all_trailers
-                    || cfg
-                        .forbid_trailers
-                        .iter()
-                        .any(|k| k.eq_ignore_ascii_case(key))) =>
+            | Seen::Line { key, value, line }
+                if sink.enabled(FORBIDDEN_TRAILER)
+                    && (cfg.forbid_all_trailers
+                        || cfg
+                            .forbid_trailers
+                            .iter()
+                            .any(|k| k.eq_ignore_ascii_case(key))) =>
             {
                 let what = if cfg.forbid_all_trailers {
                     "AI trailers are not accepted in commit messages".to_string()
