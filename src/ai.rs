@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::identity::Person;
 use crate::message::Trailer;
 use crate::model::Change;
 use crate::policy::{KeyPath, Problems};
@@ -28,6 +29,25 @@ pub const BUILTIN: &str = include_str!("../policies/data/ai-signatures.toml");
 /// no signature is keyed on the trailer (`Signed-off-by: Claude <…>`).
 pub const AUTHORSHIP_KEYS: &[&str] =
     &["signed-off-by", "co-authored-by", "co-developed-by", "from"];
+
+/// Words that may stand beside a tool's name in a `Name <email>` that is
+/// the tool's (`GitHub Copilot`, `Claude Code`, `Cursor Agent`).
+const TOOL_WORDS: &[&str] = &[
+    "ai",
+    "agent",
+    "assistant",
+    "bot",
+    "chat",
+    "cli",
+    "code",
+    "coding",
+    "github",
+    "openai",
+    "anthropic",
+    "google",
+    "cloud",
+    "the",
+];
 
 /// Values of a disclosure trailer that declare that no AI was used.
 const NEGATIVE: &[&str] = &["no", "none", "false", "n/a", "na", "0", "-", "nothing"];
@@ -44,6 +64,10 @@ pub enum Kind {
     Identity,
     /// The subject line.
     Subject,
+    /// A mention in the message's prose ("developed with Claude Code"),
+    /// on the subject and on every body line: a lower-confidence signal,
+    /// used only when the policy opts in (`[ai] prose = true`).
+    Prose,
 }
 
 /// One `[[signature]]` entry, as in the table and in `[[ai.signatures]]`.
@@ -66,6 +90,10 @@ pub struct RawSignature {
     pub model: Option<String>,
     /// The trace means an agent acted on the repository itself.
     pub agentic: Option<bool>,
+    /// For `tool = ""` trailers: the trailer is an explicit disclosure
+    /// whose value names the tool (default), or `false` for agent
+    /// metadata that names no tool (`Agent-Id:`).
+    pub disclosure: Option<bool>,
     /// Texts the entry must match (checked by the test-suite for the
     /// built-in table, and at load for a policy's own entries).
     #[serde(default)]
@@ -79,6 +107,24 @@ pub struct RawSignature {
 #[serde(deny_unknown_fields)]
 struct RawTable {
     signature: Vec<RawSignature>,
+    #[serde(default)]
+    family: Vec<RawFamily>,
+}
+
+/// One `[[family]]` entry of the table: a model family and the tool of its
+/// vendor, so that a disclosure naming only a model (`Assisted-by: Opus
+/// 4.7`) names a tool.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFamily {
+    /// The vendor's tool, as in the signatures.
+    pub tool: String,
+    /// Regex on a disclosure value (or on the name of a `Name <email>` value).
+    pub pattern: String,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
 }
 
 /// `[ai]`: how the policy detects AI involvement.
@@ -91,6 +137,9 @@ pub struct RawAi {
     pub disable: Option<Vec<String>>,
     /// Signatures added to the table.
     pub signatures: Option<Vec<RawSignature>>,
+    /// Also report mentions of AI tools in the message's prose
+    /// ("developed with Claude Code"), a lower-confidence signal (default false).
+    pub prose: Option<bool>,
 }
 
 /// Where a signal was seen.
@@ -99,6 +148,14 @@ pub struct RawAi {
 pub enum Seen {
     /// A trailer (`key: value`) on a message line.
     Trailer {
+        key: String,
+        value: String,
+        line: u32,
+    },
+    /// A `Key: value` line outside git's trailer block (a co-author line in
+    /// a squash merge's middle paragraph, or one with no blank line before
+    /// it): AI involvement all the same, but not a trailer to git.
+    Line {
         key: String,
         value: String,
         line: u32,
@@ -117,7 +174,9 @@ impl Seen {
     /// The message line, for trailers, footers and the subject.
     pub fn line(&self) -> Option<u32> {
         match self {
-            Seen::Trailer { line, .. } | Seen::Body { line, .. } => Some(*line),
+            Seen::Trailer { line, .. } | Seen::Line { line, .. } | Seen::Body { line, .. } => {
+                Some(*line)
+            }
             Seen::Subject { .. } => Some(1),
             _ => None,
         }
@@ -127,6 +186,9 @@ impl Seen {
     pub fn describe(&self) -> String {
         match self {
             Seen::Trailer { key, line, .. } => format!("`{key}:` trailer on line {line}"),
+            Seen::Line { key, line, .. } => {
+                format!("`{key}:` on line {line}, outside the trailer block")
+            }
             Seen::Body { line, .. } => format!("message line {line}"),
             Seen::Author { identity } => format!("author `{identity}`"),
             Seen::Committer { identity } => format!("committer `{identity}`"),
@@ -137,7 +199,7 @@ impl Seen {
     /// The text that matched.
     pub fn text(&self) -> &str {
         match self {
-            Seen::Trailer { value, .. } => value,
+            Seen::Trailer { value, .. } | Seen::Line { value, .. } => value,
             Seen::Body { text, .. } | Seen::Subject { text } => text,
             Seen::Author { identity } | Seen::Committer { identity } => identity,
         }
@@ -146,7 +208,9 @@ impl Seen {
     /// The message line as written (`Key: value` for a trailer), for snippets.
     pub fn line_text(&self) -> String {
         match self {
-            Seen::Trailer { key, value, .. } => format!("{key}: {value}"),
+            Seen::Trailer { key, value, .. } | Seen::Line { key, value, .. } => {
+                format!("{key}: {value}")
+            }
             other => other.text().to_string(),
         }
     }
@@ -154,7 +218,7 @@ impl Seen {
     /// The trailer key, for a trailer.
     pub fn trailer_key(&self) -> Option<&str> {
         match self {
-            Seen::Trailer { key, .. } => Some(key),
+            Seen::Trailer { key, .. } | Seen::Line { key, .. } => Some(key),
             _ => None,
         }
     }
@@ -176,6 +240,9 @@ pub struct Signal {
     /// Found by matching an AI identity in an authorship trailer no
     /// signature is keyed on (`Signed-off-by: Claude <noreply@anthropic.com>`).
     pub identity_match: bool,
+    /// A mention in prose, not a trace a tool leaves: lower confidence.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub prose: bool,
     pub seen: Seen,
 }
 
@@ -183,6 +250,9 @@ impl Signal {
     /// "Claude (`Co-authored-by:` trailer on line 7)".
     pub fn describe(&self) -> String {
         let tool = self.tool.as_deref().unwrap_or("an AI tool");
+        if self.prose {
+            return format!("a mention of {tool} ({})", self.seen.describe());
+        }
         format!("{tool} ({})", self.seen.describe())
     }
 }
@@ -198,6 +268,15 @@ struct Sig {
     pattern: Lazy,
     model: Lazy,
     agentic: bool,
+    /// A `tool = ""` trailer that is an explicit disclosure.
+    disclosure: bool,
+}
+
+/// A compiled `[[family]]`: a model family and its vendor's tool.
+#[derive(Debug)]
+struct Family {
+    tool: String,
+    pattern: Lazy,
 }
 
 /// A regex compiled at most once, when first needed.
@@ -242,6 +321,11 @@ pub struct Detector {
     trailer: HashMap<String, Vec<usize>>,
     body: Group,
     subject: Group,
+    /// Prose mentions, matched on the subject and body lines; empty unless
+    /// the policy opts in.
+    prose: Group,
+    /// Model families, for disclosures that name only a model.
+    families: Vec<Family>,
     /// Identity signatures plus `Co-authored-by` ones with a pattern: what
     /// recognises an AI in a `Name <email>` value (and, restricted to the
     /// identity kind, in the author and committer).
@@ -343,9 +427,43 @@ pub fn parse_table(text: &str) -> Result<Vec<RawSignature>, String> {
 
 /// The built-in table, parsed.
 pub fn builtin() -> Result<Vec<RawSignature>, String> {
+    builtin_table().map(|t| t.0)
+}
+
+/// The built-in table's model families, parsed.
+pub fn builtin_families() -> Result<Vec<RawFamily>, String> {
+    builtin_table().map(|t| t.1)
+}
+
+fn builtin_table() -> Result<(Vec<RawSignature>, Vec<RawFamily>), String> {
     crate::policy::embedded::from_str::<RawTable>(BUILTIN)
-        .map(|t| t.signature)
+        .map(|t| (t.signature, t.family))
         .map_err(|e| format!("ai-signatures.toml: {}", e.message().trim()))
+}
+
+/// Checks a `[[family]]` entry: its pattern compiles, its examples match
+/// and its counter-examples do not.
+pub fn verify_family(f: &RawFamily) -> Vec<String> {
+    let mut out = Vec::new();
+    if f.tool.trim().is_empty() || f.tool.contains(char::is_whitespace) {
+        out.push(format!("`tool = \"{}\"` must be a single token", f.tool));
+    }
+    match build_regex(&f.pattern) {
+        Err(e) => out.push(format!("invalid `pattern`: {e}")),
+        Ok(r) => {
+            for e in &f.examples {
+                if !r.is_match(e) {
+                    out.push(format!("example `{e}` does not match"));
+                }
+            }
+            for c in &f.counter_examples {
+                if r.is_match(c) {
+                    out.push(format!("counter-example `{c}` matches"));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// "signature #3 (tool `Claude`, trailer `Co-authored-by`)", to name an entry.
@@ -359,6 +477,7 @@ pub fn describe_entry(i: usize, s: &RawSignature) -> String {
             Kind::Body => "body",
             Kind::Identity => "identity",
             Kind::Subject => "subject",
+            Kind::Prose => "prose",
         }
     );
     if let Some(k) = &s.key {
@@ -383,6 +502,9 @@ pub fn verify_entry(s: &RawSignature) -> Vec<String> {
         (Kind::Trailer, Some(_)) => {}
         (_, Some(_)) => out.push("`key` only applies to `kind = \"trailer\"`".to_string()),
         (_, None) => {}
+    }
+    if s.disclosure.is_some() && !(s.kind == Kind::Trailer && s.tool.is_empty()) {
+        out.push("`disclosure` only applies to `tool = \"\"` trailers".to_string());
     }
     if s.kind != Kind::Trailer && s.pattern.is_none() {
         out.push("`pattern` is required for this kind".to_string());
@@ -442,12 +564,29 @@ impl Detector {
         path: &KeyPath,
         problems: &mut Problems,
     ) -> Detector {
-        let table = if raw.builtin.unwrap_or(true) {
-            builtin()
+        let (table, families) = if raw.builtin.unwrap_or(true) {
+            match builtin_table() {
+                Ok((t, f)) => (Ok(t), f),
+                Err(e) => (Err(e), Vec::new()),
+            }
         } else {
-            Ok(Vec::new())
+            (Ok(Vec::new()), Vec::new())
         };
-        Detector::compile_with(table, raw, disclosure_keys, path, problems)
+        let mut d = Detector::compile_with(table, raw, disclosure_keys, path, problems);
+        d.families = families
+            .into_iter()
+            .filter(|f| {
+                !raw.disable
+                    .iter()
+                    .flatten()
+                    .any(|t| tool_key(t) == tool_key(&f.tool))
+            })
+            .map(|f| Family {
+                tool: f.tool,
+                pattern: Lazy::new(Some(f.pattern)),
+            })
+            .collect();
+        d
     }
 
     /// [`compile`](Self::compile) with a given base table (the built-in one, or a test's).
@@ -508,6 +647,7 @@ impl Detector {
                         pattern: None,
                         model: None,
                         agentic: None,
+                        disclosure: None,
                         examples: Vec::new(),
                         counter_examples: Vec::new(),
                     },
@@ -521,13 +661,17 @@ impl Detector {
             trailer: HashMap::new(),
             body: Group::default(),
             subject: Group::default(),
+            prose: Group::default(),
+            families: Vec::new(),
             ai_identity: Group::default(),
             tools: distinct_tools(entries.iter().map(|(s, _)| s.tool.as_str())),
         };
+        let prose_on = raw.prose.unwrap_or(false);
         let mut body = Vec::new();
         let mut subject = Vec::new();
         let mut ai_identity = Vec::new();
-        let mut own = [false; 3];
+        let mut prose = Vec::new();
+        let mut own = [false; 4];
         for (n, (s, at)) in entries.iter().enumerate() {
             // Built-in entries are named by their position in the table.
             let at_or = |key: &str| match at {
@@ -551,7 +695,7 @@ impl Detector {
                 problems.error(path.clone(), format!("built-in {name}: no `key`"));
                 continue;
             }
-            if problems.0.len() > problems_before {
+            if problems.0.len() > problems_before || (s.kind == Kind::Prose && !prose_on) {
                 continue;
             }
             let i = d.sigs.len();
@@ -565,9 +709,10 @@ impl Detector {
                 Kind::Body => Some(0),
                 Kind::Subject => Some(1),
                 Kind::Identity => Some(2),
+                Kind::Prose => Some(3),
             };
             if let Some(g) = group {
-                [&mut body, &mut subject, &mut ai_identity][g].push(i);
+                [&mut body, &mut subject, &mut ai_identity, &mut prose][g].push(i);
                 own[g] |= at.is_some();
             }
             d.sigs.push(Sig {
@@ -576,15 +721,18 @@ impl Detector {
                 pattern: Lazy::new(s.pattern.clone()),
                 model: Lazy::new(s.model.clone()),
                 agentic: s.agentic.unwrap_or(false),
+                disclosure: s.tool.is_empty() && s.disclosure.unwrap_or(true),
             });
         }
         d.body = Group::new(body);
         d.subject = Group::new(subject);
         d.ai_identity = Group::new(ai_identity);
+        d.prose = Group::new(prose);
         for (g, what) in [
             (&d.body, "body"),
             (&d.subject, "subject"),
             (&d.ai_identity, "identity"),
+            (&d.prose, "prose"),
         ]
         .into_iter()
         .zip(own)
@@ -630,25 +778,80 @@ impl Detector {
                     },
                 ));
             }
-            if !self.body.index.is_empty() {
-                let first = msg.text.split("\n\n").next().unwrap_or("");
-                let offset = first.split('\n').count() as u32 + 2;
-                for (n, line) in msg.body.split('\n').enumerate() {
-                    let line = line.trim_end_matches('\r');
-                    if let Some(i) = self.body.matches(&self.sigs, line).into_iter().next() {
-                        out.push(self.signal(
-                            i,
-                            line,
-                            Seen::Body {
-                                line: offset + n as u32,
-                                text: line.to_string(),
-                            },
-                        ));
-                    }
-                }
-            }
+            // Trailers as git reads them, then every other line of the
+            // body: footers, links, and `Key: value` lines git does not see
+            // as trailers (a squash merge's middle paragraphs, a block with
+            // prose above it and no blank line between).
+            let mut seen_lines: Vec<u32> = Vec::new();
             for t in &msg.trailers {
                 if let Some(s) = self.trailer_signal(t) {
+                    seen_lines.push(t.line);
+                    out.push(s);
+                }
+            }
+            let block = msg.trailers.first().map_or(u32::MAX, |t| t.line);
+            let (start, first_line) = body_start(&msg.text);
+            // A message written with literal `\n` escapes (one line to git)
+            // still carries its trailers: read them from the subject too.
+            // And a `--trailer "Co-authored-by: …"` command that leaked into it.
+            if out.is_empty() {
+                let parts = msg.subject.split("\\n");
+                if let Some(s) = parts.clone().skip(1).find_map(|p| self.loose_signal(p, 1)) {
+                    out.push(s);
+                } else if let Some(s) = parts.take(1).find_map(|p| {
+                    loose_trailer(p)
+                        .is_none()
+                        .then(|| self.loose_signal(p, 1))?
+                }) {
+                    out.push(s);
+                }
+            }
+            for (n, line) in msg.text[start..].split('\n').enumerate() {
+                let line = line.trim_end_matches('\r');
+                let no = first_line + n as u32;
+                if line.trim().is_empty() || seen_lines.contains(&no) {
+                    continue;
+                }
+                if no < block {
+                    let found = if line.contains("\\n") {
+                        line.split("\\n")
+                            .find_map(|part| self.loose_signal(part, no))
+                    } else {
+                        self.loose_signal(line, no)
+                    };
+                    if let Some(s) = found {
+                        out.push(s);
+                        continue;
+                    }
+                }
+                if let Some(i) = self.body.matches(&self.sigs, line).into_iter().next() {
+                    out.push(self.signal(
+                        i,
+                        line,
+                        Seen::Body {
+                            line: no,
+                            text: line.to_string(),
+                        },
+                    ));
+                    continue;
+                }
+                if let Some(s) = self.prose_signal(
+                    line,
+                    Seen::Body {
+                        line: no,
+                        text: line.to_string(),
+                    },
+                ) {
+                    out.push(s);
+                }
+            }
+            if !out.iter().any(|s| matches!(s.seen, Seen::Subject { .. })) {
+                if let Some(s) = self.prose_signal(
+                    &msg.subject,
+                    Seen::Subject {
+                        text: msg.subject.clone(),
+                    },
+                ) {
                     out.push(s);
                 }
             }
@@ -673,13 +876,8 @@ impl Detector {
                 continue;
             };
             let text = who.display();
-            let first = self
-                .ai_identity
-                .matches(&self.sigs, &text)
-                .into_iter()
-                .find(|&i| self.sigs[i].kind == Kind::Identity);
-            if let Some(i) = first {
-                out.push(self.signal(i, &text, seen));
+            if let Some(s) = self.identity_signal(&who.name, &text, seen) {
+                out.push(s);
             }
         }
         out
@@ -699,19 +897,46 @@ impl Detector {
                 continue;
             }
             if sig.tool.is_none() {
-                // A generic disclosure: the value names the tool, or says "none".
                 let v = t.value.trim();
+                let mut s = self.signal(i, &t.value, seen());
+                if !sig.disclosure {
+                    // Agent metadata that names no tool (`Agent-Id:`).
+                    return Some(s);
+                }
+                // A generic disclosure: the value names the tool, or says "none".
                 if v.is_empty() || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n)) {
                     return None;
                 }
-                let mut s = self.signal(i, &t.value, seen());
-                s.tool = self.tool_in_value(v);
                 s.disclosure = true;
+                if let Some(p) = Person::parse(v) {
+                    // `Assisted-by: Jane Doe <jane@example.org>`: a person
+                    // helped, unless the address or the name is a tool's.
+                    let tool = match self.ai_identity.matches(&self.sigs, v).into_iter().next() {
+                        Some(j) => self.sigs[j].tool.clone(),
+                        None => Some(self.tool_named(&p.name, false)?),
+                    };
+                    if s.model.is_none() {
+                        s.model = self.family_tool(&p.name).map(|_| p.name.clone());
+                    }
+                    s.tool = tool;
+                    return Some(s);
+                }
+                if let Some(tool) = self.tool_by_name(v) {
+                    s.tool = Some(tool);
+                } else if let Some(tool) = self.family_tool(v) {
+                    // `Assisted-by: Opus 4.7`: the model names its vendor's tool.
+                    s.tool = Some(tool);
+                    if s.model.is_none() {
+                        s.model = Some(model_text(v));
+                    }
+                } else {
+                    s.tool = self.tool_in_value(v);
+                }
                 return Some(s);
             }
             return Some(self.signal(i, &t.value, seen()));
         }
-        if AUTHORSHIP_KEYS.contains(&key.as_str()) {
+        if AUTHORSHIP_KEYS.contains(&key.as_str()) || key.ends_with("-by") {
             if let Some(i) = self
                 .ai_identity
                 .matches(&self.sigs, &t.value)
@@ -722,8 +947,77 @@ impl Detector {
                 s.identity_match = true;
                 return Some(s);
             }
+            // `Implemented-by: Claude Sonnet`, `Co-authored-by: GitHub
+            // Copilot <…>`: a tool's or a model's name where a person's stands.
+            let v = t.value.trim();
+            let name = Person::parse(v).map_or(v.to_string(), |p| p.name);
+            if name.split_whitespace().count() <= 6 {
+                if let Some(tool) = self.tool_named(&name, true) {
+                    return Some(Signal {
+                        model: self.family_tool(&name).map(|_| model_text(&name)),
+                        tool: Some(tool),
+                        agentic: false,
+                        disclosure: false,
+                        identity_match: true,
+                        prose: false,
+                        seen: seen(),
+                    });
+                }
+            }
         }
         None
+    }
+
+    /// The signal of a `Key: value` line outside git's trailer block, or of
+    /// a `Co-authored-by:` inside a line (a `git commit --trailer "…"`
+    /// command that leaked into the message).
+    fn loose_signal(&self, line: &str, no: u32) -> Option<Signal> {
+        const CO: &[u8] = b"co-authored-by:";
+        let (key, value) = match loose_trailer(line) {
+            Some(kv) => kv,
+            None => {
+                let at = line
+                    .as_bytes()
+                    .windows(CO.len())
+                    .position(|w| w.eq_ignore_ascii_case(CO))?;
+                ("Co-authored-by", line[at + CO.len()..].trim())
+            }
+        };
+        let t = Trailer {
+            key: key.to_string(),
+            value: value.to_string(),
+            line: no,
+        };
+        let mut s = self.trailer_signal(&t)?;
+        s.seen = Seen::Line {
+            key: t.key,
+            value: t.value,
+            line: no,
+        };
+        Some(s)
+    }
+
+    /// The signal an author or committer carries: an identity signature, or
+    /// a tool's or a model's name (`gpt-5.3-codex <…>`, `GitHub Copilot <…>`).
+    fn identity_signal(&self, name: &str, text: &str, seen: Seen) -> Option<Signal> {
+        let first = self
+            .ai_identity
+            .matches(&self.sigs, text)
+            .into_iter()
+            .find(|&i| self.sigs[i].kind == Kind::Identity);
+        if let Some(i) = first {
+            return Some(self.signal(i, text, seen));
+        }
+        let tool = self.tool_named(name, true)?;
+        Some(Signal {
+            model: self.family_tool(name).map(|_| model_text(name)),
+            tool: Some(tool),
+            agentic: true,
+            disclosure: false,
+            identity_match: false,
+            prose: false,
+            seen,
+        })
     }
 
     /// The AI tool a `Name <email>` value belongs to, if it is an AI identity.
@@ -750,13 +1044,78 @@ impl Detector {
             agentic: sig.agentic,
             disclosure: false,
             identity_match: false,
+            prose: false,
             seen,
         }
+    }
+
+    /// A mention of an AI tool in prose, when the policy opts in.
+    fn prose_signal(&self, text: &str, seen: Seen) -> Option<Signal> {
+        let i = self.prose.matches(&self.sigs, text).into_iter().next()?;
+        let mut s = self.signal(i, text, seen);
+        if s.tool.is_none() {
+            let found = self.sigs[i].pattern.get().and_then(|r| r.find(text));
+            let m = found.map_or(text, |m| m.as_str());
+            s.tool = self.tool_by_name(m).or_else(|| self.family_tool(m));
+        }
+        s.prose = true;
+        Some(s)
+    }
+
+    /// The vendor's tool of the model family `text` names (`Opus 4.7` -> Claude).
+    pub fn family_tool(&self, text: &str) -> Option<String> {
+        self.families
+            .iter()
+            .find(|f| f.pattern.get().is_some_and(|r| r.is_match(text)))
+            .map(|f| f.tool.clone())
+    }
+
+    /// The tool a person-shaped name stands for: a model family
+    /// (`Claude Opus 4.5`), or a tool's name with only generic words
+    /// around it (`GitHub Copilot`, `Cursor Agent`); `Claude Dupont` is a person.
+    ///
+    /// With `strict` (a co-author, an author, any `…-by:` trailer that is not
+    /// a disclosure), a bare tool name is not enough (`Claude <…>` may be a
+    /// person called Claude) and a model family needs a version number.
+    fn tool_named(&self, name: &str, strict: bool) -> Option<String> {
+        // Strictly, a family counts with a version number (`gpt-5.3-codex`)
+        // or when it is the whole name (`Claude Sonnet`), not `Gemini Smith`.
+        let digit = name.bytes().any(|b| b.is_ascii_digit());
+        for f in &self.families {
+            let Some(m) = f.pattern.get().and_then(|r| r.find(name)) else {
+                continue;
+            };
+            if !strict || digit || m.as_str().trim() == name.trim() {
+                return Some(f.tool.clone());
+            }
+        }
+        let words: Vec<String> = name
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let tool = self
+            .tools
+            .iter()
+            .find(|t| words.iter().any(|w| *w == tool_key(t)))?;
+        let filler = |w: &str| TOOL_WORDS.contains(&w) || *w == tool_key(tool);
+        let bare = words.len() == 1;
+        (words.iter().all(|w| filler(w)) && !(strict && bare)).then(|| tool.clone())
     }
 
     /// The tool a disclosure value names: `TOOL:MODEL …` (the kernel's
     /// form), else a known tool name as a word (`GitHub Copilot`).
     pub fn tool_in_value(&self, value: &str) -> Option<String> {
+        if let Some(t) = self.tool_by_name(value).or_else(|| self.family_tool(value)) {
+            return Some(t);
+        }
+        let first = value.split_whitespace().next()?;
+        let head = first.split(':').next().unwrap_or(first);
+        (first.contains(':') && !head.is_empty()).then(|| head.to_string())
+    }
+
+    /// A known tool named in a value: `TOOL:MODEL …`, or its name as a word.
+    fn tool_by_name(&self, value: &str) -> Option<String> {
         let first = value.split_whitespace().next()?;
         let head = first.split(':').next().unwrap_or(first);
         if let Some(t) = self.tools.iter().find(|t| tool_key(t) == tool_key(head)) {
@@ -775,8 +1134,55 @@ impl Detector {
                 return Some(t.clone());
             }
         }
-        (first.contains(':') && !head.is_empty()).then(|| head.to_string())
+        None
     }
+}
+
+/// The model a model-only disclosure names: the value up to a `<`, `(`
+/// or `;`, at most 40 characters (`Opus 4.7`, `GPT-5.6 Sol`).
+fn model_text(v: &str) -> String {
+    let end = v.find(['<', '(', ';', ',']).unwrap_or(v.len());
+    v[..end].trim().chars().take(40).collect()
+}
+
+/// Byte offset in `text` where the body starts (after the first
+/// paragraph, as [`crate::message::Message`] splits it) and its 1-based line.
+fn body_start(text: &str) -> (usize, u32) {
+    let bytes = text.as_bytes();
+    let mut skip = 0;
+    while skip < bytes.len() {
+        let end = text[skip..]
+            .find('\n')
+            .map_or(bytes.len(), |p| skip + p + 1);
+        if !text[skip..end].trim().is_empty() {
+            break;
+        }
+        skip = end;
+    }
+    match text[skip..].find("\n\n") {
+        Some(p) => {
+            let start = skip + p + 2;
+            (start, 1 + text[..start].matches('\n').count() as u32)
+        }
+        None => (text.len(), 1 + text.matches('\n').count() as u32),
+    }
+}
+
+/// A `Key: value` line as git's trailer syntax has it (a token of
+/// letters, digits and `-`, optional blanks, `:`), read anywhere in the
+/// message; leading blanks and a list marker (`* `, `- `) are skipped.
+fn loose_trailer(line: &str) -> Option<(&str, &str)> {
+    let mut l = line.trim_start();
+    if let Some(rest) = l.strip_prefix("* ").or_else(|| l.strip_prefix("- ")) {
+        l = rest.trim_start();
+    }
+    let colon = l.find(':')?;
+    let key = l[..colon].trim_end();
+    let ok = !key.is_empty()
+        && key.len() <= 64
+        && key.as_bytes()[0].is_ascii_alphanumeric()
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    ok.then(|| (key, l[colon + 1..].trim()))
 }
 
 fn distinct_tools<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
@@ -806,8 +1212,12 @@ mod tests {
     use crate::model::Identity;
 
     fn detector() -> Detector {
+        let raw = RawAi {
+            prose: Some(true),
+            ..RawAi::default()
+        };
         let mut p = Problems::default();
-        let d = Detector::compile(&RawAi::default(), &[], &KeyPath::of(&["ai"]), &mut p);
+        let d = Detector::compile(&raw, &[], &KeyPath::of(&["ai"]), &mut p);
         assert!(p.is_empty(), "{:?}", p.0);
         d
     }
@@ -873,7 +1283,7 @@ mod tests {
                         ),
                         "Jane Doe <jane@example.com>",
                     ),
-                    Kind::Body => {
+                    Kind::Body | Kind::Prose => {
                         change(&format!("Subject\n\n{e}\n"), "Jane Doe <jane@example.com>")
                     }
                     Kind::Subject => change(&format!("{e}\n"), "Jane Doe <jane@example.com>"),
@@ -882,9 +1292,7 @@ mod tests {
                 let signals = d.detect(&c);
                 let want = (!s.tool.is_empty()).then(|| s.tool.clone());
                 assert!(
-                    signals
-                        .iter()
-                        .any(|x| s.tool.is_empty() && x.disclosure || x.tool == want),
+                    signals.iter().any(|x| s.tool.is_empty() || x.tool == want),
                     "{e:?} ({:?} {}) gave {signals:?}",
                     s.kind,
                     s.tool
@@ -1088,20 +1496,45 @@ mod tests {
         texts.push("x \u{212A}iro-bot[bot]".to_string());
         texts.push("\u{1F916} Generated with Claude Code".to_string());
         texts.push("jetbrain\u{17F}-ai[bot]".to_string());
-        for t in &texts {
-            for g in [&d.body, &d.subject, &d.ai_identity] {
-                let plain: Vec<usize> = g
-                    .index
+        let groups = [&d.body, &d.subject, &d.ai_identity, &d.prose];
+        let compiled: Vec<Vec<(usize, Regex)>> = groups
+            .iter()
+            .map(|g| {
+                g.index
                     .iter()
-                    .copied()
-                    .filter(|&i| {
-                        let re = Regex::new(d.sigs[i].pattern.source.as_deref().unwrap_or(""));
-                        re.expect("compiles").is_match(t)
+                    .map(|&i| {
+                        let p = d.sigs[i].pattern.source.as_deref().unwrap_or("");
+                        (i, Regex::new(p).expect("compiles"))
                     })
+                    .collect()
+            })
+            .collect();
+        for t in &texts {
+            for (g, res) in groups.iter().zip(&compiled) {
+                let plain: Vec<usize> = res
+                    .iter()
+                    .filter(|(_, re)| re.is_match(t))
+                    .map(|(i, _)| *i)
                     .collect();
                 assert_eq!(g.matches(&d.sigs, t), plain, "{t:?}");
             }
         }
+    }
+
+    /// Every model family is well formed and holds on its examples.
+    #[test]
+    fn builtin_families_hold() {
+        let fams = builtin_families().expect("parses");
+        assert!(fams.len() >= 5, "only {} families", fams.len());
+        let bad: Vec<String> = fams
+            .iter()
+            .flat_map(|f| {
+                verify_family(f)
+                    .into_iter()
+                    .map(move |m| format!("{}: {m}", f.tool))
+            })
+            .collect();
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
     }
 
     #[test]

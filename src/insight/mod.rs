@@ -405,8 +405,13 @@ fn kind(s: &Signal) -> &'static str {
         return "disclosure";
     }
     match &s.seen {
-        Seen::Trailer { key, .. } if key.eq_ignore_ascii_case("co-authored-by") => "co-author",
-        Seen::Trailer { .. } => "trailer",
+        Seen::Trailer { key, .. } | Seen::Line { key, .. }
+            if key.eq_ignore_ascii_case("co-authored-by") =>
+        {
+            "co-author"
+        }
+        Seen::Trailer { .. } | Seen::Line { .. } => "trailer",
+        Seen::Body { .. } if s.prose => "prose",
         Seen::Body { .. } => "footer",
         Seen::Author { .. } | Seen::Committer { .. } => "identity",
         Seen::Subject { .. } => "subject",

@@ -591,7 +591,16 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
                 format!("AI involvement detected ({seen}{more}) but no {keys} trailer discloses it")
             };
             let line = signals.iter().find_map(|s| s.seen.line());
-            let hint = format!("add {}", cfg.suggestion(key, signals));
+            let mut hint = format!("add {}", cfg.suggestion(key, signals));
+            // A disclosure written where git does not read trailers.
+            if let Some((k, l)) = signals.iter().find_map(|s| match &s.seen {
+                Seen::Line { key, line, .. } if cfg.is_disclosure_key(key) => Some((key, line)),
+                _ => None,
+            }) {
+                hint = format!(
+                    "`{k}:` on line {l} is not in the trailer block git reads (the last paragraph, trailers only): move it there, or {hint}"
+                );
+            }
             let e = sink.report(MISSING, message).hint(hint);
             if let Some(l) = line {
                 e.line(l);
@@ -659,12 +668,14 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
         match &s.seen {
             Seen::Trailer {
                 key, value, line, ..
-            } if sink.enabled(FORBIDDEN_TRAILER)
-                && (cfg.forbid_all_trailers
-                    || cfg
-                        .forbid_trailers
-                        .iter()
-                        .any(|k| k.eq_ignore_ascii_case(key))) =>
+            }
+            | Seen::Line { key, value, line }
+                if sink.enabled(FORBIDDEN_TRAILER)
+                    && (cfg.forbid_all_trailers
+                        || cfg
+                            .forbid_trailers
+                            .iter()
+                            .any(|k| k.eq_ignore_ascii_case(key))) =>
             {
                 let what = if cfg.forbid_all_trailers {
                     "AI trailers are not accepted in commit messages".to_string()
@@ -678,7 +689,9 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
                 .line(*line)
                 .snippet(format!("{key}: {value}"));
             }
-            Seen::Body { line, text } if cfg.forbid_footers && sink.enabled(FORBIDDEN_FOOTER) => {
+            Seen::Body { line, text }
+                if !s.prose && cfg.forbid_footers && sink.enabled(FORBIDDEN_FOOTER) =>
+            {
                 sink.report(
                     FORBIDDEN_FOOTER,
                     format!(
@@ -756,6 +769,7 @@ mod tests {
             agentic: true,
             disclosure: false,
             identity_match: false,
+            prose: false,
             seen: Seen::Body {
                 line: 3,
                 text: String::new(),

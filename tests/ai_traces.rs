@@ -1,0 +1,342 @@
+//! AI traces in the shapes real histories hold them (issue 18): session
+//! trailers in their own last paragraph, tools' own trailers, bot and agent
+//! identities, co-author lines outside git's trailer block, footers and
+//! links, model-only disclosures, opt-in prose mentions, and the false flags
+//! a person's `Name <email>` in a disclosure trailer used to raise. Real
+//! repositories, real `git commit` (with the commit-msg hook where it
+//! matters) and the real binary.
+
+mod common;
+
+use common::{Repo, Sandbox};
+
+const NO_AI: &str = "[policy]\nextends = [\"no-ai\"]\n";
+
+/// (rule, line, message) of each finding on HEAD.
+fn findings(repo: &Repo) -> Vec<(String, u64, String)> {
+    let run = repo.pc(&["check", "--format", "json", "HEAD"]);
+    assert!(
+        run.code == 0 || run.code == 1,
+        "exit {}: {}",
+        run.stderr,
+        run.code
+    );
+    run.json()["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Lines of HEAD's message that the no-ai preset flags.
+fn flagged_lines(repo: &Repo) -> Vec<u64> {
+    findings(repo)
+        .into_iter()
+        .filter(|(r, _, _)| r == "disclosure-forbidden")
+        .map(|(_, l, _)| l)
+        .collect()
+}
+
+fn no_ai_repo(sb: &Sandbox) -> Repo<'_> {
+    let repo = sb.repo("r");
+    repo.policy(NO_AI);
+    repo
+}
+
+/// What `git interpret-trailers --parse` sees as trailers, as `Key: value` lines.
+fn git_trailers(repo: &Repo, msg: &str) -> Vec<String> {
+    let o = repo.git_raw(&["interpret-trailers", "--parse"], Some(msg.as_bytes()));
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// github/copilot-sdk's shape: `Copilot-Session:` alone in the last
+/// paragraph, the co-author in the one above. git reads only the session
+/// line as a trailer; both are found, the co-author outside the block.
+#[test]
+fn session_trailer_in_its_own_last_paragraph() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let msg = "Fix C# plugin E2E tests\n\nDetect copied versus live marketplaces.\n\nCo-authored-by: Copilot App <223556219+Copilot@users.noreply.github.com>\n\nCopilot-Session: 9369c7a5-b2f7-4459-8070-bd5a6b94d88d\n";
+    assert_eq!(
+        git_trailers(&repo, msg),
+        vec!["Copilot-Session: 9369c7a5-b2f7-4459-8070-bd5a6b94d88d"]
+    );
+    repo.commit_file("a.txt", "a\n", msg);
+    assert_eq!(flagged_lines(&repo), vec![5, 7]);
+    let f = findings(&repo);
+    assert!(f[0].2.contains("outside the trailer block"), "{f:?}");
+    assert!(f.iter().all(|x| x.2.contains("Copilot")), "{f:?}");
+}
+
+/// Tools' own trailers with model shares and agent metadata.
+#[test]
+fn tool_specific_trailers() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    for (trailers, tool) in [
+        (
+            "Claude-Generated-By: Claude Code (cli/claude-opus-4-5=100%)\nClaude-Steers: 2\nClaude-Permission-Prompts: 5\n",
+            "Claude",
+        ),
+        ("Copilot-Session: 127c5458-0152-411a-84f9-8f747e96ee55\n", "Copilot"),
+        (
+            "Agent-Logs-Url: https://github.com/o/r/sessions/405da6c3-54b8-42e2-9577-e4959467224f\n",
+            "Copilot",
+        ),
+        (
+            "Agent-Id: a3edb0d\nAgent-Task: T-42 parser\nAgent-Confidence: 0.9\n",
+            "an AI tool",
+        ),
+    ] {
+        repo.commit_file("a.txt", trailers, &format!("Change\n\nBody.\n\n{trailers}"));
+        let f = findings(&repo);
+        let n = trailers.lines().count();
+        assert_eq!(f.len(), n, "{trailers}: {f:?}");
+        assert!(f.iter().all(|x| x.2.contains(tool)), "{f:?}");
+    }
+}
+
+/// Bot and agent identities, as co-authors, authors and committers.
+#[test]
+fn bot_and_agent_identities() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    for (co, tool) in [
+        (
+            "Copilot Autofix powered by AI <62310815+github-advanced-security[bot]@users.noreply.github.com>",
+            "Copilot",
+        ),
+        ("Claude <claude@users.noreply.github.com>", "Claude"),
+        ("Codex <codex@build.example.net>", "Codex"),
+        ("Phenotype Agent <agent@phenotype.example>", "an AI tool"),
+    ] {
+        repo.commit_file(
+            "a.txt",
+            co,
+            &format!("Fix\n\nBody.\n\nCo-authored-by: {co}\n"),
+        );
+        let f = findings(&repo);
+        assert_eq!(f.len(), 1, "{co}: {f:?}");
+        assert!(f[0].2.contains(tool), "{co}: {f:?}");
+    }
+    // Authors on any domain, and a bot committer.
+    repo.write("b.txt", "b\n");
+    repo.commit_as("Codex <codex@corp.example.org>", "Add b\n");
+    let f = findings(&repo);
+    assert!(f.len() == 1 && f[0].2.contains("author `Codex"), "{f:?}");
+    repo.write("c.txt", "c\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&[
+        "-c",
+        "user.name=Claude Code",
+        "-c",
+        "user.email=claude-code[bot]@users.noreply.github.com",
+        "commit",
+        "-q",
+        "-m",
+        "Add c",
+    ]);
+    let f = findings(&repo);
+    assert!(
+        f.iter().any(|x| x.2.contains("committer `Claude Code")),
+        "{f:?}"
+    );
+    // A person who happens to work at a vendor, or to be called Claude.
+    repo.write("d.txt", "d\n");
+    repo.commit_as(
+        "Taylor Blau <ttaylorr@openai.com>",
+        "Fix\n\nCo-authored-by: Claude Dupont <claude@example.fr>\nSigned-off-by: Taylor Blau <ttaylorr@openai.com>\n",
+    );
+    assert_eq!(findings(&repo), vec![]);
+}
+
+/// Co-author lines outside the final trailer block: a squash merge's
+/// middle paragraphs, and a block with prose right above it. git sees no
+/// trailer there; detection does.
+#[test]
+fn co_authors_outside_the_trailer_block() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let squash = "Enhance session tracking (#3690)\n\n* Enhance session tracking\n\n* Apply suggestion from @Copilot\n\nCo-authored-by: Cursor Agent <cursoragent@cursor.com>\n\n* Fix tests\n\n---------\n\nCo-authored-by: Jane Doe <jane@example.com>\n";
+    assert_eq!(
+        git_trailers(&repo, squash),
+        vec!["Co-authored-by: Jane Doe <jane@example.com>"]
+    );
+    repo.commit_file("a.txt", "1", squash);
+    assert_eq!(flagged_lines(&repo), vec![7]);
+
+    let glued = "Fix retries\n\nRetry transient errors with backoff.\nCo-Authored-By: Claude Opus 4.6 <noreply@anthropic.com>\n";
+    assert_eq!(git_trailers(&repo, glued), Vec::<String>::new());
+    repo.commit_file("a.txt", "2", glued);
+    assert_eq!(flagged_lines(&repo), vec![4]);
+}
+
+/// Detection reads every paragraph, but a disclosure is valid only where
+/// git reads trailers: an `Assisted-by:` above the last paragraph is found
+/// as AI involvement, does not count as the disclosure, and the hint says why.
+#[test]
+fn a_disclosure_outside_the_block_is_seen_but_not_valid() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy("[policy]\nname = \"t\"\n[disclosure]\ntrailers = [\"Assisted-by\"]\n");
+    let msg = "Fix\n\nAssisted-by: Claude:claude-opus-4-5\n\nMore text after it.\n";
+    assert_eq!(git_trailers(&repo, msg), Vec::<String>::new());
+    repo.commit_file("a.txt", "1", msg);
+    let run = repo.pc(&["check", "--format", "json", "HEAD"]);
+    let f = run.json()["findings"].as_array().expect("findings").clone();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0]["rule"], "disclosure-missing");
+    let hint = f[0]["hint"].as_str().unwrap_or("");
+    assert!(
+        hint.contains("on line 3 is not in the trailer block"),
+        "{hint}"
+    );
+    // In the last paragraph it is a valid disclosure.
+    repo.commit_file(
+        "a.txt",
+        "2",
+        "Fix\n\nMore text.\n\nAssisted-by: Claude:claude-opus-4-5\n",
+    );
+    assert_eq!(findings(&repo), vec![]);
+}
+
+/// Footers and links a tool writes into the body.
+#[test]
+fn footers_and_links() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    for (line, tool) in [
+        (
+            "For more details, open the [Copilot Workspace session](https://copilot-workspace.githubnext.com/o/r?shareId=XXXX-XXXX).",
+            "Copilot",
+        ),
+        ("https://claude.ai/code/session_01Vu1EKWdpNoMpEwFQ2pVyNU", "Claude"),
+        ("Made with [Cursor](https://cursor.com)", "Cursor"),
+    ] {
+        repo.commit_file("a.txt", line, &format!("Change\n\nWhat it does.\n\n{line}\n\nMore.\n"));
+        let f = findings(&repo);
+        assert_eq!(f.len(), 1, "{line}: {f:?}");
+        assert_eq!(f[0].1, 5);
+        assert!(f[0].2.contains(tool), "{f:?}");
+    }
+}
+
+/// A disclosure naming only a model names its vendor's tool, so tool
+/// policies apply to it.
+#[test]
+fn model_only_disclosures_name_the_vendors_tool() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(
+        "[policy]\nname = \"t\"\n[disclosure]\ntrailers = [\"Assisted-by\"]\napproved_tools = [\"Claude\"]\n",
+    );
+    repo.commit_file("a.txt", "1", "Fix\n\nBody.\n\nAssisted-by: Opus 4.7\n");
+    assert_eq!(findings(&repo), vec![]);
+    repo.commit_file("a.txt", "2", "Fix\n\nBody.\n\nAssisted-by: GPT-5.6 Sol\n");
+    let f = findings(&repo);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "disclosure-unapproved-tool");
+    assert!(f[0].2.contains("`Codex`"), "{f:?}");
+    // `inspect` shows the model as written and the tool it stands for.
+    let run = repo.pc(&["inspect", "HEAD"]);
+    assert!(
+        run.stdout.contains("Codex [model GPT-5.6 Sol"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// git/git's history: a person's `Name <email>` in `Assisted-by:` is not AI
+/// help; a tool's name or address there is.
+#[test]
+fn a_person_in_a_disclosure_trailer_is_not_ai() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    for value in [
+        "Junio C Hamano <gitster@pobox.com>",
+        "Claude Dupont <claude@example.fr>",
+    ] {
+        repo.commit_file(
+            "a.txt",
+            value,
+            &format!(
+                "Fix\n\nBody.\n\nAssisted-by: {value}\nSigned-off-by: A U Thor <a@example.com>\n"
+            ),
+        );
+        assert_eq!(findings(&repo), vec![], "{value}");
+    }
+    for (value, tool) in [
+        ("Claude Opus 4.6 <noreply@anthropic.com>", "Claude"),
+        ("GitHub Copilot <me@example.com>", "Copilot"),
+        ("Opus 4.7", "Claude"),
+    ] {
+        repo.commit_file(
+            "a.txt",
+            value,
+            &format!(
+                "Fix\n\nBody.\n\nAssisted-by: {value}\nSigned-off-by: A U Thor <a@example.com>\n"
+            ),
+        );
+        let f = findings(&repo);
+        assert_eq!(f.len(), 1, "{value}: {f:?}");
+        assert!(f[0].2.contains(tool), "{value}: {f:?}");
+    }
+}
+
+/// Prose mentions are a separate, lower-confidence signal: off by default,
+/// reported as mentions when the policy opts in.
+#[test]
+fn prose_mentions_are_opt_in() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let msg = "Add parser\n\nThis parser was developed with Claude Code and reviewed by hand.\n";
+    repo.commit_file("a.txt", "1", msg);
+    assert_eq!(findings(&repo), vec![]);
+    repo.policy(&format!("{NO_AI}[ai]\nprose = true\n"));
+    let f = findings(&repo);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].1, 3);
+    assert!(f[0].2.contains("a mention of Claude"), "{f:?}");
+    // A cursor is not Cursor.
+    repo.commit_file(
+        "a.txt",
+        "2",
+        "Fix scrolling\n\nThe view was created with cursor at the end.\n",
+    );
+    assert_eq!(findings(&repo), vec![]);
+}
+
+/// The commit-msg hook, fired by a real `git commit`, refuses a session
+/// trailer in its own paragraph under the no-ai preset.
+#[test]
+fn commit_msg_hook_sees_the_whole_message() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    assert_eq!(repo.pc(&["install"]).code, 0);
+    repo.write("a.txt", "a\n");
+    repo.git(&["add", "a.txt"]);
+    let msg = "Fix\n\nCo-authored-by: Copilot <223556219+Copilot@users.noreply.github.com>\n\nCopilot-Session: 9369c7a5-b2f7-4459-8070-bd5a6b94d88d\n";
+    let o = repo.git_raw(&["commit", "-q", "-F", "-"], Some(msg.as_bytes()));
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("disclosure-forbidden") && err.contains("outside the trailer block"),
+        "{err}"
+    );
+    let o = repo.git_raw(
+        &["commit", "-q", "-F", "-"],
+        Some(b"Fix\n\nPlain human change.\n"),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
