@@ -67,10 +67,54 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "your",
     "fake",
     "xxxx",
+    "here",
+    "insert",
+    "replace",
     "...",
     "\u{2026}",
     "***",
 ];
+
+/// `tag` bit of a pattern whose secret must mix letters and digits.
+const TAG_MIXED: usize = 1;
+/// `tag` bit of an armour header that needs its body on the next line.
+const TAG_BODY: usize = 2;
+
+/// True when a secret holds both an ASCII letter and an ASCII digit.
+fn is_mixed(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit()) && s.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// True when a line starts an encoded body: base64 (a PEM or OpenSSH key)
+/// or the `Proc-Type:` header of an encrypted PEM key.
+fn starts_body(next: &str) -> bool {
+    let t = next.trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
+    t.starts_with("Proc-Type:")
+        || t.bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+            .count()
+            >= 16
+}
+
+/// Filler rather than key material: a run of six or more repeats of one
+/// character (`AIzaaaaaaa…`, `glc_1111…`) or of six or more consecutive
+/// ascending letters or digits (`abcdefgh`, `123456`), which random keys
+/// almost never hold (about 1 in 10^5 for a 40-character hex key).
+pub fn is_filler(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (mut same, mut up) = (1, 1);
+    for w in b.windows(2) {
+        same = if w[1] == w[0] { same + 1 } else { 1 };
+        let next = w[0].is_ascii_alphanumeric()
+            && w[1].is_ascii_alphanumeric()
+            && w[1].to_ascii_lowercase() == w[0].to_ascii_lowercase().wrapping_add(1);
+        up = if next { up + 1 } else { 1 };
+        if same >= 6 || up >= 6 {
+            return true;
+        }
+    }
+    false
+}
 
 /// Template and interpolation syntax: `<token>`, `${VAR}`, `{{ var }}`, `$(cmd)`, `%(name)s`.
 fn is_template(s: &str) -> bool {
@@ -95,6 +139,14 @@ pub struct RawPattern {
     pub regex: String,
     /// Minimum Shannon entropy (bits per character) of the secret.
     pub min_entropy: Option<f64>,
+    /// The secret must mix ASCII letters and digits (for generic patterns
+    /// whose values could otherwise be identifiers or words).
+    #[serde(default)]
+    pub mixed: bool,
+    /// The secret is an armour header: when it ends its line, the next line
+    /// must start the encoded body (so a header around junk is no key).
+    #[serde(default)]
+    pub body: bool,
     /// Lines the pattern must match (checked when the policy loads).
     #[serde(default)]
     pub examples: Vec<String>,
@@ -151,11 +203,34 @@ impl Secrets {
         is_template(secret)
             || PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
             || self.placeholders.iter().any(|w| lower.contains(w.as_str()))
+            || is_filler(secret)
     }
 
-    /// Secrets on one line, placeholders dropped.
+    /// Secrets on one line, placeholders dropped. An armour header that ends
+    /// the line is reported (the next line is unknown: see [`Self::find_before`]).
     pub fn find(&self, line: &str) -> Vec<Hit> {
-        self.set.find(line, |_, s| !self.is_placeholder(s))
+        self.find_before(line, None)
+    }
+
+    /// Secrets on one line whose next line is `next` (`None`: unknown), so
+    /// that an armour header (`body` pattern) counts only when an encoded
+    /// body follows it.
+    pub fn find_before(&self, line: &str, next: Option<&str>) -> Vec<Hit> {
+        let mut hits = self.set.find(line, |p, s| {
+            !self.is_placeholder(s) && (p.tag & TAG_MIXED == 0 || is_mixed(s))
+        });
+        hits.retain(|h| {
+            let p = &self.set.patterns()[h.pattern];
+            if p.tag & TAG_BODY == 0 {
+                return true;
+            }
+            let rest = line[h.end..].trim_matches(|c: char| " \t\"',".contains(c));
+            match next {
+                Some(next) if rest.is_empty() => starts_body(next),
+                _ => true,
+            }
+        });
+        hits
     }
 }
 
@@ -193,7 +268,7 @@ fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
         keywords: &r.keywords,
         regex: &r.regex,
         min_entropy: r.min_entropy,
-        tag: 0,
+        tag: if r.mixed { TAG_MIXED } else { 0 } | if r.body { TAG_BODY } else { 0 },
         eager,
     }
 }
@@ -328,7 +403,7 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
             .as_ref()
             .is_some_and(|g| g.is_match(&file.path));
         for (n, line) in cfg.set.candidate_lines(file) {
-            let hits = cfg.find(line);
+            let hits = cfg.find_before(line, Some(file.line(n + 1).unwrap_or("")));
             for (h, more) in first_per_pattern(&hits) {
                 if allowed {
                     sink.suppressed();
