@@ -608,7 +608,7 @@ mod tests {
             keywords = ["acme_"]
             regex = '(?P<secret>acme_[a-z]{8})'
             examples = ["acme_short"]
-            counter_examples = ["acme_abcdefgh"]
+            counter_examples = ["acme_qwzrtplk"]
         "#;
         let raw: RawSecrets = toml::from_str(wrong_example).expect("toml");
         let mut problems = Problems::default();
