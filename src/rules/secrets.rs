@@ -68,6 +68,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "fake",
     "xxxx",
     "here",
+    "username",
     "insert",
     "replace",
     "...",
