@@ -365,7 +365,7 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
             "path" => match item.as_str() {
                 Some(p) => match Regex::new(&go_to_rust(p)) {
                     Ok(r) => path = Some(r),
-                    Err(e) => doc.err(errors, span, format!("`path` is not a valid regex: {}", first_line(&e.to_string()))),
+                    Err(e) => doc.err(errors, span, format!("`path` is not a valid regex: {}", error_line(&e.to_string()))),
                 },
                 None => doc.err(errors, span, "`path` must be a string (a regex on the file path)"),
             },
@@ -508,7 +508,7 @@ fn allowlist(
                     Err(e) => doc.err(
                         errors,
                         v.span(),
-                        format!("invalid regex in `{what}`: {}", first_line(&e.to_string())),
+                        format!("invalid regex in `{what}`: {}", error_line(&e.to_string())),
                     ),
                 }
             }
@@ -586,10 +586,10 @@ fn quote_len(text: &str, span: Option<Range<usize>>) -> usize {
     }
 }
 
-fn first_line(s: &str) -> String {
+/// The last non-empty line of a (multi-line) regex error: the reason.
+fn error_line(s: &str) -> String {
     s.lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or(s)
         .trim()
         .to_string()
@@ -656,7 +656,7 @@ fn translate(src: &str, secret_group: Option<usize>) -> Result<String, Translate
             offset: e.span().start.offset,
             message: e.kind().to_string(),
         })?;
-    let mut groups: Vec<(usize, Range<usize>, Option<Range<usize>>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     collect_groups(&ast, &mut groups);
     groups.sort_by_key(|g| g.0);
     let want = match secret_group {
@@ -681,16 +681,16 @@ fn translate(src: &str, secret_group: Option<usize>) -> Result<String, Translate
         .build()
         .map_err(|e| TranslateError::Syntax {
             offset: 0,
-            message: first_line(&e.to_string()),
+            message: error_line(&e.to_string()),
         })?;
     Ok(out)
 }
 
+/// A capture group: its index, its span, and the span of its name.
+type Group = (usize, Range<usize>, Option<Range<usize>>);
+
 /// Capture groups: (index, span of the group, span of its name).
-fn collect_groups(
-    ast: &regex_syntax::ast::Ast,
-    out: &mut Vec<(usize, Range<usize>, Option<Range<usize>>)>,
-) {
+fn collect_groups(ast: &regex_syntax::ast::Ast, out: &mut Vec<Group>) {
     use regex_syntax::ast::{Ast, GroupKind};
     match ast {
         Ast::Group(g) => {
