@@ -433,3 +433,332 @@ fn corpus_history_has_no_false_secrets() {
         .collect();
     assert!(bad.is_empty(), "{bad:#?}");
 }
+
+const HEX: &str = "0123456789abcdef";
+const DIGITS: &str = "0123456789";
+const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Base64 (standard alphabet, padded) of `bytes`, so that a JWT can be
+/// wrapped without a dependency and without a literal.
+fn base64(bytes: &[u8]) -> String {
+    let a: Vec<char> = B64.chars().collect();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(a[((n >> (18 - 6 * i)) & 63) as usize]);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    base64(bytes)
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
+/// A value that mixes letters and digits (what a generated credential looks like).
+fn cred(seed: u64) -> String {
+    format!("{}7q", noise(seed, 22, BASE62))
+}
+
+/// Every assignment shape and provider the issue lists, one per line: each
+/// line is reported, on its own line number.
+#[test]
+fn assignment_shapes_curl_and_provider_formats_fail() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(POLICY);
+    let jwt_none = format!(
+        "{}.{}.",
+        base64url(br#"{"alg":"none","typ":"JWT"}"#),
+        base64url(br#"{"sub":"svc-4821","admin":true}"#)
+    );
+    let jwt_signed = format!(
+        "{}.{}.{}",
+        base64url(br#"{"alg":"HS256","typ":"JWT"}"#),
+        base64url(br#"{"sub":"svc-4821","iat":1790000000}"#),
+        noise(
+            40,
+            43,
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        )
+    );
+    let lines = [
+        ["DB_PASSWORD=", &cred(11)].concat(),
+        ["api_token: ", &cred(12)].concat(),
+        ["export DEPLOY_TOKEN=", &cred(13)].concat(),
+        ["DEPLOY_TOKEN ?= ", &cred(14)].concat(),
+        ["var serviceToken string = \"", &cred(15), "\""].concat(),
+        ["System.setProperty(\"ACME_TOKEN\", \"", &cred(16), "\")"].concat(),
+        ["<apiToken>", &cred(17), "</apiToken>"].concat(),
+        [
+            "curl -u deploy:",
+            &cred(18),
+            " https://ci.example.internal/api",
+        ]
+        .concat(),
+        [
+            "curl -H \"Authorization: Bearer ",
+            &cred(19),
+            "\" https://api.example/v1",
+        ]
+        .concat(),
+        [
+            "SLACK=xox",
+            "a-2-",
+            &noise(20, 10, DIGITS),
+            "-",
+            &noise(21, 11, DIGITS),
+            "-",
+            &noise(22, 13, DIGITS),
+            "-",
+            &noise(23, 18, HEX),
+        ]
+        .concat(),
+        ["SRC=sg", "p_", &noise(24, 40, HEX)].concat(),
+        [
+            "NOTION=nt",
+            "n_",
+            &noise(25, 11, DIGITS),
+            &noise(26, 35, BASE62),
+        ]
+        .concat(),
+        ["FLY=Fly", "V1 fm2_", &noise(27, 120, B64)].concat(),
+        ["oc login --token=sha", "256~", &noise(28, 43, BASE62)].concat(),
+        ["FB=EA", "A", &noise(29, 120, BASE62)].concat(),
+        [
+            "source \"https://deploy:",
+            &cred(30),
+            "@gems.example.com/\"",
+        ]
+        .concat(),
+        ["UNSIGNED=", &jwt_none].concat(),
+        ["WRAPPED=", &base64(jwt_signed.as_bytes())].concat(),
+        ["OP=op", "s_eyJ", &noise(31, 300, B64)].concat(),
+        [
+            "KEY=A3-",
+            &noise(32, 6, UPPER_DIGITS),
+            "-",
+            &noise(33, 11, UPPER_DIGITS),
+            "-",
+            &noise(34, 5, UPPER_DIGITS),
+            "-",
+            &noise(35, 5, UPPER_DIGITS),
+            "-",
+            &noise(36, 5, UPPER_DIGITS),
+        ]
+        .concat(),
+    ];
+    repo.commit_file("conf/all.txt", lines.join("\n") + "\n", "Add config\n");
+    let run = check_head(&repo);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut reported: Vec<u64> = findings(&run)
+        .iter()
+        .map(|f| f["line"].as_u64().unwrap_or(0))
+        .collect();
+    reported.dedup();
+    let missed: Vec<&String> = (1..=lines.len() as u64)
+        .filter(|n| !reported.contains(n))
+        .map(|n| &lines[n as usize - 1])
+        .collect();
+    assert!(missed.is_empty(), "not reported: {missed:#?}");
+    for secret in [cred(11), cred(16), cred(18)] {
+        assert!(!run.stdout.contains(&secret[4..]), "leaked {secret}");
+    }
+}
+
+/// Filler, spelled-out placeholders, a value one character longer than its
+/// format and a private-key header around junk are no secrets.
+#[test]
+fn filler_placeholders_overlong_values_and_headers_around_junk_pass() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(POLICY);
+    let lines = [
+        ["apiKey: \"AI", "za", &"a".repeat(35), "\""].concat(),
+        ["API_KEY=\"gl", "c_", &"1".repeat(42), "=\""].concat(),
+        ["api_key = \"sk_", "abcdefghijklmnopqrstuvwxyz123\""].concat(),
+        [
+            "access_token = \"xoxe.xo",
+            "xp-1-SlackAppConfigurationAccessTokenHere\"",
+        ]
+        .concat(),
+        ["SENTRY=sntr", "yu_", &noise(41, 65, HEX)].concat(),
+        ["token = \"", &noise(42, 8, "ab"), "\""].concat(),
+        "password = get_password()".to_string(),
+        "token: Optional[str] = None".to_string(),
+        "DB_PASSWORD=${DB_PASSWORD}".to_string(),
+        "curl -u <user:password> https://example.test/endpoint".to_string(),
+        "curl -H \"Authorization: Bearer $TOKEN\" https://api.example/v1".to_string(),
+    ];
+    let junk_key = format!("{}\nanything\n-----END RSA PRIVATE KEY-----", pem_header());
+    repo.write("conf/near.txt", lines.join("\n") + "\n");
+    repo.commit_file("conf/junk.pem", junk_key + "\n", "Add near misses\n");
+    let run = check_head(&repo);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(findings(&run).is_empty(), "{}", run.stdout);
+}
+
+const GITLEAKS: &str = r#"title = "acme"
+
+[extend]
+useDefault = true
+
+[[rules]]
+id = "acme-internal-token"
+description = "ACME internal token"
+regex = '''acme_tok_([a-z0-9]{24})'''
+secretGroup = 1
+keywords = ["acme_tok_"]
+entropy = 3.0
+  [[rules.allowlists]]
+  paths = ['''^fixtures/''']
+  [[rules.allowlists]]
+  stopwords = ["zz9zz"]
+
+[[rules]]
+id = "java-keystore"
+description = "Java keystore committed"
+path = '''\.jks$'''
+
+[allowlist]
+description = "project-wide"
+regexTarget = "line"
+regexes = ['''#\s*reviewed-not-secret''']
+paths = ['''^vendor/''']
+"#;
+
+fn acme_token(seed: u64) -> String {
+    [
+        "acme_",
+        "tok_",
+        &noise(seed, 24, "abcdefghijklmnopqrstuvwxyz0123456789"),
+    ]
+    .concat()
+}
+
+/// A project's gitleaks rules and allowlists apply unchanged: its rule
+/// finds its token (and names it), its path rule flags the file, its
+/// per-rule and global allowlists suppress (counted), and the global
+/// allowlist covers the built-in patterns too.
+#[test]
+fn a_gitleaks_configuration_adds_rules_and_allowlists() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy("[secrets]\ngitleaks_config = \".gitleaks.toml\"\n");
+    repo.write(".gitleaks.toml", GITLEAKS);
+    repo.write("src/a.txt", format!("token {}\n", acme_token(51)));
+    repo.write("fixtures/b.txt", format!("token {}\n", acme_token(52)));
+    let stop = [
+        "acme_",
+        "tok_",
+        "zz9zz",
+        &noise(53, 19, "abcdefghij0123456789"),
+    ]
+    .concat();
+    repo.write("src/c.txt", format!("token {stop}\n"));
+    repo.write("vendor/d.txt", format!("t = \"{}\"\n", github_token()));
+    repo.write(
+        "src/e.py",
+        format!("t = \"{}\"  # reviewed-not-secret\n", github_token()),
+    );
+    repo.write("keys/store.jks", [0xfe_u8, 0xed, 0xfe, 0xed, 0, 0, 0, 2]);
+    repo.commit("Add files\n");
+    let run = check_head(&repo);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let got: Vec<(String, String)> = findings(&run)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(
+        got.iter().any(|(p, m)| p == "src/a.txt"
+            && m.contains("ACME internal token")
+            && m.contains("acme-internal-token")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(p, m)| p == "keys/store.jks" && m.contains("java-keystore")),
+        "{got:#?}"
+    );
+    assert_eq!(run.json()["summary"]["suppressed"], 4, "{}", run.stdout);
+    // The snippet shows the secret group redacted, not the token.
+    assert!(!run.stdout.contains(&acme_token(51)[12..]));
+}
+
+/// A gitleaks file with an error is a load error naming its file, line and
+/// column; a path outside the policy's directory is refused.
+#[test]
+fn a_bad_gitleaks_configuration_is_a_located_load_error() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy("[secrets]\ngitleaks_config = \".gitleaks.toml\"\n");
+    repo.write(
+        ".gitleaks.toml",
+        "[[rules]]\nid = \"lookbehind\"\nkeywords = [\"x\"]\nregex = '''(?<=k)x'''\n",
+    );
+    repo.commit_file("a.txt", "a\n", "Add a\n");
+    let run = check_head(&repo);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains(".gitleaks.toml:4:12: rule `lookbehind`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("gitleaks_config"), "{}", run.stderr);
+
+    repo.policy("[secrets]\ngitleaks_config = \"../outside.toml\"\n");
+    let run = check_head(&repo);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("no `..`"), "{}", run.stderr);
+}
+
+/// A policy read from a revision (`--policy-ref`, as the server reads the
+/// protected branch) reads its gitleaks file from that revision's tree:
+/// the commits being judged cannot loosen it.
+#[test]
+fn a_policy_from_a_revision_reads_its_gitleaks_file_from_that_tree() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.write(
+        ".policy-check.toml",
+        "[secrets]\ngitleaks_config = \".gitleaks.toml\"\n",
+    );
+    repo.write(".gitleaks.toml", GITLEAKS);
+    repo.commit("Policy\n");
+    repo.git(&["tag", "base"]);
+    // The pushed commit allow-lists everything and adds a token.
+    repo.write(
+        ".gitleaks.toml",
+        "[allowlist]\nregexTarget = \"line\"\nregexes = ['''.''']\n",
+    );
+    repo.commit_file("src/a.txt", format!("{}\n", acme_token(61)), "Add\n");
+    let judged = repo.pc(&["--policy-ref", "base", "check", "--format", "json", "HEAD"]);
+    assert_eq!(judged.code, 1, "{}", judged.stderr);
+    assert!(
+        judged.stdout.contains("acme-internal-token"),
+        "{}",
+        judged.stdout
+    );
+    let own = check_head(&repo);
+    assert_eq!(own.code, 0, "{}", own.stdout);
+}

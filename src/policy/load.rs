@@ -252,6 +252,25 @@ impl Source {
     }
 }
 
+/// Refuses a path that could leave the policy's directory or tree: a file a
+/// policy names beside itself (`[secrets] gitleaks_config`) is relative and
+/// never goes up.
+fn confined(rel: &str) -> Result<&Path, String> {
+    let p = Path::new(rel);
+    let escapes = p.components().any(|c| {
+        !matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if rel.is_empty() || escapes {
+        return Err(format!(
+            "`{rel}` must be a relative path inside the policy's own directory (no `..`, no absolute path)"
+        ));
+    }
+    Ok(p)
+}
+
 /// A fully merged policy document with the provenance of every setting.
 #[derive(Debug)]
 pub struct Merged {
@@ -282,6 +301,40 @@ impl Merged {
             }
             p.0.pop()?;
         }
+    }
+
+    /// Reads `rel`, a path relative to the document that set `key`: from
+    /// the commit tree that document came from, else from its directory.
+    /// Absolute paths and `..` are refused, so a policy reads only files of
+    /// its own tree or directory; a preset reads nothing. Returns the
+    /// file's display name and text.
+    pub fn read_beside(&self, key: &KeyPath, rel: &str) -> Result<(String, String), String> {
+        let src = self
+            .origins
+            .get(key)
+            .and_then(|&i| self.sources.get(i))
+            .ok_or_else(|| format!("cannot read `{rel}`: no policy document sets `{key}`"))?;
+        let path = confined(rel)?;
+        let (name, bytes) = if let Some(t) = &src.tree {
+            let (path, bytes) = t.read_rel(rel)?;
+            (format!("{}:{path}", t.label), bytes)
+        } else if let Some(dir) = &src.dir {
+            let full = dir.join(path);
+            let bytes = read_bounded(&full, "file")?;
+            (full.display().to_string(), bytes)
+        } else {
+            return Err(format!(
+                "cannot read `{rel}`: `{}` has no directory or tree to read it from",
+                src.name
+            ));
+        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "{name} is not valid UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        Ok((name, text))
     }
 
     /// Turns a problem at a setting into a located error.

@@ -470,9 +470,11 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     let licensing = raw
         .licensing
         .and_then(|l| rules::licensing::compile(l, &KeyPath::of(&["licensing"]), problems));
-    let secrets = raw
-        .secrets
-        .and_then(|r| rules::secrets::compile(r, &KeyPath::of(&["secrets"]), problems));
+    let secrets = raw.secrets.and_then(|r| {
+        let key = KeyPath::of(&["secrets", "gitleaks_config"]);
+        let read = |p: &str| merged.read_beside(&key, p);
+        rules::secrets::compile_with(r, &KeyPath::of(&["secrets"]), &read, problems)
+    });
     let payloads = raw
         .payloads
         .and_then(|r| rules::payloads::compile(r, &KeyPath::of(&["payloads"]), problems));

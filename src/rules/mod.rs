@@ -11,6 +11,7 @@ use crate::report::Severity;
 pub mod custom;
 pub mod dependencies;
 pub mod disclosure;
+pub mod gitleaks;
 pub mod licensing;
 pub mod patterns;
 pub mod payloads;

@@ -67,10 +67,60 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "your",
     "fake",
     "xxxx",
+    "here",
+    "username",
+    "insert",
+    "replace",
     "...",
     "\u{2026}",
     "***",
 ];
+
+/// `tag` bit of a pattern whose secret must mix letters and digits.
+const TAG_MIXED: usize = 1;
+/// `tag` bit of an armour header that needs its body on the next line.
+const TAG_BODY: usize = 2;
+/// `tag` bits below a gitleaks rule's index + 1.
+const TAG_SHIFT: u32 = 2;
+/// Bytes before a secret searched for the whole match an allowlist with
+/// `regexTarget = "match"` sees.
+const MATCH_BEFORE: usize = 256;
+
+/// True when a secret holds both an ASCII letter and an ASCII digit.
+fn is_mixed(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit()) && s.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// True when a line starts an encoded body: base64 (a PEM or OpenSSH key)
+/// or the `Proc-Type:` header of an encrypted PEM key.
+fn starts_body(next: &str) -> bool {
+    let t = next.trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
+    t.starts_with("Proc-Type:")
+        || t.bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+            .count()
+            >= 16
+}
+
+/// Filler rather than key material: a run of six or more repeats of one
+/// character (`AIzaaaaaaa…`, `glc_1111…`) or of six or more consecutive
+/// ascending letters or digits (`abcdefgh`, `123456`), which random keys
+/// almost never hold (about 1 in 10^5 for a 40-character hex key).
+pub fn is_filler(s: &str) -> bool {
+    let b = s.as_bytes();
+    let (mut same, mut up) = (1, 1);
+    for w in b.windows(2) {
+        same = if w[1] == w[0] { same + 1 } else { 1 };
+        let next = w[0].is_ascii_alphanumeric()
+            && w[1].is_ascii_alphanumeric()
+            && w[1].to_ascii_lowercase() == w[0].to_ascii_lowercase().wrapping_add(1);
+        up = if next { up + 1 } else { 1 };
+        if same >= 6 || up >= 6 {
+            return true;
+        }
+    }
+    false
+}
 
 /// Template and interpolation syntax: `<token>`, `${VAR}`, `{{ var }}`, `$(cmd)`, `%(name)s`.
 fn is_template(s: &str) -> bool {
@@ -95,6 +145,14 @@ pub struct RawPattern {
     pub regex: String,
     /// Minimum Shannon entropy (bits per character) of the secret.
     pub min_entropy: Option<f64>,
+    /// The secret must mix ASCII letters and digits (for generic patterns
+    /// whose values could otherwise be identifiers or words).
+    #[serde(default)]
+    pub mixed: bool,
+    /// The secret is an armour header: when it ends its line, the next line
+    /// must start the encoded body (so a header around junk is no key).
+    #[serde(default)]
+    pub body: bool,
     /// Lines the pattern must match (checked when the policy loads).
     #[serde(default)]
     pub examples: Vec<String>,
@@ -125,6 +183,10 @@ pub struct RawSecrets {
     pub scan_message: Option<bool>,
     /// Extra patterns; one with a built-in id replaces it.
     pub patterns: Option<Vec<RawPattern>>,
+    /// A gitleaks configuration (`.gitleaks.toml`) whose rules and
+    /// allowlists apply too; a path relative to the policy file, read from
+    /// the same place as the policy (its directory, or its revision's tree).
+    pub gitleaks_config: Option<String>,
 }
 
 /// Compiled `[secrets]`.
@@ -134,6 +196,9 @@ pub struct Secrets {
     pub allow_paths: Option<GlobSet>,
     placeholders: Vec<String>,
     pub scan_message: bool,
+    /// The gitleaks configuration read, if any (its rules are in `set`,
+    /// tagged with their index + 1 above the flag bits).
+    pub gitleaks: Option<super::gitleaks::Config>,
 }
 
 impl Secrets {
@@ -151,11 +216,91 @@ impl Secrets {
         is_template(secret)
             || PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
             || self.placeholders.iter().any(|w| lower.contains(w.as_str()))
+            || is_filler(secret)
     }
 
-    /// Secrets on one line, placeholders dropped.
+    /// Applies the gitleaks configuration to the hits on a line: a rule's
+    /// `path` (hits of a rule whose path does not match are dropped), then
+    /// its allowlists and the global ones (hits they allow are dropped and
+    /// counted). Returns the number allowed.
+    pub fn gitleaks_filter(
+        &self,
+        hits: &mut Vec<Hit>,
+        commit: &str,
+        path: Option<&str>,
+        line: &str,
+    ) -> usize {
+        let Some(g) = &self.gitleaks else {
+            return 0;
+        };
+        let mut allowed = 0;
+        hits.retain(|h| {
+            let p = &self.set.patterns()[h.pattern];
+            let rule = (p.tag >> TAG_SHIFT)
+                .checked_sub(1)
+                .and_then(|i| g.rules.get(i));
+            if let Some(r) = rule {
+                if let Some(re) = &r.path {
+                    if !path.is_some_and(|f| re.is_match(f)) {
+                        return false;
+                    }
+                }
+            }
+            let secret = &line[h.start..h.end];
+            let matched = p
+                .compiled()
+                .and_then(|(re, _)| {
+                    let from = h.start.saturating_sub(MATCH_BEFORE);
+                    re.find_iter(&line.as_bytes()[from..])
+                        .map(|m| (from + m.start(), from + m.end()))
+                        .find(|&(a, b)| a <= h.start && h.end <= b)
+                })
+                .and_then(|(a, b)| line.get(a..b))
+                .unwrap_or(secret);
+            let c = super::gitleaks::Candidate {
+                commit,
+                path,
+                secret,
+                matched,
+                line,
+            };
+            let id = rule.map_or(p.id.as_str(), |r| r.id.as_str());
+            let own = rule.is_some_and(|r| r.allowlists.iter().any(|a| a.allows(&c)));
+            let global = g.allowlists.iter().any(|a| a.targets(id) && a.allows(&c));
+            if own || global {
+                allowed += 1;
+                return false;
+            }
+            true
+        });
+        allowed
+    }
+
+    /// Secrets on one line, placeholders dropped. An armour header that ends
+    /// the line is reported (the next line is unknown: see [`Self::find_before`]).
     pub fn find(&self, line: &str) -> Vec<Hit> {
-        self.set.find(line, |_, s| !self.is_placeholder(s))
+        self.find_before(line, None)
+    }
+
+    /// Secrets on one line whose next line is `next` (`None`: unknown), so
+    /// that an armour header (`body` pattern) counts only when an encoded
+    /// body follows it.
+    pub fn find_before(&self, line: &str, next: Option<&str>) -> Vec<Hit> {
+        let mut hits = self.set.find(line, |p, s| {
+            !self.is_placeholder(s) && (p.tag & TAG_MIXED == 0 || is_mixed(s))
+        });
+        hits.retain(|h| {
+            let p = &self.set.patterns()[h.pattern];
+            if p.tag & TAG_BODY == 0 {
+                return true;
+            }
+            let rest = line[h.end..].trim_matches(|c: char| " \t\"',".contains(c));
+            match next {
+                Some(next) if rest.is_empty() => starts_body(next),
+                _ => true,
+            }
+        });
+        hits
     }
 }
 
@@ -193,13 +338,36 @@ fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
         keywords: &r.keywords,
         regex: &r.regex,
         min_entropy: r.min_entropy,
-        tag: 0,
+        tag: if r.mixed { TAG_MIXED } else { 0 } | if r.body { TAG_BODY } else { 0 },
         eager,
     }
 }
 
-/// Validates and compiles `[secrets]`; `None` when it is turned off or invalid.
+/// Validates and compiles `[secrets]`; `None` when it is turned off or
+/// invalid. A `gitleaks_config` cannot be read this way (there is no
+/// policy file to resolve it against): see [`compile_with`].
 pub fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Option<Secrets> {
+    compile_with(
+        raw,
+        base,
+        &|p: &str| {
+            Err(format!(
+                "cannot read `{p}`: this policy has no directory or tree to read it from"
+            ))
+        },
+        problems,
+    )
+}
+
+/// As [`compile`], reading `gitleaks_config` (and the files it extends)
+/// with `read`, which resolves a path against the policy's own directory or
+/// tree and refuses one outside it.
+pub fn compile_with(
+    raw: RawSecrets,
+    base: &KeyPath,
+    read: &super::gitleaks::Reader<'_>,
+    problems: &mut Problems,
+) -> Option<Secrets> {
     if raw.enabled == Some(false) {
         return None;
     }
@@ -251,6 +419,58 @@ pub fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Opti
             None => patterns.push(p),
         }
     }
+    let gitleaks = raw.gitleaks_config.as_deref().and_then(|p| {
+        let path = base.key("gitleaks_config");
+        let cfg = read(p)
+            .map_err(|e| vec![e])
+            .and_then(|(name, text)| super::gitleaks::parse(&name, &text, read));
+        match cfg {
+            Ok(c) => Some(c),
+            Err(errors) => {
+                for e in errors {
+                    problems.error(path.clone(), e);
+                }
+                None
+            }
+        }
+    });
+    if let Some(g) = &gitleaks {
+        let path = base.key("gitleaks_config");
+        patterns.retain(|p| !g.disabled.contains(&p.id));
+        for (i, r) in g.rules.iter().enumerate() {
+            let Some(regex) = &r.regex else {
+                continue;
+            };
+            let description = r
+                .description
+                .clone()
+                .unwrap_or_else(|| format!("secret (gitleaks rule `{}`)", r.id));
+            let spec = PatternSpec {
+                id: &r.pattern_id,
+                description: Some(&description),
+                keywords: &r.keywords,
+                regex,
+                min_entropy: r.entropy,
+                tag: (i + 1) << TAG_SHIFT,
+                eager: true,
+            };
+            let mut local = Problems::default();
+            let Some(p) = Pattern::compile(spec, &path, &mut local) else {
+                for e in local.0 {
+                    problems.error(
+                        path.clone(),
+                        format!("{}: rule `{}`: {}", r.at, r.id, e.message),
+                    );
+                }
+                continue;
+            };
+            seen.push(p.id.clone());
+            match patterns.iter().position(|b| b.id == p.id) {
+                Some(k) => patterns[k] = p,
+                None => patterns.push(p),
+            }
+        }
+    }
     let allow_paths = raw
         .allow_paths
         .filter(|g| !g.is_empty())
@@ -273,6 +493,7 @@ pub fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Opti
         allow_paths,
         placeholders,
         scan_message: raw.scan_message.unwrap_or(true),
+        gitleaks,
     })
 }
 
@@ -293,6 +514,7 @@ fn check_examples(
         allow_paths: None,
         placeholders: placeholders.to_vec(),
         scan_message: false,
+        gitleaks: None,
     };
     for (i, ex) in r.examples.iter().enumerate() {
         if one.find(ex).is_empty() {
@@ -327,8 +549,32 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
             .allow_paths
             .as_ref()
             .is_some_and(|g| g.is_match(&file.path));
+        if let Some(g) = &cfg.gitleaks {
+            if file.status != crate::model::Status::Deleted {
+                for r in g.path_rules(&change.id, &file.path) {
+                    if allowed {
+                        sink.suppressed();
+                        continue;
+                    }
+                    let what = r
+                        .description
+                        .as_deref()
+                        .unwrap_or("a file the gitleaks configuration forbids");
+                    sink.report(
+                        rule,
+                        format!("{what} [gitleaks rule `{}`, path only]", r.id),
+                    )
+                    .path(&file.path);
+                }
+            }
+        }
         for (n, line) in cfg.set.candidate_lines(file) {
-            let hits = cfg.find(line);
+            let mut hits = cfg.find_before(line, Some(file.line(n + 1).unwrap_or("")));
+            if cfg.gitleaks.is_some() {
+                for _ in 0..cfg.gitleaks_filter(&mut hits, &change.id, Some(&file.path), line) {
+                    sink.suppressed();
+                }
+            }
             for (h, more) in first_per_pattern(&hits) {
                 if allowed {
                     sink.suppressed();
@@ -350,7 +596,12 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
     };
     for (i, line) in msg.text.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let hits = cfg.find(line);
+        let mut hits = cfg.find(line);
+        if cfg.gitleaks.is_some() {
+            for _ in 0..cfg.gitleaks_filter(&mut hits, &change.id, None, line) {
+                sink.suppressed();
+            }
+        }
         for (h, more) in first_per_pattern(&hits) {
             let p = &cfg.set.patterns()[h.pattern];
             sink.report(rule, format!("{} in the commit message", message(p, more)))
@@ -533,7 +784,7 @@ mod tests {
             keywords = ["acme_"]
             regex = '(?P<secret>acme_[a-z]{8})'
             examples = ["acme_short"]
-            counter_examples = ["acme_abcdefgh"]
+            counter_examples = ["acme_qwzrtplk"]
         "#;
         let raw: RawSecrets = toml::from_str(wrong_example).expect("toml");
         let mut problems = Problems::default();

@@ -1,0 +1,797 @@
+//! A gitleaks configuration (`.gitleaks.toml`) read as extra secret
+//! patterns, so that a project's existing gitleaks rules and allowlists keep
+//! working under `[secrets] gitleaks_config = ".gitleaks.toml"`.
+//!
+//! What is read, in gitleaks' documented format:
+//! - `[[rules]]`: `id`, `description`, `regex`, `secretGroup`, `entropy`,
+//!   `keywords`, `path` (a regex on the file path: the rule applies only
+//!   there; a rule with a `path` and no `regex` flags the file itself),
+//!   `tags` (ignored), and its allowlists (`[rules.allowlist]` or
+//!   `[[rules.allowlists]]`);
+//! - the global `[allowlist]` / `[[allowlists]]` (with `targetRules`), which
+//!   apply to the built-in patterns too, as gitleaks' global allowlist
+//!   applies to its default rules;
+//! - allowlist fields `condition` (`OR`, the default, or `AND`), `commits`,
+//!   `paths`, `regexes` with `regexTarget` (`secret`, the default, `match` or
+//!   `line`), `stopwords`, `description`;
+//! - `[extend]`: `path` (another configuration, relative to this one, read
+//!   from the same place, at most two levels deep, as gitleaks does),
+//!   `useDefault` (the built-in table is always on here, so it changes
+//!   nothing) and `disabledRules` (ids of rules of the extended
+//!   configuration or of the built-in table; other ids are ignored, since
+//!   gitleaks' own default ids have no meaning here).
+//!
+//! Regexes are Go RE2 syntax; the Rust `regex` crate accepts nearly all of
+//! it. `\Q…\E` is translated to escaped literals; anything the Rust engine
+//! rejects is an error naming the file, line and column of the regex and
+//! the position inside it. Differences that remain: gitleaks runs a rule
+//! when a keyword occurs anywhere in the file, this tool when one occurs on
+//! the line (every rule matches within a line here); with no
+//! `secretGroup`, the first capture group is the secret (gitleaks takes the
+//! first non-empty one); `[extend] url` and composite rules (`required`)
+//! are rejected.
+
+use std::ops::Range;
+
+use regex::Regex;
+use toml_edit::{ImDocument, Item, TableLike, Value};
+
+use crate::policy::error::line_col;
+
+/// How deep `[extend] path` may chain (gitleaks' own limit).
+const MAX_EXTEND_DEPTH: usize = 2;
+
+/// A parsed gitleaks configuration (with everything it extends).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The display name of the file read first.
+    pub name: String,
+    pub rules: Vec<Rule>,
+    /// Global allowlists: they apply to every pattern (built-in ones too).
+    pub allowlists: Vec<Allowlist>,
+    /// `[extend] disabledRules`.
+    pub disabled: Vec<String>,
+}
+
+impl Config {
+    /// The path-only rules (a `path`, no `regex`) that flag `file` in
+    /// `commit`, allowlists applied.
+    pub fn path_rules<'c>(
+        &'c self,
+        commit: &'c str,
+        file: &'c str,
+    ) -> impl Iterator<Item = &'c Rule> + 'c {
+        self.rules.iter().filter(move |r| {
+            r.regex.is_none() && r.path.as_ref().is_some_and(|p| p.is_match(file)) && {
+                let c = Candidate {
+                    commit,
+                    path: Some(file),
+                    secret: "",
+                    matched: "",
+                    line: "",
+                };
+                !r.allowlists.iter().any(|a| a.allows(&c))
+                    && !self
+                        .allowlists
+                        .iter()
+                        .any(|a| a.targets(&r.id) && a.allows(&c))
+            }
+        })
+    }
+}
+
+/// One `[[rules]]` entry.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The id as written.
+    pub id: String,
+    /// A kebab-case id for the pattern table (the written id when it is one).
+    pub pattern_id: String,
+    pub description: Option<String>,
+    /// The regex translated to Rust syntax, the secret group named `secret`;
+    /// `None` for a path-only rule.
+    pub regex: Option<String>,
+    pub entropy: Option<f64>,
+    /// Lowercased keywords (derived from the regex when the rule has none).
+    pub keywords: Vec<String>,
+    pub path: Option<Regex>,
+    pub allowlists: Vec<Allowlist>,
+    /// Where the rule is written: `file:line:column`.
+    pub at: String,
+}
+
+/// What an allowlist's `regexes` are matched against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Secret,
+    Match,
+    Line,
+}
+
+/// One allowlist: a finding it matches is suppressed (and counted).
+#[derive(Debug, Clone)]
+pub struct Allowlist {
+    /// `condition = "AND"`: every criterion given must match (else any one).
+    pub all: bool,
+    pub commits: Vec<String>,
+    pub paths: Vec<Regex>,
+    pub target: Target,
+    pub regexes: Vec<Regex>,
+    /// Lowercased.
+    pub stopwords: Vec<String>,
+    /// `targetRules` of a global allowlist (empty: every rule).
+    pub rules: Vec<String>,
+}
+
+/// A finding as an allowlist sees it.
+pub struct Candidate<'a> {
+    /// Full commit id (empty when there is none yet).
+    pub commit: &'a str,
+    /// `None` for the commit message.
+    pub path: Option<&'a str>,
+    pub secret: &'a str,
+    /// The whole regex match.
+    pub matched: &'a str,
+    pub line: &'a str,
+}
+
+impl Allowlist {
+    /// True when this allowlist suppresses the candidate.
+    pub fn allows(&self, c: &Candidate<'_>) -> bool {
+        let mut results: Vec<bool> = Vec::new();
+        if !self.commits.is_empty() {
+            results.push(
+                !c.commit.is_empty()
+                    && self.commits.iter().any(|k| {
+                        c.commit.eq_ignore_ascii_case(k)
+                            || (k.len() >= 7
+                                && c.commit.starts_with(k.to_ascii_lowercase().as_str()))
+                    }),
+            );
+        }
+        if !self.paths.is_empty() {
+            results.push(
+                c.path
+                    .is_some_and(|p| self.paths.iter().any(|r| r.is_match(p))),
+            );
+        }
+        if !self.regexes.is_empty() {
+            let text = match self.target {
+                Target::Secret => c.secret,
+                Target::Match => c.matched,
+                Target::Line => c.line,
+            };
+            results.push(self.regexes.iter().any(|r| r.is_match(text)));
+        }
+        if !self.stopwords.is_empty() {
+            let lower = c.secret.to_lowercase();
+            results.push(self.stopwords.iter().any(|w| lower.contains(w.as_str())));
+        }
+        if results.is_empty() {
+            return false;
+        }
+        if self.all {
+            results.iter().all(|&r| r)
+        } else {
+            results.iter().any(|&r| r)
+        }
+    }
+
+    /// True when this (global) allowlist applies to the rule `id`.
+    pub fn targets(&self, id: &str) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|r| r == id)
+    }
+}
+
+/// Reads a file named relative to the configuration being read: its
+/// display name and text, or why it cannot be read.
+pub type Reader<'r> = dyn Fn(&str) -> Result<(String, String), String> + 'r;
+
+/// Parses a gitleaks configuration. `name` is shown in errors; `read`
+/// resolves `[extend] path` (relative to the policy's own tree or
+/// directory: the caller confines it). Every problem is returned, each
+/// naming `file:line:column`.
+pub fn parse(name: &str, text: &str, read: &Reader<'_>) -> Result<Config, Vec<String>> {
+    let mut errors = Vec::new();
+    let mut cfg = Config {
+        name: name.to_string(),
+        ..Config::default()
+    };
+    parse_into(name, text, read, 0, &mut cfg, &mut errors);
+    if errors.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(errors)
+    }
+}
+
+struct Doc<'t> {
+    name: &'t str,
+    text: &'t str,
+}
+
+impl Doc<'_> {
+    fn at(&self, span: Option<Range<usize>>) -> String {
+        let (line, col) = line_col(self.text, span.map_or(0, |s| s.start));
+        format!("{}:{line}:{col}", self.name)
+    }
+
+    fn err(&self, errors: &mut Vec<String>, span: Option<Range<usize>>, msg: impl AsRef<str>) {
+        errors.push(format!("{}: {}", self.at(span), msg.as_ref()));
+    }
+}
+
+fn parse_into(
+    name: &str,
+    text: &str,
+    read: &Reader<'_>,
+    depth: usize,
+    cfg: &mut Config,
+    errors: &mut Vec<String>,
+) {
+    let doc = Doc { name, text };
+    let parsed = match ImDocument::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            doc.err(errors, e.span(), format!("not valid TOML: {}", e.message()));
+            return;
+        }
+    };
+    let root = parsed.as_table();
+    for (key, item) in root.iter() {
+        let span = key_span(root, key);
+        match key.to_ascii_lowercase().as_str() {
+            "title" | "description" | "minversion" => {}
+            "extend" => {
+                let Some(t) = item.as_table_like() else {
+                    doc.err(errors, span, "`extend` must be a table");
+                    continue;
+                };
+                extend(&doc, t, read, depth, cfg, errors);
+            }
+            "rules" => {
+                for t in tables(item) {
+                    match t {
+                        Some(t) => rule(&doc, t, cfg, errors),
+                        None => doc.err(errors, span.clone(), "`rules` must be an array of tables (`[[rules]]`)"),
+                    }
+                }
+            }
+            "allowlist" | "allowlists" => {
+                for t in tables(item) {
+                    match t {
+                        Some(t) => {
+                            if let Some(a) = allowlist(&doc, t, true, errors) {
+                                cfg.allowlists.push(a);
+                            }
+                        }
+                        None => doc.err(errors, span.clone(), format!("`{key}` must be a table")),
+                    }
+                }
+            }
+            _ => doc.err(
+                errors,
+                span,
+                format!("unknown key `{key}` (expected title, description, minVersion, extend, rules, allowlist or allowlists)"),
+            ),
+        }
+    }
+}
+
+fn extend(
+    doc: &Doc<'_>,
+    t: &dyn TableLike,
+    read: &Reader<'_>,
+    depth: usize,
+    cfg: &mut Config,
+    errors: &mut Vec<String>,
+) {
+    for (key, item) in t.iter() {
+        let span = item.span();
+        match key.to_ascii_lowercase().as_str() {
+            "usedefault" => {
+                if item.as_bool().is_none() {
+                    doc.err(errors, span, "`useDefault` must be true or false");
+                }
+            }
+            "disabledrules" => match strings(item) {
+                Some(v) => cfg.disabled.extend(v),
+                None => doc.err(errors, span, "`disabledRules` must be a list of rule ids"),
+            },
+            "url" => doc.err(
+                errors,
+                span,
+                "`[extend] url` is not supported: a policy never fetches its rules over the network; copy the file next to this one and use `path`",
+            ),
+            "path" => {
+                let Some(p) = item.as_str() else {
+                    doc.err(errors, span, "`path` must be a string");
+                    continue;
+                };
+                if depth + 1 > MAX_EXTEND_DEPTH {
+                    doc.err(errors, span, format!("`[extend] path` goes deeper than {MAX_EXTEND_DEPTH} levels"));
+                    continue;
+                }
+                match read(p) {
+                    Ok((n, text)) => parse_into(&n, &text, read, depth + 1, cfg, errors),
+                    Err(e) => doc.err(errors, span, e),
+                }
+            }
+            _ => doc.err(
+                errors,
+                key_span(t, key),
+                format!("unknown key `{key}` in [extend] (expected path, useDefault or disabledRules)"),
+            ),
+        }
+    }
+}
+
+fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<String>) {
+    let before = errors.len();
+    let mut id: Option<String> = None;
+    let mut description = None;
+    let mut regex: Option<(String, Option<Range<usize>>, usize)> = None;
+    let mut secret_group: Option<(usize, Option<Range<usize>>)> = None;
+    let mut entropy = None;
+    let mut keywords: Vec<String> = Vec::new();
+    let mut path = None;
+    let mut allowlists = Vec::new();
+    let mut skip = false;
+    let first_span = t.iter().next().and_then(|(k, _)| key_span(t, k));
+    for (key, item) in t.iter() {
+        let span = item.span();
+        match key.to_ascii_lowercase().as_str() {
+            "id" => match item.as_str() {
+                Some(s) if !s.trim().is_empty() => id = Some(s.to_string()),
+                _ => doc.err(errors, span, "`id` must be a non-empty string"),
+            },
+            "description" => description = item.as_str().map(str::to_string),
+            "regex" => match item.as_str() {
+                Some(s) => regex = Some((s.to_string(), span.clone(), quote_len(doc.text, span))),
+                None => doc.err(errors, span, "`regex` must be a string"),
+            },
+            "secretgroup" => match item.as_integer() {
+                Some(n) if n >= 0 => secret_group = Some((n as usize, span)),
+                _ => doc.err(errors, span, "`secretGroup` must be a non-negative integer"),
+            },
+            "entropy" => match item.as_float().or_else(|| item.as_integer().map(|i| i as f64)) {
+                Some(e) if (0.0..=8.0).contains(&e) => entropy = (e > 0.0).then_some(e),
+                _ => doc.err(errors, span, "`entropy` must be a number between 0 and 8"),
+            },
+            "keywords" => match strings(item) {
+                Some(v) => keywords = v.into_iter().map(|k| k.to_lowercase()).filter(|k| !k.is_empty()).collect(),
+                None => doc.err(errors, span, "`keywords` must be a list of strings"),
+            },
+            "path" => match item.as_str() {
+                Some(p) => match Regex::new(&go_to_rust(p)) {
+                    Ok(r) => path = Some(r),
+                    Err(e) => doc.err(errors, span, format!("`path` is not a valid regex: {}", error_line(&e.to_string()))),
+                },
+                None => doc.err(errors, span, "`path` must be a string (a regex on the file path)"),
+            },
+            "tags" => {}
+            "skipreport" => skip = item.as_bool() == Some(true),
+            "required" => doc.err(
+                errors,
+                span,
+                "composite rules (`required`) are not supported; write the rule as one regex",
+            ),
+            "allowlist" | "allowlists" => {
+                for a in tables(item) {
+                    match a {
+                        Some(a) => {
+                            if let Some(a) = allowlist(doc, a, false, errors) {
+                                allowlists.push(a);
+                            }
+                        }
+                        None => doc.err(errors, span.clone(), format!("`{key}` must be a table")),
+                    }
+                }
+            }
+            _ => doc.err(
+                errors,
+                key_span(t, key),
+                format!("unknown key `{key}` in a rule (expected id, description, regex, secretGroup, entropy, keywords, path, tags, allowlists)"),
+            ),
+        }
+    }
+    let Some(id) = id else {
+        doc.err(errors, first_span, "a rule needs an `id`");
+        return;
+    };
+    if errors.len() > before || skip {
+        return;
+    }
+    let at = doc.at(first_span.clone());
+    let translated = match &regex {
+        None => None,
+        Some((src, span, quote)) => {
+            let group = secret_group.as_ref().map(|(n, _)| *n);
+            match translate(src, group) {
+                Ok(r) => Some(r),
+                Err(TranslateError::Syntax { offset, message }) => {
+                    let (line, col) = line_col(doc.text, span.as_ref().map_or(0, |s| s.start));
+                    errors.push(format!(
+                        "{}:{line}:{}: rule `{id}`: the regex does not compile (RE2 syntax the Rust regex engine does not accept?): {message} (at character {} of the regex)",
+                        doc.name,
+                        col + quote + offset,
+                        offset + 1
+                    ));
+                    return;
+                }
+                Err(TranslateError::Group(n)) => {
+                    let span = secret_group.and_then(|(_, s)| s);
+                    doc.err(errors, span, format!("rule `{id}`: `secretGroup = {n}` but the regex has fewer capture groups"));
+                    return;
+                }
+            }
+        }
+    };
+    if translated.is_none() && path.is_none() {
+        doc.err(
+            errors,
+            first_span,
+            format!("rule `{id}` has neither a `regex` nor a `path`"),
+        );
+        return;
+    }
+    if let Some(r) = &translated {
+        if keywords.is_empty() {
+            match super::patterns::required_literals(r) {
+                Some(k) => keywords = k,
+                None => {
+                    doc.err(
+                        errors,
+                        first_span,
+                        format!(
+                            "rule `{id}` has no `keywords` and none can be read from its regex; add `keywords = [\"…\"]` (literals every match contains)"
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+    }
+    cfg.rules.retain(|r| r.id != id);
+    cfg.rules.push(Rule {
+        pattern_id: kebab(&id),
+        id,
+        description,
+        regex: translated,
+        entropy,
+        keywords,
+        path,
+        allowlists,
+        at,
+    });
+}
+
+fn allowlist(
+    doc: &Doc<'_>,
+    t: &dyn TableLike,
+    global: bool,
+    errors: &mut Vec<String>,
+) -> Option<Allowlist> {
+    let before = errors.len();
+    let mut a = Allowlist {
+        all: false,
+        commits: Vec::new(),
+        paths: Vec::new(),
+        target: Target::Secret,
+        regexes: Vec::new(),
+        stopwords: Vec::new(),
+        rules: Vec::new(),
+    };
+    for (key, item) in t.iter() {
+        let span = item.span();
+        let regexes = |what: &str, errors: &mut Vec<String>| -> Vec<Regex> {
+            let mut out = Vec::new();
+            let Some(list) = item.as_array() else {
+                doc.err(
+                    errors,
+                    span.clone(),
+                    format!("`{what}` must be a list of regexes"),
+                );
+                return out;
+            };
+            for v in list.iter() {
+                let Some(s) = v.as_str() else {
+                    doc.err(
+                        errors,
+                        v.span(),
+                        format!("`{what}` entries must be strings"),
+                    );
+                    continue;
+                };
+                match Regex::new(&go_to_rust(s)) {
+                    Ok(r) => out.push(r),
+                    Err(e) => doc.err(
+                        errors,
+                        v.span(),
+                        format!("invalid regex in `{what}`: {}", error_line(&e.to_string())),
+                    ),
+                }
+            }
+            out
+        };
+        match key.to_ascii_lowercase().as_str() {
+            "description" => {}
+            "condition" => match item.as_str().map(str::to_ascii_uppercase).as_deref() {
+                Some("AND") => a.all = true,
+                Some("OR") => a.all = false,
+                _ => doc.err(errors, span, "`condition` must be \"OR\" or \"AND\""),
+            },
+            "commits" => match strings(item) {
+                Some(v) => a.commits = v.into_iter().map(|c| c.to_ascii_lowercase()).collect(),
+                None => doc.err(errors, span, "`commits` must be a list of commit ids"),
+            },
+            "paths" => a.paths = regexes("paths", errors),
+            "regexes" => a.regexes = regexes("regexes", errors),
+            "regextarget" => match item.as_str().map(str::to_ascii_lowercase).as_deref() {
+                Some("secret") => a.target = Target::Secret,
+                Some("match") => a.target = Target::Match,
+                Some("line") => a.target = Target::Line,
+                _ => doc.err(errors, span, "`regexTarget` must be \"secret\", \"match\" or \"line\""),
+            },
+            "stopwords" => match strings(item) {
+                Some(v) => a.stopwords = v.into_iter().map(|w| w.to_lowercase()).filter(|w| !w.is_empty()).collect(),
+                None => doc.err(errors, span, "`stopwords` must be a list of strings"),
+            },
+            "targetrules" if global => match strings(item) {
+                Some(v) => a.rules = v,
+                None => doc.err(errors, span, "`targetRules` must be a list of rule ids"),
+            },
+            _ => doc.err(
+                errors,
+                key_span(t, key),
+                format!("unknown key `{key}` in an allowlist (expected description, condition, commits, paths, regexes, regexTarget, stopwords{})", if global { ", targetRules" } else { "" }),
+            ),
+        }
+    }
+    (errors.len() == before).then_some(a)
+}
+
+/// The tables of `[[x]]`, `[x]` or `x = [{…}]` (`None` for an element that is not one).
+fn tables(item: &Item) -> Vec<Option<&dyn TableLike>> {
+    match item {
+        Item::ArrayOfTables(a) => a.iter().map(|t| Some(t as &dyn TableLike)).collect(),
+        Item::Table(t) => vec![Some(t as &dyn TableLike)],
+        Item::Value(Value::InlineTable(t)) => vec![Some(t as &dyn TableLike)],
+        Item::Value(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_inline_table().map(|t| t as &dyn TableLike))
+            .collect(),
+        _ => vec![None],
+    }
+}
+
+fn strings(item: &Item) -> Option<Vec<String>> {
+    item.as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+fn key_span(t: &dyn TableLike, key: &str) -> Option<Range<usize>> {
+    t.key(key).and_then(|k| k.span())
+}
+
+/// Characters of the opening quote of the string at `span` (3 for `'''`).
+fn quote_len(text: &str, span: Option<Range<usize>>) -> usize {
+    let s = span.and_then(|s| text.get(s)).unwrap_or("");
+    if s.starts_with("'''") || s.starts_with("\"\"\"") {
+        3
+    } else {
+        1
+    }
+}
+
+/// The last non-empty line of a (multi-line) regex error: the reason.
+fn error_line(s: &str) -> String {
+    s.lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim()
+        .to_string()
+}
+
+/// A rule id as a kebab-case pattern id.
+fn kebab(id: &str) -> String {
+    let mut out = String::new();
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() || !out.starts_with(|c: char| c.is_ascii_lowercase()) {
+        out.insert_str(0, "gitleaks-");
+    }
+    out
+}
+
+/// Go RE2 syntax the Rust engine spells differently: `\Q…\E` quoting.
+pub fn go_to_rust(re: &str) -> String {
+    let mut out = String::with_capacity(re.len());
+    let mut rest = re;
+    while let Some(i) = rest.find("\\Q") {
+        // An escaped backslash before \Q is a literal backslash then Q.
+        let backslashes = rest[..i].chars().rev().take_while(|&c| c == '\\').count();
+        if backslashes % 2 == 1 {
+            out.push_str(&rest[..i + 2]);
+            rest = &rest[i + 2..];
+            continue;
+        }
+        out.push_str(&rest[..i]);
+        let body = &rest[i + 2..];
+        let (lit, after) = match body.find("\\E") {
+            Some(j) => (&body[..j], &body[j + 2..]),
+            None => (body, ""),
+        };
+        out.push_str(&regex::escape(lit));
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+enum TranslateError {
+    Syntax { offset: usize, message: String },
+    Group(usize),
+}
+
+/// Translates a gitleaks regex: `\Q…\E`, then names the secret group
+/// `secret` (`secretGroup`, or the first capture group when it is not
+/// set), then checks that the Rust engine (as the pattern table builds it)
+/// accepts it.
+fn translate(src: &str, secret_group: Option<usize>) -> Result<String, TranslateError> {
+    let re = go_to_rust(src);
+    let ast = regex_syntax::ast::parse::Parser::new()
+        .parse(&re)
+        .map_err(|e| TranslateError::Syntax {
+            offset: e.span().start.offset,
+            message: e.kind().to_string(),
+        })?;
+    let mut groups: Vec<Group> = Vec::new();
+    collect_groups(&ast, &mut groups);
+    groups.sort_by_key(|g| g.0);
+    let want = match secret_group {
+        Some(0) => None,
+        Some(n) => Some(n),
+        None => (!groups.is_empty()).then_some(1),
+    };
+    let mut out = re.clone();
+    if let Some(n) = want {
+        let Some((_, open, name)) = groups.iter().find(|g| g.0 == n) else {
+            return Err(TranslateError::Group(n));
+        };
+        out = match name {
+            Some(name) => format!("{}secret{}", &re[..name.start], &re[name.end..]),
+            None => format!("{}(?P<secret>{}", &re[..open.start], &re[open.start + 1..]),
+        };
+    }
+    regex::bytes::RegexBuilder::new(&out)
+        .unicode(false)
+        .size_limit(1 << 20)
+        .dfa_size_limit(4 << 20)
+        .build()
+        .map_err(|e| TranslateError::Syntax {
+            offset: 0,
+            message: error_line(&e.to_string()),
+        })?;
+    Ok(out)
+}
+
+/// A capture group: its index, its span, and the span of its name.
+type Group = (usize, Range<usize>, Option<Range<usize>>);
+
+/// Capture groups: (index, span of the group, span of its name).
+fn collect_groups(ast: &regex_syntax::ast::Ast, out: &mut Vec<Group>) {
+    use regex_syntax::ast::{Ast, GroupKind};
+    match ast {
+        Ast::Group(g) => {
+            match &g.kind {
+                GroupKind::CaptureIndex(i) => {
+                    out.push((*i as usize, g.span.start.offset..g.span.end.offset, None))
+                }
+                GroupKind::CaptureName { name, .. } => out.push((
+                    name.index as usize,
+                    g.span.start.offset..g.span.end.offset,
+                    Some(name.span.start.offset..name.span.end.offset),
+                )),
+                GroupKind::NonCapturing(_) => {}
+            }
+            collect_groups(&g.ast, out);
+        }
+        Ast::Repetition(r) => collect_groups(&r.ast, out),
+        Ast::Alternation(a) => a.asts.iter().for_each(|x| collect_groups(x, out)),
+        Ast::Concat(c) => c.asts.iter().for_each(|x| collect_groups(x, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_files(p: &str) -> Result<(String, String), String> {
+        Err(format!("cannot read `{p}`"))
+    }
+
+    #[test]
+    fn secret_group_is_named_and_quoting_translated() {
+        let t = |s, g| match translate(s, g) {
+            Ok(r) => r,
+            Err(_) => panic!("{s}"),
+        };
+        assert_eq!(t(r"key=(\w+)", None), r"key=(?P<secret>\w+)");
+        assert_eq!(t(r"(a)(?:b)(c)", Some(2)), r"(a)(?:b)(?P<secret>c)");
+        assert_eq!(t(r"(?P<v>x+)", Some(1)), r"(?P<secret>x+)");
+        assert_eq!(t(r"abc", None), "abc");
+        assert_eq!(t(r"(a)", Some(0)), "(a)");
+        assert_eq!(go_to_rust(r"\Qa.b*\Ec"), r"a\.b\*c");
+        assert!(matches!(
+            translate(r"(a)", Some(3)),
+            Err(TranslateError::Group(3))
+        ));
+        assert!(matches!(
+            translate(r"a(?=b)", None),
+            Err(TranslateError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let text = "[[rules]]\nid = \"x\"\nregex = '''ab(?<=c)d'''\nkeywords = [\"ab\"]\n";
+        let e = parse(".gitleaks.toml", text, &no_files).expect_err("look-behind");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with(".gitleaks.toml:3:14: rule `x`"), "{e:?}");
+        let e = parse("g.toml", "[[rule]]\nid = \"x\"\n", &no_files).expect_err("typo");
+        assert!(e[0].starts_with("g.toml:1:3: unknown key `rule`"), "{e:?}");
+        let e = parse(
+            "g.toml",
+            "[extend]\nurl = \"https://example.invalid/x.toml\"\n",
+            &no_files,
+        )
+        .expect_err("url");
+        assert!(e[0].contains("not supported"), "{e:?}");
+    }
+
+    #[test]
+    fn allowlist_conditions() {
+        let text = r#"
+[[rules]]
+id = "Acme Token"
+regex = '''acme_([a-z0-9]{16})'''
+[[rules.allowlists]]
+condition = "AND"
+paths = ['''^tests/''']
+stopwords = ["fixture"]
+[allowlist]
+regexTarget = "line"
+regexes = ['''gitleaks:allow''']
+"#;
+        let cfg = parse("g.toml", text, &no_files).expect("parses");
+        let r = &cfg.rules[0];
+        assert_eq!(r.pattern_id, "acme-token");
+        assert_eq!(r.keywords, vec!["acme_".to_string()]);
+        let c = |path, secret, line| Candidate {
+            commit: "",
+            path: Some(path),
+            secret,
+            matched: secret,
+            line,
+        };
+        let a = &r.allowlists[0];
+        assert!(a.allows(&c("tests/a.rs", "fixture1234", "x")));
+        assert!(!a.allows(&c("src/a.rs", "fixture1234", "x")));
+        assert!(!a.allows(&c("tests/a.rs", "q7rz3m9k", "x")));
+        let g = &cfg.allowlists[0];
+        assert!(g.allows(&c("src/a.rs", "q7", "let k = 1; // gitleaks:allow")));
+        assert!(!g.allows(&c("src/a.rs", "q7", "let k = 1;")));
+    }
+}
