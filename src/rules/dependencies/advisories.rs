@@ -159,9 +159,15 @@ impl Database {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join(", ");
+        let kind = a
+            .metadata
+            .informational
+            .as_ref()
+            .map(|i| format!(" ({})", i.as_str()))
+            .unwrap_or_default();
         Some(Verdict::Affected {
             id: a.id().as_str().to_string(),
-            title: a.title().to_string(),
+            title: format!("{}{kind}", a.title()),
             version: version.to_string(),
             patched: if patched.is_empty() {
                 "none".to_string()
