@@ -1119,8 +1119,16 @@ fn a_markdown_table_tag_is_read_without_its_pipes() {
 fn a_ten_megabyte_licence_file_is_a_finding_not_a_stall() {
     let sb = Sandbox::new();
     let repo = setup(&sb, POLICY);
-    let big = "Permission is granted to do as you please, mostly.\n".repeat(200_000);
-    repo.commit_file("LICENSE", &big, "huge licence");
+    let line = "Permission is granted to do as you please, mostly.\n";
+    // 10 MB: past `scan.max_file_size`, the engine's own finding.
+    repo.commit_file("LICENSE", line.repeat(200_000), "huge licence");
+    let start = std::time::Instant::now();
+    let run = check(&repo, "HEAD");
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(located(&run), vec![loc("file-too-large", "LICENSE", None)]);
+    // 1 MB: read, but larger than any licence text: reported, not classified.
+    repo.commit_file("LICENSE", line.repeat(20_000), "large licence");
     let start = std::time::Instant::now();
     let run = check(&repo, "HEAD");
     assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
