@@ -384,7 +384,9 @@ fn a_crate_the_advisory_database_lists_as_malicious_is_an_error() {
     let bad = j(&["rust", "decimal"]);
     r.commit_file(
         "Cargo.toml",
-        manifest(&format!("serde = \"1\"\n{bad} = \"1\"\nrust_decimal = \"1\"\n")),
+        manifest(&format!(
+            "serde = \"1\"\n{bad} = \"1\"\nrust_decimal = \"1\"\n"
+        )),
         "add a removed crate",
     );
     let (code, got) = r.findings();
@@ -408,7 +410,11 @@ fn a_crate_the_advisory_database_lists_as_malicious_is_an_error() {
     let v = r.pc(&["-v", "check", "HEAD"]);
     assert!(v.stderr.contains("advisory database: "), "{}", v.stderr);
     assert!(v.stderr.contains("days old"), "{}", v.stderr);
-    assert!(v.stderr.contains(db.to_str().unwrap_or_default()), "{}", v.stderr);
+    assert!(
+        v.stderr.contains(db.to_str().unwrap_or_default()),
+        "{}",
+        v.stderr
+    );
 }
 
 #[test]
@@ -446,7 +452,10 @@ fn an_added_version_with_an_advisory_is_a_warning() {
         manifest("serde = \"1\"\nsmallvec = \"1.6.1\"\n"),
         "a patched version",
     );
-    assert_eq!(r.findings(), (0, vec![f("dependency-added", "Cargo.toml", 8)]));
+    assert_eq!(
+        r.findings(),
+        (0, vec![f("dependency-added", "Cargo.toml", 8)])
+    );
 }
 
 #[test]
@@ -455,7 +464,11 @@ fn a_corrupt_advisory_file_is_a_note_not_a_crash() {
     let db = sb.path().join("db");
     let bad = db.join("crates/some-crate");
     std::fs::create_dir_all(&bad).expect("mkdir");
-    std::fs::write(bad.join("RUSTSEC-2099-0001.md"), "```toml\n[advisory\n\u{0}garbage").expect("w");
+    std::fs::write(
+        bad.join("RUSTSEC-2099-0001.md"),
+        "```toml\n[advisory\n\u{0}garbage",
+    )
+    .expect("w");
     let evil = j(&["evil", "-crate"]);
     let good = db.join(format!("crates/{evil}"));
     std::fs::create_dir_all(&good).expect("mkdir");
@@ -467,15 +480,28 @@ fn a_corrupt_advisory_file_is_a_note_not_a_crash() {
     let r = repo_with(&sb, &policy_with_db(db.to_str().expect("utf-8")));
     r.commit_file(
         "Cargo.toml",
-        manifest(&format!("serde = \"1\"\n{evil} = \"1\"\nsome-crate = \"1\"\n")),
+        manifest(&format!(
+            "serde = \"1\"\n{evil} = \"1\"\nsome-crate = \"1\"\n"
+        )),
         "add",
     );
     let (code, got) = r.findings();
     assert_eq!(code, 1);
-    assert!(got.contains(&f("dependency-malicious", "Cargo.toml", 8)), "{got:?}");
+    assert!(
+        got.contains(&f("dependency-malicious", "Cargo.toml", 8)),
+        "{got:?}"
+    );
     let v = r.pc(&["-v", "check", "HEAD"]);
-    assert!(v.stderr.contains("RUSTSEC-2099-0001.md skipped"), "{}", v.stderr);
-    assert!(v.stderr.contains("1 unreadable file(s) skipped"), "{}", v.stderr);
+    assert!(
+        v.stderr.contains("RUSTSEC-2099-0001.md skipped"),
+        "{}",
+        v.stderr
+    );
+    assert!(
+        v.stderr.contains("1 unreadable file(s) skipped"),
+        "{}",
+        v.stderr
+    );
 }
 
 #[test]
@@ -490,7 +516,11 @@ fn a_missing_database_is_a_note_and_the_other_rules_still_run() {
     );
     let v = r.pc(&["-v", "check", "HEAD"]);
     assert_eq!(v.code, 1, "{}", v.stderr);
-    assert!(v.stderr.contains("advisory database not read"), "{}", v.stderr);
+    assert!(
+        v.stderr.contains("advisory database not read"),
+        "{}",
+        v.stderr
+    );
     assert!(rules(&r).contains(&"dependency-typosquat".to_string()));
 }
 

@@ -952,7 +952,12 @@ fn registry_file(crate_prefix: &str, rel: &str) -> Option<std::path::PathBuf> {
         .into_iter()
         .flatten()
         .flatten()
-        .flat_map(|index| std::fs::read_dir(index.path()).into_iter().flatten().flatten())
+        .flat_map(|index| {
+            std::fs::read_dir(index.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
         .filter(|c| c.file_name().to_string_lossy().starts_with(crate_prefix))
         .map(|c| c.path().join(rel))
         .find(|p| p.is_file());
@@ -1075,15 +1080,15 @@ fn libgit2_copying_is_gpl2_with_its_linking_exception() {
     };
     let sb = Sandbox::new();
     let repo = setup(&sb, POLICY);
-    repo.write("vendor/libgit2/COPYING", std::fs::read(copying).expect("read"));
+    repo.write(
+        "vendor/libgit2/COPYING",
+        std::fs::read(copying).expect("read"),
+    );
     repo.commit("libgit2");
     let run = check(&repo, "HEAD");
     assert_eq!(run.code, 1, "{}", run.stdout);
     let msg = message_of(&run, "vendor/libgit2/COPYING");
-    assert!(
-        msg.contains("GPL-2.0-only WITH GCC-exception-2.0"),
-        "{msg}"
-    );
+    assert!(msg.contains("GPL-2.0-only WITH GCC-exception-2.0"), "{msg}");
     assert!(!msg.contains("LGPL-2.1-only licence ("), "{msg}");
 }
 
@@ -1099,7 +1104,8 @@ fn a_markdown_table_tag_is_read_without_its_pipes() {
     repo.commit_file("LICENCE.md", &text, "markdown licence");
     let run = check(&repo, "HEAD");
     assert!(
-        !run.rules().contains(&"licensing-expression-invalid".to_string()),
+        !run.rules()
+            .contains(&"licensing-expression-invalid".to_string()),
         "{}",
         run.stdout
     );

@@ -301,13 +301,12 @@ pub fn embedded_typosquat_data() -> Result<[Vec<String>; 4], String> {
 }
 
 fn embedded_data() -> Result<PopularData, String> {
-    crate::policy::embedded::from_str::<PopularData>(POPULAR_CRATES)
-        .map_err(|e| {
-            format!(
-                "policies/data/popular-crates.toml is invalid: {}",
-                e.message()
-            )
-        })
+    crate::policy::embedded::from_str::<PopularData>(POPULAR_CRATES).map_err(|e| {
+        format!(
+            "policies/data/popular-crates.toml is invalid: {}",
+            e.message()
+        )
+    })
 }
 
 /// Validates `[dependencies]`.
@@ -1097,7 +1096,11 @@ mod tests {
             .iter()
             .filter_map(|n| p.near_miss(n).map(|m| format!("{n}: {}", m.how)))
             .collect();
-        eprintln!("false alarms: {} of {}: {alarms:?}", alarms.len(), names.len());
+        eprintln!(
+            "false alarms: {} of {}: {alarms:?}",
+            alarms.len(),
+            names.len()
+        );
         assert!(alarms.len() <= 1, "{alarms:?}");
     }
 
@@ -1105,7 +1108,14 @@ mod tests {
     #[test]
     fn real_lookalikes_pass_by_data() {
         let p = data_list();
-        for n in ["serde_core", "bit-vec", "openssl-src", "serde_cbor", "bitvec", "openssl-sys"] {
+        for n in [
+            "serde_core",
+            "bit-vec",
+            "openssl-src",
+            "serde_cbor",
+            "bitvec",
+            "openssl-sys",
+        ] {
             assert_eq!(p.near_miss(n), None, "{n}");
         }
     }
@@ -1129,4 +1139,3 @@ mod tests {
         println!("{n} of {}", names.len());
     }
 }
-

@@ -305,7 +305,10 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
         "{} is absent under CI",
         p.display()
     );
-    eprintln!("skipping: {} is absent (../shared is not here)", p.display());
+    eprintln!(
+        "skipping: {} is absent (../shared is not here)",
+        p.display()
+    );
     None
 }
 

@@ -150,7 +150,11 @@ impl Database {
         let version = req.and_then(lowest_version)?;
         let a = list
             .iter()
-            .filter(|a| a.metadata.collection.is_none_or(|c| c == rustsec::Collection::Crates))
+            .filter(|a| {
+                a.metadata
+                    .collection
+                    .is_none_or(|c| c == rustsec::Collection::Crates)
+            })
             .find(|a| a.versions.is_vulnerable(&version))?;
         let patched = a
             .versions
@@ -239,7 +243,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let c = dir.path().join("crates/some-crate");
         std::fs::create_dir_all(&c).expect("mkdir");
-        std::fs::write(c.join("RUSTSEC-2099-0001.md"), "```toml\n[advisory\nnot toml").expect("w");
+        std::fs::write(
+            c.join("RUSTSEC-2099-0001.md"),
+            "```toml\n[advisory\nnot toml",
+        )
+        .expect("w");
         let good = "```toml\n[advisory]\nid = \"RUSTSEC-2099-0002\"\npackage = \"evil-crate\"\ndate = \"2099-01-02\"\ncategories = [\"malicious\"]\n\n[versions]\npatched = []\n```\n\n# evil-crate is malware\n\nIt steals keys.\n";
         let e = dir.path().join("crates/evil-crate");
         std::fs::create_dir_all(&e).expect("mkdir");

@@ -126,7 +126,11 @@ fn same_family(a: &str, b: &str) -> bool {
     let pa: Vec<&str> = a.split('-').filter(|s| !s.is_empty()).collect();
     let pb: Vec<&str> = b.split('-').filter(|s| !s.is_empty()).collect();
     if pa.len() != pb.len() {
-        let (short, long) = if pa.len() < pb.len() { (&pa, &pb) } else { (&pb, &pa) };
+        let (short, long) = if pa.len() < pb.len() {
+            (&pa, &pb)
+        } else {
+            (&pb, &pa)
+        };
         let mut rest = long.clone();
         for s in short.iter() {
             match rest.iter().position(|x| x == s) {
@@ -275,7 +279,10 @@ impl Popular {
     /// whether that is a squatter's affix (not a family one, not a plural).
     fn strip_once(&self, norm: &str) -> Vec<(String, String, Strip)> {
         let mut out = Vec::new();
-        let lists = [(&self.affixes, Strip::Squat), (&self.family_affixes, Strip::Family)];
+        let lists = [
+            (&self.affixes, Strip::Squat),
+            (&self.family_affixes, Strip::Family),
+        ];
         for (list, family) in lists {
             for affix in list.iter() {
                 let stripped = if affix.starts_with('-') {

@@ -162,8 +162,9 @@ impl Matcher {
     /// MIT and Apache-2.0 in full, a COPYING that bundles the licences of
     /// vendored code): each listed text whose word bigrams the text holds
     /// (at least `threshold` of them), taken greedily, a text only counting
-    /// when it adds bigrams of its own to those already taken (so MIT-0,
-    /// all of whose bigrams MIT has, is not named beside MIT). `keep`
+    /// when a tenth of its bigrams are its own, not among those already
+    /// taken (so MIT-0, all of whose bigrams MIT has, is not named beside
+    /// MIT). `keep`
     /// filters relatives by their phrases.
     pub fn contained(
         &self,
@@ -187,15 +188,24 @@ impl Matcher {
             .map(|(i, g)| (i, recall(g)))
             .filter(|&(i, r)| r >= threshold && keep(self.ids[i]))
             .collect();
+        // The texts that explain most of the file first (bigrams found,
+        // weighed by how fully): a text's subset (MIT-0 in MIT, BSD-1-Clause
+        // in BSD-3-Clause) then finds its bigrams taken, and a longer
+        // relative that only mostly matches (Solderpad over Apache-2.0)
+        // comes after the text itself.
+        let weight = |&(i, r): &(usize, f32)| self.grams[i].len() as f32 * r * r;
         cands.sort_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then(self.grams[b.0].len().cmp(&self.grams[a.0].len()))
+            weight(b)
+                .total_cmp(&weight(a))
                 .then(self.ids[a.0].cmp(self.ids[b.0]))
         });
         let mut taken: HashSet<u64> = HashSet::new();
         let mut found = Vec::new();
         for (i, r) in cands {
-            let own: Vec<&u64> = self.grams[i].iter().filter(|b| !taken.contains(b)).collect();
+            let own: Vec<&u64> = self.grams[i]
+                .iter()
+                .filter(|b| !taken.contains(b))
+                .collect();
             if own.len() < MIN_GRAMS || own.len() * 10 < self.grams[i].len() {
                 continue;
             }
@@ -206,7 +216,10 @@ impl Matcher {
             }
             // Where it starts: the first of its own bigrams in the text.
             let own: HashSet<u64> = own.into_iter().copied().collect();
-            let at = order.iter().position(|b| own.contains(b)).unwrap_or(usize::MAX);
+            let at = order
+                .iter()
+                .position(|b| own.contains(b))
+                .unwrap_or(usize::MAX);
             taken.extend(self.grams[i].iter().copied());
             found.push((
                 at,

@@ -427,7 +427,11 @@ impl Knowledge {
             exceptions.push(Exception {
                 id: x.id.clone(),
                 applies_to: x.applies_to.clone(),
-                all: x.all.iter().filter_map(|p| ci(p, &path, problems)).collect(),
+                all: x
+                    .all
+                    .iter()
+                    .filter_map(|p| ci(p, &path, problems))
+                    .collect(),
             });
         }
         let notices = match Notices::build(list, keywords) {
@@ -544,7 +548,13 @@ impl Knowledge {
                 .get(id)
                 .is_none_or(|req| req.iter().all(|r| r.is_match(norm)))
         });
-        if parts.len() < 2 {
+        // Several texts, one of them the single best match: else that match
+        // (a text close to one licence is not split into its relatives).
+        let keeps_single = single
+            .as_ref()
+            .and_then(Classified::expr)
+            .is_none_or(|e| parts.iter().any(|p| e.starts_with(p.id)));
+        if parts.len() < 2 || !keeps_single {
             return single.or_else(|| {
                 let p = parts.first()?;
                 Some(Classified::Named {
@@ -753,7 +763,10 @@ mod tests {
         assert_eq!(k.classify(pointer).expr(), Some("Unlicense OR MIT"));
         let unl = "This is free and unencumbered software released into the public domain.\n";
         assert_eq!(k.classify(unl).expr(), Some("Unlicense"));
-        assert_eq!(k.classify("Do what you like, mostly.\n"), Classified::Unknown);
+        assert_eq!(
+            k.classify("Do what you like, mostly.\n"),
+            Classified::Unknown
+        );
         assert_eq!(
             k.classify("SPDX-License-Identifier: BSD-3-Clause\n").expr(),
             Some("BSD-3-Clause")
@@ -985,12 +998,18 @@ mod tests {
         let k = knowledge();
         let list = std::env::var("LICENCE_FILES").unwrap_or_default();
         for path in std::fs::read_to_string(&list).unwrap_or_default().lines() {
-            let Ok(bytes) = std::fs::read(path) else { continue };
+            let Ok(bytes) = std::fs::read(path) else {
+                continue;
+            };
             let text = String::from_utf8_lossy(&bytes);
             let t = std::time::Instant::now();
             let c = k.classify(&text);
             let line = match &c {
-                Classified::Named { expr, confidence, how } => {
+                Classified::Named {
+                    expr,
+                    confidence,
+                    how,
+                } => {
                     format!("{expr}\t{:.3}\t{how}", confidence.unwrap_or(1.0))
                 }
                 other => format!("{other:?}"),
