@@ -1097,9 +1097,9 @@ fn a_markdown_table_tag_is_read_without_its_pipes() {
     let sb = Sandbox::new();
     let repo = setup(&sb, POLICY);
     let bsd = spdx_text("BSD-3-Clause");
+    let tag = ["SPDX", "-License-Identifier:"].concat();
     let text = format!(
-        "Example Licence\n===============\n\n| {} | BSD-3-Clause WITH PCRE2-exception |\n|---|---|\n\n{bsd}\n",
-        format!("{}-{}:", "SPDX", "License-Identifier")
+        "Example Licence\n===============\n\n| {tag} | BSD-3-Clause WITH PCRE2-exception |\n|---|---|\n\n{bsd}\n"
     );
     repo.commit_file("LICENCE.md", &text, "markdown licence");
     let run = check(&repo, "HEAD");

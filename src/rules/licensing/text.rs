@@ -868,7 +868,7 @@ mod tests {
         let (mut exact, mut sibling, mut total) = (0, 0, 0);
         let mut wrong = Vec::new();
         for (id, text) in spdx::text::LICENSE_TEXTS {
-            if !spdx::license_id(id).is_some_and(|l| !l.is_deprecated())
+            if spdx::license_id(id).is_none_or(|l| l.is_deprecated())
                 || text.split_whitespace().count() < 12
             {
                 continue;
