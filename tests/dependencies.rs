@@ -360,3 +360,198 @@ fn a_new_crate_copying_an_outside_path_is_reported_but_a_moved_one_is_not() {
     );
     assert_eq!(r.findings(), (0, vec![]));
 }
+
+/// The policy with the advisory database at `db` (a path), or none (`""`).
+fn policy_with_db(db: &str) -> String {
+    format!(
+        "{POLICY}\n[dependencies]\nadvisory_db = \"{}\"\n",
+        db.replace('\\', "/")
+    )
+}
+
+/// Names joined at run time, so this file holds none whole.
+fn j(parts: &[&str]) -> String {
+    parts.concat()
+}
+
+#[test]
+fn a_crate_the_advisory_database_lists_as_malicious_is_an_error() {
+    let Some(db) = common::shared("advisory-db") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, &policy_with_db(db.to_str().expect("utf-8")));
+    let bad = j(&["rust", "decimal"]);
+    r.commit_file(
+        "Cargo.toml",
+        manifest(&format!(
+            "serde = \"1\"\n{bad} = \"1\"\nrust_decimal = \"1\"\n"
+        )),
+        "add a removed crate",
+    );
+    let (code, got) = r.findings();
+    assert_eq!(code, 1);
+    assert_eq!(
+        got,
+        vec![
+            f("dependency-added", "Cargo.toml", 8),
+            f("dependency-malicious", "Cargo.toml", 8),
+            f("dependency-added", "Cargo.toml", 9),
+        ],
+        "malicious, not also a typosquat; the real crate passes"
+    );
+    let run = r.pc(&["check", "--format", "json", "HEAD"]);
+    let msg = run.json()["findings"][1]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(msg.contains("RUSTSEC-2022-0042"), "{msg}");
+    // -v says which database was read and how old it is.
+    let v = r.pc(&["-v", "check", "HEAD"]);
+    assert!(v.stderr.contains("advisory database: "), "{}", v.stderr);
+    assert!(v.stderr.contains("days old"), "{}", v.stderr);
+    assert!(
+        v.stderr.contains(db.to_str().unwrap_or_default()),
+        "{}",
+        v.stderr
+    );
+}
+
+#[test]
+fn an_added_version_with_an_advisory_is_a_warning() {
+    let Some(db) = common::shared("advisory-db") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, &policy_with_db(db.to_str().expect("utf-8")));
+    r.commit_file(
+        "Cargo.toml",
+        manifest("serde = \"1\"\nsmallvec = \"1.6.0\"\n"),
+        "an affected version",
+    );
+    let (code, got) = r.findings();
+    assert_eq!(code, 0, "a warning");
+    assert_eq!(
+        got,
+        vec![
+            f("dependency-added", "Cargo.toml", 8),
+            f("dependency-advisory", "Cargo.toml", 8)
+        ]
+    );
+    let run = r.pc(&["check", "--format", "json", "HEAD"]);
+    let msg = run.json()["findings"][1]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(msg.contains("RUSTSEC-2021-0003"), "{msg}");
+    // The patched version passes.
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, &policy_with_db(db.to_str().expect("utf-8")));
+    r.commit_file(
+        "Cargo.toml",
+        manifest("serde = \"1\"\nsmallvec = \"1.6.1\"\n"),
+        "a patched version",
+    );
+    assert_eq!(
+        r.findings(),
+        (0, vec![f("dependency-added", "Cargo.toml", 8)])
+    );
+}
+
+#[test]
+fn a_corrupt_advisory_file_is_a_note_not_a_crash() {
+    let sb = Sandbox::new();
+    let db = sb.path().join("db");
+    let bad = db.join("crates/some-crate");
+    std::fs::create_dir_all(&bad).expect("mkdir");
+    std::fs::write(
+        bad.join("RUSTSEC-2099-0001.md"),
+        "```toml\n[advisory\n\u{0}garbage",
+    )
+    .expect("w");
+    let evil = j(&["evil", "-crate"]);
+    let good = db.join(format!("crates/{evil}"));
+    std::fs::create_dir_all(&good).expect("mkdir");
+    std::fs::write(
+        good.join("RUSTSEC-2099-0002.md"),
+        format!("```toml\n[advisory]\nid = \"RUSTSEC-2099-0002\"\npackage = \"{evil}\"\ndate = \"2099-01-02\"\ncategories = [\"malicious\"]\n\n[versions]\npatched = []\n```\n\n# {evil} is malware\n\nIt steals keys.\n"),
+    )
+    .expect("w");
+    let r = repo_with(&sb, &policy_with_db(db.to_str().expect("utf-8")));
+    r.commit_file(
+        "Cargo.toml",
+        manifest(&format!(
+            "serde = \"1\"\n{evil} = \"1\"\nsome-crate = \"1\"\n"
+        )),
+        "add",
+    );
+    let (code, got) = r.findings();
+    assert_eq!(code, 1);
+    assert!(
+        got.contains(&f("dependency-malicious", "Cargo.toml", 8)),
+        "{got:?}"
+    );
+    let v = r.pc(&["-v", "check", "HEAD"]);
+    assert!(
+        v.stderr.contains("RUSTSEC-2099-0001.md skipped"),
+        "{}",
+        v.stderr
+    );
+    assert!(
+        v.stderr.contains("1 unreadable file(s) skipped"),
+        "{}",
+        v.stderr
+    );
+}
+
+#[test]
+fn a_missing_database_is_a_note_and_the_other_rules_still_run() {
+    let sb = Sandbox::new();
+    let nowhere = sb.path().join("nowhere");
+    let r = repo_with(&sb, &policy_with_db(nowhere.to_str().expect("utf-8")));
+    r.commit_file(
+        "Cargo.toml",
+        manifest(&format!("serde = \"1\"\n{} = \"1\"\n", squat())),
+        "add",
+    );
+    let v = r.pc(&["-v", "check", "HEAD"]);
+    assert_eq!(v.code, 1, "{}", v.stderr);
+    assert!(
+        v.stderr.contains("advisory database not read"),
+        "{}",
+        v.stderr
+    );
+    assert!(rules(&r).contains(&"dependency-typosquat".to_string()));
+}
+
+#[test]
+fn removed_imitations_are_flagged_without_the_database() {
+    let sb = Sandbox::new();
+    let r = repo_with(&sb, &policy_with_db(""));
+    let names = [
+        j(&["faster", "_log"]),
+        j(&["finch", "-rst"]),
+        j(&["lfest", "-main"]),
+        j(&["if", "-cfg"]),
+        j(&["rand", "s"]),
+        j(&["tracing", "-check"]),
+        j(&["proc-macro", "-en"]),
+        j(&["win-", "base64", "-rs"]),
+    ];
+    let deps: String = names.iter().map(|n| format!("{n} = \"1\"\n")).collect();
+    r.commit_file(
+        "Cargo.toml",
+        manifest(&format!(
+            "serde = \"1\"\n{deps}serde_core = \"1\"\nbit-vec = \"0.8\"\nopenssl-src = \"300\"\n"
+        )),
+        "lookalikes and real crates",
+    );
+    let squats: Vec<u64> = r
+        .findings()
+        .1
+        .into_iter()
+        .filter(|(r, _, _)| r == "dependency-typosquat")
+        .map(|(_, _, l)| l)
+        .collect();
+    assert_eq!(squats, (8..8 + names.len() as u64).collect::<Vec<_>>());
+}

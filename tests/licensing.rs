@@ -930,3 +930,218 @@ fn ripgrep_history_false_positives() {
         .filter(|f| f["severity"] == "warn")
         .all(|f| f["rule"] == "licensing-expression-nonstandard"));
 }
+
+/// The SPDX list's text of `id` (the `spdx` crate ships them).
+fn spdx_text(id: &str) -> &'static str {
+    spdx::text::LICENSE_TEXTS
+        .iter()
+        .chain(spdx::text::EXCEPTION_TEXTS)
+        .find(|(i, _)| *i == id)
+        .map(|(_, t)| *t)
+        .unwrap_or_else(|| panic!("the spdx crate has no text for {id}"))
+}
+
+/// A file of a crate in the local cargo registry (`$CARGO_HOME/registry/src`),
+/// where this project's own dependencies are unpacked. `None` with a note
+/// when absent; under CI it must be there (cargo has just built the project).
+fn registry_file(crate_prefix: &str, rel: &str) -> Option<std::path::PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))?;
+    let found = std::fs::read_dir(home.join("registry/src"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|index| {
+            std::fs::read_dir(index.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .filter(|c| c.file_name().to_string_lossy().starts_with(crate_prefix))
+        .map(|c| c.path().join(rel))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{crate_prefix}*/{rel} is not in the cargo registry"
+        );
+        eprintln!("skipping: {crate_prefix}*/{rel} is not in the cargo registry");
+    }
+    found
+}
+
+fn message_of(run: &Run, path: &str) -> String {
+    findings(run)
+        .iter()
+        .filter(|f| f["path"].as_str() == Some(path))
+        .map(|f| f["message"].as_str().unwrap_or_default().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn permitted_licence_texts_pass_whole() {
+    let sb = Sandbox::new();
+    let repo = setup(
+        &sb,
+        "[policy]\nname = \"lic\"\n\n[licensing]\nallowed = \"MIT OR Apache-2.0 OR Unicode-3.0\"\n",
+    );
+    let apache = spdx_text("Apache-2.0");
+    let llvm = spdx_text("LLVM-exception");
+    // As rustix and linux-raw-sys ship it: Apache-2.0, then the exception
+    // (which mentions the GPLv2).
+    repo.write(
+        "LICENSE-Apache-2.0_WITH_LLVM-exception",
+        format!("{apache}\n\n---- LLVM Exceptions to the Apache 2.0 License ----\n\n{llvm}"),
+    );
+    // As serde and most crates ship it: without the appendix.
+    let cut = apache.find("APPENDIX").expect("appendix");
+    repo.write("LICENSE-APACHE", &apache[..cut]);
+    repo.write("LICENSE-UNICODE", spdx_text("Unicode-3.0"));
+    repo.write("LICENSE-MIT", spdx_text("MIT").replace("<year>", "2024"));
+    if let Some(real) = registry_file("rustix-", "LICENSE-Apache-2.0_WITH_LLVM-exception") {
+        repo.write(
+            "vendor/rustix/LICENSE-Apache-2.0_WITH_LLVM-exception",
+            std::fs::read(real).expect("read"),
+        );
+    }
+    repo.commit("licence files");
+    let run = check(&repo, "HEAD");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(findings(&run).is_empty(), "{}", run.stdout);
+    // -v names what each file holds.
+    let v = repo.pc(&["-v", "check", "HEAD"]);
+    assert!(
+        v.stderr
+            .contains("holds `Apache-2.0 WITH LLVM-exception` (named by its text"),
+        "{}",
+        v.stderr
+    );
+    assert!(v.stderr.contains("SPDX licence texts"), "{}", v.stderr);
+}
+
+#[test]
+fn licence_texts_are_named_by_their_exact_ids() {
+    let sb = Sandbox::new();
+    let repo = setup(&sb, POLICY);
+    let ids = [
+        "Unicode-3.0",
+        "Unicode-DFS-2016",
+        "OFL-1.1",
+        "NCSA",
+        "Apache-1.1",
+        "BSD-1-Clause",
+        "BSD-2-Clause-Patent",
+        "BSD-3-Clause-Clear",
+        "X11",
+        "MIT-CMU",
+        "MPL-1.1",
+        "EPL-1.0",
+        "CDDL-1.0",
+        "EUPL-1.2",
+        "OSL-3.0",
+        "AFL-3.0",
+        "Artistic-2.0",
+        "WTFPL",
+        "PostgreSQL",
+        "Python-2.0",
+        "MulanPSL-2.0",
+    ];
+    for id in ids {
+        repo.write(&format!("third/{id}/LICENSE"), spdx_text(id));
+    }
+    repo.commit("vendored licence texts");
+    let run = check(&repo, "HEAD");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    for id in ids {
+        let path = format!("third/{id}/LICENSE");
+        let msg = message_of(&run, &path);
+        assert!(
+            msg.contains(&format!("holds the {id} licence (named by its text")),
+            "{id}: {msg}"
+        );
+    }
+    assert_eq!(
+        run.rules()
+            .iter()
+            .filter(|r| *r == "licensing-license-file-denied")
+            .count(),
+        ids.len(),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn libgit2_copying_is_gpl2_with_its_linking_exception() {
+    let Some(copying) = registry_file("libgit2-sys-", "libgit2/COPYING") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let repo = setup(&sb, POLICY);
+    repo.write(
+        "vendor/libgit2/COPYING",
+        std::fs::read(copying).expect("read"),
+    );
+    repo.commit("libgit2");
+    let run = check(&repo, "HEAD");
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let msg = message_of(&run, "vendor/libgit2/COPYING");
+    assert!(msg.contains("GPL-2.0-only WITH GCC-exception-2.0"), "{msg}");
+    assert!(!msg.contains("LGPL-2.1-only licence ("), "{msg}");
+}
+
+#[test]
+fn a_markdown_table_tag_is_read_without_its_pipes() {
+    let sb = Sandbox::new();
+    let repo = setup(&sb, POLICY);
+    let bsd = spdx_text("BSD-3-Clause");
+    let tag = ["SPDX", "-License-Identifier:"].concat();
+    let text = format!(
+        "Example Licence\n===============\n\n| {tag} | BSD-3-Clause WITH PCRE2-exception |\n|---|---|\n\n{bsd}\n"
+    );
+    repo.commit_file("LICENCE.md", &text, "markdown licence");
+    let run = check(&repo, "HEAD");
+    assert!(
+        !run.rules()
+            .contains(&"licensing-expression-invalid".to_string()),
+        "{}",
+        run.stdout
+    );
+    let msg = message_of(&run, "LICENCE.md");
+    assert!(msg.contains("BSD-3-Clause WITH PCRE2-exception"), "{msg}");
+
+    let sb = Sandbox::new();
+    let repo = setup(
+        &sb,
+        "[policy]\nname = \"lic\"\n\n[licensing]\nallowed = \"MIT OR BSD-3-Clause\"\n",
+    );
+    repo.commit_file("LICENCE.md", &text, "markdown licence");
+    assert!(check(&repo, "HEAD").rules().is_empty());
+}
+
+#[test]
+fn a_ten_megabyte_licence_file_is_a_finding_not_a_stall() {
+    let sb = Sandbox::new();
+    let repo = setup(&sb, POLICY);
+    let line = "Permission is granted to do as you please, mostly.\n";
+    // 10 MB: past `scan.max_file_size`, the engine's own finding.
+    repo.commit_file("LICENSE", line.repeat(200_000), "huge licence");
+    let start = std::time::Instant::now();
+    let run = check(&repo, "HEAD");
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(located(&run), vec![loc("file-too-large", "LICENSE", None)]);
+    // 1 MB: read, but larger than any licence text: reported, not classified.
+    repo.commit_file("LICENSE", line.repeat(20_000), "large licence");
+    let start = std::time::Instant::now();
+    let run = check(&repo, "HEAD");
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        located(&run),
+        vec![loc("licensing-license-file-unknown", "LICENSE", None)]
+    );
+    assert!(message_of(&run, "LICENSE").contains("bytes, larger than any licence text"));
+}

@@ -289,6 +289,29 @@ impl Repo<'_> {
     }
 }
 
+/// A path under the shared data beside the checkout (`../shared`, or
+/// `$POLICY_CHECK_SHARED` when set), or `None` with a note when absent.
+/// Under CI (`CI=true`) it must be there.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("POLICY_CHECK_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let p = base.join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{} is absent under CI",
+        p.display()
+    );
+    eprintln!(
+        "skipping: {} is absent (../shared is not here)",
+        p.display()
+    );
+    None
+}
+
 /// A git bundle from `../shared/corpora`, or `None` (with a note) when absent.
 pub fn corpus(name: &str) -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,21 +1,25 @@
 //! Typosquat detection: is a crate name a near miss of a popular crate?
 //!
-//! A name is a near miss of a popular crate when it is not that crate but
+//! A name is a near miss of a popular crate when it is not that crate (nor
+//! a real crate the data lists as `distinct`) but
 //! - differs from it only in `-` versus `_` (crates.io treats them as one
 //!   name, other registries do not), or in case;
-//! - adds or drops an affix such as `-rs` or `rust-` (`serde-rs`);
+//! - is it with squatters' affixes added (`-rs`, `-rst`, `-main`, `-check`,
+//!   `win-`…, up to two of them, from the data) or a plural `s`
+//!   (`tracing-checks`, `win-base64-rs`, `rands`);
 //! - reads the same once lookalikes are folded (`0`/`o`, `1`/`l`/`i`, `rn`/`m`,
-//!   `vv`/`w`, …) and separators dropped (`t0kio`, `serdejson`);
+//!   `vv`/`w`, …) and separators dropped (`t0kio`, `lazystatic`);
+//! - has the same parts in another order (`if-cfg`);
 //! - is within a small Damerau–Levenshtein distance (optimal string
-//!   alignment, so a swap of two adjacent letters counts once): none for
-//!   names of up to 3 letters, a swap only for 4, one edit for 5 to 9, two
-//!   for longer names (`tokoi`, `serde_jsno`). Longer budgets catch too many
-//!   genuine neighbours: `crossbeam`/`crossterm` are two edits apart.
+//!   alignment from `strsim`, so a swap of two adjacent letters counts
+//!   once), compared with and without separators: none for names of up to
+//!   3 characters, a swap only for 4, one edit for 5 to 7, two for 8 and
+//!   more (`postgress`, `faster_log`, `proc-macro1`).
 //!
 //! The plain name of a numbered crate (`memmap` for `memmap2`) is not a near
 //! miss: it is nearly always the original that the numbered fork succeeded.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// A popular crate, with the forms it is compared in.
 #[derive(Debug, Clone)]
@@ -23,7 +27,8 @@ struct Entry {
     name: String,
     /// Lowercase, `_` as `-`.
     norm: String,
-    skeleton: String,
+    /// Its parts (split at `-`), sorted, when it has two or more.
+    parts: Option<Vec<String>>,
 }
 
 /// The popular-crate list, ready for matching.
@@ -32,6 +37,17 @@ pub struct Popular {
     entries: Vec<Entry>,
     /// Lowercased names exactly as listed.
     exact: HashSet<String>,
+    /// Normalised name to entry.
+    by_norm: HashMap<String, usize>,
+    /// Skeleton to entry (the first listed).
+    by_skeleton: HashMap<String, usize>,
+    /// Real crates that look like popular ones (normalised): never flagged.
+    distinct: HashSet<String>,
+    /// Affixes squatters add (normalised, `-` marks the joint).
+    affixes: Vec<String>,
+    /// Affixes real crates of a family carry too (`-utils`, `-sdk`): a name
+    /// is only read through them together with a second affix or a plural.
+    family_affixes: Vec<String>,
 }
 
 /// Why a name looks like a popular crate.
@@ -42,9 +58,6 @@ pub struct NearMiss {
     /// How, in words.
     pub how: String,
 }
-
-/// Affixes that squatters add to a real name.
-const AFFIXES: &[&str] = &["-rs", "-rust", "rust-", "rs-", "-lib", "lib-", "-crate"];
 
 /// Lowercase with `_` written as `-`.
 pub fn normalize(name: &str) -> String {
@@ -73,49 +86,101 @@ fn skeleton(norm: &str) -> String {
         .collect()
 }
 
-/// Optimal string alignment distance (Damerau–Levenshtein where a
-/// transposition of adjacent characters costs 1), giving up above `max`.
-pub fn osa_distance(a: &str, b: &str, max: usize) -> Option<usize> {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
+fn parts(norm: &str) -> Option<Vec<String>> {
+    let mut p: Vec<String> = norm
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if p.len() < 2 {
         return None;
     }
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for (j, cell) in d.iter_mut().enumerate().take(w) {
-        *cell = j;
+    p.sort();
+    Some(p)
+}
+
+/// Optimal string alignment distance (Damerau–Levenshtein where a
+/// transposition of adjacent characters costs 1), `None` above `max`.
+pub fn osa_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    if a.chars().count().abs_diff(b.chars().count()) > max {
+        return None;
     }
-    for i in 1..=a.len() {
-        d[i * w] = i;
-        let mut row_min = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1)
-                .min(d[(i - 1) * w + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
-            }
-            d[i * w + j] = v;
-            row_min = row_min.min(v);
-        }
-        if row_min > max {
-            return None;
-        }
-    }
-    let v = d[a.len() * w + b.len()];
-    (v <= max).then_some(v)
+    let d = strsim::osa_distance(a, b);
+    (d <= max).then_some(d)
 }
 
 /// Edits allowed for a popular name of this many characters.
 fn budget(len: usize) -> usize {
     match len {
         0..=4 => 0,
-        5..=9 => 1,
+        5..=7 => 1,
         _ => 2,
     }
 }
+
+/// True when two names are members of one family rather than a slip of
+/// each other: one is the other with whole parts added (`ciborium-ll`,
+/// `encoding` and `encoding_rs`), or they differ in one part, replaced
+/// whole (`tokio-io` and `tokio-fs`). Edit distance says nothing there.
+fn same_family(a: &str, b: &str) -> bool {
+    let pa: Vec<&str> = a.split('-').filter(|s| !s.is_empty()).collect();
+    let pb: Vec<&str> = b.split('-').filter(|s| !s.is_empty()).collect();
+    if pa.len() != pb.len() {
+        let (short, long) = if pa.len() < pb.len() {
+            (&pa, &pb)
+        } else {
+            (&pb, &pa)
+        };
+        let mut rest = long.clone();
+        for s in short.iter() {
+            match rest.iter().position(|x| x == s) {
+                Some(i) => {
+                    rest.remove(i);
+                }
+                None => return false,
+            }
+        }
+        return true;
+    }
+    let diff: Vec<(&str, &str)> = pa
+        .iter()
+        .zip(&pb)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| (*x, *y))
+        .collect();
+    match diff.as_slice() {
+        [(x, y)] if pa.len() > 1 => {
+            FAMILY_PARTS.contains(x) && FAMILY_PARTS.contains(y)
+                || strsim::osa_distance(x, y) >= x.chars().count().max(y.chars().count())
+        }
+        _ => false,
+    }
+}
+
+/// Insertions and deletions needed to turn `a` into `b` (no replacements):
+/// `|a| + |b| - 2 * LCS`.
+fn indel_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev = vec![0usize; b.len() + 1];
+    for &x in &a {
+        let mut cur = vec![0usize; b.len() + 1];
+        for (j, &y) in b.iter().enumerate() {
+            cur[j + 1] = if x == y {
+                prev[j] + 1
+            } else {
+                prev[j + 1].max(cur[j])
+            };
+        }
+        prev = cur;
+    }
+    a.len() + b.len() - 2 * prev[b.len()]
+}
+
+/// Parts that name a member of a crate's family (`aws-lc-sys` beside
+/// `aws-lc-rs`, `foo-derive` beside `foo-macros`).
+const FAMILY_PARTS: &[&str] = &[
+    "sys", "rs", "core", "derive", "macros", "macro", "impl", "internal", "shared", "types",
+];
 
 fn is_adjacent_swap(a: &str, b: &str) -> bool {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
@@ -129,9 +194,37 @@ fn is_adjacent_swap(a: &str, b: &str) -> bool {
         && a[diff[1]] == b[diff[0]]
 }
 
+/// What was taken off a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strip {
+    Squat,
+    Family,
+    Plural,
+}
+
+/// The affixes the data lists, as written there.
+pub const DEFAULT_AFFIXES: &[&str] = &["-rs", "-rust", "rust-", "rs-", "-lib", "lib-", "-crate"];
+
 impl Popular {
-    /// Builds the list from names (duplicates and case are ignored).
+    /// Builds the list from names (duplicates and case are ignored), with
+    /// the default affixes and no distinct names.
     pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Popular {
+        Popular::with_data(
+            names,
+            DEFAULT_AFFIXES.iter().copied(),
+            std::iter::empty(),
+            std::iter::empty(),
+        )
+    }
+
+    /// Builds the list from names, the affixes squatters add, the affixes
+    /// families share and the real crates that look like popular ones.
+    pub fn with_data<'a>(
+        names: impl IntoIterator<Item = &'a str>,
+        affixes: impl IntoIterator<Item = &'a str>,
+        family_affixes: impl IntoIterator<Item = &'a str>,
+        distinct: impl IntoIterator<Item = &'a str>,
+    ) -> Popular {
         let mut p = Popular::default();
         for name in names {
             let lower = name.trim().to_lowercase();
@@ -139,12 +232,28 @@ impl Popular {
                 continue;
             }
             let norm = normalize(&lower);
+            let sk = skeleton(&norm);
+            let i = p.entries.len();
+            p.by_norm.entry(norm.clone()).or_insert(i);
+            p.by_skeleton.entry(sk).or_insert(i);
             p.entries.push(Entry {
-                skeleton: skeleton(&norm),
+                parts: parts(&norm),
                 name: lower,
                 norm,
             });
         }
+        let prepare = |list: Vec<String>| {
+            let mut l: Vec<String> = list
+                .into_iter()
+                .filter(|a| a.trim_matches('-').len() >= 2)
+                .collect();
+            // Longer affixes first: `-rust` before `-rs`.
+            l.sort_by_key(|a| std::cmp::Reverse(a.trim_matches('-').len()));
+            l
+        };
+        p.affixes = prepare(affixes.into_iter().map(normalize).collect());
+        p.family_affixes = prepare(family_affixes.into_iter().map(normalize).collect());
+        p.distinct = distinct.into_iter().map(normalize).collect();
         p
     }
 
@@ -163,48 +272,113 @@ impl Popular {
 
     /// True when `name` is on the list up to `-`/`_` and case.
     pub fn contains_normalized(&self, name: &str) -> bool {
-        let n = normalize(name);
-        self.entries.iter().any(|e| e.norm == n)
+        self.by_norm.contains_key(&normalize(name))
     }
 
-    /// The popular crate `name` imitates, if any. A name on the list never does.
+    /// `norm` with one affix or a plural `s` taken off, each way, and
+    /// whether that is a squatter's affix (not a family one, not a plural).
+    fn strip_once(&self, norm: &str) -> Vec<(String, String, Strip)> {
+        let mut out = Vec::new();
+        let lists = [
+            (&self.affixes, Strip::Squat),
+            (&self.family_affixes, Strip::Family),
+        ];
+        for (list, family) in lists {
+            for affix in list.iter() {
+                let stripped = if affix.starts_with('-') {
+                    norm.strip_suffix(affix.as_str())
+                } else if affix.ends_with('-') {
+                    norm.strip_prefix(affix.as_str())
+                } else {
+                    None
+                };
+                if let Some(s) = stripped.filter(|s| s.len() >= 3) {
+                    out.push((s.to_string(), format!("`{affix}`"), family));
+                }
+            }
+        }
+        if let Some(s) = norm.strip_suffix('s').filter(|s| s.len() >= 4) {
+            out.push((s.to_string(), "a plural `s`".to_string(), Strip::Plural));
+        }
+        out
+    }
+
+    /// The entry a stripped core names: itself, its skeleton, or the
+    /// crate it is the plain name of (`libusb1` for `libusb1-sys`,
+    /// `proc-macro` for `proc-macro2`).
+    fn core_target(&self, core: &str) -> Option<usize> {
+        if let Some(&i) = self.by_norm.get(core) {
+            return Some(i);
+        }
+        if let Some(&i) = self.by_skeleton.get(&skeleton(core)) {
+            return Some(i);
+        }
+        if let Some(&i) = self.by_norm.get(&format!("{core}-sys")) {
+            return Some(i);
+        }
+        (1..=9).find_map(|n| self.by_norm.get(&format!("{core}{n}")).copied())
+    }
+
+    /// The popular crate `name` imitates, if any. A name on the list, or
+    /// listed as distinct, never does.
     pub fn near_miss(&self, name: &str) -> Option<NearMiss> {
         let lower = name.trim().to_lowercase();
         if lower.is_empty() || lower.len() > 64 || self.exact.contains(&lower) {
             return None;
         }
         let norm = normalize(&lower);
-        let hit = |e: &Entry, how: String| {
+        if self.distinct.contains(&norm) {
+            return None;
+        }
+        let hit = |i: usize, how: String| {
             Some(NearMiss {
-                target: e.name.clone(),
+                target: self.entries[i].name.clone(),
                 how,
             })
         };
-        if let Some(e) = self.entries.iter().find(|e| e.norm == norm) {
-            return hit(e, format!("differs from `{}` only in `-`/`_`", e.name));
+        if let Some(&i) = self.by_norm.get(&norm) {
+            let e = &self.entries[i];
+            return hit(i, format!("differs from `{}` only in `-`/`_`", e.name));
         }
-        for affix in AFFIXES {
-            let stripped = if affix.starts_with('-') {
-                norm.strip_suffix(affix)
-            } else {
-                norm.strip_prefix(affix)
-            };
-            if let Some(e) = stripped
-                .filter(|s| s.len() >= 3)
-                .and_then(|s| self.entries.iter().find(|e| e.norm == s))
-            {
-                return hit(e, format!("is `{}` with `{affix}` added", e.name));
+        // Affixes: one, then a second on what is left.
+        for (once, a, kind_a) in self.strip_once(&norm) {
+            if kind_a != Strip::Family {
+                if let Some(i) = self.core_target(&once) {
+                    let e = &self.entries[i];
+                    return hit(i, format!("is `{}` with {a} added", e.name));
+                }
+            }
+            for (twice, b, kind_b) in self.strip_once(&once) {
+                // Two slips, one of them a squatter's affix.
+                if kind_a != Strip::Squat && kind_b != Strip::Squat {
+                    continue;
+                }
+                if let Some(i) = self.core_target(&twice) {
+                    let e = &self.entries[i];
+                    return hit(i, format!("is `{}` with {b} and {a} added", e.name));
+                }
             }
         }
         let sk = skeleton(&norm);
-        if let Some(e) = self.entries.iter().find(|e| e.skeleton == sk) {
+        if let Some(&i) = self.by_skeleton.get(&sk) {
+            let e = &self.entries[i];
             return hit(
-                e,
+                i,
                 format!("reads as `{}` (lookalike characters or separators)", e.name),
             );
         }
-        let mut best: Option<(usize, &Entry)> = None;
-        for e in &self.entries {
+        if let Some(p) = parts(&norm) {
+            if let Some(i) = self
+                .entries
+                .iter()
+                .position(|e| e.parts.as_ref() == Some(&p))
+            {
+                let e = &self.entries[i];
+                return hit(i, format!("is `{}` with its parts reordered", e.name));
+            }
+        }
+        let mut best: Option<(usize, usize)> = None;
+        for (i, e) in self.entries.iter().enumerate() {
             // `memmap` for `memmap2`, `adler` for `adler2`: a numbered crate
             // is nearly always the successor of the plain name, not its target.
             if e.norm.ends_with(|c: char| c.is_ascii_digit())
@@ -212,21 +386,32 @@ impl Popular {
             {
                 continue;
             }
+            // `arrow2` for `arrow`: a numbered successor, not a slip.
+            if norm.ends_with(|c: char| c.is_ascii_digit())
+                && norm.trim_end_matches(|c: char| c.is_ascii_digit()) == e.norm
+            {
+                continue;
+            }
             let len = e.norm.chars().count();
             let d = match budget(len) {
                 0 if len == 4 && is_adjacent_swap(&norm, &e.norm) => Some(1),
                 0 => None,
-                max => osa_distance(&norm, &e.norm, max),
+                _ if same_family(&norm, &e.norm) => None,
+                // Two edits only as a typist slips: letters added, dropped
+                // or swapped, not replaced (`humansize` is not `humantime`).
+                max => osa_distance(&norm, &e.norm, max)
+                    .filter(|&d| d < 2 || indel_distance(&norm, &e.norm) <= 2),
             };
             if let Some(d) = d {
                 if best.is_none_or(|(bd, _)| d < bd) {
-                    best = Some((d, e));
+                    best = Some((d, i));
                 }
             }
         }
-        let (d, e) = best?;
+        let (d, i) = best?;
+        let e = &self.entries[i];
         hit(
-            e,
+            i,
             format!(
                 "is {d} edit{} away from `{}`",
                 if d == 1 { "" } else { "s" },

@@ -45,6 +45,11 @@ pub fn tag_value(line: &str) -> Option<&str> {
     }
     let rest = line[start + TAG.len()..].trim_start();
     let rest = rest.strip_prefix(':')?;
+    // A Markdown table cell (`| SPDX-License-Identifier: | MIT |`): the
+    // expression is the next cell; pipes are never part of an expression.
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix('|').unwrap_or(rest);
+    let rest = rest.split('|').next().unwrap_or(rest);
     Some(cut_closers(rest))
 }
 

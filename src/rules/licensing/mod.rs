@@ -29,13 +29,14 @@ use crate::rules::RuleInfo;
 pub mod expr;
 pub mod header;
 pub mod manifest;
+pub mod matcher;
 pub mod text;
 
 use expr::{Allowed, Found};
 use header::Header;
 use std::sync::OnceLock;
 
-use text::Knowledge;
+use text::{Classified, Knowledge};
 
 /// Every licensing rule.
 pub const RULES: &[RuleInfo] = &[
@@ -701,7 +702,14 @@ fn is_license_file(cfg: &Licensing, path: &str) -> bool {
         Some((d, n)) => (Some(d), n),
         None => (None, path),
     };
-    if let Some((_, ext)) = name.rsplit_once('.') {
+    // An extension is a short run of letters and digits (`license.rs`);
+    // `LICENSE-Apache-2.0_WITH_LLVM-exception` and `LICENSE.BSD-2-Clause`
+    // name a licence after the dot, not a file type.
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| (1..=5).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if let Some(ext) = ext {
         let plain = [
             "txt", "md", "markdown", "rst", "text", "adoc", "org", "html",
         ];
@@ -720,18 +728,35 @@ fn is_license_file(cfg: &Licensing, path: &str) -> bool {
     globs.is_match(&candidate)
 }
 
+/// How a classified licence was named, for messages.
+fn named_how(how: &str, confidence: Option<f32>) -> String {
+    match confidence {
+        Some(c) => format!("named by {how}, {:.0}% match", f64::from(c) * 100.0),
+        None => format!("named by {how}"),
+    }
+}
+
 fn license_file(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
     let is_new = file.status == Status::Added;
     if !(is_new || file.status == Status::Modified) {
         return;
     }
     let allowed = &cfg.allowed.display;
-    match cfg.texts().and_then(|t| t.knowledge.classify(&file.text)) {
-        Some(found) => {
+    let Some(texts) = cfg.texts() else {
+        return;
+    };
+    match texts.knowledge.classify(&file.text) {
+        Classified::Named {
+            expr,
+            confidence,
+            how,
+        } => {
             let path = file.path.clone();
+            let named = named_how(how, confidence);
+            tracing::info!("licensing: {} holds `{expr}` ({named})", file.path);
             judge(
                 cfg,
-                &found,
+                &expr,
                 &Site {
                     path: &file.path,
                     line: None,
@@ -740,12 +765,22 @@ fn license_file(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
                 },
                 LICENSE_FILE_DENIED,
                 |e| {
-                    format!("{path} holds the {e} licence, which the allowed licences (`{allowed}`) do not permit")
+                    format!("{path} holds the {e} licence ({named}), which the allowed licences (`{allowed}`) do not permit")
                 },
                 sink,
             );
         }
-        None if is_new => {
+        Classified::TooLarge { bytes, limit } => {
+            sink.report(
+                LICENSE_FILE_UNKNOWN,
+                format!(
+                    "{} is {bytes} bytes, larger than any licence text ({limit} bytes are read); it is not classified: review it against `{allowed}`",
+                    file.path
+                ),
+            )
+            .path(&file.path);
+        }
+        Classified::Unknown if is_new => {
             sink.report(
                 LICENSE_FILE_UNKNOWN,
                 format!(
@@ -755,7 +790,7 @@ fn license_file(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
             )
             .path(&file.path);
         }
-        None => {}
+        Classified::Unknown => {}
     }
 }
 
@@ -809,7 +844,10 @@ fn cargo_manifest(cfg: &Licensing, change: &Change, file: &FileChange, sink: &mu
             .files()
             .iter()
             .find(|f| f.path == target && f.content == Content::Text)
-            .map(|f| cfg.texts().and_then(|t| t.knowledge.classify(&f.text)));
+            .map(|f| {
+                cfg.texts()
+                    .and_then(|t| t.knowledge.classify(&f.text).expr().map(str::to_string))
+            });
         match held {
             Some(Some(found)) => {
                 let value = field.value.clone();

@@ -24,6 +24,39 @@ struct RawData {
     license_file: Vec<RawFingerprint>,
     pointer: Vec<RawPointer>,
     comment: Vec<RawComment>,
+    matcher: RawMatcher,
+    #[serde(default)]
+    relative: Vec<RawRelative>,
+    #[serde(default)]
+    exception: Vec<RawException>,
+}
+
+/// How the text matcher's scores are read.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatcher {
+    accept: f32,
+    margin: f32,
+    contained: f32,
+    max_bytes: usize,
+}
+
+/// Phrases that must be in a text for the matcher's answer to stand.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRelative {
+    license: String,
+    requires: Vec<String>,
+}
+
+/// A licence exception recognised by a phrase, and the licences it goes with.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    id: String,
+    applies_to: Vec<String>,
+    #[serde(rename = "match")]
+    all: Vec<String>,
 }
 
 /// A foreign-notice pattern, in the data file or a policy's
@@ -164,10 +197,51 @@ struct Fingerprint {
     all: Vec<Regex>,
 }
 
+/// What a licence file holds, as far as the rules can tell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Classified {
+    /// Named: an SPDX expression and how it was found.
+    Named {
+        expr: String,
+        /// The matcher's score (0 to 1) when the text named it.
+        confidence: Option<f32>,
+        how: &'static str,
+    },
+    /// Larger than any licence text: not read.
+    TooLarge { bytes: usize, limit: usize },
+    /// Not recognised.
+    Unknown,
+}
+
+impl Classified {
+    /// The expression, when named.
+    pub fn expr(&self) -> Option<&str> {
+        match self {
+            Classified::Named { expr, .. } => Some(expr),
+            _ => None,
+        }
+    }
+}
+
+/// Texts shorter than this many words are not searched for licence texts
+/// one after another.
+const MIN_SCAN_WORDS: usize = 120;
+
+/// A compiled `[[exception]]`.
+#[derive(Debug)]
+struct Exception {
+    id: String,
+    applies_to: Vec<String>,
+    all: Vec<Regex>,
+}
+
 /// Everything the licensing rules know about licence texts.
 #[derive(Debug)]
 pub struct Knowledge {
     pub notices: Notices,
+    matcher: RawMatcher,
+    relatives: HashMap<String, Vec<Regex>>,
+    exceptions: Vec<Exception>,
     fingerprints: Vec<Fingerprint>,
     pointers: Vec<Regex>,
     comments_by_ext: HashMap<String, String>,
@@ -325,6 +399,41 @@ impl Knowledge {
                 comments_by_name.insert(n, c.template.clone());
             }
         }
+        let mut relatives: HashMap<String, Vec<Regex>> = HashMap::new();
+        for (i, r) in data.relative.iter().enumerate() {
+            let path = data_key.key("relative").index(i);
+            if spdx::license_id(&r.license).is_none() {
+                problems.error(
+                    path.key("license"),
+                    format!("`{}` is not an SPDX licence id", r.license),
+                );
+            }
+            let all = r
+                .requires
+                .iter()
+                .filter_map(|p| ci(p, &path, problems))
+                .collect();
+            relatives.insert(r.license.clone(), all);
+        }
+        let mut exceptions = Vec::new();
+        for (i, x) in data.exception.iter().enumerate() {
+            let path = data_key.key("exception").index(i);
+            if spdx::exception_id(&x.id).is_none() {
+                problems.error(
+                    path.key("id"),
+                    format!("`{}` is not an SPDX exception id", x.id),
+                );
+            }
+            exceptions.push(Exception {
+                id: x.id.clone(),
+                applies_to: x.applies_to.clone(),
+                all: x
+                    .all
+                    .iter()
+                    .filter_map(|p| ci(p, &path, problems))
+                    .collect(),
+            });
+        }
         let notices = match Notices::build(list, keywords) {
             Ok(n) => n,
             Err(e) => {
@@ -334,6 +443,9 @@ impl Knowledge {
         };
         (problems.0.len() == before).then_some(Knowledge {
             notices,
+            matcher: data.matcher,
+            relatives,
+            exceptions,
             fingerprints,
             pointers,
             comments_by_ext,
@@ -341,39 +453,175 @@ impl Knowledge {
         })
     }
 
-    /// The licence a licence file holds, as an SPDX expression, when its
-    /// text is recognised: its own SPDX tag, a fingerprint, or a pointer
-    /// naming two licences.
-    pub fn classify(&self, text: &str) -> Option<String> {
+    /// The licence a licence file holds: its own SPDX tag, else the
+    /// matcher over the SPDX texts (a whole text, or the texts it holds one
+    /// after another), else a fingerprint or a pointer naming two licences.
+    pub fn classify(&self, text: &str) -> Classified {
         let mut lines = text.lines();
         for _ in 0..10 {
             let Some(l) = lines.next() else { break };
             if let Some(v) = super::header::tag_value(l) {
                 if !v.is_empty() {
-                    return Some(v.to_string());
+                    return Classified::Named {
+                        expr: v.to_string(),
+                        confidence: None,
+                        how: "its SPDX tag",
+                    };
                 }
             }
         }
-        // Fingerprints are phrases: compare with whitespace collapsed.
-        let head = &text[..floor_boundary(text, 256 * 1024)];
-        let norm = head.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.len() > self.matcher.max_bytes {
+            return Classified::TooLarge {
+                bytes: text.len(),
+                limit: self.matcher.max_bytes,
+            };
+        }
+        let norm = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(c) = self.by_text(text, &norm) {
+            return c;
+        }
         if let Some(f) = self
             .fingerprints
             .iter()
             .find(|f| !f.all.is_empty() && f.all.iter().all(|r| r.is_match(&norm)))
         {
-            return Some(f.license.clone());
+            return Classified::Named {
+                expr: f.license.clone(),
+                confidence: None,
+                how: "its key phrases",
+            };
         }
         for p in &self.pointers {
             if let Some(c) = p.captures(&norm) {
                 let a = c.name("a").and_then(|m| expr::id_for_name(m.as_str()));
                 let b = c.name("b").and_then(|m| expr::id_for_name(m.as_str()));
                 if let (Some(a), Some(b)) = (a, b) {
-                    return Some(format!("{a} OR {b}"));
+                    return Classified::Named {
+                        expr: format!("{a} OR {b}"),
+                        confidence: None,
+                        how: "the licences it names",
+                    };
                 }
             }
         }
-        None
+        Classified::Unknown
+    }
+
+    /// The matcher's answer: the best-scoring text when it scores `accept`
+    /// or more (relatives within `margin` of it decided by their phrases),
+    /// else the texts the file holds one after another.
+    fn by_text(&self, text: &str, norm: &str) -> Option<Classified> {
+        let m = super::matcher::get();
+        if let Some(id) = m.exactly(text) {
+            return Some(Classified::Named {
+                expr: self.with_exception(id, norm),
+                confidence: Some(1.0),
+                how: "its text",
+            });
+        }
+        let data = askalono::TextData::new(text);
+        let ranked = m.rank(&data);
+        let best = ranked.first()?;
+        let words = text.split_whitespace().count();
+        let mut single = None;
+        if best.score >= self.matcher.accept {
+            let id = self.pick(&ranked, norm)?;
+            let named = Classified::Named {
+                expr: self.with_exception(id.id, norm),
+                confidence: Some(id.score),
+                how: "its text",
+            };
+            // A text much longer than the licence it matches may hold a
+            // second one (MIT above Apache-2.0): look, unless it matches
+            // near perfectly.
+            if id.score >= 0.99 || words * 100 <= m.length(id.id) * 105 {
+                return Some(named);
+            }
+            single = Some(named);
+        }
+        // A text of a few lines holds no second licence text to look for.
+        if words <= MIN_SCAN_WORDS {
+            return single;
+        }
+        let parts = m.contained(&data, self.matcher.contained, |id| {
+            self.relatives
+                .get(id)
+                .is_none_or(|req| req.iter().all(|r| r.is_match(norm)))
+        });
+        // Several texts, one of them the single best match: else that match
+        // (a text close to one licence is not split into its relatives).
+        let keeps_single = single
+            .as_ref()
+            .and_then(Classified::expr)
+            .is_none_or(|e| parts.iter().any(|p| e.starts_with(p.id)));
+        if parts.len() < 2 || !keeps_single {
+            return single.or_else(|| {
+                let p = parts.first()?;
+                Some(Classified::Named {
+                    expr: self.with_exception(p.id, norm),
+                    confidence: Some(p.score),
+                    how: "the licence text it holds",
+                })
+            });
+        }
+        let mut ids: Vec<String> = Vec::new();
+        for p in &parts {
+            let e = self.with_exception(p.id, norm);
+            if !ids.contains(&e) {
+                ids.push(e);
+            }
+        }
+        let low = parts.iter().map(|p| p.score).fold(1.0f32, f32::min);
+        Some(Classified::Named {
+            expr: ids.join(" AND "),
+            confidence: Some(low),
+            how: "the licence texts it holds",
+        })
+    }
+
+    /// The best candidate whose distinguishing phrases the text holds. Of
+    /// texts that score the same (the SPDX list gives `-only` and
+    /// `-or-later` one text), the strict `-only` form, else the plainest id.
+    fn pick(&self, ranked: &[super::matcher::Score], norm: &str) -> Option<super::matcher::Score> {
+        let top = ranked.first()?.score;
+        let mut cands: Vec<super::matcher::Score> = ranked
+            .iter()
+            .take_while(|s| s.score >= top - self.matcher.margin)
+            .filter(|s| {
+                self.relatives
+                    .get(s.id)
+                    .is_none_or(|req| req.iter().all(|r| r.is_match(norm)))
+            })
+            .copied()
+            .collect();
+        if cands.is_empty() {
+            // Every close candidate lacks its phrases: the next one down.
+            return ranked
+                .iter()
+                .find(|s| {
+                    self.relatives
+                        .get(s.id)
+                        .is_none_or(|req| req.iter().all(|r| r.is_match(norm)))
+                })
+                .filter(|s| s.score >= self.matcher.accept)
+                .copied();
+        }
+        let best = cands[0].score;
+        cands.retain(|s| s.score >= best - 1e-4);
+        cands.sort_by_key(|s| (!s.id.ends_with("-only"), s.id.len(), s.id));
+        cands.first().copied()
+    }
+
+    /// `id WITH exception` when the text holds an exception that goes with it.
+    fn with_exception(&self, id: &str, norm: &str) -> String {
+        self.exceptions
+            .iter()
+            .find(|x| {
+                x.applies_to.iter().any(|a| id.starts_with(a.as_str()))
+                    && !x.all.is_empty()
+                    && x.all.iter().all(|r| r.is_match(norm))
+            })
+            .map_or_else(|| id.to_string(), |x| format!("{id} WITH {}", x.id))
     }
 
     /// The licence whose terms a comment block spells out (the lines around
@@ -401,16 +649,6 @@ impl Knowledge {
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
         self.comments_by_ext.get(&ext).map(String::as_str)
     }
-}
-
-fn floor_boundary(s: &str, mut i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
-    }
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 #[cfg(test)]
@@ -446,7 +684,7 @@ mod tests {
                 n + 1
             );
         }
-        assert!(k.classify(DATA).is_none());
+        assert_eq!(k.classify(DATA), Classified::Unknown);
     }
 
     #[test]
@@ -508,27 +746,29 @@ mod tests {
             "MIT License\n\nCopyright (c) 2024 Jane\n\n{} {} {} {},\nto any person obtaining a copy\nof this software.\n\nThe {} {} {} and this permission notice shall be included in all\ncopies.",
             "Permission", "is", "hereby", "granted, free of charge", "above", "copyright", "notice"
         );
-        assert_eq!(k.classify(&mit).as_deref(), Some("MIT"));
+        assert_eq!(k.classify(&mit).expr(), Some("MIT"));
         let gpl3 = format!(
             "                    {}\n                       Version 3, 29 June 2007\n",
             w(&["GNU", "GENERAL", "PUBLIC", "LICENSE"])
         );
-        assert_eq!(k.classify(&gpl3).as_deref(), Some("GPL-3.0-only"));
+        assert_eq!(k.classify(&gpl3).expr(), Some("GPL-3.0-only"));
         let lgpl = format!(
             "{}\nVersion 2.1, February 1999",
             w(&["GNU", "LESSER", "GENERAL", "PUBLIC", "LICENSE"])
         );
-        assert_eq!(k.classify(&lgpl).as_deref(), Some("LGPL-2.1-only"));
+        assert_eq!(k.classify(&lgpl).expr(), Some("LGPL-2.1-only"));
         let apache = "                                 Apache License\n                           Version 2.0, January 2004\n";
-        assert_eq!(k.classify(apache).as_deref(), Some("Apache-2.0"));
+        assert_eq!(k.classify(apache).expr(), Some("Apache-2.0"));
         let pointer = "This project is dual-licensed under the Unlicense and MIT licenses.\n\nYou may use this code under the terms of either license.\n";
-        assert_eq!(k.classify(pointer).as_deref(), Some("Unlicense OR MIT"));
+        assert_eq!(k.classify(pointer).expr(), Some("Unlicense OR MIT"));
         let unl = "This is free and unencumbered software released into the public domain.\n";
-        assert_eq!(k.classify(unl).as_deref(), Some("Unlicense"));
-        assert_eq!(k.classify("Do what you like, mostly.\n"), None);
+        assert_eq!(k.classify(unl).expr(), Some("Unlicense"));
         assert_eq!(
-            k.classify("SPDX-License-Identifier: BSD-3-Clause\n")
-                .as_deref(),
+            k.classify("Do what you like, mostly.\n"),
+            Classified::Unknown
+        );
+        assert_eq!(
+            k.classify("SPDX-License-Identifier: BSD-3-Clause\n").expr(),
             Some("BSD-3-Clause")
         );
         let block = [
@@ -618,5 +858,163 @@ mod tests {
         assert_eq!(k.comment_template("x/Makefile"), Some("# {}"));
         assert_eq!(k.comment_template("logo.PNG"), Some(""));
         assert_eq!(k.comment_template("README"), None);
+    }
+
+    /// Every licence text of the SPDX list that the store holds, and how
+    /// the classifier names it: exactly, as a text-identical sibling (the
+    /// list gives `GPL-2.0-only` and `GPL-2.0-or-later` one text), or not.
+    fn spdx_list_names(k: &Knowledge) -> (usize, usize, usize, Vec<String>) {
+        let m = super::super::matcher::get();
+        let (mut exact, mut sibling, mut total) = (0, 0, 0);
+        let mut wrong = Vec::new();
+        for (id, text) in spdx::text::LICENSE_TEXTS {
+            if spdx::license_id(id).is_none_or(|l| l.is_deprecated())
+                || text.split_whitespace().count() < 12
+            {
+                continue;
+            }
+            total += 1;
+            let got = k.classify(text);
+            let name = got.expr().unwrap_or("(unknown)").to_string();
+            if name == *id {
+                exact += 1;
+                continue;
+            }
+            let same_text = spdx::text::LICENSE_TEXTS
+                .iter()
+                .any(|(o, t)| *o == name && t.trim() == text.trim());
+            if same_text {
+                sibling += 1;
+            } else {
+                wrong.push(format!("{id} -> {name}"));
+            }
+        }
+        assert_eq!(total, m.len());
+        (exact, sibling, total, wrong)
+    }
+
+    #[test]
+    fn the_spdx_list_texts_are_named_by_their_ids() {
+        let k = knowledge();
+        let (exact, sibling, total, wrong) = spdx_list_names(&k);
+        eprintln!(
+            "SPDX texts: {exact} exact, {sibling} text-identical sibling, {} other, of {total}",
+            wrong.len()
+        );
+        for w in &wrong {
+            eprintln!("  {w}");
+        }
+        // Texts the list gives twice (`GPL-2.0-only` and `-or-later`, the
+        // GFDL variants) cannot be told apart by any reader: of the others,
+        // at least 95% are named exactly, and every text is named with its
+        // id or a sibling's with the same text.
+        let distinguishable = total - sibling;
+        assert!(
+            exact * 100 >= distinguishable * 95,
+            "only {exact} of {distinguishable} SPDX texts named exactly"
+        );
+        assert!(exact * 100 >= total * 93, "{exact} of {total}");
+        assert!(wrong.is_empty(), "{wrong:?}");
+    }
+
+    /// The licence texts the issue names, from the SPDX list itself.
+    #[test]
+    fn relatives_are_told_apart() {
+        let k = knowledge();
+        let text = |id: &str| {
+            spdx::text::LICENSE_TEXTS
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, t)| *t)
+                .unwrap_or_else(|| panic!("{id} has no text"))
+        };
+        for id in [
+            "Unicode-3.0",
+            "Unicode-DFS-2016",
+            "OFL-1.1",
+            "NCSA",
+            "Apache-1.1",
+            "BSD-1-Clause",
+            "BSD-2-Clause-Patent",
+            "BSD-3-Clause-Clear",
+            "X11",
+            "MIT",
+            "MIT-CMU",
+            "MPL-1.1",
+            "EPL-1.0",
+            "CDDL-1.0",
+            "EUPL-1.2",
+            "OSL-3.0",
+            "AFL-3.0",
+            "Artistic-2.0",
+            "WTFPL",
+            "PostgreSQL",
+            "Python-2.0",
+            "MulanPSL-2.0",
+            "Apache-2.0",
+            "ISC",
+            "Zlib",
+        ] {
+            assert_eq!(k.classify(text(id)).expr(), Some(id), "{id}");
+        }
+        // Apache-2.0 without its appendix is not Pixar's variant.
+        let apache = text("Apache-2.0");
+        let cut = apache
+            .find("APPENDIX")
+            .expect("the Apache-2.0 text has an appendix");
+        assert_eq!(k.classify(&apache[..cut]).expr(), Some("Apache-2.0"));
+        // The LLVM exception after Apache-2.0.
+        let llvm = spdx::text::EXCEPTION_TEXTS
+            .iter()
+            .find(|(i, _)| *i == "LLVM-exception")
+            .map(|(_, t)| *t)
+            .expect("LLVM-exception text");
+        let both = format!("{apache}\n\n{llvm}");
+        assert_eq!(
+            k.classify(&both).expr(),
+            Some("Apache-2.0 WITH LLVM-exception")
+        );
+        // Two texts one after the other.
+        let two = format!("{}\n\n{}", text("MIT"), apache);
+        assert_eq!(k.classify(&two).expr(), Some("MIT AND Apache-2.0"));
+    }
+
+    #[test]
+    fn a_huge_licence_file_is_not_read() {
+        let k = knowledge();
+        let big = "Permission is granted. ".repeat(500_000);
+        assert!(matches!(
+            k.classify(&big),
+            Classified::TooLarge { bytes, .. } if bytes == big.len()
+        ));
+    }
+
+    /// Measurement, not a check: `LICENCE_FILES=<list of paths> cargo test
+    /// --release --lib licensing::text::tests::measure_files -- --ignored
+    /// --nocapture` prints what each file is named.
+    #[test]
+    #[ignore]
+    fn measure_files() {
+        let k = knowledge();
+        let list = std::env::var("LICENCE_FILES").unwrap_or_default();
+        for path in std::fs::read_to_string(&list).unwrap_or_default().lines() {
+            let Ok(bytes) = std::fs::read(path) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            let t = std::time::Instant::now();
+            let c = k.classify(&text);
+            let line = match &c {
+                Classified::Named {
+                    expr,
+                    confidence,
+                    how,
+                } => {
+                    format!("{expr}\t{:.3}\t{how}", confidence.unwrap_or(1.0))
+                }
+                other => format!("{other:?}"),
+            };
+            println!("{path}\t{line}\t{}ms", t.elapsed().as_millis());
+        }
     }
 }
