@@ -41,7 +41,8 @@ pub enum Status {
 pub enum Content {
     /// Text, read line by line.
     Text,
-    /// A NUL byte within the first 8000 bytes, as git decides.
+    /// A NUL byte within the first 8000 bytes, as git decides (UTF-16 with a
+    /// byte-order mark is decoded as text instead).
     Binary,
     /// Larger than the policy's `max_file_size`; not read.
     TooLarge,
@@ -88,6 +89,15 @@ pub struct FileChange {
     /// Byte offsets of line starts in `text` (built lazily by the source).
     #[serde(skip)]
     pub line_starts: Vec<usize>,
+    /// For a binary new side: its runs of printable characters that the
+    /// old side did not have, with their byte offsets (distinctive secrets
+    /// are looked for in them; see `git::diff::printable_runs`).
+    #[serde(skip)]
+    pub binary_strings: Vec<(u64, String)>,
+    /// The id (hex) of the new blob when its content was not read (larger
+    /// than `scan.max_file_size`), so the source can stream it in chunks.
+    #[serde(skip)]
+    pub blob: Option<String>,
 }
 
 impl FileChange {
@@ -106,6 +116,8 @@ impl FileChange {
             removed: Vec::new(),
             old_text: None,
             line_starts: Vec::new(),
+            binary_strings: Vec::new(),
+            blob: None,
         }
     }
 

@@ -10,6 +10,7 @@ use git2::{Oid, Repository};
 use crate::message::Message;
 use crate::model::{Change, Identity};
 
+pub mod combined;
 pub mod commit;
 pub mod diff;
 pub mod graph;
@@ -306,14 +307,49 @@ impl<'r> Reader<'r> {
             message: Some(Message::parse(c.message, c.encoding, &self.comment)),
             files: None,
         };
-        let wants_diff = self.opts.needs.files && (!change.is_merge || self.merge_diffs);
-        if wants_diff {
+        // A merge is read as what it introduces (its combined diff), unless
+        // the policy asks for its whole first-parent diff.
+        if self.opts.needs.files && change.is_merge && !self.merge_diffs {
+            let files = self
+                .merge_diff(&c)
+                .with_context(|| format!("cannot read the combined diff of merge {oid}"))?;
+            change.files = Some(files);
+        } else if self.opts.needs.files {
             let files = self
                 .commit_diff(oid, &c)
                 .with_context(|| format!("cannot read the diff of commit {oid}"))?;
             change.files = Some(files);
         }
         Ok(change)
+    }
+
+    /// The tree of commit `id` (a parent of the commit being read).
+    fn parent_tree(&self, pid: Oid) -> Result<odb::Object> {
+        let store = self.store()?;
+        let parent = store.read_once(pid, odb::Kind::Commit).map_err(|e| {
+            anyhow!(
+                "its parent {pid} is missing ({}); in a shallow clone, fetch more history \
+                 (`git fetch --deepen=N`, or `fetch-depth: 0` in CI)",
+                e.message()
+            )
+        })?;
+        let ptree = commit::tree(&parent.data)
+            .map_err(|e| anyhow!("its parent {pid} is malformed: {e}"))?;
+        Ok(store.read_kind(ptree, odb::Kind::Tree)?)
+    }
+
+    /// What a merge introduces: its dense combined diff (see [`combined`]).
+    fn merge_diff(&self, commit: &commit::Commit) -> Result<Vec<crate::model::FileChange>> {
+        let store = self.store()?;
+        let tree = store.read_kind(commit.tree, odb::Kind::Tree)?;
+        let mut parents = Vec::with_capacity(commit.parents.len());
+        for &pid in &commit.parents {
+            parents.push(self.parent_tree(pid)?);
+        }
+        let views: Vec<Option<&[u8]>> = parents.iter().map(|t| Some(&t.data[..])).collect();
+        Ok(combined::merge_file_changes(
+            store, &views, &tree.data, &self.opts,
+        )?)
     }
 
     fn commit_diff(
@@ -324,18 +360,7 @@ impl<'r> Reader<'r> {
         let store = self.store()?;
         let tree = store.read_kind(commit.tree, odb::Kind::Tree)?;
         let parent_tree = match commit.parents.first() {
-            Some(&pid) => {
-                let parent = store.read_once(pid, odb::Kind::Commit).map_err(|e| {
-                    anyhow!(
-                        "its parent {pid} is missing ({}); in a shallow clone, fetch more history \
-                         (`git fetch --deepen=N`, or `fetch-depth: 0` in CI)",
-                        e.message()
-                    )
-                })?;
-                let ptree = commit::tree(&parent.data)
-                    .map_err(|e| anyhow!("its parent {pid} is malformed: {e}"))?;
-                Some(store.read_kind(ptree, odb::Kind::Tree)?)
-            }
+            Some(&pid) => Some(self.parent_tree(pid)?),
             None if self.shallow.contains(&oid) => bail!(
                 "it is the shallow boundary of this clone: its parents were not fetched, so its \
                  diff is unknown; fetch more history (`git fetch --deepen=N`, or `fetch-depth: 0` in CI) \

@@ -38,6 +38,9 @@ use crate::model::Change;
 use crate::policy::{compile_globs, KeyPath, Needs, Problems};
 use crate::report::Severity;
 
+/// The `tag` of patterns that are also looked for in binaries.
+const BINARY_TAG: usize = 1;
+
 /// The embedded pattern table.
 pub const TABLE: &str = include_str!("../../policies/data/secrets.toml");
 
@@ -95,6 +98,11 @@ pub struct RawPattern {
     pub regex: String,
     /// Minimum Shannon entropy (bits per character) of the secret.
     pub min_entropy: Option<f64>,
+    /// Also look for it in the printable strings of binary files (default
+    /// true: for distinctive shapes such as key headers and prefixed
+    /// tokens; false for generic, context-bound patterns, which would
+    /// match random strings of a binary).
+    pub binary: Option<bool>,
     /// Lines the pattern must match (checked when the policy loads).
     #[serde(default)]
     pub examples: Vec<String>,
@@ -157,6 +165,13 @@ impl Secrets {
     pub fn find(&self, line: &str) -> Vec<Hit> {
         self.set.find(line, |_, s| !self.is_placeholder(s))
     }
+
+    /// Distinctive secrets (patterns not marked `binary = false`) in one
+    /// printable string of a binary file.
+    pub fn find_in_binary(&self, run: &str) -> Vec<Hit> {
+        self.set
+            .find(run, |p, s| p.tag == BINARY_TAG && !self.is_placeholder(s))
+    }
 }
 
 /// The built-in table, parsed and compiled once per process.
@@ -193,7 +208,7 @@ fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
         keywords: &r.keywords,
         regex: &r.regex,
         min_entropy: r.min_entropy,
-        tag: 0,
+        tag: usize::from(r.binary.unwrap_or(true)),
         eager,
     }
 }
@@ -327,6 +342,26 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
             .allow_paths
             .as_ref()
             .is_some_and(|g| g.is_match(&file.path));
+        for (at, run) in &file.binary_strings {
+            let hits = cfg.find_in_binary(run);
+            for (h, more) in first_per_pattern(&hits) {
+                if allowed {
+                    sink.suppressed();
+                    continue;
+                }
+                let p = &cfg.set.patterns()[h.pattern];
+                sink.report(
+                    rule,
+                    format!(
+                        "{} in the binary content, at byte {}",
+                        message(p, more),
+                        at + h.start as u64
+                    ),
+                )
+                .path(&file.path)
+                .snippet(redacted_snippet(run, &hits, h));
+            }
+        }
         for (n, line) in cfg.set.candidate_lines(file) {
             let hits = cfg.find(line);
             for (h, more) in first_per_pattern(&hits) {
