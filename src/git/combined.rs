@@ -15,9 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use git2::Oid;
 
-use super::diff::{
-    decode, diff_trees, line_diff, printable_runs, Decoded, DiffOptions, RawDelta,
-};
+use super::diff::{decode, diff_trees, line_diff, printable_runs, Decoded, DiffOptions, RawDelta};
 use super::odb::{Kind, Limited, ObjectStore};
 use crate::model::{Content, FileChange, Status};
 
@@ -111,9 +109,7 @@ fn merge_file(
     let status = match (olds.iter().all(Option::is_none), d.new, first) {
         (true, _, _) => Status::Added,
         (_, None, _) => Status::Deleted,
-        (_, Some((_, nm)), Some((_, om))) if om & 0o170000 != nm & 0o170000 => {
-            Status::TypeChanged
-        }
+        (_, Some((_, nm)), Some((_, om))) if om & 0o170000 != nm & 0o170000 => Status::TypeChanged,
         _ => Status::Modified,
     };
     let mut f = FileChange::new(
@@ -183,14 +179,13 @@ fn merge_file(
             let refs: Vec<Option<&str>> = texts.iter().map(Option::as_deref).collect();
             f.added = combined_added(&refs, &new)?;
             if opts.needs.lines && opts.wants_old_text(&f.path) {
-                f.old_text = first
-                    .and_then(|(oid, _)| {
-                        old_blobs
-                            .iter()
-                            .zip(&texts)
-                            .find(|((id, _), _)| *id == oid)
-                            .and_then(|(_, t)| t.clone())
-                    });
+                f.old_text = first.and_then(|(oid, _)| {
+                    old_blobs
+                        .iter()
+                        .zip(&texts)
+                        .find(|((id, _), _)| *id == oid)
+                        .and_then(|(_, t)| t.clone())
+                });
             }
             let added = std::mem::take(&mut f.added);
             f.set_text(new.into_owned());

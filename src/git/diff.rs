@@ -419,7 +419,10 @@ pub fn decode_utf16(bytes: &[u8]) -> Option<String> {
     let text: String = char::decode_utf16(units)
         .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
         .collect();
-    let probe = text.char_indices().take(BINARY_PROBE).any(|(_, c)| c == '\0');
+    let probe = text
+        .char_indices()
+        .take(BINARY_PROBE)
+        .any(|(_, c)| c == '\0');
     (!probe).then_some(text)
 }
 
