@@ -10,13 +10,22 @@ use crate::rules::{
 };
 
 /// Rules the engine itself reports (about what could not be checked).
-pub const RULES: &[RuleInfo] = &[RuleInfo {
-    id: "file-too-large",
-    family: "scan",
-    default: Severity::Warn,
-    summary: "a changed file is larger than `scan.max_file_size` and was not scanned line by line",
-    hint: "review the file by hand, or raise `scan.max_file_size` in the policy",
-}];
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "file-too-large",
+        family: "scan",
+        default: Severity::Warn,
+        summary: "a changed file is larger than `scan.max_file_size` and was not scanned line by line",
+        hint: "review the file by hand, or raise `scan.max_file_size` in the policy",
+    },
+    RuleInfo {
+        id: "path-malformed",
+        family: "scan",
+        default: Severity::Error,
+        summary: "a tree entry has a name no checkout may write (`.`, `..`, `.git`, empty, or containing `/`)",
+        hint: "rewrite the commit so that the tree holds only ordinary names (`git fsck` names the bad tree)",
+    },
+];
 
 /// The marker that silences a finding on the line it stands on:
 /// `policy-check:allow RULE-ID[,RULE-ID…]`.
@@ -212,6 +221,16 @@ pub fn marker_allows(line: &str, rule: &str) -> bool {
 pub fn check(policy: &Policy, change: &Change) -> Outcome {
     let mut sink = Sink::new(policy, change);
     for file in change.files() {
+        if file.malformed {
+            sink.report(
+                &RULES[1],
+                format!(
+                    "the tree entry `{}` has a name no checkout may write; its content was not read",
+                    file.path
+                ),
+            )
+            .path(&file.path);
+        }
         if file.content == Content::TooLarge {
             sink.report(
                 &RULES[0],

@@ -98,6 +98,10 @@ pub struct FileChange {
     /// than `scan.max_file_size`), so the source can stream it in chunks.
     #[serde(skip)]
     pub blob: Option<String>,
+    /// The path has a component no checkout may write (`.`, `..`, `.git`,
+    /// empty, or a name holding `/`); nothing under it was read.
+    #[serde(skip)]
+    pub malformed: bool,
 }
 
 impl FileChange {
@@ -118,6 +122,7 @@ impl FileChange {
             line_starts: Vec::new(),
             binary_strings: Vec::new(),
             blob: None,
+            malformed: false,
         }
     }
 
@@ -165,6 +170,17 @@ impl FileChange {
     /// True when the new side is a regular executable file (mode 100755).
     pub fn is_executable(&self) -> bool {
         self.new_mode == 0o100755
+    }
+
+    /// True when every component of the path is a name a checkout writes
+    /// as such (no `.`, `..`, empty or `.git` component): only such paths
+    /// may match an allow-list or skip-list.
+    pub fn is_normal_path(&self) -> bool {
+        !self.malformed
+            && self
+                .path
+                .split('/')
+                .all(|c| !(c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git")))
     }
 
     /// True for additions (including the new side of a rename).

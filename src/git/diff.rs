@@ -24,6 +24,22 @@ pub struct RawDelta {
     pub path: Vec<u8>,
     pub old: Option<(Oid, u32)>,
     pub new: Option<(Oid, u32)>,
+    /// The new side's entry has a name git would refuse to check out (see
+    /// [`bad_name`]); what is under it is not read.
+    pub malformed: bool,
+}
+
+/// A tree entry name no checkout may write: empty, `.`, `..`, `.git` (any
+/// case), or containing `/`. git's own `fsck` refuses these; a server that
+/// does not run it (`receive.fsckObjects` is off by default) stores them,
+/// and a path such as `tests/../app.py` would otherwise be judged as if it
+/// were under `tests/`.
+pub fn bad_name(name: &[u8]) -> bool {
+    name.is_empty()
+        || name == b"."
+        || name == b".."
+        || name.eq_ignore_ascii_case(b".git")
+        || name.contains(&b'/')
 }
 
 /// Options for reading a commit's diff.
@@ -104,7 +120,14 @@ pub fn diff_trees(
             (_, Some(x), Some(y)) => {
                 if x.id != y.id || x.mode != y.mode {
                     let path = join(prefix, y.name);
-                    if is_tree(x.mode) && is_tree(y.mode) {
+                    if bad_name(y.name) {
+                        out.push(RawDelta {
+                            path,
+                            old: Some((x.oid(), x.mode)),
+                            new: Some((y.oid(), y.mode)),
+                            malformed: true,
+                        });
+                    } else if is_tree(x.mode) && is_tree(y.mode) {
                         let ta = store.read_kind(x.oid(), Kind::Tree)?;
                         let tb = store.read_kind(y.oid(), Kind::Tree)?;
                         diff_trees(store, Some(&ta.data), Some(&tb.data), &path, out)?;
@@ -113,6 +136,7 @@ pub fn diff_trees(
                             path,
                             old: Some((x.oid(), x.mode)),
                             new: Some((y.oid(), y.mode)),
+                            malformed: false,
                         });
                     }
                 }
@@ -168,6 +192,15 @@ fn side(
     out: &mut Vec<RawDelta>,
 ) -> Result<(), git2::Error> {
     let path = join(prefix, e.name);
+    if !is_old && bad_name(e.name) {
+        out.push(RawDelta {
+            path,
+            old: None,
+            new: Some((e.oid(), e.mode)),
+            malformed: true,
+        });
+        return Ok(());
+    }
     if is_tree(e.mode) {
         let t = store.read_kind(e.oid(), Kind::Tree)?;
         if is_old {
@@ -182,12 +215,14 @@ fn side(
                 path,
                 old: entry,
                 new: None,
+                malformed: false,
             }
         } else {
             RawDelta {
                 path,
                 old: None,
                 new: entry,
+                malformed: false,
             }
         });
         Ok(())
@@ -254,6 +289,12 @@ pub fn to_file_changes(
     let mut out = Vec::with_capacity(files.len());
     for ((d, mut f), dropped) in deltas.iter().zip(files).zip(drop) {
         if dropped {
+            continue;
+        }
+        if d.malformed {
+            f.malformed = true;
+            f.content = Content::None;
+            out.push(f);
             continue;
         }
         fill_content(store, d, &mut f, opts)?;

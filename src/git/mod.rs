@@ -14,6 +14,7 @@ pub mod combined;
 pub mod commit;
 pub mod diff;
 pub mod graph;
+pub mod links;
 pub mod odb;
 pub mod push;
 pub mod staged;
@@ -347,9 +348,9 @@ impl<'r> Reader<'r> {
             parents.push(self.parent_tree(pid)?);
         }
         let views: Vec<Option<&[u8]>> = parents.iter().map(|t| Some(&t.data[..])).collect();
-        Ok(combined::merge_file_changes(
-            store, &views, &tree.data, &self.opts,
-        )?)
+        let mut files = combined::merge_file_changes(store, &views, &tree.data, &self.opts)?;
+        links::follow(store, &tree.data, &mut files, &self.opts)?;
+        Ok(files)
     }
 
     fn commit_diff(
@@ -376,6 +377,8 @@ impl<'r> Reader<'r> {
             b"",
             &mut deltas,
         )?;
-        Ok(diff::to_file_changes(store, deltas, &self.opts)?)
+        let mut files = diff::to_file_changes(store, deltas, &self.opts)?;
+        links::follow(store, &tree.data, &mut files, &self.opts)?;
+        Ok(files)
     }
 }

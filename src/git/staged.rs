@@ -181,5 +181,7 @@ pub fn staged_files(
         b"",
         &mut deltas,
     )?;
-    Ok(diff::to_file_changes(&store, deltas, opts)?)
+    let mut files = diff::to_file_changes(&store, deltas, opts)?;
+    super::links::follow(&store, &tree.data, &mut files, opts)?;
+    Ok(files)
 }

@@ -338,10 +338,11 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
         return;
     }
     for file in change.files() {
-        let allowed = cfg
-            .allow_paths
-            .as_ref()
-            .is_some_and(|g| g.is_match(&file.path));
+        let allowed = file.is_normal_path()
+            && cfg
+                .allow_paths
+                .as_ref()
+                .is_some_and(|g| g.is_match(&file.path));
         for (at, run) in &file.binary_strings {
             let hits = cfg.find_in_binary(run);
             for (h, more) in first_per_pattern(&hits) {
