@@ -98,6 +98,9 @@ pub struct FileChange {
     /// than `scan.max_file_size`), so the source can stream it in chunks.
     #[serde(skip)]
     pub blob: Option<String>,
+    /// With `blob`: the old sides' blob ids (hex), whose lines are not new.
+    #[serde(skip)]
+    pub old_blobs: Vec<String>,
     /// The path has a component no checkout may write (`.`, `..`, `.git`,
     /// empty, or a name holding `/`); nothing under it was read.
     #[serde(skip)]
@@ -122,6 +125,7 @@ impl FileChange {
             line_starts: Vec::new(),
             binary_strings: Vec::new(),
             blob: None,
+            old_blobs: Vec::new(),
             malformed: false,
         }
     }

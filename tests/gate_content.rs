@@ -417,3 +417,112 @@ fn a_dot_dot_tree_entry_is_an_error_not_an_allowed_path() {
         "nothing under the bad name is judged as allowed: {err}"
     );
 }
+
+/// A policy with a small scan limit, so files over it are streamed.
+fn small_limit() -> String {
+    format!("{POLICY}\n[scan]\nmax_file_size = 100000\n")
+}
+
+#[test]
+fn a_token_in_a_file_over_the_size_limit_is_rejected_even_across_a_piece_boundary() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, &small_limit());
+    let c = client(&sb, &srv);
+    // 1 MiB pieces are inflated at a time: put the token across the first boundary
+    let token = github_token();
+    let mut text = "filler line of honest text\n".repeat((1 << 20) / 27);
+    text.truncate((1 << 20) - 10);
+    text.push_str(&format!(" token = \"{token}\"\n"));
+    text.push_str(&"more honest text\n".repeat(1000));
+    c.commit_file("big.txt", &text, "Add a big file");
+    let err = rejected_with(&c, "secret-detected");
+    let line = text[..text.find(&token).expect("token")]
+        .matches('\n')
+        .count()
+        + 1;
+    assert!(
+        err.contains(&format!("big.txt:{line}")),
+        "reported at its line in the whole file ({line}): {err}"
+    );
+}
+
+#[test]
+fn an_edit_of_a_file_over_the_size_limit_reports_only_new_lines() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, &small_limit());
+    let c = client(&sb, &srv);
+    c.policy(&small_limit());
+    let text = format!(
+        "{}pool = \"{}://old.example:1\"\n",
+        "filler line of honest text\n".repeat(10_000),
+        "stratum+tcp"
+    );
+    c.commit_file("big.txt", &text, "Add a big file");
+    let old = c.pc(&["check", "--format", "json", "HEAD"]);
+    assert!(
+        old.rules().contains(&"no-miner".to_string()),
+        "{}",
+        old.stdout
+    );
+    c.commit_file("big.txt", format!("{text}one more honest line\n"), "Extend");
+    let run = c.pc(&["check", "--format", "json", "HEAD"]);
+    assert!(
+        !run.rules().contains(&"no-miner".to_string()),
+        "an old line is not new: {}",
+        run.stdout
+    );
+    assert_eq!(
+        run.rules(),
+        vec!["file-too-large".to_string()],
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_200_mb_text_blob_is_checked_in_flat_memory() {
+    if !std::path::Path::new("/usr/bin/time").exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "/usr/bin/time is required in CI"
+        );
+        eprintln!("skipping: /usr/bin/time is absent");
+        return;
+    }
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.policy(POLICY);
+    let line = "an ordinary line of prose that goes on for a while, with no secret in it\n";
+    let mut big = line.repeat(200 * 1024 * 1024 / line.len());
+    big.push_str(&format!("aws = \"{}\"\n", aws_key()));
+    r.commit_file("big.txt", &big, "Add 200 MB of text");
+    drop(big);
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.args([
+        "-f",
+        "maxrss=%M",
+        common::BIN,
+        "check",
+        "--format",
+        "json",
+        "HEAD",
+    ])
+    .current_dir(&r.path);
+    sb.env(&mut cmd);
+    let o = cmd.stdin(Stdio::null()).output().expect("run");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let rss: u64 = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("maxrss="))
+        .filter_map(|v| v.trim().parse().ok())
+        .next_back()
+        .expect("maxrss");
+    eprintln!("peak RSS checking a 200 MB blob: {rss} KiB");
+    assert_eq!(o.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("secret-detected"),
+        "the last line is read: {stdout}"
+    );
+    assert!(rss < 150 * 1024, "peak RSS {rss} KiB");
+}

@@ -140,6 +140,12 @@ fn merge_file(
             f.size = size;
             f.content = Content::TooLarge;
             f.blob = Some(new_id.to_string());
+            f.old_blobs = olds
+                .iter()
+                .flatten()
+                .filter(|(_, m)| is_blob(*m) && *m != MODE_LINK)
+                .map(|(id, _)| id.to_string())
+                .collect();
             return Ok(f);
         }
     };

@@ -331,6 +331,11 @@ fn fill_content(
             f.size = size;
             f.content = Content::TooLarge;
             f.blob = Some(new_id.to_string());
+            if let Some((old, mode)) = d.old {
+                if mode != MODE_GITLINK && !is_tree(mode) && mode != MODE_LINK {
+                    f.old_blobs.push(old.to_string());
+                }
+            }
             return Ok(());
         }
     };

@@ -279,6 +279,13 @@ impl<'r> Reader<'r> {
         Ok(self.store.get_or_init(|| s))
     }
 
+    /// Hands blob `hex`'s content to `f` a piece at a time (see
+    /// [`odb::ObjectStore::stream_blob`]).
+    pub fn stream_blob(&self, hex: &str, piece: usize, f: &mut dyn FnMut(&[u8])) -> Result<u64> {
+        let id = Oid::from_str(hex).map_err(|e| anyhow!("bad blob id {hex}: {}", e.message()))?;
+        Ok(self.store()?.stream_blob(id, piece, f)?)
+    }
+
     /// The change a commit makes, with as much of the diff as the policy
     /// needs: a policy of message rules never reads a tree.
     pub fn read(&self, oid: Oid) -> Result<Change> {
