@@ -44,8 +44,9 @@ const MAX_FINDINGS: usize = 100;
 /// git's binary test reads this many bytes.
 const BINARY_PROBE: usize = 8000;
 
-/// Cuts a stream of bytes into chunks of whole lines (at most about
-/// `2 * PIECE` bytes, or one cut part of an over-long line), numbering them.
+/// Cuts a stream of bytes into chunks of whole lines, numbering them: a
+/// chunk is at most [`MAX_LINE`] bytes carried over plus one piece, so a line
+/// of up to that size is checked whole; a longer one is cut.
 pub struct Liner {
     carry: Vec<u8>,
     /// The 1-based number of the line `carry` starts.
@@ -351,12 +352,14 @@ mod tests {
         let token = b"ghp_TOKENTOKENTOKEN";
         let mut line = vec![b'x'; MAX_LINE - 5];
         line.extend_from_slice(token);
-        line.extend_from_slice(&vec![b'y'; MAX_LINE]);
+        line.extend_from_slice(&vec![b'y'; 3 * MAX_LINE]);
         line.push(b'\n');
-        let parts = chunks(&[&line]);
-        assert!(parts.len() >= 2);
+        let pieces: Vec<&[u8]> = line.chunks(PIECE).collect();
+        let parts = chunks(&pieces);
+        assert!(parts.len() >= 3, "{}", parts.len());
         assert!(parts.iter().all(|(n, _)| *n == 1), "one line, one number");
-        assert!(parts.iter().all(|(_, t)| t.len() <= MAX_LINE));
+        // bounded: a part, or what is left of the line and one piece
+        assert!(parts.iter().all(|(_, t)| t.len() <= MAX_LINE + PIECE));
         let whole = |t: &[u8]| t.windows(token.len()).any(|w| w == token);
         assert!(!whole(&parts[0].1));
         assert!(parts.iter().any(|(_, t)| whole(t)));
