@@ -463,7 +463,11 @@ pub fn has_required(text: &str, sets: &[Vec<String>]) -> bool {
     if sets.is_empty() {
         return true;
     }
-    let lower = text.to_ascii_lowercase();
+    has_required_lower(&text.to_ascii_lowercase(), sets)
+}
+
+/// [`has_required`] of a text already ASCII-lowercased.
+fn has_required_lower(lower: &str, sets: &[Vec<String>]) -> bool {
     sets.iter()
         .all(|set| set.iter().any(|lit| lower.contains(lit.as_str())))
 }
@@ -741,8 +745,10 @@ impl PatternSet {
         triggered.sort_unstable();
         triggered.dedup();
         let mut hits: Vec<Hit> = Vec::new();
+        // the line lowercased, once, for the literal checks before compiling
+        let lower: OnceLock<String> = OnceLock::new();
         for p in triggered {
-            self.scan_line(p, line, &keep, &mut hits);
+            self.scan_line(p, line, &lower, &keep, &mut hits);
         }
         // Best first: table order, then drop spans an earlier pattern claimed.
         // Kept spans are disjoint, so the one starting last before `h.end`
@@ -765,6 +771,7 @@ impl PatternSet {
         &self,
         p: usize,
         line: &str,
+        lower: &OnceLock<String>,
         keep: &impl Fn(&Pattern, &str) -> bool,
         hits: &mut Vec<Hit>,
     ) {
@@ -772,13 +779,13 @@ impl PatternSet {
         let hay = line.as_bytes();
         // A line that cannot hold a match does not need the regex compiled
         // (once it is, the regex's own pre-filter is faster than this check).
-        if pat.compiled.get().is_none()
-            && !has_required(
-                line,
-                pat.requires.get_or_init(|| required_sets(&pat.source)),
-            )
-        {
-            return;
+        if pat.compiled.get().is_none() {
+            let sets = pat.requires.get_or_init(|| required_sets(&pat.source));
+            if !sets.is_empty()
+                && !has_required_lower(lower.get_or_init(|| line.to_ascii_lowercase()), sets)
+            {
+                return;
+            }
         }
         let Some((regex, group)) = pat.compiled() else {
             return;
