@@ -239,4 +239,54 @@ mod tests {
             vec![4, 5]
         );
     }
+
+    /// The fuzz target's properties (fuzz/fuzz_targets/combined_diff.rs)
+    /// over pseudo-random parents and results from a small alphabet of
+    /// lines, where matches and slides are frequent.
+    #[test]
+    fn combined_added_properties_hold_on_random_merges() {
+        let alphabet = ["", "}", "a", "b", "fn x() {", "    y();", "\u{e9}", "\r"];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..3000 {
+            fn text(
+                next: &mut impl FnMut(usize) -> usize,
+                alphabet: &[&str],
+                max: usize,
+            ) -> String {
+                let len = next(max);
+                let mut t: Vec<&str> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+                if next(4) == 0 {
+                    t.push("");
+                }
+                t.join("\n")
+            }
+            let base = text(&mut next, &alphabet, 30);
+            let ours = format!("{base}\n{}", text(&mut next, &alphabet, 5));
+            let theirs = text(&mut next, &alphabet, 30);
+            let new = match case % 3 {
+                0 => ours.clone(),
+                1 => format!("{ours}\n{}", text(&mut next, &alphabet, 5)),
+                _ => text(&mut next, &alphabet, 40),
+            };
+            let parents = [Some(ours.as_str()), Some(theirs.as_str())];
+            let added = combined_added(&parents, &new).expect("diff");
+            assert!(added.windows(2).all(|w| w[0] < w[1]), "case {case}");
+            let mut f = FileChange::new("f".into(), Status::Modified, 0, 0);
+            f.set_text(new.clone());
+            assert!(added.iter().all(|&n| f.line(n).is_some()), "case {case}");
+            for p in parents.iter().flatten() {
+                let (a, _) = line_diff(p.as_bytes(), new.as_bytes()).expect("diff");
+                assert!(added.iter().all(|n| a.contains(n)), "case {case}");
+            }
+            if new == ours {
+                assert!(added.is_empty(), "case {case}");
+            }
+        }
+    }
 }
