@@ -63,6 +63,9 @@ pub fn combined_added(parents: &[Option<&str>], new: &str) -> Result<Vec<u32>, g
     Ok(added.unwrap_or_else(|| (1..=lines).collect()))
 }
 
+/// For one parent: the old side (id, mode) of every path that differs.
+type OldSides = HashMap<Vec<u8>, Option<(Oid, u32)>>;
+
 /// The file changes a merge introduces: paths of `tree` that differ from
 /// every parent tree (`None`: an empty tree), read as the policy needs.
 pub fn merge_file_changes(
@@ -77,7 +80,7 @@ pub fn merge_file_changes(
     let mut first_deltas = Vec::new();
     diff_trees(store, *first, Some(tree), b"", &mut first_deltas)?;
     // For each other parent, the old side of every path that differs.
-    let mut other: Vec<HashMap<Vec<u8>, Option<(Oid, u32)>>> = Vec::new();
+    let mut other: Vec<OldSides> = Vec::new();
     for p in others {
         let mut d = Vec::new();
         diff_trees(store, *p, Some(tree), b"", &mut d)?;
