@@ -33,10 +33,18 @@ pub const RULES: &[RuleInfo] = &[
         summary: "a message's `encoding` header names an encoding that cannot be decoded, or the message is not valid in it",
         hint: "rewrite the commit in UTF-8 (`git -c i18n.commitEncoding=UTF-8 commit --amend`)",
     },
+    RuleInfo {
+        id: "path-malformed",
+        family: "scan",
+        default: Severity::Error,
+        summary: "a tree entry has a name no checkout may write (`.`, `..`, `.git`, empty, or containing `/`)",
+        hint: "rewrite the commit so that the tree holds only ordinary names (`git fsck` names the bad tree)",
+    },
 ];
 
 const NUL: &RuleInfo = &RULES[1];
 const ENCODING: &RuleInfo = &RULES[2];
+const PATH_MALFORMED: &RuleInfo = &RULES[3];
 
 /// The marker that silences a finding on the line it stands on:
 /// `policy-check:allow RULE-ID[,RULE-ID…]`.
@@ -255,6 +263,16 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
         }
     }
     for file in change.files() {
+        if file.malformed {
+            sink.report(
+                PATH_MALFORMED,
+                format!(
+                    "the tree entry `{}` has a name no checkout may write; its content was not read",
+                    file.path
+                ),
+            )
+            .path(&file.path);
+        }
         if file.content == Content::TooLarge {
             sink.report(
                 &RULES[0],

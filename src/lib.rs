@@ -18,6 +18,7 @@ pub mod hooks;
 pub mod identity;
 pub mod insight;
 pub mod inspect;
+pub mod large;
 pub mod message;
 pub mod model;
 pub mod policy;

@@ -41,7 +41,8 @@ pub enum Status {
 pub enum Content {
     /// Text, read line by line.
     Text,
-    /// A NUL byte within the first 8000 bytes, as git decides.
+    /// A NUL byte within the first 8000 bytes, as git decides (UTF-16 with a
+    /// byte-order mark is decoded as text instead).
     Binary,
     /// Larger than the policy's `max_file_size`; not read.
     TooLarge,
@@ -88,6 +89,22 @@ pub struct FileChange {
     /// Byte offsets of line starts in `text` (built lazily by the source).
     #[serde(skip)]
     pub line_starts: Vec<usize>,
+    /// For a binary new side: its runs of printable characters that the
+    /// old side did not have, with their byte offsets (distinctive secrets
+    /// are looked for in them; see `git::diff::printable_runs`).
+    #[serde(skip)]
+    pub binary_strings: Vec<(u64, String)>,
+    /// The id (hex) of the new blob when its content was not read (larger
+    /// than `scan.max_file_size`), so the source can stream it in chunks.
+    #[serde(skip)]
+    pub blob: Option<String>,
+    /// With `blob`: the old sides' blob ids (hex), whose lines are not new.
+    #[serde(skip)]
+    pub old_blobs: Vec<String>,
+    /// The path has a component no checkout may write (`.`, `..`, `.git`,
+    /// empty, or a name holding `/`); nothing under it was read.
+    #[serde(skip)]
+    pub malformed: bool,
 }
 
 impl FileChange {
@@ -106,6 +123,10 @@ impl FileChange {
             removed: Vec::new(),
             old_text: None,
             line_starts: Vec::new(),
+            binary_strings: Vec::new(),
+            blob: None,
+            old_blobs: Vec::new(),
+            malformed: false,
         }
     }
 
@@ -153,6 +174,17 @@ impl FileChange {
     /// True when the new side is a regular executable file (mode 100755).
     pub fn is_executable(&self) -> bool {
         self.new_mode == 0o100755
+    }
+
+    /// True when every component of the path is a name a checkout writes
+    /// as such (no `.`, `..`, empty or `.git` component): only such paths
+    /// may match an allow-list or skip-list.
+    pub fn is_normal_path(&self) -> bool {
+        !self.malformed
+            && self
+                .path
+                .split('/')
+                .all(|c| !(c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git")))
     }
 
     /// True for additions (including the new side of a rename).

@@ -159,6 +159,14 @@ pub fn diff_options(policy: &Policy) -> DiffOptions {
     }
 }
 
+/// Runs the policy over one commit's change; files too large to have been
+/// read are then checked chunk by chunk (see [`crate::large`]).
+pub fn check(reader: &Reader, policy: &Policy, change: &crate::model::Change) -> Result<Outcome> {
+    let mut out = engine::check(policy, change);
+    crate::large::check(reader, policy, change, &mut out)?;
+    Ok(out)
+}
+
 /// Checks `oids` and reports their findings in order; returns the summary.
 ///
 /// `open` opens the repository for a worker thread (hooks open it with the
@@ -241,7 +249,7 @@ where
                             Some(d) => reader.read_commit(oid, d),
                             None => reader.read(oid),
                         };
-                        let res = change.map(|c| engine::check(policy, &c));
+                        let res = change.and_then(|c| check(&reader, policy, &c));
                         if let Ok(out) = &res {
                             held.fetch_add(out.findings.len(), Ordering::Relaxed);
                         }
@@ -311,7 +319,7 @@ where
         for &oid in oids {
             let out = match (early.remove(&oid), &reader) {
                 (Some(out), _) => out?,
-                (None, Some(r)) => engine::check(policy, &r.read(oid)?),
+                (None, Some(r)) => check(r, policy, &r.read(oid)?)?,
                 (None, None) => bail!("commit {oid} is listed twice"),
             };
             emit(oid, out, reporter, summary, &mut progress)?;
@@ -356,7 +364,9 @@ where
                     let batch: Batch = (start..(start + CHUNK).min(oids.len()))
                         .filter(|&i| todo[i])
                         .map(|i| {
-                            let res = reader.read(oids[i]).map(|c| engine::check(policy, &c));
+                            let res = reader
+                                .read(oids[i])
+                                .and_then(|c| check(&reader, policy, &c));
                             (i, res)
                         })
                         .collect();

@@ -623,3 +623,27 @@ fn hook_errors_are_clear_and_exit_2() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("install --server"), "{}", run.stderr);
 }
+
+#[test]
+fn pre_commit_on_a_merge_judges_what_the_merge_introduces() {
+    let sb = Sandbox::new();
+    let repo = setup(&sb);
+    repo.commit_file("a.txt", "one\n", OK_MSG);
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.commit_file("a.txt", "one\ntwo\n", OK_MSG);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.commit_file("b.txt", "b\n", OK_MSG);
+    // a clean merge passes
+    repo.git(&["merge", "--no-commit", "--no-ff", "-q", "topic"]);
+    let (ok, err) = commit(&repo, &[], OK_MSG);
+    assert!(ok, "a clean merge passes: {err}");
+    // `git merge --no-commit`, edit, commit: the edit is judged
+    repo.git(&["reset", "-q", "--hard", "HEAD^"]);
+    repo.git(&["merge", "--no-commit", "--no-ff", "-q", "topic"]);
+    repo.write("b.txt", format!("b\n{}", miner()));
+    repo.git(&["add", "b.txt"]);
+    let (ok, err) = commit(&repo, &[], OK_MSG);
+    assert!(!ok, "the merge's own line is judged");
+    assert!(err.contains("error[no-miner]"), "{err}");
+    assert!(err.contains("b.txt:2"), "{err}");
+}

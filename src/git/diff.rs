@@ -24,6 +24,22 @@ pub struct RawDelta {
     pub path: Vec<u8>,
     pub old: Option<(Oid, u32)>,
     pub new: Option<(Oid, u32)>,
+    /// The new side's entry has a name git would refuse to check out (see
+    /// [`bad_name`]); what is under it is not read.
+    pub malformed: bool,
+}
+
+/// A tree entry name no checkout may write: empty, `.`, `..`, `.git` (any
+/// case), or containing `/`. git's own `fsck` refuses these; a server that
+/// does not run it (`receive.fsckObjects` is off by default) stores them,
+/// and a path such as `tests/../app.py` would otherwise be judged as if it
+/// were under `tests/`.
+pub fn bad_name(name: &[u8]) -> bool {
+    name.is_empty()
+        || name == b"."
+        || name == b".."
+        || name.eq_ignore_ascii_case(b".git")
+        || name.contains(&b'/')
 }
 
 /// Options for reading a commit's diff.
@@ -38,7 +54,7 @@ pub struct DiffOptions {
 }
 
 impl DiffOptions {
-    fn wants_old_text(&self, path: &str) -> bool {
+    pub(crate) fn wants_old_text(&self, path: &str) -> bool {
         self.old_text.as_ref().is_some_and(|g| g.is_match(path))
     }
 }
@@ -149,18 +165,28 @@ pub fn diff_trees(
                         path: join(&path, x.name),
                         old: Some((x.oid(), x.mode)),
                         new: None,
+                        malformed: false,
                     });
                 }
             }
             (Ordering::Greater, _, Some(y)) => {
                 f.j = nj;
-                if is_tree(y.mode) {
+                if bad_name(y.name) {
+                    // A name no checkout may write: reported, never descended into.
+                    out.push(RawDelta {
+                        path: join(&path, y.name),
+                        old: None,
+                        new: Some((y.oid(), y.mode)),
+                        malformed: true,
+                    });
+                } else if is_tree(y.mode) {
                     child = Some((y.name, None, Some(y.oid())));
                 } else {
                     out.push(RawDelta {
                         path: join(&path, y.name),
                         old: None,
                         new: Some((y.oid(), y.mode)),
+                        malformed: false,
                     });
                 }
             }
@@ -169,13 +195,21 @@ pub fn diff_trees(
                 f.j = nj;
                 skip_identical(o, n, &mut f.i, &mut f.j);
                 if x.id != y.id || x.mode != y.mode {
-                    if is_tree(x.mode) && is_tree(y.mode) {
+                    if bad_name(y.name) {
+                        out.push(RawDelta {
+                            path: join(&path, y.name),
+                            old: Some((x.oid(), x.mode)),
+                            new: Some((y.oid(), y.mode)),
+                            malformed: true,
+                        });
+                    } else if is_tree(x.mode) && is_tree(y.mode) {
                         child = Some((y.name, Some(x.oid()), Some(y.oid())));
                     } else {
                         out.push(RawDelta {
                             path: join(&path, y.name),
                             old: Some((x.oid(), x.mode)),
                             new: Some((y.oid(), y.mode)),
+                            malformed: false,
                         });
                     }
                 }
@@ -315,6 +349,12 @@ pub fn to_file_changes(
         if dropped {
             continue;
         }
+        if d.malformed {
+            f.malformed = true;
+            f.content = Content::None;
+            out.push(f);
+            continue;
+        }
         fill_content(store, d, &mut f, opts)?;
         out.push(f);
     }
@@ -348,6 +388,12 @@ fn fill_content(
         Limited::TooLarge(size) => {
             f.size = size;
             f.content = Content::TooLarge;
+            f.blob = Some(new_id.to_string());
+            if let Some((old, mode)) = d.old {
+                if mode != MODE_GITLINK && !is_tree(mode) && mode != MODE_LINK {
+                    f.old_blobs.push(old.to_string());
+                }
+            }
             return Ok(());
         }
     };
@@ -363,17 +409,17 @@ fn fill_content(
     }
     if f.status == Status::Renamed {
         // identical content: nothing was added
-        if is_binary(&new_blob.data) {
-            f.content = Content::Binary;
-        } else {
-            f.set_text(String::from_utf8_lossy(&new_blob.data).into_owned());
-            if opts.wants_old_text(&f.path) {
-                f.old_text = Some(f.text.clone());
+        match decode(&new_blob.data) {
+            Decoded::Binary => f.content = Content::Binary,
+            Decoded::Text(t) => {
+                f.set_text(t.into_owned());
+                if opts.wants_old_text(&f.path) {
+                    f.old_text = Some(f.text.clone());
+                }
             }
         }
         return Ok(());
     }
-    let new_bytes = &new_blob.data[..];
     let old_blob = match d.old {
         Some((oid, mode)) if mode != MODE_GITLINK && !is_tree(mode) => {
             match store.read_limited(oid, Kind::Blob, opts.max_file_size)? {
@@ -385,31 +431,139 @@ fn fill_content(
         _ => None,
     };
     let old_bytes = old_blob.as_ref().map(|b| &b.data[..]);
-    if is_binary(new_bytes) || old_bytes.is_some_and(is_binary) {
-        f.content = Content::Binary;
-        return Ok(());
-    }
-    f.set_text(String::from_utf8_lossy(new_bytes).into_owned());
-    match old_bytes {
-        None => f.added = (1..=f.line_count()).collect(),
+    fill_from_bytes(f, old_bytes, &new_blob.data, opts)
+}
+
+/// Fills a file's content from its new blob and its old one (when there is
+/// an old side to diff against). Each side is judged by what it is: a text
+/// that replaces a binary has every line added (the old binary says nothing
+/// about the new text), UTF-16 with a byte-order mark is decoded, and a
+/// binary new side keeps its printable strings for the rules that look
+/// for distinctive secrets in binaries.
+pub fn fill_from_bytes(
+    f: &mut FileChange,
+    old: Option<&[u8]>,
+    new: &[u8],
+    opts: &DiffOptions,
+) -> Result<(), git2::Error> {
+    let new_text = match decode(new) {
+        Decoded::Text(t) => t,
+        Decoded::Binary => {
+            f.content = Content::Binary;
+            // Strings the old side already had are not new.
+            let old_strings: std::collections::HashSet<&[u8]> = match old {
+                Some(o) if matches!(decode(o), Decoded::Binary) => {
+                    printable_runs(o).map(|(_, r)| r).collect()
+                }
+                _ => Default::default(),
+            };
+            f.binary_strings = printable_runs(new)
+                .filter(|(_, r)| !old_strings.contains(r))
+                .map(|(at, r)| (at as u64, String::from_utf8_lossy(r).into_owned()))
+                .collect();
+            return Ok(());
+        }
+    };
+    let old_text = old.and_then(|o| match decode(o) {
+        Decoded::Text(t) => Some(t),
+        Decoded::Binary => None,
+    });
+    match old_text {
+        None => {
+            f.set_text(new_text.into_owned());
+            f.added = (1..=f.line_count()).collect();
+        }
         Some(old) => {
-            let (added, removed) = line_diff(old, new_bytes)?;
+            let (added, removed) = line_diff(old.as_bytes(), new_text.as_bytes())?;
+            f.set_text(new_text.into_owned());
             f.added = added;
             f.removed = removed;
             if opts.wants_old_text(&f.path) {
-                f.old_text = Some(String::from_utf8_lossy(old).into_owned());
+                f.old_text = Some(old.into_owned());
             }
         }
     }
     Ok(())
 }
 
+/// What a blob is, judged on its own bytes.
+pub enum Decoded<'a> {
+    Text(std::borrow::Cow<'a, str>),
+    Binary,
+}
+
+/// Decodes a blob as text: UTF-16 (little or big endian) when it starts
+/// with a byte-order mark, otherwise UTF-8 (lossily), unless git would call
+/// it binary (a NUL in its first 8000 bytes).
+pub fn decode(bytes: &[u8]) -> Decoded<'_> {
+    if let Some(t) = decode_utf16(bytes) {
+        return Decoded::Text(std::borrow::Cow::Owned(t));
+    }
+    if is_binary(bytes) {
+        return Decoded::Binary;
+    }
+    Decoded::Text(String::from_utf8_lossy(bytes))
+}
+
+/// A UTF-16 text with a byte-order mark, decoded (unpaired surrogates
+/// become U+FFFD); `None` without a mark, or when the decoded text holds
+/// NUL characters (binary data that happens to start like a mark).
+pub fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let (rest, le) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (rest, true),
+        [0xFE, 0xFF, rest @ ..] => (rest, false),
+        _ => return None,
+    };
+    let units = rest.chunks(2).map(|c| match (c, le) {
+        ([a, b], true) => u16::from_le_bytes([*a, *b]),
+        ([a, b], false) => u16::from_be_bytes([*a, *b]),
+        // an odd trailing byte
+        _ => 0xFFFD,
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    let probe = text
+        .char_indices()
+        .take(BINARY_PROBE)
+        .any(|(_, c)| c == '\0');
+    (!probe).then_some(text)
+}
+
+/// Shortest run of printable bytes kept from a binary (as `strings` does,
+/// a little longer: the distinctive tokens are all longer than this).
+pub const MIN_RUN: usize = 8;
+
+/// The runs of printable ASCII (and tabs) in a binary, at least
+/// [`MIN_RUN`] bytes long, with their byte offsets; any other byte (a NUL,
+/// a newline) ends a run.
+pub fn printable_runs(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> + '_ {
+    let printable = |b: u8| (0x20..0x7f).contains(&b) || b == b'\t';
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            while i < bytes.len() && !printable(bytes[i]) {
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && printable(bytes[i]) {
+                i += 1;
+            }
+            if i - start >= MIN_RUN {
+                return Some((start, &bytes[start..i]));
+            }
+        }
+        None
+    })
+}
+
 /// A blob's text, or `None` when it is larger than `max` or binary.
 fn read_small_text(store: &ObjectStore, id: Oid, max: u64) -> Result<Option<String>, git2::Error> {
     Ok(match store.read_limited(id, Kind::Blob, max)? {
-        Limited::Object(blob) if !is_binary(&blob.data) => {
-            Some(String::from_utf8_lossy(&blob.data).into_owned())
-        }
+        Limited::Object(blob) => match decode(&blob.data) {
+            Decoded::Text(t) => Some(t.into_owned()),
+            Decoded::Binary => None,
+        },
         _ => None,
     })
 }

@@ -10,9 +10,11 @@ use git2::{Oid, Repository};
 use crate::message::Message;
 use crate::model::{Change, Identity};
 
+pub mod combined;
 pub mod commit;
 pub mod diff;
 pub mod graph;
+pub mod links;
 pub mod odb;
 pub mod push;
 pub mod staged;
@@ -339,6 +341,13 @@ impl<'r> Reader<'r> {
         Ok(self.store.get_or_init(|| s))
     }
 
+    /// Hands blob `hex`'s content to `f` a piece at a time (see
+    /// [`odb::ObjectStore::stream_blob`]).
+    pub fn stream_blob(&self, hex: &str, piece: usize, f: &mut dyn FnMut(&[u8])) -> Result<u64> {
+        let id = Oid::from_str(hex).map_err(|e| anyhow!("bad blob id {hex}: {}", e.message()))?;
+        Ok(self.store()?.stream_blob(id, piece, f)?)
+    }
+
     /// The change a commit makes, with as much of the diff as the policy
     /// needs: a policy of message rules never reads a tree.
     pub fn read(&self, oid: Oid) -> Result<Change> {
@@ -369,8 +378,14 @@ impl<'r> Reader<'r> {
             message: Some(message),
             files: None,
         };
-        let wants_diff = self.opts.needs.files && (!change.is_merge || self.merge_diffs);
-        if wants_diff {
+        // A merge is read as what it introduces (its combined diff), unless
+        // the policy asks for its whole first-parent diff.
+        if self.opts.needs.files && change.is_merge && !self.merge_diffs {
+            let files = self
+                .merge_diff(&c)
+                .with_context(|| format!("cannot read the combined diff of merge {oid}"))?;
+            change.files = Some(files);
+        } else if self.opts.needs.files {
             let files = self
                 .commit_diff(oid, &c)
                 .with_context(|| format!("cannot read the diff of commit {oid}"))?;
@@ -398,6 +413,7 @@ impl<'r> Reader<'r> {
                 path: name.as_bytes().to_vec(),
                 old: None,
                 new: Some((oid, 0o100644)),
+                malformed: false,
             }),
             other => bail!("{oid} is a {other:?}, not a tree or a blob"),
         }
@@ -410,6 +426,35 @@ impl<'r> Reader<'r> {
         })
     }
 
+    /// The tree of commit `id` (a parent of the commit being read).
+    fn parent_tree(&self, pid: Oid) -> Result<odb::Object> {
+        let store = self.store()?;
+        let parent = store.read_once(pid, odb::Kind::Commit).map_err(|e| {
+            anyhow!(
+                "its parent {pid} is missing ({}); in a shallow clone, fetch more history \
+                 (`git fetch --deepen=N`, or `fetch-depth: 0` in CI)",
+                e.message()
+            )
+        })?;
+        let ptree = commit::tree(&parent.data)
+            .map_err(|e| anyhow!("its parent {pid} is malformed: {e}"))?;
+        Ok(store.read_kind(ptree, odb::Kind::Tree)?)
+    }
+
+    /// What a merge introduces: its dense combined diff (see [`combined`]).
+    fn merge_diff(&self, commit: &commit::Commit) -> Result<Vec<crate::model::FileChange>> {
+        let store = self.store()?;
+        let tree = store.read_kind(commit.tree, odb::Kind::Tree)?;
+        let mut parents = Vec::with_capacity(commit.parents.len());
+        for &pid in &commit.parents {
+            parents.push(self.parent_tree(pid)?);
+        }
+        let views: Vec<Option<&[u8]>> = parents.iter().map(|t| Some(&t.data[..])).collect();
+        let mut files = combined::merge_file_changes(store, &views, &tree.data, &self.opts)?;
+        links::follow(store, &tree.data, &mut files, &self.opts)?;
+        Ok(files)
+    }
+
     fn commit_diff(
         &self,
         oid: Oid,
@@ -418,18 +463,7 @@ impl<'r> Reader<'r> {
         let store = self.store()?;
         let tree = store.read_kind(commit.tree, odb::Kind::Tree)?;
         let parent_tree = match commit.parents.first() {
-            Some(&pid) => {
-                let parent = store.read_once(pid, odb::Kind::Commit).map_err(|e| {
-                    anyhow!(
-                        "its parent {pid} is missing ({}); in a shallow clone, fetch more history \
-                         (`git fetch --deepen=N`, or `fetch-depth: 0` in CI)",
-                        e.message()
-                    )
-                })?;
-                let ptree = commit::tree(&parent.data)
-                    .map_err(|e| anyhow!("its parent {pid} is malformed: {e}"))?;
-                Some(store.read_kind(ptree, odb::Kind::Tree)?)
-            }
+            Some(&pid) => Some(self.parent_tree(pid)?),
             None if self.shallow.contains(&oid) => bail!(
                 "it is the shallow boundary of this clone: its parents were not fetched, so its \
                  diff is unknown; fetch more history (`git fetch --deepen=N`, or `fetch-depth: 0` in CI) \
@@ -445,6 +479,8 @@ impl<'r> Reader<'r> {
             b"",
             &mut deltas,
         )?;
-        Ok(diff::to_file_changes(store, deltas, &self.opts)?)
+        let mut files = diff::to_file_changes(store, deltas, &self.opts)?;
+        links::follow(store, &tree.data, &mut files, &self.opts)?;
+        Ok(files)
     }
 }

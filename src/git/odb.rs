@@ -795,6 +795,134 @@ impl<'r> ObjectStore<'r> {
         Ok(limited)
     }
 
+    /// Hands a blob's content to `f` in pieces of at most `piece` bytes,
+    /// without ever holding it whole when it is stored whole (a loose
+    /// object, or a packed one that is not a delta): memory stays flat
+    /// whatever the blob's size. A deltified blob (git stores blobs above
+    /// `core.bigFileThreshold`, 512 MiB, whole) is rebuilt in memory first.
+    /// Returns the number of bytes handed over.
+    pub fn stream_blob(
+        &self,
+        id: Oid,
+        piece: usize,
+        f: &mut dyn FnMut(&[u8]),
+    ) -> Result<u64, git2::Error> {
+        let piece = piece.max(1);
+        let err = |e: String| git2::Error::from_str(&format!("cannot stream blob {id}: {e}"));
+        if let Some((p, ofs)) = self.locate(id.as_bytes()) {
+            let pack = &self.packs.packs[p];
+            let (t, size, start) = entry_header(pack, ofs).map_err(err)?;
+            if t == 3 {
+                let input = entry_data(pack, ofs, start).map_err(err)?;
+                let mut z = Decompress::new(true);
+                let mut buf = vec![0u8; piece];
+                let mut released = 0usize;
+                loop {
+                    let (in0, out0) = (z.total_in() as usize, z.total_out());
+                    let status = z
+                        .decompress(
+                            &input[in0.min(input.len())..],
+                            &mut buf,
+                            FlushDecompress::None,
+                        )
+                        .map_err(|e| err(corrupt(pack, ofs, &format!("cannot inflate: {e}"))))?;
+                    let n = (z.total_out() - out0) as usize;
+                    if n > 0 {
+                        f(&buf[..n]);
+                    }
+                    if z.total_out() > size {
+                        return Err(err(corrupt(pack, ofs, "larger than declared")));
+                    }
+                    let consumed = z.total_in() as usize;
+                    if consumed - released > RELEASE_EVERY {
+                        self.release_pages(consumed - released);
+                        released = consumed;
+                    }
+                    if status == Status::StreamEnd {
+                        break;
+                    }
+                    if n == 0 && consumed == in0 {
+                        return Err(err(corrupt(pack, ofs, "truncated")));
+                    }
+                }
+                self.release_pages(z.total_in() as usize - released);
+                if z.total_out() != size {
+                    return Err(err(corrupt(pack, ofs, "size differs from its header")));
+                }
+                return Ok(size);
+            }
+        } else if let Some(n) = self.stream_loose(id, piece, f).map_err(err)? {
+            return Ok(n);
+        }
+        // A delta, or an object only libgit2 can read: whole, then in pieces.
+        let obj = self.read_kind(id, Kind::Blob)?;
+        for c in obj.data.chunks(piece) {
+            f(c);
+        }
+        Ok(obj.data.len() as u64)
+    }
+
+    /// [`ObjectStore::stream_blob`] of a loose object: `None` when no object
+    /// directory has it.
+    fn stream_loose(
+        &self,
+        id: Oid,
+        piece: usize,
+        f: &mut dyn FnMut(&[u8]),
+    ) -> Result<Option<u64>, String> {
+        use std::io::Read;
+        let hex = id.to_string();
+        for dir in &self.packs.dirs {
+            let path = dir.join(&hex[..2]).join(&hex[2..]);
+            let file = match std::fs::File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(format!("{}: {e}", path.display())),
+            };
+            let bad = |what: &str| format!("{}: {what}", path.display());
+            let mut z = flate2::read::ZlibDecoder::new(std::io::BufReader::new(file));
+            // "blob <size>\0"
+            let mut header = Vec::new();
+            let mut byte = [0u8; 1];
+            loop {
+                z.read_exact(&mut byte)
+                    .map_err(|e| bad(&format!("cannot inflate: {e}")))?;
+                if byte[0] == 0 {
+                    break;
+                }
+                header.push(byte[0]);
+                if header.len() > 32 {
+                    return Err(bad("bad object header"));
+                }
+            }
+            let size = std::str::from_utf8(&header)
+                .ok()
+                .and_then(|h| h.strip_prefix("blob "))
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or_else(|| bad("not a blob"))?;
+            let mut buf = vec![0u8; piece];
+            let mut total = 0u64;
+            loop {
+                let n = z
+                    .read(&mut buf)
+                    .map_err(|e| bad(&format!("cannot inflate: {e}")))?;
+                if n == 0 {
+                    break;
+                }
+                total += n as u64;
+                if total > size {
+                    return Err(bad("larger than declared"));
+                }
+                f(&buf[..n]);
+            }
+            if total != size {
+                return Err(bad("size differs from its header"));
+            }
+            return Ok(Some(size));
+        }
+        Ok(None)
+    }
+
     fn read_limited_libgit2(&self, id: Oid, max: u64) -> Result<Limited, git2::Error> {
         let size = self.odb.read_header(id)?.0 as u64;
         if size > max {

@@ -181,5 +181,31 @@ pub fn staged_files(
         b"",
         &mut deltas,
     )?;
-    Ok(diff::to_file_changes(&store, deltas, opts)?)
+    let mut files = diff::to_file_changes(&store, deltas, opts)?;
+    super::links::follow(&store, &tree.data, &mut files, opts)?;
+    Ok(files)
+}
+
+/// What the merge being committed introduces (its dense combined diff, see
+/// [`super::combined`]): the index's tree against every parent's.
+pub fn staged_merge_files(
+    repo: &Repository,
+    parents: &[Oid],
+    opts: &DiffOptions,
+) -> Result<Vec<FileChange>> {
+    let store = super::odb::ObjectStore::new(repo)?;
+    let tree = store.read_kind(index_tree(repo)?, Kind::Tree)?;
+    let mut trees = Vec::with_capacity(parents.len());
+    for &p in parents {
+        trees.push(
+            repo.find_commit(p)
+                .map_err(anyhow::Error::from)
+                .and_then(|c| Ok(store.read_kind(c.tree_id(), Kind::Tree)?))
+                .with_context(|| format!("cannot read the tree of {p}"))?,
+        );
+    }
+    let views: Vec<Option<&[u8]>> = trees.iter().map(|t| Some(&t.data[..])).collect();
+    let mut files = super::combined::merge_file_changes(&store, &views, &tree.data, opts)?;
+    super::links::follow(&store, &tree.data, &mut files, opts)?;
+    Ok(files)
 }

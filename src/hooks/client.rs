@@ -115,7 +115,12 @@ pub(crate) fn pending_commit(repo: &Repository, policy: &crate::policy::Policy) 
     let (files, is_merge, parents) = if policy.needs().files {
         let (parent, is_merge) = commit_parent(repo)?;
         let files = if is_merge && !policy.scan.merge_diffs {
-            None
+            // what the merge itself introduces (its combined diff)
+            Some(staged::staged_merge_files(
+                repo,
+                &merge_parents(repo)?,
+                &diff_options(policy),
+            )?)
         } else {
             Some(staged::staged_files(repo, parent, &diff_options(policy))?)
         };
@@ -149,10 +154,12 @@ pub fn pre_commit(global: &Global) -> Result<Exit> {
         return Ok(Exit::Passed);
     }
     let (parent, is_merge) = commit_parent(&repo)?;
-    if is_merge && !policy.scan.merge_diffs {
-        return Ok(Exit::Passed);
-    }
-    let files = staged::staged_files(&repo, parent, &diff_options(&policy))?;
+    let files = if is_merge && !policy.scan.merge_diffs {
+        // what the merge itself introduces (its combined diff)
+        staged::staged_merge_files(&repo, &merge_parents(&repo)?, &diff_options(&policy))?
+    } else {
+        staged::staged_files(&repo, parent, &diff_options(&policy))?
+    };
     let change = Change {
         files: Some(files),
         is_merge,
@@ -356,6 +363,28 @@ fn commit_parent(repo: &Repository) -> Result<(Option<Oid>, bool)> {
     }
     let merging = repo.path().join("MERGE_HEAD").exists();
     Ok((Some(head.id()), merging))
+}
+
+/// The parents of the merge being committed: HEAD and each `MERGE_HEAD`
+/// line, or, when amending a merge, HEAD's parents.
+fn merge_parents(repo: &Repository) -> Result<Vec<Oid>> {
+    let head = repo
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .map_err(|e| anyhow!("cannot read HEAD: {}", e.message()))?;
+    if amending() {
+        return Ok(head.parent_ids().collect());
+    }
+    let mut parents = vec![head.id()];
+    let path = repo.path().join("MERGE_HEAD");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let oid = Oid::from_str(line)
+            .map_err(|_| anyhow!("{}: `{line}` is not a commit id", path.display()))?;
+        parents.push(oid);
+    }
+    Ok(parents)
 }
 
 /// True when the `git commit` that runs this hook amends HEAD. git tells a

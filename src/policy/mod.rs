@@ -118,9 +118,9 @@ pub struct RawMeta {
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScan {
-    /// Files larger than this many bytes are flagged, not read.
+    /// Files larger than this many bytes are flagged and checked in chunks by the line rules only.
     pub max_file_size: Option<u64>,
-    /// Run diff rules on merge commits (against the first parent).
+    /// Check a merge's whole diff against its first parent (default: only what the merge itself introduces, its dense combined diff).
     pub merge_diffs: Option<bool>,
     /// Detect renames of identical content ("exact") or report delete + add ("off").
     pub renames: Option<Renames>,

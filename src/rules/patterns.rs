@@ -4,12 +4,13 @@
 //! Every pattern names lowercase literal keywords, one of which occurs in
 //! any text it can match. One Aho-Corasick automaton over all keywords runs
 //! over a line first (case-insensitively); only the patterns whose keywords
-//! occur run their regex, and only on a window around each keyword
-//! occurrence. So the cost of a line with no keyword is one linear pass
-//! whatever the size of the table, and a megabyte-long minified line costs
-//! the pre-filter pass plus regex work proportional to its keyword hits
-//! (never more than one linear pass per triggered pattern, since overlapping
-//! windows are merged).
+//! occur run their regex, each once over the whole line. So the cost of a
+//! line with no keyword is one linear pass whatever the size of the table,
+//! and a megabyte-long minified line costs the pre-filter pass plus one
+//! linear regex pass per triggered pattern. The pre-filter is for speed
+//! only: a keyword is part of every match, so a line without one cannot
+//! match; where the rest of a match lies (5,000 spaces of padding away) does
+//! not matter, since the regex sees the whole line.
 //!
 //! Regexes match bytes with ASCII classes (`\w`, `\s`, `\b` and `(?i)` are
 //! ASCII; `(?u)` turns Unicode back on): tokens are ASCII, and a Unicode word
@@ -23,15 +24,6 @@ use std::sync::OnceLock;
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::policy::{KeyPath, Problems};
-
-/// Bytes before a keyword occurrence that a match may start at. Keywords sit
-/// at or near the start of what the patterns match (a prefix, or a variable
-/// name shortly before the value).
-const BEFORE: usize = 256;
-
-/// Bytes after a keyword occurrence that a match may extend to: room for the
-/// longest tokens (JWTs, Atlassian tokens) the tables describe.
-const AFTER: usize = 4096;
 
 /// One compiled pattern.
 #[derive(Debug, Clone)]
@@ -48,7 +40,7 @@ pub struct Pattern {
     /// hook pays only for the ones a line's keywords call for.
     compiled: OnceLock<Option<(Regex, usize)>>,
     /// Literal sets every match needs one member of (`required_sets`), read
-    /// from the source when a window first calls for the regex: a window
+    /// from the source when a line first calls for the regex: a line
     /// lacking one does not compile it (a regex build costs a hundred
     /// times more than the check).
     requires: OnceLock<Vec<Vec<String>>>,
@@ -471,7 +463,11 @@ pub fn has_required(text: &str, sets: &[Vec<String>]) -> bool {
     if sets.is_empty() {
         return true;
     }
-    let lower = text.to_ascii_lowercase();
+    has_required_lower(&text.to_ascii_lowercase(), sets)
+}
+
+/// [`has_required`] of a text already ASCII-lowercased.
+fn has_required_lower(lower: &str, sets: &[Vec<String>]) -> bool {
     sets.iter()
         .all(|set| set.iter().any(|lit| lower.contains(lit.as_str())))
 }
@@ -733,29 +729,26 @@ impl PatternSet {
     /// match of the same text.
     /// Hits come back in line order.
     pub fn find(&self, line: &str, keep: impl Fn(&Pattern, &str) -> bool) -> Vec<Hit> {
-        // (pattern, window start, window end) for every keyword occurrence.
-        let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        for (range, owners) in self.index.hits(line) {
-            let start = floor_char(line, range.start.saturating_sub(BEFORE));
-            let end = ceil_char(line, range.end.saturating_add(AFTER).min(line.len()));
-            for &p in owners {
-                windows.push((p, start, end));
-            }
-        }
-        if windows.is_empty() {
+        // The patterns some keyword of the line calls for. Each then runs
+        // over the whole line, once: a match may lie any distance from its
+        // keyword (padding between `password` and its value must not hide
+        // it), and the regex crate's search is linear in the line, so this
+        // costs one pass per triggered pattern, never more.
+        let mut triggered: Vec<usize> = self
+            .index
+            .hits(line)
+            .flat_map(|(_, owners)| owners.iter().copied())
+            .collect();
+        if triggered.is_empty() {
             return Vec::new();
         }
-        windows.sort_unstable();
+        triggered.sort_unstable();
+        triggered.dedup();
         let mut hits: Vec<Hit> = Vec::new();
-        let mut i = 0;
-        while i < windows.len() {
-            let (p, start, mut end) = windows[i];
-            i += 1;
-            while i < windows.len() && windows[i].0 == p && windows[i].1 <= end {
-                end = end.max(windows[i].2);
-                i += 1;
-            }
-            self.scan_window(p, line, start, end, &keep, &mut hits);
+        // the line lowercased, once, for the literal checks before compiling
+        let lower: OnceLock<String> = OnceLock::new();
+        for p in triggered {
+            self.scan_line(p, line, &lower, &keep, &mut hits);
         }
         // Best first: table order, then drop spans an earlier pattern claimed.
         // Kept spans are disjoint, so the one starting last before `h.end`
@@ -774,35 +767,31 @@ impl PatternSet {
         kept.into_values().collect()
     }
 
-    fn scan_window(
+    fn scan_line(
         &self,
         p: usize,
         line: &str,
-        start: usize,
-        end: usize,
+        lower: &OnceLock<String>,
         keep: &impl Fn(&Pattern, &str) -> bool,
         hits: &mut Vec<Hit>,
     ) {
         let pat = &self.patterns[p];
-        // Searching `line[..end]` from `start` lets `\b` and `^` see the text
-        // before the window; the end is artificial but far from the keyword.
-        let hay = &line.as_bytes()[..end];
-        // Every match lies in the window: one that cannot hold a match does
-        // not need the regex compiled (once it is, the regex's own
-        // pre-filter is faster than this check).
-        if pat.compiled.get().is_none()
-            && !has_required(
-                &line[start..end],
-                pat.requires.get_or_init(|| required_sets(&pat.source)),
-            )
-        {
-            return;
+        let hay = line.as_bytes();
+        // A line that cannot hold a match does not need the regex compiled
+        // (once it is, the regex's own pre-filter is faster than this check).
+        if pat.compiled.get().is_none() {
+            let sets = pat.requires.get_or_init(|| required_sets(&pat.source));
+            if !sets.is_empty()
+                && !has_required_lower(lower.get_or_init(|| line.to_ascii_lowercase()), sets)
+            {
+                return;
+            }
         }
         let Some((regex, group)) = pat.compiled() else {
             return;
         };
         let mut locs = regex.capture_locations();
-        let mut pos = start;
+        let mut pos = 0;
         while pos <= hay.len() {
             let Some(m) = regex.captures_read_at(&mut locs, hay, pos) else {
                 break;
@@ -812,7 +801,6 @@ impl PatternSet {
             let (gs, ge) = (floor_char(line, gs), ceil_char(line, ge));
             let text = &line[gs..ge];
             let entropy_ok = pat.min_entropy.is_none_or(|min| entropy(text) >= min);
-            // Windows of one pattern are disjoint, so a span is never found twice.
             if ge > gs && entropy_ok && keep(pat, text) {
                 hits.push(Hit {
                     pattern: p,
@@ -959,7 +947,7 @@ mod tests {
     }
 
     #[test]
-    fn long_lines_are_scanned_around_keywords_only() {
+    fn long_lines_match_whatever_the_padding() {
         let s = set(&[("tok", &["tok_"], r"\b(?P<secret>tok_[a-z]{4})\b")]);
         let mut line = "é".repeat(300_000);
         line.push_str(" tok_abcd ");
@@ -967,9 +955,22 @@ mod tests {
         let hits = s.find(&line, |_, _| true);
         assert_eq!(hits.len(), 1);
         assert_eq!(&line[hits[0].start..hits[0].end], "tok_abcd");
-        // `\b` still sees the text before the window
+        // `\b` sees the text before the keyword
         let line = format!("{}xtok_abcd", "a".repeat(1000));
         assert!(s.find(&line, |_, _| true).is_empty());
+        // a match whose parts lie any distance from the keyword
+        let s = set(&[(
+            "assign",
+            &["password"],
+            r#"password\s*=\s*"(?P<secret>[^"]+)""#,
+        )]);
+        let pad = " ".repeat(50_000);
+        let line = format!("password{pad}= \"hunter2-x\"");
+        let hits = s.find(&line, |_, _| true);
+        assert_eq!(hits.len(), 1, "padding must not hide the value");
+        assert_eq!(&line[hits[0].start..hits[0].end], "hunter2-x");
+        let line = format!("x = \"{pad}\" password{pad}= \"v\"");
+        assert_eq!(s.find(&line, |_, _| true).len(), 1);
     }
 
     fn hits_of(i: &KeywordIndex, text: &str) -> Vec<(std::ops::Range<usize>, Vec<usize>)> {

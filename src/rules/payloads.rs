@@ -409,10 +409,11 @@ const SNIPPET: usize = 160;
 pub fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
     let any_line_rule = RULES[..BINARY].iter().any(|r| sink.enabled(r));
     for file in change.files() {
-        let allowed = cfg
-            .allow_paths
-            .as_ref()
-            .is_some_and(|g| g.is_match(&file.path));
+        let allowed = file.is_normal_path()
+            && cfg
+                .allow_paths
+                .as_ref()
+                .is_some_and(|g| g.is_match(&file.path));
         if sink.enabled(&RULES[BINARY]) {
             if let Some(why) = executable_binary(cfg, file) {
                 if allowed {
@@ -423,7 +424,9 @@ pub fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
                 }
             }
         }
-        if !any_line_rule || cfg.skip_paths().is_some_and(|g| g.is_match(&file.path)) {
+        let skipped =
+            file.is_normal_path() && cfg.skip_paths().is_some_and(|g| g.is_match(&file.path));
+        if !any_line_rule || skipped {
             continue;
         }
         for (n, line) in cfg.set().candidate_lines(file) {

@@ -38,6 +38,7 @@ use crate::model::Change;
 use crate::policy::{compile_globs, KeyPath, Needs, Problems};
 use crate::report::Severity;
 
+
 /// The embedded pattern table.
 pub const TABLE: &str = include_str!("../../policies/data/secrets.toml");
 
@@ -80,8 +81,10 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 const TAG_MIXED: usize = 1;
 /// `tag` bit of an armour header that needs its body on the next line.
 const TAG_BODY: usize = 2;
+/// `tag` bit of a pattern also looked for in the printable strings of binaries.
+const TAG_BINARY: usize = 4;
 /// `tag` bits below a gitleaks rule's index + 1.
-const TAG_SHIFT: u32 = 2;
+const TAG_SHIFT: u32 = 3;
 /// Bytes before a secret searched for the whole match an allowlist with
 /// `regexTarget = "match"` sees.
 const MATCH_BEFORE: usize = 256;
@@ -153,6 +156,11 @@ pub struct RawPattern {
     /// must start the encoded body (so a header around junk is no key).
     #[serde(default)]
     pub body: bool,
+    /// Also look for it in the printable strings of binary files (default
+    /// true: for distinctive shapes such as key headers and prefixed
+    /// tokens; false for generic, context-bound patterns, which would
+    /// match random strings of a binary).
+    pub binary: Option<bool>,
     /// Lines the pattern must match (checked when the policy loads).
     #[serde(default)]
     pub examples: Vec<String>,
@@ -302,6 +310,13 @@ impl Secrets {
         });
         hits
     }
+
+    /// Distinctive secrets (patterns not marked `binary = false`) in one
+    /// printable string of a binary file.
+    pub fn find_in_binary(&self, run: &str) -> Vec<Hit> {
+        self.set
+            .find(run, |p, s| p.tag & TAG_BINARY != 0 && !self.is_placeholder(s))
+    }
 }
 
 /// The built-in table, parsed and compiled once per process.
@@ -338,7 +353,9 @@ fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
         keywords: &r.keywords,
         regex: &r.regex,
         min_entropy: r.min_entropy,
-        tag: if r.mixed { TAG_MIXED } else { 0 } | if r.body { TAG_BODY } else { 0 },
+        tag: if r.mixed { TAG_MIXED } else { 0 }
+            | if r.body { TAG_BODY } else { 0 }
+            | if r.binary.unwrap_or(true) { TAG_BINARY } else { 0 },
         eager,
     }
 }
@@ -545,10 +562,11 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
         return;
     }
     for file in change.files() {
-        let allowed = cfg
-            .allow_paths
-            .as_ref()
-            .is_some_and(|g| g.is_match(&file.path));
+        let allowed = file.is_normal_path()
+            && cfg
+                .allow_paths
+                .as_ref()
+                .is_some_and(|g| g.is_match(&file.path));
         if let Some(g) = &cfg.gitleaks {
             if file.status != crate::model::Status::Deleted {
                 for r in g.path_rules(&change.id, &file.path) {
@@ -566,6 +584,26 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
                     )
                     .path(&file.path);
                 }
+            }
+        }
+        for (at, run) in &file.binary_strings {
+            let hits = cfg.find_in_binary(run);
+            for (h, more) in first_per_pattern(&hits) {
+                if allowed {
+                    sink.suppressed();
+                    continue;
+                }
+                let p = &cfg.set.patterns()[h.pattern];
+                sink.report(
+                    rule,
+                    format!(
+                        "{} in the binary content, at byte {}",
+                        message(p, more),
+                        at + h.start as u64
+                    ),
+                )
+                .path(&file.path)
+                .snippet(redacted_snippet(run, &hits, h));
             }
         }
         for (n, line) in cfg.set.candidate_lines(file) {
