@@ -20,6 +20,7 @@ pub mod insight;
 pub mod inspect;
 pub mod message;
 pub mod model;
+pub mod moves;
 pub mod policy;
 pub mod precheck;
 pub mod report;

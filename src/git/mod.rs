@@ -13,6 +13,7 @@ use crate::model::{Change, Identity};
 pub mod commit;
 pub mod diff;
 pub mod graph;
+pub mod moves;
 pub mod odb;
 pub mod push;
 pub mod staged;
