@@ -501,13 +501,19 @@ pub fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
     }
     let whole_body = matches!(site.kind, UnsafeKind::Block | UnsafeKind::ExternBlock);
     let mut depth = 0i32;
-    for t in tokens
+    let mut after = tokens
         .get(site.token..)
         .unwrap_or_default()
         .iter()
         .filter(code)
         .take(KEY_AFTER)
-    {
+        .peekable();
+    while let Some(t) = after.next() {
+        // rustfmt adds a trailing comma when it breaks a list over lines
+        let closes = |n: &&Token| matches!(n.kind, Kind::Punct(b')' | b']' | b'}'));
+        if t.is_punct(b',') && after.peek().is_some_and(closes) {
+            continue;
+        }
         t.text.hash(&mut h);
         match t.kind {
             Kind::Punct(b'{') if !whole_body && depth == 0 => break,
