@@ -474,31 +474,22 @@ pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
     }
 }
 
-/// Tokens of the statement head looked at before a site's `unsafe`.
-const KEY_BEFORE: usize = 8;
 /// Tokens of the site itself (its block, or its signature) hashed at most.
 const KEY_AFTER: usize = 256;
 
-/// A site's token context: what stands before its `unsafe` in its statement
-/// (`let x =`, `pub`), and the site itself (a block up to its closing
-/// brace, an `fn`/`impl`/`trait` up to its body), comments left out. Two
-/// sites with the same key are the same code however it is laid out, so a
-/// reflow, a re-indentation or a move between files keeps the key.
+/// A site's token context: the site itself from its `unsafe` (a block up
+/// to its closing brace, an `fn`/`impl`/`trait` up to its body), comments
+/// left out, and a trailing comma before a closing bracket too (rustfmt adds
+/// one when it breaks a list over lines). Two sites with the same key are
+/// the same code however it is laid out, so a reflow, a re-indentation or a
+/// move between files keeps the key. What stands before the keyword
+/// (`let x =`, `pub`) is not part of it: renaming the variable a block
+/// is assigned to does not add the block.
 pub fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (site.kind as u8).hash(&mut h);
     let code = |t: &&Token| !t.is_comment();
-    let before: Vec<&Token> = tokens[..site.token.min(tokens.len())]
-        .iter()
-        .rev()
-        .filter(code)
-        .take_while(|t| !(t.is_punct(b';') || t.is_punct(b'{') || t.is_punct(b'}')))
-        .take(KEY_BEFORE)
-        .collect();
-    for t in before.iter().rev() {
-        t.text.hash(&mut h);
-    }
     let whole_body = matches!(site.kind, UnsafeKind::Block | UnsafeKind::ExternBlock);
     let mut depth = 0i32;
     let mut after = tokens
@@ -509,7 +500,6 @@ pub fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
         .take(KEY_AFTER)
         .peekable();
     while let Some(t) = after.next() {
-        // rustfmt adds a trailing comma when it breaks a list over lines
         let closes = |n: &&Token| matches!(n.kind, Kind::Punct(b')' | b']' | b'}'));
         if t.is_punct(b',') && after.peek().is_some_and(closes) {
             continue;
