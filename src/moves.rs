@@ -63,7 +63,9 @@ fn key(line: &str) -> &str {
 
 fn alnum(s: &str) -> usize {
     s.bytes().filter(u8::is_ascii_alphanumeric).count()
-        + s.chars().filter(|c| !c.is_ascii() && c.is_alphanumeric()).count()
+        + s.chars()
+            .filter(|c| !c.is_ascii() && c.is_alphanumeric())
+            .count()
 }
 
 /// The moved lines of each file (empty vectors where nothing moved).
@@ -72,8 +74,8 @@ pub fn find_moved(files: &[FileChange], deleted: &[OldText<'_>]) -> Vec<Vec<u32>
     let adds = files
         .iter()
         .any(|f| f.content == Content::Text && !f.added.is_empty());
-    let removes = deleted.iter().any(|d| !d.text.is_empty())
-        || files.iter().any(|f| !f.removed.is_empty());
+    let removes =
+        deleted.iter().any(|d| !d.text.is_empty()) || files.iter().any(|f| !f.removed.is_empty());
     if !adds || !removes {
         return out;
     }
@@ -252,7 +254,7 @@ mod tests {
     fn short_lines_alone_are_not_moved() {
         let a = file("a.rs", "x\n}\n", &[2], &[(5, "}")]);
         let b = file("b.rs", "unsafe { f() }\n", &[1], &[(1, "unsafe { f() }")]);
-        assert_eq!(find_moved(&[a, b], &[]), vec![vec![], vec![]]);
+        assert_eq!(find_moved(&[a, b], &[]), vec![Vec::<u32>::new(); 2]);
     }
 
     #[test]
@@ -271,7 +273,8 @@ mod tests {
 
     #[test]
     fn a_removed_block_moves_once() {
-        let text = "let first_value = compute(alpha, beta);\nlet first_value = compute(alpha, beta);\n";
+        let text =
+            "let first_value = compute(alpha, beta);\nlet first_value = compute(alpha, beta);\n";
         let a = file(
             "a.rs",
             text,
@@ -296,7 +299,12 @@ mod tests {
 
     #[test]
     fn nothing_removed_means_nothing_moved() {
-        let a = file("a.rs", "a long line that is distinctive enough\n", &[1], &[]);
+        let a = file(
+            "a.rs",
+            "a long line that is distinctive enough\n",
+            &[1],
+            &[],
+        );
         assert_eq!(find_moved(&[a], &[]), vec![Vec::<u32>::new()]);
     }
 }

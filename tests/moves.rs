@@ -45,7 +45,11 @@ fn f(rule: &str, path: &str, line: u64) -> (String, String, u64) {
 fn head_findings(r: &Repo) -> (i32, Vec<(String, String, u64)>) {
     let first = r.git(&["rev-list", "--max-parents=0", "HEAD"]);
     let run = r.pc(&["check", "--format", "json", &first]);
-    assert_eq!(run.code, 1, "the old code itself is reported: {}", run.stdout);
+    assert_eq!(
+        run.code, 1,
+        "the old code itself is reported: {}",
+        run.stdout
+    );
     r.findings()
 }
 
@@ -58,7 +62,10 @@ fn rename_with_an_edit_reports_nothing() {
             &format!("{SUPPLY_CHAIN}[scan]\nrenames = \"{renames}\"\n"),
         );
         r.git(&["mv", "src/lib.rs", "src/core.rs"]);
-        r.write("src/core.rs", format!("{LIB}\npub fn extra() -> u32 {{\n    7\n}}\n"));
+        r.write(
+            "src/core.rs",
+            format!("{LIB}\npub fn extra() -> u32 {{\n    7\n}}\n"),
+        );
         r.write("src/lib.rs", "mod core;\npub use core::*;\n");
         r.commit("rename lib.rs to core.rs, add extra()");
         assert_eq!(head_findings(&r), (0, vec![]), "renames = {renames}");
@@ -73,13 +80,20 @@ fn similar_rename_is_a_rename_with_only_the_edit_added() {
         &format!("{SUPPLY_CHAIN}[scan]\nrenames = \"similar\"\n"),
     );
     r.git(&["mv", "src/lib.rs", "src/core.rs"]);
-    r.write("src/core.rs", format!("{LIB}\npub fn extra() -> u32 {{\n    7\n}}\n"));
+    r.write(
+        "src/core.rs",
+        format!("{LIB}\npub fn extra() -> u32 {{\n    7\n}}\n"),
+    );
     r.commit("rename with an edit");
     let run = r.pc(&["inspect", "--format", "json", "HEAD"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let files = run.json()["files"].clone();
     let files = files.as_array().expect("files");
-    assert_eq!(files.len(), 1, "one renamed file, not a delete and an add: {files:?}");
+    assert_eq!(
+        files.len(),
+        1,
+        "one renamed file, not a delete and an add: {files:?}"
+    );
     assert_eq!(files[0]["status"], "renamed");
     assert_eq!(files[0]["old_path"], "src/lib.rs");
     assert_eq!(files[0]["added"], 4, "{files:?}");
@@ -91,7 +105,10 @@ fn moving_a_function_to_another_file_reports_nothing() {
     let r = repo(&sb, SUPPLY_CHAIN);
     let (head, rest) = LIB.split_at(LIB.find("pub fn write").expect("write"));
     let (write, tail) = rest.split_at(rest.find("pub unsafe fn").expect("raw_copy"));
-    r.write("src/lib.rs", format!("mod io;\npub use io::write;\n{head}{tail}"));
+    r.write(
+        "src/lib.rs",
+        format!("mod io;\npub use io::write;\n{head}{tail}"),
+    );
     r.write("src/io.rs", write);
     r.commit("move write() to io.rs");
     assert_eq!(head_findings(&r), (0, vec![]));
@@ -174,7 +191,9 @@ fn an_unsafe_fn_in_a_trait_impl_is_the_traits_to_document() {
     r.commit_file("src/lib.rs", format!("{LIB}{TRAIT}"), "impl Raw");
     assert_eq!(r.findings(), (0, vec![]));
     // a policy may ask for it
-    r.policy(&format!("{SUPPLY_CHAIN}[unsafe_code]\ntrait_impls = true\n"));
+    r.policy(&format!(
+        "{SUPPLY_CHAIN}[unsafe_code]\ntrait_impls = true\n"
+    ));
     assert_eq!(
         r.findings(),
         (1, vec![f("unsafe-fn-undocumented", "src/lib.rs", 27)])
@@ -195,10 +214,15 @@ fn an_unsafe_fn_in_a_trait_impl_is_the_traits_to_document() {
 /// Rita's review satisfies `when_ai`, not `ai-unsafe-review` (maintainers only).
 const RUST_FOUNDATION: &str = "[policy]\nname = \"t\"\nextends = [\"rust-foundation\"]\nmaintainers = [\"Mia Maintainer <mia@example.org>\"]\n";
 
-const AI_MESSAGE: &str = "Tidy read()\n\nAssisted-by: Claude\nReviewed-by: Rita Reviewer <rita@example.org>\n";
+const AI_MESSAGE: &str =
+    "Tidy read()\n\nAssisted-by: Claude\nReviewed-by: Rita Reviewer <rita@example.org>\n";
 
 fn rules_of(r: &Repo) -> Vec<String> {
-    r.findings().1.into_iter().map(|(rule, _, _)| rule).collect()
+    r.findings()
+        .1
+        .into_iter()
+        .map(|(rule, _, _)| rule)
+        .collect()
 }
 
 #[test]
@@ -297,9 +321,21 @@ fn a_moved_secret_is_not_new_but_a_new_one_is() {
     r.commit_file("src/a.rs", &old, "old code with a committed key");
     let first = r.git(&["rev-parse", "HEAD"]);
     let run = r.pc(&["check", "--format", "json", &first]);
-    assert!(run.stdout.contains("secret"), "the key is a secret: {}", run.stdout);
+    assert!(
+        run.stdout.contains("secret"),
+        "the key is a secret: {}",
+        run.stdout
+    );
     r.git(&["rm", "-q", "src/a.rs"]);
-    r.write("src/b.rs", format!("mod inner {{\n{}}}\n", old.lines().map(|l| format!("    {l}\n")).collect::<String>()));
+    r.write(
+        "src/b.rs",
+        format!(
+            "mod inner {{\n{}}}\n",
+            old.lines()
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        ),
+    );
     r.commit("move it");
     assert_eq!(r.findings(), (0, vec![]));
     r.write("src/c.rs", format!("pub const K: &str = \"{key}\";\n"));

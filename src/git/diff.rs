@@ -429,7 +429,9 @@ fn fill_content(
             f.added = added;
             f.removed = removed;
             let keep = opts.old_text_when.is_some()
-                && f.removed.iter().any(|(_, l)| opts.keeps_old_text(&f.path, l));
+                && f.removed
+                    .iter()
+                    .any(|(_, l)| opts.keeps_old_text(&f.path, l));
             if keep || opts.wants_old_text(&f.path) {
                 f.old_text = Some(String::from_utf8_lossy(old).into_owned());
             }

@@ -633,7 +633,11 @@ pub fn first_added_site(change: &Change, file: &FileChange) -> Option<UnsafeSite
         return None;
     }
     let carried = carried_over(&markers, change, file, &sites, &mut None, |_| true);
-    sites.into_iter().zip(carried).find(|(_, c)| !c).map(|(s, _)| s)
+    sites
+        .into_iter()
+        .zip(carried)
+        .find(|(_, c)| !c)
+        .map(|(s, _)| s)
 }
 
 /// The text with every comment and literal (string, char) blanked out,
@@ -908,6 +912,70 @@ let is_unsafe = 1; let unsafe_code = 2; let c = 'u';
         );
         assert_eq!(manifest_lint_level("[package]\nname = \"x\"\n"), None);
         assert_eq!(manifest_lint_level("not toml ["), None);
+    }
+
+    fn keys(src: &str) -> Vec<u64> {
+        let tokens: Vec<Token> = Lexer::new(src).collect();
+        unsafe_sites(src, |_| true, &["safety:".into()])
+            .iter()
+            .map(|s| site_key(&tokens, s))
+            .collect()
+    }
+
+    #[test]
+    fn site_keys_ignore_layout_comments_and_trailing_commas() {
+        let one = "fn f() {\n    let x = unsafe { g(a, b) };\n}\n";
+        let reflowed = "fn f() {\n    let y = unsafe {\n        // note\n        g(\n            a,\n            b,\n        )\n    };\n}\n";
+        assert_eq!(keys(one), keys(reflowed));
+        assert_ne!(keys(one), keys("fn f() { let x = unsafe { g(a, c) }; }"));
+        assert_ne!(
+            keys(one),
+            keys("fn f() { let x = unsafe { g(a, b); h() }; }")
+        );
+        // an fn is keyed by its signature, not its body
+        assert_eq!(
+            keys("pub unsafe fn f(a: u8) -> u8 { a }"),
+            keys("pub unsafe fn f(\n    a: u8,\n) -> u8 {\n    a + 1\n}")
+        );
+        assert_ne!(
+            keys("unsafe fn f(a: u8) {}"),
+            keys("unsafe fn f(a: u16) {}")
+        );
+    }
+
+    #[test]
+    fn unsafe_fns_in_trait_impls_are_marked() {
+        let src = "\
+impl<T> Raw for Wrapper<T> where T: Copy {
+    unsafe fn get(&self) {}
+}
+impl Wrapper {
+    unsafe fn own(&self) {}
+    fn f(x: impl Fn()) { for i in 0..1 { unsafe { g() } } }
+}
+trait Raw {
+    unsafe fn get(&self);
+}
+";
+        let got: Vec<(u32, bool)> = unsafe_sites(src, |_| true, &[])
+            .iter()
+            .map(|s| (s.line, s.in_trait_impl))
+            .collect();
+        assert_eq!(got, vec![(2, true), (5, false), (6, false), (9, false)]);
+    }
+
+    #[test]
+    fn code_only_blanks_comments_and_literals() {
+        let src =
+            "let a = 1; // unsafe here\nlet s = \"unsafe\";\n/* unsafe\nunsafe */ unsafe { f() }\n";
+        let code = code_only(src);
+        assert_eq!(code.len(), src.len());
+        assert_eq!(code.lines().count(), src.lines().count());
+        assert_eq!(code.matches("unsafe").count(), 1);
+        assert!(code
+            .lines()
+            .nth(3)
+            .is_some_and(|l| l.trim() == "unsafe { f() }"));
     }
 
     #[test]
