@@ -480,7 +480,7 @@ const KEY_AFTER: usize = 256;
 /// A site's token context: the site itself from its `unsafe` (a block up
 /// to its closing brace, an `fn`/`impl`/`trait` up to its body), comments
 /// left out, and a trailing comma before a closing bracket too (rustfmt adds
-/// one when it breaks a list over lines). Two sites with the same key are
+/// one when it breaks a list over lines), and a `;` before a closing brace. Two sites with the same key are
 /// the same code however it is laid out, so a reflow, a re-indentation or a
 /// move between files keeps the key. What stands before the keyword
 /// (`let x =`, `pub`) is not part of it: renaming the variable a block
@@ -502,6 +502,11 @@ pub fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
     while let Some(t) = after.next() {
         let closes = |n: &&Token| matches!(n.kind, Kind::Punct(b')' | b']' | b'}'));
         if t.is_punct(b',') && after.peek().is_some_and(closes) {
+            continue;
+        }
+        // and `f()` / `f();` as a block's last statement (clippy's
+        // `semicolon_if_nothing_returned`, applied with a reflow)
+        if t.is_punct(b';') && depth > 0 && after.peek().is_some_and(|n| n.is_punct(b'}')) {
             continue;
         }
         t.text.hash(&mut h);
@@ -928,6 +933,10 @@ let is_unsafe = 1; let unsafe_code = 2; let c = 'u';
         let reflowed = "fn f() {\n    let y = unsafe {\n        // note\n        g(\n            a,\n            b,\n        )\n    };\n}\n";
         assert_eq!(keys(one), keys(reflowed));
         assert_ne!(keys(one), keys("fn f() { let x = unsafe { g(a, c) }; }"));
+        assert_eq!(
+            keys("unsafe { t.clear() }"),
+            keys("unsafe {\n    t.clear();\n}")
+        );
         assert_ne!(
             keys(one),
             keys("fn f() { let x = unsafe { g(a, b); h() }; }")
