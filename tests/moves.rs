@@ -344,3 +344,24 @@ fn a_moved_secret_is_not_new_but_a_new_one_is() {
     assert_eq!(code, 1, "{got:?}");
     assert_eq!(got[0].1, "src/c.rs");
 }
+
+#[test]
+fn unsafe_moved_out_of_an_ignored_path_is_new() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.policy(&format!(
+        "{SUPPLY_CHAIN}[unsafe_code]\nignore = [\"vendor/**\"]\n"
+    ));
+    r.commit_file("vendor/lib.rs", LIB, "vendored, never judged");
+    let first = r.findings().1;
+    assert!(
+        first.iter().all(|(rule, _, _)| !rule.starts_with("unsafe")),
+        "{first:?}"
+    );
+    r.git(&["rm", "-q", "vendor/lib.rs"]);
+    r.write("src/lib.rs", format!("{LIB}\npub fn extra() {{}}\n"));
+    r.commit("take the vendored code in");
+    let (code, got) = r.findings();
+    assert_eq!(code, 1);
+    assert_eq!(got.len(), 5, "{got:?}");
+}

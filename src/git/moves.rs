@@ -22,6 +22,11 @@ const SIMILARITY: f64 = 0.5;
 /// deletes and adds thousands of files is diffed as deletes and adds.
 const MAX_PAIRS: usize = 100 * 100;
 
+/// Line comparisons spent on similar renames per change at most (a hostile
+/// push of large files cannot make pairing quadratic in their size); past
+/// it, the remaining pairs stay deletes and adds.
+const MAX_WORK: usize = 50_000_000;
+
 fn is_regular(mode: u32) -> bool {
     mode & 0o170000 == 0o100000 && mode != MODE_LINK && mode != MODE_GITLINK
 }
@@ -144,10 +149,15 @@ pub fn similar_renames(
         gone_h.push(hashes(k, true)?);
     }
     let mut scored = Vec::new();
+    let mut work = 0usize;
     for &i in &new {
         let Some(h) = hashes(i, false)? else { continue };
         for (g, k) in gone_h.iter().zip(&gone) {
             let Some(g) = g else { continue };
+            work += h.len() + g.len();
+            if work > MAX_WORK {
+                break;
+            }
             let larger = h.len().max(g.len());
             if larger == 0 {
                 continue;

@@ -531,6 +531,7 @@ pub fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
 /// (only on its removed lines) and of every deleted Rust file (all of it).
 fn removed_sites(
     markers: &[String],
+    ignore: Option<&GlobSet>,
     change: &Change,
     keep: fn(&UnsafeSite) -> bool,
 ) -> std::collections::HashMap<u64, usize> {
@@ -539,6 +540,12 @@ fn removed_sites(
         let Some(old) = f.old_text.as_deref().filter(|_| is_rust(&f.path)) else {
             continue;
         };
+        // unsafe code from an ignored (vendored) file was never judged:
+        // moved into checked code, it is new there
+        let from = f.old_path.as_deref().unwrap_or(&f.path);
+        if ignore.is_some_and(|g| g.is_match(from) || g.is_match(&f.path)) {
+            continue;
+        }
         let deleted = f.content == Content::None;
         let removed: Vec<u32> = f.removed.iter().map(|(n, _)| *n).collect();
         let wanted = |n: u32| deleted || removed.binary_search(&n).is_ok();
@@ -559,13 +566,14 @@ fn removed_sites(
 /// side. Each removed site excuses one added site.
 fn carried_over(
     markers: &[String],
+    ignore: Option<&GlobSet>,
     change: &Change,
     file: &FileChange,
     sites: &[UnsafeSite],
     removed: &mut Option<std::collections::HashMap<u64, usize>>,
     keep: fn(&UnsafeSite) -> bool,
 ) -> Vec<bool> {
-    let removed = removed.get_or_insert_with(|| removed_sites(markers, change, keep));
+    let removed = removed.get_or_insert_with(|| removed_sites(markers, ignore, change, keep));
     if removed.is_empty() {
         return vec![false; sites.len()];
     }
@@ -599,7 +607,15 @@ fn check_file(
         return;
     }
     let unjustified = |s: &UnsafeSite| !s.justified();
-    let carried = carried_over(&cfg.markers, change, file, &sites, removed, unjustified);
+    let carried = carried_over(
+        &cfg.markers,
+        cfg.ignore.as_ref(),
+        change,
+        file,
+        &sites,
+        removed,
+        unjustified,
+    );
     for (site, carried) in sites.into_iter().zip(carried) {
         if carried {
             continue;
@@ -637,7 +653,7 @@ pub fn first_added_site(change: &Change, file: &FileChange) -> Option<UnsafeSite
     if sites.is_empty() {
         return None;
     }
-    let carried = carried_over(&markers, change, file, &sites, &mut None, |_| true);
+    let carried = carried_over(&markers, None, change, file, &sites, &mut None, |_| true);
     sites
         .into_iter()
         .zip(carried)
