@@ -72,6 +72,8 @@ pub struct File {
     pub status: Status,
     pub content: Content,
     pub added: usize,
+    /// Of the added lines, those moved from elsewhere in the change.
+    pub moved: usize,
     pub removed: usize,
 }
 
@@ -160,6 +162,7 @@ pub fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
             status: f.status,
             content: f.content,
             added: f.added.len(),
+            moved: f.moved.len(),
             removed: f.removed.len(),
         })
         .collect();
@@ -341,6 +344,9 @@ pub fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
             .map(|o| format!(" (from {o})"))
             .unwrap_or_default();
         let lines = match f.content {
+            Content::Text | Content::None if f.moved > 0 => {
+                format!("+{} ({} moved) -{}", f.added, f.moved, f.removed)
+            }
             Content::Text | Content::None => format!("+{} -{}", f.added, f.removed),
             other => format!("{other:?}").to_ascii_lowercase(),
         };

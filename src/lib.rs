@@ -21,6 +21,7 @@ pub mod inspect;
 pub mod large;
 pub mod message;
 pub mod model;
+pub mod moves;
 pub mod policy;
 pub mod precheck;
 pub mod report;

@@ -29,7 +29,10 @@ pub enum Status {
     Added,
     Modified,
     Deleted,
-    /// Moved with identical content (exact renames only; git's `--no-renames` would show delete + add).
+    /// Moved: identical content, or (with `scan.renames = "similar"`) at
+    /// least half of its lines kept, in which case `added`/`removed` are the
+    /// line diff against the old path. git's `--no-renames` would show
+    /// delete + add.
     Renamed,
     /// Kind changed (file to symlink, to submodule…).
     TypeChanged,
@@ -76,6 +79,14 @@ pub struct FileChange {
     /// 1-based numbers of the lines the change added, ascending.
     #[serde(skip)]
     pub added: Vec<u32>,
+    /// The added lines (a sorted subset of `added`) that the change moved
+    /// rather than wrote: their text was removed elsewhere in the same change
+    /// (this file or another), in a block, ignoring indentation (see
+    /// `docs/moves.md`). Rules about what a change *introduces* (unsafe
+    /// code, secrets, licence notices, payloads) skip them; rules about what
+    /// a change *touches* (protected paths) do not.
+    #[serde(skip)]
+    pub moved: Vec<u32>,
     /// Lines the change removed: (1-based line in the old file, text).
     #[serde(skip)]
     pub removed: Vec<(u32, String)>,
@@ -120,6 +131,7 @@ impl FileChange {
             size: 0,
             text: String::new(),
             added: Vec::new(),
+            moved: Vec::new(),
             removed: Vec::new(),
             old_text: None,
             line_starts: Vec::new(),
@@ -169,6 +181,28 @@ impl FileChange {
         self.added
             .iter()
             .filter_map(move |&n| self.line(n).map(|l| (n, l)))
+    }
+
+    /// True when added line `n` was moved from elsewhere in the change.
+    pub fn is_moved(&self, n: u32) -> bool {
+        !self.moved.is_empty() && self.moved.binary_search(&n).is_ok()
+    }
+
+    /// The added lines the change wrote (not moved), with their numbers.
+    pub fn new_lines(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
+        self.added_lines().filter(move |&(n, _)| !self.is_moved(n))
+    }
+
+    /// Numbers of the added lines the change wrote (not moved), ascending.
+    pub fn new_line_numbers(&self) -> Vec<u32> {
+        if self.moved.is_empty() {
+            return self.added.clone();
+        }
+        self.added
+            .iter()
+            .copied()
+            .filter(|&n| !self.is_moved(n))
+            .collect()
     }
 
     /// True when the new side is a regular executable file (mode 100755).

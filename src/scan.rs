@@ -156,6 +156,11 @@ pub fn diff_options(policy: &Policy) -> DiffOptions {
         max_file_size: policy.scan.max_file_size,
         renames: policy.scan.renames,
         old_text: policy.old_text_paths().cloned(),
+        old_text_when: policy
+            .unsafe_code
+            .as_ref()
+            .map(crate::rules::rust_safety::Compiled::old_text_when),
+        moves: policy.scan.moves,
     }
 }
 

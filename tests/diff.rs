@@ -78,6 +78,8 @@ fn ours(repo: &git2::Repository, id: &str) -> Files {
             max_file_size: u64::MAX,
             renames: Renames::Off,
             old_text: None,
+            old_text_when: None,
+            moves: false,
         },
         false,
     );

@@ -685,6 +685,8 @@ fn corpus_detection() {
             max_file_size: 1 << 20,
             renames: policy_check::policy::Renames::Exact,
             old_text: None,
+            old_text_when: None,
+            moves: false,
         };
         let reader = policy_check::git::Reader::new(&git, opts, false);
         let mut commits_with = std::collections::BTreeMap::<String, usize>::new();

@@ -41,7 +41,7 @@ patern = "x"
     for needle in [
         "p.toml:4:7: unknown key `nme` in [policy]; did you mean `name`?",
         "p.toml:7:17: `scan.max_file_size`: invalid type: expected an integer, found a string",
-        "p.toml:8:11: `scan.renames`: unknown value \"fuzzy\": expected one of \"exact\", \"off\"",
+        "p.toml:8:11: `scan.renames`: unknown value \"fuzzy\": expected one of \"exact\", \"similar\", \"off\"",
         "p.toml:11:18: `severity.file-too-large`: unknown value \"loud\"",
         "unknown key `patern` in [rules[r1]]; did you mean `pattern`?",
         "missing key `pattern` in [rules[r1]]",

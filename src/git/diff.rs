@@ -51,11 +51,24 @@ pub struct DiffOptions {
     /// Paths whose old text is kept in [`FileChange::old_text`] (few, so a
     /// history scan does not pay for the old side of every file).
     pub old_text: Option<globset::GlobSet>,
+    /// Also keep the old text of files whose path ends with `.0` when their
+    /// removed lines (or, deleted, their text) contain `.1` (the unsafe
+    /// rules compare the `unsafe` sites of both sides).
+    pub old_text_when: Option<(&'static str, &'static str)>,
+    /// Mark moved lines ([`FileChange::moved`], see `git/moves.rs`).
+    pub moves: bool,
 }
 
 impl DiffOptions {
     pub(crate) fn wants_old_text(&self, path: &str) -> bool {
         self.old_text.as_ref().is_some_and(|g| g.is_match(path))
+    }
+
+    /// True when `old_text_when` asks for the old side of `path` given
+    /// text that the change removed from it.
+    pub(crate) fn keeps_old_text(&self, path: &str, removed: &str) -> bool {
+        self.old_text_when
+            .is_some_and(|(suffix, needle)| path.ends_with(suffix) && removed.contains(needle))
     }
 }
 
@@ -339,12 +352,27 @@ pub fn to_file_changes(
             )
         })
         .collect();
-    let drop = if opts.renames == Renames::Exact {
-        pair_exact_renames(&deltas, &mut files)
-    } else {
+    let mut deltas = deltas;
+    let mut drop = if opts.renames == Renames::Off {
         vec![false; deltas.len()]
+    } else {
+        pair_exact_renames(&deltas, &mut files)
     };
+    if opts.renames == Renames::Similar && opts.needs.lines {
+        let skip: Vec<bool> = (0..deltas.len())
+            .map(|i| drop[i] || files[i].status == Status::Renamed)
+            .collect();
+        for (i, k) in super::moves::similar_renames(store, &deltas, &skip, opts)? {
+            // diffed as a modification of the old path (see fill_content)
+            drop[k] = true;
+            deltas[i].old = deltas[k].old;
+            files[i].status = Status::Renamed;
+            files[i].old_path = Some(String::from_utf8_lossy(&deltas[k].path).into_owned());
+            files[i].old_mode = deltas[k].old.map_or(0, |o| o.1);
+        }
+    }
     let mut out = Vec::with_capacity(files.len());
+    let mut deleted = Vec::new();
     for ((d, mut f), dropped) in deltas.iter().zip(files).zip(drop) {
         if dropped {
             continue;
@@ -356,8 +384,12 @@ pub fn to_file_changes(
             continue;
         }
         fill_content(store, d, &mut f, opts)?;
+        if let (Some((id, mode)), None) = (d.old, d.new) {
+            deleted.push((out.len(), id, mode));
+        }
         out.push(f);
     }
+    super::moves::mark(store, &deleted, &mut out, opts)?;
     Ok(out)
 }
 
@@ -407,7 +439,7 @@ fn fill_content(
         }
         return Ok(());
     }
-    if f.status == Status::Renamed {
+    if f.status == Status::Renamed && d.old.is_none() {
         // identical content: nothing was added
         match decode(&new_blob.data) {
             Decoded::Binary => f.content = Content::Binary,
@@ -478,7 +510,11 @@ pub fn fill_from_bytes(
             f.set_text(new_text.into_owned());
             f.added = added;
             f.removed = removed;
-            if opts.wants_old_text(&f.path) {
+            let keep = opts.old_text_when.is_some()
+                && f.removed
+                    .iter()
+                    .any(|(_, l)| opts.keeps_old_text(&f.path, l));
+            if keep || opts.wants_old_text(&f.path) {
                 f.old_text = Some(old.into_owned());
             }
         }

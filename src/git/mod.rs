@@ -15,6 +15,7 @@ pub mod commit;
 pub mod diff;
 pub mod graph;
 pub mod links;
+pub mod moves;
 pub mod odb;
 pub mod push;
 pub mod staged;

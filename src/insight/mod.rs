@@ -300,6 +300,8 @@ fn options(policy: &Policy, files: bool) -> DiffOptions {
         max_file_size: policy.scan.max_file_size,
         renames: policy.scan.renames,
         old_text: None,
+        old_text_when: None,
+        moves: false,
     }
 }
 

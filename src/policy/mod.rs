@@ -122,8 +122,12 @@ pub struct RawScan {
     pub max_file_size: Option<u64>,
     /// Check a merge's whole diff against its first parent (default: only what the merge itself introduces, its dense combined diff).
     pub merge_diffs: Option<bool>,
-    /// Detect renames of identical content ("exact") or report delete + add ("off").
+    /// Detect renames of identical content ("exact", default), also of files
+    /// that keep at least half their lines ("similar"), or report delete + add ("off").
     pub renames: Option<Renames>,
+    /// Tell rules which added lines were moved from elsewhere in the same
+    /// change (default true; see docs/moves.md).
+    pub moves: Option<bool>,
 }
 
 /// Rename detection for the diff.
@@ -131,6 +135,7 @@ pub struct RawScan {
 #[serde(rename_all = "kebab-case")]
 pub enum Renames {
     Exact,
+    Similar,
     Off,
 }
 
@@ -152,6 +157,7 @@ pub struct Scan {
     pub max_file_size: u64,
     pub merge_diffs: bool,
     pub renames: Renames,
+    pub moves: bool,
 }
 
 /// A severity override, possibly staged.
@@ -428,6 +434,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         max_file_size: raw.scan.max_file_size.unwrap_or(5 * 1024 * 1024),
         merge_diffs: raw.scan.merge_diffs.unwrap_or(false),
         renames: raw.scan.renames.unwrap_or(Renames::Exact),
+        moves: raw.scan.moves.unwrap_or(true),
     };
     let custom = custom::compile(raw.rules, &KeyPath::of(&["rules"]), problems);
     let server = server::compile(raw.server, problems);

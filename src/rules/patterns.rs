@@ -696,13 +696,14 @@ impl PatternSet {
 
     /// The added lines of `file` on which [`PatternSet::find`] can match
     /// anything: the others hold none of the keywords (see
-    /// [`KeywordIndex::lines_with_hits`]).
+    /// [`KeywordIndex::lines_with_hits`]). Lines the change moved from
+    /// elsewhere are left out: their content was already committed.
     pub fn candidate_lines<'f>(
         &self,
         file: &'f crate::model::FileChange,
     ) -> impl Iterator<Item = (u32, &'f str)> + 'f {
         let keep = self.index.lines_with_hits(file);
-        file.added_lines()
+        file.new_lines()
             .filter(move |(n, _)| keep.as_ref().is_none_or(|k| k.binary_search(n).is_ok()))
     }
 

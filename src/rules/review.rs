@@ -15,7 +15,7 @@
 //! id = "ai-unsafe-review"
 //! when = "ai"                   # ai | agentic | always
 //! paths = ["*.rs"]
-//! added = '\bunsafe\b'
+//! adds_unsafe = true           # the change adds an `unsafe` site (not a comment, not a move)
 //! trailers = ["Reviewed-by"]
 //! reviewers = ["@maintainers"]
 //! ```
@@ -98,8 +98,16 @@ pub struct RawRequire {
     pub paths: Option<Vec<String>>,
     /// Files left out of `paths`, `added` and `min_lines`.
     pub exclude: Option<Vec<String>>,
-    /// An added line of a matching file matches this regex.
+    /// An added line of a matching file matches this regex (lines the change
+    /// moved from elsewhere do not count; see docs/moves.md).
     pub added: Option<String>,
+    /// Match `added` against the code of Rust files only: comments and
+    /// string or char literals are blanked first (other files as written).
+    pub code_only: Option<bool>,
+    /// The change adds an `unsafe` block, fn, impl, trait or extern block to
+    /// a matching Rust file (by the unsafe rules' judgement: in code, and not
+    /// carried over from code the change removed).
+    pub adds_unsafe: Option<bool>,
     /// More than this many lines are added to matching files.
     pub min_lines: Option<u64>,
     /// Review trailer keys (default `Reviewed-by`, `Acked-by`).
@@ -124,6 +132,8 @@ pub struct Require {
     /// `paths` and `exclude` as written, for `explain`.
     pub globs: (Vec<String>, Vec<String>),
     pub added: Option<Regex>,
+    pub code_only: bool,
+    pub adds_unsafe: bool,
     pub min_lines: Option<u64>,
     pub reviewers: Reviewers,
     pub severity: Severity,
@@ -287,7 +297,19 @@ pub fn compile(
             .as_deref()
             .and_then(|a| compile_regex(a, &at.key("added"), problems));
         let when = r.when.unwrap_or(When::Ai);
-        if when == When::Always && r.paths.is_none() && r.added.is_none() && r.min_lines.is_none() {
+        let adds_unsafe = r.adds_unsafe.unwrap_or(false);
+        if r.code_only == Some(true) && r.added.is_none() {
+            problems.error(
+                at.key("code_only"),
+                "`code_only` restricts `added`; set `added` too (or use `adds_unsafe = true`)",
+            );
+        }
+        if when == When::Always
+            && r.paths.is_none()
+            && r.added.is_none()
+            && r.min_lines.is_none()
+            && !adds_unsafe
+        {
             problems.error(
                 at.key("when"),
                 "`when = \"always\"` with no `paths`, `added` or `min_lines` would ask every commit for a review",
@@ -307,6 +329,8 @@ pub fn compile(
             exclude,
             globs: (r.paths.unwrap_or_default(), r.exclude.unwrap_or_default()),
             added,
+            code_only: r.code_only.unwrap_or(false),
+            adds_unsafe,
             min_lines: r.min_lines,
             reviewers,
             severity: r.severity.unwrap_or(Severity::Error),
@@ -381,7 +405,7 @@ impl Review {
         self.require.iter().fold(Needs::default(), |n, r| {
             n.union(Needs {
                 files: r.paths.is_some() || r.exclude.is_some(),
-                lines: r.added.is_some() || r.min_lines.is_some(),
+                lines: r.added.is_some() || r.min_lines.is_some() || r.adds_unsafe,
             })
         })
     }
@@ -442,13 +466,29 @@ impl Require {
         }
         if let Some(re) = &self.added {
             let (path, n, text) = files.iter().find_map(|f| {
-                f.added_lines()
-                    .find(|(_, l)| re.is_match(l))
+                // Blanked byte for byte: the line starts of `f.text` hold.
+                let code = (self.code_only && f.path.ends_with(".rs"))
+                    .then(|| crate::rules::rust_safety::code_only(&f.text));
+                f.new_lines()
+                    .find(|&(n, l)| {
+                        re.is_match(l)
+                            && code.as_deref().is_none_or(|c| {
+                                line_of(c, &f.line_starts, n).is_some_and(|c| re.is_match(c))
+                            })
+                    })
                     .map(|(n, l)| (f.path.clone(), n, l.to_string()))
             })?;
             trigger.path = Some(path);
             trigger.line = Some(n);
             trigger.snippet = Some(text);
+        }
+        if self.adds_unsafe {
+            let (path, site) = files.iter().find_map(|f| {
+                crate::rules::rust_safety::first_added_site(change, f).map(|s| (f, s))
+            })?;
+            trigger.path = Some(path.path.clone());
+            trigger.line = Some(site.line);
+            trigger.snippet = path.line(site.line).map(|l| l.trim().to_string());
         }
         if let Some(min) = self.min_lines {
             let n: u64 = files
@@ -463,6 +503,15 @@ impl Require {
         }
         Some(trigger)
     }
+}
+
+/// Line `n` (1-based) of `text`, given its line starts.
+fn line_of<'a>(text: &'a str, starts: &[usize], n: u32) -> Option<&'a str> {
+    let i = n.checked_sub(1)? as usize;
+    let start = *starts.get(i)?;
+    let end = starts.get(i + 1).copied().unwrap_or(text.len());
+    let line = text.get(start..end)?;
+    Some(line.trim_end_matches(['\n', '\r']))
 }
 
 /// Runs the review rules over one change, given its AI signals and the
@@ -614,10 +663,10 @@ pub fn check(
                     path: Some(p),
                     ..
                 },
-            ) => format!(
-                "{p}:{n} matches `{}`",
-                r.added.as_ref().map_or("", |a| a.as_str())
-            ),
+            ) => match &r.added {
+                Some(a) => format!("{p}:{n} matches `{}`", a.as_str()),
+                None => format!("{p}:{n} adds `unsafe` code"),
+            },
             (_, Trigger { lines: Some(n), .. }) => format!("it adds {n} lines"),
             (_, Trigger { path: Some(p), .. }) => format!("it changes `{p}`"),
             _ => "the policy asks for it".to_string(),

@@ -15,6 +15,15 @@
 //! lines, so a comment above an added line counts, and `unsafe` inside a
 //! multi-line string or comment never does. Only files whose added lines
 //! contain the letters `unsafe` are lexed at all.
+//!
+//! Sites, not lines: an unjustified site on an added line is reported only
+//! if the change *adds* it. The sites the change removed (from the old text
+//! of the Rust files it took `unsafe` lines from, and of the Rust files it
+//! deleted) are compared by [`site_key`], their tokens without layout or
+//! comments; a site removed and added again (a move between files, a
+//! rename with edits, a rustfmt reflow) is carried over, not added. An
+//! `unsafe fn` in `impl Trait for T` is left to the trait's declaration
+//! unless `trait_impls = true` (see docs/moves.md).
 
 use globset::GlobSet;
 use serde::Deserialize;
@@ -67,6 +76,10 @@ pub struct RawUnsafeCode {
     /// Comment prefixes that justify an `unsafe` (default `["SAFETY:"]`),
     /// matched case-insensitively at the start of a comment line.
     pub markers: Option<Vec<String>>,
+    /// Also require a `# Safety` section on an `unsafe fn` inside
+    /// `impl Trait for T` (default false: the trait's declaration holds the
+    /// contract, as clippy's `missing_safety_doc` judges).
+    pub trait_impls: Option<bool>,
 }
 
 /// Compiled `[unsafe_code]`.
@@ -75,6 +88,7 @@ pub struct Compiled {
     ignore: Option<GlobSet>,
     /// Lowercased markers.
     markers: Vec<String>,
+    trait_impls: bool,
 }
 
 impl Compiled {
@@ -83,6 +97,12 @@ impl Compiled {
             files: true,
             lines: true,
         }
+    }
+
+    /// Rust files whose removed lines hold `unsafe` keep their old text:
+    /// the sites of both sides are compared (see [`carried_over`]).
+    pub fn old_text_when(&self) -> (&'static str, &'static str) {
+        (".rs", "unsafe")
     }
 
     /// Manifests whose old text the lint check compares.
@@ -109,7 +129,11 @@ pub fn compile(raw: RawUnsafeCode, path: &KeyPath, problems: &mut Problems) -> C
         }
         None => vec!["safety:".to_string()],
     };
-    Compiled { ignore, markers }
+    Compiled {
+        ignore,
+        markers,
+        trait_impls: raw.trait_impls.unwrap_or(false),
+    }
 }
 
 /// What an `unsafe` keyword introduces.
@@ -143,6 +167,10 @@ pub struct UnsafeSite {
     pub commented: bool,
     /// A `# Safety` heading in the doc comment above it.
     pub documented: bool,
+    /// Inside the braces of an `impl Trait for T` block.
+    pub in_trait_impl: bool,
+    /// Index of its `unsafe` keyword among the file's tokens (see [`site_key`]).
+    pub token: usize,
 }
 
 impl UnsafeSite {
@@ -198,6 +226,38 @@ struct Pending {
     state: State,
     commented: bool,
     documented: bool,
+    in_trait_impl: bool,
+    token: usize,
+}
+
+impl Pending {
+    fn site(&self, kind: UnsafeKind) -> UnsafeSite {
+        UnsafeSite {
+            line: self.line,
+            kind,
+            commented: self.commented,
+            documented: self.documented,
+            in_trait_impl: self.in_trait_impl,
+            token: self.token,
+        }
+    }
+}
+
+/// True when the tokens of a statement head (since the last `;`, `{` or
+/// `}`) open an `impl Trait for T` block: `impl`, not after `fn` (an
+/// `impl Trait` argument), followed by `for`.
+fn opens_trait_impl<'a>(head: impl Iterator<Item = &'a Token<'a>>) -> bool {
+    let (mut seen_fn, mut seen_impl) = (false, false);
+    for t in head {
+        if t.is_ident("fn") && !seen_impl {
+            seen_fn = true;
+        } else if t.is_ident("impl") && !seen_fn {
+            seen_impl = true;
+        } else if t.is_ident("for") && seen_impl {
+            return true;
+        }
+    }
+    false
 }
 
 /// True when a comment has a line starting with one of `markers`.
@@ -244,6 +304,15 @@ pub fn unsafe_sites(
     wanted: impl Fn(u32) -> bool,
     markers: &[String],
 ) -> Vec<UnsafeSite> {
+    sites_in(Lexer::new(text), wanted, markers)
+}
+
+/// [`unsafe_sites`] over tokens already lexed.
+fn sites_in<'a>(
+    tokens: impl Iterator<Item = Token<'a>>,
+    wanted: impl Fn(u32) -> bool,
+    markers: &[String],
+) -> Vec<UnsafeSite> {
     let mut out = Vec::new();
     // Tokens since the last statement boundary (`;`, `{`, `}`), at most LOOK_BACK.
     let mut recent: std::collections::VecDeque<Token> = Default::default();
@@ -254,7 +323,9 @@ pub fn unsafe_sites(
     // marker comment later on that line covers.
     let mut awaiting: Vec<UnsafeSite> = Vec::new();
     let mut covered = 0;
-    for t in Lexer::new(text) {
+    // For each open `{`: whether it opened an `impl Trait for T` block.
+    let mut braces: Vec<bool> = Vec::new();
+    for (index, t) in tokens.enumerate() {
         if awaiting.first().is_some_and(|s| t.line > s.line) {
             for (i, mut s) in awaiting.drain(..).enumerate() {
                 s.commented |= i < covered;
@@ -283,12 +354,7 @@ pub fn unsafe_sites(
                     return true;
                 };
                 if let Some(kind) = kind {
-                    let site = UnsafeSite {
-                        line: p.line,
-                        kind,
-                        commented: p.commented,
-                        documented: p.documented,
-                    };
+                    let site = p.site(kind);
                     if t.line > p.line {
                         out.push(site);
                     } else {
@@ -306,7 +372,14 @@ pub fn unsafe_sites(
                     .iter()
                     .any(|c| c.is_comment() && has_marker(c.text, markers)),
                 documented: recent.iter().any(has_safety_doc),
+                in_trait_impl: braces.last() == Some(&true),
+                token: index,
             });
+        }
+        if t.is_punct(b'{') {
+            braces.push(opens_trait_impl(recent.iter()));
+        } else if t.is_punct(b'}') {
+            braces.pop();
         }
         if t.is_punct(b';') || t.is_punct(b'{') || t.is_punct(b'}') {
             recent.clear();
@@ -326,12 +399,7 @@ pub fn unsafe_sites(
     }
     for p in classifying {
         if let State::Done(Some(kind)) = p.state {
-            out.push(UnsafeSite {
-                line: p.line,
-                kind,
-                commented: p.commented,
-                documented: p.documented,
-            });
+            out.push(p.site(kind));
         }
     }
     out.sort_by_key(|s| s.line);
@@ -394,6 +462,8 @@ pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
     let on = |sink: &Sink, r| sink.enabled(r);
     let check_sites = on(sink, UNDOCUMENTED) || on(sink, FN_UNDOCUMENTED);
     let check_lint = on(sink, LINT_REMOVED);
+    // The change's removed sites, computed for the first file that needs them.
+    let mut removed = None;
     for file in change.files() {
         if file.content != Content::Text
             || cfg.ignore.as_ref().is_some_and(|g| g.is_match(&file.path))
@@ -402,7 +472,7 @@ pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
         }
         if is_rust(&file.path) {
             if check_sites && file.added_lines().any(|(_, l)| l.contains("unsafe")) {
-                check_file(cfg, file, sink);
+                check_file(cfg, change, file, &mut removed, sink);
             }
             if check_lint {
                 check_attribute_removed(change, file, sink);
@@ -413,10 +483,150 @@ pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
     }
 }
 
-fn check_file(cfg: &Compiled, file: &FileChange, sink: &mut Sink) {
+/// Tokens of the site itself (its block, or its signature) hashed at most.
+const KEY_AFTER: usize = 256;
+
+/// A site's token context: the site itself from its `unsafe` (a block up
+/// to its closing brace, an `fn`/`impl`/`trait` up to its body), comments
+/// left out, and a trailing comma before a closing bracket too (rustfmt adds
+/// one when it breaks a list over lines), and a `;` before a closing brace. Two sites with the same key are
+/// the same code however it is laid out, so a reflow, a re-indentation or a
+/// move between files keeps the key. What stands before the keyword
+/// (`let x =`, `pub`) is not part of it: renaming the variable a block
+/// is assigned to does not add the block.
+pub fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (site.kind as u8).hash(&mut h);
+    let code = |t: &&Token| !t.is_comment();
+    let whole_body = matches!(site.kind, UnsafeKind::Block | UnsafeKind::ExternBlock);
+    let mut depth = 0i32;
+    let mut after = tokens
+        .get(site.token..)
+        .unwrap_or_default()
+        .iter()
+        .filter(code)
+        .take(KEY_AFTER)
+        .peekable();
+    while let Some(t) = after.next() {
+        let closes = |n: &&Token| matches!(n.kind, Kind::Punct(b')' | b']' | b'}'));
+        if t.is_punct(b',') && after.peek().is_some_and(closes) {
+            continue;
+        }
+        // and `f()` / `f();` as a block's last statement (clippy's
+        // `semicolon_if_nothing_returned`, applied with a reflow)
+        if t.is_punct(b';') && depth > 0 && after.peek().is_some_and(|n| n.is_punct(b'}')) {
+            continue;
+        }
+        t.text.hash(&mut h);
+        match t.kind {
+            Kind::Punct(b'{') if !whole_body && depth == 0 => break,
+            Kind::Punct(b';') if depth == 0 => break,
+            Kind::Punct(b'{' | b'(' | b'[') => depth += 1,
+            Kind::Punct(b'}' | b')' | b']') => {
+                depth -= 1;
+                if depth <= 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    h.finish()
+}
+
+/// The unjustified sites the change removed, by key, with how many of each:
+/// in the old text of every Rust file whose removed lines held `unsafe`
+/// (only on its removed lines) and of every deleted Rust file (all of it).
+fn removed_sites(
+    markers: &[String],
+    ignore: Option<&GlobSet>,
+    change: &Change,
+    keep: fn(&UnsafeSite) -> bool,
+) -> std::collections::HashMap<u64, usize> {
+    let mut keys = std::collections::HashMap::new();
+    for f in change.files() {
+        let Some(old) = f.old_text.as_deref().filter(|_| is_rust(&f.path)) else {
+            continue;
+        };
+        // unsafe code from an ignored (vendored) file was never judged:
+        // moved into checked code, it is new there
+        let from = f.old_path.as_deref().unwrap_or(&f.path);
+        if ignore.is_some_and(|g| g.is_match(from) || g.is_match(&f.path)) {
+            continue;
+        }
+        let deleted = f.content == Content::None;
+        let removed: Vec<u32> = f.removed.iter().map(|(n, _)| *n).collect();
+        let wanted = |n: u32| deleted || removed.binary_search(&n).is_ok();
+        if !old.contains("unsafe") {
+            continue;
+        }
+        let tokens: Vec<Token> = Lexer::new(old).collect();
+        let sites = sites_in(tokens.iter().copied(), wanted, markers);
+        for s in sites.iter().filter(|s| keep(s)) {
+            *keys.entry(site_key(&tokens, s)).or_insert(0) += 1;
+        }
+    }
+    keys
+}
+
+/// Unjustified sites on added lines that the change did not add: the same
+/// site (by [`site_key`]), equally unjustified, was removed from the old
+/// side. Each removed site excuses one added site.
+fn carried_over(
+    markers: &[String],
+    ignore: Option<&GlobSet>,
+    change: &Change,
+    file: &FileChange,
+    sites: &[UnsafeSite],
+    removed: &mut Option<std::collections::HashMap<u64, usize>>,
+    keep: fn(&UnsafeSite) -> bool,
+) -> Vec<bool> {
+    let removed = removed.get_or_insert_with(|| removed_sites(markers, ignore, change, keep));
+    if removed.is_empty() {
+        return vec![false; sites.len()];
+    }
+    let tokens: Vec<Token> = Lexer::new(&file.text).collect();
+    sites
+        .iter()
+        .map(|s| match removed.get_mut(&site_key(&tokens, s)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                true
+            }
+            _ => false,
+        })
+        .collect()
+}
+
+fn check_file(
+    cfg: &Compiled,
+    change: &Change,
+    file: &FileChange,
+    removed: &mut Option<std::collections::HashMap<u64, usize>>,
+    sink: &mut Sink,
+) {
     let wanted = |n: u32| file.added.binary_search(&n).is_ok();
-    for site in unsafe_sites(&file.text, wanted, &cfg.markers) {
-        if site.justified() {
+    let sites: Vec<UnsafeSite> = unsafe_sites(&file.text, wanted, &cfg.markers)
+        .into_iter()
+        .filter(|s| !s.justified())
+        .filter(|s| cfg.trait_impls || !(s.kind == UnsafeKind::Fn && s.in_trait_impl))
+        .collect();
+    if sites.is_empty() {
+        return;
+    }
+    let unjustified = |s: &UnsafeSite| !s.justified();
+    let carried = carried_over(
+        &cfg.markers,
+        cfg.ignore.as_ref(),
+        change,
+        file,
+        &sites,
+        removed,
+        unjustified,
+    );
+    for (site, carried) in sites.into_iter().zip(carried) {
+        if carried {
             continue;
         }
         let rule = match site.kind {
@@ -433,6 +643,51 @@ fn check_file(cfg: &Compiled, file: &FileChange, sink: &mut Sink) {
             .line(site.line)
             .snippet(snippet(line));
     }
+}
+
+/// The first `unsafe` site (of any kind, justified or not) that the change
+/// adds to a Rust file, as [`check`] judges "adds": on an added line, and
+/// not carried over from the code the change removed. For
+/// `[[review.require]] adds_unsafe`.
+pub fn first_added_site(change: &Change, file: &FileChange) -> Option<UnsafeSite> {
+    if !is_rust(&file.path)
+        || file.content != Content::Text
+        || !file.added_lines().any(|(_, l)| l.contains("unsafe"))
+    {
+        return None;
+    }
+    let markers = ["safety:".to_string()];
+    let wanted = |n: u32| file.added.binary_search(&n).is_ok();
+    let sites = unsafe_sites(&file.text, wanted, &markers);
+    if sites.is_empty() {
+        return None;
+    }
+    let carried = carried_over(&markers, None, change, file, &sites, &mut None, |_| true);
+    sites
+        .into_iter()
+        .zip(carried)
+        .find(|(_, c)| !c)
+        .map(|(s, _)| s)
+}
+
+/// The text with every comment and literal (string, char) blanked out,
+/// line breaks kept: what a "code only" pattern is matched against.
+pub fn code_only(text: &str) -> String {
+    let mut out = text.as_bytes().to_vec();
+    let base = text.as_ptr() as usize;
+    for t in Lexer::new(text) {
+        if t.is_comment() || matches!(t.kind, Kind::Str | Kind::Char) {
+            let start = t.text.as_ptr() as usize - base;
+            for b in &mut out[start..start + t.text.len()] {
+                if *b != b'\n' {
+                    *b = b' ';
+                }
+            }
+        }
+    }
+    // Whole tokens are blanked byte by byte (multi-byte characters
+    // included), so the result is valid UTF-8 and nothing is replaced.
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Removed lines, grouped into runs of consecutive old line numbers and
@@ -687,6 +942,74 @@ let is_unsafe = 1; let unsafe_code = 2; let c = 'u';
         );
         assert_eq!(manifest_lint_level("[package]\nname = \"x\"\n"), None);
         assert_eq!(manifest_lint_level("not toml ["), None);
+    }
+
+    fn keys(src: &str) -> Vec<u64> {
+        let tokens: Vec<Token> = Lexer::new(src).collect();
+        unsafe_sites(src, |_| true, &["safety:".into()])
+            .iter()
+            .map(|s| site_key(&tokens, s))
+            .collect()
+    }
+
+    #[test]
+    fn site_keys_ignore_layout_comments_and_trailing_commas() {
+        let one = "fn f() {\n    let x = unsafe { g(a, b) };\n}\n";
+        let reflowed = "fn f() {\n    let y = unsafe {\n        // note\n        g(\n            a,\n            b,\n        )\n    };\n}\n";
+        assert_eq!(keys(one), keys(reflowed));
+        assert_ne!(keys(one), keys("fn f() { let x = unsafe { g(a, c) }; }"));
+        assert_eq!(
+            keys("unsafe { t.clear() }"),
+            keys("unsafe {\n    t.clear();\n}")
+        );
+        assert_ne!(
+            keys(one),
+            keys("fn f() { let x = unsafe { g(a, b); h() }; }")
+        );
+        // an fn is keyed by its signature, not its body
+        assert_eq!(
+            keys("pub unsafe fn f(a: u8) -> u8 { a }"),
+            keys("pub unsafe fn f(\n    a: u8,\n) -> u8 {\n    a + 1\n}")
+        );
+        assert_ne!(
+            keys("unsafe fn f(a: u8) {}"),
+            keys("unsafe fn f(a: u16) {}")
+        );
+    }
+
+    #[test]
+    fn unsafe_fns_in_trait_impls_are_marked() {
+        let src = "\
+impl<T> Raw for Wrapper<T> where T: Copy {
+    unsafe fn get(&self) {}
+}
+impl Wrapper {
+    unsafe fn own(&self) {}
+    fn f(x: impl Fn()) { for i in 0..1 { unsafe { g() } } }
+}
+trait Raw {
+    unsafe fn get(&self);
+}
+";
+        let got: Vec<(u32, bool)> = unsafe_sites(src, |_| true, &[])
+            .iter()
+            .map(|s| (s.line, s.in_trait_impl))
+            .collect();
+        assert_eq!(got, vec![(2, true), (5, false), (6, false), (9, false)]);
+    }
+
+    #[test]
+    fn code_only_blanks_comments_and_literals() {
+        let src =
+            "let a = 1; // unsafe here\nlet s = \"unsafe\";\n/* unsafe\nunsafe */ unsafe { f() }\n";
+        let code = code_only(src);
+        assert_eq!(code.len(), src.len());
+        assert_eq!(code.lines().count(), src.lines().count());
+        assert_eq!(code.matches("unsafe").count(), 1);
+        assert!(code
+            .lines()
+            .nth(3)
+            .is_some_and(|l| l.trim() == "unsafe { f() }"));
     }
 
     #[test]

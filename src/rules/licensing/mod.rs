@@ -911,7 +911,7 @@ fn foreign_text(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
         return;
     };
     let notices = &texts.knowledge.notices;
-    let hits: Vec<text::Hit> = if file.added.len() as u32 == file.line_count() {
+    let mut hits: Vec<text::Hit> = if file.added.len() as u32 == file.line_count() {
         notices.scan_text(&file.text, &file.line_starts)
     } else {
         file.added_lines()
@@ -922,6 +922,9 @@ fn foreign_text(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
             })
             .collect()
     };
+    // A notice the change moved (a file split, a rename with edits) was
+    // already in the tree.
+    hits.retain(|h| !file.is_moved(h.line));
     let mut licensed: Option<bool> = None;
     let allowed = &cfg.allowed.display;
     for hit in hits {
