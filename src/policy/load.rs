@@ -122,7 +122,8 @@ pub fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, String> {
     }
     // Opened without blocking and checked again on the open file: a path
     // swapped for a FIFO after the check above must not hang a server hook.
-    let f = open_regular(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
+    let f =
+        open_regular(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
     let mut bytes = Vec::new();
     f.take(MAX_POLICY_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -38,7 +38,6 @@ use crate::model::Change;
 use crate::policy::{compile_globs, KeyPath, Needs, Problems};
 use crate::report::Severity;
 
-
 /// The embedded pattern table.
 pub const TABLE: &str = include_str!("../../policies/data/secrets.toml");
 
@@ -314,8 +313,9 @@ impl Secrets {
     /// Distinctive secrets (patterns not marked `binary = false`) in one
     /// printable string of a binary file.
     pub fn find_in_binary(&self, run: &str) -> Vec<Hit> {
-        self.set
-            .find(run, |p, s| p.tag & TAG_BINARY != 0 && !self.is_placeholder(s))
+        self.set.find(run, |p, s| {
+            p.tag & TAG_BINARY != 0 && !self.is_placeholder(s)
+        })
     }
 }
 
@@ -355,7 +355,11 @@ fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
         min_entropy: r.min_entropy,
         tag: if r.mixed { TAG_MIXED } else { 0 }
             | if r.body { TAG_BODY } else { 0 }
-            | if r.binary.unwrap_or(true) { TAG_BINARY } else { 0 },
+            | if r.binary.unwrap_or(true) {
+                TAG_BINARY
+            } else {
+                0
+            },
         eager,
     }
 }
