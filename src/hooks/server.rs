@@ -65,12 +65,7 @@ impl Budget {
                     let (start, budget) = (g.0, g.1);
                     let elapsed = start.elapsed();
                     if elapsed >= budget {
-                        let _ = writeln!(
-                            std::io::stderr(),
-                            "policy-check: the check of this push took longer than its time budget of {:?} ({}), so the push is rejected (fail closed); \
-                             raise `[server] timeout` in the server's policy or git config `{TIMEOUT_KEY}`, or push fewer commits at once",
-                            budget, g.2
-                        );
+                        let _ = writeln!(std::io::stderr(), "{}", spent_message(budget, &g.2));
                         std::process::exit(1);
                     }
                     g = cv
@@ -83,6 +78,14 @@ impl Budget {
             tracing::warn!("cannot start the time budget's watchdog: {e}");
         }
         Budget { state }
+    }
+
+    /// The watchdog's message when the budget is spent. Checked once more
+    /// before a verdict is given: a check that ran past its budget must not
+    /// be accepted just because the watchdog thread was not scheduled yet.
+    fn spent(&self) -> Option<String> {
+        let g = self.state.0.lock().unwrap_or_else(|e| e.into_inner());
+        (g.0.elapsed() >= g.1).then(|| spent_message(g.1, &g.2))
     }
 
     fn set(&self, budget: std::time::Duration, origin: String) {
@@ -110,6 +113,14 @@ impl Budget {
     }
 }
 
+/// What the pusher reads when the budget is spent.
+fn spent_message(budget: std::time::Duration, origin: &str) -> String {
+    format!(
+        "policy-check: the check of this push took longer than its time budget of {budget:?} ({origin}), so the push is rejected (fail closed); \
+         raise `[server] timeout` in the server's policy or git config `{TIMEOUT_KEY}`, or push fewer commits at once"
+    )
+}
+
 /// One `<old> <new> <ref>` line of pre-receive's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefLine {
@@ -134,6 +145,10 @@ pub fn pre_receive(global: &Global) -> Result<Exit> {
         let lines = parse_receive(&input)?;
         ctx.check(&lines, global)
     })();
+    if let Some(msg) = budget.spent() {
+        eprintln!("{msg}");
+        return Ok(Exit::Violated);
+    }
     finish(result, fail_open)
 }
 
@@ -150,6 +165,10 @@ pub fn update(refname: &str, old: &str, new: &str, global: &Global) -> Result<Ex
         let ctx = Gate::open(global, &mut fail_open, &budget)?;
         ctx.check(&lines, global)
     })();
+    if let Some(msg) = budget.spent() {
+        eprintln!("{msg}");
+        return Ok(Exit::Violated);
+    }
     finish(result, fail_open)
 }
 
