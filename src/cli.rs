@@ -119,6 +119,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "TEMPLATE")]
     pub commit_url: Option<String>,
 
+    /// Also list the directories AI-involved commits change (reads their
+    /// trees: a tree diff per AI-involved commit, so slower on histories
+    /// where many commits involve AI).
+    #[arg(long)]
+    pub paths: bool,
+
     /// Merge reports written with `--format json` (one per repository)
     /// into one, instead of walking a history.
     #[arg(long, value_name = "REPORT.json", num_args = 1.., conflicts_with = "revisions")]

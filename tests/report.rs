@@ -68,7 +68,15 @@ fn report(repo: &Repo, args: &[&str]) -> common::Run {
 fn numbers_per_month_by_tool_disclosure_and_review() {
     let sb = Sandbox::new();
     let repo = history(&sb, "r");
-    let j = report(&repo, &["--format", "json", "--period", "month"]).json();
+    // Without --paths no tree is read and no path is listed.
+    let plain = report(&repo, &["--format", "json", "--period", "month"]).json();
+    assert_eq!(
+        plain["repositories"][0]["top_paths"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    let j = report(&repo, &["--format", "json", "--period", "month", "--paths"]).json();
     assert_eq!(j["schema_version"], 1);
     assert_eq!(j["period"], "month");
     let r = &j["repositories"][0];

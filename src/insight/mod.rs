@@ -13,7 +13,6 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{bail, Context, Result};
 use git2::{Oid, Repository};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::ai::{Seen, Signal};
@@ -205,31 +204,61 @@ fn build(args: &ReportArgs, global: &Global) -> Result<Report> {
     };
     // A lone revision is its history here: a report of one commit says nothing.
     let range = git::history_range(&repo, &specs, args.all, true)?;
-    let oids = match range {
-        git::Range::Listed(o) => o,
-        git::Range::Walk(w) => w.run()?.order,
-    };
+    // The walk hands over each commit's bytes (when it read them), so no
+    // commit is inflated twice.
+    let mut found: Vec<(Oid, Option<std::sync::Arc<Vec<u8>>>)> = Vec::new();
+    match range {
+        git::Range::Listed(o) => found.extend(o.into_iter().map(|oid| (oid, None))),
+        git::Range::Walk(w) => {
+            w.run_with(|oid, data| found.push((oid, data.cloned())))?;
+        }
+    }
     let path = repo.path().to_path_buf();
-    let ones: Vec<One> = oids
-        .par_chunks(256)
-        .map_init(
-            || Repository::open(&path),
-            |repo, chunk| -> Result<Vec<One>> {
-                let repo = repo
-                    .as_ref()
-                    .map_err(|e| anyhow::anyhow!("cannot open the repository: {}", e.message()))?;
-                let messages = Reader::new(repo, options(&policy, false), false);
-                let files = Reader::new(repo, options(&policy, true), false);
-                chunk
-                    .iter()
-                    .map(|&oid| one(&policy, &messages, &files, oid))
-                    .collect()
-            },
-        )
-        .collect::<Result<Vec<Vec<One>>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+    // One repository and two readers per thread, for the whole walk.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<Vec<One>>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (found, next, path, policy) = (&found, &next, &path, &policy);
+                let paths = args.paths;
+                s.spawn(move || -> Result<Vec<One>> {
+                    let repo = Repository::open(path).map_err(|e| {
+                        anyhow::anyhow!("cannot open the repository: {}", e.message())
+                    })?;
+                    let messages = Reader::new(&repo, options(policy, false), false);
+                    let files = paths.then(|| Reader::new(&repo, options(policy, true), false));
+                    let mut out = Vec::new();
+                    loop {
+                        let start = next.fetch_add(CHUNK, std::sync::atomic::Ordering::Relaxed);
+                        if start >= found.len() {
+                            return Ok(out);
+                        }
+                        for (oid, data) in &found[start..(start + CHUNK).min(found.len())] {
+                            out.push(one(
+                                policy,
+                                &messages,
+                                files.as_ref(),
+                                *oid,
+                                data.as_deref(),
+                            )?);
+                        }
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a report worker stopped")))
+            })
+            .collect()
+    });
+    let mut ones: Vec<One> = Vec::with_capacity(found.len());
+    for r in results {
+        ones.extend(r?);
+    }
 
     let span = match (
         ones.iter().map(|o| o.time).min(),
@@ -305,9 +334,21 @@ fn options(policy: &Policy, files: bool) -> DiffOptions {
     }
 }
 
-/// Reads and judges one commit.
-fn one(policy: &Policy, messages: &Reader, files: &Reader, oid: Oid) -> Result<One> {
-    let change = messages.read(oid)?;
+/// Commits a worker takes at a time.
+const CHUNK: usize = 64;
+
+/// Reads and judges one commit (`data`: its bytes, when the walk read them).
+fn one(
+    policy: &Policy,
+    messages: &Reader,
+    files: Option<&Reader>,
+    oid: Oid,
+    data: Option<&Vec<u8>>,
+) -> Result<One> {
+    let change = match data {
+        Some(d) => messages.read_commit(oid, d)?,
+        None => messages.read(oid)?,
+    };
     let time = change
         .committer
         .as_ref()
@@ -379,7 +420,7 @@ fn one(policy: &Policy, messages: &Reader, files: &Reader, oid: Oid) -> Result<O
             });
         }
         // Where AI-involved changes land: the directories they touch.
-        if !change.is_merge {
+        if let (false, Some(files)) = (change.is_merge, files) {
             let with_files = files.read(oid)?;
             dirs = with_files
                 .files()
