@@ -503,7 +503,20 @@ pub fn shown<'a>(raw: &'a [u8], encoding: Option<&str>) -> (Cow<'a, [u8]>, Vec<D
     };
     match decode_as(bytes, label) {
         Ok(None) => (Cow::Borrowed(bytes), defects),
-        Ok(Some(text)) => (Cow::Owned(text.into_bytes()), defects),
+        Ok(Some(mut text)) => {
+            // A NUL can come out of the decoding too (UTF-7 `+AAA-`, UTF-16):
+            // git prints the decoded message as a C string and stops there.
+            if let Some(nul) = text.find('\0') {
+                if !defects.iter().any(|d| matches!(d, Defect::Nul { .. })) {
+                    defects.push(Defect::Nul {
+                        line: 1 + text[..nul].matches('\n').count() as u32,
+                        hidden: text.len() - nul - 1,
+                    });
+                }
+                text.truncate(nul);
+            }
+            (Cow::Owned(text.into_bytes()), defects)
+        }
         Err(reason) => {
             defects.push(Defect::Encoding {
                 name: crate::report::escape(label),
@@ -663,6 +676,17 @@ pub mod utf7 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_nul_that_comes_out_of_the_decoding_ends_the_message_too() {
+        // Found by the `encodings` fuzz target: UTF-7 `+AAA-` is U+0000.
+        let (shown, defects) = shown(
+            b"Add x\n+AAA-\nReviewed-by: M <m@example.com>\n",
+            Some("UTF-7"),
+        );
+        assert_eq!(shown.as_ref(), b"Add x\n");
+        assert!(defects.iter().any(|d| matches!(d, Defect::Nul { .. })));
+    }
+
     use super::*;
 
     fn keys(msg: &str) -> Vec<(String, String)> {
