@@ -42,9 +42,9 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const NUL: &RuleInfo = &RULES[1];
-const ENCODING: &RuleInfo = &RULES[2];
-const PATH_MALFORMED: &RuleInfo = &RULES[3];
+const NUL: &RuleInfo = crate::rules::rule(RULES, "message-nul");
+const ENCODING: &RuleInfo = crate::rules::rule(RULES, "message-encoding");
+const PATH_MALFORMED: &RuleInfo = crate::rules::rule(RULES, "path-malformed");
 
 /// The marker that silences a finding on the line it stands on:
 /// `policy-check:allow RULE-ID[,RULE-ID…]`.
@@ -275,7 +275,7 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
         }
         if file.content == Content::TooLarge {
             sink.report(
-                &RULES[0],
+                crate::rules::rule(RULES, "file-too-large"),
                 format!(
                     "{} is {} bytes, above the {}-byte scan limit; its lines were not checked",
                     file.path, file.size, policy.scan.max_file_size

@@ -46,9 +46,9 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const BASELINE_STALE: &RuleInfo = &RULES[0];
-const EXCEPTION_EXPIRED: &RuleInfo = &RULES[1];
-const EXCEPTION_UNUSED: &RuleInfo = &RULES[2];
+const BASELINE_STALE: &RuleInfo = crate::rules::rule(RULES, "baseline-stale");
+const EXCEPTION_EXPIRED: &RuleInfo = crate::rules::rule(RULES, "exception-expired");
+const EXCEPTION_UNUSED: &RuleInfo = crate::rules::rule(RULES, "exception-unused");
 
 /// The exceptions of a policy and the baseline of a run.
 #[derive(Debug, Default)]

@@ -268,7 +268,7 @@ where
                 format!("cannot check the {kind} {end} that {} points at", u.refname)
             })?;
             rv.findings.extend(engine::check(policy, &change).findings);
-            let rule = &RULES[0];
+            let rule = crate::rules::rule(RULES, "push-unchecked-object");
             let severity = policy.severity(rule);
             if severity != Severity::Off {
                 let mut found = vec![Finding {

@@ -472,7 +472,8 @@ pub fn author_of(repo: &Repository, oid: Oid) -> Result<Option<Identity>> {
 }
 
 /// The rule for a change of the branch policy itself.
-pub const POLICY_CHANGE: &crate::rules::RuleInfo = &super::RULES[1];
+pub const POLICY_CHANGE: &crate::rules::RuleInfo =
+    crate::rules::rule(super::RULES, "policy-change-unreviewed");
 
 /// Reports each new commit that changes a file the branch policy was read
 /// from (`.policy-check.toml`, a file it extends, its maintainers file),

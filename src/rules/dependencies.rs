@@ -138,20 +138,20 @@ pub const RULES: &[RuleInfo] = &[
     ),
 ];
 
-const ADDED: &RuleInfo = &RULES[0];
-const TYPOSQUAT: &RuleInfo = &RULES[1];
-const GIT: &RuleInfo = &RULES[2];
-const PATH_OUTSIDE: &RuleInfo = &RULES[3];
-const REGISTRY: &RuleInfo = &RULES[4];
-const PATCH: &RuleInfo = &RULES[5];
-const SOURCE_REPLACEMENT: &RuleInfo = &RULES[6];
-const BUILD_SCRIPT: &RuleInfo = &RULES[7];
-const PROC_MACRO: &RuleInfo = &RULES[8];
-const RENAMED: &RuleInfo = &RULES[9];
-const INVALID: &RuleInfo = &RULES[10];
-const LOCK_SOURCE: &RuleInfo = &RULES[11];
-const MALICIOUS: &RuleInfo = &RULES[12];
-const ADVISORY: &RuleInfo = &RULES[13];
+const ADDED: &RuleInfo = crate::rules::rule(RULES, "dependency-added");
+const TYPOSQUAT: &RuleInfo = crate::rules::rule(RULES, "dependency-typosquat");
+const GIT: &RuleInfo = crate::rules::rule(RULES, "dependency-git");
+const PATH_OUTSIDE: &RuleInfo = crate::rules::rule(RULES, "dependency-path-outside");
+const REGISTRY: &RuleInfo = crate::rules::rule(RULES, "dependency-registry");
+const PATCH: &RuleInfo = crate::rules::rule(RULES, "dependency-patch");
+const SOURCE_REPLACEMENT: &RuleInfo = crate::rules::rule(RULES, "dependency-source-replacement");
+const BUILD_SCRIPT: &RuleInfo = crate::rules::rule(RULES, "dependency-build-script");
+const PROC_MACRO: &RuleInfo = crate::rules::rule(RULES, "dependency-proc-macro");
+const RENAMED: &RuleInfo = crate::rules::rule(RULES, "dependency-renamed");
+const INVALID: &RuleInfo = crate::rules::rule(RULES, "dependency-manifest-invalid");
+const LOCK_SOURCE: &RuleInfo = crate::rules::rule(RULES, "dependency-lock-source");
+const MALICIOUS: &RuleInfo = crate::rules::rule(RULES, "dependency-malicious");
+const ADVISORY: &RuleInfo = crate::rules::rule(RULES, "dependency-advisory");
 
 /// `[dependencies]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

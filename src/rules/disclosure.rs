@@ -181,14 +181,14 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const MISSING: &RuleInfo = &RULES[0];
-const FORMAT: &RuleInfo = &RULES[1];
-const FORBIDDEN: &RuleInfo = &RULES[2];
-const DENIED: &RuleInfo = &RULES[3];
-const UNAPPROVED: &RuleInfo = &RULES[4];
-const FORBIDDEN_TRAILER: &RuleInfo = &RULES[5];
-const FORBIDDEN_FOOTER: &RuleInfo = &RULES[6];
-const LARGE: &RuleInfo = &RULES[7];
+const MISSING: &RuleInfo = crate::rules::rule(RULES, "disclosure-missing");
+const FORMAT: &RuleInfo = crate::rules::rule(RULES, "disclosure-format");
+const FORBIDDEN: &RuleInfo = crate::rules::rule(RULES, "disclosure-forbidden");
+const DENIED: &RuleInfo = crate::rules::rule(RULES, "disclosure-denied-tool");
+const UNAPPROVED: &RuleInfo = crate::rules::rule(RULES, "disclosure-unapproved-tool");
+const FORBIDDEN_TRAILER: &RuleInfo = crate::rules::rule(RULES, "disclosure-forbidden-trailer");
+const FORBIDDEN_FOOTER: &RuleInfo = crate::rules::rule(RULES, "disclosure-forbidden-footer");
+const LARGE: &RuleInfo = crate::rules::rule(RULES, "disclosure-large-change");
 
 fn valid_key(k: &str) -> bool {
     !k.is_empty()

@@ -36,6 +36,35 @@ pub struct RuleInfo {
     pub hint: &'static str,
 }
 
+/// The rule of `table` whose id is `id`, found when the program is
+/// compiled: rules are named by their ids, never by their place in a
+/// table, so reordering a table cannot swap two rules. A name that is not
+/// in the table stops the build.
+pub const fn rule(table: &'static [RuleInfo], id: &str) -> &'static RuleInfo {
+    let mut i = 0;
+    while i < table.len() {
+        if same(table[i].id.as_bytes(), id.as_bytes()) {
+            return &table[i];
+        }
+        i += 1;
+    }
+    panic!("no rule with this id in the table")
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
     let families: [&'static [RuleInfo]; 12] = [
@@ -58,4 +87,57 @@ pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
 /// Looks up a built-in rule by id.
 pub fn find(id: &str) -> Option<&'static RuleInfo> {
     registry().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids are what findings, overrides and markers name, so no two built-in
+    /// rules may share one, and every id is kebab-case.
+    #[test]
+    fn every_rule_id_is_unique_and_kebab_case() {
+        let mut seen = std::collections::HashSet::new();
+        for r in registry() {
+            assert!(seen.insert(r.id), "two rules are named `{}`", r.id);
+            assert!(
+                !r.id.is_empty()
+                    && r.id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "`{}` is not kebab-case",
+                r.id
+            );
+        }
+    }
+
+    /// A rule is found by its id wherever it stands in its table.
+    #[test]
+    fn rule_is_found_by_id_not_place() {
+        for table in [disclosure::RULES, review::RULES, workflows::RULES] {
+            for (i, r) in table.iter().enumerate() {
+                let found = rule(table, r.id);
+                assert_eq!(found.id, r.id);
+                assert!(std::ptr::eq(found, &table[i]));
+            }
+        }
+        let reversed: &'static [RuleInfo] = &[
+            RuleInfo {
+                id: "b",
+                family: "t",
+                default: Severity::Warn,
+                summary: "",
+                hint: "",
+            },
+            RuleInfo {
+                id: "a",
+                family: "t",
+                default: Severity::Error,
+                summary: "",
+                hint: "",
+            },
+        ];
+        assert_eq!(rule(reversed, "a").default, Severity::Error);
+        assert_eq!(rule(reversed, "b").default, Severity::Warn);
+    }
 }

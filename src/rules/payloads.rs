@@ -73,7 +73,17 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const BINARY: usize = 4;
+const BINARY: &RuleInfo = crate::rules::rule(RULES, "payload-executable-binary");
+
+/// The rules a line pattern of the table may name (its `rule`); a pattern's
+/// tag is its rule's place in this list, found from the id when the table
+/// is compiled.
+const LINE_RULES: [&RuleInfo; 4] = [
+    crate::rules::rule(RULES, "payload-mining-pool"),
+    crate::rules::rule(RULES, "payload-miner"),
+    crate::rules::rule(RULES, "payload-decode-exec"),
+    crate::rules::rule(RULES, "payload-download-exec"),
+];
 
 /// Paths the line rules do not look at unless the policy says otherwise:
 /// documentation (install instructions are not payloads) and CI files (the
@@ -256,7 +266,7 @@ fn compile_pattern(
     problems: &mut Problems,
     eager: bool,
 ) -> Option<Pattern> {
-    let line_rules = &RULES[..BINARY];
+    let line_rules = &LINE_RULES;
     let Some(tag) = line_rules.iter().position(|x| x.id == r.rule) else {
         let ids: Vec<&str> = line_rules.iter().map(|x| x.id).collect();
         problems.error(
@@ -407,19 +417,19 @@ const SNIPPET: usize = 160;
 
 /// Checks a change for payloads.
 pub fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
-    let any_line_rule = RULES[..BINARY].iter().any(|r| sink.enabled(r));
+    let any_line_rule = LINE_RULES.iter().any(|r| sink.enabled(r));
     for file in change.files() {
         let allowed = file.is_normal_path()
             && cfg
                 .allow_paths
                 .as_ref()
                 .is_some_and(|g| g.is_match(&file.path));
-        if sink.enabled(&RULES[BINARY]) {
+        if sink.enabled(BINARY) {
             if let Some(why) = executable_binary(cfg, file) {
                 if allowed {
                     sink.suppressed();
                 } else {
-                    sink.report(&RULES[BINARY], format!("{} {why}", file.path))
+                    sink.report(BINARY, format!("{} {why}", file.path))
                         .path(&file.path);
                 }
             }
@@ -430,7 +440,7 @@ pub fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
             continue;
         }
         for (n, line) in cfg.set().candidate_lines(file) {
-            let hits = cfg.set().find(line, |p, _| sink.enabled(&RULES[p.tag]));
+            let hits = cfg.set().find(line, |p, _| sink.enabled(LINE_RULES[p.tag]));
             for (h, more) in super::secrets::first_per_pattern(&hits) {
                 if allowed {
                     sink.suppressed();
@@ -441,7 +451,7 @@ pub fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
                 if more > 0 {
                     msg.push_str(&format!(" ({more} more on this line)"));
                 }
-                sink.report(&RULES[p.tag], msg)
+                sink.report(LINE_RULES[p.tag], msg)
                     .path(&file.path)
                     .line(n)
                     .snippet(snippet(line, h.start, h.end));
@@ -647,13 +657,13 @@ mod tests {
     fn explained_examples_fail_and_pass() {
         let p = compiled("");
         let all = crate::explain::all().expect("explanations parse");
-        for rule in &RULES[..BINARY] {
+        for rule in LINE_RULES {
             let e = all.get(rule.id).expect("explained");
             let fired = e.fails.lines().any(|l| {
                 p.set()
                     .find(&undefang(l), |_, _| true)
                     .iter()
-                    .any(|h| RULES[p.set().patterns()[h.pattern].tag].id == rule.id)
+                    .any(|h| LINE_RULES[p.set().patterns()[h.pattern].tag].id == rule.id)
             });
             assert!(fired, "{}: the `fails` example is not reported", rule.id);
             for l in e.passes.lines() {

@@ -108,7 +108,7 @@ const POLICY_FILE: &str = ".policy-check.toml";
 /// `check`): the review is a trailer of the message, so `pre-commit`, which
 /// sees the staged files alone, could only ask for something it cannot see.
 pub fn check(cfg: &Protected, change: &Change, sink: &mut Sink) {
-    let rule = &RULES[0];
+    let rule = crate::rules::rule(RULES, "protected-path-changed");
     if !sink.enabled(rule) || change.message.is_none() {
         return;
     }

@@ -207,13 +207,13 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const SIGNOFF_MISSING: &RuleInfo = &RULES[0];
-const SIGNOFF_MISMATCH: &RuleInfo = &RULES[1];
-const AI_SIGNOFF: &RuleInfo = &RULES[2];
-const AI_AUTHOR: &RuleInfo = &RULES[3];
-const AI_COMMITTER: &RuleInfo = &RULES[4];
-const AI_UNREVIEWED: &RuleInfo = &RULES[5];
-const MALFORMED: &RuleInfo = &RULES[6];
+const SIGNOFF_MISSING: &RuleInfo = crate::rules::rule(RULES, "review-signoff-missing");
+const SIGNOFF_MISMATCH: &RuleInfo = crate::rules::rule(RULES, "review-signoff-mismatch");
+const AI_SIGNOFF: &RuleInfo = crate::rules::rule(RULES, "review-ai-signoff");
+const AI_AUTHOR: &RuleInfo = crate::rules::rule(RULES, "review-ai-author");
+const AI_COMMITTER: &RuleInfo = crate::rules::rule(RULES, "review-ai-committer");
+const AI_UNREVIEWED: &RuleInfo = crate::rules::rule(RULES, "review-ai-unreviewed");
+const MALFORMED: &RuleInfo = crate::rules::rule(RULES, "review-malformed-trailer");
 
 /// The identity trailers checked by default.
 const IDENTITY_TRAILERS: &[&str] = &[

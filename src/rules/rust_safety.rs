@@ -63,9 +63,9 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const UNDOCUMENTED: &RuleInfo = &RULES[0];
-const FN_UNDOCUMENTED: &RuleInfo = &RULES[1];
-const LINT_REMOVED: &RuleInfo = &RULES[2];
+const UNDOCUMENTED: &RuleInfo = crate::rules::rule(RULES, "unsafe-undocumented");
+const FN_UNDOCUMENTED: &RuleInfo = crate::rules::rule(RULES, "unsafe-fn-undocumented");
+const LINT_REMOVED: &RuleInfo = crate::rules::rule(RULES, "unsafe-lint-removed");
 
 /// `[unsafe_code]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

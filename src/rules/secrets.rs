@@ -561,7 +561,7 @@ fn check_examples(
 
 /// Checks added lines (and the message) for secrets.
 pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
-    let rule = &RULES[0];
+    let rule = crate::rules::rule(RULES, "secret-detected");
     if !sink.enabled(rule) {
         return;
     }

@@ -151,22 +151,22 @@ pub const RULES: &[RuleInfo] = &[
     ),
 ];
 
-const REVIEW: &RuleInfo = &RULES[0];
-const PR_TARGET: &RuleInfo = &RULES[1];
-const SECRET_TO_URL: &RuleInfo = &RULES[4];
-const UNPINNED: &RuleInfo = &RULES[6];
-const INJECTION: &RuleInfo = &RULES[7];
-const INVALID: &RuleInfo = &RULES[8];
+const REVIEW: &RuleInfo = crate::rules::rule(RULES, "workflow-review-missing");
+const PR_TARGET: &RuleInfo = crate::rules::rule(RULES, "workflow-pr-target-checkout");
+const SECRET_TO_URL: &RuleInfo = crate::rules::rule(RULES, "workflow-secret-to-url");
+const UNPINNED: &RuleInfo = crate::rules::rule(RULES, "workflow-unpinned-action");
+const INJECTION: &RuleInfo = crate::rules::rule(RULES, "workflow-script-injection");
+const INVALID: &RuleInfo = crate::rules::rule(RULES, "workflow-invalid");
 
 /// The rules the structural checks report as.
 const STRUCTURE_RULES: structure::Rules = structure::Rules {
     pr_target: PR_TARGET,
     injection: INJECTION,
-    credentials: &RULES[9],
-    cache: &RULES[10],
-    self_hosted: &RULES[11],
-    permissions: &RULES[12],
-    broad: &RULES[13],
+    credentials: crate::rules::rule(RULES, "workflow-checkout-credentials"),
+    cache: crate::rules::rule(RULES, "workflow-cache-poisoning"),
+    self_hosted: crate::rules::rule(RULES, "workflow-self-hosted-runner"),
+    permissions: crate::rules::rule(RULES, "workflow-permissions-default"),
+    broad: crate::rules::rule(RULES, "workflow-permissions-broad"),
 };
 
 /// A risky-line pattern as written (data file or policy).
@@ -563,7 +563,7 @@ fn check_lines(cfg: &Compiled, f: &FileChange, structured: bool, sink: &mut Sink
             continue;
         }
         for p in cfg.patterns() {
-            if structured && std::ptr::eq(p.rule, INJECTION) {
+            if structured && p.rule.id == INJECTION.id {
                 continue;
             }
             if sink.enabled(p.rule)

@@ -119,17 +119,19 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const HEADER_MISSING: &RuleInfo = &RULES[0];
-const HEADER_DENIED: &RuleInfo = &RULES[1];
-const HEADER_CHANGED: &RuleInfo = &RULES[2];
-const EXPRESSION_INVALID: &RuleInfo = &RULES[3];
-const EXPRESSION_NONSTANDARD: &RuleInfo = &RULES[4];
-const FOREIGN_TEXT: &RuleInfo = &RULES[5];
-const LICENSE_FILE_DENIED: &RuleInfo = &RULES[6];
-const LICENSE_FILE_UNKNOWN: &RuleInfo = &RULES[7];
-const MANIFEST_DENIED: &RuleInfo = &RULES[8];
-const MANIFEST_LICENSE_FILE: &RuleInfo = &RULES[9];
-const COPYRIGHT_MISSING: &RuleInfo = &RULES[10];
+const HEADER_MISSING: &RuleInfo = crate::rules::rule(RULES, "licensing-header-missing");
+const HEADER_DENIED: &RuleInfo = crate::rules::rule(RULES, "licensing-header-denied");
+const HEADER_CHANGED: &RuleInfo = crate::rules::rule(RULES, "licensing-header-changed");
+const EXPRESSION_INVALID: &RuleInfo = crate::rules::rule(RULES, "licensing-expression-invalid");
+const EXPRESSION_NONSTANDARD: &RuleInfo =
+    crate::rules::rule(RULES, "licensing-expression-nonstandard");
+const FOREIGN_TEXT: &RuleInfo = crate::rules::rule(RULES, "licensing-foreign-text");
+const LICENSE_FILE_DENIED: &RuleInfo = crate::rules::rule(RULES, "licensing-license-file-denied");
+const LICENSE_FILE_UNKNOWN: &RuleInfo = crate::rules::rule(RULES, "licensing-license-file-unknown");
+const MANIFEST_DENIED: &RuleInfo = crate::rules::rule(RULES, "licensing-manifest-denied");
+const MANIFEST_LICENSE_FILE: &RuleInfo =
+    crate::rules::rule(RULES, "licensing-manifest-license-file");
+const COPYRIGHT_MISSING: &RuleInfo = crate::rules::rule(RULES, "licensing-copyright-missing");
 
 /// Default for `header_lines`: REUSE and most projects put the header at
 /// the very top; ten lines leave room for a shebang, an encoding line and a
