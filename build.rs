@@ -1,7 +1,7 @@
 //! Converts the TOML documents embedded in the binary (presets and data
 //! tables) to JSON at build time: `toml`'s parser keeps every span and
 //! comment and cost a third of a commit-msg hook, while JSON reads in a
-//! fraction of that. `src/policy/embedded.rs` includes the result; a test
+//! fraction of that. `src/config/embedded.rs` includes the result; a test
 //! checks that both give the same table for every document.
 
 use std::path::Path;

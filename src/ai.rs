@@ -15,10 +15,10 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::config::{KeyPath, Problems};
 use crate::identity::Person;
 use crate::message::Trailer;
 use crate::model::Change;
-use crate::policy::{KeyPath, Problems};
 use crate::rules::patterns::{required_literals, KeywordIndex};
 
 /// The built-in signatures table.
@@ -436,7 +436,7 @@ pub fn builtin_families() -> Result<Vec<RawFamily>, String> {
 }
 
 fn builtin_table() -> Result<(Vec<RawSignature>, Vec<RawFamily>), String> {
-    crate::policy::embedded::from_str::<RawTable>(BUILTIN)
+    crate::config::embedded::from_str::<RawTable>(BUILTIN)
         .map(|t| (t.signature, t.family))
         .map_err(|e| format!("ai-signatures.toml: {}", e.message().trim()))
 }
@@ -607,7 +607,7 @@ impl Detector {
                         let tools = distinct_tools(table.iter().map(|s| s.tool.as_str()));
                         let mut msg = format!("no built-in signature has the tool `{d}`");
                         if let Some(n) =
-                            crate::policy::error::nearest(d, tools.iter().map(String::as_str))
+                            crate::config::error::nearest(d, tools.iter().map(String::as_str))
                         {
                             msg.push_str(&format!("; did you mean `{n}`?"));
                         }

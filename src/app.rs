@@ -8,12 +8,14 @@ use anyhow::{bail, Context, Result};
 use git2::Repository;
 
 use crate::cli::{CheckArgs, Color, Command, Global, PolicyCommand};
+use crate::config::PolicyErrors;
+use crate::diag::Summary;
 use crate::engine;
 use crate::git;
 use crate::message::{self, CleanupMode, Message};
 use crate::model::Change;
-use crate::policy::{presets, Policy, PolicyErrors};
-use crate::report::{self, Format, Summary};
+use crate::policy::{presets, Policy};
+use crate::report::{self, Format};
 
 /// How a command ended, mapped to the process exit code by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,50 +1,20 @@
 //! The engine: runs a compiled policy's rules over one change and collects
 //! findings, applying severities and inline suppressions in one place.
 
+use crate::diag::RuleInfo;
+use crate::diag::{Finding, Severity};
 use crate::message::Defect;
 use crate::model::{Change, Content};
 use crate::policy::Policy;
-use crate::report::{Finding, Severity};
 use crate::rules::{
     custom, dependencies, disclosure, payloads, protected, review, rust_safety, secrets, workflows,
-    RuleInfo,
 };
 
-/// Rules the engine itself reports (about what could not be checked).
-pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "file-too-large",
-        family: "scan",
-        default: Severity::Warn,
-        summary: "a changed file is larger than `scan.max_file_size` and was not scanned line by line",
-        hint: "review the file by hand, or raise `scan.max_file_size` in the policy",
-    },
-    RuleInfo {
-        id: "message-nul",
-        family: "scan",
-        default: Severity::Error,
-        summary: "a commit or tag message holds a NUL byte, after which git shows nothing",
-        hint: "rewrite the message without the NUL byte (`git commit --amend`); git itself refuses to write one",
-    },
-    RuleInfo {
-        id: "message-encoding",
-        family: "scan",
-        default: Severity::Error,
-        summary: "a message's `encoding` header names an encoding that cannot be decoded, or the message is not valid in it",
-        hint: "rewrite the commit in UTF-8 (`git -c i18n.commitEncoding=UTF-8 commit --amend`)",
-    },
-    RuleInfo {
-        id: "path-malformed",
-        family: "scan",
-        default: Severity::Error,
-        summary: "a tree entry has a name no checkout may write (`.`, `..`, `.git`, empty, or containing `/`)",
-        hint: "rewrite the commit so that the tree holds only ordinary names (`git fsck` names the bad tree)",
-    },
-];
+pub use crate::rules::scan::RULES;
 
-const NUL: &RuleInfo = crate::rules::rule(RULES, "message-nul");
-const ENCODING: &RuleInfo = crate::rules::rule(RULES, "message-encoding");
-const PATH_MALFORMED: &RuleInfo = crate::rules::rule(RULES, "path-malformed");
+const NUL: &RuleInfo = crate::diag::rule(RULES, "message-nul");
+const ENCODING: &RuleInfo = crate::diag::rule(RULES, "message-encoding");
+const PATH_MALFORMED: &RuleInfo = crate::diag::rule(RULES, "path-malformed");
 
 /// The marker that silences a finding on the line it stands on:
 /// `policy-check:allow RULE-ID[,RULE-ID…]`.
@@ -275,7 +245,7 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
         }
         if file.content == Content::TooLarge {
             sink.report(
-                crate::rules::rule(RULES, "file-too-large"),
+                crate::diag::rule(RULES, "file-too-large"),
                 format!(
                     "{} is {} bytes, above the {}-byte scan limit; its lines were not checked",
                     file.path, file.size, policy.scan.max_file_size

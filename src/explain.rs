@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
-use crate::rules::RuleInfo;
+use crate::diag::RuleInfo;
 
 /// (family file, TOML text) of every explanation file.
 pub const FILES: &[(&str, &str)] = &[

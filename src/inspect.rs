@@ -9,12 +9,14 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::ai::{Detector, RawAi, Signal};
+use crate::config::{KeyPath, Problems};
+use crate::diag::{Finding, Severity};
 use crate::engine;
 use crate::identity::Person;
 use crate::message::Trailer;
+use crate::model::Needs;
 use crate::model::{Change, Content, Status};
-use crate::policy::{KeyPath, Needs, Policy, Problems};
-use crate::report::{Finding, Severity};
+use crate::policy::Policy;
 use crate::rules;
 
 /// Everything `inspect` shows, in the shape of its JSON output.

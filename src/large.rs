@@ -184,7 +184,7 @@ fn check_file(
     // the rest of the file is not checked (it is already rejected).
     let full = std::cell::Cell::new(false);
     let mut dropped = 0usize;
-    let mut last: Option<crate::report::Finding> = None;
+    let mut last: Option<crate::diag::Finding> = None;
     let dropped_ref = &mut dropped;
     let last_ref = &mut last;
     let mut run = |sub: FileChange, first_line: u32, out: &mut Outcome| {
@@ -213,7 +213,7 @@ fn check_file(
                         .findings
                         .iter()
                         .chain([&f])
-                        .any(|f| f.severity == crate::report::Severity::Error)
+                        .any(|f| f.severity == crate::diag::Severity::Error)
                 {
                     full.set(true);
                 }

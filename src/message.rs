@@ -519,7 +519,7 @@ pub fn shown<'a>(raw: &'a [u8], encoding: Option<&str>) -> (Cow<'a, [u8]>, Vec<D
         }
         Err(reason) => {
             defects.push(Defect::Encoding {
-                name: crate::report::escape(label),
+                name: crate::diag::escape(label),
                 reason,
             });
             (Cow::Borrowed(bytes), defects)

@@ -253,3 +253,30 @@ impl Change {
         self.files.as_deref().unwrap_or(&[])
     }
 }
+
+/// Rename detection for the diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Renames {
+    Exact,
+    Similar,
+    Off,
+}
+
+/// What a policy needs read from git, so that a scan pays only for what it uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// The list of changed files (a tree diff).
+    pub files: bool,
+    /// Their contents and added/removed lines (blob reads and a line diff).
+    pub lines: bool,
+}
+
+impl Needs {
+    pub fn union(self, o: Needs) -> Needs {
+        Needs {
+            files: self.files || o.files || o.lines || self.lines,
+            lines: self.lines || o.lines,
+        }
+    }
+}

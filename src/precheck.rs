@@ -11,12 +11,13 @@ use anyhow::{bail, Context, Result};
 
 use crate::app::{select_policy, use_color, workdir, Exit};
 use crate::cli::{CheckArgs, Global};
+use crate::diag::{Finding, Fix, MessageLine, Summary};
 use crate::engine;
 use crate::git;
 use crate::message::{self, CleanupMode, Message};
 use crate::model::Change;
 use crate::policy::Policy;
-use crate::report::{self, Finding, Fix, MessageLine, Summary};
+use crate::report;
 
 /// Runs the pre-check; `file` is the draft message.
 pub fn run(file: &Path, args: &CheckArgs, global: &Global) -> Result<Exit> {

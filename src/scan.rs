@@ -12,10 +12,11 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Result};
 use git2::{Oid, Repository};
 
+use crate::diag::Summary;
 use crate::engine::{self, Outcome};
 use crate::git::{self, DiffOptions, Reader};
 use crate::policy::Policy;
-use crate::report::{Reporter, Summary};
+use crate::report::Reporter;
 
 /// How far ahead of the oldest unreported commit workers may run.
 const WINDOW: usize = 512;

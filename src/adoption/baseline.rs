@@ -29,7 +29,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::report::{content_hash, Finding};
+use crate::diag::Finding;
+use crate::report::content_hash;
 
 /// The default baseline file, at the repository root.
 pub const DEFAULT_FILE: &str = ".policy-check-baseline.json";
@@ -220,7 +221,7 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Severity;
+    use crate::diag::Severity;
 
     fn f(rule: &str, commit: &str, line: u32, snippet: &str) -> Finding {
         Finding {

@@ -14,9 +14,11 @@ use super::rollout;
 use super::Scope;
 use crate::app::{self, Exit};
 use crate::cli::{BaselineCommand, CheckArgs, Cli, ExplainArgs, Global};
+use crate::config::PolicyErrors;
+use crate::diag::{Finding, Summary};
 use crate::git;
-use crate::policy::{load, presets, schema, show, Policy, PolicyErrors, Source};
-use crate::report::{Finding, Format, Reporter, Summary};
+use crate::policy::{load, presets, schema, show, Policy, Source};
+use crate::report::{Format, Reporter};
 use crate::rules;
 
 /// Turns a file name (as the policy loader or the command line has it) into
@@ -319,7 +321,7 @@ pub fn explain(args: ExplainArgs, global: &Global) -> Result<Exit> {
             known.extend(v.require.iter().map(|r| r.id.as_str()));
         }
     }
-    match crate::policy::error::nearest(&id, known.iter().copied()) {
+    match crate::config::error::nearest(&id, known.iter().copied()) {
         Some(n) => bail!("unknown rule `{id}`; did you mean `{n}`?"),
         None => bail!("unknown rule `{id}` (`policy-check explain --list` lists every rule)"),
     }

@@ -20,10 +20,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use globset::GlobSet;
 use serde::Deserialize;
 
+use crate::config::error::{nearest, Location};
+use crate::config::{compile_globs, KeyPath, Problems};
 use crate::date::RawDate;
-use crate::policy::error::{nearest, Location};
-use crate::policy::{compile_globs, KeyPath, Problems};
-use crate::report::Finding;
+use crate::diag::Finding;
 
 /// An `[[exceptions]]` entry as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -213,7 +213,7 @@ pub fn compile(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Severity;
+    use crate::diag::Severity;
 
     fn finding(rule: &str, commit: &str, path: Option<&str>) -> Finding {
         Finding {

@@ -11,44 +11,20 @@ use std::collections::HashSet;
 
 use git2::{Oid, Repository};
 
+use crate::diag::RuleInfo;
+use crate::diag::{Finding, Severity};
 use crate::policy::Policy;
-use crate::report::{Finding, Severity};
-use crate::rules::RuleInfo;
 
 pub mod baseline;
 pub mod commands;
 pub mod exceptions;
 pub mod rollout;
 
-/// Rules about the adoption machinery itself.
-pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "baseline-stale",
-        family: "adoption",
-        default: Severity::Warn,
-        summary:
-            "a `--baseline` entry matched no finding: the finding was fixed or its commit rewritten",
-        hint: "regenerate the baseline with `policy-check baseline write`, or delete the entry",
-    },
-    RuleInfo {
-        id: "exception-expired",
-        family: "adoption",
-        default: Severity::Warn,
-        summary: "an `[[exceptions]]` entry is past its `expires` date and no longer applies",
-        hint: "fix the findings and delete the exception, or move `expires` with a reason",
-    },
-    RuleInfo {
-        id: "exception-unused",
-        family: "adoption",
-        default: Severity::Warn,
-        summary: "an `[[exceptions]]` entry matched no finding in the checked commits",
-        hint: "correct the exception's `rule`, `commit` or `path`, or delete it",
-    },
-];
+pub use crate::rules::adoption::RULES;
 
-const BASELINE_STALE: &RuleInfo = crate::rules::rule(RULES, "baseline-stale");
-const EXCEPTION_EXPIRED: &RuleInfo = crate::rules::rule(RULES, "exception-expired");
-const EXCEPTION_UNUSED: &RuleInfo = crate::rules::rule(RULES, "exception-unused");
+const BASELINE_STALE: &RuleInfo = crate::diag::rule(RULES, "baseline-stale");
+const EXCEPTION_EXPIRED: &RuleInfo = crate::diag::rule(RULES, "exception-expired");
+const EXCEPTION_UNUSED: &RuleInfo = crate::diag::rule(RULES, "exception-unused");
 
 /// The exceptions of a policy and the baseline of a run.
 #[derive(Debug, Default)]

@@ -9,8 +9,9 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::diag::{Finding, Severity, Summary};
 use crate::policy::Policy;
-use crate::report::{Finding, Reporter, Severity, Summary};
+use crate::report::Reporter;
 
 /// One staged severity, judged against today and the checked commits.
 #[derive(Debug, Clone, Serialize)]

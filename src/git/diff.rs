@@ -9,7 +9,7 @@ use git2::Oid;
 use super::odb::{next_entry, Kind, Limited, ObjectStore};
 
 use crate::model::{Content, FileChange, Status};
-use crate::policy::{Needs, Renames};
+use crate::model::{Needs, Renames};
 
 const MODE_TREE: u32 = 0o040000;
 const MODE_LINK: u32 = 0o120000;

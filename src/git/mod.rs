@@ -56,6 +56,14 @@ pub fn tune() {
 }
 
 /// Opens the repository containing `dir` (searching upwards, as git does).
+/// git's blob id of some bytes, hex (`git hash-object --stdin`); `None`
+/// should libgit2 fail to hash.
+pub fn blob_hash(bytes: &[u8]) -> Option<String> {
+    Oid::hash_object(git2::ObjectType::Blob, bytes)
+        .ok()
+        .map(|o| o.to_string())
+}
+
 pub fn open(dir: &Path) -> Result<Repository> {
     Repository::discover(dir).map_err(|e| {
         anyhow!(
@@ -293,7 +301,7 @@ pub fn shown(data: &[u8], c: &commit::Commit, comment: &str) -> (Identity, Ident
                 .any(|d| matches!(d, crate::message::Defect::Encoding { .. }))
             {
                 defects.push(crate::message::Defect::Encoding {
-                    name: crate::report::escape(c.encoding.unwrap_or("")),
+                    name: crate::diag::escape(c.encoding.unwrap_or("")),
                     reason: format!("once decoded, the commit no longer reads as one ({e})"),
                 });
             }

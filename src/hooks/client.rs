@@ -11,11 +11,12 @@ use super::judge::{self, Exceptions, Update};
 use super::{downgrade_claimed, exceptions};
 use crate::app::{select_policy, use_color, workdir, Exit};
 use crate::cli::Global;
+use crate::diag::{Finding, Summary};
 use crate::engine;
 use crate::git::{self, push, staged};
 use crate::message::{self, CleanupMode, Message};
 use crate::model::{Change, Identity};
-use crate::report::{text::TextReporter, Finding, Reporter, Summary};
+use crate::report::{text::TextReporter, Reporter};
 use crate::scan::diff_options;
 
 /// `commit-msg FILE`: the message as `git commit` will store it, its author

@@ -10,15 +10,14 @@ use anyhow::{anyhow, Context, Result};
 use git2::{Oid, Repository};
 
 use super::{downgrade_claimed, exceptions, is_maintainer, Exception, RULES};
+use crate::diag::{escape, escape_cow, Finding, Severity, Summary};
 use crate::engine;
 use crate::git::{self, push};
 use crate::message::Message;
 use crate::model::Change;
 use crate::policy::server::Tags;
 use crate::policy::Policy;
-use crate::report::{
-    count, escape, escape_cow, text::TextReporter, Finding, Reporter, Severity, Summary,
-};
+use crate::report::{count, text::TextReporter, Reporter};
 
 /// One ref update to judge (deletions are filtered out before).
 #[derive(Debug, Clone)]
@@ -268,7 +267,7 @@ where
                 format!("cannot check the {kind} {end} that {} points at", u.refname)
             })?;
             rv.findings.extend(engine::check(policy, &change).findings);
-            let rule = crate::rules::rule(RULES, "push-unchecked-object");
+            let rule = crate::diag::rule(RULES, "push-unchecked-object");
             let severity = policy.severity(rule);
             if severity != Severity::Off {
                 let mut found = vec![Finding {

@@ -11,10 +11,9 @@ use anyhow::Result;
 
 use crate::app::Exit;
 use crate::cli::{Global, HookCommand};
+use crate::diag::{Finding, Severity};
 use crate::message::Message;
 use crate::policy::Policy;
-use crate::report::{Finding, Severity};
-use crate::rules::RuleInfo;
 
 pub mod client;
 pub mod install;
@@ -22,23 +21,7 @@ mod judge;
 pub mod server;
 pub mod trust;
 
-/// Rules the push hooks report themselves.
-pub const RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: "push-unchecked-object",
-        family: "server",
-        default: Severity::Warn,
-        summary: "a pushed ref points at a tree or a blob, not a commit: its files are checked, but it has no message, author or review",
-        hint: "push commits (or annotated tags of commits), or review the object by hand",
-    },
-    RuleInfo {
-        id: "policy-change-unreviewed",
-        family: "server",
-        default: Severity::Error,
-        summary: "a commit changes the policy the server reads from the protected branch (or a file it extends or names) without a maintainer's review the server can verify",
-        hint: "have a maintainer push the commit, or merge it with a signed merge commit or tag (see docs/trust-model.md)",
-    },
-];
+pub use crate::rules::server::RULES;
 
 /// The trailer that asks the server to waive one rule for one commit.
 pub const EXCEPTION_TRAILER: &str = "Policy-Exception";

@@ -180,7 +180,7 @@ fn finish(result: Result<Exit>, fail_open: Option<bool>) -> Result<Exit> {
         Err(e) if fail_open == Some(true) => {
             eprintln!("policy-check: ************************************************************");
             eprintln!("policy-check: INTERNAL ERROR, PUSH ACCEPTED UNCHECKED (fail-open is on):");
-            eprintln!("policy-check: {}", crate::report::escape(&format!("{e:#}")));
+            eprintln!("policy-check: {}", crate::diag::escape(&format!("{e:#}")));
             eprintln!("policy-check: ************************************************************");
             Ok(Exit::Passed)
         }

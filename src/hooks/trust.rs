@@ -32,11 +32,11 @@ use anyhow::{anyhow, bail, Result};
 use git2::{Oid, Repository};
 
 use super::PUSHER_VARS;
+use crate::diag::Finding;
 use crate::identity::{Counting, Person, Reviewers};
 use crate::message::Message;
 use crate::model::Identity;
 use crate::policy::Policy;
-use crate::report::Finding;
 
 /// Git config key (multi-valued) naming the environment variables that
 /// carry the authenticated pusher: one of [`PUSHER_VARS`].
@@ -472,8 +472,8 @@ pub fn author_of(repo: &Repository, oid: Oid) -> Result<Option<Identity>> {
 }
 
 /// The rule for a change of the branch policy itself.
-pub const POLICY_CHANGE: &crate::rules::RuleInfo =
-    crate::rules::rule(super::RULES, "policy-change-unreviewed");
+pub const POLICY_CHANGE: &crate::diag::RuleInfo =
+    crate::diag::rule(super::RULES, "policy-change-unreviewed");
 
 /// Reports each new commit that changes a file the branch policy was read
 /// from (`.policy-check.toml`, a file it extends, its maintainers file),
@@ -486,7 +486,7 @@ pub fn policy_changes(
     by_commit: &mut HashMap<String, Vec<Finding>>,
 ) -> Result<()> {
     let severity = policy.severity(POLICY_CHANGE);
-    if policy.tree_inputs.is_empty() || severity == crate::report::Severity::Off {
+    if policy.tree_inputs.is_empty() || severity == crate::diag::Severity::Off {
         return Ok(());
     }
     let reviewers = policy.maintainer_reviewers(Reviewers::default().trailers);

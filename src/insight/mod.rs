@@ -21,7 +21,8 @@ use crate::cli::{Global, ReportArgs, ReportFormat};
 use crate::engine;
 use crate::git::{self, diff::DiffOptions, Reader};
 use crate::identity::Reviewers;
-use crate::policy::{Needs, Policy};
+use crate::model::Needs;
+use crate::policy::Policy;
 
 pub mod html;
 pub mod text;

@@ -17,10 +17,11 @@ use globset::GlobSet;
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::config::{compile_globs, compile_regex, KeyPath, Problems};
+use crate::diag::Severity;
 use crate::engine::Sink;
 use crate::model::Change;
-use crate::policy::{compile_globs, compile_regex, KeyPath, Needs, Problems};
-use crate::report::Severity;
+use crate::model::Needs;
 
 /// A `[[rules]]` entry as written.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -114,7 +115,7 @@ impl Scope {
             "removed-lines" => Scope::RemovedLines,
             other => {
                 let mut msg = format!("unknown scope `{other}`");
-                if let Some(n) = crate::policy::error::nearest(other, SCOPES.iter().copied()) {
+                if let Some(n) = crate::config::error::nearest(other, SCOPES.iter().copied()) {
                     msg.push_str(&format!("; did you mean `{n}`?"));
                 }
                 msg.push_str(&format!(" (scopes: {})", SCOPES.join(", ")));

@@ -22,11 +22,12 @@ use std::collections::{HashMap, HashSet};
 use globset::GlobSet;
 use serde::Deserialize;
 
+use crate::config::{compile_globs, KeyPath, Problems};
+use crate::diag::RuleInfo;
+use crate::diag::Severity;
 use crate::engine::Sink;
+use crate::model::Needs;
 use crate::model::{Content, FileChange, Status};
-use crate::policy::{compile_globs, KeyPath, Needs, Problems};
-use crate::report::Severity;
-use crate::rules::RuleInfo;
 
 pub mod advisories;
 pub mod manifest;
@@ -138,20 +139,20 @@ pub const RULES: &[RuleInfo] = &[
     ),
 ];
 
-const ADDED: &RuleInfo = crate::rules::rule(RULES, "dependency-added");
-const TYPOSQUAT: &RuleInfo = crate::rules::rule(RULES, "dependency-typosquat");
-const GIT: &RuleInfo = crate::rules::rule(RULES, "dependency-git");
-const PATH_OUTSIDE: &RuleInfo = crate::rules::rule(RULES, "dependency-path-outside");
-const REGISTRY: &RuleInfo = crate::rules::rule(RULES, "dependency-registry");
-const PATCH: &RuleInfo = crate::rules::rule(RULES, "dependency-patch");
-const SOURCE_REPLACEMENT: &RuleInfo = crate::rules::rule(RULES, "dependency-source-replacement");
-const BUILD_SCRIPT: &RuleInfo = crate::rules::rule(RULES, "dependency-build-script");
-const PROC_MACRO: &RuleInfo = crate::rules::rule(RULES, "dependency-proc-macro");
-const RENAMED: &RuleInfo = crate::rules::rule(RULES, "dependency-renamed");
-const INVALID: &RuleInfo = crate::rules::rule(RULES, "dependency-manifest-invalid");
-const LOCK_SOURCE: &RuleInfo = crate::rules::rule(RULES, "dependency-lock-source");
-const MALICIOUS: &RuleInfo = crate::rules::rule(RULES, "dependency-malicious");
-const ADVISORY: &RuleInfo = crate::rules::rule(RULES, "dependency-advisory");
+const ADDED: &RuleInfo = crate::diag::rule(RULES, "dependency-added");
+const TYPOSQUAT: &RuleInfo = crate::diag::rule(RULES, "dependency-typosquat");
+const GIT: &RuleInfo = crate::diag::rule(RULES, "dependency-git");
+const PATH_OUTSIDE: &RuleInfo = crate::diag::rule(RULES, "dependency-path-outside");
+const REGISTRY: &RuleInfo = crate::diag::rule(RULES, "dependency-registry");
+const PATCH: &RuleInfo = crate::diag::rule(RULES, "dependency-patch");
+const SOURCE_REPLACEMENT: &RuleInfo = crate::diag::rule(RULES, "dependency-source-replacement");
+const BUILD_SCRIPT: &RuleInfo = crate::diag::rule(RULES, "dependency-build-script");
+const PROC_MACRO: &RuleInfo = crate::diag::rule(RULES, "dependency-proc-macro");
+const RENAMED: &RuleInfo = crate::diag::rule(RULES, "dependency-renamed");
+const INVALID: &RuleInfo = crate::diag::rule(RULES, "dependency-manifest-invalid");
+const LOCK_SOURCE: &RuleInfo = crate::diag::rule(RULES, "dependency-lock-source");
+const MALICIOUS: &RuleInfo = crate::diag::rule(RULES, "dependency-malicious");
+const ADVISORY: &RuleInfo = crate::diag::rule(RULES, "dependency-advisory");
 
 /// `[dependencies]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -301,7 +302,7 @@ pub fn embedded_typosquat_data() -> Result<[Vec<String>; 4], String> {
 }
 
 fn embedded_data() -> Result<PopularData, String> {
-    crate::policy::embedded::from_str::<PopularData>(POPULAR_CRATES).map_err(|e| {
+    crate::config::embedded::from_str::<PopularData>(POPULAR_CRATES).map_err(|e| {
         format!(
             "policies/data/popular-crates.toml is invalid: {}",
             e.message()

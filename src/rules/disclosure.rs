@@ -22,12 +22,13 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::ai::{self, Seen, Signal};
+use crate::config::{compile_globs, compile_regex, KeyPath, Problems};
+use crate::diag::RuleInfo;
+use crate::diag::Severity;
 use crate::engine::Sink;
 use crate::identity::Person;
+use crate::model::Needs;
 use crate::model::{Change, Content, Status};
-use crate::policy::{compile_globs, compile_regex, KeyPath, Needs, Problems};
-use crate::report::Severity;
-use crate::rules::RuleInfo;
 
 /// The default test globs for `max_lines`.
 pub(crate) const TEST_PATHS: &str = include_str!("../../policies/data/test-paths.toml");
@@ -181,14 +182,14 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const MISSING: &RuleInfo = crate::rules::rule(RULES, "disclosure-missing");
-const FORMAT: &RuleInfo = crate::rules::rule(RULES, "disclosure-format");
-const FORBIDDEN: &RuleInfo = crate::rules::rule(RULES, "disclosure-forbidden");
-const DENIED: &RuleInfo = crate::rules::rule(RULES, "disclosure-denied-tool");
-const UNAPPROVED: &RuleInfo = crate::rules::rule(RULES, "disclosure-unapproved-tool");
-const FORBIDDEN_TRAILER: &RuleInfo = crate::rules::rule(RULES, "disclosure-forbidden-trailer");
-const FORBIDDEN_FOOTER: &RuleInfo = crate::rules::rule(RULES, "disclosure-forbidden-footer");
-const LARGE: &RuleInfo = crate::rules::rule(RULES, "disclosure-large-change");
+const MISSING: &RuleInfo = crate::diag::rule(RULES, "disclosure-missing");
+const FORMAT: &RuleInfo = crate::diag::rule(RULES, "disclosure-format");
+const FORBIDDEN: &RuleInfo = crate::diag::rule(RULES, "disclosure-forbidden");
+const DENIED: &RuleInfo = crate::diag::rule(RULES, "disclosure-denied-tool");
+const UNAPPROVED: &RuleInfo = crate::diag::rule(RULES, "disclosure-unapproved-tool");
+const FORBIDDEN_TRAILER: &RuleInfo = crate::diag::rule(RULES, "disclosure-forbidden-trailer");
+const FORBIDDEN_FOOTER: &RuleInfo = crate::diag::rule(RULES, "disclosure-forbidden-footer");
+const LARGE: &RuleInfo = crate::diag::rule(RULES, "disclosure-large-change");
 
 fn valid_key(k: &str) -> bool {
     !k.is_empty()
@@ -231,7 +232,7 @@ pub fn default_test_paths() -> Result<Vec<String>, String> {
     struct T {
         paths: Vec<String>,
     }
-    crate::policy::embedded::from_str::<T>(TEST_PATHS)
+    crate::config::embedded::from_str::<T>(TEST_PATHS)
         .map(|t| t.paths)
         .map_err(|e| format!("test-paths.toml: {}", e.message().trim()))
 }

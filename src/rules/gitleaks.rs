@@ -36,7 +36,7 @@ use std::ops::Range;
 use regex::Regex;
 use toml_edit::{ImDocument, Item, TableLike, Value};
 
-use crate::policy::error::line_col;
+use crate::config::error::line_col;
 
 /// How deep `[extend] path` may chain (gitleaks' own limit).
 const MAX_EXTEND_DEPTH: usize = 2;

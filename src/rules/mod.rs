@@ -6,8 +6,11 @@
 //! `RULES` table: that id is what findings carry, what `[severity]` overrides
 //! and inline `policy-check:allow` markers name, and what `explain` documents.
 
-use crate::report::Severity;
+#[cfg(test)]
+use crate::diag::Severity;
+pub use crate::diag::{rule, RuleInfo};
 
+pub mod adoption;
 pub mod custom;
 pub mod dependencies;
 pub mod disclosure;
@@ -18,59 +21,17 @@ pub mod payloads;
 pub mod protected;
 pub mod review;
 pub mod rust_safety;
+pub mod scan;
 pub mod secrets;
+pub mod server;
 pub mod workflows;
-
-/// Metadata of a built-in rule.
-#[derive(Debug)]
-pub struct RuleInfo {
-    /// Stable kebab-case id.
-    pub id: &'static str,
-    /// The family (and `[table]` of the policy) it belongs to.
-    pub family: &'static str,
-    /// Severity when the policy does not override it.
-    pub default: Severity,
-    /// One line: what the rule checks.
-    pub summary: &'static str,
-    /// One line: how to fix a finding.
-    pub hint: &'static str,
-}
-
-/// The rule of `table` whose id is `id`, found when the program is
-/// compiled: rules are named by their ids, never by their place in a
-/// table, so reordering a table cannot swap two rules. A name that is not
-/// in the table stops the build.
-pub const fn rule(table: &'static [RuleInfo], id: &str) -> &'static RuleInfo {
-    let mut i = 0;
-    while i < table.len() {
-        if same(table[i].id.as_bytes(), id.as_bytes()) {
-            return &table[i];
-        }
-        i += 1;
-    }
-    panic!("no rule with this id in the table")
-}
-
-const fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
 
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
     let families: [&'static [RuleInfo]; 12] = [
-        crate::engine::RULES,
-        crate::adoption::RULES,
-        crate::hooks::RULES,
+        scan::RULES,
+        adoption::RULES,
+        server::RULES,
         disclosure::RULES,
         review::RULES,
         licensing::RULES,

@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 
 use regex::bytes::{Regex, RegexBuilder};
 
-use crate::policy::{KeyPath, Problems};
+use crate::config::{KeyPath, Problems};
 
 /// One compiled pattern.
 #[derive(Debug, Clone)]
@@ -171,7 +171,7 @@ fn compile_bytes_regex(pattern: &str, path: &KeyPath, problems: &mut Problems) -
                 path.clone(),
                 format!(
                     "invalid regex `{pattern}`: {}",
-                    crate::policy::regex_reason(&e)
+                    crate::config::regex_reason(&e)
                 ),
             );
             None

@@ -27,10 +27,11 @@ use serde::Deserialize;
 
 use super::patterns::{Pattern, PatternSet, PatternSpec};
 use super::RuleInfo;
+use crate::config::{compile_globs, Globs, KeyPath, Problems};
+use crate::diag::Severity;
 use crate::engine::Sink;
+use crate::model::Needs;
 use crate::model::{Change, Content, FileChange, Status};
-use crate::policy::{compile_globs, Globs, KeyPath, Needs, Problems};
-use crate::report::Severity;
 
 /// The embedded pattern table.
 pub const TABLE: &str = include_str!("../../policies/data/payloads.toml");
@@ -73,16 +74,16 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const BINARY: &RuleInfo = crate::rules::rule(RULES, "payload-executable-binary");
+const BINARY: &RuleInfo = crate::diag::rule(RULES, "payload-executable-binary");
 
 /// The rules a line pattern of the table may name (its `rule`); a pattern's
 /// tag is its rule's place in this list, found from the id when the table
 /// is compiled.
 const LINE_RULES: [&RuleInfo; 4] = [
-    crate::rules::rule(RULES, "payload-mining-pool"),
-    crate::rules::rule(RULES, "payload-miner"),
-    crate::rules::rule(RULES, "payload-decode-exec"),
-    crate::rules::rule(RULES, "payload-download-exec"),
+    crate::diag::rule(RULES, "payload-mining-pool"),
+    crate::diag::rule(RULES, "payload-miner"),
+    crate::diag::rule(RULES, "payload-decode-exec"),
+    crate::diag::rule(RULES, "payload-download-exec"),
 ];
 
 /// Paths the line rules do not look at unless the policy says otherwise:
@@ -234,7 +235,7 @@ struct Builtin {
 fn builtin() -> &'static Result<Builtin, String> {
     static BUILTIN: OnceLock<Result<Builtin, String>> = OnceLock::new();
     BUILTIN.get_or_init(|| {
-        let table: RawTable = crate::policy::embedded::from_str(TABLE)
+        let table: RawTable = crate::config::embedded::from_str(TABLE)
             .map_err(|e| format!("the built-in payloads table is invalid: {}", e.message()))?;
         let mut problems = Problems::default();
         let mut patterns: Vec<Pattern> = Vec::new();
@@ -322,7 +323,7 @@ pub fn compile(raw: RawPayloads, base: &KeyPath, problems: &mut Problems) -> Opt
                 left.remove(k);
             } else {
                 let mut msg = format!("`{id}` is not a built-in payloads pattern");
-                if let Some(n) = crate::policy::error::nearest(
+                if let Some(n) = crate::config::error::nearest(
                     id,
                     builtin.patterns.iter().map(|p| p.id.as_str()),
                 ) {

@@ -16,10 +16,11 @@ use globset::GlobSet;
 use serde::Deserialize;
 
 use super::RuleInfo;
+use crate::config::{compile_globs, KeyPath, Problems};
+use crate::diag::Severity;
 use crate::engine::Sink;
+use crate::model::Needs;
 use crate::model::{Change, Status};
-use crate::policy::{compile_globs, KeyPath, Needs, Problems};
-use crate::report::Severity;
 
 pub const RULES: &[RuleInfo] = &[RuleInfo {
     id: "protected-path-changed",
@@ -108,7 +109,7 @@ const POLICY_FILE: &str = ".policy-check.toml";
 /// `check`): the review is a trailer of the message, so `pre-commit`, which
 /// sees the staged files alone, could only ask for something it cannot see.
 pub fn check(cfg: &Protected, change: &Change, sink: &mut Sink) {
-    let rule = crate::rules::rule(RULES, "protected-path-changed");
+    let rule = crate::diag::rule(RULES, "protected-path-changed");
     if !sink.enabled(rule) || change.message.is_none() {
         return;
     }

@@ -29,13 +29,14 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::ai::{Detector, Seen, Signal};
+use crate::config::{compile_globs, compile_regex, KeyPath, Problems};
+use crate::diag::RuleInfo;
+use crate::diag::Severity;
 use crate::engine::Sink;
 use crate::identity::{Person, Reviewers};
 use crate::message::Trailer;
+use crate::model::Needs;
 use crate::model::{Change, Content, Status};
-use crate::policy::{compile_globs, compile_regex, KeyPath, Needs, Problems};
-use crate::report::Severity;
-use crate::rules::RuleInfo;
 
 /// Which `Signed-off-by` the policy asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -207,13 +208,13 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const SIGNOFF_MISSING: &RuleInfo = crate::rules::rule(RULES, "review-signoff-missing");
-const SIGNOFF_MISMATCH: &RuleInfo = crate::rules::rule(RULES, "review-signoff-mismatch");
-const AI_SIGNOFF: &RuleInfo = crate::rules::rule(RULES, "review-ai-signoff");
-const AI_AUTHOR: &RuleInfo = crate::rules::rule(RULES, "review-ai-author");
-const AI_COMMITTER: &RuleInfo = crate::rules::rule(RULES, "review-ai-committer");
-const AI_UNREVIEWED: &RuleInfo = crate::rules::rule(RULES, "review-ai-unreviewed");
-const MALFORMED: &RuleInfo = crate::rules::rule(RULES, "review-malformed-trailer");
+const SIGNOFF_MISSING: &RuleInfo = crate::diag::rule(RULES, "review-signoff-missing");
+const SIGNOFF_MISMATCH: &RuleInfo = crate::diag::rule(RULES, "review-signoff-mismatch");
+const AI_SIGNOFF: &RuleInfo = crate::diag::rule(RULES, "review-ai-signoff");
+const AI_AUTHOR: &RuleInfo = crate::diag::rule(RULES, "review-ai-author");
+const AI_COMMITTER: &RuleInfo = crate::diag::rule(RULES, "review-ai-committer");
+const AI_UNREVIEWED: &RuleInfo = crate::diag::rule(RULES, "review-ai-unreviewed");
+const MALFORMED: &RuleInfo = crate::diag::rule(RULES, "review-malformed-trailer");
 
 /// The identity trailers checked by default.
 const IDENTITY_TRAILERS: &[&str] = &[

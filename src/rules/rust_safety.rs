@@ -28,11 +28,12 @@
 use globset::GlobSet;
 use serde::Deserialize;
 
+use crate::config::{compile_globs, KeyPath, Problems};
+use crate::diag::RuleInfo;
+use crate::diag::Severity;
 use crate::engine::Sink;
+use crate::model::Needs;
 use crate::model::{Change, Content, FileChange};
-use crate::policy::{compile_globs, KeyPath, Needs, Problems};
-use crate::report::Severity;
-use crate::rules::RuleInfo;
 
 pub mod lexer;
 
@@ -63,9 +64,9 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const UNDOCUMENTED: &RuleInfo = crate::rules::rule(RULES, "unsafe-undocumented");
-const FN_UNDOCUMENTED: &RuleInfo = crate::rules::rule(RULES, "unsafe-fn-undocumented");
-const LINT_REMOVED: &RuleInfo = crate::rules::rule(RULES, "unsafe-lint-removed");
+const UNDOCUMENTED: &RuleInfo = crate::diag::rule(RULES, "unsafe-undocumented");
+const FN_UNDOCUMENTED: &RuleInfo = crate::diag::rule(RULES, "unsafe-fn-undocumented");
+const LINT_REMOVED: &RuleInfo = crate::diag::rule(RULES, "unsafe-lint-removed");
 
 /// `[unsafe_code]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

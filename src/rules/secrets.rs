@@ -33,10 +33,11 @@ use serde::Deserialize;
 
 use super::patterns::{Hit, Pattern, PatternSet, PatternSpec};
 use super::RuleInfo;
+use crate::config::{compile_globs, KeyPath, Problems};
+use crate::diag::Severity;
 use crate::engine::Sink;
 use crate::model::Change;
-use crate::policy::{compile_globs, KeyPath, Needs, Problems};
-use crate::report::Severity;
+use crate::model::Needs;
 
 /// The embedded pattern table.
 pub const TABLE: &str = include_str!("../../policies/data/secrets.toml");
@@ -323,7 +324,7 @@ impl Secrets {
 fn builtin() -> &'static Result<Vec<Pattern>, String> {
     static BUILTIN: OnceLock<Result<Vec<Pattern>, String>> = OnceLock::new();
     BUILTIN.get_or_init(|| {
-        let table: RawTable = crate::policy::embedded::from_str(TABLE)
+        let table: RawTable = crate::config::embedded::from_str(TABLE)
             .map_err(|e| format!("the built-in secrets table is invalid: {}", e.message()))?;
         let mut problems = Problems::default();
         let mut out = Vec::new();
@@ -408,7 +409,7 @@ pub fn compile_with(
                 let known = builtin().as_ref().map(|v| v.as_slice()).unwrap_or(&[]);
                 let mut msg = format!("`{id}` is not a built-in secrets pattern");
                 if let Some(n) =
-                    crate::policy::error::nearest(id, known.iter().map(|p| p.id.as_str()))
+                    crate::config::error::nearest(id, known.iter().map(|p| p.id.as_str()))
                 {
                     msg.push_str(&format!("; did you mean `{n}`?"));
                 }
@@ -561,7 +562,7 @@ fn check_examples(
 
 /// Checks added lines (and the message) for secrets.
 pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
-    let rule = crate::rules::rule(RULES, "secret-detected");
+    let rule = crate::diag::rule(RULES, "secret-detected");
     if !sink.enabled(rule) {
         return;
     }

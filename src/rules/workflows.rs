@@ -33,11 +33,12 @@ use globset::GlobSet;
 use regex::Regex;
 use serde::Deserialize;
 
+use crate::config::{compile_regex, Globs, KeyPath, Problems};
+use crate::diag::RuleInfo;
+use crate::diag::Severity;
 use crate::engine::Sink;
+use crate::model::Needs;
 use crate::model::{Change, Content, FileChange};
-use crate::policy::{compile_regex, Globs, KeyPath, Needs, Problems};
-use crate::report::Severity;
-use crate::rules::RuleInfo;
 
 /// The embedded pattern table.
 pub const PATTERNS: &str = include_str!("../../policies/data/workflow-patterns.toml");
@@ -151,22 +152,22 @@ pub const RULES: &[RuleInfo] = &[
     ),
 ];
 
-const REVIEW: &RuleInfo = crate::rules::rule(RULES, "workflow-review-missing");
-const PR_TARGET: &RuleInfo = crate::rules::rule(RULES, "workflow-pr-target-checkout");
-const SECRET_TO_URL: &RuleInfo = crate::rules::rule(RULES, "workflow-secret-to-url");
-const UNPINNED: &RuleInfo = crate::rules::rule(RULES, "workflow-unpinned-action");
-const INJECTION: &RuleInfo = crate::rules::rule(RULES, "workflow-script-injection");
-const INVALID: &RuleInfo = crate::rules::rule(RULES, "workflow-invalid");
+const REVIEW: &RuleInfo = crate::diag::rule(RULES, "workflow-review-missing");
+const PR_TARGET: &RuleInfo = crate::diag::rule(RULES, "workflow-pr-target-checkout");
+const SECRET_TO_URL: &RuleInfo = crate::diag::rule(RULES, "workflow-secret-to-url");
+const UNPINNED: &RuleInfo = crate::diag::rule(RULES, "workflow-unpinned-action");
+const INJECTION: &RuleInfo = crate::diag::rule(RULES, "workflow-script-injection");
+const INVALID: &RuleInfo = crate::diag::rule(RULES, "workflow-invalid");
 
 /// The rules the structural checks report as.
 const STRUCTURE_RULES: structure::Rules = structure::Rules {
     pr_target: PR_TARGET,
     injection: INJECTION,
-    credentials: crate::rules::rule(RULES, "workflow-checkout-credentials"),
-    cache: crate::rules::rule(RULES, "workflow-cache-poisoning"),
-    self_hosted: crate::rules::rule(RULES, "workflow-self-hosted-runner"),
-    permissions: crate::rules::rule(RULES, "workflow-permissions-default"),
-    broad: crate::rules::rule(RULES, "workflow-permissions-broad"),
+    credentials: crate::diag::rule(RULES, "workflow-checkout-credentials"),
+    cache: crate::diag::rule(RULES, "workflow-cache-poisoning"),
+    self_hosted: crate::diag::rule(RULES, "workflow-self-hosted-runner"),
+    permissions: crate::diag::rule(RULES, "workflow-permissions-default"),
+    broad: crate::diag::rule(RULES, "workflow-permissions-broad"),
 };
 
 /// A risky-line pattern as written (data file or policy).
@@ -367,7 +368,7 @@ fn compile_pattern(raw: &RawPattern, path: &KeyPath, problems: &mut Problems) ->
 
 /// The embedded patterns and trusted hosts.
 fn embedded() -> Result<PatternData, String> {
-    crate::policy::embedded::from_str::<PatternData>(PATTERNS).map_err(|e| {
+    crate::config::embedded::from_str::<PatternData>(PATTERNS).map_err(|e| {
         format!(
             "policies/data/workflow-patterns.toml is invalid: {}",
             e.message()

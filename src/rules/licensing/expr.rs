@@ -8,7 +8,7 @@ use spdx::expression::{ExprNode, Operator};
 use spdx::lexer::{Lexer, Token};
 use spdx::{ExceptionId, Expression, LicenseId, LicenseItem, LicenseReq, Licensee, ParseMode};
 
-use crate::policy::{KeyPath, Problems};
+use crate::config::{KeyPath, Problems};
 
 /// The licences a project accepts: the terms of its `allowed` setting, and
 /// optionally the only `WITH` exceptions it takes.
@@ -365,7 +365,7 @@ pub fn nearest_id(word: &str) -> Option<&'static str> {
     {
         return Some(name);
     }
-    crate::policy::error::nearest(
+    crate::config::error::nearest(
         word,
         spdx::identifiers::LICENSES
             .iter()
@@ -375,7 +375,7 @@ pub fn nearest_id(word: &str) -> Option<&'static str> {
 }
 
 fn nearest_exception(word: &str) -> Option<&'static str> {
-    crate::policy::error::nearest(word, spdx::identifiers::EXCEPTIONS.iter().map(|(n, _)| *n))
+    crate::config::error::nearest(word, spdx::identifiers::EXCEPTIONS.iter().map(|(n, _)| *n))
 }
 
 /// An SPDX id for a licence name as prose writes it ("MIT", "Unlicense",

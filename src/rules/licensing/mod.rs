@@ -20,11 +20,12 @@
 use globset::GlobSet;
 use serde::Deserialize;
 
+use crate::config::{compile_globs, Globs, KeyPath, Problems};
+use crate::diag::RuleInfo;
+use crate::diag::Severity;
 use crate::engine::Sink;
+use crate::model::Needs;
 use crate::model::{Change, Content, FileChange, Status};
-use crate::policy::{compile_globs, Globs, KeyPath, Needs, Problems};
-use crate::report::Severity;
-use crate::rules::RuleInfo;
 
 pub mod expr;
 pub mod header;
@@ -119,19 +120,19 @@ pub const RULES: &[RuleInfo] = &[
     },
 ];
 
-const HEADER_MISSING: &RuleInfo = crate::rules::rule(RULES, "licensing-header-missing");
-const HEADER_DENIED: &RuleInfo = crate::rules::rule(RULES, "licensing-header-denied");
-const HEADER_CHANGED: &RuleInfo = crate::rules::rule(RULES, "licensing-header-changed");
-const EXPRESSION_INVALID: &RuleInfo = crate::rules::rule(RULES, "licensing-expression-invalid");
+const HEADER_MISSING: &RuleInfo = crate::diag::rule(RULES, "licensing-header-missing");
+const HEADER_DENIED: &RuleInfo = crate::diag::rule(RULES, "licensing-header-denied");
+const HEADER_CHANGED: &RuleInfo = crate::diag::rule(RULES, "licensing-header-changed");
+const EXPRESSION_INVALID: &RuleInfo = crate::diag::rule(RULES, "licensing-expression-invalid");
 const EXPRESSION_NONSTANDARD: &RuleInfo =
-    crate::rules::rule(RULES, "licensing-expression-nonstandard");
-const FOREIGN_TEXT: &RuleInfo = crate::rules::rule(RULES, "licensing-foreign-text");
-const LICENSE_FILE_DENIED: &RuleInfo = crate::rules::rule(RULES, "licensing-license-file-denied");
-const LICENSE_FILE_UNKNOWN: &RuleInfo = crate::rules::rule(RULES, "licensing-license-file-unknown");
-const MANIFEST_DENIED: &RuleInfo = crate::rules::rule(RULES, "licensing-manifest-denied");
+    crate::diag::rule(RULES, "licensing-expression-nonstandard");
+const FOREIGN_TEXT: &RuleInfo = crate::diag::rule(RULES, "licensing-foreign-text");
+const LICENSE_FILE_DENIED: &RuleInfo = crate::diag::rule(RULES, "licensing-license-file-denied");
+const LICENSE_FILE_UNKNOWN: &RuleInfo = crate::diag::rule(RULES, "licensing-license-file-unknown");
+const MANIFEST_DENIED: &RuleInfo = crate::diag::rule(RULES, "licensing-manifest-denied");
 const MANIFEST_LICENSE_FILE: &RuleInfo =
-    crate::rules::rule(RULES, "licensing-manifest-license-file");
-const COPYRIGHT_MISSING: &RuleInfo = crate::rules::rule(RULES, "licensing-copyright-missing");
+    crate::diag::rule(RULES, "licensing-manifest-license-file");
+const COPYRIGHT_MISSING: &RuleInfo = crate::diag::rule(RULES, "licensing-copyright-missing");
 
 /// Default for `header_lines`: REUSE and most projects put the header at
 /// the very top; ten lines leave room for a shebang, an encoding line and a

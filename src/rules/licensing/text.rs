@@ -10,7 +10,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::expr::{self, Found};
-use crate::policy::{compile_regex, KeyPath, Problems};
+use crate::config::{compile_regex, KeyPath, Problems};
 use crate::rules::patterns::KeywordIndex;
 
 /// The embedded licence knowledge.
@@ -263,7 +263,7 @@ impl Knowledge {
         key: &KeyPath,
         problems: &mut Problems,
     ) -> Option<Knowledge> {
-        let data: RawData = match crate::policy::embedded::from_str(DATA) {
+        let data: RawData = match crate::config::embedded::from_str(DATA) {
             Ok(d) => d,
             Err(e) => {
                 problems.error(
@@ -312,7 +312,7 @@ impl Knowledge {
             if !builtin_ids.contains(s) && !extra.iter().any(|n| &n.id == s) {
                 let mut msg = format!("`{s}` is not a notice id");
                 if let Some(near) =
-                    crate::policy::error::nearest(s, builtin_ids.iter().map(String::as_str))
+                    crate::config::error::nearest(s, builtin_ids.iter().map(String::as_str))
                 {
                     msg.push_str(&format!("; did you mean `{near}`?"));
                 }

@@ -20,9 +20,9 @@ use github_actions_models::workflow::{Job, Workflow};
 use serde::Deserialize;
 
 use super::locate::{Index, Seg};
+use crate::diag::RuleInfo;
 use crate::engine::Sink;
 use crate::model::FileChange;
-use crate::rules::RuleInfo;
 
 /// `[structure]` of the data file.
 #[derive(Debug, Default, Deserialize)]

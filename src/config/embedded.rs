@@ -74,8 +74,8 @@ mod tests {
             ("licenses", crate::rules::licensing::text::DATA),
             ("test-paths", crate::rules::disclosure::TEST_PATHS),
         ];
-        let presets = super::super::presets::names();
-        docs.extend(presets.filter_map(|n| Some((n, super::super::presets::get(n)?))));
+        let presets = crate::policy::presets::names();
+        docs.extend(presets.filter_map(|n| Some((n, crate::policy::presets::get(n)?))));
         for (name, text) in docs {
             assert!(
                 json_of(text).is_some(),
