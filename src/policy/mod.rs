@@ -159,6 +159,21 @@ pub struct Level {
     pub until: Option<(i64, Severity)>,
 }
 
+impl crate::rules::sink::Judge for Policy {
+    fn severity_of(&self, id: &str, default: Severity) -> Severity {
+        Policy::severity_of(self, id, default)
+    }
+    fn inline_allowed(&self, rule: &str) -> bool {
+        Policy::inline_allowed(self, rule)
+    }
+    fn excuse(&self, findings: &mut Vec<crate::diag::Finding>) -> usize {
+        self.adoption.apply(findings)
+    }
+    fn maintainer_reviewers(&self, trailers: Vec<String>) -> crate::identity::Reviewers {
+        Policy::maintainer_reviewers(self, trailers)
+    }
+}
+
 /// A loaded, validated and compiled policy.
 #[derive(Debug)]
 pub struct Policy {
@@ -409,7 +424,12 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         renames: raw.scan.renames.unwrap_or(Renames::Exact),
         moves: raw.scan.moves.unwrap_or(true),
     };
-    let custom = custom::compile(raw.rules, &KeyPath::of(&["rules"]), problems);
+    let custom = custom::compile(
+        raw.rules,
+        &KeyPath::of(&["rules"]),
+        &|id| rules::find(id).is_some(),
+        problems,
+    );
     let server = server::compile(raw.server, problems);
     let mut maintainers = raw.policy.maintainers.unwrap_or_default();
     let mut tree_inputs: Vec<String> = merged
@@ -423,9 +443,15 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     let disclosure = raw
         .disclosure
         .map(|d| disclosure::compile(d, &KeyPath::of(&["disclosure"]), problems));
-    let review = raw
-        .review
-        .map(|r| review::compile(r, &maintainers, &KeyPath::of(&["review"]), problems));
+    let review = raw.review.map(|r| {
+        review::compile(
+            r,
+            &maintainers,
+            &KeyPath::of(&["review"]),
+            &|id| rules::find(id).is_some(),
+            problems,
+        )
+    });
     let uses_ai = disclosure.is_some() || review.as_ref().is_some_and(|r| r.uses_ai());
     let ai = (uses_ai || raw.ai.is_some()).then(|| {
         let keys = disclosure.as_ref().map_or(&[][..], |d| &d.trailers[..]);

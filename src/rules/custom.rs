@@ -19,9 +19,9 @@ use serde::Deserialize;
 
 use crate::config::{compile_globs, compile_regex, KeyPath, Problems};
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::model::Change;
 use crate::model::Needs;
+use crate::rules::sink::Sink;
 
 /// A `[[rules]]` entry as written.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -163,19 +163,17 @@ impl Rule {
     }
 }
 
-/// True for a kebab-case id: lowercase ASCII letters, digits and single dashes.
-pub fn is_kebab(id: &str) -> bool {
-    !id.is_empty()
-        && !id.starts_with('-')
-        && !id.ends_with('-')
-        && !id.contains("--")
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
+pub use crate::diag::is_kebab;
 
 /// Validates and compiles the `[[rules]]` entries, reporting every problem.
-pub fn compile(raw: Vec<RawRule>, base: &KeyPath, problems: &mut Problems) -> Vec<Rule> {
+///
+/// `builtin` tells a built-in rule's id, which a custom rule may not take.
+pub fn compile(
+    raw: Vec<RawRule>,
+    base: &KeyPath,
+    builtin: &dyn Fn(&str) -> bool,
+    problems: &mut Problems,
+) -> Vec<Rule> {
     let mut out: Vec<Rule> = Vec::new();
     for r in raw {
         let path = base.id(&r.id);
@@ -189,7 +187,7 @@ pub fn compile(raw: Vec<RawRule>, base: &KeyPath, problems: &mut Problems) -> Ve
             );
             continue;
         }
-        if crate::rules::find(&r.id).is_some() {
+        if builtin(&r.id) {
             problems.error(
                 path.key("id"),
                 format!(

@@ -25,9 +25,9 @@ use serde::Deserialize;
 use crate::config::{compile_globs, KeyPath, Problems};
 use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::model::Needs;
 use crate::model::{Content, FileChange, Status};
+use crate::rules::sink::Sink;
 
 pub mod advisories;
 pub mod manifest;

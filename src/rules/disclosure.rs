@@ -25,10 +25,10 @@ use crate::ai::{self, Seen, Signal};
 use crate::config::{compile_globs, compile_regex, KeyPath, Problems};
 use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::identity::Person;
 use crate::model::Needs;
 use crate::model::{Change, Content, Status};
+use crate::rules::sink::Sink;
 
 /// The default test globs for `max_lines`.
 pub(crate) const TEST_PATHS: &str = include_str!("../../policies/data/test-paths.toml");

@@ -1,5 +1,5 @@
 //! Rule families. Each is a pure function of a [`Change`](crate::model::Change)
-//! and its compiled configuration that reports into a [`Sink`](crate::engine::Sink);
+//! and its compiled configuration that reports into a [`Sink`](sink::Sink);
 //! none touches git or the filesystem.
 //!
 //! Every built-in rule has a stable kebab-case id listed in its family's
@@ -24,6 +24,7 @@ pub mod rust_safety;
 pub mod scan;
 pub mod secrets;
 pub mod server;
+pub mod sink;
 pub mod workflows;
 
 /// Every built-in rule of every family.

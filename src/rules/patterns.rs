@@ -95,7 +95,7 @@ impl Pattern {
         problems: &mut Problems,
     ) -> Option<Pattern> {
         let mut ok = true;
-        if !super::custom::is_kebab(spec.id) {
+        if !crate::diag::is_kebab(spec.id) {
             problems.error(
                 path.key("id"),
                 format!(

@@ -26,12 +26,12 @@ use globset::GlobSet;
 use serde::Deserialize;
 
 use super::patterns::{Pattern, PatternSet, PatternSpec};
-use super::RuleInfo;
 use crate::config::{compile_globs, Globs, KeyPath, Problems};
+use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::model::Needs;
 use crate::model::{Change, Content, FileChange, Status};
+use crate::rules::sink::Sink;
 
 /// The embedded pattern table.
 pub const TABLE: &str = include_str!("../../policies/data/payloads.toml");

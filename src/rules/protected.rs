@@ -15,12 +15,12 @@
 use globset::GlobSet;
 use serde::Deserialize;
 
-use super::RuleInfo;
 use crate::config::{compile_globs, KeyPath, Problems};
+use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::model::Needs;
 use crate::model::{Change, Status};
+use crate::rules::sink::Sink;
 
 pub const RULES: &[RuleInfo] = &[RuleInfo {
     id: "protected-path-changed",
@@ -123,7 +123,7 @@ pub fn check(cfg: &Protected, change: &Change, sink: &mut Sink) {
     if touched.is_empty() {
         return;
     }
-    let reviewers = sink.policy().maintainer_reviewers(cfg.trailers.clone());
+    let reviewers = sink.maintainer_reviewers(cfg.trailers.clone());
     if reviewers.review(change).is_some() {
         return;
     }

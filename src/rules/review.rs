@@ -32,11 +32,11 @@ use crate::ai::{Detector, Seen, Signal};
 use crate::config::{compile_globs, compile_regex, KeyPath, Problems};
 use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::identity::{Person, Reviewers};
 use crate::message::Trailer;
 use crate::model::Needs;
 use crate::model::{Change, Content, Status};
+use crate::rules::sink::Sink;
 
 /// Which `Signed-off-by` the policy asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
@@ -259,24 +259,26 @@ fn reviewers_of(
 }
 
 /// Validates and compiles `[review]`. `maintainers` is `[policy]
-/// maintainers` (with the maintainers file, if any), for `@maintainers`.
+/// maintainers` (with the maintainers file, if any), for `@maintainers`;
+/// `builtin` tells a built-in rule's id, which a required review may not take.
 pub fn compile(
     raw: RawReview,
     maintainers: &[String],
     path: &KeyPath,
+    builtin: &dyn Fn(&str) -> bool,
     problems: &mut Problems,
 ) -> Review {
     let mut require: Vec<Require> = Vec::new();
     for r in raw.require.unwrap_or_default() {
         let at = path.key("require").id(&r.id);
-        if !crate::rules::custom::is_kebab(&r.id) {
+        if !crate::diag::is_kebab(&r.id) {
             problems.error(
                 at.key("id"),
                 format!("`{}` must be kebab-case (a-z, 0-9, single dashes)", r.id),
             );
             continue;
         }
-        if crate::rules::find(&r.id).is_some() {
+        if builtin(&r.id) {
             problems.error(
                 at.key("id"),
                 format!("`{}` is a built-in rule id; choose another", r.id),

@@ -31,9 +31,9 @@ use serde::Deserialize;
 use crate::config::{compile_globs, KeyPath, Problems};
 use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::model::Needs;
 use crate::model::{Change, Content, FileChange};
+use crate::rules::sink::Sink;
 
 pub mod lexer;
 

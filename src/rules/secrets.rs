@@ -32,12 +32,12 @@ use globset::GlobSet;
 use serde::Deserialize;
 
 use super::patterns::{Hit, Pattern, PatternSet, PatternSpec};
-use super::RuleInfo;
 use crate::config::{compile_globs, KeyPath, Problems};
+use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::model::Change;
 use crate::model::Needs;
+use crate::rules::sink::Sink;
 
 /// The embedded pattern table.
 pub const TABLE: &str = include_str!("../../policies/data/secrets.toml");

@@ -29,6 +29,8 @@
 pub mod locate;
 pub mod structure;
 
+pub use locate::{clip, strip_comment, uses_value};
+
 use globset::GlobSet;
 use regex::Regex;
 use serde::Deserialize;
@@ -36,9 +38,9 @@ use serde::Deserialize;
 use crate::config::{compile_regex, Globs, KeyPath, Problems};
 use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::model::Needs;
 use crate::model::{Change, Content, FileChange};
+use crate::rules::sink::Sink;
 
 /// The embedded pattern table.
 pub const PATTERNS: &str = include_str!("../../policies/data/workflow-patterns.toml");
@@ -448,32 +450,6 @@ fn build_action_globs(
     b.build().ok()
 }
 
-/// The line without its `# …` comment (a `#` at the start or after a blank,
-/// outside quotes), as YAML and shell read it.
-pub fn strip_comment(line: &str) -> &str {
-    let (mut single, mut double) = (false, false);
-    let mut prev = ' ';
-    for (i, c) in line.char_indices() {
-        match c {
-            '\'' if !double => single = !single,
-            '"' if !single => double = !double,
-            '#' if !single && !double && prev.is_whitespace() => return &line[..i],
-            _ => {}
-        }
-        prev = c;
-    }
-    line
-}
-
-/// Cuts a line for display.
-fn clip(line: &str) -> String {
-    let line = line.trim();
-    match line.char_indices().nth(160) {
-        Some((i, _)) => format!("{}…", &line[..i]),
-        None => line.to_string(),
-    }
-}
-
 /// Runs the family over one change.
 pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
     let ci: Vec<&FileChange> = change
@@ -487,9 +463,7 @@ pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
         return;
     }
     if sink.enabled(REVIEW) && change.message.is_some() {
-        let reviewers = sink
-            .policy()
-            .maintainer_reviewers(cfg.review_trailers.clone());
+        let reviewers = sink.maintainer_reviewers(cfg.review_trailers.clone());
         if reviewers.review(change).is_none() {
             for f in &ci {
                 sink.report(
@@ -584,19 +558,6 @@ fn check_lines(cfg: &Compiled, f: &FileChange, structured: bool, sink: &mut Sink
             check_secret_to_url(cfg, f, n, line, sink);
         }
     }
-}
-
-/// The reference of a `uses:` line (`- uses: owner/repo@ref`), unquoted.
-pub fn uses_value(line: &str) -> Option<&str> {
-    let t = line.trim_start();
-    let t = t.strip_prefix('-').map_or(t, str::trim_start);
-    let rest = t
-        .strip_prefix("uses")?
-        .trim_start()
-        .strip_prefix(':')?
-        .trim();
-    let rest = rest.trim_matches(|c| c == '"' || c == '\'');
-    (!rest.is_empty()).then_some(rest)
 }
 
 /// Why a `uses:` reference is not pinned, or `None` when it is (or is local).

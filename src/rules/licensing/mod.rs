@@ -23,9 +23,9 @@ use serde::Deserialize;
 use crate::config::{compile_globs, Globs, KeyPath, Problems};
 use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::engine::Sink;
 use crate::model::Needs;
 use crate::model::{Change, Content, FileChange, Status};
+use crate::rules::sink::Sink;
 
 pub mod expr;
 pub mod header;

@@ -96,7 +96,7 @@ fn contains(node: &Entry, e: &Entry) -> bool {
 
 /// True when a value starts a block scalar (`|`, `>-`, `|2+` …).
 fn is_block_scalar(value: &str) -> bool {
-    let mut v = crate::rules::workflows::strip_comment(value).trim();
+    let mut v = strip_comment(value).trim();
     // An anchor or a tag may come first: `run: &script |`.
     while v.starts_with('&') || v.starts_with('!') {
         v = v.split_once(' ').map_or("", |(_, rest)| rest).trim_start();
@@ -257,6 +257,45 @@ impl Index {
             .map_or(text_lines, |e| e.line.saturating_sub(1));
         Some((start, end.max(start)))
     }
+}
+
+/// The line without its `# …` comment (a `#` at the start or after a blank,
+/// outside quotes), as YAML and shell read it.
+pub fn strip_comment(line: &str) -> &str {
+    let (mut single, mut double) = (false, false);
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '#' if !single && !double && prev.is_whitespace() => return &line[..i],
+            _ => {}
+        }
+        prev = c;
+    }
+    line
+}
+
+/// Cuts a line for display.
+pub fn clip(line: &str) -> String {
+    let line = line.trim();
+    match line.char_indices().nth(160) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
+/// The reference of a `uses:` line (`- uses: owner/repo@ref`), unquoted.
+pub fn uses_value(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    let t = t.strip_prefix('-').map_or(t, str::trim_start);
+    let rest = t
+        .strip_prefix("uses")?
+        .trim_start()
+        .strip_prefix(':')?
+        .trim();
+    let rest = rest.trim_matches(|c| c == '"' || c == '\'');
+    (!rest.is_empty()).then_some(rest)
 }
 
 #[cfg(test)]

@@ -19,10 +19,10 @@ use github_actions_models::workflow::job::{
 use github_actions_models::workflow::{Job, Workflow};
 use serde::Deserialize;
 
-use super::locate::{Index, Seg};
+use super::locate::{clip, strip_comment, uses_value, Index, Seg};
 use crate::diag::RuleInfo;
-use crate::engine::Sink;
 use crate::model::FileChange;
+use crate::rules::sink::Sink;
 
 /// `[structure]` of the data file.
 #[derive(Debug, Default, Deserialize)]
@@ -381,7 +381,7 @@ impl Ctx<'_> {
             return false;
         }
         let slug = |l: &str| {
-            super::uses_value(super::strip_comment(l)).map(|u| {
+            uses_value(strip_comment(l)).map(|u| {
                 u.rsplit_once('@')
                     .map_or(u, |(s, _)| s)
                     .to_ascii_lowercase()
@@ -426,7 +426,7 @@ impl Ctx<'_> {
     }
 
     fn snippet(&self, n: u32) -> String {
-        super::clip(self.f.line(n).unwrap_or_default())
+        clip(self.f.line(n).unwrap_or_default())
     }
 
     fn report(&self, sink: &mut Sink, rule: &'static RuleInfo, n: u32, message: String) {
