@@ -275,7 +275,10 @@ fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
         rep.as_mut(),
         &mut summary,
     )?;
-    tracing::info!("checked {}", crate::report::count(oids.len(), "commit"));
+    tracing::info!(
+        "checked {}",
+        crate::report::shared::count(oids.len(), "commit")
+    );
     crate::adoption::commands::finish_check(
         &policy,
         Some(&repo),

@@ -115,7 +115,7 @@ pub fn default_suppress(id: &str) -> String {
          `[[exceptions]]` entry with `rule = \"{id}\"` and a `reason`; for the \
          whole project: `[severity] {id} = \"off\"`; for existing history: \
          `policy-check baseline write`",
-        crate::engine::ALLOW_MARKER
+        crate::rules::sink::ALLOW_MARKER
     )
 }
 
@@ -140,7 +140,7 @@ pub fn render(rule: &RuleInfo, e: Option<&Explanation>) -> String {
                 .clone()
                 .unwrap_or_else(|| default_suppress(rule.id));
             section(&mut s, "How to suppress", &sup);
-            if sup.contains(crate::engine::ALLOW_MARKER)
+            if sup.contains(crate::rules::sink::ALLOW_MARKER)
                 && crate::policy::NO_INLINE_ON_SERVER.contains(&rule.family)
             {
                 section(

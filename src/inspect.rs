@@ -410,7 +410,7 @@ pub fn run(
         }
         // Subjects, trailers and paths come from the repository: inert.
         crate::cli::InspectFormat::Text => {
-            write_text(&inspection, &mut crate::report::Inert(&mut out))?
+            write_text(&inspection, &mut crate::report::shared::Inert(&mut out))?
         }
     }
     Ok(crate::app::Exit::Passed)

@@ -19,10 +19,11 @@ use std::hash::{Hash, Hasher};
 
 use anyhow::Result;
 
-use crate::engine::{self, Outcome};
+use crate::engine;
 use crate::git::Reader;
 use crate::model::{Change, Content, FileChange};
 use crate::policy::Policy;
+use crate::rules::sink::Outcome;
 
 /// Bytes inflated at a time.
 pub const PIECE: usize = 1 << 20;

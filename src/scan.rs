@@ -13,10 +13,11 @@ use anyhow::{anyhow, bail, Result};
 use git2::{Oid, Repository};
 
 use crate::diag::Summary;
-use crate::engine::{self, Outcome};
+use crate::engine;
 use crate::git::{self, DiffOptions, Reader};
 use crate::policy::Policy;
-use crate::report::Reporter;
+use crate::report::shared::Reporter;
+use crate::rules::sink::Outcome;
 
 /// How far ahead of the oldest unreported commit workers may run.
 const WINDOW: usize = 512;
@@ -119,7 +120,7 @@ impl Progress {
         if self.due() {
             self.draw(&format!(
                 "policy-check: walking the range, {} so far   ",
-                crate::report::count(n, "commit")
+                crate::report::shared::count(n, "commit")
             ));
         }
     }

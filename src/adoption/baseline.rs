@@ -30,7 +30,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Finding;
-use crate::report::content_hash;
+use crate::report::shared::content_hash;
 
 /// The default baseline file, at the repository root.
 pub const DEFAULT_FILE: &str = ".policy-check-baseline.json";

@@ -18,7 +18,8 @@ use crate::config::PolicyErrors;
 use crate::diag::{Finding, Summary};
 use crate::git;
 use crate::policy::{load, presets, schema, show, Policy, Source};
-use crate::report::{Format, Reporter};
+use crate::report::shared::Reporter;
+use crate::report::Format;
 use crate::rules;
 
 /// Turns a file name (as the policy loader or the command line has it) into
@@ -176,9 +177,9 @@ pub fn baseline(cmd: BaselineCommand, global: &Global) -> Result<Exit> {
                 .with_context(|| format!("cannot write the baseline {}", path.display()))?;
             println!(
                 "policy-check: wrote {} ({} in {}) to {}",
-                crate::report::count(entries.len(), "entry"),
-                crate::report::count(collect.0.len(), "finding"),
-                crate::report::count(oids.len(), "commit"),
+                crate::report::shared::count(entries.len(), "entry"),
+                crate::report::shared::count(collect.0.len(), "finding"),
+                crate::report::shared::count(oids.len(), "commit"),
                 path.display()
             );
             Ok(Exit::Passed)

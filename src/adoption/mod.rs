@@ -18,40 +18,15 @@ use crate::policy::Policy;
 pub mod baseline;
 pub mod commands;
 pub mod exceptions;
+pub mod excuses;
 pub mod rollout;
 
 pub use crate::rules::adoption::RULES;
+pub use excuses::Adoption;
 
 const BASELINE_STALE: &RuleInfo = crate::diag::rule(RULES, "baseline-stale");
 const EXCEPTION_EXPIRED: &RuleInfo = crate::diag::rule(RULES, "exception-expired");
 const EXCEPTION_UNUSED: &RuleInfo = crate::diag::rule(RULES, "exception-unused");
-
-/// The exceptions of a policy and the baseline of a run.
-#[derive(Debug, Default)]
-pub struct Adoption {
-    pub exceptions: Vec<exceptions::Exception>,
-    /// Set by `check --baseline FILE`.
-    pub baseline: Option<baseline::Baseline>,
-}
-
-impl Adoption {
-    /// Drops the findings an exception or the baseline covers; returns how
-    /// many an exception excused (baselined ones are counted by the baseline).
-    pub fn apply(&self, findings: &mut Vec<Finding>) -> usize {
-        if self.exceptions.is_empty() && self.baseline.is_none() {
-            return 0;
-        }
-        let mut excused = 0;
-        findings.retain(|f| {
-            if self.exceptions.iter().any(|e| e.excuses(f)) {
-                excused += 1;
-                return false;
-            }
-            !self.baseline.as_ref().is_some_and(|b| b.covers(f))
-        });
-        excused
-    }
-}
 
 /// What a run covered, for judging unused exceptions and stale baseline entries.
 #[derive(Debug, Default)]
@@ -129,7 +104,7 @@ pub fn run_findings(
                 format!(
                     "{} matched no finding in the {} checked",
                     e.describe(),
-                    crate::report::count(scope.checked.len(), "commit")
+                    crate::report::shared::count(scope.checked.len(), "commit")
                 ),
                 path,
                 line,

@@ -3,7 +3,7 @@
 //! will change, when, and how many findings of the checked commits that
 //! concerns, so a team sees what will start failing before it does.
 
-use crate::report::count;
+use crate::report::shared::count;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::diag::{Finding, Severity, Summary};
 use crate::policy::Policy;
-use crate::report::Reporter;
+use crate::report::shared::Reporter;
 
 /// One staged severity, judged against today and the checked commits.
 #[derive(Debug, Clone, Serialize)]
@@ -86,7 +86,7 @@ pub fn render_text(
         out,
         "policy-check: staged rollout as of {} ({} checked)",
         crate::date::format(today),
-        crate::report::count(commits, "commit")
+        crate::report::shared::count(commits, "commit")
     )?;
     if steps.is_empty() {
         writeln!(

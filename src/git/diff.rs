@@ -6,28 +6,16 @@
 
 use git2::Oid;
 
+use super::delta::BINARY_PROBE;
+pub use super::delta::{is_binary, DiffOptions, RawDelta};
 use super::odb::{next_entry, Kind, Limited, ObjectStore};
+use crate::model::Renames;
 
 use crate::model::{Content, FileChange, Status};
-use crate::model::{Needs, Renames};
 
 const MODE_TREE: u32 = 0o040000;
 const MODE_LINK: u32 = 0o120000;
 const MODE_GITLINK: u32 = 0o160000;
-
-/// git reads this many bytes to decide whether a blob is binary.
-const BINARY_PROBE: usize = 8000;
-
-/// A changed path as the tree walk finds it.
-#[derive(Debug, Clone)]
-pub struct RawDelta {
-    pub path: Vec<u8>,
-    pub old: Option<(Oid, u32)>,
-    pub new: Option<(Oid, u32)>,
-    /// The new side's entry has a name git would refuse to check out (see
-    /// [`bad_name`]); what is under it is not read.
-    pub malformed: bool,
-}
 
 /// A tree entry name no checkout may write: empty, `.`, `..`, `.git` (any
 /// case), or containing `/`. git's own `fsck` refuses these; a server that
@@ -40,36 +28,6 @@ pub fn bad_name(name: &[u8]) -> bool {
         || name == b".."
         || name.eq_ignore_ascii_case(b".git")
         || name.contains(&b'/')
-}
-
-/// Options for reading a commit's diff.
-#[derive(Debug, Clone)]
-pub struct DiffOptions {
-    pub needs: Needs,
-    pub max_file_size: u64,
-    pub renames: Renames,
-    /// Paths whose old text is kept in [`FileChange::old_text`] (few, so a
-    /// history scan does not pay for the old side of every file).
-    pub old_text: Option<globset::GlobSet>,
-    /// Also keep the old text of files whose path ends with `.0` when their
-    /// removed lines (or, deleted, their text) contain `.1` (the unsafe
-    /// rules compare the `unsafe` sites of both sides).
-    pub old_text_when: Option<(&'static str, &'static str)>,
-    /// Mark moved lines ([`FileChange::moved`], see `git/moves.rs`).
-    pub moves: bool,
-}
-
-impl DiffOptions {
-    pub(crate) fn wants_old_text(&self, path: &str) -> bool {
-        self.old_text.as_ref().is_some_and(|g| g.is_match(path))
-    }
-
-    /// True when `old_text_when` asks for the old side of `path` given
-    /// text that the change removed from it.
-    pub(crate) fn keeps_old_text(&self, path: &str, removed: &str) -> bool {
-        self.old_text_when
-            .is_some_and(|(suffix, needle)| path.ends_with(suffix) && removed.contains(needle))
-    }
 }
 
 fn is_tree(mode: u32) -> bool {
@@ -602,11 +560,6 @@ fn read_small_text(store: &ObjectStore, id: Oid, max: u64) -> Result<Option<Stri
         },
         _ => None,
     })
-}
-
-/// git's binary test: a NUL byte in the first 8000 bytes.
-pub fn is_binary(bytes: &[u8]) -> bool {
-    bytes[..bytes.len().min(BINARY_PROBE)].contains(&0)
 }
 
 /// Added line numbers (1-based, new side) and removed lines (1-based, old

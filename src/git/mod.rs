@@ -12,6 +12,7 @@ use crate::model::{Change, Identity};
 
 pub mod combined;
 pub mod commit;
+pub mod delta;
 pub mod diff;
 pub mod graph;
 pub mod links;
@@ -235,17 +236,7 @@ fn kind(obj: &git2::Object) -> &'static str {
     obj.kind().map_or("object", |k| k.str())
 }
 
-/// The commits a shallow clone has without their parents.
-pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
-    if !repo.is_shallow() {
-        return HashSet::new();
-    }
-    std::fs::read_to_string(repo.path().join("shallow"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| Oid::from_str(l.trim()).ok())
-        .collect()
-}
+pub use walk::shallow_boundary;
 
 /// A signature as a change identity.
 pub fn identity(sig: &git2::Signature) -> Identity {

@@ -8,7 +8,7 @@
 
 use git2::Oid;
 
-use super::diff::{is_binary, DiffOptions, RawDelta};
+use super::delta::{is_binary, DiffOptions, RawDelta};
 use super::odb::{Kind, Limited, ObjectStore};
 use crate::model::{Content, FileChange};
 

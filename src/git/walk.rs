@@ -79,7 +79,7 @@ impl<'r> Walk<'r> {
     pub fn new(repo: &'r Repository) -> Result<Self> {
         let store = ObjectStore::new(repo)
             .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
-        let shallow = super::shallow_boundary(repo);
+        let shallow = shallow_boundary(repo);
         // git does not use the graph in a shallow clone, nor when told not to.
         let wanted = repo
             .config()
@@ -359,4 +359,16 @@ impl<'r> Walk<'r> {
         }
         slop - 1
     }
+}
+
+/// The commits a shallow clone has without their parents.
+pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+    if !repo.is_shallow() {
+        return HashSet::new();
+    }
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .collect()
 }

@@ -16,7 +16,8 @@ use crate::engine;
 use crate::git::{self, push, staged};
 use crate::message::{self, CleanupMode, Message};
 use crate::model::{Change, Identity};
-use crate::report::{text::TextReporter, Reporter};
+use crate::report::shared::Reporter;
+use crate::report::text::TextReporter;
 use crate::scan::diff_options;
 
 /// `commit-msg FILE`: the message as `git commit` will store it, its author

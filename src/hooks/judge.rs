@@ -17,7 +17,8 @@ use crate::message::Message;
 use crate::model::Change;
 use crate::policy::server::Tags;
 use crate::policy::Policy;
-use crate::report::{count, text::TextReporter, Reporter};
+use crate::report::shared::{count, Reporter};
+use crate::report::text::TextReporter;
 
 /// One ref update to judge (deletions are filtered out before).
 #[derive(Debug, Clone)]

@@ -39,13 +39,13 @@ fn block(repo: &RepoReport, period: &str, out: &mut dyn Write, color: bool) -> s
         "{} (policy `{}`): {}, {first} .. {last}, by {period}",
         bold(&clean(&repo.name)),
         clean(&repo.policy),
-        crate::report::count(t.commits, "commit"),
+        crate::report::shared::count(t.commits, "commit"),
     )?;
     let spark = sparkline(repo.periods.values().map(|c| c.ai).collect());
     writeln!(
         out,
         "  AI-involved: {} ({})  {spark}",
-        crate::report::count(t.ai, "commit"),
+        crate::report::shared::count(t.ai, "commit"),
         percent(t.ai, t.commits)
     )?;
     if t.ai == 0 {

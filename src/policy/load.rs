@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml_edit::{ImDocument, Item, Table as EditTable, Value as EditValue};
 
-use super::error::{line_col, nearest, KeyPath, Location, PolicyError, PolicyErrors, Seg};
 use super::presets;
-use super::RawPolicy;
+use super::raw::RawPolicy;
+use crate::config::error::{line_col, nearest, KeyPath, Location, PolicyError, PolicyErrors, Seg};
 
 /// The most bytes any policy input (a policy file, a file it extends, a
 /// maintainers file) may have: a hostile `extends = ["/dev/zero"]` or a
@@ -462,7 +462,7 @@ fn parse_strict(
         .and_then(presets::get)
         .is_some_and(|t| t == src.text);
     let table = if embedded {
-        super::embedded::table(&src.text)
+        crate::config::embedded::table(&src.text)
     } else {
         toml::from_str::<toml::Table>(&src.text)
     }

@@ -12,20 +12,13 @@
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
-use super::error::{nearest, KeyPath, Seg};
-use super::RawPolicy;
+use super::raw::RawPolicy;
+use crate::config::error::{nearest, KeyPath, Seg};
 
 /// The file the schema ships in, at the repository root.
 pub const FILE: &str = "policy-check.schema.json";
 
-/// `policy.extends`: one preset name or path, or a list of them.
-#[derive(schemars::JsonSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-pub enum Extends {
-    One(String),
-    Many(Vec<String>),
-}
+pub use super::raw::Extends;
 
 /// The schema (JSON Schema draft-07, which Taplo and most editors support).
 pub fn schema() -> Value {

@@ -14,7 +14,7 @@
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
-use super::{KeyPath, Problems};
+use crate::config::{KeyPath, Problems};
 
 /// `[server]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

@@ -3,8 +3,8 @@
 
 use toml_edit::{DocumentMut, Item, Value};
 
-use super::error::Seg;
 use super::load::Merged;
+use crate::config::error::Seg;
 
 /// The merged document, every leaf setting followed by `# from FILE:LINE`;
 /// `name` shortens file names (e.g. relative to the repository).

@@ -12,7 +12,8 @@
 
 use std::io::Write;
 
-use super::{Finding, Reporter, Severity, Summary};
+use super::shared::Reporter;
+use crate::diag::{Finding, Severity, Summary};
 
 pub struct GithubReporter<'w> {
     out: Box<dyn Write + 'w>,
@@ -30,7 +31,7 @@ impl<'w> GithubReporter<'w> {
 pub fn escape_data(s: &str) -> String {
     let s = s.replace('%', "%25");
     let s = s.replace('\r', "%0D").replace('\n', "%0A");
-    super::escape(&s)
+    crate::diag::escape(&s)
 }
 
 /// Escapes a workflow command's property value.
@@ -81,9 +82,9 @@ impl Reporter for GithubReporter<'_> {
     fn finish(&mut self, s: &Summary) -> std::io::Result<()> {
         let mut line = format!(
             "policy-check: {} checked: {}, {}",
-            super::count(s.commits, "commit"),
-            super::count(s.errors, "error"),
-            super::count(s.warnings, "warning")
+            super::shared::count(s.commits, "commit"),
+            super::shared::count(s.errors, "error"),
+            super::shared::count(s.warnings, "warning")
         );
         if s.suppressed > 0 {
             line.push_str(&format!(", {} suppressed", s.suppressed));

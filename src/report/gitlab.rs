@@ -13,7 +13,8 @@ use std::io::Write;
 
 use serde_json::json;
 
-use super::{escape, Finding, Occurrences, Reporter, Severity, Summary, MESSAGE_PATH};
+use super::shared::{Occurrences, Reporter, MESSAGE_PATH};
+use crate::diag::{escape, Finding, Severity, Summary};
 
 pub struct GitlabReporter<'w> {
     out: Box<dyn Write + 'w>,

@@ -5,7 +5,8 @@
 
 use std::io::Write;
 
-use super::{Finding, Reporter, Summary};
+use super::shared::Reporter;
+use crate::diag::{Finding, Summary};
 
 /// The version of the JSON shape; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -19,7 +19,8 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use super::{Finding, Occurrences, Reporter, Severity, Summary, MESSAGE_PATH};
+use super::shared::{Occurrences, Reporter, MESSAGE_PATH};
+use crate::diag::{Finding, Severity, Summary};
 
 /// The schema the output declares (the OASIS SARIF 2.1.0 errata 01 schema).
 pub const SCHEMA_URI: &str =

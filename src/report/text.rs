@@ -11,7 +11,8 @@
 
 use std::io::Write;
 
-use super::{escape, escape_cow, Finding, Reporter, Severity, Summary};
+use super::shared::Reporter;
+use crate::diag::{escape, escape_cow, Finding, Severity, Summary};
 
 pub struct TextReporter<'w> {
     out: Box<dyn Write + 'w>,
@@ -100,9 +101,9 @@ impl Reporter for TextReporter<'_> {
     fn finish(&mut self, s: &Summary) -> std::io::Result<()> {
         let mut line = format!(
             "policy-check: {} checked: {}, {}",
-            super::count(s.commits, "commit"),
-            super::count(s.errors, "error"),
-            super::count(s.warnings, "warning")
+            super::shared::count(s.commits, "commit"),
+            super::shared::count(s.errors, "error"),
+            super::shared::count(s.warnings, "warning")
         );
         if s.suppressed > 0 {
             line.push_str(&format!(", {} suppressed", s.suppressed));

@@ -7,6 +7,21 @@ use crate::diag::{Finding, RuleInfo, Severity};
 use crate::identity::Reviewers;
 use crate::model::Change;
 
+/// Families whose findings no inline marker silences on the server unless
+/// the policy's `[suppress] inline` names them: what a contributor writes
+/// on a line must not waive the security, review and disclosure checks.
+pub const NO_INLINE_ON_SERVER: &[&str] = &[
+    "secrets",
+    "payloads",
+    "dependencies",
+    "workflows",
+    "unsafe_code",
+    "review",
+    "disclosure",
+    "protected",
+    "server",
+];
+
 /// What a sink asks of the policy a run applies.
 pub trait Judge {
     /// The severity of a rule id today, given its default.
