@@ -761,7 +761,13 @@ mod tests {
         )
         .expect("parses");
         let mut p = Problems::default();
-        compile(raw, &[], &KeyPath::of(&["review"]), &mut p);
+        compile(
+            raw,
+            &[],
+            &KeyPath::of(&["review"]),
+            &|id| crate::rules::find(id).is_some(),
+            &mut p,
+        );
         let all =
             p.0.iter()
                 .map(|x| format!("{}: {}", x.path, x.message))
