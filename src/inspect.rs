@@ -391,9 +391,9 @@ pub fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
 pub fn run(
     args: &crate::cli::InspectArgs,
     global: &crate::cli::Global,
-) -> Result<crate::app::Exit> {
-    let repo = crate::git::open(&crate::app::workdir(global))?;
-    let (policy, origin) = crate::app::select_policy(global, Some(&repo))?;
+) -> Result<crate::cmd::common::Exit> {
+    let repo = crate::git::open(&crate::cmd::common::workdir(global))?;
+    let (policy, origin) = crate::cmd::common::select_policy(global, Some(&repo))?;
     let oid = crate::git::peel_commit(&repo, &args.revision)?;
     let opts = crate::git::DiffOptions {
         needs: needs(),
@@ -413,5 +413,5 @@ pub fn run(
             write_text(&inspection, &mut crate::report::shared::Inert(&mut out))?
         }
     }
-    Ok(crate::app::Exit::Passed)
+    Ok(crate::cmd::common::Exit::Passed)
 }

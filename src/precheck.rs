@@ -9,8 +9,8 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use crate::app::{select_policy, use_color, workdir, Exit};
 use crate::cli::{CheckArgs, Global};
+use crate::cmd::common::{select_policy, use_color, workdir, Exit};
 use crate::diag::{Finding, Fix, MessageLine, Summary};
 use crate::engine;
 use crate::git;
@@ -35,7 +35,7 @@ pub fn run(file: &Path, args: &CheckArgs, global: &Global) -> Result<Exit> {
         std::fs::read(file)
             .with_context(|| format!("cannot read the message {}", file.display()))?
     };
-    let mut pending = crate::hooks::client::pending_commit(&repo, &policy)?;
+    let mut pending = crate::source::pending::pending_commit(&repo, &policy)?;
     // Outside a hook git exports no identity: ask git, as `git commit` would.
     for (role, slot) in [
         ("GIT_AUTHOR_IDENT", &mut pending.change.author),
@@ -83,7 +83,7 @@ pub fn run(file: &Path, args: &CheckArgs, global: &Global) -> Result<Exit> {
 fn judge(
     repo: &git2::Repository,
     policy: &Policy,
-    pending: &crate::hooks::client::Pending,
+    pending: &crate::source::pending::Pending,
     raw: &[u8],
 ) -> Result<(Vec<Finding>, usize)> {
     let comment = message::comment_string(git::comment_config(repo).as_deref(), raw);

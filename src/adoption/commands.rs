@@ -12,8 +12,9 @@ use git2::{Oid, Repository};
 use super::baseline::{self, Baseline};
 use super::rollout;
 use super::Scope;
-use crate::app::{self, Exit};
 use crate::cli::{BaselineCommand, CheckArgs, Cli, ExplainArgs, Global};
+use crate::cmd::common as app;
+use crate::cmd::common::Exit;
 use crate::config::PolicyErrors;
 use crate::diag::{Finding, Summary};
 use crate::git;
@@ -22,28 +23,7 @@ use crate::report::shared::Reporter;
 use crate::report::Format;
 use crate::rules;
 
-/// Turns a file name (as the policy loader or the command line has it) into
-/// the path reports show: relative to the repository root when inside it.
-pub fn relative_to(root: &Path) -> impl Fn(&str) -> String + '_ {
-    move |name: &str| {
-        if name.starts_with("preset:") {
-            return name.to_string();
-        }
-        let p = Path::new(name);
-        let abs = if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            std::env::current_dir().map_or(p.to_path_buf(), |d| d.join(p))
-        };
-        let (Ok(abs), Ok(root)) = (abs.canonicalize(), root.canonicalize()) else {
-            return name.to_string();
-        };
-        match abs.strip_prefix(&root) {
-            Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
-            Err(_) => name.to_string(),
-        }
-    }
-}
+pub use crate::cmd::common::relative_to;
 
 /// `check` before the scan: attaches `--baseline`. Returns true when the
 /// caller should run [`explain_rollout`] instead of a check.

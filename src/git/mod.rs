@@ -15,6 +15,7 @@ pub mod commit;
 pub mod delta;
 pub mod diff;
 pub mod graph;
+pub mod head;
 pub mod links;
 pub mod moves;
 pub mod odb;

@@ -5,20 +5,21 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use git2::{ErrorCode, Oid, Repository};
+use git2::{Oid, Repository};
 
+use super::common::{downgrade_claimed, exceptions};
 use super::judge::{self, Exceptions, Update};
-use super::{downgrade_claimed, exceptions};
-use crate::app::{select_policy, use_color, workdir, Exit};
 use crate::cli::Global;
+use crate::cmd::common::{select_policy, use_color, workdir, Exit};
 use crate::diag::{Finding, Summary};
 use crate::engine;
 use crate::git::{self, push, staged};
 use crate::message::{self, CleanupMode, Message};
-use crate::model::{Change, Identity};
+use crate::model::Change;
 use crate::report::shared::Reporter;
 use crate::report::text::TextReporter;
 use crate::scan::diff_options;
+use crate::source::pending::{pending_commit, Pending};
 
 /// `commit-msg FILE`: the message as `git commit` will store it, its author
 /// and committer, and (only when the policy has file rules) the staged diff,
@@ -89,7 +90,7 @@ fn commit_msg_once(file: &Path, global: &Global, autofix: bool) -> Result<Exit> 
     downgrade_claimed(&mut findings, &claimed);
     // Expired exceptions, once per commit (here rather than in pre-commit,
     // which does not run for every commit).
-    findings.extend(super::policy_findings(&policy, &repo));
+    findings.extend(super::common::policy_findings(&policy, &repo));
     let exit = report(&findings, outcome.suppressed, global)?;
     if exit == Exit::Violated {
         eprintln!(
@@ -100,53 +101,6 @@ fn commit_msg_once(file: &Path, global: &Global, autofix: bool) -> Result<Exit> 
     Ok(exit)
 }
 
-/// The commit `git commit` is about to make, but for its message: the
-/// staged files (when the policy reads files), parents, author and
-/// committer; and git's `commit.cleanup` setting.
-pub(crate) struct Pending {
-    pub change: Change,
-    pub cleanup: Option<String>,
-}
-
-/// Reads the [`Pending`] commit of the repository's index.
-pub(crate) fn pending_commit(repo: &Repository, policy: &crate::policy::Policy) -> Result<Pending> {
-    let cleanup = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_string("commit.cleanup").ok());
-    let (files, is_merge, parents) = if policy.needs().files {
-        let (parent, is_merge) = commit_parent(repo)?;
-        let files = if is_merge && !policy.scan.merge_diffs {
-            // what the merge itself introduces (its combined diff)
-            Some(staged::staged_merge_files(
-                repo,
-                &merge_parents(repo)?,
-                &diff_options(policy),
-            )?)
-        } else {
-            Some(staged::staged_files(repo, parent, &diff_options(policy))?)
-        };
-        (
-            files,
-            is_merge,
-            parent.into_iter().map(|p| p.to_string()).collect(),
-        )
-    } else {
-        (None, false, Vec::new())
-    };
-    Ok(Pending {
-        change: Change {
-            files,
-            is_merge,
-            parents,
-            author: Some(identity(repo, "AUTHOR")),
-            committer: Some(identity(repo, "COMMITTER")),
-            ..Change::default()
-        },
-        cleanup,
-    })
-}
-
 /// `pre-commit`: the change the index git is committing introduces (diff
 /// rules only). A policy without file rules returns at once.
 pub fn pre_commit(global: &Global) -> Result<Exit> {
@@ -155,10 +109,14 @@ pub fn pre_commit(global: &Global) -> Result<Exit> {
     if !policy.needs().files {
         return Ok(Exit::Passed);
     }
-    let (parent, is_merge) = commit_parent(&repo)?;
+    let (parent, is_merge) = git::head::commit_parent(&repo)?;
     let files = if is_merge && !policy.scan.merge_diffs {
         // what the merge itself introduces (its combined diff)
-        staged::staged_merge_files(&repo, &merge_parents(&repo)?, &diff_options(&policy))?
+        staged::staged_merge_files(
+            &repo,
+            &git::head::merge_parents(&repo)?,
+            &diff_options(&policy),
+        )?
     } else {
         staged::staged_files(&repo, parent, &diff_options(&policy))?
     };
@@ -346,137 +304,6 @@ fn editor_used(raw: &[u8], comment: &str) -> bool {
     !no_editor || text.lines().any(|l| l.starts_with(&help))
 }
 
-/// The first parent of the commit being made (`None` on an unborn branch)
-/// and whether it is a merge. `git commit --amend` replaces HEAD, so the
-/// new commit's parent is HEAD's parent.
-fn commit_parent(repo: &Repository) -> Result<(Option<Oid>, bool)> {
-    let head = match repo.head() {
-        Ok(h) => h
-            .peel_to_commit()
-            .map_err(|e| anyhow!("cannot read HEAD: {}", e.message()))?,
-        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
-            return Ok((None, false))
-        }
-        Err(e) => bail!("cannot read HEAD: {}", e.message()),
-    };
-    if amending() {
-        tracing::info!("amending {}: diffing against its parent", head.id());
-        return Ok((head.parent_id(0).ok(), head.parent_count() > 1));
-    }
-    let merging = repo.path().join("MERGE_HEAD").exists();
-    Ok((Some(head.id()), merging))
-}
-
-/// The parents of the merge being committed: HEAD and each `MERGE_HEAD`
-/// line, or, when amending a merge, HEAD's parents.
-fn merge_parents(repo: &Repository) -> Result<Vec<Oid>> {
-    let head = repo
-        .head()
-        .and_then(|h| h.peel_to_commit())
-        .map_err(|e| anyhow!("cannot read HEAD: {}", e.message()))?;
-    if amending() {
-        return Ok(head.parent_ids().collect());
-    }
-    let mut parents = vec![head.id()];
-    let path = repo.path().join("MERGE_HEAD");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let oid = Oid::from_str(line)
-            .map_err(|_| anyhow!("{}: `{line}` is not a commit id", path.display()))?;
-        parents.push(oid);
-    }
-    Ok(parents)
-}
-
-/// True when the `git commit` that runs this hook amends HEAD. git tells a
-/// pre-commit or commit-msg hook nothing about it, so this reads the
-/// command line of the nearest `git` ancestor (Linux `/proc`; elsewhere,
-/// false). `POLICY_CHECK_AMEND=1|0` overrides.
-fn amending() -> bool {
-    if let Some(v) = std::env::var_os("POLICY_CHECK_AMEND") {
-        return v == "1";
-    }
-    let Some(mut pid) = parent_pid() else {
-        return false;
-    };
-    for _ in 0..6 {
-        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
-            return false;
-        };
-        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
-        let prog = args
-            .first()
-            .map_or(&b""[..], |a| a.rsplit(|&b| b == b'/').next().unwrap_or(a));
-        if prog == b"git" || prog == b"git-commit" {
-            return args[1..]
-                .iter()
-                .take_while(|a| **a != b"--")
-                .any(|a| a.len() >= 4 && b"--amend".starts_with(a));
-        }
-        match parent_of(pid) {
-            Some(p) if p > 1 => pid = p,
-            _ => return false,
-        }
-    }
-    false
-}
-
-#[cfg(unix)]
-fn parent_pid() -> Option<u32> {
-    Some(std::os::unix::process::parent_id())
-}
-
-#[cfg(not(unix))]
-fn parent_pid() -> Option<u32> {
-    None
-}
-
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// The author or committer of the commit being made: `GIT_<ROLE>_NAME` /
-/// `_EMAIL` / `_DATE` (git exports the author for its hooks), else
-/// `author.*`/`committer.*`, else `user.*` config, as `git var` resolves them.
-fn identity(repo: &Repository, role: &str) -> Identity {
-    let env = |k: &str| {
-        std::env::var(format!("GIT_{role}_{k}"))
-            .ok()
-            .filter(|v| !v.is_empty())
-    };
-    let cfg = repo.config().ok();
-    let conf = |k: &str| {
-        cfg.as_ref().and_then(|c| {
-            c.get_string(&format!("{}.{k}", role.to_ascii_lowercase()))
-                .or_else(|_| c.get_string(&format!("user.{k}")))
-                .ok()
-        })
-    };
-    let time = env("DATE")
-        .and_then(|d| parse_git_date(&d))
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
-        });
-    Identity {
-        name: env("NAME").or_else(|| conf("name")).unwrap_or_default(),
-        email: env("EMAIL").or_else(|| conf("email")).unwrap_or_default(),
-        time,
-    }
-}
-
-/// `@<seconds> <tz>` (git's internal format, which git exports) or bare seconds.
-fn parse_git_date(d: &str) -> Option<i64> {
-    let d = d.trim();
-    let first = d.split_whitespace().next()?;
-    first.strip_prefix('@').unwrap_or(first).parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,12 +326,5 @@ mod tests {
             assert!(e.to_string().contains("malformed line 1"), "{e}");
         }
         assert!(parse_pre_push(b"\xff\xfe").is_err());
-    }
-
-    #[test]
-    fn git_dates() {
-        assert_eq!(parse_git_date("@1700000000 +0100"), Some(1_700_000_000));
-        assert_eq!(parse_git_date("1700000000"), Some(1_700_000_000));
-        assert_eq!(parse_git_date("yesterday"), None);
     }
 }

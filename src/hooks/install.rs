@@ -11,8 +11,8 @@ use std::process::Command;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::app::{workdir, Exit};
 use crate::cli::{Global, InstallArgs, UninstallArgs};
+use crate::cmd::common::{workdir, Exit};
 use crate::git;
 use crate::policy::Policy;
 

@@ -9,7 +9,7 @@ use std::io::Write;
 use anyhow::{anyhow, Context, Result};
 use git2::{Oid, Repository};
 
-use super::{downgrade_claimed, exceptions, is_maintainer, Exception, RULES};
+use super::common::{downgrade_claimed, exceptions, is_maintainer, Exception};
 use crate::diag::{escape, escape_cow, Finding, Severity, Summary};
 use crate::engine;
 use crate::git::{self, push};
@@ -19,6 +19,7 @@ use crate::policy::server::Tags;
 use crate::policy::Policy;
 use crate::report::shared::{count, Reporter};
 use crate::report::text::TextReporter;
+use crate::rules::server::RULES;
 
 /// One ref update to judge (deletions are filtered out before).
 #[derive(Debug, Clone)]
@@ -186,7 +187,7 @@ where
 
     let mut verdict = Verdict {
         commits: new.order.len(),
-        policy: super::policy_findings(policy, repo),
+        policy: super::common::policy_findings(policy, repo),
         ..Verdict::default()
     };
     // On the server, reviews count on evidence, not on the author's trailers.

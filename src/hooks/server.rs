@@ -15,8 +15,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use git2::{Oid, Repository};
 
 use super::judge::{self, Exceptions, Update};
-use crate::app::{config_policy, use_color, Exit, POLICY_FILE};
 use crate::cli::Global;
+use crate::cmd::common::{config_policy, use_color, Exit, POLICY_FILE};
 use crate::git::push;
 use crate::policy::{Policy, Source};
 
@@ -381,7 +381,7 @@ fn branch_policy(repo: &Repository) -> Result<std::result::Result<(Source, Strin
             "the protected branch {refname} does not exist (new, deleted or lost)"
         )));
     }
-    Ok(crate::app::policy_at(repo, &refname)?
+    Ok(crate::cmd::common::policy_at(repo, &refname)?
         .ok_or_else(|| format!("{refname} has no {POLICY_FILE}")))
 }
 

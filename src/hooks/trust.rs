@@ -31,7 +31,7 @@ use std::process::{Command, Stdio};
 use anyhow::{anyhow, bail, Result};
 use git2::{Oid, Repository};
 
-use super::PUSHER_VARS;
+use super::common::PUSHER_VARS;
 use crate::diag::Finding;
 use crate::identity::{Counting, Person, Reviewers};
 use crate::message::Message;
@@ -473,7 +473,7 @@ pub fn author_of(repo: &Repository, oid: Oid) -> Result<Option<Identity>> {
 
 /// The rule for a change of the branch policy itself.
 pub const POLICY_CHANGE: &crate::diag::RuleInfo =
-    crate::diag::rule(super::RULES, "policy-change-unreviewed");
+    crate::diag::rule(crate::rules::server::RULES, "policy-change-unreviewed");
 
 /// Reports each new commit that changes a file the branch policy was read
 /// from (`.policy-check.toml`, a file it extends, its maintainers file),

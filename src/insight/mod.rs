@@ -16,8 +16,8 @@ use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 
 use crate::ai::{Seen, Signal};
-use crate::app::{select_policy, workdir, Exit};
 use crate::cli::{Global, ReportArgs, ReportFormat};
+use crate::cmd::common::{select_policy, workdir, Exit};
 use crate::engine;
 use crate::git::{self, diff::DiffOptions, Reader};
 use crate::identity::Reviewers;
@@ -148,7 +148,8 @@ pub fn run(args: &ReportArgs, global: &Global) -> Result<Exit> {
         }
         ReportFormat::Html => out.write_all(html::render(&report).as_bytes())?,
         ReportFormat::Text => {
-            let color = crate::app::use_color(global.color, std::io::stdout().is_terminal());
+            let color =
+                crate::cmd::common::use_color(global.color, std::io::stdout().is_terminal());
             text::render(&report, &mut out, color)?
         }
     }

@@ -1,0 +1,98 @@
+//! `policy-check check`: a range, the index or a message, against the policy.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Result;
+use git2::Repository;
+
+use crate::cli::{CheckArgs, Global};
+use crate::diag::Summary;
+use crate::engine;
+use crate::git;
+use crate::message::{self, CleanupMode, Message};
+use crate::model::Change;
+use crate::report::{self, Format};
+
+use super::common::*;
+
+fn reporter_for<'w>(
+    format: Format,
+    global: &Global,
+    out: Box<dyn Write + 'w>,
+    tty: bool,
+) -> Box<dyn report::Reporter + 'w> {
+    report::reporter(format, out, use_color(global.color, tty))
+}
+
+pub fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
+    let dir = workdir(global);
+    let stdout = std::io::stdout();
+    let tty = stdout.is_terminal();
+    let mut summary = Summary::default();
+
+    if let (Some(file), true) = (&args.message_file, args.staged) {
+        return crate::precheck::run(file, &args, global);
+    }
+    if let Some(file) = &args.message_file {
+        let repo = git::open(&dir).ok();
+        let (policy, _) = select_policy(global, repo.as_ref())?;
+        let raw = read_input(file)?;
+        let comment =
+            message::comment_string(repo.as_ref().and_then(git::comment_config).as_deref(), &raw);
+        let cleaned = message::cleanup(&raw, CleanupMode::Strip, &comment, true);
+        let change = Change {
+            message: Some(Message::parse(&cleaned, None, &comment)),
+            ..Change::default()
+        };
+        let outcome = engine::check(&policy, &change);
+        let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
+        summary.commits = 1;
+        summary.suppressed = outcome.suppressed;
+        for f in &outcome.findings {
+            summary.add(f);
+            rep.finding(f)?;
+        }
+        crate::adoption::commands::finish_check(&policy, None, &[], rep.as_mut(), &mut summary)?;
+        rep.finish(&summary)?;
+        return Ok(Exit::from_summary(&summary));
+    }
+
+    let repo = git::open(&dir)?;
+    let (mut policy, _) = select_policy(global, Some(&repo))?;
+    let explain_rollout = crate::adoption::commands::prepare_check(&mut policy, &args, global)?;
+    let specs = if args.revisions.is_empty() && !args.all {
+        vec!["HEAD".to_string()]
+    } else {
+        args.revisions.clone()
+    };
+    let range = git::history_range(&repo, &specs, args.all, args.history)?;
+    if explain_rollout {
+        let oids = match range {
+            git::Range::Listed(oids) => oids,
+            git::Range::Walk(w) => w.run()?.order,
+        };
+        return crate::adoption::commands::explain_rollout(policy, &repo, &oids, args.format);
+    }
+    let repo_path = repo.path().to_path_buf();
+    let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
+    let oids = crate::scan::scan_range(
+        || Repository::open(&repo_path).map_err(anyhow::Error::from),
+        range,
+        &policy,
+        rep.as_mut(),
+        &mut summary,
+    )?;
+    tracing::info!(
+        "checked {}",
+        crate::report::shared::count(oids.len(), "commit")
+    );
+    crate::adoption::commands::finish_check(
+        &policy,
+        Some(&repo),
+        &oids,
+        rep.as_mut(),
+        &mut summary,
+    )?;
+    rep.finish(&summary)?;
+    Ok(Exit::from_summary(&summary))
+}
