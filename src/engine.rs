@@ -5,10 +5,8 @@ use crate::diag::RuleInfo;
 
 use crate::message::Defect;
 use crate::model::{Change, Content};
+use crate::policy::families::FAMILIES;
 use crate::policy::Policy;
-use crate::rules::{
-    custom, dependencies, disclosure, payloads, protected, review, rust_safety, secrets, workflows,
-};
 
 pub use crate::rules::scan::RULES;
 
@@ -66,38 +64,13 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
             .path(&file.path);
         }
     }
-    custom::check(&policy.custom, change, &mut sink);
     let signals = policy
         .ai
         .as_ref()
         .map(|d| d.detect(change))
         .unwrap_or_default();
-    if let Some(d) = &policy.disclosure {
-        disclosure::check(d, change, &signals, &mut sink);
-    }
-    if let Some(r) = &policy.review {
-        review::check(r, change, &signals, policy.ai.as_ref(), &mut sink);
-    }
-    if let Some(l) = &policy.licensing {
-        crate::rules::licensing::check(l, change, &mut sink);
-    }
-    if let Some(cfg) = &policy.secrets {
-        secrets::check(cfg, change, &mut sink);
-    }
-    if let Some(cfg) = &policy.payloads {
-        payloads::check(cfg, change, &mut sink);
-    }
-    if let Some(cfg) = &policy.protected {
-        protected::check(cfg, change, &mut sink);
-    }
-    if let Some(c) = &policy.unsafe_code {
-        rust_safety::check(c, change, &mut sink);
-    }
-    if let Some(c) = &policy.dependencies {
-        dependencies::check(c, change, &mut sink);
-    }
-    if let Some(c) = &policy.workflows {
-        workflows::check(c, change, &mut sink);
+    for family in FAMILIES {
+        (family.check)(policy, change, &signals, &mut sink);
     }
     sink.finish()
 }

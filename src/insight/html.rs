@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::{Counts, RepoReport, Report};
+use super::model::{combined, Counts, RepoReport, Report};
 
 /// Colours of the tools in the stacked bars (the rest are "other").
 const PALETTE: [&str; 6] = [
@@ -38,62 +38,6 @@ pub fn render(r: &Report) -> String {
     }
     h.push_str("<footer>Made by policy-check report. Counts are commits; a commit with several tools counts once for each.</footer>\n</body></html>\n");
     h
-}
-
-/// All repositories summed into one (for the merged page's first section).
-pub fn combined(r: &Report) -> RepoReport {
-    let mut all = RepoReport {
-        name: "All repositories".to_string(),
-        policy: r
-            .repositories
-            .iter()
-            .map(|x| x.policy.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect::<Vec<_>>()
-            .join(", "),
-        ..RepoReport::default()
-    };
-    let mut paths: BTreeMap<String, usize> = BTreeMap::new();
-    for repo in &r.repositories {
-        all.totals.add(&repo.totals);
-        for (k, c) in &repo.periods {
-            all.periods.entry(k.clone()).or_default().add(c);
-        }
-        for (p, n) in &repo.top_paths {
-            *paths.entry(format!("{}: {p}", repo.name)).or_default() += n;
-        }
-    }
-    fill_months(&mut all.periods);
-    let mut top: Vec<(String, usize)> = paths.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    top.truncate(15);
-    all.top_paths = top;
-    all
-}
-
-/// Adds the months missing between the first and the last `YYYY-MM` key
-/// (repositories whose histories do not overlap leave gaps when merged).
-fn fill_months(periods: &mut BTreeMap<String, Counts>) {
-    let parse = |k: &str| -> Option<(i32, u32)> {
-        let (y, m) = k.split_once('-')?;
-        Some((y.parse().ok()?, m.parse().ok()?))
-    };
-    let (Some(first), Some(last)) = (
-        periods.keys().next().and_then(|k| parse(k)),
-        periods.keys().last().and_then(|k| parse(k)),
-    ) else {
-        return;
-    };
-    let (mut y, mut m) = first;
-    while (y, m) < last && (1..=12).contains(&m) {
-        periods.entry(format!("{y:04}-{m:02}")).or_default();
-        m += 1;
-        if m > 12 {
-            y += 1;
-            m = 1;
-        }
-    }
 }
 
 /// One row per repository.

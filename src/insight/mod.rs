@@ -8,12 +8,11 @@
 //! as text (with a sparkline), JSON, or a self-contained HTML page.
 //! Reports of several repositories merge (`--merge a.json b.json`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
 use anyhow::{bail, Context, Result};
 use git2::{Oid, Repository};
-use serde::{Deserialize, Serialize};
 
 use crate::ai::{Seen, Signal};
 use crate::cli::{Global, ReportArgs, ReportFormat};
@@ -25,103 +24,16 @@ use crate::model::Needs;
 use crate::policy::Policy;
 
 pub mod html;
+pub mod model;
 pub mod text;
+
+pub use model::{combined, Counts, Listed, RepoReport, Report};
 
 /// Version of the JSON document (`--format json`, read back by `--merge`).
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// How many undisclosed AI-involved commits the report lists by name.
 const LISTED: usize = 200;
-
-/// The whole report: one or more repositories.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Report {
-    pub schema_version: u32,
-    /// `month` or `week`.
-    pub period: String,
-    pub repositories: Vec<RepoReport>,
-}
-
-/// The numbers of one repository.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RepoReport {
-    /// The repository's directory name (or what `--name` says).
-    pub name: String,
-    /// The policy the commits were judged by.
-    pub policy: String,
-    /// Template of a commit's web address (`{id}`), when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit_url: Option<String>,
-    pub totals: Counts,
-    /// Per period, oldest first (`2026-03`, or `2026-W11`).
-    pub periods: BTreeMap<String, Counts>,
-    /// Directories where AI-involved changes land, most first (at most 15).
-    pub top_paths: Vec<(String, usize)>,
-    /// AI-involved commits without a valid disclosure, newest first.
-    pub undisclosed: Vec<Listed>,
-}
-
-/// Counts for a period or a whole history.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Counts {
-    pub commits: usize,
-    /// Commits with at least one AI trace.
-    pub ai: usize,
-    /// AI-involved commits by tool (`an AI tool` when none is named).
-    pub by_tool: BTreeMap<String, usize>,
-    /// AI-involved commits by model family (`opus`, `gpt`), where a model is named.
-    pub by_model: BTreeMap<String, usize>,
-    /// AI-involved commits by kind of trace (disclosure, co-author, footer, identity, subject, trailer).
-    pub by_kind: BTreeMap<String, usize>,
-    /// AI-involved commits with a valid disclosure trailer.
-    pub disclosed: usize,
-    /// AI-involved commits the policy found undisclosed (`disclosure-missing`).
-    pub undisclosed: usize,
-    /// AI-involved commits whose disclosure is malformed (`disclosure-format`).
-    pub malformed: usize,
-    /// AI-involved commits with a review trailer from someone other than the author.
-    pub reviewed: usize,
-    /// Findings of the policy's message rules, by rule family.
-    pub findings: BTreeMap<String, usize>,
-}
-
-impl Counts {
-    fn add(&mut self, o: &Counts) {
-        self.commits += o.commits;
-        self.ai += o.ai;
-        for (m, src) in [
-            (&mut self.by_tool, &o.by_tool),
-            (&mut self.by_model, &o.by_model),
-            (&mut self.by_kind, &o.by_kind),
-            (&mut self.findings, &o.findings),
-        ] {
-            for (k, v) in src {
-                *m.entry(k.clone()).or_default() += v;
-            }
-        }
-        self.disclosed += o.disclosed;
-        self.undisclosed += o.undisclosed;
-        self.malformed += o.malformed;
-        self.reviewed += o.reviewed;
-    }
-
-    /// Share of AI-involved commits that are disclosed, in percent.
-    pub fn compliance(&self) -> Option<f64> {
-        (self.ai > 0).then(|| 100.0 * self.disclosed as f64 / self.ai as f64)
-    }
-}
-
-/// An AI-involved commit the report names.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Listed {
-    pub id: String,
-    /// `YYYY-MM-DD` (committer date, UTC).
-    pub date: String,
-    pub subject: String,
-    pub tools: Vec<String>,
-    /// `undisclosed` or `malformed`.
-    pub state: String,
-}
 
 /// What one commit contributes.
 struct One {

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{RepoReport, Report};
+use super::model::{combined, RepoReport, Report};
 
 /// Eight levels of a sparkline.
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -17,7 +17,7 @@ pub fn render(r: &Report, out: &mut dyn Write, color: bool) -> std::io::Result<(
         block(repo, &r.period, out, color)?;
     }
     if r.repositories.len() > 1 {
-        let all = super::html::combined(r);
+        let all = combined(r);
         block(&all, &r.period, out, color)?;
     }
     Ok(())

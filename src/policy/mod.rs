@@ -11,6 +11,8 @@ use crate::diag::RuleInfo;
 use crate::diag::Severity;
 use crate::rules::{self, custom, dependencies, disclosure, review, rust_safety, workflows};
 
+pub mod compiled;
+pub mod families;
 pub mod load;
 pub mod presets;
 pub mod raw;
@@ -23,25 +25,9 @@ pub use crate::config::{embedded, error};
 pub use crate::config::{KeyPath, PolicyErrors, Problems};
 pub use crate::model::{Needs, Renames};
 pub use crate::rules::sink::NO_INLINE_ON_SERVER;
+pub use compiled::{Level, Policy, Scan};
 pub use load::Source;
 pub use raw::{RawMeta, RawPolicy, RawScan, RawSeverity, RawSuppress};
-
-/// Compiled `[scan]` settings.
-#[derive(Debug, Clone)]
-pub struct Scan {
-    pub max_file_size: u64,
-    pub merge_diffs: bool,
-    pub renames: Renames,
-    pub moves: bool,
-}
-
-/// A severity override, possibly staged.
-#[derive(Debug, Clone, Copy)]
-pub struct Level {
-    pub level: Severity,
-    /// From this day (days since the epoch) on, `then` applies.
-    pub until: Option<(i64, Severity)>,
-}
 
 impl crate::rules::sink::Judge for Policy {
     fn severity_of(&self, id: &str, default: Severity) -> Severity {
@@ -56,49 +42,6 @@ impl crate::rules::sink::Judge for Policy {
     fn maintainer_reviewers(&self, trailers: Vec<String>) -> crate::identity::Reviewers {
         Policy::maintainer_reviewers(self, trailers)
     }
-}
-
-/// A loaded, validated and compiled policy.
-#[derive(Debug)]
-pub struct Policy {
-    pub name: String,
-    pub description: String,
-    /// The documents it was built from, parents first.
-    pub sources: Vec<String>,
-    pub scan: Scan,
-    /// `[policy] maintainers`, as written (names, emails, logins).
-    pub maintainers: Vec<String>,
-    /// For a policy read from a git tree: the paths of that tree it was
-    /// read from (the policy file, files it extends, its maintainers file).
-    /// On the server, changing one needs a maintainer's review.
-    pub tree_inputs: Vec<String>,
-    pub custom: Vec<custom::Rule>,
-    /// `[server]`: refs governed, tags, notes, fail-open.
-    pub server: server::Server,
-    /// The AI signatures, compiled only when a rule uses them.
-    pub ai: Option<crate::ai::Detector>,
-    pub disclosure: Option<disclosure::Disclosure>,
-    pub review: Option<review::Review>,
-    pub licensing: Option<rules::licensing::Licensing>,
-    pub unsafe_code: Option<rust_safety::Compiled>,
-    pub dependencies: Option<dependencies::Compiled>,
-    pub workflows: Option<workflows::Compiled>,
-    /// Paths whose old text the diff keeps (see `FileChange::old_text`):
-    /// built-in lists of the families, compiled on first use.
-    old_text: Option<Globs>,
-    /// `[[exceptions]]`, and the baseline of a `check --baseline` run.
-    pub adoption: crate::adoption::excuses::Adoption,
-    pub secrets: Option<rules::secrets::Secrets>,
-    pub payloads: Option<rules::payloads::Payloads>,
-    pub protected: Option<rules::protected::Protected>,
-    severities: HashMap<String, Level>,
-    /// What a review trailer is worth (claims, except on the server).
-    counting: crate::identity::Counting,
-    /// `[suppress] inline`, as written (validated), when set.
-    inline: Option<Vec<String>>,
-    /// The day severities and expiry dates are judged against.
-    pub today: i64,
-    needs: Needs,
 }
 
 impl Policy {
@@ -177,33 +120,12 @@ impl Policy {
     /// `inspect` shows (the engine applies them to every family).
     pub fn families(&self) -> Vec<&'static str> {
         let mut f = vec!["scan"];
-        if self.disclosure.is_some() {
-            f.push("disclosure");
-        }
-        if self.review.is_some() {
-            f.push("review");
-        }
-        if self.licensing.is_some() {
-            f.push("licensing");
-        }
-        if self.secrets.is_some() {
-            f.push("secrets");
-        }
-        if self.payloads.is_some() {
-            f.push("payloads");
-        }
-        if self.protected.is_some() {
-            f.push("protected");
-        }
-        if self.unsafe_code.is_some() {
-            f.push("unsafe_code");
-        }
-        if self.dependencies.is_some() {
-            f.push("dependencies");
-        }
-        if self.workflows.is_some() {
-            f.push("workflows");
-        }
+        f.extend(
+            families::FAMILIES
+                .iter()
+                .filter(|x| x.name != "rules" && (x.needs)(self).is_some())
+                .map(|x| x.name),
+        );
         f
     }
 
@@ -445,26 +367,6 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         problems,
     );
 
-    let needs = custom
-        .iter()
-        .fold(Needs::default(), |n, r| n.union(r.needs()))
-        .union(disclosure.as_ref().map(|d| d.needs()).unwrap_or_default())
-        .union(review.as_ref().map(|r| r.needs()).unwrap_or_default());
-    let needs = licensing.as_ref().map_or(needs, |l| needs.union(l.needs()));
-    let needs = needs
-        .union(secrets.as_ref().map(|s| s.needs()).unwrap_or_default())
-        .union(payloads.as_ref().map(|s| s.needs()).unwrap_or_default())
-        .union(protected.as_ref().map(|s| s.needs()).unwrap_or_default());
-    let mut needs = needs;
-    if let Some(c) = &unsafe_code {
-        needs = needs.union(c.needs());
-    }
-    if let Some(c) = &dependencies {
-        needs = needs.union(c.needs());
-    }
-    if let Some(c) = &workflows {
-        needs = needs.union(c.needs());
-    }
     // The families' old-text paths are constants: the dependencies family's
     // include the unsafe family's `Cargo.toml`.
     let old_text: &'static [&'static str] = match (&unsafe_code, &dependencies) {
@@ -480,7 +382,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     };
     let old_text =
         (!old_text.is_empty()).then(|| Globs::compile(None, old_text, &KeyPath::root(), problems));
-    Policy {
+    let mut policy = Policy {
         name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
         description: raw.policy.description.unwrap_or_default(),
         sources: merged.sources.iter().map(|s| s.name.clone()).collect(),
@@ -508,8 +410,13 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         counting: Default::default(),
         inline,
         today,
-        needs,
-    }
+        needs: Needs::default(),
+    };
+    policy.needs = families::FAMILIES
+        .iter()
+        .filter_map(|f| (f.needs)(&policy))
+        .fold(Needs::default(), Needs::union);
+    policy
 }
 
 /// Reads `[policy] maintainers_file`, relative to the policy file that set
