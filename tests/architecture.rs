@@ -120,7 +120,7 @@ fn imports(files: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String
     let resolve = |segs: &[String]| -> Option<String> {
         (0..=segs.len())
             .rev()
-            .find_map(|i| modules.get(&segs[..i].to_vec()).cloned())
+            .find_map(|i| modules.get(&segs[..i]).cloned())
     };
     let use_re = regex::Regex::new(r"\buse\s+([^;]+);").unwrap();
     let path_re = regex::Regex::new(r"(?:^|[^\w:])((?:crate|super|self)(?:::\w+)+)").unwrap();
