@@ -262,3 +262,146 @@ fn ignored_paths_and_severity_overrides_apply() {
     assert_eq!(code, 0, "a warning does not fail");
     assert_eq!(got, vec![f("unsafe-fn-undocumented", "src/lib.rs", 2)]);
 }
+
+/// Rust 2024 requires `unsafe extern`: adding the keyword to an existing
+/// `extern` block adds no unsafe code, so nothing is reported; a new
+/// `unsafe extern` block in the same commit still is.
+#[test]
+fn an_extern_block_gaining_the_unsafe_keyword_is_not_new_unsafe() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    let before = "pub fn ok() {}
+
+extern \"C\" {
+    pub fn abs(x: i32) -> i32;
+    pub fn labs(x: i64) -> i64;
+}
+";
+    r.commit_file("src/lib.rs", before, "ffi");
+    r.commit_file(
+        "src/lib.rs",
+        &before.replace("extern \"C\" {", "unsafe extern \"C\" {"),
+        "edition 2024: unsafe extern",
+    );
+    assert_eq!(r.findings(), (0, vec![]));
+    // near miss: a block that did not exist before
+    r.commit_file(
+        "src/lib.rs",
+        &format!(
+            "{}\nunsafe extern \"C\" {{\n    pub fn system(cmd: *const u8) -> i32;\n}}\n",
+            before.replace("extern \"C\" {", "unsafe extern \"C\" {")
+        ),
+        "new block",
+    );
+    assert_eq!(
+        r.findings(),
+        (1, vec![f("unsafe-undocumented", "src/lib.rs", 8)])
+    );
+}
+
+/// Rust 2024's `unsafe_op_in_unsafe_fn`: wrapping the existing body of an
+/// `unsafe fn` in an `unsafe {}` block narrows the unsafe scope and adds no
+/// unsafe operation. A block with a new line inside, or the same wrapping
+/// in a safe function, is still reported.
+#[test]
+fn wrapping_an_unsafe_fn_body_in_a_block_is_not_new_unsafe() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    let before = "pub fn ok() {}
+
+/// Reads a byte.
+///
+/// # Safety
+/// `p` must be valid for reads.
+pub unsafe fn get(p: *const u8) -> u8 {
+    let v = *p;
+    v
+}
+
+pub fn safe(p: &u8) -> u8 {
+    let w = *p;
+    w
+}
+";
+    r.commit_file("src/lib.rs", before, "base");
+    let wrapped = before.replace(
+        "    let v = *p;\n    v\n",
+        "    unsafe {\n        let v = *p;\n        v\n    }\n",
+    );
+    r.commit_file("src/lib.rs", &wrapped, "unsafe_op_in_unsafe_fn");
+    assert_eq!(r.findings(), (0, vec![]));
+    // near miss 1: a new operation inside the new block
+    r.commit_file("src/lib.rs", before, "back");
+    let grown = before.replace(
+        "    let v = *p;\n    v\n",
+        "    unsafe {\n        let v = *p;\n        let u = *p.add(1);\n        v + u\n    }\n",
+    );
+    r.commit_file("src/lib.rs", &grown, "wrap and add");
+    assert_eq!(
+        r.findings(),
+        (1, vec![f("unsafe-undocumented", "src/lib.rs", 8)])
+    );
+    // near miss 2: the same wrapping in a safe function is new unsafe
+    r.commit_file("src/lib.rs", before, "back again");
+    let safe_wrapped = before.replace(
+        "    let w = *p;\n    w\n",
+        "    unsafe {\n        let w = *p;\n        w\n    }\n",
+    );
+    r.commit_file("src/lib.rs", &safe_wrapped, "wrap safe code");
+    assert_eq!(
+        r.findings(),
+        (1, vec![f("unsafe-undocumented", "src/lib.rs", 13)])
+    );
+}
+
+/// A justified block that moves into an `unsafe fn` without its
+/// `// SAFETY:` comment lost its justification: reported, even though its
+/// lines all existed before.
+#[test]
+fn a_moved_block_that_lost_its_justification_is_still_reported_in_an_unsafe_fn() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+
+pub fn read(p: *const u8) -> u8 {
+    if p.is_null() {
+        0
+    } else {
+        // SAFETY: callers pass a valid pointer.
+        unsafe {
+            let value = core::ptr::read_volatile(p);
+            value
+        }
+    }
+}
+
+/// # Safety
+/// `p` must be valid.
+pub unsafe fn other(p: *const u8) -> u8 {
+    0
+}
+",
+        "base",
+    );
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+
+/// # Safety
+/// `p` must be valid.
+pub unsafe fn other(p: *const u8) -> u8 {
+    unsafe {
+        let value = core::ptr::read_volatile(p);
+        value
+    }
+}
+",
+        "move the block",
+    );
+    assert_eq!(
+        r.findings(),
+        (1, vec![f("unsafe-undocumented", "src/lib.rs", 6)])
+    );
+}

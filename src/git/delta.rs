@@ -29,9 +29,9 @@ pub struct DiffOptions {
     /// history scan does not pay for the old side of every file).
     pub old_text: Option<globset::GlobSet>,
     /// Also keep the old text of files whose path ends with `.0` when their
-    /// removed lines (or, deleted, their text) contain `.1` (the unsafe
-    /// rules compare the `unsafe` sites of both sides).
-    pub old_text_when: Option<(&'static str, &'static str)>,
+    /// removed lines (or, deleted, their text) contain one of `.1` (the
+    /// unsafe rules compare the `unsafe` and `extern` sites of both sides).
+    pub old_text_when: Option<(&'static str, &'static [&'static str])>,
     /// Mark moved lines ([`FileChange::moved`], see `git/moves.rs`).
     pub moves: bool,
 }
@@ -44,8 +44,9 @@ impl DiffOptions {
     /// True when `old_text_when` asks for the old side of `path` given
     /// text that the change removed from it.
     pub(crate) fn keeps_old_text(&self, path: &str, removed: &str) -> bool {
-        self.old_text_when
-            .is_some_and(|(suffix, needle)| path.ends_with(suffix) && removed.contains(needle))
+        self.old_text_when.is_some_and(|(suffix, needles)| {
+            path.ends_with(suffix) && needles.iter().any(|n| removed.contains(n))
+        })
     }
 }
 

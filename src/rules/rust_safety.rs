@@ -100,10 +100,11 @@ impl Compiled {
         }
     }
 
-    /// Rust files whose removed lines hold `unsafe` keep their old text:
-    /// the sites of both sides are compared (see [`carried_over`]).
-    pub fn old_text_when(&self) -> (&'static str, &'static str) {
-        (".rs", "unsafe")
+    /// Rust files whose removed lines hold `unsafe` (or `extern`, for
+    /// blocks that gain the keyword) keep their old text: the sites of both
+    /// sides are compared (see [`carried_over`]).
+    pub fn old_text_when(&self) -> (&'static str, &'static [&'static str]) {
+        (".rs", &["unsafe", "extern"])
     }
 
     /// Manifests whose old text the lint check compares.
@@ -502,8 +503,14 @@ pub fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
     let code = |t: &&Token| !t.is_comment();
     let whole_body = matches!(site.kind, UnsafeKind::Block | UnsafeKind::ExternBlock);
     let mut depth = 0i32;
+    // From the token after `unsafe`: an `extern` block keeps its key when
+    // it gains the keyword (Rust 2024 requires `unsafe extern`).
+    let from = match tokens.get(site.token) {
+        Some(t) if t.is_ident("unsafe") => site.token + 1,
+        _ => site.token,
+    };
     let mut after = tokens
-        .get(site.token..)
+        .get(from..)
         .unwrap_or_default()
         .iter()
         .filter(code)
@@ -536,6 +543,142 @@ pub fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
     h.finish()
 }
 
+/// `extern "ABI" { … }` blocks without the `unsafe` keyword on `wanted`
+/// lines, as unjustified `unsafe extern` sites: what an edition 2024
+/// migration turns into `unsafe extern` blocks.
+fn plain_extern_blocks(tokens: &[Token], wanted: impl Fn(u32) -> bool) -> Vec<UnsafeSite> {
+    let code: Vec<usize> = (0..tokens.len())
+        .filter(|&i| !tokens[i].is_comment())
+        .collect();
+    let mut out = Vec::new();
+    for (k, &i) in code.iter().enumerate() {
+        let t = &tokens[i];
+        if !t.is_ident("extern") || !wanted(t.line) {
+            continue;
+        }
+        if k > 0 && tokens[code[k - 1]].is_ident("unsafe") {
+            continue;
+        }
+        let mut next = code[k + 1..].iter().map(|&j| &tokens[j]);
+        let opens = match next.next() {
+            Some(n) if n.kind == Kind::Str => next.next().is_some_and(|n| n.is_punct(b'{')),
+            Some(n) => n.is_punct(b'{'),
+            None => false,
+        };
+        if opens {
+            out.push(UnsafeSite {
+                line: t.line,
+                kind: UnsafeKind::ExternBlock,
+                commented: false,
+                documented: false,
+                in_trait_impl: false,
+                token: i,
+            });
+        }
+    }
+    out
+}
+
+/// True when the block site opens inside the body of an `unsafe fn` and
+/// only wraps lines that already existed: every line strictly between its
+/// `{` and its `}` is unchanged or moved, and neither brace's line holds
+/// anything else. That is Rust 2024's `unsafe_op_in_unsafe_fn` migration:
+/// the operations were already in an unsafe context, so the block narrows
+/// the unsafe scope and adds no unsafe operation.
+fn only_wraps_existing_code(tokens: &[Token], site: &UnsafeSite, file: &FileChange) -> bool {
+    if site.kind != UnsafeKind::Block || !in_unsafe_fn_body(tokens, site.token) {
+        return false;
+    }
+    let code: Vec<&Token> = tokens[site.token..]
+        .iter()
+        .filter(|t| !t.is_comment())
+        .collect();
+    // `unsafe` `{` … matching `}`
+    if code.len() < 2 || !code[1].is_punct(b'{') {
+        return false;
+    }
+    let open_line = code[1].line;
+    let mut depth = 0i32;
+    let mut close_line = None;
+    for t in &code[1..] {
+        match t.kind {
+            Kind::Punct(b'{') => depth += 1,
+            Kind::Punct(b'}') => {
+                depth -= 1;
+                if depth == 0 {
+                    close_line = Some(t.line);
+                    break;
+                }
+            }
+            _ => {}
+        }
+        // nothing but the brace after `unsafe {` on its line
+        if depth == 1 && t.line == open_line && !t.is_punct(b'{') {
+            return false;
+        }
+    }
+    let Some(close_line) = close_line else {
+        return false;
+    };
+    if close_line <= open_line + 1 {
+        return false;
+    }
+    let closing = file.line(close_line).unwrap_or_default().trim();
+    if !matches!(closing, "}" | "};" | "})" | "});" | "}," | "})," | "}))") {
+        return false;
+    }
+    // An inner line existed when it is unchanged, moved, or a line this
+    // file lost with other indentation (too short to count as a move).
+    let removed: std::collections::HashSet<&str> =
+        file.removed.iter().map(|(_, l)| l.trim()).collect();
+    let new = |n: u32| {
+        let text = file.line(n).unwrap_or_default().trim();
+        file.added.binary_search(&n).is_ok()
+            && !file.is_moved(n)
+            && !text.is_empty()
+            && !removed.contains(text)
+    };
+    !(open_line + 1..close_line).any(new)
+}
+
+/// True when the token at `at` lies inside the body of an `unsafe fn`
+/// (the innermost function around it is unsafe).
+fn in_unsafe_fn_body(tokens: &[Token], at: usize) -> bool {
+    // For each open `{`: `Some(unsafe)` when it opened a function's body.
+    let mut braces: Vec<Option<bool>> = Vec::new();
+    // Saw `fn` since the last boundary (whether `unsafe` led to it), and
+    // waits for its body's `{`; a `;` first means no body.
+    let mut pending: Option<bool> = None;
+    let mut saw_unsafe = false;
+    for t in tokens[..at.min(tokens.len())]
+        .iter()
+        .filter(|t| !t.is_comment())
+    {
+        if t.is_ident("unsafe") {
+            saw_unsafe = true;
+        } else if t.is_ident("fn") {
+            if pending.is_none() {
+                pending = Some(saw_unsafe);
+            }
+            saw_unsafe = false;
+        } else if t.is_punct(b'{') {
+            braces.push(pending.take());
+            saw_unsafe = false;
+        } else if t.is_punct(b'}') {
+            braces.pop();
+            pending = None;
+            saw_unsafe = false;
+        } else if t.is_punct(b';') {
+            pending = None;
+            saw_unsafe = false;
+        } else if !(t.kind == Kind::Str || t.is_ident("extern")) {
+            // `unsafe` leads straight to `fn` (through `extern "C"`)
+            saw_unsafe = false;
+        }
+    }
+    braces.iter().rev().find_map(|b| *b).unwrap_or(false)
+}
+
 /// The unjustified sites the change removed, by key, with how many of each:
 /// in the old text of every Rust file whose removed lines held `unsafe`
 /// (only on its removed lines) and of every deleted Rust file (all of it).
@@ -559,11 +702,13 @@ fn removed_sites(
         let deleted = f.content == Content::None;
         let removed: Vec<u32> = f.removed.iter().map(|(n, _)| *n).collect();
         let wanted = |n: u32| deleted || removed.binary_search(&n).is_ok();
-        if !old.contains("unsafe") {
+        if !old.contains("unsafe") && !old.contains("extern") {
             continue;
         }
         let tokens: Vec<Token> = Lexer::new(old).collect();
-        let sites = sites_in(tokens.iter().copied(), wanted, markers);
+        let mut sites = sites_in(tokens.iter().copied(), &wanted, markers);
+        // An `extern` block was unsafe before the keyword was required.
+        sites.extend(plain_extern_blocks(&tokens, &wanted));
         for s in sites.iter().filter(|s| keep(s)) {
             *keys.entry(site_key(&tokens, s)).or_insert(0) += 1;
         }
@@ -626,8 +771,19 @@ fn check_file(
         removed,
         unjustified,
     );
+    let tokens: Vec<Token> = Lexer::new(&file.text).collect();
+    let mut justified_removed = None;
     for (site, carried) in sites.into_iter().zip(carried) {
         if carried {
+            continue;
+        }
+        // a block that only wraps existing code of an `unsafe fn`, unless it
+        // is a justified block that moved here without its justification
+        if only_wraps_existing_code(&tokens, &site, file)
+            && !justified_removed
+                .get_or_insert_with(|| removed_keys_of_justified(cfg, change))
+                .contains(&site_key(&tokens, &site))
+        {
             continue;
         }
         let rule = match site.kind {
@@ -644,6 +800,18 @@ fn check_file(
             .line(site.line)
             .snippet(snippet(line));
     }
+}
+
+/// Keys of the justified sites the change removed (see [`removed_sites`]).
+fn removed_keys_of_justified(cfg: &Compiled, change: &Change) -> std::collections::HashSet<u64> {
+    removed_sites(
+        &cfg.markers,
+        cfg.ignore.as_ref(),
+        change,
+        UnsafeSite::justified,
+    )
+    .into_keys()
+    .collect()
 }
 
 /// The first `unsafe` site (of any kind, justified or not) that the change
