@@ -706,9 +706,9 @@ fn removed_sites(
             continue;
         }
         let tokens: Vec<Token> = Lexer::new(old).collect();
-        let mut sites = sites_in(tokens.iter().copied(), &wanted, markers);
+        let mut sites = sites_in(tokens.iter().copied(), wanted, markers);
         // An `extern` block was unsafe before the keyword was required.
-        sites.extend(plain_extern_blocks(&tokens, &wanted));
+        sites.extend(plain_extern_blocks(&tokens, wanted));
         for s in sites.iter().filter(|s| keep(s)) {
             *keys.entry(site_key(&tokens, s)).or_insert(0) += 1;
         }
