@@ -280,14 +280,14 @@ extern \"C\" {
     r.commit_file("src/lib.rs", before, "ffi");
     r.commit_file(
         "src/lib.rs",
-        &before.replace("extern \"C\" {", "unsafe extern \"C\" {"),
+        before.replace("extern \"C\" {", "unsafe extern \"C\" {"),
         "edition 2024: unsafe extern",
     );
     assert_eq!(r.findings(), (0, vec![]));
     // near miss: a block that did not exist before
     r.commit_file(
         "src/lib.rs",
-        &format!(
+        format!(
             "{}\nunsafe extern \"C\" {{\n    pub fn system(cmd: *const u8) -> i32;\n}}\n",
             before.replace("extern \"C\" {", "unsafe extern \"C\" {")
         ),
