@@ -29,6 +29,23 @@ pub struct Family {
     pub check: fn(&Policy, &Change, &[Signal], &mut Sink),
 }
 
+/// A family whose compiled settings are `Policy::$field` and whose rules
+/// are `$module::RULES`, checked by `$module::check(settings, change, sink)`.
+macro_rules! family {
+    ($name:literal, $field:ident, $module:ident) => {
+        Family {
+            name: $name,
+            rules: $module::RULES,
+            needs: |p| p.$field.as_ref().map(|x| x.needs()),
+            check: |p, c, _, s| {
+                if let Some(x) = &p.$field {
+                    $module::check(x, c, s);
+                }
+            },
+        }
+    };
+}
+
 /// Every family, in the order findings are reported.
 pub const FAMILIES: &[Family] = &[
     Family {
@@ -43,6 +60,7 @@ pub const FAMILIES: &[Family] = &[
         },
         check: |p, c, _, s| custom::check(&p.custom, c, s),
     },
+    // The two that read the AI traces found in the change.
     Family {
         name: "disclosure",
         rules: disclosure::RULES,
@@ -63,74 +81,11 @@ pub const FAMILIES: &[Family] = &[
             }
         },
     },
-    Family {
-        name: "licensing",
-        rules: licensing::RULES,
-        needs: |p| p.licensing.as_ref().map(|l| l.needs()),
-        check: |p, c, _, s| {
-            if let Some(l) = &p.licensing {
-                licensing::check(l, c, s);
-            }
-        },
-    },
-    Family {
-        name: "secrets",
-        rules: secrets::RULES,
-        needs: |p| p.secrets.as_ref().map(|x| x.needs()),
-        check: |p, c, _, s| {
-            if let Some(x) = &p.secrets {
-                secrets::check(x, c, s);
-            }
-        },
-    },
-    Family {
-        name: "payloads",
-        rules: payloads::RULES,
-        needs: |p| p.payloads.as_ref().map(|x| x.needs()),
-        check: |p, c, _, s| {
-            if let Some(x) = &p.payloads {
-                payloads::check(x, c, s);
-            }
-        },
-    },
-    Family {
-        name: "protected",
-        rules: protected::RULES,
-        needs: |p| p.protected.as_ref().map(|x| x.needs()),
-        check: |p, c, _, s| {
-            if let Some(x) = &p.protected {
-                protected::check(x, c, s);
-            }
-        },
-    },
-    Family {
-        name: "unsafe_code",
-        rules: rust_safety::RULES,
-        needs: |p| p.unsafe_code.as_ref().map(|x| x.needs()),
-        check: |p, c, _, s| {
-            if let Some(x) = &p.unsafe_code {
-                rust_safety::check(x, c, s);
-            }
-        },
-    },
-    Family {
-        name: "dependencies",
-        rules: dependencies::RULES,
-        needs: |p| p.dependencies.as_ref().map(|x| x.needs()),
-        check: |p, c, _, s| {
-            if let Some(x) = &p.dependencies {
-                dependencies::check(x, c, s);
-            }
-        },
-    },
-    Family {
-        name: "workflows",
-        rules: workflows::RULES,
-        needs: |p| p.workflows.as_ref().map(|x| x.needs()),
-        check: |p, c, _, s| {
-            if let Some(x) = &p.workflows {
-                workflows::check(x, c, s);
-            }
-        },
-    },
+    family!("licensing", licensing, licensing),
+    family!("secrets", secrets, secrets),
+    family!("payloads", payloads, payloads),
+    family!("protected", protected, protected),
+    family!("unsafe_code", unsafe_code, rust_safety),
+    family!("dependencies", dependencies, dependencies),
+    family!("workflows", workflows, workflows),
 ];
