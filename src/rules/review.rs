@@ -527,66 +527,83 @@ pub fn check(
     sink: &mut Sink,
 ) {
     let is_ai_trailer = |t: &Trailer| detector.and_then(|d| d.ai_identity(&t.value)).is_some();
-
     if let Some(msg) = &change.message {
-        // Identity trailers that are not `Name <email>`.
-        if sink.enabled(MALFORMED) {
-            for t in &msg.trailers {
-                if !cfg.identity_trailers.iter().any(|k| t.is(k))
-                    || Person::parse(&t.value).is_some()
-                {
-                    continue;
-                }
-                let what = if t.value.trim().is_empty() {
-                    format!("`{}:` has an empty value", t.key)
-                } else {
-                    format!("`{}: {}` is not `Name <email>`", t.key, t.value)
-                };
-                sink.report(MALFORMED, what)
-                    .line(t.line)
-                    .snippet(format!("{}: {}", t.key, t.value));
-            }
-        }
+        malformed_trailers(cfg, msg, sink);
+        signoff(cfg, change, msg, &is_ai_trailer, sink);
+    }
+    ai_identities(cfg, signals, sink);
+    ai_unreviewed(cfg, change, signals, &is_ai_trailer, sink);
+    required_reviews(cfg, change, signals, &is_ai_trailer, sink);
+}
 
-        // Sign-off (DCO).
-        let exempt = (change.is_merge && cfg.exempt_merges) || cfg.exempt_author(change);
-        if cfg.signoff != Signoff::Off && !exempt {
-            let sobs: Vec<&Trailer> = msg.trailer_values("Signed-off-by").collect();
-            let human: Vec<(&Trailer, Person)> = sobs
-                .iter()
-                .filter(|t| !is_ai_trailer(t))
-                .filter_map(|t| Person::parse(&t.value).map(|p| (*t, p)))
-                .collect();
-            if human.is_empty() {
-                let message = if sobs.is_empty() {
-                    "the commit has no `Signed-off-by:` trailer (DCO)".to_string()
-                } else {
-                    "the commit has no well-formed `Signed-off-by:` from a human (DCO)".to_string()
-                };
-                sink.report(SIGNOFF_MISSING, message);
-            } else if cfg.signoff == Signoff::Author {
-                if let Some(author) = &change.author {
-                    if !human.iter().any(|(_, p)| p.is(author)) {
-                        let found = human
-                            .iter()
-                            .map(|(_, p)| format!("`{} <{}>`", p.name, p.email))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        sink.report(
-                            SIGNOFF_MISMATCH,
-                            format!(
-                                "no `Signed-off-by:` matches the author `{}` (found {found})",
-                                author.display()
-                            ),
-                        )
-                        .line(human[0].0.line);
-                    }
+/// `review-malformed-trailer`: identity trailers that are not `Name <email>`.
+fn malformed_trailers(cfg: &Review, msg: &crate::message::Message, sink: &mut Sink) {
+    if sink.enabled(MALFORMED) {
+        for t in &msg.trailers {
+            if !cfg.identity_trailers.iter().any(|k| t.is(k)) || Person::parse(&t.value).is_some() {
+                continue;
+            }
+            let what = if t.value.trim().is_empty() {
+                format!("`{}:` has an empty value", t.key)
+            } else {
+                format!("`{}: {}` is not `Name <email>`", t.key, t.value)
+            };
+            sink.report(MALFORMED, what)
+                .line(t.line)
+                .snippet(format!("{}: {}", t.key, t.value));
+        }
+    }
+}
+
+/// `review-signoff-missing` and `review-signoff-mismatch`: a human's
+/// `Signed-off-by:` (DCO), the author's when the policy says so.
+fn signoff(
+    cfg: &Review,
+    change: &Change,
+    msg: &crate::message::Message,
+    is_ai_trailer: &dyn Fn(&Trailer) -> bool,
+    sink: &mut Sink,
+) {
+    let exempt = (change.is_merge && cfg.exempt_merges) || cfg.exempt_author(change);
+    if cfg.signoff != Signoff::Off && !exempt {
+        let sobs: Vec<&Trailer> = msg.trailer_values("Signed-off-by").collect();
+        let human: Vec<(&Trailer, Person)> = sobs
+            .iter()
+            .filter(|t| !is_ai_trailer(t))
+            .filter_map(|t| Person::parse(&t.value).map(|p| (*t, p)))
+            .collect();
+        if human.is_empty() {
+            let message = if sobs.is_empty() {
+                "the commit has no `Signed-off-by:` trailer (DCO)".to_string()
+            } else {
+                "the commit has no well-formed `Signed-off-by:` from a human (DCO)".to_string()
+            };
+            sink.report(SIGNOFF_MISSING, message);
+        } else if cfg.signoff == Signoff::Author {
+            if let Some(author) = &change.author {
+                if !human.iter().any(|(_, p)| p.is(author)) {
+                    let found = human
+                        .iter()
+                        .map(|(_, p)| format!("`{} <{}>`", p.name, p.email))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    sink.report(
+                        SIGNOFF_MISMATCH,
+                        format!(
+                            "no `Signed-off-by:` matches the author `{}` (found {found})",
+                            author.display()
+                        ),
+                    )
+                    .line(human[0].0.line);
                 }
             }
         }
     }
+}
 
-    // AI identities where a human must stand.
+/// `review-ai-signoff`, `review-ai-author`, `review-ai-committer`: AI
+/// identities where a human must stand.
+fn ai_identities(cfg: &Review, signals: &[Signal], sink: &mut Sink) {
     for s in signals {
         match &s.seen {
             Seen::Trailer { key, value, line }
@@ -623,8 +640,16 @@ pub fn check(
             _ => {}
         }
     }
+}
 
-    // A review when AI was involved.
+/// `review-ai-unreviewed`: a review when AI was involved.
+fn ai_unreviewed(
+    cfg: &Review,
+    change: &Change,
+    signals: &[Signal],
+    is_ai_trailer: &dyn Fn(&Trailer) -> bool,
+    sink: &mut Sink,
+) {
     if let Some(reviewers) = &cfg.when_ai {
         if !signals.is_empty()
             && sink.enabled(AI_UNREVIEWED)
@@ -646,8 +671,16 @@ pub fn check(
             }
         }
     }
+}
 
-    // Rules joining message and diff.
+/// `[[review.require]]`: the policy's own rules joining message and diff.
+fn required_reviews(
+    cfg: &Review,
+    change: &Change,
+    signals: &[Signal],
+    is_ai_trailer: &dyn Fn(&Trailer) -> bool,
+    sink: &mut Sink,
+) {
     for r in &cfg.require {
         let Some(trigger) = r.condition(change, signals) else {
             continue;
