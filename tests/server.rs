@@ -33,21 +33,7 @@ fn miner() -> String {
 
 /// A bare server at `name` with pre-receive (or update) judging by `policy`.
 fn server<'s>(sb: &'s Sandbox, name: &str, policy: &str, extra: &[&str]) -> Repo<'s> {
-    let bare = sb.bare(name);
-    let file = sb
-        .path()
-        .join(format!("{}.policy.toml", name.replace([':', '/'], "_")));
-    std::fs::write(&file, policy).expect("policy");
-    let mut args = vec![
-        "install",
-        "--server",
-        "--policy",
-        file.to_str().expect("utf-8"),
-    ];
-    args.extend_from_slice(extra);
-    let run = bare.pc(&args);
-    assert_eq!(run.code, 0, "install --server: {}", run.stderr);
-    bare
+    common::install_server(sb, name, policy, extra)
 }
 
 /// A client clone-alike with `origin` pointing at `server`.
