@@ -83,8 +83,11 @@ const TAG_MIXED: usize = 1;
 const TAG_BODY: usize = 2;
 /// `tag` bit of a pattern also looked for in the printable strings of binaries.
 const TAG_BINARY: usize = 4;
+/// `tag` bit of a pattern whose value is assigned to a name (see
+/// [`RawPattern::assigned`]).
+const TAG_ASSIGNED: usize = 8;
 /// `tag` bits below a gitleaks rule's index + 1.
-const TAG_SHIFT: u32 = 3;
+const TAG_SHIFT: u32 = 4;
 /// Bytes before a secret searched for the whole match an allowlist with
 /// `regexTarget = "match"` sees.
 const MATCH_BEFORE: usize = 256;
@@ -156,6 +159,11 @@ pub struct RawPattern {
     /// must start the encoded body (so a header around junk is no key).
     #[serde(default)]
     pub body: bool,
+    /// The secret is a value assigned to a name (`publicToken = "…"`):
+    /// when that name also says the value is not secret (the table's
+    /// `not_secret_names`: a public key, a CSRF token), it is not reported.
+    #[serde(default)]
+    pub assigned: bool,
     /// Also look for it in the printable strings of binary files (default
     /// true: for distinctive shapes such as key headers and prefixed
     /// tokens; false for generic, context-bound patterns, which would
@@ -172,7 +180,18 @@ pub struct RawPattern {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTable {
+    /// Words that, inside the name a value is assigned to, say the value is
+    /// meant to be seen (`public`, `csrf`): see [`RawPattern::assigned`].
+    #[serde(default)]
+    not_secret_names: Vec<String>,
     pattern: Vec<RawPattern>,
+}
+
+/// The built-in table, compiled.
+#[derive(Debug)]
+struct Builtin {
+    patterns: Vec<Pattern>,
+    not_secret_names: Vec<String>,
 }
 
 /// `[secrets]` as written.
@@ -203,6 +222,8 @@ pub struct Secrets {
     pub set: PatternSet,
     pub allow_paths: Option<GlobSet>,
     placeholders: Vec<String>,
+    /// The table's `not_secret_names`, lowercase.
+    not_secret_names: Vec<String>,
     pub scan_message: bool,
     /// The gitleaks configuration read, if any (its rules are in `set`,
     /// tagged with their index + 1 above the flag bits).
@@ -299,6 +320,10 @@ impl Secrets {
         });
         hits.retain(|h| {
             let p = &self.set.patterns()[h.pattern];
+            p.tag & TAG_ASSIGNED == 0 || !self.named_not_secret(p, &line[..h.start])
+        });
+        hits.retain(|h| {
+            let p = &self.set.patterns()[h.pattern];
             if p.tag & TAG_BODY == 0 {
                 return true;
             }
@@ -311,6 +336,26 @@ impl Secrets {
         hits
     }
 
+    /// True when the name a value is assigned to (the last word before it
+    /// that holds one of the pattern's keywords: `publicToken` in
+    /// `publicToken = "…"`, not `public` in `public String apiKey = "…"`)
+    /// says the value is not secret.
+    fn named_not_secret(&self, p: &Pattern, before: &str) -> bool {
+        if self.not_secret_names.is_empty() {
+            return false;
+        }
+        let mut from = before.len().saturating_sub(MATCH_BEFORE);
+        while !before.is_char_boundary(from) {
+            from += 1;
+        }
+        let tail = &before[from..];
+        let name = tail
+            .rsplit(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+            .map(str::to_ascii_lowercase)
+            .find(|w| p.keywords.iter().any(|k| w.contains(k.as_str())));
+        name.is_some_and(|n| self.not_secret_names.iter().any(|q| n.contains(q.as_str())))
+    }
+
     /// Distinctive secrets (patterns not marked `binary = false`) in one
     /// printable string of a binary file.
     pub fn find_in_binary(&self, run: &str) -> Vec<Hit> {
@@ -321,8 +366,8 @@ impl Secrets {
 }
 
 /// The built-in table, parsed and compiled once per process.
-fn builtin() -> &'static Result<Vec<Pattern>, String> {
-    static BUILTIN: OnceLock<Result<Vec<Pattern>, String>> = OnceLock::new();
+fn builtin() -> &'static Result<Builtin, String> {
+    static BUILTIN: OnceLock<Result<Builtin, String>> = OnceLock::new();
     BUILTIN.get_or_init(|| {
         let table: RawTable = crate::config::embedded::from_str(TABLE)
             .map_err(|e| format!("the built-in secrets table is invalid: {}", e.message()))?;
@@ -338,7 +383,14 @@ fn builtin() -> &'static Result<Vec<Pattern>, String> {
             }
         }
         match problems.0.first() {
-            None => Ok(out),
+            None => Ok(Builtin {
+                patterns: out,
+                not_secret_names: table
+                    .not_secret_names
+                    .iter()
+                    .map(|w| w.to_ascii_lowercase())
+                    .collect(),
+            }),
             Some(p) => Err(format!(
                 "the built-in secrets table is invalid at `{}`: {}",
                 p.path, p.message
@@ -356,6 +408,7 @@ fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
         min_entropy: r.min_entropy,
         tag: if r.mixed { TAG_MIXED } else { 0 }
             | if r.body { TAG_BODY } else { 0 }
+            | if r.assigned { TAG_ASSIGNED } else { 0 }
             | if r.binary.unwrap_or(true) {
                 TAG_BINARY
             } else {
@@ -393,8 +446,8 @@ pub fn compile_with(
     if raw.enabled == Some(false) {
         return None;
     }
-    let mut patterns = match builtin() {
-        Ok(p) => p.clone(),
+    let (mut patterns, not_secret_names) = match builtin() {
+        Ok(b) => (b.patterns.clone(), b.not_secret_names.clone()),
         Err(e) => {
             problems.error(base.clone(), e.clone());
             return None;
@@ -406,7 +459,10 @@ pub fn compile_with(
                 patterns.remove(k);
             }
             None => {
-                let known = builtin().as_ref().map(|v| v.as_slice()).unwrap_or(&[]);
+                let known = builtin()
+                    .as_ref()
+                    .map(|b| b.patterns.as_slice())
+                    .unwrap_or(&[]);
                 let mut msg = format!("`{id}` is not a built-in secrets pattern");
                 if let Some(n) =
                     crate::config::error::nearest(id, known.iter().map(|p| p.id.as_str()))
@@ -514,6 +570,7 @@ pub fn compile_with(
         set,
         allow_paths,
         placeholders,
+        not_secret_names,
         scan_message: raw.scan_message.unwrap_or(true),
         gitleaks,
     })
@@ -535,6 +592,10 @@ fn check_examples(
         set,
         allow_paths: None,
         placeholders: placeholders.to_vec(),
+        not_secret_names: builtin()
+            .as_ref()
+            .map(|b| b.not_secret_names.clone())
+            .unwrap_or_default(),
         scan_message: false,
         gitleaks: None,
     };
