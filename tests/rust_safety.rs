@@ -330,6 +330,19 @@ pub fn safe(p: &u8) -> u8 {
     );
     r.commit_file("src/lib.rs", &wrapped, "unsafe_op_in_unsafe_fn");
     assert_eq!(r.findings(), (0, vec![]));
+    // the one-line form: `let v = unsafe { *p };` for `let v = *p;`
+    r.commit_file("src/lib.rs", before, "back to the start");
+    let one_line = before.replace("    let v = *p;\n", "    let v = unsafe { *p };\n");
+    r.commit_file("src/lib.rs", &one_line, "one-line unsafe_op_in_unsafe_fn");
+    assert_eq!(r.findings(), (0, vec![]));
+    // near miss: a one-line block around an operation that is new
+    r.commit_file("src/lib.rs", before, "and back");
+    let new_op = before.replace("    let v = *p;\n", "    let v = unsafe { *p.add(1) };\n");
+    r.commit_file("src/lib.rs", &new_op, "one-line, new operation");
+    assert_eq!(
+        r.findings(),
+        (1, vec![f("unsafe-undocumented", "src/lib.rs", 8)])
+    );
     // near miss 1: a new operation inside the new block
     r.commit_file("src/lib.rs", before, "back");
     let grown = before.replace(

@@ -599,28 +599,29 @@ fn only_wraps_existing_code(tokens: &[Token], site: &UnsafeSite, file: &FileChan
     }
     let open_line = code[1].line;
     let mut depth = 0i32;
-    let mut close_line = None;
-    for t in &code[1..] {
+    let mut close = None;
+    for (i, t) in code.iter().enumerate().skip(1) {
         match t.kind {
             Kind::Punct(b'{') => depth += 1,
             Kind::Punct(b'}') => {
                 depth -= 1;
                 if depth == 0 {
-                    close_line = Some(t.line);
+                    close = Some(i);
                     break;
                 }
             }
             _ => {}
         }
-        // nothing but the brace after `unsafe {` on its line
-        if depth == 1 && t.line == open_line && !t.is_punct(b'{') {
-            return false;
-        }
     }
-    let Some(close_line) = close_line else {
+    let Some(close) = close else {
         return false;
     };
-    if close_line <= open_line + 1 {
+    let close_line = code[close].line;
+    if close_line == open_line {
+        return wraps_a_removed_line(file, code[0], code[1], code[close]);
+    }
+    // nothing but the brace after `unsafe {` on its line
+    if code[2..close].iter().any(|t| t.line == open_line) || close_line == open_line + 1 {
         return false;
     }
     let closing = file.line(close_line).unwrap_or_default().trim();
@@ -639,6 +640,25 @@ fn only_wraps_existing_code(tokens: &[Token], site: &UnsafeSite, file: &FileChan
             && !removed.contains(text)
     };
     !(open_line + 1..close_line).any(new)
+}
+
+/// True when a one-line block is a line the file lost with an `unsafe { … }`
+/// put around part of it: `let v = unsafe { p.read() };` where
+/// `let v = p.read();` was removed (white space aside).
+fn wraps_a_removed_line(file: &FileChange, unsafe_kw: &Token, open: &Token, close: &Token) -> bool {
+    let text = file.text.as_str();
+    let base = text.as_ptr() as usize;
+    let at = |t: &Token| (t.text.as_ptr() as usize).wrapping_sub(base);
+    let (u, o, c) = (at(unsafe_kw), at(open) + 1, at(close));
+    if !(u < o && o <= c && c < text.len()) {
+        return false;
+    }
+    let start = text[..u].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[c..].find('\n').map_or(text.len(), |i| c + i);
+    let unwrapped = format!("{}{}{}", &text[start..u], &text[o..c], &text[c + 1..end]);
+    let norm = |l: &str| l.split_whitespace().collect::<String>();
+    let unwrapped = norm(&unwrapped);
+    !unwrapped.is_empty() && file.removed.iter().any(|(_, l)| norm(l) == unwrapped)
 }
 
 /// True when the token at `at` lies inside the body of an `unsafe fn`
@@ -815,8 +835,9 @@ fn removed_keys_of_justified(cfg: &Compiled, change: &Change) -> std::collection
 }
 
 /// The first `unsafe` site (of any kind, justified or not) that the change
-/// adds to a Rust file, as [`check`] judges "adds": on an added line, and
-/// not carried over from the code the change removed. For
+/// adds to a Rust file, as [`check`] judges "adds": on an added line, not
+/// carried over from the code the change removed, and not a block that
+/// only wraps existing lines of an `unsafe fn`. For
 /// `[[review.require]] adds_unsafe`.
 pub fn first_added_site(change: &Change, file: &FileChange) -> Option<UnsafeSite> {
     if !is_rust(&file.path)
@@ -832,10 +853,11 @@ pub fn first_added_site(change: &Change, file: &FileChange) -> Option<UnsafeSite
         return None;
     }
     let carried = carried_over(&markers, None, change, file, &sites, &mut None, |_| true);
+    let tokens: Vec<Token> = Lexer::new(&file.text).collect();
     sites
         .into_iter()
         .zip(carried)
-        .find(|(_, c)| !c)
+        .find(|(s, c)| !c && !only_wraps_existing_code(&tokens, s, file))
         .map(|(s, _)| s)
 }
 
