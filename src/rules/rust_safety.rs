@@ -656,7 +656,14 @@ fn wraps_a_removed_line(file: &FileChange, unsafe_kw: &Token, open: &Token, clos
     let start = text[..u].rfind('\n').map_or(0, |i| i + 1);
     let end = text[c..].find('\n').map_or(text.len(), |i| c + i);
     let unwrapped = format!("{}{}{}", &text[start..u], &text[o..c], &text[c + 1..end]);
-    let norm = |l: &str| l.split_whitespace().collect::<String>();
+    // white space aside, and a statement's `;` (`f();` becomes `unsafe { f() }`)
+    let norm = |l: &str| {
+        let mut n = l.split_whitespace().collect::<String>();
+        if n.ends_with(';') {
+            n.pop();
+        }
+        n
+    };
     let unwrapped = norm(&unwrapped);
     !unwrapped.is_empty() && file.removed.iter().any(|(_, l)| norm(l) == unwrapped)
 }
@@ -670,11 +677,19 @@ fn in_unsafe_fn_body(tokens: &[Token], at: usize) -> bool {
     // waits for its body's `{`; a `;` first means no body.
     let mut pending: Option<bool> = None;
     let mut saw_unsafe = false;
+    // `(` and `[` open in a signature (`[&Q; N]` holds a `;`).
+    let mut nesting = 0usize;
     for t in tokens[..at.min(tokens.len())]
         .iter()
         .filter(|t| !t.is_comment())
     {
-        if t.is_ident("unsafe") {
+        if t.is_punct(b'(') || t.is_punct(b'[') {
+            nesting += 1;
+            saw_unsafe = false;
+        } else if t.is_punct(b')') || t.is_punct(b']') {
+            nesting = nesting.saturating_sub(1);
+        } else if nesting > 0 {
+        } else if t.is_ident("unsafe") {
             saw_unsafe = true;
         } else if t.is_ident("fn") {
             if pending.is_none() {
@@ -1210,5 +1225,45 @@ trait Raw {
         let n = unsafe_sites(&line, |_| true, &["safety:".into()]).len();
         assert_eq!(n, 200_000);
         assert!(t.elapsed().as_secs() < 20);
+    }
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::*;
+
+    fn at(text: &str, needle: &str) -> (Vec<Token<'static>>, usize) {
+        let text: &'static str = Box::leak(text.to_string().into_boxed_str());
+        let tokens: Vec<Token> = Lexer::new(text).collect();
+        let base = text.as_ptr() as usize;
+        let offset = text.find(needle).expect("needle");
+        let i = tokens
+            .iter()
+            .position(|t| t.text.as_ptr() as usize - base == offset)
+            .expect("token at needle");
+        (tokens, i)
+    }
+
+    #[test]
+    fn the_innermost_function_decides_whether_code_is_in_an_unsafe_fn() {
+        let cases = [
+            ("unsafe fn f() { X }", true),
+            ("pub unsafe extern \"C\" fn f() { X }", true),
+            ("fn f() { X }", false),
+            ("unsafe fn f() { fn g() { X } }", false),
+            ("fn f() { unsafe { X } }", false),
+            (
+                "unsafe fn f<const N: usize>(ks: [&u8; N]) -> [u8; N] where u8: Copy { X }",
+                true,
+            ),
+            ("unsafe fn f(g: fn(u8)) { X }", true),
+            ("trait T { unsafe fn f(); fn g() { X } }", false),
+            ("unsafe impl Send for S {} fn f() { X }", false),
+            ("unsafe fn f() { let c = |x: u8| { X }; }", true),
+        ];
+        for (text, want) in cases {
+            let (tokens, i) = at(text, "X");
+            assert_eq!(in_unsafe_fn_body(&tokens, i), want, "{text}");
+        }
     }
 }
