@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Baselines: the findings a repository already had when it adopted the
 //! policy, recorded so that `check --baseline FILE` reports only new ones.
 //!
@@ -33,27 +34,27 @@ use crate::diag::Finding;
 use crate::report::shared::content_hash;
 
 /// The default baseline file, at the repository root.
-pub const DEFAULT_FILE: &str = ".policy-check-baseline.json";
+pub(crate) const DEFAULT_FILE: &str = ".policy-check-baseline.json";
 
 /// The version of the file format.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// One recorded finding (or `count` identical ones).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub rule: String,
+pub(crate) struct Entry {
+    pub(crate) rule: String,
     /// Full commit id; empty for a finding without a commit.
-    pub commit: String,
+    pub(crate) commit: String,
     /// [`content_hash`] of the finding.
-    pub hash: String,
+    pub(crate) hash: String,
     #[serde(default = "one")]
-    pub count: usize,
+    pub(crate) count: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
+    pub(crate) line: Option<u32>,
     #[serde(default)]
-    pub message: String,
+    pub(crate) message: String,
 }
 
 fn one() -> usize {
@@ -81,7 +82,7 @@ fn key_of(f: &Finding) -> Key {
 }
 
 /// The entries recording `findings`, grouped and counted, in a stable order.
-pub fn entries(findings: &[Finding]) -> Vec<Entry> {
+pub(crate) fn entries(findings: &[Finding]) -> Vec<Entry> {
     let mut map: BTreeMap<Key, Entry> = BTreeMap::new();
     for f in findings {
         let key = key_of(f);
@@ -106,7 +107,7 @@ pub fn entries(findings: &[Finding]) -> Vec<Entry> {
 }
 
 /// The file's text: one entry per line.
-pub fn render(entries: &[Entry]) -> String {
+pub(crate) fn render(entries: &[Entry]) -> String {
     let mut s = format!(
         "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"tool\": \"policy-check {}\",\n  \"entries\": [",
         env!("CARGO_PKG_VERSION")
@@ -125,10 +126,10 @@ pub fn render(entries: &[Entry]) -> String {
 
 /// A loaded baseline, with how often each entry matched in this run.
 #[derive(Debug)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     /// The file as named on the command line (for messages).
-    pub file: String,
-    pub entries: Vec<Entry>,
+    pub(crate) file: String,
+    pub(crate) entries: Vec<Entry>,
     text: String,
     index: HashMap<Key, usize>,
     matched: Vec<AtomicUsize>,
@@ -136,14 +137,14 @@ pub struct Baseline {
 
 impl Baseline {
     /// Reads a baseline file.
-    pub fn read(path: &Path) -> Result<Baseline> {
+    pub(crate) fn read(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the baseline {}", path.display()))?;
         Baseline::parse(&path.display().to_string(), &text)
     }
 
     /// Parses a baseline's text; `file` names it in messages.
-    pub fn parse(file: &str, text: &str) -> Result<Baseline> {
+    pub(crate) fn parse(file: &str, text: &str) -> Result<Baseline> {
         let doc: FileDoc = serde_json::from_str(text).with_context(|| {
             format!("{file} is not a policy-check baseline (regenerate it with `policy-check baseline write`)")
         })?;
@@ -177,7 +178,7 @@ impl Baseline {
 
     /// True when the finding is recorded (and not more often than recorded):
     /// it is then not reported. Thread-safe.
-    pub fn covers(&self, f: &Finding) -> bool {
+    pub(crate) fn covers(&self, f: &Finding) -> bool {
         let Some(&i) = self.index.get(&key_of(f)) else {
             return false;
         };
@@ -186,7 +187,7 @@ impl Baseline {
     }
 
     /// Findings the baseline covered in this run.
-    pub fn covered(&self) -> usize {
+    pub(crate) fn covered(&self) -> usize {
         self.entries
             .iter()
             .zip(&self.matched)
@@ -195,7 +196,7 @@ impl Baseline {
     }
 
     /// Entries that matched fewer findings than they record: (entry, matched).
-    pub fn unmatched(&self) -> impl Iterator<Item = (&Entry, usize)> {
+    pub(crate) fn unmatched(&self) -> impl Iterator<Item = (&Entry, usize)> {
         self.entries
             .iter()
             .zip(&self.matched)
@@ -204,7 +205,7 @@ impl Baseline {
     }
 
     /// The 1-based line of an entry in the file (for pointing at it).
-    pub fn line_of(&self, e: &Entry) -> Option<u32> {
+    pub(crate) fn line_of(&self, e: &Entry) -> Option<u32> {
         let hash = format!("\"hash\":\"{}\"", e.hash);
         let commit = format!("\"commit\":\"{}\"", e.commit);
         let rule = format!("\"rule\":{}", serde_json::to_string(&e.rule).ok()?);

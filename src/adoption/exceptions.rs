@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Policy-level exceptions: `[[exceptions]]` entries that excuse the
 //! findings of one rule, optionally only in one commit or under some paths,
 //! for a stated reason, optionally until a date.
@@ -28,48 +29,48 @@ use crate::diag::Finding;
 /// An `[[exceptions]]` entry as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawException {
+pub(crate) struct RawException {
     /// The rule id the exception excuses (built-in or custom).
-    pub rule: String,
+    pub(crate) rule: String,
     /// Only findings in this commit (a full id or a prefix of 4+ hex digits).
-    pub commit: Option<String>,
+    pub(crate) commit: Option<String>,
     /// Only findings on files matching this glob (gitignore-like: `*.rs`
     /// matches at any depth, `vendor/**` a directory).
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     /// Why the exception is granted (required: an exception without a
     /// reason cannot be reviewed).
-    pub reason: String,
+    pub(crate) reason: String,
     /// Who answers for the exception.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// The last day the exception applies (YYYY-MM-DD); from the next day
     /// on it no longer applies and is reported as `exception-expired`.
-    pub expires: Option<RawDate>,
+    pub(crate) expires: Option<RawDate>,
 }
 
 /// A compiled exception, with the count of findings it excused in this run.
 #[derive(Debug)]
-pub struct Exception {
-    pub rule: String,
+pub(crate) struct Exception {
+    pub(crate) rule: String,
     /// Lowercase commit id prefix.
-    pub commit: Option<String>,
-    pub path: Option<GlobSet>,
+    pub(crate) commit: Option<String>,
+    pub(crate) path: Option<GlobSet>,
     /// The glob as written, for messages.
-    pub path_text: Option<String>,
-    pub reason: String,
-    pub owner: Option<String>,
+    pub(crate) path_text: Option<String>,
+    pub(crate) reason: String,
+    pub(crate) owner: Option<String>,
     /// The last day it applies (days since the epoch) and that day as written.
-    pub expires: Option<(i64, String)>,
+    pub(crate) expires: Option<(i64, String)>,
     /// True when `expires` is before the policy's today: it does not apply.
-    pub expired: bool,
+    pub(crate) expired: bool,
     /// Where it is written, for findings about it.
-    pub location: Option<Location>,
+    pub(crate) location: Option<Location>,
     /// Findings it excused in this run (shared by the scan's worker threads).
-    pub hits: AtomicUsize,
+    pub(crate) hits: AtomicUsize,
 }
 
 impl Exception {
     /// True when it excuses the finding (expiry aside).
-    pub fn matches(&self, f: &Finding) -> bool {
+    pub(crate) fn matches(&self, f: &Finding) -> bool {
         if f.rule != self.rule {
             return false;
         }
@@ -89,7 +90,7 @@ impl Exception {
     }
 
     /// Applies to `f` now: matches and has not expired. Counts the hit.
-    pub fn excuses(&self, f: &Finding) -> bool {
+    pub(crate) fn excuses(&self, f: &Finding) -> bool {
         if !self.expired && self.matches(f) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             true
@@ -99,12 +100,12 @@ impl Exception {
     }
 
     /// How many findings it excused in this run.
-    pub fn hits(&self) -> usize {
+    pub(crate) fn hits(&self) -> usize {
         self.hits.load(Ordering::Relaxed)
     }
 
     /// `exception for \`rule\` (path …, commit …)`, for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut scope = Vec::new();
         if let Some(p) = &self.path_text {
             scope.push(format!("path `{p}`"));
@@ -127,7 +128,7 @@ impl Exception {
 /// Validates and compiles the `[[exceptions]]` entries. `known` are the rule
 /// ids the policy knows (built-in and custom); `locate` finds an entry in
 /// its file; `today` decides which have expired.
-pub fn compile(
+pub(crate) fn compile(
     raw: Vec<RawException>,
     known: &[&str],
     today: i64,

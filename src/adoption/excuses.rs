@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! What excuses a finding: a policy's `[[exceptions]]` and a run's baseline.
 
 use crate::diag::Finding;
@@ -7,15 +8,15 @@ use super::{baseline, exceptions};
 /// The exceptions of a policy and the baseline of a run.
 #[derive(Debug, Default)]
 pub struct Adoption {
-    pub exceptions: Vec<exceptions::Exception>,
+    pub(crate) exceptions: Vec<exceptions::Exception>,
     /// Set by `check --baseline FILE`.
-    pub baseline: Option<baseline::Baseline>,
+    pub(crate) baseline: Option<baseline::Baseline>,
 }
 
 impl Adoption {
     /// Drops the findings an exception or the baseline covers; returns how
     /// many an exception excused (baselined ones are counted by the baseline).
-    pub fn apply(&self, findings: &mut Vec<Finding>) -> usize {
+    pub(crate) fn apply(&self, findings: &mut Vec<Finding>) -> usize {
         if self.exceptions.is_empty() && self.baseline.is_none() {
             return 0;
         }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The rule families, declared once. Dispatch (`engine::check`), what a
 //! policy needs read from git ([`Policy::needs`]), which families a policy
 //! runs ([`Policy::families`]) and the registry test all follow from
@@ -26,7 +27,7 @@ pub struct Family {
     /// does not run it.
     pub needs: fn(&Policy) -> Option<Needs>,
     /// Runs its rules over one change (`signals`: the AI traces found in it).
-    pub check: fn(&Policy, &Change, &[Signal], &mut Sink),
+    pub(crate) check: fn(&Policy, &Change, &[Signal], &mut Sink),
 }
 
 /// A family whose compiled settings are `Policy::$field` and whose rules

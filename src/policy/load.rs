@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Reading policy files: presets, `extends` chains, strict parsing, merging
 //! with a record of where each setting came from, and locating a setting in
 //! its file for error messages.
@@ -16,37 +17,38 @@ use crate::config::error::{line_col, nearest, KeyPath, Location, PolicyError, Po
 /// The most bytes any policy input (a policy file, a file it extends, a
 /// maintainers file) may have: a hostile `extends = ["/dev/zero"]` or a
 /// huge blob on a branch is an error, not an exhausted memory.
-pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_POLICY_BYTES: u64 = 1 << 20;
 
 /// One policy document in the chain.
 #[derive(Debug, Clone)]
 pub struct Source {
     /// A path, or `preset:NAME`.
-    pub name: String,
+    pub(crate) name: String,
+    /// The document's TOML text.
     pub text: String,
     /// Directory that relative `extends` paths resolve against.
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
     /// For a policy read from a git tree (a branch's policy on the server,
     /// `--policy-ref`): the only files it may name. `extends` and
     /// `maintainers_file` resolve inside that tree, never on the disk.
-    pub tree: Option<TreeFiles>,
+    pub(crate) tree: Option<TreeFiles>,
 }
 
 /// Reads a normalized path of a tree: its bytes, or why it cannot be read.
-pub type ReadTree = std::rc::Rc<dyn Fn(&str) -> Result<Vec<u8>, String>>;
+pub(crate) type ReadTree = std::rc::Rc<dyn Fn(&str) -> Result<Vec<u8>, String>>;
 
 /// Files of one git tree at one commit, as a branch policy may read them.
 #[derive(Clone)]
-pub struct TreeFiles {
+pub(crate) struct TreeFiles {
     /// Where the tree comes from, for messages (`refs/heads/main at 1a2b3c4d5e6f`).
-    pub label: String,
+    pub(crate) label: String,
     /// The directory, inside the tree, of the document being read (`` for the root).
-    pub dir: String,
+    pub(crate) dir: String,
     /// The path, inside the tree, of the document being read.
-    pub file: String,
+    pub(crate) file: String,
     /// Reads a normalized path of the tree: its bytes (at most
     /// [`MAX_POLICY_BYTES`]), or why it cannot be read.
-    pub read: ReadTree,
+    pub(crate) read: ReadTree,
 }
 
 impl std::fmt::Debug for TreeFiles {
@@ -58,7 +60,7 @@ impl std::fmt::Debug for TreeFiles {
 impl TreeFiles {
     /// `rel` resolved against this tree's `dir`: a normalized path inside
     /// the tree, or why it leaves it (an absolute path, `..` above the root).
-    pub fn resolve(&self, rel: &str) -> Result<String, String> {
+    pub(crate) fn resolve(&self, rel: &str) -> Result<String, String> {
         if rel.starts_with('/') || rel.starts_with('\\') || rel.contains('\0') {
             return Err(format!(
                 "`{rel}` is an absolute path: a policy read from {} may only name files of that tree, relative to the policy, or presets",
@@ -87,7 +89,7 @@ impl TreeFiles {
     }
 
     /// Reads `rel` (relative to `dir`) from the tree.
-    pub fn read_rel(&self, rel: &str) -> Result<(String, Vec<u8>), String> {
+    pub(crate) fn read_rel(&self, rel: &str) -> Result<(String, Vec<u8>), String> {
         let path = self.resolve(rel)?;
         let bytes = (self.read)(&path)?;
         Ok((path, bytes))
@@ -97,7 +99,7 @@ impl TreeFiles {
 /// Reads a file from disk for the policy: it must be a regular file (not a
 /// symbolic link, a device, a FIFO or a directory) of at most
 /// [`MAX_POLICY_BYTES`]. `what` names it in messages ("policy file").
-pub fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let meta = std::fs::symlink_metadata(path)
         .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))?;
@@ -135,20 +137,6 @@ pub fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(bytes)
-}
-
-/// Reads a file that must be a regular file. A FIFO, a device or a
-/// directory is refused without waiting on it: the file is opened without
-/// blocking (a FIFO with no writer would otherwise hang a server hook on
-/// `open`) and its type is checked on the open handle, so it cannot be
-/// swapped in between.
-pub fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut file = open_regular(path)?;
-    let len = file.metadata().map_or(0, |m| m.len());
-    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 20));
-    file.read_to_end(&mut buf)?;
-    Ok(buf)
 }
 
 /// Opens `path` without blocking and refuses anything but a regular file.
@@ -199,7 +187,7 @@ impl Source {
     }
 
     /// Reads a policy file from disk (a regular file, size-bounded).
-    pub fn file(path: &Path) -> Result<Self, PolicyErrors> {
+    pub(crate) fn file(path: &Path) -> Result<Self, PolicyErrors> {
         let text = read_bounded(path, "policy file").map_err(|m| PolicyErrors::one(None, m))?;
         let text = String::from_utf8(text).map_err(|e| {
             PolicyErrors::one(
@@ -220,7 +208,7 @@ impl Source {
     }
 
     /// An embedded preset by name.
-    pub fn preset(name: &str) -> Result<Self, PolicyErrors> {
+    pub(crate) fn preset(name: &str) -> Result<Self, PolicyErrors> {
         match presets::get(name) {
             Some(text) => Ok(Source {
                 name: format!("preset:{name}"),
@@ -243,7 +231,7 @@ impl Source {
     }
 
     /// The location of a byte offset in this source.
-    pub fn location(&self, offset: usize) -> Location {
+    pub(crate) fn location(&self, offset: usize) -> Location {
         let (line, column) = line_col(&self.text, offset);
         Location {
             file: self.name.clone(),
@@ -274,19 +262,19 @@ fn confined(rel: &str) -> Result<&Path, String> {
 
 /// A fully merged policy document with the provenance of every setting.
 #[derive(Debug)]
-pub struct Merged {
-    pub table: toml::Table,
+pub(crate) struct Merged {
+    pub(crate) table: toml::Table,
     /// Every document read, parents before children.
-    pub sources: Vec<Source>,
+    pub(crate) sources: Vec<Source>,
     /// For each leaf setting, the index in `sources` of the document that set it.
-    pub origins: BTreeMap<KeyPath, usize>,
+    pub(crate) origins: BTreeMap<KeyPath, usize>,
     /// `table` deserialized, when it could be (taken by `Policy::load`).
     pub(crate) typed: Option<RawPolicy>,
 }
 
 impl Merged {
     /// Locates a setting in the document that set it (or the nearest parent key).
-    pub fn locate(&self, path: &KeyPath) -> Option<Location> {
+    pub(crate) fn locate(&self, path: &KeyPath) -> Option<Location> {
         let mut p = path.clone();
         loop {
             let origin = self
@@ -309,7 +297,7 @@ impl Merged {
     /// Absolute paths and `..` are refused, so a policy reads only files of
     /// its own tree or directory; a preset reads nothing. Returns the
     /// file's display name and text.
-    pub fn read_beside(&self, key: &KeyPath, rel: &str) -> Result<(String, String), String> {
+    pub(crate) fn read_beside(&self, key: &KeyPath, rel: &str) -> Result<(String, String), String> {
         let src = self
             .origins
             .get(key)
@@ -339,7 +327,7 @@ impl Merged {
     }
 
     /// Turns a problem at a setting into a located error.
-    pub fn error(&self, path: &KeyPath, message: impl Into<String>) -> PolicyError {
+    pub(crate) fn error(&self, path: &KeyPath, message: impl Into<String>) -> PolicyError {
         PolicyError {
             location: self.locate(path),
             key: (!path.0.is_empty()).then(|| path.to_string()),
@@ -349,7 +337,7 @@ impl Merged {
 }
 
 /// Reads `start` and everything it extends, merged parents-first.
-pub fn load(start: Source) -> Result<Merged, PolicyErrors> {
+pub(crate) fn load(start: Source) -> Result<Merged, PolicyErrors> {
     match load_all(start)? {
         (merged, problems) if problems.is_empty() => Ok(merged),
         (_, problems) => Err(PolicyErrors(problems)),
@@ -360,7 +348,7 @@ pub fn load(start: Source) -> Result<Merged, PolicyErrors> {
 /// merged (without the refused keys) and returned beside its problems, so
 /// that the caller can compile the rest and report everything at once.
 /// Syntax errors, `extends` cycles and unknown presets stay fatal.
-pub fn load_all(start: Source) -> Result<(Merged, Vec<PolicyError>), PolicyErrors> {
+pub(crate) fn load_all(start: Source) -> Result<(Merged, Vec<PolicyError>), PolicyErrors> {
     let mut merged = Merged {
         table: toml::Table::new(),
         sources: Vec::new(),
@@ -809,7 +797,7 @@ impl<'a> Node<'a> {
 }
 
 /// Byte span of a setting in a document (of its nearest ancestor present).
-pub fn locate_in(text: &str, path: &KeyPath) -> Option<Range<usize>> {
+pub(crate) fn locate_in(text: &str, path: &KeyPath) -> Option<Range<usize>> {
     let doc = ImDocument::parse(text).ok()?;
     let mut node = Node::Table(doc.as_table());
     let mut best = None;

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The policy: TOML as the user writes it (raw serde types that reject
 //! unknown keys), merged along its `extends` chain, then validated and
 //! compiled once (regexes, globs, dates) into a [`Policy`] the rules use.
@@ -11,23 +12,23 @@ use crate::diag::RuleInfo;
 use crate::diag::Severity;
 use crate::rules::{self, custom, dependencies, disclosure, review, rust_safety, workflows};
 
-pub mod compiled;
+pub(crate) mod compiled;
 pub mod families;
-pub mod load;
-pub mod presets;
-pub mod raw;
+pub(crate) mod load;
+pub(crate) mod presets;
+pub(crate) mod raw;
 pub mod schema;
-pub mod server;
-pub mod show;
+pub(crate) mod server;
+pub(crate) mod show;
 
-pub use crate::config::{compile_globs, compile_regex, regex_reason, Globs};
-pub use crate::config::{embedded, error};
+pub(crate) use crate::config::error;
+pub(crate) use crate::config::Globs;
 pub use crate::config::{KeyPath, PolicyErrors, Problems};
 pub use crate::model::{Needs, Renames};
-pub use crate::rules::sink::NO_INLINE_ON_SERVER;
+pub(crate) use crate::rules::sink::NO_INLINE_ON_SERVER;
 pub use compiled::{Level, Policy, Scan};
 pub use load::Source;
-pub use raw::{RawMeta, RawPolicy, RawScan, RawSeverity, RawSuppress};
+pub(crate) use raw::{RawPolicy, RawSeverity};
 
 impl crate::rules::sink::Judge for Policy {
     fn severity_of(&self, id: &str, default: Severity) -> Severity {
@@ -90,12 +91,12 @@ impl Policy {
     }
 
     /// The severity of a rule today, after the policy's overrides.
-    pub fn severity(&self, rule: &RuleInfo) -> Severity {
+    pub(crate) fn severity(&self, rule: &RuleInfo) -> Severity {
         self.severity_of(rule.id, rule.default)
     }
 
     /// The severity of a rule id today, given its default.
-    pub fn severity_of(&self, id: &str, default: Severity) -> Severity {
+    pub(crate) fn severity_of(&self, id: &str, default: Severity) -> Severity {
         match self.severities.get(id) {
             None => default,
             Some(l) => match l.until {
@@ -106,7 +107,7 @@ impl Policy {
     }
 
     /// Overridden rules whose severity changes on a date: (rule, now, then, day).
-    pub fn rollouts(&self) -> impl Iterator<Item = (&str, Severity, Severity, i64)> {
+    pub(crate) fn rollouts(&self) -> impl Iterator<Item = (&str, Severity, Severity, i64)> {
         self.severities
             .iter()
             .filter_map(|(id, l)| l.until.map(|(day, then)| (id.as_str(), l.level, then, day)))
@@ -130,18 +131,18 @@ impl Policy {
     }
 
     /// What this policy needs read from git.
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         self.needs
     }
 
     /// Paths whose old text rules compare with the new (none for most policies).
-    pub fn old_text_paths(&self) -> Option<&globset::GlobSet> {
+    pub(crate) fn old_text_paths(&self) -> Option<&globset::GlobSet> {
         self.old_text.as_ref().and_then(Globs::get)
     }
 
     /// Reviewers restricted to the maintainers (locally, open to anyone
     /// but the author when the policy lists none; on the server, nobody).
-    pub fn maintainer_reviewers(&self, trailers: Vec<String>) -> crate::identity::Reviewers {
+    pub(crate) fn maintainer_reviewers(&self, trailers: Vec<String>) -> crate::identity::Reviewers {
         crate::identity::Reviewers {
             trailers,
             allowed: self
@@ -155,7 +156,7 @@ impl Policy {
 
     /// Sets what a review trailer is worth for every rule that asks for a
     /// review (the server calls this once, before checking).
-    pub fn set_counting(&mut self, counting: crate::identity::Counting) {
+    pub(crate) fn set_counting(&mut self, counting: crate::identity::Counting) {
         self.counting = counting;
         if let Some(r) = &mut self.review {
             if let Some(w) = &mut r.when_ai {
@@ -174,7 +175,7 @@ impl Policy {
 
     /// True when an inline `policy-check:allow RULE` marker may silence a
     /// finding of `rule` here (see [`RawSuppress::inline`]).
-    pub fn inline_allowed(&self, rule: &str) -> bool {
+    pub(crate) fn inline_allowed(&self, rule: &str) -> bool {
         let family = rules::find(rule).map(|r| r.family).unwrap_or_else(|| {
             let is_require = self
                 .review
@@ -197,7 +198,7 @@ impl Policy {
 
     /// Who may give the review a rule asks for, for the rules that ask for
     /// one: `None` for every other rule.
-    pub fn reviewers_for(&self, rule: &str) -> Option<crate::identity::Reviewers> {
+    pub(crate) fn reviewers_for(&self, rule: &str) -> Option<crate::identity::Reviewers> {
         if rule == "review-ai-unreviewed" {
             return self.review.as_ref()?.when_ai.clone();
         }

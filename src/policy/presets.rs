@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Presets embedded from `policies/`, so the binary works with no file at all.
 //! Each turns a real, published AI-usage policy into checks and cites it at
 //! the top of its file.
@@ -33,15 +34,15 @@ const PRESETS: &[(&str, &str)] = &[
 ];
 
 /// The preset used when no policy is configured.
-pub const DEFAULT: &str = "default";
+pub(crate) const DEFAULT: &str = "default";
 
 /// The TOML text of a preset.
-pub fn get(name: &str) -> Option<&'static str> {
+pub(crate) fn get(name: &str) -> Option<&'static str> {
     PRESETS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
 /// Names of all presets, in a stable order.
-pub fn names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
     PRESETS.iter().map(|(n, _)| *n)
 }
 
@@ -49,7 +50,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 /// `preset`, names the maintainers (`maintainers`: the TOML lines that do,
 /// with their comment), and shows, commented out, the settings projects
 /// change first.
-pub fn starter(project: &str, preset: &str, description: &str, maintainers: &str) -> String {
+pub(crate) fn starter(project: &str, preset: &str, description: &str, maintainers: &str) -> String {
     format!(
         r#"# policy-check policy for {project}.
 # Built on the `{preset}` preset: {description}.

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The JSON Schema of the policy file, derived from the raw serde types
 //! (`schemars`), and a checker that uses it to report every unknown key and
 //! wrongly typed value of a document at once, each located in its file.
@@ -18,8 +19,6 @@ use crate::config::error::{nearest, KeyPath, Seg};
 /// The file the schema ships in, at the repository root.
 pub const FILE: &str = "policy-check.schema.json";
 
-pub use super::raw::Extends;
-
 /// The schema (JSON Schema draft-07, which Taplo and most editors support).
 pub fn schema() -> Value {
     let generator = SchemaSettings::draft07().into_generator();
@@ -39,7 +38,7 @@ pub fn schema() -> Value {
 }
 
 /// The schema as shipped: pretty JSON with a final newline.
-pub fn text() -> String {
+pub(crate) fn text() -> String {
     let mut s = serde_json::to_string_pretty(&schema()).unwrap_or_default();
     s.push('\n');
     s
@@ -52,7 +51,7 @@ pub fn text() -> String {
 /// document of an `extends` chain may set only part of an entry (a child
 /// changing the severity of a preset's `[[rules]]` entry by its `id`); the
 /// merged document is then checked with `required = true`.
-pub fn check(doc: &toml::Table, required: bool) -> Vec<(KeyPath, String)> {
+pub(crate) fn check(doc: &toml::Table, required: bool) -> Vec<(KeyPath, String)> {
     static ROOT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
     let root = ROOT.get_or_init(schema);
     let mut out = Vec::new();

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `[server]`: how the push hooks (pre-receive, update, and pre-push on the
 //! client) apply the policy: which refs it governs, what happens to tags and
 //! notes, and whether an internal error may let a push through.
@@ -19,32 +20,32 @@ use crate::config::{KeyPath, Problems};
 /// `[server]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawServer {
+pub(crate) struct RawServer {
     /// Ref globs the policy governs (`*` stays within one path component, `**` crosses them).
-    pub refs: Option<Vec<String>>,
+    pub(crate) refs: Option<Vec<String>>,
     /// What a pushed tag is checked for: `check` (its message and the commits it adds, the default), `commits`, or `skip`.
-    pub tags: Option<Tags>,
+    pub(crate) tags: Option<Tags>,
     /// Whether `refs/notes/*` updates are checked (`check` by default: a note's content is scanned like a commit's files).
-    pub notes: Option<Notes>,
+    pub(crate) notes: Option<Notes>,
     /// Accept a push when the check itself fails (for rollouts only; default false: fail closed).
-    pub fail_open: Option<bool>,
+    pub(crate) fail_open: Option<bool>,
     /// How long the server hook may run before it rejects the push (fail closed): seconds, or a string such as `"90s"`, `"5m"`, `"1h"` (default 5 minutes).
-    pub timeout: Option<RawDuration>,
+    pub(crate) timeout: Option<RawDuration>,
 }
 
 /// A duration as written: a number of seconds or `"<n>ms|s|m|h"`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum RawDuration {
+pub(crate) enum RawDuration {
     Seconds(u64),
     Text(String),
 }
 
 /// The server hook's time budget when neither the policy nor git config sets one.
-pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+pub(crate) const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Parses `"90s"`, `"5m"`, `"1h"`, `"500ms"` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+pub(crate) fn parse_duration(text: &str) -> Option<std::time::Duration> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (n, unit) = t.split_at(split);
@@ -62,7 +63,7 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
 /// What a pushed tag is checked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum Tags {
+pub(crate) enum Tags {
     /// The annotated tag's message and the commits the tag adds.
     Check,
     /// Only the commits the tag adds.
@@ -74,21 +75,21 @@ pub enum Tags {
 /// Whether `refs/notes/*` updates are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum Notes {
+pub(crate) enum Notes {
     Skip,
     Check,
 }
 
 /// Compiled `[server]` settings.
 #[derive(Debug, Clone)]
-pub struct Server {
+pub(crate) struct Server {
     /// `None`: every ref.
-    pub refs: Option<GlobSet>,
-    pub tags: Tags,
-    pub notes: Notes,
-    pub fail_open: bool,
+    pub(crate) refs: Option<GlobSet>,
+    pub(crate) tags: Tags,
+    pub(crate) notes: Notes,
+    pub(crate) fail_open: bool,
     /// `[server] timeout`, when the policy sets one.
-    pub timeout: Option<std::time::Duration>,
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 impl Default for Server {
@@ -105,7 +106,7 @@ impl Default for Server {
 
 impl Server {
     /// True when an update of `refname` is judged by the policy.
-    pub fn governs(&self, refname: &str) -> bool {
+    pub(crate) fn governs(&self, refname: &str) -> bool {
         if refname.starts_with("refs/notes/") && self.notes == Notes::Skip {
             return false;
         }
@@ -117,7 +118,7 @@ impl Server {
 }
 
 /// Validates and compiles `[server]`.
-pub fn compile(raw: Option<RawServer>, problems: &mut Problems) -> Server {
+pub(crate) fn compile(raw: Option<RawServer>, problems: &mut Problems) -> Server {
     let Some(raw) = raw else {
         return Server::default();
     };

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! `policy-check policy show`: the effective policy after `extends`, as
 //! TOML, each setting annotated with the document (and line) it came from.
 
@@ -8,7 +9,7 @@ use crate::config::error::Seg;
 
 /// The merged document, every leaf setting followed by `# from FILE:LINE`;
 /// `name` shortens file names (e.g. relative to the repository).
-pub fn render(merged: &Merged, name: &dyn Fn(&str) -> String) -> String {
+pub(crate) fn render(merged: &Merged, name: &dyn Fn(&str) -> String) -> String {
     let text = toml::to_string(&merged.table).unwrap_or_default();
     let mut doc: DocumentMut = match text.parse() {
         Ok(d) => d,

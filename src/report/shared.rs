@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! What every renderer shares: the `Reporter` trait, counts as words,
 //! finding fingerprints, and an escaping writer.
 
@@ -5,11 +6,14 @@ use crate::diag::{escape_cow, Finding, Summary};
 
 /// Something that receives findings as they are found, in commit order.
 pub trait Reporter {
+    /// Shows one finding.
     fn finding(&mut self, f: &Finding) -> std::io::Result<()>;
     /// A commit has been checked (for progress and commit headers).
     fn commit_done(&mut self, _id: &str) -> std::io::Result<()> {
         Ok(())
     }
+    /// The run is over: shows the summary and ends the report (a document
+    /// format writes its closing part here).
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()>;
 }
 
@@ -103,7 +107,7 @@ pub struct Occurrences(std::collections::HashMap<String, usize>);
 
 impl Occurrences {
     /// The finding's fingerprint, suffixed with `:N` from its second occurrence on.
-    pub fn unique(&mut self, f: &Finding) -> String {
+    pub(crate) fn unique(&mut self, f: &Finding) -> String {
         let fp = fingerprint(f);
         let n = self.0.entry(fp.clone()).or_insert(0);
         *n += 1;
