@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! What adoption reports about itself: stale baseline entries, expired or unused exceptions.
 
 use crate::diag::{RuleInfo, Severity};

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Custom rules: `[[rules]]` entries of the policy, each a regex applied to
 //! one part of a change.
 //!
@@ -26,41 +27,41 @@ use crate::rules::sink::Sink;
 /// A `[[rules]]` entry as written.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawRule {
+pub(crate) struct RawRule {
     /// The rule's id (kebab-case), as findings, `[severity]` and exceptions name it.
-    pub id: String,
+    pub(crate) id: String,
     /// What the rule looks at: subject, body, message, trailer (with `key`),
     /// `trailer:KEY`, author-name, author-email, committer-name,
     /// committer-email, path, added-lines, removed-lines.
-    pub scope: String,
+    pub(crate) scope: String,
     /// The trailer key for `scope = "trailer"`.
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// A regular expression (Rust `regex` syntax).
-    pub pattern: String,
+    pub(crate) pattern: String,
     /// Globs restricting a file scope to some paths (gitignore-like).
     #[serde(default)]
-    pub paths: Vec<String>,
+    pub(crate) paths: Vec<String>,
     /// `forbid` (a match is a finding, the default) or `require` (no match is).
-    pub mode: Option<Mode>,
+    pub(crate) mode: Option<Mode>,
     /// The finding's severity (default: error).
-    pub severity: Option<Severity>,
+    pub(crate) severity: Option<Severity>,
     /// The finding's message.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// One line on how to fix a finding.
-    pub hint: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
 /// Whether a match is a violation, or its absence is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum Mode {
+pub(crate) enum Mode {
     Forbid,
     Require,
 }
 
 /// The part of a change a custom rule looks at.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     Subject,
     /// Each line after the subject paragraph.
     Body,
@@ -79,7 +80,7 @@ pub enum Scope {
 }
 
 /// The scope names accepted in `scope = "…"`.
-pub const SCOPES: &[&str] = &[
+pub(crate) const SCOPES: &[&str] = &[
     "subject",
     "body",
     "message",
@@ -131,20 +132,20 @@ impl Scope {
 
 /// A compiled custom rule.
 #[derive(Debug)]
-pub struct Rule {
-    pub id: String,
-    pub scope: Scope,
-    pub pattern: Regex,
-    pub paths: Option<GlobSet>,
-    pub mode: Mode,
-    pub severity: Severity,
-    pub message: String,
-    pub hint: String,
+pub(crate) struct Rule {
+    pub(crate) id: String,
+    pub(crate) scope: Scope,
+    pub(crate) pattern: Regex,
+    pub(crate) paths: Option<GlobSet>,
+    pub(crate) mode: Mode,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
+    pub(crate) hint: String,
 }
 
 impl Rule {
     /// What the rule needs read from git.
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         match self.scope {
             Scope::Path => Needs {
                 files: true,
@@ -163,12 +164,12 @@ impl Rule {
     }
 }
 
-pub use crate::diag::is_kebab;
+pub(crate) use crate::diag::is_kebab;
 
 /// Validates and compiles the `[[rules]]` entries, reporting every problem.
 ///
 /// `builtin` tells a built-in rule's id, which a custom rule may not take.
-pub fn compile(
+pub(crate) fn compile(
     raw: Vec<RawRule>,
     base: &KeyPath,
     builtin: &dyn Fn(&str) -> bool,
@@ -255,7 +256,7 @@ pub fn compile(
 }
 
 /// Runs every custom rule over a change.
-pub fn check(rules: &[Rule], change: &Change, sink: &mut Sink) {
+pub(crate) fn check(rules: &[Rule], change: &Change, sink: &mut Sink) {
     for rule in rules {
         check_one(rule, change, sink);
     }

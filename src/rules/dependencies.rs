@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Dependency changes: what a commit adds to `Cargo.toml`, `.cargo/config.toml`
 //! and `Cargo.lock`, and where the new crates come from.
 //!
@@ -29,15 +30,15 @@ use crate::model::Needs;
 use crate::model::{Content, FileChange, Status};
 use crate::rules::sink::Sink;
 
-pub mod advisories;
+pub(crate) mod advisories;
 pub mod manifest;
-pub mod typosquat;
+pub(crate) mod typosquat;
 
 use manifest::{Dep, Source};
 use typosquat::{normalize, Popular};
 
 /// The embedded list of popular crates (`crates = [...]`).
-pub const POPULAR_CRATES: &str = include_str!("../../policies/data/popular-crates.toml");
+pub(crate) const POPULAR_CRATES: &str = include_str!("../../policies/data/popular-crates.toml");
 
 macro_rules! rule {
     ($id:literal, $sev:ident, $summary:literal, $hint:literal) => {
@@ -157,21 +158,21 @@ const ADVISORY: &RuleInfo = crate::diag::rule(RULES, "dependency-advisory");
 /// `[dependencies]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawDependencies {
+pub(crate) struct RawDependencies {
     /// More popular crate names, added to the embedded list.
-    pub popular: Option<Vec<String>>,
+    pub(crate) popular: Option<Vec<String>>,
     /// Crates never reported as typosquats.
-    pub typosquat_allow: Option<Vec<String>>,
+    pub(crate) typosquat_allow: Option<Vec<String>>,
     /// Registry names or index URLs that are allowed.
-    pub allowed_registries: Option<Vec<String>>,
+    pub(crate) allowed_registries: Option<Vec<String>>,
     /// Git URL prefixes that are allowed.
-    pub allowed_git: Option<Vec<String>>,
+    pub(crate) allowed_git: Option<Vec<String>>,
     /// Globs of manifests, configs and lock files not checked.
-    pub ignore: Option<Vec<String>>,
+    pub(crate) ignore: Option<Vec<String>>,
     /// A local RustSec advisory database (a checkout of
     /// rustsec/advisory-db); default `$CARGO_HOME/advisory-db` when it
     /// exists; `""` reads none.
-    pub advisory_db: Option<String>,
+    pub(crate) advisory_db: Option<String>,
 }
 
 /// The embedded data file's schema.
@@ -186,7 +187,7 @@ struct PopularData {
 
 /// Compiled `[dependencies]`.
 #[derive(Debug)]
-pub struct Compiled {
+pub(crate) struct Compiled {
     /// The policy's own popular names (added to the embedded list).
     extra_popular: Vec<String>,
     /// The embedded list plus `extra_popular`, built on first use (a
@@ -205,7 +206,7 @@ pub struct Compiled {
 
 impl Compiled {
     /// The advisory database, read on first call (`None` when there is none).
-    pub fn advisories(&self) -> Option<&advisories::Database> {
+    pub(crate) fn advisories(&self) -> Option<&advisories::Database> {
         self.advisories
             .get_or_init(|| {
                 let path = self.advisory_path.as_ref()?;
@@ -248,7 +249,7 @@ impl Compiled {
     }
 
     /// The typosquat targets: the embedded list and the policy's names.
-    pub fn popular(&self) -> &Popular {
+    pub(crate) fn popular(&self) -> &Popular {
         self.popular.get_or_init(|| {
             // The embedded list is tested; a failure here is a build defect.
             let data = embedded_data().unwrap_or_else(|e| {
@@ -272,7 +273,7 @@ impl Compiled {
         })
     }
 
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         Needs {
             files: true,
             lines: true,
@@ -280,7 +281,7 @@ impl Compiled {
     }
 
     /// Files whose old text the comparison needs.
-    pub fn old_text_paths(&self) -> &'static [&'static str] {
+    pub(crate) fn old_text_paths(&self) -> &'static [&'static str] {
         &[
             "Cargo.toml",
             "Cargo.lock",
@@ -311,7 +312,7 @@ fn embedded_data() -> Result<PopularData, String> {
 }
 
 /// Validates `[dependencies]`.
-pub fn compile(raw: RawDependencies, path: &KeyPath, problems: &mut Problems) -> Compiled {
+pub(crate) fn compile(raw: RawDependencies, path: &KeyPath, problems: &mut Problems) -> Compiled {
     let mut extra_popular = Vec::new();
     for (i, n) in raw.popular.iter().flatten().enumerate() {
         if n.trim().is_empty() {
@@ -385,7 +386,7 @@ fn is_added_line(file: &FileChange, line: u32) -> bool {
 }
 
 /// Runs the family over one change.
-pub fn check(cfg: &Compiled, change: &crate::model::Change, sink: &mut Sink) {
+pub(crate) fn check(cfg: &Compiled, change: &crate::model::Change, sink: &mut Sink) {
     // Build scripts added as files (reported once, not again for `package.build`).
     let new_scripts: HashSet<&str> = change
         .files()
@@ -451,7 +452,7 @@ fn describe(section: &str) -> String {
 }
 
 /// True when a dependency path escapes the repository from `manifest`'s directory.
-pub fn path_escapes(manifest: &str, dep_path: &str) -> bool {
+pub(crate) fn path_escapes(manifest: &str, dep_path: &str) -> bool {
     let p = dep_path.replace('\\', "/");
     if p.starts_with('/') || p.as_bytes().get(1) == Some(&b':') {
         return true;

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! A gitleaks configuration (`.gitleaks.toml`) read as extra secret
 //! patterns, so that a project's existing gitleaks rules and allowlists keep
 //! working under `[secrets] gitleaks_config = ".gitleaks.toml"`.
@@ -43,20 +44,21 @@ const MAX_EXTEND_DEPTH: usize = 2;
 
 /// A parsed gitleaks configuration (with everything it extends).
 #[derive(Debug, Clone, Default)]
-pub struct Config {
+pub(crate) struct Config {
     /// The display name of the file read first.
-    pub name: String,
-    pub rules: Vec<Rule>,
+    #[allow(dead_code, reason = "shown by Debug only")]
+    pub(crate) name: String,
+    pub(crate) rules: Vec<Rule>,
     /// Global allowlists: they apply to every pattern (built-in ones too).
-    pub allowlists: Vec<Allowlist>,
+    pub(crate) allowlists: Vec<Allowlist>,
     /// `[extend] disabledRules`.
-    pub disabled: Vec<String>,
+    pub(crate) disabled: Vec<String>,
 }
 
 impl Config {
     /// The path-only rules (a `path`, no `regex`) that flag `file` in
     /// `commit`, allowlists applied.
-    pub fn path_rules<'c>(
+    pub(crate) fn path_rules<'c>(
         &'c self,
         commit: &'c str,
         file: &'c str,
@@ -82,27 +84,27 @@ impl Config {
 
 /// One `[[rules]]` entry.
 #[derive(Debug, Clone)]
-pub struct Rule {
+pub(crate) struct Rule {
     /// The id as written.
-    pub id: String,
+    pub(crate) id: String,
     /// A kebab-case id for the pattern table (the written id when it is one).
-    pub pattern_id: String,
-    pub description: Option<String>,
+    pub(crate) pattern_id: String,
+    pub(crate) description: Option<String>,
     /// The regex translated to Rust syntax, the secret group named `secret`;
     /// `None` for a path-only rule.
-    pub regex: Option<String>,
-    pub entropy: Option<f64>,
+    pub(crate) regex: Option<String>,
+    pub(crate) entropy: Option<f64>,
     /// Lowercased keywords (derived from the regex when the rule has none).
-    pub keywords: Vec<String>,
-    pub path: Option<Regex>,
-    pub allowlists: Vec<Allowlist>,
+    pub(crate) keywords: Vec<String>,
+    pub(crate) path: Option<Regex>,
+    pub(crate) allowlists: Vec<Allowlist>,
     /// Where the rule is written: `file:line:column`.
-    pub at: String,
+    pub(crate) at: String,
 }
 
 /// What an allowlist's `regexes` are matched against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     Secret,
     Match,
     Line,
@@ -110,34 +112,34 @@ pub enum Target {
 
 /// One allowlist: a finding it matches is suppressed (and counted).
 #[derive(Debug, Clone)]
-pub struct Allowlist {
+pub(crate) struct Allowlist {
     /// `condition = "AND"`: every criterion given must match (else any one).
-    pub all: bool,
-    pub commits: Vec<String>,
-    pub paths: Vec<Regex>,
-    pub target: Target,
-    pub regexes: Vec<Regex>,
+    pub(crate) all: bool,
+    pub(crate) commits: Vec<String>,
+    pub(crate) paths: Vec<Regex>,
+    pub(crate) target: Target,
+    pub(crate) regexes: Vec<Regex>,
     /// Lowercased.
-    pub stopwords: Vec<String>,
+    pub(crate) stopwords: Vec<String>,
     /// `targetRules` of a global allowlist (empty: every rule).
-    pub rules: Vec<String>,
+    pub(crate) rules: Vec<String>,
 }
 
 /// A finding as an allowlist sees it.
-pub struct Candidate<'a> {
+pub(crate) struct Candidate<'a> {
     /// Full commit id (empty when there is none yet).
-    pub commit: &'a str,
+    pub(crate) commit: &'a str,
     /// `None` for the commit message.
-    pub path: Option<&'a str>,
-    pub secret: &'a str,
+    pub(crate) path: Option<&'a str>,
+    pub(crate) secret: &'a str,
     /// The whole regex match.
-    pub matched: &'a str,
-    pub line: &'a str,
+    pub(crate) matched: &'a str,
+    pub(crate) line: &'a str,
 }
 
 impl Allowlist {
     /// True when this allowlist suppresses the candidate.
-    pub fn allows(&self, c: &Candidate<'_>) -> bool {
+    pub(crate) fn allows(&self, c: &Candidate<'_>) -> bool {
         let mut results: Vec<bool> = Vec::new();
         if !self.commits.is_empty() {
             results.push(
@@ -178,20 +180,20 @@ impl Allowlist {
     }
 
     /// True when this (global) allowlist applies to the rule `id`.
-    pub fn targets(&self, id: &str) -> bool {
+    pub(crate) fn targets(&self, id: &str) -> bool {
         self.rules.is_empty() || self.rules.iter().any(|r| r == id)
     }
 }
 
 /// Reads a file named relative to the configuration being read: its
 /// display name and text, or why it cannot be read.
-pub type Reader<'r> = dyn Fn(&str) -> Result<(String, String), String> + 'r;
+pub(crate) type Reader<'r> = dyn Fn(&str) -> Result<(String, String), String> + 'r;
 
 /// Parses a gitleaks configuration. `name` is shown in errors; `read`
 /// resolves `[extend] path` (relative to the policy's own tree or
 /// directory: the caller confines it). Every problem is returned, each
 /// naming `file:line:column`.
-pub fn parse(name: &str, text: &str, read: &Reader<'_>) -> Result<Config, Vec<String>> {
+pub(crate) fn parse(name: &str, text: &str, read: &Reader<'_>) -> Result<Config, Vec<String>> {
     let mut errors = Vec::new();
     let mut cfg = Config {
         name: name.to_string(),
@@ -615,7 +617,7 @@ fn kebab(id: &str) -> String {
 }
 
 /// Go RE2 syntax the Rust engine spells differently: `\Q…\E` quoting.
-pub fn go_to_rust(re: &str) -> String {
+pub(crate) fn go_to_rust(re: &str) -> String {
     let mut out = String::with_capacity(re.len());
     let mut rest = re;
     while let Some(i) = rest.find("\\Q") {

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! A table of regexes behind a keyword pre-filter, shared by the secrets and
 //! payloads families.
 //!
@@ -27,11 +28,11 @@ use crate::config::{KeyPath, Problems};
 
 /// One compiled pattern.
 #[derive(Debug, Clone)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     /// Stable kebab-case id (unique within its table).
-    pub id: String,
-    pub description: String,
-    pub keywords: Vec<String>,
+    pub(crate) id: String,
+    pub(crate) description: String,
+    pub(crate) keywords: Vec<String>,
     /// The regex source; compiled on first use (see `compiled`).
     source: String,
     /// The compiled regex and the capture index of the group that is
@@ -45,31 +46,31 @@ pub struct Pattern {
     /// times more than the check).
     requires: OnceLock<Vec<Vec<String>>>,
     /// Shannon entropy (bits per character) the reported group must reach.
-    pub min_entropy: Option<f64>,
+    pub(crate) min_entropy: Option<f64>,
     /// Caller-defined tag (the payloads family stores the rule index here).
-    pub tag: usize,
+    pub(crate) tag: usize,
 }
 
 /// The fields of a pattern entry as written, borrowed from the caller's raw type.
-pub struct PatternSpec<'a> {
-    pub id: &'a str,
-    pub description: Option<&'a str>,
-    pub keywords: &'a [String],
-    pub regex: &'a str,
-    pub min_entropy: Option<f64>,
-    pub tag: usize,
+pub(crate) struct PatternSpec<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) description: Option<&'a str>,
+    pub(crate) keywords: &'a [String],
+    pub(crate) regex: &'a str,
+    pub(crate) min_entropy: Option<f64>,
+    pub(crate) tag: usize,
     /// Compile now (policy-supplied patterns, so that every error, size
     /// limits included, is a load error). Built-in tables are compiled on
     /// first use and not checked at load: they are part of the binary, and
     /// their tests compile every entry against its examples.
-    pub eager: bool,
+    pub(crate) eager: bool,
 }
 
 impl Pattern {
     /// The compiled regex and its reported group (compiled on first call).
     /// `None` only if a built-in entry fails to compile, which the tables'
     /// tests rule out; it is logged and the entry never matches.
-    pub fn compiled(&self) -> Option<&(Regex, usize)> {
+    pub(crate) fn compiled(&self) -> Option<&(Regex, usize)> {
         self.compiled
             .get_or_init(|| match build_bytes_regex(&self.source) {
                 Ok(r) => {
@@ -89,7 +90,7 @@ impl Pattern {
 
     /// Validates and compiles one entry; every problem is reported at `path`
     /// (the entry), naming the setting that is wrong.
-    pub fn compile(
+    pub(crate) fn compile(
         spec: PatternSpec<'_>,
         path: &KeyPath,
         problems: &mut Problems,
@@ -181,12 +182,12 @@ fn compile_bytes_regex(pattern: &str, path: &KeyPath, problems: &mut Problems) -
 
 /// A match of one pattern on a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hit {
+pub(crate) struct Hit {
     /// Index of the pattern in the set.
-    pub pattern: usize,
+    pub(crate) pattern: usize,
     /// Byte span of the reported group (the secret) in the line.
-    pub start: usize,
-    pub end: usize,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
 /// A keyword pre-filter over many entries: one case-insensitive
@@ -206,7 +207,7 @@ pub struct Hit {
 /// keywords a policy supplied, so that a failure is a load error (the DFA
 /// cannot fail where the NFA did not: it falls back to an NFA).
 #[derive(Debug, Default)]
-pub struct KeywordIndex {
+pub(crate) struct KeywordIndex {
     /// The distinct keywords, lowercased.
     keywords: Vec<String>,
     /// For each distinct keyword (the automaton's pattern index), the entries that need it.
@@ -222,11 +223,11 @@ pub struct KeywordIndex {
 
 /// Bytes a [`KeywordIndex`] searches with its quick-to-build automaton
 /// before it builds the DFA.
-pub const SMALL_SCAN: usize = 64 * 1024;
+pub(crate) const SMALL_SCAN: usize = 64 * 1024;
 
 /// Bytes a [`KeywordIndex`] searches keyword by keyword, with no automaton
 /// at all (a commit message or two).
-pub const PLAIN_SCAN: usize = 4 * 1024;
+pub(crate) const PLAIN_SCAN: usize = 4 * 1024;
 
 impl Clone for KeywordIndex {
     fn clone(&self) -> Self {
@@ -243,7 +244,7 @@ impl Clone for KeywordIndex {
 
 impl KeywordIndex {
     /// Indexes entry `i`'s keywords (compared case-insensitively).
-    pub fn build<K: AsRef<str>>(entries: &[Vec<K>]) -> Result<KeywordIndex, String> {
+    pub(crate) fn build<K: AsRef<str>>(entries: &[Vec<K>]) -> Result<KeywordIndex, String> {
         let mut keywords: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut position: std::collections::HashMap<String, usize> = Default::default();
@@ -288,7 +289,7 @@ impl KeywordIndex {
     }
 
     /// Builds the automaton now, reporting a failure.
-    pub fn prepare(&self) -> Result<(), String> {
+    pub(crate) fn prepare(&self) -> Result<(), String> {
         if self.small.get().is_some() {
             return Ok(());
         }
@@ -334,7 +335,7 @@ impl KeywordIndex {
     /// searched one by one; `None` when the index cannot tell (a keyword
     /// spans lines, or the text is small enough for a plain search line by
     /// line), meaning every line may match.
-    pub fn lines_with_hits(&self, file: &crate::model::FileChange) -> Option<Vec<u32>> {
+    pub(crate) fn lines_with_hits(&self, file: &crate::model::FileChange) -> Option<Vec<u32>> {
         if self.keywords.is_empty() {
             return Some(Vec::new());
         }
@@ -384,7 +385,7 @@ impl KeywordIndex {
 
     /// Every keyword occurrence in `text` (overlapping): its byte range and
     /// the entries that need that keyword.
-    pub fn hits<'s>(
+    pub(crate) fn hits<'s>(
         &'s self,
         text: &'s str,
     ) -> impl Iterator<Item = (std::ops::Range<usize>, &'s [usize])> + 's {
@@ -430,7 +431,7 @@ impl KeywordIndex {
 /// of an alternation, the body of a repetition that happens at least once.
 /// Only ASCII characters are kept, and under `(?i)` not `k` and `s`, whose
 /// Unicode case folds (KELVIN SIGN, LONG S) an ASCII comparison would miss.
-pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
+pub(crate) fn required_literals(pattern: &str) -> Option<Vec<String>> {
     let ast = regex_syntax::ast::parse::Parser::new()
         .parse(pattern)
         .ok()?;
@@ -443,7 +444,7 @@ pub fn required_literals(pattern: &str) -> Option<Vec<String>> {
 /// `pattern` (all of them, not only the most selective one as in
 /// [`required_literals`]; a small class such as `["']` counts as a set of
 /// one-character literals). Empty when nothing is known.
-pub fn required_sets(pattern: &str) -> Vec<Vec<String>> {
+pub(crate) fn required_sets(pattern: &str) -> Vec<Vec<String>> {
     let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(pattern) else {
         return Vec::new();
     };
@@ -459,7 +460,8 @@ pub fn required_sets(pattern: &str) -> Vec<Vec<String>> {
 }
 
 /// True when `text` contains one literal of each set (ASCII case-insensitively).
-pub fn has_required(text: &str, sets: &[Vec<String>]) -> bool {
+#[cfg(test)]
+pub(crate) fn has_required(text: &str, sets: &[Vec<String>]) -> bool {
     if sets.is_empty() {
         return true;
     }
@@ -678,14 +680,14 @@ fn better(best: &mut Option<Vec<String>>, cand: Vec<String>) {
 
 /// Patterns with their keyword pre-filter.
 #[derive(Debug, Clone, Default)]
-pub struct PatternSet {
+pub(crate) struct PatternSet {
     patterns: Vec<Pattern>,
     index: KeywordIndex,
 }
 
 impl PatternSet {
     /// Builds the pre-filter over the patterns' keywords.
-    pub fn new(patterns: Vec<Pattern>) -> Result<PatternSet, String> {
+    pub(crate) fn new(patterns: Vec<Pattern>) -> Result<PatternSet, String> {
         let keywords: Vec<Vec<&str>> = patterns
             .iter()
             .map(|p| p.keywords.iter().map(String::as_str).collect())
@@ -698,7 +700,7 @@ impl PatternSet {
     /// anything: the others hold none of the keywords (see
     /// [`KeywordIndex::lines_with_hits`]). Lines the change moved from
     /// elsewhere are left out: their content was already committed.
-    pub fn candidate_lines<'f>(
+    pub(crate) fn candidate_lines<'f>(
         &self,
         file: &'f crate::model::FileChange,
     ) -> impl Iterator<Item = (u32, &'f str)> + 'f {
@@ -710,16 +712,12 @@ impl PatternSet {
     /// Builds the keyword pre-filter now (for a set with policy-supplied
     /// patterns, so that a failure is a load error); otherwise it is built
     /// on first use.
-    pub fn prepare(&self) -> Result<(), String> {
+    pub(crate) fn prepare(&self) -> Result<(), String> {
         self.index.prepare()
     }
 
-    pub fn patterns(&self) -> &[Pattern] {
+    pub(crate) fn patterns(&self) -> &[Pattern] {
         &self.patterns
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
     }
 
     /// Matches on one line, best first: when the reported spans of two
@@ -729,7 +727,7 @@ impl PatternSet {
     /// placeholder rejected by a specific pattern does not hide a generic
     /// match of the same text.
     /// Hits come back in line order.
-    pub fn find(&self, line: &str, keep: impl Fn(&Pattern, &str) -> bool) -> Vec<Hit> {
+    pub(crate) fn find(&self, line: &str, keep: impl Fn(&Pattern, &str) -> bool) -> Vec<Hit> {
         // The patterns some keyword of the line calls for. Each then runs
         // over the whole line, once: a match may lie any distance from its
         // keyword (padding between `password` and its value must not hide
@@ -823,7 +821,7 @@ impl PatternSet {
 
 /// Shannon entropy of a text in bits per character (over its bytes, which
 /// for the ASCII alphabets of tokens are its characters).
-pub fn entropy(text: &str) -> f64 {
+pub(crate) fn entropy(text: &str) -> f64 {
     if text.is_empty() {
         return 0.0;
     }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Malicious payloads (reporting on AI-driven attacks on Rust projects: cryptominer payloads disguised as utility
 //! libraries, backdoors): mining pools, miners, code that decodes and runs
 //! itself or runs what it downloads, and executable binaries added to the
@@ -34,7 +35,7 @@ use crate::model::{Change, Content, FileChange, Status};
 use crate::rules::sink::Sink;
 
 /// The embedded pattern table.
-pub const TABLE: &str = include_str!("../../policies/data/payloads.toml");
+pub(crate) const TABLE: &str = include_str!("../../policies/data/payloads.toml");
 
 pub const RULES: &[RuleInfo] = &[
     RuleInfo {
@@ -102,23 +103,23 @@ const DEFAULT_SKIP: &[&str] = &[
 /// A `[[pattern]]` of the table, or `[[payloads.patterns]]` of a policy.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawPattern {
+pub(crate) struct RawPattern {
     /// Stable id, shown in the finding; a built-in id replaces that pattern.
-    pub id: String,
+    pub(crate) id: String,
     /// The rule a match reports: `payload-mining-pool`, `payload-miner`,
     /// `payload-decode-exec` or `payload-download-exec`.
-    pub rule: String,
-    pub description: Option<String>,
+    pub(crate) rule: String,
+    pub(crate) description: Option<String>,
     /// Literals (case-insensitive), one of which every match contains: the pre-filter.
     #[serde(default)]
-    pub keywords: Vec<String>,
-    pub regex: String,
+    pub(crate) keywords: Vec<String>,
+    pub(crate) regex: String,
     /// Lines the pattern must match (checked when the policy loads).
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub(crate) examples: Vec<String>,
     /// Lines the pattern must not match (checked when the policy loads).
     #[serde(default)]
-    pub counter_examples: Vec<String>,
+    pub(crate) counter_examples: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,19 +132,19 @@ struct RawTable {
 /// `[payloads]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawPayloads {
+pub(crate) struct RawPayloads {
     /// `false` turns the family off.
-    pub enabled: Option<bool>,
+    pub(crate) enabled: Option<bool>,
     /// Globs of files whose findings are suppressed (and counted).
-    pub allow_paths: Option<Vec<String>>,
+    pub(crate) allow_paths: Option<Vec<String>>,
     /// Globs of files the line rules do not scan (replaces the default).
-    pub skip_paths: Option<Vec<String>>,
+    pub(crate) skip_paths: Option<Vec<String>>,
     /// Globs of binary file types (replaces the built-in list).
-    pub binary_globs: Option<Vec<String>>,
+    pub(crate) binary_globs: Option<Vec<String>>,
     /// Ids of built-in patterns to drop.
-    pub disable: Option<Vec<String>>,
+    pub(crate) disable: Option<Vec<String>>,
     /// Extra patterns; one with a built-in id replaces it.
-    pub patterns: Option<Vec<RawPattern>>,
+    pub(crate) patterns: Option<Vec<RawPattern>>,
 }
 
 /// Compiled `[payloads]`. What the policy writes is checked (and compiled)
@@ -151,12 +152,12 @@ pub struct RawPayloads {
 /// skip and binary globs) on first use: a commit-msg hook never looks at a
 /// file.
 #[derive(Debug)]
-pub struct Payloads {
+pub(crate) struct Payloads {
     /// The policy's own patterns and the built-in ids it drops.
     own: Vec<Pattern>,
     disabled: Vec<String>,
     set: OnceLock<PatternSet>,
-    pub allow_paths: Option<GlobSet>,
+    pub(crate) allow_paths: Option<GlobSet>,
     skip_paths: Globs,
     binary_globs: OnceLock<Option<GlobSet>>,
 }
@@ -175,7 +176,7 @@ fn builtin_globs(list: &[String]) -> Option<GlobSet> {
 impl Payloads {
     /// The patterns: the built-in table without the disabled ones, with
     /// the policy's (one with a built-in id replaces it).
-    pub fn set(&self) -> &PatternSet {
+    pub(crate) fn set(&self) -> &PatternSet {
         self.set.get_or_init(|| {
             let builtin = builtin().as_ref().map(|b| b.patterns.as_slice());
             let builtin = builtin.unwrap_or_else(|e| {
@@ -202,12 +203,12 @@ impl Payloads {
     }
 
     /// Files the line rules do not scan.
-    pub fn skip_paths(&self) -> Option<&GlobSet> {
+    pub(crate) fn skip_paths(&self) -> Option<&GlobSet> {
         self.skip_paths.get()
     }
 
     /// Binary file types.
-    pub fn binary_globs(&self) -> Option<&GlobSet> {
+    pub(crate) fn binary_globs(&self) -> Option<&GlobSet> {
         self.binary_globs
             .get_or_init(|| match builtin() {
                 Ok(b) => builtin_globs(&b.binary_globs),
@@ -219,7 +220,7 @@ impl Payloads {
             .as_ref()
     }
 
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         Needs {
             files: true,
             lines: true,
@@ -304,7 +305,11 @@ fn globs(list: &[String], path: &KeyPath, problems: &mut Problems) -> Option<Glo
 }
 
 /// Validates and compiles `[payloads]`; `None` when turned off or invalid.
-pub fn compile(raw: RawPayloads, base: &KeyPath, problems: &mut Problems) -> Option<Payloads> {
+pub(crate) fn compile(
+    raw: RawPayloads,
+    base: &KeyPath,
+    problems: &mut Problems,
+) -> Option<Payloads> {
     if raw.enabled == Some(false) {
         return None;
     }
@@ -417,7 +422,7 @@ fn check_examples(p: &Pattern, r: &RawPattern, path: &KeyPath, problems: &mut Pr
 const SNIPPET: usize = 160;
 
 /// Checks a change for payloads.
-pub fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
+pub(crate) fn check(cfg: &Payloads, change: &Change, sink: &mut Sink) {
     let any_line_rule = LINE_RULES.iter().any(|r| sink.enabled(r));
     for file in change.files() {
         let allowed = file.is_normal_path()

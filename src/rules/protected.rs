@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Protected paths: the files that govern the project itself (the policy
 //! file, CODEOWNERS, git hooks, release scripts) change only with a
 //! maintainer's review trailer, so a contribution cannot quietly loosen the
@@ -32,7 +33,7 @@ pub const RULES: &[RuleInfo] = &[RuleInfo {
 
 /// Protected unless the policy lists its own: the policy file, code owners,
 /// git hooks and release scripts.
-pub const DEFAULT_PATHS: &[&str] = &[
+pub(crate) const DEFAULT_PATHS: &[&str] = &[
     ".policy-check.toml",
     "CODEOWNERS",
     "hooks/**",
@@ -47,25 +48,25 @@ pub const DEFAULT_PATHS: &[&str] = &[
 /// `[protected]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawProtected {
+pub(crate) struct RawProtected {
     /// `false` turns the family off.
-    pub enabled: Option<bool>,
+    pub(crate) enabled: Option<bool>,
     /// Globs of protected paths (replaces the default).
-    pub paths: Option<Vec<String>>,
+    pub(crate) paths: Option<Vec<String>>,
     /// Trailer keys that record a review (default: Reviewed-by, Acked-by).
-    pub trailers: Option<Vec<String>>,
+    pub(crate) trailers: Option<Vec<String>>,
 }
 
 /// Compiled `[protected]`.
 #[derive(Debug)]
-pub struct Protected {
-    pub paths: GlobSet,
-    pub trailers: Vec<String>,
+pub(crate) struct Protected {
+    pub(crate) paths: GlobSet,
+    pub(crate) trailers: Vec<String>,
 }
 
 impl Protected {
     /// Only the list of changed files is needed, never their contents.
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         Needs {
             files: true,
             lines: false,
@@ -74,7 +75,11 @@ impl Protected {
 }
 
 /// Validates and compiles `[protected]`; `None` when turned off or invalid.
-pub fn compile(raw: RawProtected, base: &KeyPath, problems: &mut Problems) -> Option<Protected> {
+pub(crate) fn compile(
+    raw: RawProtected,
+    base: &KeyPath,
+    problems: &mut Problems,
+) -> Option<Protected> {
     if raw.enabled == Some(false) {
         return None;
     }
@@ -108,7 +113,7 @@ const POLICY_FILE: &str = ".policy-check.toml";
 /// Judged only where the message is known (commit-msg, the push hooks,
 /// `check`): the review is a trailer of the message, so `pre-commit`, which
 /// sees the staged files alone, could only ask for something it cannot see.
-pub fn check(cfg: &Protected, change: &Change, sink: &mut Sink) {
+pub(crate) fn check(cfg: &Protected, change: &Change, sink: &mut Sink) {
     let rule = crate::diag::rule(RULES, "protected-path-changed");
     if !sink.enabled(rule) || change.message.is_none() {
         return;

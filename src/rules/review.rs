@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Review and accountability rules (`[review]`): a human stays accountable.
 //!
 //! ```toml
@@ -41,7 +42,7 @@ use crate::rules::sink::Sink;
 /// Which `Signed-off-by` the policy asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum Signoff {
+pub(crate) enum Signoff {
     Off,
     /// At least one well-formed `Signed-off-by`.
     Present,
@@ -52,7 +53,7 @@ pub enum Signoff {
 /// The condition of a `[[review.require]]` entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum When {
+pub(crate) enum When {
     /// Any AI signal.
     Ai,
     /// A signal of an agent that acted on the repository.
@@ -64,96 +65,96 @@ pub enum When {
 /// `[review]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawReview {
+pub(crate) struct RawReview {
     /// Which `Signed-off-by:` is required: `off` (default), `present`, or `author` (DCO: one matching the author).
-    pub signoff: Option<Signoff>,
+    pub(crate) signoff: Option<Signoff>,
     /// Merge commits need no sign-off (default true).
-    pub exempt_merges: Option<bool>,
+    pub(crate) exempt_merges: Option<bool>,
     /// Authors that need no sign-off (name, email or `Name <email>`; `*` at either end).
-    pub exempt_authors: Option<Vec<String>>,
+    pub(crate) exempt_authors: Option<Vec<String>>,
     /// An AI identity may not sign off (default true).
-    pub forbid_ai_signoff: Option<bool>,
+    pub(crate) forbid_ai_signoff: Option<bool>,
     /// An AI identity may not be the author (default false).
-    pub forbid_ai_author: Option<bool>,
+    pub(crate) forbid_ai_author: Option<bool>,
     /// An AI identity may not be the committer (default false).
-    pub forbid_ai_committer: Option<bool>,
+    pub(crate) forbid_ai_committer: Option<bool>,
     /// Review trailers one of which a commit with AI involvement needs, from someone other than the author.
-    pub when_ai: Option<Vec<String>>,
+    pub(crate) when_ai: Option<Vec<String>>,
     /// Who may give that review: names, emails, `Name <email>`, or `@maintainers` (default: the maintainers).
-    pub ai_reviewers: Option<Vec<String>>,
+    pub(crate) ai_reviewers: Option<Vec<String>>,
     /// Trailers whose value must be `Name <email>`.
-    pub identity_trailers: Option<Vec<String>>,
+    pub(crate) identity_trailers: Option<Vec<String>>,
     /// Reviews required when a change meets a condition (AI involvement, paths, added lines).
-    pub require: Option<Vec<RawRequire>>,
+    pub(crate) require: Option<Vec<RawRequire>>,
 }
 
 /// A `[[review.require]]` entry as written.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawRequire {
+pub(crate) struct RawRequire {
     /// The id findings carry (kebab-case, not a built-in rule id).
-    pub id: String,
+    pub(crate) id: String,
     /// The AI condition: `ai` (default), `agentic`, or `always`.
-    pub when: Option<When>,
+    pub(crate) when: Option<When>,
     /// The change touches one of these (added, modified, renamed files).
-    pub paths: Option<Vec<String>>,
+    pub(crate) paths: Option<Vec<String>>,
     /// Files left out of `paths`, `added` and `min_lines`.
-    pub exclude: Option<Vec<String>>,
+    pub(crate) exclude: Option<Vec<String>>,
     /// An added line of a matching file matches this regex (lines the change
     /// moved from elsewhere do not count; see docs/moves.md).
-    pub added: Option<String>,
+    pub(crate) added: Option<String>,
     /// Match `added` against the code of Rust files only: comments and
     /// string or char literals are blanked first (other files as written).
-    pub code_only: Option<bool>,
+    pub(crate) code_only: Option<bool>,
     /// The change adds an `unsafe` block, fn, impl, trait or extern block to
     /// a matching Rust file (by the unsafe rules' judgement: in code, and not
     /// carried over from code the change removed).
-    pub adds_unsafe: Option<bool>,
+    pub(crate) adds_unsafe: Option<bool>,
     /// More than this many lines are added to matching files.
-    pub min_lines: Option<u64>,
+    pub(crate) min_lines: Option<u64>,
     /// Review trailer keys (default `Reviewed-by`, `Acked-by`).
-    pub trailers: Option<Vec<String>>,
+    pub(crate) trailers: Option<Vec<String>>,
     /// Who may review: names, emails, `Name <email>`, or `@maintainers` (default: the maintainers).
-    pub reviewers: Option<Vec<String>>,
+    pub(crate) reviewers: Option<Vec<String>>,
     /// The finding's severity (default error).
-    pub severity: Option<Severity>,
+    pub(crate) severity: Option<Severity>,
     /// The finding's message.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// One line on how to fix a finding.
-    pub hint: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
 /// A compiled `[[review.require]]` entry.
 #[derive(Debug)]
-pub struct Require {
-    pub id: String,
-    pub when: When,
-    pub paths: Option<GlobSet>,
-    pub exclude: Option<GlobSet>,
+pub(crate) struct Require {
+    pub(crate) id: String,
+    pub(crate) when: When,
+    pub(crate) paths: Option<GlobSet>,
+    pub(crate) exclude: Option<GlobSet>,
     /// `paths` and `exclude` as written, for `explain`.
-    pub globs: (Vec<String>, Vec<String>),
-    pub added: Option<Regex>,
-    pub code_only: bool,
-    pub adds_unsafe: bool,
-    pub min_lines: Option<u64>,
-    pub reviewers: Reviewers,
-    pub severity: Severity,
-    pub message: Option<String>,
-    pub hint: String,
+    pub(crate) globs: (Vec<String>, Vec<String>),
+    pub(crate) added: Option<Regex>,
+    pub(crate) code_only: bool,
+    pub(crate) adds_unsafe: bool,
+    pub(crate) min_lines: Option<u64>,
+    pub(crate) reviewers: Reviewers,
+    pub(crate) severity: Severity,
+    pub(crate) message: Option<String>,
+    pub(crate) hint: String,
 }
 
 /// Compiled `[review]`.
 #[derive(Debug)]
-pub struct Review {
-    pub signoff: Signoff,
-    pub exempt_merges: bool,
-    pub exempt_authors: Vec<String>,
-    pub forbid_ai_signoff: bool,
-    pub forbid_ai_author: bool,
-    pub forbid_ai_committer: bool,
-    pub when_ai: Option<Reviewers>,
-    pub identity_trailers: Vec<String>,
-    pub require: Vec<Require>,
+pub(crate) struct Review {
+    pub(crate) signoff: Signoff,
+    pub(crate) exempt_merges: bool,
+    pub(crate) exempt_authors: Vec<String>,
+    pub(crate) forbid_ai_signoff: bool,
+    pub(crate) forbid_ai_author: bool,
+    pub(crate) forbid_ai_committer: bool,
+    pub(crate) when_ai: Option<Reviewers>,
+    pub(crate) identity_trailers: Vec<String>,
+    pub(crate) require: Vec<Require>,
 }
 
 pub const RULES: &[RuleInfo] = &[
@@ -261,7 +262,7 @@ fn reviewers_of(
 /// Validates and compiles `[review]`. `maintainers` is `[policy]
 /// maintainers` (with the maintainers file, if any), for `@maintainers`;
 /// `builtin` tells a built-in rule's id, which a required review may not take.
-pub fn compile(
+pub(crate) fn compile(
     raw: RawReview,
     maintainers: &[String],
     path: &KeyPath,
@@ -382,7 +383,7 @@ fn wildcard(pattern: &str, text: &str) -> bool {
 
 impl Review {
     /// Whether any rule needs AI signals.
-    pub fn uses_ai(&self) -> bool {
+    pub(crate) fn uses_ai(&self) -> bool {
         self.forbid_ai_signoff
             || self.forbid_ai_author
             || self.forbid_ai_committer
@@ -391,7 +392,7 @@ impl Review {
     }
 
     /// Whether a rule of this family can report under this configuration.
-    pub fn uses(&self, rule: &str) -> bool {
+    pub(crate) fn uses(&self, rule: &str) -> bool {
         match rule {
             "review-signoff-missing" => self.signoff != Signoff::Off,
             "review-signoff-mismatch" => self.signoff == Signoff::Author,
@@ -404,7 +405,7 @@ impl Review {
     }
 
     /// What the `[[review.require]]` entries need read from git.
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         self.require.iter().fold(Needs::default(), |n, r| {
             n.union(Needs {
                 files: r.paths.is_some() || r.exclude.is_some(),
@@ -415,7 +416,7 @@ impl Review {
 
     /// The ids of `[[review.require]]` entries whose condition holds, with
     /// where it was met.
-    pub fn triggered(&self, change: &Change, signals: &[Signal]) -> Vec<(&str, Trigger)> {
+    pub(crate) fn triggered(&self, change: &Change, signals: &[Signal]) -> Vec<(&str, Trigger)> {
         self.require
             .iter()
             .filter_map(|r| r.condition(change, signals).map(|t| (r.id.as_str(), t)))
@@ -434,21 +435,21 @@ impl Review {
 
 /// Where a `[[review.require]]` condition was met.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Trigger {
+pub(crate) struct Trigger {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
+    pub(crate) line: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub snippet: Option<String>,
+    pub(crate) snippet: Option<String>,
     /// Lines added to matching files, when `min_lines` was asked.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lines: Option<u64>,
+    pub(crate) lines: Option<u64>,
 }
 
 impl Require {
     /// `Some(where)` when the entry applies to the change.
-    pub fn condition(&self, change: &Change, signals: &[Signal]) -> Option<Trigger> {
+    pub(crate) fn condition(&self, change: &Change, signals: &[Signal]) -> Option<Trigger> {
         match self.when {
             When::Always => {}
             When::Ai if !signals.is_empty() => {}
@@ -519,7 +520,7 @@ fn line_of<'a>(text: &'a str, starts: &[usize], n: u32) -> Option<&'a str> {
 
 /// Runs the review rules over one change, given its AI signals and the
 /// detector (to refuse AI reviewers).
-pub fn check(
+pub(crate) fn check(
     cfg: &Review,
     change: &Change,
     signals: &[Signal],

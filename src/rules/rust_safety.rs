@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Unjustified `unsafe` in Rust: every added `unsafe` block, `unsafe impl`
 //! and `unsafe extern` block carries a `// SAFETY:` comment (above it, at
 //! the end of its line, or as the first thing inside the block), every added
@@ -35,7 +36,7 @@ use crate::model::Needs;
 use crate::model::{Change, Content, FileChange};
 use crate::rules::sink::Sink;
 
-pub mod lexer;
+pub(crate) mod lexer;
 
 use lexer::{Kind, Lexer, Token};
 
@@ -71,21 +72,21 @@ const LINT_REMOVED: &RuleInfo = crate::diag::rule(RULES, "unsafe-lint-removed");
 /// `[unsafe_code]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawUnsafeCode {
+pub(crate) struct RawUnsafeCode {
     /// Globs of `.rs` files not checked (vendored or generated code).
-    pub ignore: Option<Vec<String>>,
+    pub(crate) ignore: Option<Vec<String>>,
     /// Comment prefixes that justify an `unsafe` (default `["SAFETY:"]`),
     /// matched case-insensitively at the start of a comment line.
-    pub markers: Option<Vec<String>>,
+    pub(crate) markers: Option<Vec<String>>,
     /// Also require a `# Safety` section on an `unsafe fn` inside
     /// `impl Trait for T` (default false: the trait's declaration holds the
     /// contract, as clippy's `missing_safety_doc` judges).
-    pub trait_impls: Option<bool>,
+    pub(crate) trait_impls: Option<bool>,
 }
 
 /// Compiled `[unsafe_code]`.
 #[derive(Debug)]
-pub struct Compiled {
+pub(crate) struct Compiled {
     ignore: Option<GlobSet>,
     /// Lowercased markers.
     markers: Vec<String>,
@@ -93,7 +94,7 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         Needs {
             files: true,
             lines: true,
@@ -103,18 +104,18 @@ impl Compiled {
     /// Rust files whose removed lines hold `unsafe` (or `extern`, for
     /// blocks that gain the keyword) keep their old text: the sites of both
     /// sides are compared (see [`carried_over`]).
-    pub fn old_text_when(&self) -> (&'static str, &'static [&'static str]) {
+    pub(crate) fn old_text_when(&self) -> (&'static str, &'static [&'static str]) {
         (".rs", &["unsafe", "extern"])
     }
 
     /// Manifests whose old text the lint check compares.
-    pub fn old_text_paths(&self) -> &'static [&'static str] {
+    pub(crate) fn old_text_paths(&self) -> &'static [&'static str] {
         &["Cargo.toml"]
     }
 }
 
 /// Validates `[unsafe_code]`.
-pub fn compile(raw: RawUnsafeCode, path: &KeyPath, problems: &mut Problems) -> Compiled {
+pub(crate) fn compile(raw: RawUnsafeCode, path: &KeyPath, problems: &mut Problems) -> Compiled {
     let ignore = raw
         .ignore
         .filter(|g| !g.is_empty())
@@ -140,7 +141,7 @@ pub fn compile(raw: RawUnsafeCode, path: &KeyPath, problems: &mut Problems) -> C
 
 /// What an `unsafe` keyword introduces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnsafeKind {
+pub(crate) enum UnsafeKind {
     Block,
     Impl,
     ExternBlock,
@@ -162,17 +163,17 @@ impl UnsafeKind {
 
 /// One `unsafe` keyword on a line of interest, and whether it is justified.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnsafeSite {
-    pub line: u32,
-    pub kind: UnsafeKind,
+pub(crate) struct UnsafeSite {
+    pub(crate) line: u32,
+    pub(crate) kind: UnsafeKind,
     /// A marker comment above it (within its statement) or on its line.
-    pub commented: bool,
+    pub(crate) commented: bool,
     /// A `# Safety` heading in the doc comment above it.
-    pub documented: bool,
+    pub(crate) documented: bool,
     /// Inside the braces of an `impl Trait for T` block.
-    pub in_trait_impl: bool,
+    pub(crate) in_trait_impl: bool,
     /// Index of its `unsafe` keyword among the file's tokens (see [`site_key`]).
-    pub token: usize,
+    pub(crate) token: usize,
 }
 
 impl UnsafeSite {
@@ -301,7 +302,7 @@ fn has_safety_doc(t: &Token) -> bool {
 /// each. One linear pass over `text`: the look-back is bounded, a keyword
 /// is classified within a few tokens, and keywords waiting for the end of
 /// their line (for a trailing comment) cost nothing per token.
-pub fn unsafe_sites(
+pub(crate) fn unsafe_sites(
     text: &str,
     wanted: impl Fn(u32) -> bool,
     markers: &[String],
@@ -410,7 +411,7 @@ fn sites_in<'a>(
 
 /// True when `text` holds an inner attribute `#![forbid(…unsafe_code…)]` or
 /// `#![deny(…)]` (also inside `cfg_attr`), outside comments and strings.
-pub fn forbids_unsafe(text: &str) -> bool {
+pub(crate) fn forbids_unsafe(text: &str) -> bool {
     let mut toks = Lexer::new(text).filter(|t| !t.is_comment());
     let mut prev: [Option<Token>; 2] = [None, None];
     while let Some(t) = toks.next() {
@@ -460,7 +461,7 @@ fn is_rust(path: &str) -> bool {
 }
 
 /// Runs the family over one change.
-pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
+pub(crate) fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
     let on = |sink: &Sink, r| sink.enabled(r);
     let check_sites = on(sink, UNDOCUMENTED) || on(sink, FN_UNDOCUMENTED);
     let check_lint = on(sink, LINT_REMOVED);
@@ -496,7 +497,7 @@ const KEY_AFTER: usize = 256;
 /// move between files keeps the key. What stands before the keyword
 /// (`let x =`, `pub`) is not part of it: renaming the variable a block
 /// is assigned to does not add the block.
-pub fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
+pub(crate) fn site_key(tokens: &[Token], site: &UnsafeSite) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (site.kind as u8).hash(&mut h);
@@ -854,7 +855,7 @@ fn removed_keys_of_justified(cfg: &Compiled, change: &Change) -> std::collection
 /// carried over from the code the change removed, and not a block that
 /// only wraps existing lines of an `unsafe fn`. For
 /// `[[review.require]] adds_unsafe`.
-pub fn first_added_site(change: &Change, file: &FileChange) -> Option<UnsafeSite> {
+pub(crate) fn first_added_site(change: &Change, file: &FileChange) -> Option<UnsafeSite> {
     if !is_rust(&file.path)
         || file.content != Content::Text
         || !file.added_lines().any(|(_, l)| l.contains("unsafe"))
@@ -878,7 +879,7 @@ pub fn first_added_site(change: &Change, file: &FileChange) -> Option<UnsafeSite
 
 /// The text with every comment and literal (string, char) blanked out,
 /// line breaks kept: what a "code only" pattern is matched against.
-pub fn code_only(text: &str) -> String {
+pub(crate) fn code_only(text: &str) -> String {
     let mut out = text.as_bytes().to_vec();
     let base = text.as_ptr() as usize;
     for t in Lexer::new(text) {

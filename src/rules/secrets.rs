@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Secrets in added lines (the Rust Foundation's AI Usage Policy §7: no secrets, credentials or private
 //! keys are shared).
 //!
@@ -40,8 +41,9 @@ use crate::model::Needs;
 use crate::rules::sink::Sink;
 
 /// The embedded pattern table.
-pub const TABLE: &str = include_str!("../../policies/data/secrets.toml");
+pub(crate) const TABLE: &str = include_str!("../../policies/data/secrets.toml");
 
+/// The family's one rule: `secret-detected`.
 pub const RULES: &[RuleInfo] = &[RuleInfo {
     id: "secret-detected",
     family: "secrets",
@@ -112,7 +114,7 @@ fn starts_body(next: &str) -> bool {
 /// character (`AIzaaaaaaa…`, `glc_1111…`) or of six or more consecutive
 /// ascending letters or digits (`abcdefgh`, `123456`), which random keys
 /// almost never hold (about 1 in 10^5 for a 40-character hex key).
-pub fn is_filler(s: &str) -> bool {
+pub(crate) fn is_filler(s: &str) -> bool {
     let b = s.as_bytes();
     let (mut same, mut up) = (1, 1);
     for w in b.windows(2) {
@@ -140,41 +142,41 @@ fn is_template(s: &str) -> bool {
 /// One `[[pattern]]` of the table, or `[[secrets.patterns]]` of a policy.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawPattern {
+pub(crate) struct RawPattern {
     /// Stable id, shown in the finding; a built-in id replaces that pattern.
-    pub id: String,
-    pub description: Option<String>,
+    pub(crate) id: String,
+    pub(crate) description: Option<String>,
     /// Literals (case-insensitive), one of which every match contains: the pre-filter.
     #[serde(default)]
-    pub keywords: Vec<String>,
+    pub(crate) keywords: Vec<String>,
     /// The regex; a `secret` named group marks the secret itself.
-    pub regex: String,
+    pub(crate) regex: String,
     /// Minimum Shannon entropy (bits per character) of the secret.
-    pub min_entropy: Option<f64>,
+    pub(crate) min_entropy: Option<f64>,
     /// The secret must mix ASCII letters and digits (for generic patterns
     /// whose values could otherwise be identifiers or words).
     #[serde(default)]
-    pub mixed: bool,
+    pub(crate) mixed: bool,
     /// The secret is an armour header: when it ends its line, the next line
     /// must start the encoded body (so a header around junk is no key).
     #[serde(default)]
-    pub body: bool,
+    pub(crate) body: bool,
     /// The secret is a value assigned to a name (`publicToken = "…"`):
     /// when that name also says the value is not secret (the table's
     /// `not_secret_names`: a public key, a CSRF token), it is not reported.
     #[serde(default)]
-    pub assigned: bool,
+    pub(crate) assigned: bool,
     /// Also look for it in the printable strings of binary files (default
     /// true: for distinctive shapes such as key headers and prefixed
     /// tokens; false for generic, context-bound patterns, which would
     /// match random strings of a binary).
-    pub binary: Option<bool>,
+    pub(crate) binary: Option<bool>,
     /// Lines the pattern must match (checked when the policy loads).
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub(crate) examples: Vec<String>,
     /// Lines the pattern must not match (checked when the policy loads).
     #[serde(default)]
-    pub counter_examples: Vec<String>,
+    pub(crate) counter_examples: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,42 +199,42 @@ struct Builtin {
 /// `[secrets]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawSecrets {
+pub(crate) struct RawSecrets {
     /// `false` turns the family off (in a policy that extends one enabling it).
-    pub enabled: Option<bool>,
+    pub(crate) enabled: Option<bool>,
     /// Globs of files whose findings are suppressed (and counted).
-    pub allow_paths: Option<Vec<String>>,
+    pub(crate) allow_paths: Option<Vec<String>>,
     /// Ids of built-in patterns to drop.
-    pub disable: Option<Vec<String>>,
+    pub(crate) disable: Option<Vec<String>>,
     /// Extra placeholder markers (case-insensitive substrings of the secret).
-    pub placeholders: Option<Vec<String>>,
+    pub(crate) placeholders: Option<Vec<String>>,
     /// Scan the commit message too (default true).
-    pub scan_message: Option<bool>,
+    pub(crate) scan_message: Option<bool>,
     /// Extra patterns; one with a built-in id replaces it.
-    pub patterns: Option<Vec<RawPattern>>,
+    pub(crate) patterns: Option<Vec<RawPattern>>,
     /// A gitleaks configuration (`.gitleaks.toml`) whose rules and
     /// allowlists apply too; a path relative to the policy file, read from
     /// the same place as the policy (its directory, or its revision's tree).
-    pub gitleaks_config: Option<String>,
+    pub(crate) gitleaks_config: Option<String>,
 }
 
 /// Compiled `[secrets]`.
 #[derive(Debug)]
 pub struct Secrets {
-    pub set: PatternSet,
-    pub allow_paths: Option<GlobSet>,
+    pub(crate) set: PatternSet,
+    pub(crate) allow_paths: Option<GlobSet>,
     placeholders: Vec<String>,
     /// The table's `not_secret_names`, lowercase.
     not_secret_names: Vec<String>,
-    pub scan_message: bool,
+    pub(crate) scan_message: bool,
     /// The gitleaks configuration read, if any (its rules are in `set`,
     /// tagged with their index + 1 above the flag bits).
-    pub gitleaks: Option<super::gitleaks::Config>,
+    pub(crate) gitleaks: Option<super::gitleaks::Config>,
 }
 
 impl Secrets {
     /// Secrets need added lines.
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         Needs {
             files: true,
             lines: true,
@@ -240,7 +242,7 @@ impl Secrets {
     }
 
     /// True when the matched text is a placeholder, not a secret.
-    pub fn is_placeholder(&self, secret: &str) -> bool {
+    pub(crate) fn is_placeholder(&self, secret: &str) -> bool {
         let lower = secret.to_lowercase();
         is_template(secret)
             || PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
@@ -252,7 +254,7 @@ impl Secrets {
     /// `path` (hits of a rule whose path does not match are dropped), then
     /// its allowlists and the global ones (hits they allow are dropped and
     /// counted). Returns the number allowed.
-    pub fn gitleaks_filter(
+    pub(crate) fn gitleaks_filter(
         &self,
         hits: &mut Vec<Hit>,
         commit: &str,
@@ -307,14 +309,14 @@ impl Secrets {
 
     /// Secrets on one line, placeholders dropped. An armour header that ends
     /// the line is reported (the next line is unknown: see [`Self::find_before`]).
-    pub fn find(&self, line: &str) -> Vec<Hit> {
+    pub(crate) fn find(&self, line: &str) -> Vec<Hit> {
         self.find_before(line, None)
     }
 
     /// Secrets on one line whose next line is `next` (`None`: unknown), so
     /// that an armour header (`body` pattern) counts only when an encoded
     /// body follows it.
-    pub fn find_before(&self, line: &str, next: Option<&str>) -> Vec<Hit> {
+    pub(crate) fn find_before(&self, line: &str, next: Option<&str>) -> Vec<Hit> {
         let mut hits = self.set.find(line, |p, s| {
             !self.is_placeholder(s) && (p.tag & TAG_MIXED == 0 || is_mixed(s))
         });
@@ -358,7 +360,7 @@ impl Secrets {
 
     /// Distinctive secrets (patterns not marked `binary = false`) in one
     /// printable string of a binary file.
-    pub fn find_in_binary(&self, run: &str) -> Vec<Hit> {
+    pub(crate) fn find_in_binary(&self, run: &str) -> Vec<Hit> {
         self.set.find(run, |p, s| {
             p.tag & TAG_BINARY != 0 && !self.is_placeholder(s)
         })
@@ -421,7 +423,8 @@ fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
 /// Validates and compiles `[secrets]`; `None` when it is turned off or
 /// invalid. A `gitleaks_config` cannot be read this way (there is no
 /// policy file to resolve it against): see [`compile_with`].
-pub fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Option<Secrets> {
+#[cfg(test)]
+pub(crate) fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Option<Secrets> {
     compile_with(
         raw,
         base,
@@ -437,7 +440,7 @@ pub fn compile(raw: RawSecrets, base: &KeyPath, problems: &mut Problems) -> Opti
 /// As [`compile`], reading `gitleaks_config` (and the files it extends)
 /// with `read`, which resolves a path against the policy's own directory or
 /// tree and refuses one outside it.
-pub fn compile_with(
+pub(crate) fn compile_with(
     raw: RawSecrets,
     base: &KeyPath,
     read: &super::gitleaks::Reader<'_>,
@@ -726,7 +729,7 @@ fn message(p: &Pattern, more: usize) -> String {
 /// The first hit of each pattern on a line, with the number of its other
 /// hits there: one finding per pattern and line keeps a minified file full
 /// of matches from turning into thousands of findings.
-pub fn first_per_pattern(hits: &[Hit]) -> Vec<(&Hit, usize)> {
+pub(crate) fn first_per_pattern(hits: &[Hit]) -> Vec<(&Hit, usize)> {
     let mut out: Vec<(&Hit, usize)> = Vec::new();
     for h in hits {
         match out.iter_mut().find(|(f, _)| f.pattern == h.pattern) {
@@ -741,7 +744,7 @@ pub fn first_per_pattern(hits: &[Hit]) -> Vec<(&Hit, usize)> {
 const CONTEXT: usize = 60;
 
 /// At most the first 4 characters of a secret (fewer for a short one).
-pub fn redact(secret: &str) -> String {
+pub(crate) fn redact(secret: &str) -> String {
     let n = secret.chars().count();
     let keep: String = secret.chars().take((n / 4).min(4)).collect();
     format!("{keep}[REDACTED]")
@@ -750,7 +753,7 @@ pub fn redact(secret: &str) -> String {
 /// The line up to and including the reported secret, every secret in it
 /// redacted; the text after the secret is dropped (it may be more key
 /// material), and long prefixes are cut to their last characters.
-pub fn redacted_snippet(line: &str, hits: &[Hit], shown: &Hit) -> String {
+pub(crate) fn redacted_snippet(line: &str, hits: &[Hit], shown: &Hit) -> String {
     let mut out = String::new();
     let mut pos = 0;
     for h in hits.iter().filter(|h| h.start <= shown.start) {

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! What the push hooks report about a push as a whole: objects left unchecked, unreviewed policy changes.
 
 use crate::diag::{RuleInfo, Severity};

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Where rules report. A [`Sink`] applies severities, inline
 //! `policy-check:allow` markers and the policy's excuses (exceptions, a
 //! baseline) in one place, so no rule does it on its own. It knows the
@@ -10,7 +11,7 @@ use crate::model::Change;
 /// Families whose findings no inline marker silences on the server unless
 /// the policy's `[suppress] inline` names them: what a contributor writes
 /// on a line must not waive the security, review and disclosure checks.
-pub const NO_INLINE_ON_SERVER: &[&str] = &[
+pub(crate) const NO_INLINE_ON_SERVER: &[&str] = &[
     "secrets",
     "payloads",
     "dependencies",
@@ -43,9 +44,11 @@ pub const ALLOW_MARKER: &str = "policy-check:allow";
 /// What checking one change produced.
 #[derive(Debug, Default)]
 pub struct Outcome {
+    /// The findings left to report: those no inline marker, allow-list,
+    /// exception or baseline silenced, in the order the rules found them.
     pub findings: Vec<Finding>,
     /// Findings silenced by inline markers or allow-lists.
-    pub suppressed: usize,
+    pub(crate) suppressed: usize,
 }
 
 /// Where rules report. Severity `off` rules report into the void.
@@ -57,31 +60,31 @@ pub struct Sink<'a> {
 }
 
 /// A finding being built; every method is a no-op for a disabled rule.
-pub struct Emit<'s>(Option<&'s mut Finding>);
+pub(crate) struct Emit<'s>(Option<&'s mut Finding>);
 
 impl Emit<'_> {
-    pub fn path(mut self, path: &str) -> Self {
+    pub(crate) fn path(mut self, path: &str) -> Self {
         if let Some(f) = self.0.as_deref_mut() {
             f.path = Some(path.to_string());
         }
         self
     }
 
-    pub fn line(mut self, line: u32) -> Self {
+    pub(crate) fn line(mut self, line: u32) -> Self {
         if let Some(f) = self.0.as_deref_mut() {
             f.line = Some(line);
         }
         self
     }
 
-    pub fn snippet(mut self, snippet: impl Into<String>) -> Self {
+    pub(crate) fn snippet(mut self, snippet: impl Into<String>) -> Self {
         if let Some(f) = self.0.as_deref_mut() {
             f.snippet = Some(snippet.into());
         }
         self
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         if let Some(f) = self.0.as_deref_mut() {
             f.hint = hint.into();
         }
@@ -90,6 +93,7 @@ impl Emit<'_> {
 }
 
 impl<'a> Sink<'a> {
+    /// An empty sink for the findings on `change`, judged by `policy`.
     pub fn new(policy: &'a dyn Judge, change: &'a Change) -> Self {
         Sink {
             policy,
@@ -101,23 +105,27 @@ impl<'a> Sink<'a> {
 
     /// Reviewers restricted to the maintainers, as the policy and the run
     /// count them (see [`Judge::maintainer_reviewers`]).
-    pub fn maintainer_reviewers(&self, trailers: Vec<String>) -> Reviewers {
+    pub(crate) fn maintainer_reviewers(&self, trailers: Vec<String>) -> Reviewers {
         self.policy.maintainer_reviewers(trailers)
     }
 
     /// True when the rule is on, so callers can skip expensive work.
-    pub fn enabled(&self, rule: &RuleInfo) -> bool {
+    pub(crate) fn enabled(&self, rule: &RuleInfo) -> bool {
         self.policy.severity_of(rule.id, rule.default) != Severity::Off
     }
 
     /// Reports a finding of a built-in rule.
-    pub fn report(&mut self, rule: &'static RuleInfo, message: impl Into<String>) -> Emit<'_> {
+    pub(crate) fn report(
+        &mut self,
+        rule: &'static RuleInfo,
+        message: impl Into<String>,
+    ) -> Emit<'_> {
         let severity = self.policy.severity_of(rule.id, rule.default);
         self.push(rule.id, severity, rule.hint, message.into())
     }
 
     /// Reports a finding of a rule defined in the policy.
-    pub fn report_as(
+    pub(crate) fn report_as(
         &mut self,
         id: &str,
         default: Severity,
@@ -129,7 +137,7 @@ impl<'a> Sink<'a> {
     }
 
     /// Counts a finding an allow-list silenced.
-    pub fn suppressed(&mut self) {
+    pub(crate) fn suppressed(&mut self) {
         self.suppressed += 1;
     }
 
@@ -152,7 +160,7 @@ impl<'a> Sink<'a> {
     }
 
     /// Applies inline suppressions and returns the outcome.
-    pub fn finish(self) -> Outcome {
+    pub(crate) fn finish(self) -> Outcome {
         let change = self.change;
         let mut suppressed = self.suppressed;
         let policy = self.policy;

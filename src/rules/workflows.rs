@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! CI workflow changes: a CI file (`.github/workflows/*.yml`, `.gitlab-ci.yml`,
 //! others the policy lists) runs with the repository's secrets, so a change
 //! to one needs a maintainer's review trailer, and risky lines are findings.
@@ -26,10 +27,10 @@
 //! the models know is checked line by line (a `-v` note says so), with the
 //! line-based version of the `pull_request_target` check.
 
-pub mod locate;
-pub mod structure;
+pub(crate) mod locate;
+pub(crate) mod structure;
 
-pub use locate::{clip, strip_comment, uses_value};
+pub(crate) use locate::{clip, strip_comment, uses_value};
 
 use globset::GlobSet;
 use regex::Regex;
@@ -43,10 +44,10 @@ use crate::model::{Change, Content, FileChange};
 use crate::rules::sink::Sink;
 
 /// The embedded pattern table.
-pub const PATTERNS: &str = include_str!("../../policies/data/workflow-patterns.toml");
+pub(crate) const PATTERNS: &str = include_str!("../../policies/data/workflow-patterns.toml");
 
 /// CI files checked by default.
-pub const DEFAULT_PATHS: &[&str] = &[
+pub(crate) const DEFAULT_PATHS: &[&str] = &[
     ".github/workflows/*.yml",
     ".github/workflows/*.yaml",
     "/.gitlab-ci.yml",
@@ -175,24 +176,32 @@ const STRUCTURE_RULES: structure::Rules = structure::Rules {
 /// A risky-line pattern as written (data file or policy).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawPattern {
+pub(crate) struct RawPattern {
     /// The pattern's id, unique (not the id of a built-in pattern).
-    pub id: String,
+    pub(crate) id: String,
     /// The built-in rule it reports as.
-    pub rule: String,
+    pub(crate) rule: String,
     /// A regex matched against each added line of a CI file.
-    pub regex: String,
+    pub(crate) regex: String,
     /// A regex that, when it also matches the line, cancels the finding.
-    pub unless: Option<String>,
+    pub(crate) unless: Option<String>,
     /// What the pattern means, for the finding's message.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Lines the pattern is meant to match (documentation; the embedded
     /// patterns are tested against theirs).
+    #[cfg_attr(
+        not(test),
+        allow(dead_code, reason = "documentation; read by the tests")
+    )]
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub(crate) examples: Vec<String>,
     /// Lines the pattern is meant not to match (documentation).
+    #[cfg_attr(
+        not(test),
+        allow(dead_code, reason = "documentation; read by the tests")
+    )]
     #[serde(default)]
-    pub counter_examples: Vec<String>,
+    pub(crate) counter_examples: Vec<String>,
 }
 
 /// The data file's schema.
@@ -207,40 +216,40 @@ struct PatternData {
 /// `[workflows]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawWorkflows {
+pub(crate) struct RawWorkflows {
     /// More CI file globs (added to the built-in ones).
-    pub paths: Option<Vec<String>>,
+    pub(crate) paths: Option<Vec<String>>,
     /// Trailers that record the review (default: Reviewed-by, Acked-by).
-    pub review_trailers: Option<Vec<String>>,
+    pub(crate) review_trailers: Option<Vec<String>>,
     /// `owner/repo` globs exempt from SHA pinning.
-    pub trusted_actions: Option<Vec<String>>,
+    pub(crate) trusted_actions: Option<Vec<String>>,
     /// Hosts a secret may be sent to (added to the built-in ones).
-    pub trusted_hosts: Option<Vec<String>>,
+    pub(crate) trusted_hosts: Option<Vec<String>>,
     /// More risky-line patterns.
-    pub patterns: Option<Vec<RawPattern>>,
+    pub(crate) patterns: Option<Vec<RawPattern>>,
 }
 
 /// A compiled pattern.
 #[derive(Debug)]
-pub struct Pattern {
-    pub id: String,
-    pub rule: &'static RuleInfo,
-    pub regex: Regex,
-    pub unless: Option<Regex>,
-    pub description: String,
+pub(crate) struct Pattern {
+    pub(crate) id: String,
+    pub(crate) rule: &'static RuleInfo,
+    pub(crate) regex: Regex,
+    pub(crate) unless: Option<Regex>,
+    pub(crate) description: String,
 }
 
 impl Compiled {
     /// The trailer keys that record a review of a CI change (the server
     /// judges that review from evidence, see `Policy::reviewers_for`).
-    pub fn review_trailers(&self) -> &[String] {
+    pub(crate) fn review_trailers(&self) -> &[String] {
         &self.review_trailers
     }
 }
 
 /// Compiled `[workflows]`.
 #[derive(Debug)]
-pub struct Compiled {
+pub(crate) struct Compiled {
     /// The built-in CI files, and the policy's.
     paths: Globs,
     review_trailers: Vec<String>,
@@ -254,7 +263,7 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         Needs {
             files: true,
             lines: true,
@@ -262,12 +271,12 @@ impl Compiled {
     }
 
     /// True for a CI file this family checks.
-    pub fn is_ci_file(&self, path: &str) -> bool {
+    pub(crate) fn is_ci_file(&self, path: &str) -> bool {
         self.paths.is_match(path)
     }
 
     /// Every risky-line pattern: the embedded table's, then the policy's.
-    pub fn patterns(&self) -> impl Iterator<Item = &Pattern> {
+    pub(crate) fn patterns(&self) -> impl Iterator<Item = &Pattern> {
         embedded_compiled()
             .patterns
             .iter()
@@ -380,7 +389,7 @@ fn embedded() -> Result<PatternData, String> {
 
 /// Validates `[workflows]`: the policy's own settings and patterns are
 /// checked (and compiled) here; the embedded table waits for its first use.
-pub fn compile(raw: RawWorkflows, path: &KeyPath, problems: &mut Problems) -> Compiled {
+pub(crate) fn compile(raw: RawWorkflows, path: &KeyPath, problems: &mut Problems) -> Compiled {
     let mut own_patterns: Vec<Pattern> = Vec::new();
     for p in raw.patterns.iter().flatten() {
         let dup = embedded_ids().contains(&p.id) || own_patterns.iter().any(|q| q.id == p.id);
@@ -451,7 +460,7 @@ fn build_action_globs(
 }
 
 /// Runs the family over one change.
-pub fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
+pub(crate) fn check(cfg: &Compiled, change: &Change, sink: &mut Sink) {
     let ci: Vec<&FileChange> = change
         .files()
         .iter()
@@ -561,7 +570,7 @@ fn check_lines(cfg: &Compiled, f: &FileChange, structured: bool, sink: &mut Sink
 }
 
 /// Why a `uses:` reference is not pinned, or `None` when it is (or is local).
-pub fn unpinned_reason(uses: &str) -> Option<String> {
+pub(crate) fn unpinned_reason(uses: &str) -> Option<String> {
     // `./path` and `$/path` (the same repository at the same commit) are local.
     if uses.starts_with("./")
         || uses.starts_with(".\\")
@@ -583,7 +592,7 @@ pub fn unpinned_reason(uses: &str) -> Option<String> {
 
 /// The reference of a `uses:` inside a flow mapping on one line
 /// (`- { uses: owner/repo@ref, with: … }`), unquoted.
-pub fn flow_uses_value(line: &str) -> Option<&str> {
+pub(crate) fn flow_uses_value(line: &str) -> Option<&str> {
     let mut from = 0;
     while let Some(i) = line[from..].find("uses") {
         let at = from + i;

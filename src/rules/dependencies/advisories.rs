@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The RustSec advisory database, read from a local copy with the `rustsec`
 //! crate (no git, no network): where `cargo audit` and `cargo deny` keep it
 //! (`$CARGO_HOME/advisory-db`) or the path `dependencies.advisory_db` gives.
@@ -22,21 +23,21 @@ const MAX_FILES: usize = 100_000;
 
 /// The advisories of one crate name, loaded.
 #[derive(Debug, Default)]
-pub struct Database {
+pub(crate) struct Database {
     /// Where it was read from.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Normalised crate name to its advisories (withdrawn ones left out).
     by_crate: HashMap<String, Vec<Advisory>>,
     /// How many advisory files were read, and skipped as unreadable.
-    pub read: usize,
-    pub skipped: usize,
+    pub(crate) read: usize,
+    pub(crate) skipped: usize,
     /// The newest advisory date (`YYYY-MM-DD`): how fresh the copy is.
-    pub newest: Option<String>,
+    pub(crate) newest: Option<String>,
 }
 
 /// What the database says about one added dependency.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Listed as malicious: id and title.
     Malicious { id: String, title: String },
     /// An advisory affects the version the requirement starts from.
@@ -51,7 +52,7 @@ pub enum Verdict {
 impl Database {
     /// The default location: `$CARGO_HOME/advisory-db`, else
     /// `~/.cargo/advisory-db`.
-    pub fn default_path() -> Option<PathBuf> {
+    pub(crate) fn default_path() -> Option<PathBuf> {
         let home = std::env::var_os("CARGO_HOME")
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
@@ -60,7 +61,7 @@ impl Database {
 
     /// Reads `path/crates/*/*.md`. An unreadable or invalid file is
     /// skipped with a `-v` note; a missing `crates/` directory is an error.
-    pub fn open(path: &Path) -> Result<Database, String> {
+    pub(crate) fn open(path: &Path) -> Result<Database, String> {
         let crates = path.join("crates");
         let dirs = std::fs::read_dir(&crates).map_err(|e| {
             format!(
@@ -121,25 +122,13 @@ impl Database {
     }
 
     /// How many crates have advisories.
-    pub fn crates(&self) -> usize {
+    pub(crate) fn crates(&self) -> usize {
         self.by_crate.len()
-    }
-
-    /// The names the database lists as malicious.
-    pub fn malicious_names(&self) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .by_crate
-            .iter()
-            .filter(|(_, list)| list.iter().any(is_malicious))
-            .map(|(n, _)| n.clone())
-            .collect();
-        v.sort();
-        v
     }
 
     /// What the database says about crate `name` required as `req`
     /// (`None`: any version).
-    pub fn judge(&self, name: &str, req: Option<&str>) -> Option<Verdict> {
+    pub(crate) fn judge(&self, name: &str, req: Option<&str>) -> Option<Verdict> {
         let list = self.by_crate.get(&normalize(name))?;
         if let Some(a) = list.iter().find(|a| is_malicious(a)) {
             return Some(Verdict::Malicious {
@@ -196,7 +185,7 @@ fn load(p: &Path) -> Result<Advisory, String> {
 }
 
 /// The lowest version a requirement allows (`"1.2"` allows 1.2.0 first).
-pub fn lowest_version(req: &str) -> Option<Version> {
+pub(crate) fn lowest_version(req: &str) -> Option<Version> {
     let req = VersionReq::parse(req.trim()).ok()?;
     let c = req
         .comparators

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! What the dependency rules need from a `Cargo.toml`, a `.cargo/config.toml`
 //! or a `Cargo.lock`: parsed (never grepped) with `toml_edit`, which keeps
 //! byte spans so findings point at the line of the entry.
@@ -11,46 +12,48 @@ use toml_edit::{ImDocument, Item, TableLike};
 pub enum Source {
     /// A registry: crates.io (`None`) or the named/indexed one.
     Registry(Option<String>),
+    /// A git repository: its URL.
     Git(String),
+    /// A local path, as written.
     Path(String),
 }
 
 /// One dependency entry (or `[patch]`/`[replace]` entry).
 #[derive(Debug, Clone)]
-pub struct Dep {
+pub(crate) struct Dep {
     /// `dependencies`, `dev-dependencies`, `target.'cfg(unix)'.dependencies`,
     /// `workspace.dependencies`, `patch.crates-io`, `replace`.
-    pub section: String,
+    pub(crate) section: String,
     /// The key as written.
-    pub key: String,
+    pub(crate) key: String,
     /// The crate really fetched (`package = "…"`, else the key).
-    pub real: String,
-    pub source: Source,
+    pub(crate) real: String,
+    pub(crate) source: Source,
     /// `version` requirement, for comparing patch entries.
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
     /// `foo.workspace = true`: inherited from `[workspace.dependencies]`.
-    pub inherited: bool,
+    pub(crate) inherited: bool,
     /// Byte offset of the key.
-    pub offset: usize,
+    pub(crate) offset: usize,
 }
 
 /// The parts of a manifest the rules look at.
 #[derive(Debug, Default)]
 pub struct Manifest {
-    pub deps: Vec<Dep>,
+    pub(crate) deps: Vec<Dep>,
     /// `[patch.*]` and `[replace]` entries.
-    pub patches: Vec<Dep>,
+    pub(crate) patches: Vec<Dep>,
     /// `[package] build = "…"` (a path) and its offset.
-    pub build: Option<(String, usize)>,
+    pub(crate) build: Option<(String, usize)>,
     /// Offset of `[lib] proc-macro = true`.
-    pub proc_macro: Option<usize>,
+    pub(crate) proc_macro: Option<usize>,
 }
 
 /// A parse error with its byte span.
 #[derive(Debug, Clone)]
 pub struct ParseError {
-    pub message: String,
-    pub offset: usize,
+    pub(crate) message: String,
+    pub(crate) offset: usize,
 }
 
 const DEP_TABLES: &[&str] = &[
@@ -184,22 +187,22 @@ fn patches_of(root: &dyn TableLike, out: &mut Vec<Dep>) {
 
 /// An entry of a cargo configuration that changes where crates come from.
 #[derive(Debug, Clone)]
-pub struct ConfigEntry {
+pub(crate) struct ConfigEntry {
     /// `source.crates-io`, `registries.mine`, `registry.default`.
-    pub key: String,
+    pub(crate) key: String,
     /// The entry's value, canonically rendered (for comparison and display).
-    pub value: String,
-    pub offset: usize,
+    pub(crate) value: String,
+    pub(crate) offset: usize,
 }
 
 /// What a `.cargo/config.toml` says about sources.
 #[derive(Debug, Default)]
 pub struct Config {
     /// `[source.*]` (source replacement).
-    pub sources: Vec<ConfigEntry>,
+    pub(crate) sources: Vec<ConfigEntry>,
     /// `[registries.*]` and `registry.default`.
-    pub registries: Vec<ConfigEntry>,
-    pub patches: Vec<Dep>,
+    pub(crate) registries: Vec<ConfigEntry>,
+    pub(crate) patches: Vec<Dep>,
 }
 
 fn entries(root: &dyn TableLike, table: &str, out: &mut Vec<ConfigEntry>) {
@@ -277,10 +280,10 @@ pub fn config(text: &str) -> Result<Config, ParseError> {
 /// A `[[package]]` of a `Cargo.lock` that has a `source`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Locked {
-    pub name: String,
-    pub version: String,
-    pub source: String,
-    pub offset: usize,
+    pub(crate) name: String,
+    pub(crate) version: String,
+    pub(crate) source: String,
+    pub(crate) offset: usize,
 }
 
 /// Parses a `Cargo.lock` into its packages that have a source.

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Typosquat detection: is a crate name a near miss of a popular crate?
 //!
 //! A name is a near miss of a popular crate when it is not that crate (nor
@@ -33,7 +34,7 @@ struct Entry {
 
 /// The popular-crate list, ready for matching.
 #[derive(Debug, Clone, Default)]
-pub struct Popular {
+pub(crate) struct Popular {
     entries: Vec<Entry>,
     /// Lowercased names exactly as listed.
     exact: HashSet<String>,
@@ -52,15 +53,15 @@ pub struct Popular {
 
 /// Why a name looks like a popular crate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NearMiss {
+pub(crate) struct NearMiss {
     /// The popular crate it imitates.
-    pub target: String,
+    pub(crate) target: String,
     /// How, in words.
-    pub how: String,
+    pub(crate) how: String,
 }
 
 /// Lowercase with `_` written as `-`.
-pub fn normalize(name: &str) -> String {
+pub(crate) fn normalize(name: &str) -> String {
     name.trim().to_lowercase().replace('_', "-")
 }
 
@@ -101,7 +102,7 @@ fn parts(norm: &str) -> Option<Vec<String>> {
 
 /// Optimal string alignment distance (Damerau–Levenshtein where a
 /// transposition of adjacent characters costs 1), `None` above `max`.
-pub fn osa_distance(a: &str, b: &str, max: usize) -> Option<usize> {
+pub(crate) fn osa_distance(a: &str, b: &str, max: usize) -> Option<usize> {
     if a.chars().count().abs_diff(b.chars().count()) > max {
         return None;
     }
@@ -203,12 +204,15 @@ enum Strip {
 }
 
 /// The affixes the data lists, as written there.
-pub const DEFAULT_AFFIXES: &[&str] = &["-rs", "-rust", "rust-", "rs-", "-lib", "lib-", "-crate"];
+#[cfg(test)]
+pub(crate) const DEFAULT_AFFIXES: &[&str] =
+    &["-rs", "-rust", "rust-", "rs-", "-lib", "lib-", "-crate"];
 
 impl Popular {
     /// Builds the list from names (duplicates and case are ignored), with
     /// the default affixes and no distinct names.
-    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Popular {
+    #[cfg(test)]
+    pub(crate) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Popular {
         Popular::with_data(
             names,
             DEFAULT_AFFIXES.iter().copied(),
@@ -219,7 +223,7 @@ impl Popular {
 
     /// Builds the list from names, the affixes squatters add, the affixes
     /// families share and the real crates that look like popular ones.
-    pub fn with_data<'a>(
+    pub(crate) fn with_data<'a>(
         names: impl IntoIterator<Item = &'a str>,
         affixes: impl IntoIterator<Item = &'a str>,
         family_affixes: impl IntoIterator<Item = &'a str>,
@@ -257,21 +261,8 @@ impl Popular {
         p
     }
 
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// True when `name` is itself on the list.
-    pub fn contains(&self, name: &str) -> bool {
-        self.exact.contains(&name.trim().to_lowercase())
-    }
-
     /// True when `name` is on the list up to `-`/`_` and case.
-    pub fn contains_normalized(&self, name: &str) -> bool {
+    pub(crate) fn contains_normalized(&self, name: &str) -> bool {
         self.by_norm.contains_key(&normalize(name))
     }
 
@@ -321,7 +312,7 @@ impl Popular {
 
     /// The popular crate `name` imitates, if any. A name on the list, or
     /// listed as distinct, never does.
-    pub fn near_miss(&self, name: &str) -> Option<NearMiss> {
+    pub(crate) fn near_miss(&self, name: &str) -> Option<NearMiss> {
         let lower = name.trim().to_lowercase();
         if lower.is_empty() || lower.len() > 64 || self.exact.contains(&lower) {
             return None;

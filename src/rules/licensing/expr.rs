@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! SPDX expressions, through the `spdx` crate (the parser cargo-deny uses):
 //! the policy's allowed set, compiled once, and the expressions found in
 //! committed files, parsed strictly first and leniently second so that a
@@ -13,19 +14,19 @@ use crate::config::{KeyPath, Problems};
 /// The licences a project accepts: the terms of its `allowed` setting, and
 /// optionally the only `WITH` exceptions it takes.
 #[derive(Debug)]
-pub struct Allowed {
+pub(crate) struct Allowed {
     accepted: Vec<LicenseReq>,
     /// `None`: an exception only adds permissions, so any is fine on an
     /// accepted licence.
     exceptions: Option<Vec<ExceptionId>>,
     /// The setting as written, for messages: `MIT OR Apache-2.0`.
-    pub display: String,
+    pub(crate) display: String,
 }
 
 impl Allowed {
     /// Compiles `allowed` (one expression, or a list whose entries are each
     /// an expression) and `exceptions`, reporting every problem at its key.
-    pub fn compile(
+    pub(crate) fn compile(
         entries: &[(KeyPath, String)],
         exceptions: Option<&[String]>,
         key: &KeyPath,
@@ -82,7 +83,7 @@ impl Allowed {
     }
 
     /// True when the project may take a work under this one licence term.
-    pub fn permits_req(&self, req: &LicenseReq) -> bool {
+    pub(crate) fn permits_req(&self, req: &LicenseReq) -> bool {
         self.accepted.iter().any(|acc| {
             if !licence_matches(acc, req) {
                 return false;
@@ -98,12 +99,12 @@ impl Allowed {
     /// True when the expression can be satisfied with accepted licences
     /// only: `GPL-3.0-only OR MIT` is taken as MIT; `MIT AND GPL-3.0-only`
     /// is not permitted.
-    pub fn permits(&self, expr: &Expression) -> bool {
+    pub(crate) fn permits(&self, expr: &Expression) -> bool {
         expr.evaluate(|r| self.permits_req(r))
     }
 
     /// The terms of an expression the allowed set does not cover, for messages.
-    pub fn refused_terms(&self, expr: &Expression) -> Vec<String> {
+    pub(crate) fn refused_terms(&self, expr: &Expression) -> Vec<String> {
         match expr.evaluate_with_failures(|r| self.permits_req(r)) {
             Ok(()) => Vec::new(),
             Err(fails) => {
@@ -199,11 +200,16 @@ pub enum Found {
     /// It parses; `note` says what is non-standard about it (deprecated ids,
     /// lenient syntax) and how to write it.
     Valid {
+        /// The parsed expression.
         expr: Box<Expression>,
+        /// What is non-standard, and how to write it; `None` when nothing is.
         note: Option<String>,
     },
     /// It does not parse even leniently; the reason names the culprit.
-    Invalid { reason: String },
+    Invalid {
+        /// Why it does not parse, naming the culprit.
+        reason: String,
+    },
 }
 
 /// Parses an expression found in a file: strictly, then leniently.
@@ -238,7 +244,7 @@ pub fn parse_found(text: &str) -> Found {
 
 /// What is wrong in an expression, naming the offending part and, for an
 /// unknown id, the nearest real one.
-pub fn describe(e: &spdx::ParseError) -> String {
+pub(crate) fn describe(e: &spdx::ParseError) -> String {
     use spdx::error::Reason;
     let part = e
         .original
@@ -349,7 +355,7 @@ fn replace_term(text: &str, term: &str, with: &str) -> String {
 }
 
 /// The SPDX licence or exception id nearest to a misspelt one.
-pub fn nearest_id(word: &str) -> Option<&'static str> {
+pub(crate) fn nearest_id(word: &str) -> Option<&'static str> {
     if word.is_empty() {
         return None;
     }
@@ -380,7 +386,7 @@ fn nearest_exception(word: &str) -> Option<&'static str> {
 
 /// An SPDX id for a licence name as prose writes it ("MIT", "Unlicense",
 /// "Apache 2.0"), or `None`.
-pub fn id_for_name(name: &str) -> Option<&'static str> {
+pub(crate) fn id_for_name(name: &str) -> Option<&'static str> {
     let name = name.trim().trim_start_matches("the ").trim();
     if name.is_empty() {
         return None;
@@ -403,7 +409,7 @@ pub fn id_for_name(name: &str) -> Option<&'static str> {
 
 /// A canonical form for comparing two expressions (`MIT/Apache-2.0` and
 /// `MIT OR Apache-2.0` are the same header).
-pub fn canonical(text: &str) -> String {
+pub(crate) fn canonical(text: &str) -> String {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match Expression::canonicalize(&collapsed) {
         Ok(Some(c)) => c,

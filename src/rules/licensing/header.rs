@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Reading `SPDX-License-Identifier:` headers from the first lines of a file,
 //! whatever the comment syntax (`//`, `#`, `/* */`, `<!-- -->`, `--`, `;`,
 //! `%`…) and however the file ends its lines (CRLF, no final newline, a
@@ -24,9 +25,9 @@ const MAX_CONTINUATION: u32 = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// The line of the tag (1-based).
-    pub line: u32,
+    pub(crate) line: u32,
     /// Every line the header spans (the tag's, then continuation lines).
-    pub lines: RangeInclusive<u32>,
+    pub(crate) lines: RangeInclusive<u32>,
     /// The expression, comment syntax stripped and continuation lines joined.
     pub expr: String,
 }
@@ -87,7 +88,7 @@ fn continuation(line: &str) -> (&str, bool, bool) {
 
 /// A line of a comment block without its leader (`//`, `#`, ` * `…), for
 /// reading licence prose that stands in comments.
-pub fn strip_leader(line: &str) -> &str {
+pub(crate) fn strip_leader(line: &str) -> &str {
     let t = line.trim_start();
     LEADERS
         .iter()

@@ -1,25 +1,26 @@
+#![warn(missing_docs)]
 //! The `license` and `license-file` fields of a crate manifest
 //! (`Cargo.toml`), read from `[package]` or `[workspace.package]` with the
 //! line each stands on, and the old value from the commit's removed lines.
 
 /// A licence field of a manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
+pub(crate) struct Field {
     /// `license` or `license-file`.
-    pub key: &'static str,
-    pub value: String,
+    pub(crate) key: &'static str,
+    pub(crate) value: String,
     /// The line of `key = …` (1-based), when it could be found.
-    pub line: Option<u32>,
+    pub(crate) line: Option<u32>,
 }
 
 /// Cheap test before parsing: could this text change a licence field at all?
-pub fn mentions_license(line: &str) -> bool {
+pub(crate) fn mentions_license(line: &str) -> bool {
     line.trim_start().starts_with("license")
 }
 
 /// The licence fields of a manifest, or nothing when it does not parse
 /// (another rule reports broken manifests) or inherits them from a workspace.
-pub fn read(text: &str) -> Vec<Field> {
+pub(crate) fn read(text: &str) -> Vec<Field> {
     let Ok(doc) = toml::from_str::<toml::Table>(text) else {
         return Vec::new();
     };
@@ -83,7 +84,7 @@ fn line_of(text: &str, table: &str, key: &str) -> Option<u32> {
 }
 
 /// The value of `key = "…"` on a (removed) line, if the line sets it.
-pub fn value_on_line(line: &str, key: &str) -> Option<String> {
+pub(crate) fn value_on_line(line: &str, key: &str) -> Option<String> {
     let (k, v) = line.split_once('=')?;
     if k.trim().trim_matches('"') != key {
         return None;
@@ -98,7 +99,7 @@ pub fn value_on_line(line: &str, key: &str) -> Option<String> {
 }
 
 /// `dir/rel` with `.` and `..` resolved, for a `license-file` path.
-pub fn join(manifest: &str, rel: &str) -> String {
+pub(crate) fn join(manifest: &str, rel: &str) -> String {
     let mut parts: Vec<&str> = match manifest.rsplit_once('/') {
         Some((dir, _)) => dir.split('/').collect(),
         None => Vec::new(),

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Licence texts named by their whole text: askalono (the matcher
 //! cargo-deny and cargo-about use) scores a file against every licence text
 //! of the SPDX list, which the `spdx` crate ships (`text` feature). No cache
@@ -21,7 +22,7 @@ use askalono::{Store, TextData};
 use rayon::prelude::*;
 
 /// The SPDX texts, prepared.
-pub struct Matcher {
+pub(crate) struct Matcher {
     store: Store,
     /// Ids in the store, in the SPDX list's order.
     ids: Vec<&'static str>,
@@ -35,7 +36,7 @@ pub struct Matcher {
     /// the order of `ids`: what finds texts held one after another.
     grams: Vec<HashSet<u64>>,
     /// How long preparing the texts took (for `-v`).
-    pub built_in: Duration,
+    pub(crate) built_in: Duration,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -49,9 +50,9 @@ impl std::fmt::Debug for Matcher {
 
 /// One licence's score against a text.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Score {
-    pub id: &'static str,
-    pub score: f32,
+pub(crate) struct Score {
+    pub(crate) id: &'static str,
+    pub(crate) score: f32,
 }
 
 /// Texts shorter than this many words say too little to be told apart
@@ -61,7 +62,7 @@ const MIN_WORDS: usize = 12;
 static MATCHER: OnceLock<Matcher> = OnceLock::new();
 
 /// The process-wide matcher, built on first call.
-pub fn get() -> &'static Matcher {
+pub(crate) fn get() -> &'static Matcher {
     MATCHER.get_or_init(|| {
         let m = Matcher::build();
         tracing::info!(
@@ -124,26 +125,23 @@ impl Matcher {
     }
 
     /// How many licence texts the store holds.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.ids.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
     /// The id of the listed text `text` is word for word, if any.
-    pub fn exactly(&self, text: &str) -> Option<&'static str> {
+    pub(crate) fn exactly(&self, text: &str) -> Option<&'static str> {
         self.exact.get(&words(text)).copied()
     }
 
     /// How many words the listed text of `id` has.
-    pub fn length(&self, id: &str) -> usize {
+    pub(crate) fn length(&self, id: &str) -> usize {
         self.lengths.get(id).copied().unwrap_or(0)
     }
 
     /// Every licence's score against `text`, best first.
-    pub fn rank(&self, text: &TextData) -> Vec<Score> {
+    pub(crate) fn rank(&self, text: &TextData) -> Vec<Score> {
         let mut all: Vec<Score> = self
             .ids
             .iter()
@@ -166,7 +164,7 @@ impl Matcher {
     /// taken (so MIT-0, all of whose bigrams MIT has, is not named beside
     /// MIT). `keep`
     /// filters relatives by their phrases.
-    pub fn contained(
+    pub(crate) fn contained(
         &self,
         text: &TextData,
         threshold: f32,

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Licensing rules: what a commit adds must be under a licence the project
 //! accepts (the Rust Foundation's AI Usage Policy: "comply with the relevant, existing, open source
 //! licenses"; LLVM's AI Tool Use Policy: "regenerating copyrighted material does not remove
@@ -29,9 +30,9 @@ use crate::rules::sink::Sink;
 
 pub mod expr;
 pub mod header;
-pub mod manifest;
-pub mod matcher;
-pub mod text;
+pub(crate) mod manifest;
+pub(crate) mod matcher;
+pub(crate) mod text;
 
 use expr::{Allowed, Found};
 use header::Header;
@@ -137,7 +138,7 @@ const COPYRIGHT_MISSING: &RuleInfo = crate::diag::rule(RULES, "licensing-copyrig
 /// Default for `header_lines`: REUSE and most projects put the header at
 /// the very top; ten lines leave room for a shebang, an encoding line and a
 /// copyright block.
-pub const DEFAULT_HEADER_LINES: u32 = 10;
+pub(crate) const DEFAULT_HEADER_LINES: u32 = 10;
 
 /// How many lines below an all-rights-reserved notice are read for the
 /// licence terms that follow it.
@@ -152,7 +153,7 @@ const DEFAULT_LICENSE_FILES: &[&str] = &["LICENSE*", "LICENCE*", "COPYING*", "UN
 /// A string or a list of strings.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum OneOrMany {
+pub(crate) enum OneOrMany {
     One(String),
     Many(Vec<String>),
 }
@@ -160,38 +161,38 @@ pub enum OneOrMany {
 /// `[licensing]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawLicensing {
+pub(crate) struct RawLicensing {
     /// The licences the project accepts: an SPDX expression joined with OR,
     /// or a list of expressions.
-    pub allowed: Option<OneOrMany>,
+    pub(crate) allowed: Option<OneOrMany>,
     /// When set, the only `WITH` exceptions accepted.
-    pub exceptions: Option<Vec<String>>,
+    pub(crate) exceptions: Option<Vec<String>>,
     /// New files that must carry an SPDX header (globs).
-    pub spdx_header: Option<Vec<String>>,
+    pub(crate) spdx_header: Option<Vec<String>>,
     /// How many lines from the top a header may stand.
-    pub header_lines: Option<u32>,
+    pub(crate) header_lines: Option<u32>,
     /// New files that must carry a copyright line (globs).
-    pub copyright: Option<Vec<String>>,
+    pub(crate) copyright: Option<Vec<String>>,
     /// Paths no licensing rule looks at (vendored code, fixtures).
-    pub exempt: Option<Vec<String>>,
+    pub(crate) exempt: Option<Vec<String>>,
     /// Where added lines are searched for foreign notices (default: everywhere).
-    pub foreign_text: Option<Vec<String>>,
+    pub(crate) foreign_text: Option<Vec<String>>,
     /// Licence files, classified rather than searched (upper-case globs).
-    pub license_files: Option<Vec<String>>,
+    pub(crate) license_files: Option<Vec<String>>,
     /// Crate manifests whose `license` fields are checked.
-    pub manifests: Option<Vec<String>>,
+    pub(crate) manifests: Option<Vec<String>>,
     /// Extra phrases that mark restricted text (literal, case-insensitive).
-    pub phrases: Option<Vec<String>>,
+    pub(crate) phrases: Option<Vec<String>>,
     /// Extra notice patterns, or replacements of built-in ones by id.
-    pub notices: Option<Vec<text::RawNotice>>,
+    pub(crate) notices: Option<Vec<text::RawNotice>>,
     /// Built-in notices to leave out, by id.
-    pub skip_notices: Option<Vec<String>>,
+    pub(crate) skip_notices: Option<Vec<String>>,
 }
 
 /// The compiled `[licensing]` table.
 #[derive(Debug)]
-pub struct Licensing {
-    pub allowed: Allowed,
+pub(crate) struct Licensing {
+    pub(crate) allowed: Allowed,
     header_lines: u32,
     spdx_header: Option<GlobSet>,
     copyright: Option<GlobSet>,
@@ -257,7 +258,7 @@ fn build_texts(
 
 impl Licensing {
     /// Licensing reads file contents and the line diff.
-    pub fn needs(&self) -> Needs {
+    pub(crate) fn needs(&self) -> Needs {
         Needs {
             files: true,
             lines: true,
@@ -279,7 +280,11 @@ fn globs(
 }
 
 /// Validates and compiles `[licensing]`, reporting every problem at its key.
-pub fn compile(raw: RawLicensing, key: &KeyPath, problems: &mut Problems) -> Option<Licensing> {
+pub(crate) fn compile(
+    raw: RawLicensing,
+    key: &KeyPath,
+    problems: &mut Problems,
+) -> Option<Licensing> {
     let entries: Vec<(KeyPath, String)> = match raw.allowed {
         None => {
             problems.error(
@@ -352,7 +357,7 @@ fn matches(set: &Option<GlobSet>, path: &str) -> bool {
 }
 
 /// Runs the licensing rules over a change.
-pub fn check(cfg: &Licensing, change: &Change, sink: &mut Sink) {
+pub(crate) fn check(cfg: &Licensing, change: &Change, sink: &mut Sink) {
     let files = change.files();
     let sidecars: Vec<&FileChange> = files
         .iter()

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Licence texts: foreign notices in added lines, and the classification of
 //! licence files, both from `policies/data/licenses.toml` (extended by the
 //! policy). Added lines first go through one Aho-Corasick pass over the
@@ -14,7 +15,7 @@ use crate::config::{compile_regex, KeyPath, Problems};
 use crate::rules::patterns::KeywordIndex;
 
 /// The embedded licence knowledge.
-pub const DATA: &str = include_str!("../../../policies/data/licenses.toml");
+pub(crate) const DATA: &str = include_str!("../../../policies/data/licenses.toml");
 
 /// The data file as written.
 #[derive(Debug, Deserialize)]
@@ -63,20 +64,20 @@ struct RawException {
 /// `[[licensing.notices]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawNotice {
+pub(crate) struct RawNotice {
     /// The notice's id (replaces the built-in notice with the same id).
-    pub id: String,
+    pub(crate) id: String,
     /// What the notice is, for messages (`a GNU GPL notice`).
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// The SPDX expression the notice indicates; absent: never permitted.
-    pub license: Option<String>,
+    pub(crate) license: Option<String>,
     /// Literals every match contains (the cheap pre-filter).
-    pub keywords: Vec<String>,
+    pub(crate) keywords: Vec<String>,
     /// Case-insensitive regex.
-    pub pattern: String,
+    pub(crate) pattern: String,
     /// Only report when the file has no permitted SPDX header.
     #[serde(default)]
-    pub only_unlicensed: bool,
+    pub(crate) only_unlicensed: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,27 +106,31 @@ struct RawComment {
 
 /// A compiled foreign notice.
 #[derive(Debug)]
-pub struct Notice {
-    pub id: String,
-    pub description: String,
+pub(crate) struct Notice {
+    #[allow(
+        dead_code,
+        reason = "shown by Debug only; the message uses `description`"
+    )]
+    pub(crate) id: String,
+    pub(crate) description: String,
     /// What it indicates, as written and parsed; `None`: never permitted.
-    pub license: Option<(String, spdx::Expression)>,
-    pub regex: Regex,
-    pub only_unlicensed: bool,
+    pub(crate) license: Option<(String, spdx::Expression)>,
+    pub(crate) regex: Regex,
+    pub(crate) only_unlicensed: bool,
 }
 
 /// All notices behind one keyword automaton.
 #[derive(Debug)]
-pub struct Notices {
-    pub list: Vec<Notice>,
+pub(crate) struct Notices {
+    pub(crate) list: Vec<Notice>,
     index: KeywordIndex,
 }
 
 /// One hit: a line and the notice it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hit {
-    pub line: u32,
-    pub notice: usize,
+pub(crate) struct Hit {
+    pub(crate) line: u32,
+    pub(crate) notice: usize,
 }
 
 impl Notices {
@@ -135,7 +140,7 @@ impl Notices {
     }
 
     /// The first notice (in priority order) one line holds.
-    pub fn first_in_line(&self, line: &str) -> Option<usize> {
+    pub(crate) fn first_in_line(&self, line: &str) -> Option<usize> {
         let cands: Vec<usize> = self
             .index
             .hits(line)
@@ -158,7 +163,7 @@ impl Notices {
     /// Hits in a whole text whose lines start at `starts` (as in
     /// `FileChange::line_starts`): one automaton pass over the text, then
     /// the regexes on the few lines that hold a keyword.
-    pub fn scan_text(&self, text: &str, starts: &[usize]) -> Vec<Hit> {
+    pub(crate) fn scan_text(&self, text: &str, starts: &[usize]) -> Vec<Hit> {
         let mut per_line: Vec<(u32, usize)> = Vec::new();
         for (range, owners) in self.index.hits(text) {
             let line = starts.partition_point(|&s| s <= range.start) as u32;
@@ -199,7 +204,7 @@ struct Fingerprint {
 
 /// What a licence file holds, as far as the rules can tell.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Classified {
+pub(crate) enum Classified {
     /// Named: an SPDX expression and how it was found.
     Named {
         expr: String,
@@ -215,7 +220,7 @@ pub enum Classified {
 
 impl Classified {
     /// The expression, when named.
-    pub fn expr(&self) -> Option<&str> {
+    pub(crate) fn expr(&self) -> Option<&str> {
         match self {
             Classified::Named { expr, .. } => Some(expr),
             _ => None,
@@ -237,8 +242,8 @@ struct Exception {
 
 /// Everything the licensing rules know about licence texts.
 #[derive(Debug)]
-pub struct Knowledge {
-    pub notices: Notices,
+pub(crate) struct Knowledge {
+    pub(crate) notices: Notices,
     matcher: RawMatcher,
     relatives: HashMap<String, Vec<Regex>>,
     exceptions: Vec<Exception>,
@@ -256,7 +261,7 @@ fn ci(pattern: &str, path: &KeyPath, problems: &mut Problems) -> Option<Regex> {
 impl Knowledge {
     /// Compiles the embedded data with the policy's extra `notices` (which
     /// replace built-ins of the same id and come first), minus `skip`.
-    pub fn compile(
+    pub(crate) fn compile(
         extra: &[RawNotice],
         phrases: &[String],
         skip: &[String],
@@ -456,7 +461,7 @@ impl Knowledge {
     /// The licence a licence file holds: its own SPDX tag, else the
     /// matcher over the SPDX texts (a whole text, or the texts it holds one
     /// after another), else a fingerprint or a pointer naming two licences.
-    pub fn classify(&self, text: &str) -> Classified {
+    pub(crate) fn classify(&self, text: &str) -> Classified {
         let mut lines = text.lines();
         for _ in 0..10 {
             let Some(l) = lines.next() else { break };
@@ -626,7 +631,7 @@ impl Knowledge {
 
     /// The licence whose terms a comment block spells out (the lines around
     /// an all-rights-reserved notice, say), by fingerprint only.
-    pub fn classify_block<'a>(&self, lines: impl Iterator<Item = &'a str>) -> Option<&str> {
+    pub(crate) fn classify_block<'a>(&self, lines: impl Iterator<Item = &'a str>) -> Option<&str> {
         let norm = lines
             .map(super::header::strip_leader)
             .flat_map(str::split_whitespace)
@@ -641,7 +646,7 @@ impl Knowledge {
     /// How a header is written in this file, `{}` standing for the tag and
     /// expression; `Some("")` for formats without comments (they take a
     /// `.license` sidecar); `None` when the file type is not known.
-    pub fn comment_template(&self, path: &str) -> Option<&str> {
+    pub(crate) fn comment_template(&self, path: &str) -> Option<&str> {
         let name = path.rsplit('/').next().unwrap_or(path);
         if let Some(t) = self.comments_by_name.get(name) {
             return Some(t);

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! A small streaming lexer for Rust source, just precise enough to tell the
 //! keyword `unsafe` from the same letters inside a string, a raw string, a
 //! comment, a char literal or a longer identifier, and to hand comments to
@@ -12,7 +13,7 @@
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// An identifier or keyword (`unsafe`, `fn`, `unsafe_code`).
     Ident,
     /// A raw identifier (`r#unsafe`): never a keyword.
@@ -35,39 +36,39 @@ pub enum Kind {
 
 /// A token: its kind, its text, and the 1-based lines it starts and ends on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Token<'a> {
-    pub kind: Kind,
-    pub text: &'a str,
-    pub line: u32,
-    pub end_line: u32,
+pub(crate) struct Token<'a> {
+    pub(crate) kind: Kind,
+    pub(crate) text: &'a str,
+    pub(crate) line: u32,
+    pub(crate) end_line: u32,
 }
 
 impl Token<'_> {
     /// True for a comment of either kind.
-    pub fn is_comment(&self) -> bool {
+    pub(crate) fn is_comment(&self) -> bool {
         matches!(self.kind, Kind::LineComment | Kind::BlockComment)
     }
 
     /// True for the identifier (or keyword) `word`.
-    pub fn is_ident(&self, word: &str) -> bool {
+    pub(crate) fn is_ident(&self, word: &str) -> bool {
         self.kind == Kind::Ident && self.text == word
     }
 
     /// True for the punctuation byte `c`.
-    pub fn is_punct(&self, c: u8) -> bool {
+    pub(crate) fn is_punct(&self, c: u8) -> bool {
         self.kind == Kind::Punct(c)
     }
 }
 
 /// Iterates over the tokens of a Rust source text.
-pub struct Lexer<'a> {
+pub(crate) struct Lexer<'a> {
     src: &'a str,
     pos: usize,
     line: u32,
 }
 
 impl<'a> Lexer<'a> {
-    pub fn new(src: &'a str) -> Self {
+    pub(crate) fn new(src: &'a str) -> Self {
         // A shebang line is not Rust.
         let pos = if src.starts_with("#!") && !src.starts_with("#![") {
             src.find('\n').unwrap_or(src.len())

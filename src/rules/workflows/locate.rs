@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Line numbers for parsed workflow nodes.
 //!
 //! The typed models (`github-actions-models`) carry no source positions, and
@@ -10,7 +11,7 @@
 
 /// One step of a route: a mapping key or a sequence index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Seg<'a> {
+pub(crate) enum Seg<'a> {
     Key(&'a str),
     Index(usize),
 }
@@ -35,7 +36,7 @@ struct Entry {
 
 /// The block structure of a YAML text.
 #[derive(Debug, Default)]
-pub struct Index {
+pub(crate) struct Index {
     entries: Vec<Entry>,
     /// For each entry, the index one past its last descendant.
     end: Vec<usize>,
@@ -108,7 +109,7 @@ fn is_block_scalar(value: &str) -> bool {
 
 impl Index {
     /// Indexes `text` (any line ending).
-    pub fn new(text: &str) -> Index {
+    pub(crate) fn new(text: &str) -> Index {
         let mut entries = Vec::new();
         // While inside a block scalar: lines indented deeper than this column
         // are its content.
@@ -236,19 +237,19 @@ impl Index {
 
     /// The line of the node at `route`, or of its deepest ancestor found
     /// (`None` when not even the first step is found).
-    pub fn line(&self, route: &[Seg]) -> Option<u32> {
+    pub(crate) fn line(&self, route: &[Seg]) -> Option<u32> {
         self.find(route).map(|(line, _)| line)
     }
 
     /// Like [`Index::line`], and whether the whole route was found.
-    pub fn find(&self, route: &[Seg]) -> Option<(u32, bool)> {
+    pub(crate) fn find(&self, route: &[Seg]) -> Option<(u32, bool)> {
         let (at, whole) = self.walk(route);
         at.map(|i| (self.entries[i].line, whole))
     }
 
     /// The lines of the node at `route` (or of its deepest ancestor found):
     /// its own line to the last line of its body, for searching text in it.
-    pub fn span(&self, route: &[Seg], text_lines: u32) -> Option<(u32, u32)> {
+    pub(crate) fn span(&self, route: &[Seg], text_lines: u32) -> Option<(u32, u32)> {
         let at = self.walk(route).0?;
         let start = self.entries[at].line;
         let end = self
@@ -261,7 +262,7 @@ impl Index {
 
 /// The line without its `# …` comment (a `#` at the start or after a blank,
 /// outside quotes), as YAML and shell read it.
-pub fn strip_comment(line: &str) -> &str {
+pub(crate) fn strip_comment(line: &str) -> &str {
     let (mut single, mut double) = (false, false);
     let mut prev = ' ';
     for (i, c) in line.char_indices() {
@@ -277,7 +278,7 @@ pub fn strip_comment(line: &str) -> &str {
 }
 
 /// Cuts a line for display.
-pub fn clip(line: &str) -> String {
+pub(crate) fn clip(line: &str) -> String {
     let line = line.trim();
     match line.char_indices().nth(160) {
         Some((i, _)) => format!("{}…", &line[..i]),
@@ -286,7 +287,7 @@ pub fn clip(line: &str) -> String {
 }
 
 /// The reference of a `uses:` line (`- uses: owner/repo@ref`), unquoted.
-pub fn uses_value(line: &str) -> Option<&str> {
+pub(crate) fn uses_value(line: &str) -> Option<&str> {
     let t = line.trim_start();
     let t = t.strip_prefix('-').map_or(t, str::trim_start);
     let rest = t

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Structural checks: a GitHub workflow (or a composite action) read into
 //! zizmor's typed models (`github-actions-models`), so that triggers, jobs,
 //! permissions, `uses:` and `run:` are known as such, not guessed from lines.
@@ -27,7 +28,7 @@ use crate::rules::sink::Sink;
 /// `[structure]` of the data file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Data {
+pub(crate) struct Data {
     privileged_triggers: Vec<String>,
     fork_triggers: Vec<String>,
     cache_triggers: Vec<String>,
@@ -76,24 +77,24 @@ impl Data {
 }
 
 /// The rules these checks report as (set by the family).
-pub struct Rules {
-    pub pr_target: &'static RuleInfo,
-    pub injection: &'static RuleInfo,
-    pub credentials: &'static RuleInfo,
-    pub cache: &'static RuleInfo,
-    pub self_hosted: &'static RuleInfo,
-    pub permissions: &'static RuleInfo,
-    pub broad: &'static RuleInfo,
+pub(crate) struct Rules {
+    pub(crate) pr_target: &'static RuleInfo,
+    pub(crate) injection: &'static RuleInfo,
+    pub(crate) credentials: &'static RuleInfo,
+    pub(crate) cache: &'static RuleInfo,
+    pub(crate) self_hosted: &'static RuleInfo,
+    pub(crate) permissions: &'static RuleInfo,
+    pub(crate) broad: &'static RuleInfo,
 }
 
 /// A parsed CI file.
-pub enum Doc {
+pub(crate) enum Doc {
     Workflow(Box<Workflow>),
     Action(Box<Action>),
 }
 
 /// What reading a CI file gave.
-pub enum Parsed {
+pub(crate) enum Parsed {
     /// A workflow or action, checked structurally.
     Doc(Doc),
     /// Not YAML at all: where and why.
@@ -109,7 +110,7 @@ const MAX_PARSE: usize = 1 << 20;
 /// Reads `text` as the kind of file `path` names: `None` for files that are
 /// neither GitHub workflows nor actions nor YAML (a CI file of another
 /// format), or too large to parse.
-pub fn parse(path: &str, text: &str) -> Option<Parsed> {
+pub(crate) fn parse(path: &str, text: &str) -> Option<Parsed> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
     if !yaml {
@@ -456,7 +457,7 @@ impl Ctx<'_> {
 }
 
 /// Runs the structural checks over a parsed document.
-pub fn check(doc: &Doc, f: &FileChange, data: &Data, rules: &Rules, sink: &mut Sink) {
+pub(crate) fn check(doc: &Doc, f: &FileChange, data: &Data, rules: &Rules, sink: &mut Sink) {
     let cx = Ctx {
         f,
         index: Index::new(&f.text),
@@ -561,7 +562,7 @@ fn pr_target(cx: &Ctx, jobs: &[JobView], sink: &mut Sink) {
 
 /// The contexts an expression reads (`github.event.issue.title`), lowercased,
 /// with indexes as `*`; function names and string literals left out.
-pub fn contexts(expr: &str) -> Vec<String> {
+pub(crate) fn contexts(expr: &str) -> Vec<String> {
     let b = expr.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
