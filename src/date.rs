@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Calendar dates as days since 1970-01-01, enough for expiry and rollout
 //! dates without a date-time dependency. "Today" can be pinned with
 //! `POLICY_CHECK_TODAY=YYYY-MM-DD` (tests, and reproducing a CI run).
@@ -5,7 +6,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Days since the epoch of a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
     let yoe = y - era * 400;
@@ -16,7 +17,7 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// Parses `YYYY-MM-DD`, checking that the day exists.
-pub fn parse(s: &str) -> Option<i64> {
+pub(crate) fn parse(s: &str) -> Option<i64> {
     let mut it = s.trim().splitn(3, '-');
     let y: i64 = it.next()?.parse().ok()?;
     let m: u32 = it.next()?.parse().ok()?;
@@ -43,7 +44,7 @@ pub fn parse(s: &str) -> Option<i64> {
 }
 
 /// The `YYYY-MM-DD` of a day since the epoch.
-pub fn format(days: i64) -> String {
+pub(crate) fn format(days: i64) -> String {
     // Howard Hinnant's civil_from_days.
     let z = days + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
@@ -61,7 +62,7 @@ pub fn format(days: i64) -> String {
 /// string (`expires = "2027-03-01"`).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(untagged)]
-pub enum RawDate {
+pub(crate) enum RawDate {
     Text(String),
     Toml(toml::value::Datetime),
 }
@@ -69,7 +70,7 @@ pub enum RawDate {
 impl RawDate {
     /// Days since the epoch, or `None` when it is not a valid `YYYY-MM-DD`
     /// date (a date-time or a bare time is not a date).
-    pub fn days(&self) -> Option<i64> {
+    pub(crate) fn days(&self) -> Option<i64> {
         match self {
             RawDate::Text(s) => parse(s),
             RawDate::Toml(dt) => match (dt.date, dt.time, dt.offset) {
@@ -104,7 +105,7 @@ impl schemars::JsonSchema for RawDate {
 }
 
 /// Today (UTC), or the pinned date from `POLICY_CHECK_TODAY`.
-pub fn today() -> i64 {
+pub(crate) fn today() -> i64 {
     if let Some(d) = std::env::var("POLICY_CHECK_TODAY")
         .ok()
         .and_then(|s| parse(&s))

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The ground floor: what every rule, source and report shares. Severities,
 //! rule metadata and ids, findings, and the escaping that makes text from a
 //! repository inert. It imports nothing from the crate.
@@ -22,8 +23,11 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The rule is turned off: it reports nothing.
     Off,
+    /// Reported, but the check still passes.
     Warn,
+    /// Reported, and the check fails (a hook rejects the commit or push).
     Error,
 }
 
@@ -42,15 +46,19 @@ impl fmt::Display for Severity {
 pub struct Finding {
     /// Stable kebab-case rule id (`disclosure-missing`, or a custom rule's id).
     pub rule: String,
+    /// The rule's severity after the policy's `[severity]` overrides.
     pub severity: Severity,
     /// Full commit id; absent for a bare message or staged change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// Repository-relative path of the file; absent for a finding in the
+    /// commit message or about the commit itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// 1-based line: in the file for a path, in the message otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// What is wrong here, in one sentence.
     pub message: String,
     /// One line on how to fix it.
     pub hint: String,
@@ -71,15 +79,20 @@ pub enum Fix {
     /// text, so a stale fix cannot remove another line), then add `add` as
     /// trailer lines at the end of the trailer block.
     Message {
+        /// The message line to remove, if any.
         #[serde(skip_serializing_if = "Option::is_none")]
         remove: Option<MessageLine>,
+        /// Trailer lines (`Key: value`) to add.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         add: Vec<String>,
     },
     /// Insert `insert` as a new line before line `line` of `path`.
     File {
+        /// Repository-relative path of the file to edit.
         path: String,
+        /// 1-based line the new line goes before.
         line: u32,
+        /// The line to insert, without its newline.
         insert: String,
     },
 }
@@ -87,15 +100,20 @@ pub enum Fix {
 /// One line of a commit message, by number and text.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct MessageLine {
+    /// 1-based line number in the message.
     pub line: u32,
+    /// The line's text, without its newline.
     pub text: String,
 }
 
 /// Counts for the summary line and the exit code.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct Summary {
+    /// Commits (or messages) checked.
     pub commits: usize,
+    /// Findings reported at severity `error`.
     pub errors: usize,
+    /// Findings reported at severity `warn`.
     pub warnings: usize,
     /// Findings silenced by an inline `policy-check:allow`, an allow-list or
     /// a policy `[[exceptions]]` entry.
@@ -105,7 +123,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn add(&mut self, f: &Finding) {
+    pub(crate) fn add(&mut self, f: &Finding) {
         match f.severity {
             Severity::Error => self.errors += 1,
             Severity::Warn => self.warnings += 1,
@@ -133,7 +151,7 @@ pub struct RuleInfo {
 /// compiled: rules are named by their ids, never by their place in a
 /// table, so reordering a table cannot swap two rules. A name that is not
 /// in the table stops the build.
-pub const fn rule(table: &'static [RuleInfo], id: &str) -> &'static RuleInfo {
+pub(crate) const fn rule(table: &'static [RuleInfo], id: &str) -> &'static RuleInfo {
     let mut i = 0;
     while i < table.len() {
         if same(table[i].id.as_bytes(), id.as_bytes()) {
@@ -200,7 +218,7 @@ pub fn escape_cow(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// True for a kebab-case id: lowercase ASCII letters, digits and single dashes.
-pub fn is_kebab(id: &str) -> bool {
+pub(crate) fn is_kebab(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')
         && !id.ends_with('-')

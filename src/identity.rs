@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! People in trailers: parsing `Name <email>` and deciding whether a change
 //! carries a review from someone accountable. Shared by every rule family
 //! that asks for a review (AI review, protected paths, CI workflows), so the
@@ -10,14 +11,14 @@ use crate::model::{Change, Identity};
 
 /// A `Name <email>` value, as in `Signed-off-by:` or `Reviewed-by:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Person {
-    pub name: String,
-    pub email: String,
+pub(crate) struct Person {
+    pub(crate) name: String,
+    pub(crate) email: String,
 }
 
 impl Person {
     /// Parses `Name <email>`; `None` when the value has no well-formed `<email>`.
-    pub fn parse(value: &str) -> Option<Person> {
+    pub(crate) fn parse(value: &str) -> Option<Person> {
         let value = value.trim();
         let open = value.rfind('<')?;
         let rest = &value[open + 1..];
@@ -37,12 +38,12 @@ impl Person {
     }
 
     /// Same person as a commit identity: email and name, case-insensitively (as DCO checkers compare).
-    pub fn is(&self, who: &Identity) -> bool {
+    pub(crate) fn is(&self, who: &Identity) -> bool {
         self.email.eq_ignore_ascii_case(&who.email) && self.name.eq_ignore_ascii_case(&who.name)
     }
 
     /// Same email, case-insensitively.
-    pub fn same_email(&self, email: &str) -> bool {
+    pub(crate) fn same_email(&self, email: &str) -> bool {
         self.email.eq_ignore_ascii_case(email)
     }
 }
@@ -53,9 +54,9 @@ impl Person {
 #[serde(deny_unknown_fields)]
 pub struct RawReviewers {
     /// Trailer keys that record a review (default: Reviewed-by, Acked-by).
-    pub trailers: Option<Vec<String>>,
+    pub(crate) trailers: Option<Vec<String>>,
     /// Names or emails allowed to review; empty means anyone but the author.
-    pub reviewers: Option<Vec<String>>,
+    pub(crate) reviewers: Option<Vec<String>>,
 }
 
 /// What a review trailer is worth where the check runs.
@@ -77,12 +78,12 @@ pub enum Counting {
 /// Compiled review requirement.
 #[derive(Debug, Clone)]
 pub struct Reviewers {
-    pub trailers: Vec<String>,
+    pub(crate) trailers: Vec<String>,
     /// Lowercased names or emails; empty means anyone but the author
     /// (locally) or nobody (on the server).
-    pub allowed: Vec<String>,
+    pub(crate) allowed: Vec<String>,
     /// What a trailer is worth here.
-    pub counting: Counting,
+    pub(crate) counting: Counting,
 }
 
 impl Default for Reviewers {
@@ -114,7 +115,7 @@ impl Reviewers {
 
     /// True when `p` is in the allowed set (or the set is open: only for
     /// claims, never on the server).
-    pub fn allows(&self, p: &Person) -> bool {
+    pub(crate) fn allows(&self, p: &Person) -> bool {
         (self.allowed.is_empty() && self.counting == Counting::Claims)
             || self.allowed.iter().any(|a| {
                 a.eq_ignore_ascii_case(&p.email)
@@ -127,7 +128,7 @@ impl Reviewers {
     /// names) is in the allowed set: the entry itself or the email of a
     /// `Name <email>` entry. An empty set allows nobody here: this is
     /// evidence, judged on the server only.
-    pub fn allows_login(&self, who: &str) -> bool {
+    pub(crate) fn allows_login(&self, who: &str) -> bool {
         let who = who.trim();
         !who.is_empty()
             && self.allowed.iter().any(|a| {
@@ -137,19 +138,19 @@ impl Reviewers {
 
     /// True when no one can give this review on the server: the policy
     /// names no reviewer (no maintainers).
-    pub fn nobody(&self) -> bool {
+    pub(crate) fn nobody(&self) -> bool {
         self.allowed.is_empty() && self.counting != Counting::Claims
     }
 
     /// The review trailer that satisfies this requirement: a well-formed
     /// identity, not the author, and allowed.
-    pub fn review<'c>(&self, change: &'c Change) -> Option<&'c Trailer> {
+    pub(crate) fn review<'c>(&self, change: &'c Change) -> Option<&'c Trailer> {
         self.review_where(change, |_| true)
     }
 
     /// Like [`review`](Self::review), counting only trailers `accept` lets
     /// through (the AI rules refuse a review signed by an AI identity).
-    pub fn review_where<'c>(
+    pub(crate) fn review_where<'c>(
         &self,
         change: &'c Change,
         accept: impl Fn(&Trailer) -> bool,
@@ -172,7 +173,7 @@ impl Reviewers {
     }
 
     /// "a `Reviewed-by:` or `Acked-by:` trailer from one of …", for messages and hints.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let keys = self
             .trailers
             .iter()
@@ -216,7 +217,7 @@ impl Reviewers {
 ///
 /// In the Linux kernel's MAINTAINERS format (`X:\tvalue` lines) only the
 /// maintainers (`M:`) and reviewers (`R:`) count, not mailing lists (`L:`).
-pub fn parse_maintainers(text: &str) -> Vec<String> {
+pub(crate) fn parse_maintainers(text: &str) -> Vec<String> {
     let kernel_style = text.lines().any(|l| {
         let b = l.as_bytes();
         b.len() > 2 && b[0].is_ascii_uppercase() && b[1] == b':' && b[2] == b'\t'

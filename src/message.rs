@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Commit messages and trailers, read exactly as git reads them.
 //!
 //! Two jobs live here, both ports of git's own algorithms so that what
@@ -121,7 +122,7 @@ pub fn cleanup(msg: &[u8], mode: CleanupMode, comment: &str, cut_scissors: bool)
 /// git's `strbuf_stripspace`: drop trailing whitespace on each line, comment
 /// lines (when a prefix is given), collapse runs of blank lines and remove
 /// leading and trailing ones; every kept line ends in a newline.
-pub fn stripspace(buf: &[u8], comment: Option<&str>) -> Vec<u8> {
+pub(crate) fn stripspace(buf: &[u8], comment: Option<&str>) -> Vec<u8> {
     let mut out = Vec::with_capacity(buf.len() + 1);
     let mut empties = 0usize;
     let mut i = 0;
@@ -535,7 +536,7 @@ pub fn decode(raw: &[u8], encoding: Option<&str>) -> String {
 
 /// True for the names under which git skips re-encoding (`same_encoding`
 /// with UTF-8 output: `is_encoding_utf8` accepts `utf-8` and `utf8`).
-pub fn is_utf8_label(label: &str) -> bool {
+pub(crate) fn is_utf8_label(label: &str) -> bool {
     label.eq_ignore_ascii_case("utf-8") || label.eq_ignore_ascii_case("utf8")
 }
 

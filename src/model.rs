@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The change model: what a source (a commit, the index, a bare message)
 //! hands to the rules. It knows nothing about git2, so rules stay pure
 //! functions of plain data.
@@ -9,7 +10,9 @@ use crate::message::Message;
 /// A person or bot as git records them.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Identity {
+    /// The name, as recorded (lossily decoded).
     pub name: String,
+    /// The email, as recorded, without the angle brackets.
     pub email: String,
     /// Seconds since the epoch.
     pub time: i64,
@@ -17,7 +20,7 @@ pub struct Identity {
 
 impl Identity {
     /// `Name <email>`, the form identity signatures and trailers use.
-    pub fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         format!("{} <{}>", self.name, self.email)
     }
 }
@@ -26,8 +29,11 @@ impl Identity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// New on this side: every line is added.
     Added,
+    /// Content or mode changed in place.
     Modified,
+    /// Gone on the new side; `path` is the old path.
     Deleted,
     /// Moved: identical content, or (with `scan.renames = "similar"`) at
     /// least half of its lines kept, in which case `added`/`removed` are the
@@ -67,9 +73,14 @@ pub struct FileChange {
     /// The old path of a rename.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_path: Option<String>,
+    /// How the file changed.
     pub status: Status,
+    /// git's file mode on the old side (`0o100644`, `0o100755`,
+    /// `0o120000` for a symlink, `0o160000` for a gitlink); 0 when added.
     pub old_mode: u32,
+    /// git's file mode on the new side; 0 when deleted.
     pub new_mode: u32,
+    /// What the new side is, and so whether `text` was read.
     pub content: Content,
     /// Size in bytes of the new side.
     pub size: u64,
@@ -177,43 +188,31 @@ impl FileChange {
     }
 
     /// Every added line with its number.
-    pub fn added_lines(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
+    pub(crate) fn added_lines(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
         self.added
             .iter()
             .filter_map(move |&n| self.line(n).map(|l| (n, l)))
     }
 
     /// True when added line `n` was moved from elsewhere in the change.
-    pub fn is_moved(&self, n: u32) -> bool {
+    pub(crate) fn is_moved(&self, n: u32) -> bool {
         !self.moved.is_empty() && self.moved.binary_search(&n).is_ok()
     }
 
     /// The added lines the change wrote (not moved), with their numbers.
-    pub fn new_lines(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
+    pub(crate) fn new_lines(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
         self.added_lines().filter(move |&(n, _)| !self.is_moved(n))
     }
 
-    /// Numbers of the added lines the change wrote (not moved), ascending.
-    pub fn new_line_numbers(&self) -> Vec<u32> {
-        if self.moved.is_empty() {
-            return self.added.clone();
-        }
-        self.added
-            .iter()
-            .copied()
-            .filter(|&n| !self.is_moved(n))
-            .collect()
-    }
-
     /// True when the new side is a regular executable file (mode 100755).
-    pub fn is_executable(&self) -> bool {
+    pub(crate) fn is_executable(&self) -> bool {
         self.new_mode == 0o100755
     }
 
     /// True when every component of the path is a name a checkout writes
     /// as such (no `.`, `..`, empty or `.git` component): only such paths
     /// may match an allow-list or skip-list.
-    pub fn is_normal_path(&self) -> bool {
+    pub(crate) fn is_normal_path(&self) -> bool {
         !self.malformed
             && self
                 .path
@@ -222,7 +221,7 @@ impl FileChange {
     }
 
     /// True for additions (including the new side of a rename).
-    pub fn is_new(&self) -> bool {
+    pub(crate) fn is_new(&self) -> bool {
         matches!(self.status, Status::Added | Status::Renamed)
     }
 }
@@ -232,9 +231,15 @@ impl FileChange {
 pub struct Change {
     /// Full commit id; empty for a message or index that is not a commit yet.
     pub id: String,
+    /// Full ids of the parent commits, first parent first; empty for a root
+    /// commit or a bare message.
     pub parents: Vec<String>,
+    /// Who wrote it; absent when unknown (a bare message).
     pub author: Option<Identity>,
+    /// Who committed it; absent when unknown (a bare message).
     pub committer: Option<Identity>,
+    /// The parsed commit message; absent when the source has none (the
+    /// index checked without a message).
     pub message: Option<Message>,
     /// The changed files, when the policy needs them and the change has a diff.
     pub files: Option<Vec<FileChange>>,
@@ -258,8 +263,12 @@ impl Change {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Renames {
+    /// A rename is a file moved with identical content.
     Exact,
+    /// Also a file moved with at least half of its lines kept; its
+    /// added and removed lines are the diff against the old path.
     Similar,
+    /// No rename detection: a move is a deletion and an addition.
     Off,
 }
 
@@ -273,7 +282,8 @@ pub struct Needs {
 }
 
 impl Needs {
-    pub fn union(self, o: Needs) -> Needs {
+    /// Both needs at once (contents imply the file list).
+    pub(crate) fn union(self, o: Needs) -> Needs {
         Needs {
             files: self.files || o.files || o.lines || self.lines,
             lines: self.lines || o.lines,

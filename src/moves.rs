@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Moved lines: which added lines of a change were removed elsewhere in the
 //! same change (the same file, another file, a deleted file), so that rules
 //! about what a change *introduces* judge only what it wrote.
@@ -27,7 +28,7 @@ use std::collections::HashMap;
 use crate::model::{Content, FileChange};
 
 /// A block needs this many alphanumeric characters to count as moved.
-pub const MIN_ALNUM: usize = 20;
+pub(crate) const MIN_ALNUM: usize = 20;
 
 /// At most this many places a block may start are followed at once; a line
 /// as common as `}` or `Ok(())` would otherwise make each step quadratic.
@@ -43,13 +44,13 @@ struct Removed<'a> {
 
 /// Removed text from outside the file list: the old side of deleted files,
 /// whose lines are not in any [`FileChange::removed`].
-pub struct OldText<'a> {
-    pub text: &'a str,
+pub(crate) struct OldText<'a> {
+    pub(crate) text: &'a str,
 }
 
 /// Fills [`FileChange::moved`] of every text file in `files`. `deleted`
 /// holds the text of files the change deleted.
-pub fn mark_moved(files: &mut [FileChange], deleted: &[OldText<'_>]) {
+pub(crate) fn mark_moved(files: &mut [FileChange], deleted: &[OldText<'_>]) {
     let moved = find_moved(files, deleted);
     for (f, m) in files.iter_mut().zip(moved) {
         f.moved = m;
@@ -69,7 +70,7 @@ fn alnum(s: &str) -> usize {
 }
 
 /// The moved lines of each file (empty vectors where nothing moved).
-pub fn find_moved(files: &[FileChange], deleted: &[OldText<'_>]) -> Vec<Vec<u32>> {
+pub(crate) fn find_moved(files: &[FileChange], deleted: &[OldText<'_>]) -> Vec<Vec<u32>> {
     let mut out = vec![Vec::new(); files.len()];
     let adds = files
         .iter()

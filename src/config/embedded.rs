@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Reading the TOML embedded in the binary (the data tables and presets)
 //! quickly.
 //!
@@ -44,7 +45,7 @@ fn json_of(text: &str) -> Option<&'static str> {
 }
 
 /// Parses an embedded document into a table.
-pub fn table(text: &str) -> Result<toml::Table, toml::de::Error> {
+pub(crate) fn table(text: &str) -> Result<toml::Table, toml::de::Error> {
     match json_of(text) {
         Some(json) => serde_json::from_str(json).map_err(toml::de::Error::custom),
         None => toml::from_str(text),
@@ -52,7 +53,7 @@ pub fn table(text: &str) -> Result<toml::Table, toml::de::Error> {
 }
 
 /// Parses an embedded document into `T`.
-pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, toml::de::Error> {
+pub(crate) fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, toml::de::Error> {
     match json_of(text) {
         Some(_) => T::deserialize(table(text)?),
         None => toml::from_str(text),

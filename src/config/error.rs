@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Policy errors that point at the exact spot: file, line, column, and what
 //! was expected.
 
@@ -5,7 +6,7 @@ use std::fmt;
 
 /// A step in a path through the policy document.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Seg {
+pub(crate) enum Seg {
     /// A table key.
     Key(String),
     /// The element of an array of tables whose `id` is this.
@@ -16,26 +17,26 @@ pub enum Seg {
 
 /// A path to a setting, e.g. `rules[id=no-miner].pattern`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct KeyPath(pub Vec<Seg>);
+pub struct KeyPath(pub(crate) Vec<Seg>);
 
 impl KeyPath {
-    pub fn root() -> Self {
+    pub(crate) fn root() -> Self {
         KeyPath(Vec::new())
     }
 
-    pub fn key(&self, k: &str) -> Self {
+    pub(crate) fn key(&self, k: &str) -> Self {
         let mut p = self.clone();
         p.0.push(Seg::Key(k.to_string()));
         p
     }
 
-    pub fn id(&self, id: &str) -> Self {
+    pub(crate) fn id(&self, id: &str) -> Self {
         let mut p = self.clone();
         p.0.push(Seg::Id(id.to_string()));
         p
     }
 
-    pub fn index(&self, i: usize) -> Self {
+    pub(crate) fn index(&self, i: usize) -> Self {
         let mut p = self.clone();
         p.0.push(Seg::Index(i));
         p
@@ -63,23 +64,24 @@ impl fmt::Display for KeyPath {
 
 /// A problem found while compiling a policy, before it is located in a file.
 #[derive(Debug, Clone)]
-pub struct Problem {
-    pub path: KeyPath,
-    pub message: String,
+pub(crate) struct Problem {
+    pub(crate) path: KeyPath,
+    pub(crate) message: String,
 }
 
 /// Collects every problem of a policy so that all are reported at once.
 #[derive(Debug, Default)]
-pub struct Problems(pub Vec<Problem>);
+pub struct Problems(pub(crate) Vec<Problem>);
 
 impl Problems {
-    pub fn error(&mut self, path: KeyPath, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, path: KeyPath, message: impl Into<String>) {
         self.0.push(Problem {
             path,
             message: message.into(),
         });
     }
 
+    /// True when no problem was found: the policy compiled cleanly.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -87,11 +89,11 @@ impl Problems {
 
 /// Where in which file something is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
+pub(crate) struct Location {
     /// A path, or `preset:NAME` for an embedded preset.
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
 }
 
 impl fmt::Display for Location {
@@ -103,10 +105,10 @@ impl fmt::Display for Location {
 /// A located policy error.
 #[derive(Debug, Clone)]
 pub struct PolicyError {
-    pub location: Option<Location>,
+    pub(crate) location: Option<Location>,
     /// The setting concerned, when known.
-    pub key: Option<String>,
-    pub message: String,
+    pub(crate) key: Option<String>,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for PolicyError {
@@ -142,7 +144,7 @@ impl fmt::Display for PolicyErrors {
 }
 
 impl PolicyErrors {
-    pub fn one(location: Option<Location>, message: impl Into<String>) -> Self {
+    pub(crate) fn one(location: Option<Location>, message: impl Into<String>) -> Self {
         PolicyErrors(vec![PolicyError {
             location,
             key: None,
@@ -152,7 +154,7 @@ impl PolicyErrors {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..floor_char_boundary(text, offset)];
     let line = before.matches('\n').count() + 1;
@@ -168,7 +170,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
@@ -184,7 +186,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
-pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
     candidates
         .into_iter()

@@ -1,16 +1,17 @@
+#![warn(missing_docs)]
 //! The config kit, beneath the rules: how a policy's settings are located
 //! (`KeyPath`), how their problems are collected (`Problems`), and the
 //! compilers every family uses for its globs and regexes, plus the data
 //! tables embedded in the binary. It knows no rule and no policy.
 
-pub mod embedded;
-pub mod error;
+pub(crate) mod embedded;
+pub(crate) mod error;
 
 pub use error::{KeyPath, PolicyErrors, Problems};
 
 /// Compiles a regex from the policy, naming the setting on failure. A size
 /// limit keeps a hostile policy from exhausting memory.
-pub fn compile_regex(
+pub(crate) fn compile_regex(
     pattern: &str,
     path: &KeyPath,
     problems: &mut Problems,
@@ -32,7 +33,7 @@ pub fn compile_regex(
 }
 
 /// The one-line reason of a regex error (the crate's message spans lines).
-pub fn regex_reason(e: &regex::Error) -> String {
+pub(crate) fn regex_reason(e: &regex::Error) -> String {
     match e {
         regex::Error::Syntax(s) => s
             .lines()
@@ -50,7 +51,7 @@ pub fn regex_reason(e: &regex::Error) -> String {
 /// its errors are load errors) or built-in defaults, compiled on first use:
 /// a commit-msg hook never matches a path.
 #[derive(Debug)]
-pub struct Globs {
+pub(crate) struct Globs {
     set: std::sync::OnceLock<Option<globset::GlobSet>>,
     defaults: &'static [&'static str],
 }
@@ -58,7 +59,7 @@ pub struct Globs {
 impl Globs {
     /// `list` when the policy sets it (an empty list matches nothing),
     /// else `defaults`.
-    pub fn compile(
+    pub(crate) fn compile(
         list: Option<Vec<String>>,
         defaults: &'static [&'static str],
         path: &KeyPath,
@@ -76,7 +77,7 @@ impl Globs {
     }
 
     /// The set; `None` matches nothing.
-    pub fn get(&self) -> Option<&globset::GlobSet> {
+    pub(crate) fn get(&self) -> Option<&globset::GlobSet> {
         self.set
             .get_or_init(|| {
                 if self.defaults.is_empty() {
@@ -95,7 +96,7 @@ impl Globs {
     }
 
     /// True when `path` matches.
-    pub fn is_match(&self, path: &str) -> bool {
+    pub(crate) fn is_match(&self, path: &str) -> bool {
         self.get().is_some_and(|g| g.is_match(path))
     }
 }
@@ -104,7 +105,7 @@ impl Globs {
 ///
 /// As in `.gitignore`, `*` stops at `/`, `**` crosses directories, and a
 /// glob without a `/` matches a file name at any depth (`*.rs`).
-pub fn compile_globs(
+pub(crate) fn compile_globs(
     globs: &[String],
     path: &KeyPath,
     problems: &mut Problems,
