@@ -53,7 +53,7 @@ macro_rules! rule {
 }
 
 /// The rules of this family.
-pub const RULES: &[RuleInfo] = &[
+pub(crate) const RULES: &[RuleInfo] = &[
     rule!(
         "dependency-added",
         Warn,
@@ -292,13 +292,15 @@ impl Compiled {
 }
 
 /// Parses the embedded popular-crate list.
-pub fn embedded_popular() -> Result<Vec<String>, String> {
+#[cfg(test)]
+pub(crate) fn embedded_popular() -> Result<Vec<String>, String> {
     embedded_data().map(|d| d.crates)
 }
 
 /// The embedded list, the affixes, the family affixes and the distinct
 /// names, from the data file.
-pub fn embedded_typosquat_data() -> Result<[Vec<String>; 4], String> {
+#[cfg(test)]
+pub(crate) fn embedded_typosquat_data() -> Result<[Vec<String>; 4], String> {
     embedded_data().map(|d| [d.crates, d.affixes, d.family_affixes, d.distinct])
 }
 

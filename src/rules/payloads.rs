@@ -37,7 +37,7 @@ use crate::rules::sink::Sink;
 /// The embedded pattern table.
 pub(crate) const TABLE: &str = include_str!("../../policies/data/payloads.toml");
 
-pub const RULES: &[RuleInfo] = &[
+pub(crate) const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "payload-mining-pool",
         family: "payloads",

@@ -23,7 +23,7 @@ use crate::model::Needs;
 use crate::model::{Change, Status};
 use crate::rules::sink::Sink;
 
-pub const RULES: &[RuleInfo] = &[RuleInfo {
+pub(crate) const RULES: &[RuleInfo] = &[RuleInfo {
     id: "protected-path-changed",
     family: "protected",
     default: Severity::Error,

@@ -157,7 +157,7 @@ pub(crate) struct Review {
     pub(crate) require: Vec<Require>,
 }
 
-pub const RULES: &[RuleInfo] = &[
+pub(crate) const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "review-signoff-missing",
         family: "review",

@@ -41,7 +41,7 @@ pub(crate) mod lexer;
 use lexer::{Kind, Lexer, Token};
 
 /// The rules of this family.
-pub const RULES: &[RuleInfo] = &[
+pub(crate) const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "unsafe-undocumented",
         family: "unsafe_code",

@@ -44,7 +44,7 @@ use crate::rules::sink::Sink;
 pub(crate) const TABLE: &str = include_str!("../../policies/data/secrets.toml");
 
 /// The family's one rule: `secret-detected`.
-pub const RULES: &[RuleInfo] = &[RuleInfo {
+pub(crate) const RULES: &[RuleInfo] = &[RuleInfo {
     id: "secret-detected",
     family: "secrets",
     default: Severity::Error,

@@ -68,7 +68,7 @@ macro_rules! rule {
 }
 
 /// The rules of this family.
-pub const RULES: &[RuleInfo] = &[
+pub(crate) const RULES: &[RuleInfo] = &[
     rule!(
         "workflow-review-missing",
         Error,

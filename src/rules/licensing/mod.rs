@@ -41,7 +41,7 @@ use std::sync::OnceLock;
 use text::{Classified, Knowledge};
 
 /// Every licensing rule.
-pub const RULES: &[RuleInfo] = &[
+pub(crate) const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "licensing-header-missing",
         family: "licensing",
