@@ -4,8 +4,6 @@
 //! that asks for a review (AI review, protected paths, CI workflows), so the
 //! notion of "reviewed" is the same everywhere.
 
-use serde::Deserialize;
-
 use crate::message::Trailer;
 use crate::model::{Change, Identity};
 
@@ -48,17 +46,6 @@ impl Person {
     }
 }
 
-/// `[*.review]`-style settings as written: which trailers count as a review
-/// and, optionally, who may give it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawReviewers {
-    /// Trailer keys that record a review (default: Reviewed-by, Acked-by).
-    pub(crate) trailers: Option<Vec<String>>,
-    /// Names or emails allowed to review; empty means anyone but the author.
-    pub(crate) reviewers: Option<Vec<String>>,
-}
-
 /// What a review trailer is worth where the check runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Counting {
@@ -97,22 +84,6 @@ impl Default for Reviewers {
 }
 
 impl Reviewers {
-    /// Builds from raw settings, falling back to `base` for what is not set.
-    pub fn compile(raw: &RawReviewers, base: &Reviewers) -> Reviewers {
-        Reviewers {
-            trailers: raw
-                .trailers
-                .clone()
-                .unwrap_or_else(|| base.trailers.clone()),
-            allowed: raw
-                .reviewers
-                .as_ref()
-                .map(|v| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect())
-                .unwrap_or_else(|| base.allowed.clone()),
-            counting: base.counting,
-        }
-    }
-
     /// True when `p` is in the allowed set (or the set is open: only for
     /// claims, never on the server).
     pub(crate) fn allows(&self, p: &Person) -> bool {
@@ -197,18 +168,6 @@ impl Reviewers {
             }
             _ => format!("a {keys} trailer from one of: {}", self.allowed.join(", ")),
         }
-    }
-
-    /// The review trailers of `change` from someone other than its author
-    /// (claims; on the server they are shown, never counted, unless trusted).
-    pub fn claims<'c>(&self, change: &'c Change) -> Vec<&'c Trailer> {
-        let Some(msg) = change.message.as_ref() else {
-            return Vec::new();
-        };
-        msg.trailers
-            .iter()
-            .filter(|t| self.trailers.iter().any(|k| t.is(k)))
-            .collect()
     }
 }
 

@@ -530,7 +530,8 @@ pub fn shown<'a>(raw: &'a [u8], encoding: Option<&str>) -> (Cow<'a, [u8]>, Vec<D
 
 /// Decodes message bytes from the encoding an `encoding` header names, as
 /// [`shown`] does, lossily when it cannot (for callers that only display).
-pub fn decode(raw: &[u8], encoding: Option<&str>) -> String {
+#[cfg(test)]
+pub(crate) fn decode(raw: &[u8], encoding: Option<&str>) -> String {
     String::from_utf8_lossy(&shown(raw, encoding).0).into_owned()
 }
 

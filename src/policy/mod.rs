@@ -168,11 +168,6 @@ impl Policy {
         }
     }
 
-    /// What a review trailer is worth here.
-    pub fn counting(&self) -> crate::identity::Counting {
-        self.counting
-    }
-
     /// True when an inline `policy-check:allow RULE` marker may silence a
     /// finding of `rule` here (see [`RawSuppress::inline`]).
     pub(crate) fn inline_allowed(&self, rule: &str) -> bool {

@@ -16,9 +16,6 @@ use serde_json::{Map, Value};
 use super::raw::RawPolicy;
 use crate::config::error::{nearest, KeyPath, Seg};
 
-/// The file the schema ships in, at the repository root.
-pub const FILE: &str = "policy-check.schema.json";
-
 /// The schema (JSON Schema draft-07, which Taplo and most editors support).
 pub fn schema() -> Value {
     let generator = SchemaSettings::draft07().into_generator();
