@@ -25,9 +25,9 @@ const MAX_CONTINUATION: u32 = 4;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// The line of the tag (1-based).
-    pub(crate) line: u32,
+    pub line: u32,
     /// Every line the header spans (the tag's, then continuation lines).
-    pub(crate) lines: RangeInclusive<u32>,
+    pub lines: RangeInclusive<u32>,
     /// The expression, comment syntax stripped and continuation lines joined.
     pub expr: String,
 }
