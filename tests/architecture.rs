@@ -429,3 +429,27 @@ fn every_family_is_wired_the_whole_way() {
         "rules::registry() and FAMILIES disagree"
     );
 }
+
+/// The floors beneath the road (0 to 3, except the `git/` and `ai.rs`
+/// rooms, still to be documented) keep `#![warn(missing_docs)]`, so every
+/// name they export says what it is.
+#[test]
+fn the_lower_floors_document_what_they_export() {
+    let floors = floors();
+    // Still to be documented (its room's owner is reworking it).
+    let pending = ["rules/disclosure.rs"];
+    let mut missing = Vec::new();
+    for (file, src) in sources() {
+        let low = floor_of(&file, &floors).is_some_and(|f| f <= 3);
+        if !low || file.starts_with("git/") || file == "ai.rs" || pending.contains(&file.as_str()) {
+            continue;
+        }
+        if !src.contains("#![warn(missing_docs)]") {
+            missing.push(file);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "without #![warn(missing_docs)]: {missing:?}"
+    );
+}
