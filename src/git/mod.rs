@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use git2::{Oid, Repository};
 
 use crate::message::Message;
 use crate::model::{Change, Identity};
@@ -18,12 +17,19 @@ pub mod graph;
 pub mod head;
 pub mod links;
 pub mod moves;
+pub mod objects;
 pub mod odb;
 pub mod push;
+pub mod repo;
 pub mod staged;
+pub mod tree_files;
 pub mod walk;
 
 pub use diff::DiffOptions;
+/// The handles code outside `git/` holds: a repository and an object id.
+/// Everything done with them goes through the functions of this module.
+pub use git2::{Oid, Repository};
+pub use repo::{opener, reopen};
 
 /// Tunes libgit2 for one-pass scans; call once before reading objects.
 ///

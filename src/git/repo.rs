@@ -1,0 +1,156 @@
+//! The repository as the commands and hooks see it: opening it again (one
+//! handle per worker thread, or with a push's quarantine), its git config,
+//! its refs and remotes. Code outside `git/` reaches the repository through
+//! these functions and the [`Repository`] and [`Oid`] handles `git`
+//! exports, never through the git library itself.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Result};
+use git2::{Oid, Repository};
+
+/// Opens the repository at `path` (its git dir) again, as a scan worker
+/// does: one handle per thread, since a handle is not shared between them.
+pub fn reopen(path: &Path) -> Result<Repository> {
+    Repository::open(path).map_err(anyhow::Error::from)
+}
+
+/// A function that opens `repo` again, for the workers of a scan.
+pub fn opener(repo: &Repository) -> impl Fn() -> Result<Repository> + Sync {
+    let path = repo.path().to_path_buf();
+    move || reopen(&path)
+}
+
+/// [`reopen`], with an error that says what failed.
+pub fn reopen_named(path: &Path) -> Result<Repository> {
+    Repository::open(path)
+        .map_err(|e| anyhow!("cannot open the repository: {}", e.message()))
+}
+
+/// Opens the repository at `git_dir` plainly and makes the quarantined
+/// objects of the push visible as an alternate. (Opening from the
+/// environment would read `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which git
+/// quotes when the path holds a `:`; the git library does not unquote it
+/// and loses the existing objects.)
+pub fn open_quarantined(git_dir: &Path, quarantine: Option<&str>) -> Result<Repository> {
+    let repo = Repository::open_ext(
+        git_dir,
+        git2::RepositoryOpenFlags::NO_SEARCH,
+        std::iter::empty::<&std::ffi::OsStr>(),
+    )
+    .map_err(|e| {
+        anyhow!(
+            "cannot open the repository {}: {}",
+            git_dir.display(),
+            e.message()
+        )
+    })?;
+    if let Some(q) = quarantine {
+        repo.odb()
+            .and_then(|odb| odb.add_disk_alternate(q))
+            .map_err(|e| anyhow!("cannot read the pushed objects in {q}: {}", e.message()))?;
+        super::odb::add_object_dir(Path::new(q));
+    }
+    Ok(repo)
+}
+
+/// The repository's git config (every level git reads), opened once for
+/// several reads.
+pub struct Config(git2::Config);
+
+impl Config {
+    /// A string value; `None` when unset or unreadable.
+    pub fn string(&self, key: &str) -> Option<String> {
+        self.0.get_string(key).ok()
+    }
+
+    /// A path value (`~/` expanded, as git does); `None` when unset.
+    pub fn path(&self, key: &str) -> Option<PathBuf> {
+        self.0.get_path(key).ok()
+    }
+
+    /// A boolean value; `None` when unset or not a boolean.
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.0.get_bool(key).ok()
+    }
+
+    /// Every value of a multi-valued key, in order (up to the first entry
+    /// that cannot be read; entries without a value are skipped).
+    pub fn strings(&self, key: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Ok(mut entries) = self.0.multivar(key, None) {
+            while let Some(Ok(e)) = entries.next() {
+                if let Some(v) = e.value() {
+                    out.push(v.to_string());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The repository's git config, or why it cannot be read.
+pub fn config(repo: &Repository) -> std::result::Result<Config, String> {
+    repo.config()
+        .map(Config)
+        .map_err(|e| e.message().to_string())
+}
+
+/// A path from the repository's git config; `None` when unset or unreadable.
+pub fn config_path(repo: &Repository, key: &str) -> Option<PathBuf> {
+    config(repo).ok()?.path(key)
+}
+
+/// A boolean from the repository's git config; `None` when unset, unreadable
+/// or not a boolean.
+pub fn config_bool(repo: &Repository, key: &str) -> Option<bool> {
+    config(repo).ok()?.bool(key)
+}
+
+/// Whether `name` is a well-formed full ref name (`refs/heads/main`, `HEAD`),
+/// as git's `check-ref-format` decides.
+pub fn is_valid_refname(name: &str) -> bool {
+    git2::Reference::is_valid_name(name)
+}
+
+/// Whether the reference `name` exists.
+pub fn has_ref(repo: &Repository, name: &str) -> bool {
+    repo.find_reference(name).is_ok()
+}
+
+/// The branch HEAD points to (`refs/heads/main`); `None` when HEAD is
+/// detached or unreadable.
+pub fn head_branch(repo: &Repository) -> Option<String> {
+    repo.find_reference("HEAD")
+        .ok()
+        .and_then(|h| h.symbolic_target().map(str::to_string))
+}
+
+/// Whether a remote named `name` is configured.
+pub fn has_remote(repo: &Repository, name: &str) -> bool {
+    repo.find_remote(name).is_ok()
+}
+
+/// The URL of the remote `name`, when it is configured and UTF-8.
+pub fn remote_url(repo: &Repository, name: &str) -> Option<String> {
+    repo.find_remote(name).ok()?.url().map(str::to_string)
+}
+
+/// Whether the object database holds `oid`.
+pub fn has_object(repo: &Repository, oid: Oid) -> Result<bool> {
+    Ok(repo.odb()?.exists(oid))
+}
+
+/// An object id from hex (as the git library reads it: a shorter prefix is
+/// padded with zeros); `None` when it is not hex. For full ids from a hook's
+/// input, see [`super::push::parse_oid`].
+pub fn oid_from_hex(s: &str) -> Option<Oid> {
+    Oid::from_str(s).ok()
+}
+
+/// Whether `oid` is a commit without parents (a root of the history).
+pub fn is_root_commit(repo: &Repository, oid: Oid) -> bool {
+    repo.find_commit(oid)
+        .ok()
+        .is_some_and(|c| c.parent_count() == 0)
+}
