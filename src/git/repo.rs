@@ -23,8 +23,7 @@ pub fn opener(repo: &Repository) -> impl Fn() -> Result<Repository> + Sync {
 
 /// [`reopen`], with an error that says what failed.
 pub fn reopen_named(path: &Path) -> Result<Repository> {
-    Repository::open(path)
-        .map_err(|e| anyhow!("cannot open the repository: {}", e.message()))
+    Repository::open(path).map_err(|e| anyhow!("cannot open the repository: {}", e.message()))
 }
 
 /// Opens the repository at `git_dir` plainly and makes the quarantined

@@ -5,7 +5,6 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use git2::{Oid, Repository};
 
 use super::common::{downgrade_claimed, exceptions};
 use super::judge::{self, Exceptions, Update};
@@ -13,7 +12,7 @@ use crate::cli::Global;
 use crate::cmd::common::{select_policy, use_color, workdir, Exit};
 use crate::diag::{Finding, Summary};
 use crate::engine;
-use crate::git::{self, push, staged};
+use crate::git::{self, push, staged, Oid, Repository};
 use crate::message::{self, CleanupMode, Message};
 use crate::model::Change;
 use crate::report::shared::Reporter;
@@ -148,14 +147,13 @@ pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Re
         policy.adoption.baseline = committed_baseline(&repo)?;
     }
 
-    let odb = repo.odb()?;
     let mut updates = Vec::new();
     let mut hidden = Vec::new();
     for l in lines {
         if l.local.is_zero() || !policy.server.governs(&l.remote_ref) {
             continue;
         }
-        if !l.remote.is_zero() && odb.exists(l.remote) {
+        if !l.remote.is_zero() && git::repo::has_object(&repo, l.remote)? {
             hidden.extend(push::peel(&repo, l.remote)?.commit);
         }
         updates.push(Update {
@@ -167,17 +165,16 @@ pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Re
         return Ok(Exit::Passed);
     }
     // A named remote (git passes the URL as the name when there is none).
-    if let Some(remote) = remote.filter(|r| !r.is_empty() && repo.find_remote(r).is_ok()) {
+    if let Some(remote) = remote.filter(|r| !r.is_empty() && git::repo::has_remote(&repo, r)) {
         let prefix = format!("refs/remotes/{remote}/");
         hidden.extend(push::ref_commits(&repo, |name| {
             name.strip_prefix(&prefix)
                 .is_some_and(|b| b != "HEAD" && policy.server.governs(&format!("refs/heads/{b}")))
         })?);
     }
-    let path = repo.path().to_path_buf();
     let verdict = judge::judge(
         &repo,
-        || Repository::open(&path).map_err(anyhow::Error::from),
+        git::opener(&repo),
         &policy,
         &updates,
         &hidden,
@@ -209,17 +206,10 @@ pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Re
 /// that does not parse is an error, never silently ignored.
 fn committed_baseline(repo: &Repository) -> Result<Option<crate::adoption::baseline::Baseline>> {
     use crate::adoption::baseline::{Baseline, DEFAULT_FILE};
-    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+    let Some(blob) = git::tree_files::head_file(repo, DEFAULT_FILE)? else {
         return Ok(None);
     };
-    let Ok(entry) = tree.get_path(Path::new(DEFAULT_FILE)) else {
-        return Ok(None);
-    };
-    let blob = entry
-        .to_object(repo)
-        .and_then(|o| o.peel_to_blob())
-        .with_context(|| format!("HEAD:{DEFAULT_FILE} is not a file"))?;
-    let text = std::str::from_utf8(blob.content()).map_err(|e| {
+    let text = std::str::from_utf8(&blob).map_err(|e| {
         anyhow!(
             "HEAD:{DEFAULT_FILE} is not UTF-8 (byte {})",
             e.valid_up_to()
@@ -253,7 +243,7 @@ fn parse_pre_push(input: &[u8]) -> Result<Vec<PrePushLine>> {
         let parsed = match f.as_slice() {
             [_, local, remote_ref, remote] => push::parse_oid(local)
                 .zip(push::parse_oid(remote))
-                .filter(|_| git2::Reference::is_valid_name(remote_ref))
+                .filter(|_| git::repo::is_valid_refname(remote_ref))
                 .map(|(local, remote)| PrePushLine {
                     local,
                     remote_ref: remote_ref.to_string(),

@@ -7,12 +7,11 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::{anyhow, Context, Result};
-use git2::{Oid, Repository};
 
 use super::common::{downgrade_claimed, exceptions, is_maintainer, Exception};
 use crate::diag::{escape, escape_cow, Finding, Severity, Summary};
 use crate::engine;
-use crate::git::{self, push};
+use crate::git::{self, push, Oid, Repository};
 use crate::message::Message;
 use crate::model::Change;
 use crate::policy::server::Tags;
@@ -149,7 +148,7 @@ where
         count(updates.len(), "ref update")
     );
     if matches!(mode, Exceptions::Server { .. }) {
-        fsck_commits(repo, &new.order)?;
+        git::objects::fsck_commits(repo, &new.order)?;
     }
 
     let mut collect = Collect::default();
@@ -162,15 +161,12 @@ where
     tag_ids.dedup();
     let mut messages: HashMap<String, Message> = HashMap::new();
     for &t in &tag_ids {
-        let tag = repo
-            .find_tag(t)
-            .map_err(|e| anyhow!("cannot read the pushed tag {t}: {}", e.message()))?;
-        let raw = repo
-            .odb()
-            .and_then(|odb| odb.read(t).map(|o| o.data().to_vec()))
-            .map_err(|e| anyhow!("cannot read the pushed tag {t}: {}", e.message()))?;
+        let tag = git::objects::tag_facts(repo, t)
+            .map_err(|e| anyhow!("cannot read the pushed tag {t}: {e}"))?;
+        let raw = git::objects::raw_object(repo, t)
+            .map_err(|e| anyhow!("cannot read the pushed tag {t}: {e}"))?;
         let message = Message::parse(&push::tag_message(&raw), None, "#");
-        let who = tag.tagger().map(|s| git::identity(&s));
+        let who = tag.tagger;
         let change = Change {
             id: t.to_string(),
             author: who.clone(),
@@ -334,26 +330,8 @@ where
     Ok(verdict)
 }
 
-/// Holds every commit a push adds to what `git fsck` accepts
-/// ([`git::commit::fsck`]): a malformed commit fails closed, named, wherever
-/// it is in the push (the scan reads identities leniently, as libgit2 does).
-fn fsck_commits(repo: &Repository, order: &[Oid]) -> Result<()> {
-    let odb = repo
-        .odb()
-        .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
-    for &oid in order {
-        let obj = odb
-            .read(oid)
-            .map_err(|e| anyhow!("cannot read the pushed commit {oid}: {}", e.message()))?;
-        git::commit::fsck(obj.data()).map_err(|e| {
-            anyhow!("the pushed commit {oid} is malformed: {e} (git fsck refuses it too)")
-        })?;
-    }
-    Ok(())
-}
-
 fn commit_exceptions(repo: &Repository, id: &str) -> Result<Vec<Exception>> {
-    let oid = Oid::from_str(id).map_err(|_| anyhow!("`{id}` is not an object id"))?;
+    let oid = git::repo::oid_from_hex(id).ok_or_else(|| anyhow!("`{id}` is not an object id"))?;
     let m = git::shown_message(repo, oid, &git::comment_for_log(repo))?;
     Ok(exceptions(&m))
 }
@@ -375,7 +353,8 @@ fn apply_exceptions(
         }
         Exceptions::Server { evidence, .. } => {
             let evidence = evidence.borrow();
-            let oid = Oid::from_str(id).map_err(|_| anyhow!("`{id}` is not an object id"))?;
+            let oid =
+                git::repo::oid_from_hex(id).ok_or_else(|| anyhow!("`{id}` is not an object id"))?;
             let author = super::trust::author_of(repo, oid)?;
             // An exception is the maintainers' to grant, with the same
             // evidence as a review.

@@ -12,12 +12,12 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
-use git2::{Oid, Repository};
 
 use super::judge::{self, Exceptions, Update};
 use crate::cli::Global;
 use crate::cmd::common::{config_policy, use_color, Exit, POLICY_FILE};
-use crate::git::push;
+use crate::git::repo::open_quarantined;
+use crate::git::{self, push, Oid, Repository};
 use crate::policy::{Policy, Source};
 
 /// Git config key that lets an internal error accept a push (rollouts only).
@@ -98,11 +98,7 @@ impl Budget {
 
     /// Applies git config `policy-check.timeout` (an error if it does not parse).
     fn apply_config(&self, repo: &Repository) -> Result<bool> {
-        let Some(text) = repo
-            .config()
-            .ok()
-            .and_then(|c| c.get_string(TIMEOUT_KEY).ok())
-        else {
+        let Some(text) = git::head::config_string(repo, TIMEOUT_KEY) else {
             return Ok(false);
         };
         let d = crate::policy::server::parse_duration(&text).ok_or_else(|| {
@@ -215,10 +211,7 @@ impl Gate {
             _ => None,
         };
         let repo = open_quarantined(&git_dir, quarantine.as_deref())?;
-        *fail_open = repo
-            .config()
-            .ok()
-            .and_then(|c| c.get_bool(FAIL_OPEN_KEY).ok());
+        *fail_open = git::repo::config_bool(&repo, FAIL_OPEN_KEY);
         let configured = budget.apply_config(&repo)?;
         let (mut policy, origin) = server_policy(global, &repo)?;
         if let (false, Some(t)) = (configured, policy.server.timeout) {
@@ -299,32 +292,6 @@ impl Gate {
     }
 }
 
-/// Opens the repository at `git_dir` plainly and makes the quarantined
-/// objects of the push visible as an alternate. (`open_from_env` would read
-/// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which git quotes when the path holds
-/// a `:`; libgit2 does not unquote it and loses the existing objects.)
-pub fn open_quarantined(git_dir: &std::path::Path, quarantine: Option<&str>) -> Result<Repository> {
-    let repo = Repository::open_ext(
-        git_dir,
-        git2::RepositoryOpenFlags::NO_SEARCH,
-        std::iter::empty::<&std::ffi::OsStr>(),
-    )
-    .map_err(|e| {
-        anyhow!(
-            "cannot open the repository {}: {}",
-            git_dir.display(),
-            e.message()
-        )
-    })?;
-    if let Some(q) = quarantine {
-        repo.odb()
-            .and_then(|odb| odb.add_disk_alternate(q))
-            .map_err(|e| anyhow!("cannot read the pushed objects in {q}: {}", e.message()))?;
-        crate::git::odb::add_object_dir(std::path::Path::new(q));
-    }
-    Ok(repo)
-}
-
 /// The policy that judges pushes, and where it came from: `--policy`, git
 /// config `policy-check.policy`, the policy file on the protected branch
 /// as it is before this push, or the embedded default.
@@ -360,23 +327,16 @@ pub fn server_policy(global: &Global, repo: &Repository) -> Result<(Policy, Stri
 /// moved it yet), where `<branch>` is `policy-check.branch` or HEAD's
 /// branch; or why there is none.
 fn branch_policy(repo: &Repository) -> Result<std::result::Result<(Source, String), String>> {
-    let configured = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_string(BRANCH_KEY).ok());
+    let configured = git::head::config_string(repo, BRANCH_KEY);
     let refname = match configured {
         Some(b) if b.starts_with("refs/") => b,
         Some(b) => format!("refs/heads/{b}"),
-        None => match repo
-            .find_reference("HEAD")
-            .ok()
-            .and_then(|h| h.symbolic_target().map(str::to_string))
-        {
+        None => match git::repo::head_branch(repo) {
             Some(t) => t,
             None => return Ok(Err("HEAD names no branch".to_string())),
         },
     };
-    if repo.find_reference(&refname).is_err() {
+    if !git::repo::has_ref(repo, &refname) {
         return Ok(Err(format!(
             "the protected branch {refname} does not exist (new, deleted or lost)"
         )));
@@ -404,7 +364,7 @@ pub fn parse_receive(input: &[u8]) -> Result<Vec<RefLine>> {
         let parsed = match f.as_slice() {
             [old, new, refname] => push::parse_oid(old)
                 .zip(push::parse_oid(new))
-                .filter(|_| git2::Reference::is_valid_name(refname) && refname.starts_with("refs/"))
+                .filter(|_| git::repo::is_valid_refname(refname) && refname.starts_with("refs/"))
                 .map(|(old, new)| RefLine {
                     old,
                     new,

@@ -28,13 +28,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::git::objects::author_and_message;
+use crate::git::{self, Oid, Repository};
 use anyhow::{anyhow, bail, Result};
-use git2::{Oid, Repository};
 
 use super::common::PUSHER_VARS;
 use crate::diag::Finding;
 use crate::identity::{Counting, Person, Reviewers};
-use crate::message::Message;
 use crate::model::Identity;
 use crate::policy::Policy;
 
@@ -63,27 +63,23 @@ impl ServerTrust {
     /// A variable outside the known list, or an unreadable signers file, is
     /// an error (the push is rejected: a typo must not silently drop trust).
     pub fn from_config(repo: &Repository) -> Result<Self> {
-        let cfg = repo
-            .config()
-            .map_err(|e| anyhow!("cannot read the server's git config: {}", e.message()))?;
+        let cfg = git::repo::config(repo)
+            .map_err(|e| anyhow!("cannot read the server's git config: {e}"))?;
         let mut pusher_vars = Vec::new();
-        if let Ok(mut entries) = cfg.multivar(PUSHER_VAR_KEY, None) {
-            while let Some(Ok(e)) = entries.next() {
-                let Some(v) = e.value() else { continue };
-                for v in v.split([',', ' ']).filter(|v| !v.is_empty()) {
-                    if !PUSHER_VARS.contains(&v) {
-                        bail!(
-                            "git config {PUSHER_VAR_KEY} = {v}: not a variable a forge sets for the pusher (expected one of {})",
-                            PUSHER_VARS.join(", ")
-                        );
-                    }
-                    if !pusher_vars.iter().any(|p| p == v) {
-                        pusher_vars.push(v.to_string());
-                    }
+        for value in cfg.strings(PUSHER_VAR_KEY) {
+            for v in value.split([',', ' ']).filter(|v| !v.is_empty()) {
+                if !PUSHER_VARS.contains(&v) {
+                    bail!(
+                        "git config {PUSHER_VAR_KEY} = {v}: not a variable a forge sets for the pusher (expected one of {})",
+                        PUSHER_VARS.join(", ")
+                    );
+                }
+                if !pusher_vars.iter().any(|p| p == v) {
+                    pusher_vars.push(v.to_string());
                 }
             }
         }
-        let allowed_signers = cfg.get_path(SIGNERS_KEY).ok();
+        let allowed_signers = cfg.path(SIGNERS_KEY);
         if let Some(p) = &allowed_signers {
             if !p.is_file() {
                 bail!(
@@ -92,7 +88,7 @@ impl ServerTrust {
                 );
             }
         }
-        let trust_trailers = cfg.get_bool(TRUST_TRAILERS_KEY).unwrap_or(false);
+        let trust_trailers = cfg.bool(TRUST_TRAILERS_KEY).unwrap_or(false);
         Ok(ServerTrust {
             pusher_vars,
             allowed_signers,
@@ -178,17 +174,16 @@ impl Evidence {
         };
         let new_set: HashSet<Oid> = new.iter().copied().collect();
         for &oid in new {
-            let c = repo
-                .find_commit(oid)
-                .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
-            if c.parent_count() < 2 || c.header_field_bytes("gpgsig").is_err() {
+            let c = git::objects::commit_facts(repo, oid)
+                .map_err(|e| anyhow!("cannot read commit {oid}: {e}"))?;
+            if c.parents.len() < 2 || !c.signed {
                 continue;
             }
             let short = &oid.to_string()[..12];
             match verify(git_dir, &signers, "verify-commit", oid) {
                 Ok(principals) => {
-                    let side: Vec<Oid> = c.parent_ids().skip(1).collect();
-                    let first: Vec<Oid> = c.parent_ids().take(1).collect();
+                    let side: Vec<Oid> = c.parents.iter().skip(1).copied().collect();
+                    let first: Vec<Oid> = c.parents.iter().take(1).copied().collect();
                     let before = reach(repo, &first, &new_set)?;
                     let mut covered: Vec<Oid> = reach(repo, &side, &new_set)?
                         .into_iter()
@@ -201,11 +196,10 @@ impl Evidence {
             }
         }
         for &t in tags {
-            let tag = repo
-                .find_tag(t)
-                .map_err(|e| anyhow!("cannot read tag {t}: {}", e.message()))?;
-            let name = tag.name().unwrap_or("?").to_string();
-            let msg = tag.message_bytes().unwrap_or_default();
+            let tag = git::objects::tag_facts(repo, t)
+                .map_err(|e| anyhow!("cannot read tag {t}: {e}"))?;
+            let name = tag.name.unwrap_or_else(|| "?".to_string());
+            let msg = &tag.message[..];
             if !contains(msg, b"-----BEGIN SSH SIGNATURE-----")
                 && !contains(msg, b"-----BEGIN PGP SIGNATURE-----")
             {
@@ -213,11 +207,10 @@ impl Evidence {
             }
             match verify(git_dir, &signers, "verify-tag", t) {
                 Ok(principals) => {
-                    let Ok(target) = tag.target().and_then(|o| o.peel_to_commit()) else {
+                    let Some(target) = tag.target_commit else {
                         continue;
                     };
-                    let covered: Vec<Oid> =
-                        reach(repo, &[target.id()], &new_set)?.into_iter().collect();
+                    let covered: Vec<Oid> = reach(repo, &[target], &new_set)?.into_iter().collect();
                     self.add(&principals, &format!("signed tag {name}"), &covered);
                 }
                 Err(why) => self.unverified.push(format!("tag {name}: {why}")),
@@ -312,11 +305,11 @@ fn reach(repo: &Repository, starts: &[Oid], new: &HashSet<Oid>) -> Result<HashSe
         if !seen.insert(o) {
             continue;
         }
-        let c = repo
-            .find_commit(o)
-            .map_err(|e| anyhow!("cannot read commit {o}: {}", e.message()))?;
+        let c = git::objects::commit_facts(repo, o)
+            .map_err(|e| anyhow!("cannot read commit {o}: {e}"))?;
         stack.extend(
-            c.parent_ids()
+            c.parents
+                .into_iter()
                 .filter(|p| new.contains(p) && !seen.contains(p)),
         );
     }
@@ -412,7 +405,7 @@ pub fn apply_reviews(
     let mut ids: Vec<String> = by_commit.keys().cloned().collect();
     ids.sort();
     for id in ids {
-        let Ok(oid) = Oid::from_str(&id) else {
+        let Some(oid) = git::repo::oid_from_hex(&id) else {
             continue;
         };
         let Some(findings) = by_commit.get_mut(&id) else {
@@ -490,25 +483,8 @@ pub fn policy_changes(
         return Ok(());
     }
     let reviewers = policy.maintainer_reviewers(Reviewers::default().trailers);
-    let entry = |tree: &git2::Tree, path: &str| {
-        tree.get_path(Path::new(path))
-            .ok()
-            .map(|e| (e.id(), e.filemode()))
-    };
     for &oid in new {
-        let c = repo
-            .find_commit(oid)
-            .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
-        let tree = c.tree()?;
-        let parent = match c.parent(0) {
-            Ok(p) => Some(p.tree()?),
-            Err(_) => None,
-        };
-        let changed: Vec<&String> = policy
-            .tree_inputs
-            .iter()
-            .filter(|p| entry(&tree, p) != parent.as_ref().and_then(|t| entry(t, p)))
-            .collect();
+        let changed = git::objects::changed_paths(repo, oid, &policy.tree_inputs)?;
         if changed.is_empty() {
             continue;
         }
@@ -541,28 +517,6 @@ pub fn policy_changes(
         }
     }
     Ok(())
-}
-
-fn author_and_message(repo: &Repository, oid: Oid) -> Result<(Option<Identity>, Option<Message>)> {
-    if let Ok(c) = repo.find_commit(oid) {
-        let m = Message::parse(
-            c.message_raw_bytes(),
-            c.message_encoding(),
-            &crate::git::comment_for_log(repo),
-        );
-        return Ok((Some(crate::git::identity(&c.author())), Some(m)));
-    }
-    if let Ok(t) = repo.find_tag(oid) {
-        let odb = repo
-            .odb()
-            .map_err(|e| anyhow!("cannot read tag {oid}: {}", e.message()))?;
-        let raw = odb
-            .read(oid)
-            .map_err(|e| anyhow!("cannot read tag {oid}: {}", e.message()))?;
-        let m = Message::parse(&crate::git::push::tag_message(raw.data()), None, "#");
-        return Ok((t.tagger().map(|s| crate::git::identity(&s)), Some(m)));
-    }
-    Err(anyhow!("cannot read {oid} to judge its review"))
 }
 
 #[cfg(test)]
