@@ -1,6 +1,6 @@
 #![warn(missing_docs)]
 //! The change model: what a source (a commit, the index, a bare message)
-//! hands to the rules. It knows nothing about git2, so rules stay pure
+//! hands to the rules. It knows nothing about the git library, so rules stay pure
 //! functions of plain data.
 
 use serde::Serialize;

@@ -81,7 +81,7 @@ pub fn run(file: &Path, args: &CheckArgs, global: &Global) -> Result<Exit> {
 
 /// The findings of the commit `raw` would make, each with its fix.
 fn judge(
-    repo: &git2::Repository,
+    repo: &git::Repository,
     policy: &Policy,
     pending: &crate::source::pending::Pending,
     raw: &[u8],
@@ -274,7 +274,7 @@ fn apply(raw: &[u8], findings: &[Finding]) -> (Vec<u8>, Vec<String>) {
 
 /// `git var ROLE` (`GIT_AUTHOR_IDENT`): the identity git would record,
 /// resolved from the environment and every config file as git does.
-fn git_var(repo: &git2::Repository, role: &str) -> Option<crate::model::Identity> {
+fn git_var(repo: &git::Repository, role: &str) -> Option<crate::model::Identity> {
     let dir = repo.workdir().unwrap_or_else(|| repo.path());
     let out = std::process::Command::new("git")
         .args(["var", role])

@@ -10,11 +10,10 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Result};
-use git2::{Oid, Repository};
 
 use crate::diag::Summary;
 use crate::engine;
-use crate::git::{self, DiffOptions, Reader};
+use crate::git::{self, DiffOptions, Oid, Reader, Repository};
 use crate::policy::Policy;
 use crate::report::shared::Reporter;
 use crate::rules::sink::Outcome;

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::CommandFactory;
-use git2::{Oid, Repository};
 
 use super::baseline::{self, Baseline};
 use super::rollout;
@@ -17,7 +16,7 @@ use crate::cmd::common as app;
 use crate::cmd::common::Exit;
 use crate::config::PolicyErrors;
 use crate::diag::{Finding, Summary};
-use crate::git;
+use crate::git::{self, Oid, Repository};
 use crate::policy::{load, presets, schema, show, Policy, Source};
 use crate::report::shared::Reporter;
 use crate::report::Format;
@@ -68,14 +67,7 @@ pub fn explain_rollout(
     policy.today = rollout::FAR_FUTURE;
     let mut counter = rollout::Counter::default();
     let mut summary = Summary::default();
-    let repo_path = repo.path().to_path_buf();
-    crate::scan::scan(
-        || Repository::open(&repo_path).map_err(anyhow::Error::from),
-        oids,
-        &policy,
-        &mut counter,
-        &mut summary,
-    )?;
+    crate::scan::scan(git::opener(repo), oids, &policy, &mut counter, &mut summary)?;
     policy.today = today;
     let steps = rollout::steps(&policy, today, &counter.0);
     let mut out = std::io::stdout().lock();
@@ -140,9 +132,8 @@ pub fn baseline(cmd: BaselineCommand, global: &Global) -> Result<Exit> {
             };
             let mut collect = Collect::default();
             let mut summary = Summary::default();
-            let repo_path = repo.path().to_path_buf();
             crate::scan::scan(
-                || Repository::open(&repo_path).map_err(anyhow::Error::from),
+                git::opener(&repo),
                 &oids,
                 &policy,
                 &mut collect,
@@ -186,7 +177,7 @@ fn source_for(global: &Global, file: Option<&Path>) -> Result<Source> {
     }
     if let Some(p) = repo
         .as_ref()
-        .and_then(|r| r.config().ok()?.get_path("policy-check.policy").ok())
+        .and_then(|r| git::repo::config_path(r, "policy-check.policy"))
     {
         let p = if p.is_absolute() {
             p

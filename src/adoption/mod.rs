@@ -9,10 +9,9 @@
 
 use std::collections::HashSet;
 
-use git2::{Oid, Repository};
-
 use crate::diag::RuleInfo;
 use crate::diag::{Finding, Severity};
+use crate::git::{self, Oid, Repository};
 use crate::policy::Policy;
 
 pub mod baseline;
@@ -46,8 +45,7 @@ impl Scope {
             checked: oids.iter().map(Oid::to_string).collect(),
             full_history: oids
                 .last()
-                .and_then(|o| repo.find_commit(*o).ok())
-                .is_some_and(|c| c.parent_count() == 0),
+                .is_some_and(|o| git::repo::is_root_commit(repo, *o)),
         }
     }
 

@@ -3,7 +3,6 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
-use git2::Repository;
 
 use crate::cli::{CheckArgs, Global};
 use crate::diag::Summary;
@@ -73,10 +72,9 @@ pub fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
         };
         return crate::adoption::commands::explain_rollout(policy, &repo, &oids, args.format);
     }
-    let repo_path = repo.path().to_path_buf();
     let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
     let oids = crate::scan::scan_range(
-        || Repository::open(&repo_path).map_err(anyhow::Error::from),
+        git::opener(&repo),
         range,
         &policy,
         rep.as_mut(),

@@ -5,11 +5,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use git2::Repository;
 
 use crate::cli::{Color, Global};
 use crate::diag::Summary;
-use crate::git;
+use crate::git::{self, Repository};
 use crate::policy::{presets, Policy};
 
 /// How a command ended, mapped to the process exit code by `main`.
@@ -94,22 +93,25 @@ pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Poli
 /// own policy: the server (the protected branch before the push) and
 /// `--policy-ref` (the base branch of a pull request in CI).
 pub fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::Source, String)>> {
-    let commit = repo
-        .revparse_single(rev)
-        .and_then(|o| o.peel_to_commit())
-        .map_err(|e| anyhow::anyhow!("cannot read revision `{rev}`: {}", e.message()))?;
-    let tree = commit.tree()?;
-    let short = &commit.id().to_string()[..12];
+    let at = git::tree_files::rev_tree(repo, rev)?;
+    let short = &at.commit.to_string()[..12];
     let label = format!("{rev} at {short}");
     let name = format!("{rev}:{POLICY_FILE}");
-    if tree.get_name(POLICY_FILE).is_none() {
+    if !git::tree_files::has_top_entry(repo, at.tree, POLICY_FILE)? {
         return Ok(None);
     }
     let files = crate::policy::load::TreeFiles {
         label: label.clone(),
         dir: String::new(),
         file: POLICY_FILE.to_string(),
-        read: tree_reader(repo, tree.id(), label),
+        // Regular files only (a symbolic link, a submodule or a directory
+        // is an error that says so), sized before they are inflated.
+        read: std::rc::Rc::new(git::tree_files::reader(
+            repo,
+            at.tree,
+            label,
+            crate::policy::load::MAX_POLICY_BYTES,
+        )),
     };
     let text = (files.read)(POLICY_FILE).map_err(|e| anyhow::anyhow!("{e}"))?;
     let text = String::from_utf8(text).map_err(|e| {
@@ -130,54 +132,9 @@ pub fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::
     )))
 }
 
-/// Reads regular files of one tree, for a policy read from that tree: a
-/// symbolic link, a submodule or a directory is an error that says so, and
-/// so is a blob above the policy size limit (sized from its header, before
-/// it is inflated).
-fn tree_reader(repo: &Repository, tree: git2::Oid, label: String) -> crate::policy::load::ReadTree {
-    let git_dir = repo.path().to_path_buf();
-    std::rc::Rc::new(move |path: &str| {
-        let repo = Repository::open_bare(&git_dir)
-            .or_else(|_| Repository::open(&git_dir))
-            .map_err(|e| format!("cannot open the repository to read {path}: {}", e.message()))?;
-        let tree = repo
-            .find_tree(tree)
-            .map_err(|e| format!("cannot read the tree of {label}: {}", e.message()))?;
-        let entry = tree
-            .get_path(std::path::Path::new(path))
-            .map_err(|_| format!("{path} does not exist in {label}"))?;
-        match entry.filemode() {
-            0o100644 | 0o100755 => {}
-            0o120000 => {
-                return Err(format!(
-                    "{path} in {label} is a symbolic link: a policy input must be a regular file"
-                ))
-            }
-            0o040000 => return Err(format!("{path} in {label} is a directory, not a file")),
-            _ => return Err(format!("{path} in {label} is not a regular file")),
-        }
-        let odb = repo
-            .odb()
-            .map_err(|e| format!("cannot read {path} in {label}: {}", e.message()))?;
-        let (size, _) = odb
-            .read_header(entry.id())
-            .map_err(|e| format!("cannot read {path} in {label}: {}", e.message()))?;
-        let limit = crate::policy::load::MAX_POLICY_BYTES;
-        if size as u64 > limit {
-            return Err(format!(
-                "{path} in {label} is {size} bytes, above the {limit}-byte limit for policy inputs"
-            ));
-        }
-        let blob = repo
-            .find_blob(entry.id())
-            .map_err(|e| format!("cannot read {path} in {label}: {}", e.message()))?;
-        Ok(blob.content().to_vec())
-    })
-}
-
 /// `policy-check.policy` from git config, relative paths against the repository root.
 pub fn config_policy(repo: &Repository) -> Option<PathBuf> {
-    let value = repo.config().ok()?.get_path("policy-check.policy").ok()?;
+    let value = git::repo::config_path(repo, "policy-check.policy")?;
     Some(if value.is_absolute() {
         value
     } else {

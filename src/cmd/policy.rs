@@ -3,11 +3,10 @@
 use std::io::Write;
 
 use anyhow::{bail, Context, Result};
-use git2::Repository;
 
 use crate::cli::{Global, PolicyCommand};
 use crate::config::PolicyErrors;
-use crate::git;
+use crate::git::{self, Repository};
 use crate::policy::{presets, Policy};
 
 use super::common::*;

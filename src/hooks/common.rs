@@ -67,7 +67,7 @@ pub fn is_maintainer(maintainers: &[String], login: &str) -> bool {
 /// `[[exceptions]]` (`exception-expired`), as `check` reports them. Unused
 /// exceptions are not judged (a hook sees too few commits for that) and a
 /// hook has no baseline. Paths are relative to the repository root.
-pub fn policy_findings(policy: &Policy, repo: &git2::Repository) -> Vec<Finding> {
+pub fn policy_findings(policy: &Policy, repo: &crate::git::Repository) -> Vec<Finding> {
     let root = crate::git::root(repo);
     let rel = crate::cmd::common::relative_to(&root);
     crate::adoption::run_findings(policy, None, &rel)

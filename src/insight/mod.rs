@@ -12,13 +12,12 @@ use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
 use anyhow::{bail, Context, Result};
-use git2::{Oid, Repository};
 
 use crate::ai::{Seen, Signal};
 use crate::cli::{Global, ReportArgs, ReportFormat};
 use crate::cmd::common::{select_policy, workdir, Exit};
 use crate::engine;
-use crate::git::{self, diff::DiffOptions, Reader};
+use crate::git::{self, diff::DiffOptions, Oid, Reader, Repository};
 use crate::identity::Reviewers;
 use crate::model::Needs;
 use crate::policy::Policy;
@@ -137,9 +136,7 @@ fn build(args: &ReportArgs, global: &Global) -> Result<Report> {
                 let (found, next, path, policy) = (&found, &next, &path, &policy);
                 let paths = args.paths;
                 s.spawn(move || -> Result<Vec<One>> {
-                    let repo = Repository::open(path).map_err(|e| {
-                        anyhow::anyhow!("cannot open the repository: {}", e.message())
-                    })?;
+                    let repo = git::repo::reopen_named(path)?;
                     let messages = Reader::new(&repo, options(policy, false), false);
                     let files = paths.then(|| Reader::new(&repo, options(policy, true), false));
                     let mut out = Vec::new();
@@ -422,7 +419,7 @@ fn repo_name(repo: &Repository) -> String {
 
 /// `https://host/owner/repo/commit/{id}` from an `origin` on a known forge.
 fn commit_url(repo: &Repository) -> Option<String> {
-    let url = repo.find_remote("origin").ok()?.url()?.to_string();
+    let url = git::repo::remote_url(repo, "origin")?;
     let web = if let Some(rest) = url.strip_prefix("git@") {
         let (host, path) = rest.split_once(':')?;
         format!("https://{host}/{path}")

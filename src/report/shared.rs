@@ -86,14 +86,14 @@ pub fn fingerprint(f: &Finding) -> String {
     hash_hex(key.as_bytes())
 }
 
-/// SHA-1 (git's blob hash) of some bytes, hex. git2 already links it, so no
+/// SHA-1 (git's blob hash) of some bytes, hex. The git library already links it, so no
 /// extra crypto dependency is needed; this is an identity, not a security
 /// boundary.
 pub fn hash_hex(bytes: &[u8]) -> String {
     crate::git::blob_hash(bytes).unwrap_or_else(|| format!("{:016x}", fnv(bytes)))
 }
 
-/// FNV-1a, the fallback should libgit2 ever fail to hash.
+/// FNV-1a, the fallback should the git library ever fail to hash.
 fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)

@@ -3,9 +3,8 @@
 //! about to make.
 
 use anyhow::Result;
-use git2::Repository;
 
-use crate::git::{head, staged};
+use crate::git::{head, staged, Repository};
 use crate::model::Change;
 use crate::scan::diff_options;
 
