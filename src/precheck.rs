@@ -275,7 +275,7 @@ fn apply(raw: &[u8], findings: &[Finding]) -> (Vec<u8>, Vec<String>) {
 /// `git var ROLE` (`GIT_AUTHOR_IDENT`): the identity git would record,
 /// resolved from the environment and every config file as git does.
 fn git_var(repo: &git::Repository, role: &str) -> Option<crate::model::Identity> {
-    let dir = repo.workdir().unwrap_or_else(|| repo.path());
+    let dir = git::root(repo);
     let out = std::process::Command::new("git")
         .args(["var", role])
         .current_dir(dir)

@@ -169,7 +169,7 @@ fn source_for(global: &Global, file: Option<&Path>) -> Result<Source> {
     let repo = git::open(&app::workdir(global)).ok();
     if let Some(p) = repo
         .as_ref()
-        .and_then(|r| r.workdir())
+        .and_then(git::repo::work_tree)
         .map(|w| w.join(app::POLICY_FILE))
         .filter(|p| p.exists())
     {

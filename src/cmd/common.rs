@@ -62,7 +62,7 @@ pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Poli
             None => bail!("--policy-ref {rev}: the revision has no {POLICY_FILE}"),
         }
     } else if let Some(path) = repo
-        .and_then(|r| r.workdir())
+        .and_then(git::repo::work_tree)
         .map(|w| w.join(POLICY_FILE))
         .filter(|p| p.exists())
     {

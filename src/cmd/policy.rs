@@ -59,7 +59,7 @@ pub fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
 fn init_policy(preset: &str, force: bool, given: &[String], global: &Global) -> Result<Exit> {
     let base = Policy::preset(preset).map_err(anyhow::Error::new)?;
     let repo = git::open(&workdir(global))?;
-    let root = repo.workdir().ok_or_else(|| {
+    let root = git::repo::work_tree(&repo).ok_or_else(|| {
         anyhow::anyhow!("the repository is bare: there is no work tree to write {POLICY_FILE} into")
     })?;
     let path = root.join(POLICY_FILE);

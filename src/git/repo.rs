@@ -153,3 +153,18 @@ pub fn is_root_commit(repo: &Repository, oid: Oid) -> bool {
         .ok()
         .is_some_and(|c| c.parent_count() == 0)
 }
+
+/// The repository's git dir (`.git`, or the repository itself if bare).
+pub fn git_dir(repo: &Repository) -> &Path {
+    repo.path()
+}
+
+/// The repository's work tree; `None` when it is bare.
+pub fn work_tree(repo: &Repository) -> Option<&Path> {
+    repo.workdir()
+}
+
+/// Whether the repository is bare (no work tree).
+pub fn is_bare(repo: &Repository) -> bool {
+    repo.is_bare()
+}

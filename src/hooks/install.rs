@@ -126,11 +126,11 @@ fn write_executable(path: &Path, content: &str) -> Result<()> {
 pub fn install(args: InstallArgs, global: &Global) -> Result<Exit> {
     let dir = workdir(global);
     let repo = git::open(&dir)?;
-    if repo.is_bare() && !args.server {
+    if git::repo::is_bare(&repo) && !args.server {
         bail!(
             "{} is a bare repository: client hooks need a work tree; for a server, run \
              `policy-check install --server --policy FILE`",
-            repo.path().display()
+            git::repo::git_dir(&repo).display()
         );
     }
     let policy = match &global.policy {

@@ -126,7 +126,7 @@ fn build(args: &ReportArgs, global: &Global) -> Result<Report> {
             w.run_with(|oid, data| found.push((oid, data.cloned())))?;
         }
     }
-    let path = repo.path().to_path_buf();
+    let path = git::repo::git_dir(&repo).to_path_buf();
     // One repository and two readers per thread, for the whole walk.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
