@@ -28,12 +28,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::git::objects::author_and_message;
-use crate::git::{self, Oid, Repository};
 use anyhow::{anyhow, bail, Result};
 
 use super::common::PUSHER_VARS;
 use crate::diag::Finding;
+use crate::git::objects::author_and_message;
+use crate::git::{self, Oid, Repository};
 use crate::identity::{Counting, Person, Reviewers};
 use crate::model::Identity;
 use crate::policy::Policy;
