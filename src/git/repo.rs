@@ -168,3 +168,87 @@ pub fn work_tree(repo: &Repository) -> Option<&Path> {
 pub fn is_bare(repo: &Repository) -> bool {
     repo.is_bare()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    }
+
+    #[test]
+    fn ref_names_are_judged_as_git_does() {
+        assert!(is_valid_refname("refs/heads/main"));
+        assert!(is_valid_refname("refs/tags/v1.0"));
+        assert!(is_valid_refname("HEAD"));
+        for bad in [
+            "",
+            "refs/heads/a..b",
+            "refs/heads/x.lock",
+            "refs/heads/a b",
+            "refs/heads/",
+        ] {
+            assert!(!is_valid_refname(bad), "{bad:?} passed");
+        }
+    }
+
+    #[test]
+    fn object_ids_read_hex_only() {
+        let full = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(
+            oid_from_hex(full).map(|o| o.to_string()).as_deref(),
+            Some(full)
+        );
+        assert!(oid_from_hex("not hex").is_none());
+        // A prefix is padded with zeros, as the git library reads it.
+        assert_eq!(
+            oid_from_hex("abc").map(|o| o.to_string()),
+            Some(format!("abc{}", "0".repeat(37)))
+        );
+    }
+
+    #[test]
+    fn config_refs_and_remotes_are_read_from_a_real_repository() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "trunk"]);
+        git(d, &["config", "--add", "x.multi", "one"]);
+        git(d, &["config", "--add", "x.multi", "two"]);
+        git(d, &["config", "x.flag", "yes"]);
+        git(d, &["config", "x.file", "sub/p.toml"]);
+        git(d, &["remote", "add", "origin", "git@example.org:o/r.git"]);
+        let repo = super::super::open(d).expect("opens");
+        let cfg = config(&repo).expect("config");
+        assert_eq!(cfg.strings("x.multi"), ["one", "two"]);
+        assert!(cfg.strings("x.none").is_empty());
+        assert_eq!(cfg.bool("x.flag"), Some(true));
+        assert_eq!(config_bool(&repo, "x.multi"), None);
+        assert_eq!(
+            config_path(&repo, "x.file"),
+            Some(PathBuf::from("sub/p.toml"))
+        );
+        assert_eq!(head_branch(&repo).as_deref(), Some("refs/heads/trunk"));
+        // Unborn: HEAD names a branch that does not exist yet.
+        assert!(!has_ref(&repo, "refs/heads/trunk"));
+        assert!(has_remote(&repo, "origin") && !has_remote(&repo, "upstream"));
+        assert_eq!(
+            remote_url(&repo, "origin").as_deref(),
+            Some("git@example.org:o/r.git")
+        );
+        assert!(!is_bare(&repo));
+        assert_eq!(
+            work_tree(&repo).map(|w| w.canonicalize().expect("exists")),
+            Some(d.canonicalize().expect("exists"))
+        );
+        let reopened = opener(&repo)().expect("reopens");
+        assert_eq!(git_dir(&reopened), git_dir(&repo));
+    }
+}
