@@ -11,7 +11,9 @@ use git2::{Oid, Repository};
 /// The commit a revision names and its root tree.
 #[derive(Debug, Clone, Copy)]
 pub struct RevTree {
+    /// The commit the revision peels to.
     pub commit: Oid,
+    /// Its root tree.
     pub tree: Oid,
 }
 
