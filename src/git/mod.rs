@@ -325,6 +325,8 @@ pub struct Reader<'r> {
     shallow: HashSet<Oid>,
     /// Opened on the first read (the packs are mapped once per process).
     store: std::cell::OnceCell<odb::ObjectStore<'r>>,
+    /// The links of the trees read (see [`links::LinkIndex`]).
+    links: std::cell::RefCell<links::LinkIndex>,
 }
 
 impl<'r> Reader<'r> {
@@ -336,6 +338,7 @@ impl<'r> Reader<'r> {
             comment: comment_for_log(repo),
             shallow: shallow_boundary(repo),
             store: std::cell::OnceCell::new(),
+            links: std::cell::RefCell::default(),
         }
     }
 
@@ -434,7 +437,7 @@ impl<'r> Reader<'r> {
     }
 
     /// The tree of commit `id` (a parent of the commit being read).
-    fn parent_tree(&self, pid: Oid) -> Result<odb::Object> {
+    fn parent_tree(&self, pid: Oid) -> Result<(Oid, odb::Object)> {
         let store = self.store()?;
         let parent = store.read_once(pid, odb::Kind::Commit).map_err(|e| {
             anyhow!(
@@ -445,7 +448,7 @@ impl<'r> Reader<'r> {
         })?;
         let ptree = commit::tree(&parent.data)
             .map_err(|e| anyhow!("its parent {pid} is malformed: {e}"))?;
-        Ok(store.read_kind(ptree, odb::Kind::Tree)?)
+        Ok((ptree, store.read_kind(ptree, odb::Kind::Tree)?))
     }
 
     /// What a merge introduces: its dense combined diff (see [`combined`]).
@@ -456,9 +459,18 @@ impl<'r> Reader<'r> {
         for &pid in &commit.parents {
             parents.push(self.parent_tree(pid)?);
         }
-        let views: Vec<Option<&[u8]>> = parents.iter().map(|t| Some(&t.data[..])).collect();
+        let views: Vec<Option<&[u8]>> = parents.iter().map(|t| Some(&t.1.data[..])).collect();
         let mut files = combined::merge_file_changes(store, &views, &tree.data, &self.opts)?;
-        links::follow(store, &tree.data, &mut files, &self.opts)?;
+        let sides: Vec<Option<links::Side>> =
+            parents.iter().map(|t| Some((t.0, &t.1.data[..]))).collect();
+        links::follow(
+            store,
+            &mut self.links.borrow_mut(),
+            (commit.tree, &tree.data),
+            &sides,
+            &mut files,
+            &self.opts,
+        )?;
         Ok(files)
     }
 
@@ -481,13 +493,24 @@ impl<'r> Reader<'r> {
         let mut deltas = Vec::new();
         diff::diff_trees(
             store,
-            parent_tree.as_ref().map(|t| &t.data[..]),
+            parent_tree.as_ref().map(|t| &t.1.data[..]),
             Some(&tree.data),
             b"",
             &mut deltas,
         )?;
         let mut files = diff::to_file_changes(store, deltas, &self.opts)?;
-        links::follow(store, &tree.data, &mut files, &self.opts)?;
+        let sides: Vec<Option<links::Side>> = parent_tree
+            .iter()
+            .map(|t| Some((t.0, &t.1.data[..])))
+            .collect();
+        links::follow(
+            store,
+            &mut self.links.borrow_mut(),
+            (commit.tree, &tree.data),
+            &sides,
+            &mut files,
+            &self.opts,
+        )?;
         Ok(files)
     }
 }

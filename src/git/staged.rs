@@ -163,12 +163,13 @@ pub fn staged_files(
     opts: &DiffOptions,
 ) -> Result<Vec<FileChange>> {
     let store = super::odb::ObjectStore::new(repo)?;
-    let tree = store.read_kind(index_tree(repo)?, Kind::Tree)?;
+    let tree_id = index_tree(repo)?;
+    let tree = store.read_kind(tree_id, Kind::Tree)?;
     let parent_tree = match parent {
         Some(p) => Some(
             repo.find_commit(p)
                 .map_err(anyhow::Error::from)
-                .and_then(|c| Ok(store.read_kind(c.tree_id(), Kind::Tree)?))
+                .and_then(|c| Ok((c.tree_id(), store.read_kind(c.tree_id(), Kind::Tree)?)))
                 .with_context(|| format!("cannot read the tree of {p}"))?,
         ),
         None => None,
@@ -176,13 +177,24 @@ pub fn staged_files(
     let mut deltas = Vec::new();
     diff::diff_trees(
         &store,
-        parent_tree.as_ref().map(|t| &t.data[..]),
+        parent_tree.as_ref().map(|t| &t.1.data[..]),
         Some(&tree.data),
         b"",
         &mut deltas,
     )?;
     let mut files = diff::to_file_changes(&store, deltas, opts)?;
-    super::links::follow(&store, &tree.data, &mut files, opts)?;
+    let sides: Vec<Option<super::links::Side>> = parent_tree
+        .iter()
+        .map(|t| Some((t.0, &t.1.data[..])))
+        .collect();
+    super::links::follow(
+        &store,
+        &mut super::links::LinkIndex::default(),
+        (tree_id, &tree.data),
+        &sides,
+        &mut files,
+        opts,
+    )?;
     Ok(files)
 }
 
@@ -194,18 +206,28 @@ pub fn staged_merge_files(
     opts: &DiffOptions,
 ) -> Result<Vec<FileChange>> {
     let store = super::odb::ObjectStore::new(repo)?;
-    let tree = store.read_kind(index_tree(repo)?, Kind::Tree)?;
+    let tree_id = index_tree(repo)?;
+    let tree = store.read_kind(tree_id, Kind::Tree)?;
     let mut trees = Vec::with_capacity(parents.len());
     for &p in parents {
         trees.push(
             repo.find_commit(p)
                 .map_err(anyhow::Error::from)
-                .and_then(|c| Ok(store.read_kind(c.tree_id(), Kind::Tree)?))
+                .and_then(|c| Ok((c.tree_id(), store.read_kind(c.tree_id(), Kind::Tree)?)))
                 .with_context(|| format!("cannot read the tree of {p}"))?,
         );
     }
-    let views: Vec<Option<&[u8]>> = trees.iter().map(|t| Some(&t.data[..])).collect();
+    let views: Vec<Option<&[u8]>> = trees.iter().map(|t| Some(&t.1.data[..])).collect();
     let mut files = super::combined::merge_file_changes(&store, &views, &tree.data, opts)?;
-    super::links::follow(&store, &tree.data, &mut files, opts)?;
+    let sides: Vec<Option<super::links::Side>> =
+        trees.iter().map(|t| Some((t.0, &t.1.data[..]))).collect();
+    super::links::follow(
+        &store,
+        &mut super::links::LinkIndex::default(),
+        (tree_id, &tree.data),
+        &sides,
+        &mut files,
+        opts,
+    )?;
     Ok(files)
 }
