@@ -10,7 +10,8 @@
 //! [`OVERLAP`] bytes repeated across the cut so a token that straddles it is
 //! still whole on one side (a match spread wider than that over such a line
 //! is not found); "added" lines are those whose text the old side does not
-//! have anywhere (a set difference, not a line diff); UTF-16 is not decoded.
+//! have anywhere (a set difference, not a line diff). UTF-16 with a
+//! byte-order mark is decoded while streaming (as a small file's is whole).
 //! Rules that read a whole file (licence headers, manifests, workflows) see
 //! only the file-level change, as before.
 
@@ -95,6 +96,68 @@ impl Liner {
     }
 }
 
+/// A streaming UTF-16 decoder for a blob whose first piece starts with a
+/// byte-order mark and, decoded, holds no NUL in its first
+/// [`BINARY_PROBE`] characters (as [`crate::git::diff::decode_utf16`]
+/// decides for a whole blob); `None` otherwise. It drops the mark, keeps a
+/// code unit or surrogate split across pieces for the next one, and turns
+/// unpaired surrogates into U+FFFD.
+pub fn utf16_decoder(first: &[u8]) -> Option<encoding_rs::Decoder> {
+    let enc = match first {
+        [0xFF, 0xFE, ..] => encoding_rs::UTF_16LE,
+        [0xFE, 0xFF, ..] => encoding_rs::UTF_16BE,
+        _ => return None,
+    };
+    let probe = &first[..first.len().min(2 + 4 * BINARY_PROBE)];
+    let mut text = String::new();
+    decode_piece(
+        &mut enc.new_decoder_with_bom_removal(),
+        probe,
+        true,
+        &mut text,
+    );
+    if text.chars().take(BINARY_PROBE).any(|c| c == '\0') {
+        return None;
+    }
+    Some(enc.new_decoder_with_bom_removal())
+}
+
+/// Decodes `piece` onto `out` (`last`: the stream ends with it).
+pub fn decode_piece(d: &mut encoding_rs::Decoder, piece: &[u8], last: bool, out: &mut String) {
+    let room = d
+        .max_utf8_buffer_length(piece.len())
+        .unwrap_or(piece.len().saturating_mul(3).saturating_add(16));
+    out.reserve(room);
+    let mut rest = piece;
+    loop {
+        let (r, read, _) = d.decode_to_string(rest, out, last);
+        rest = &rest[read..];
+        match r {
+            encoding_rs::CoderResult::InputEmpty => return,
+            encoding_rs::CoderResult::OutputFull => out.reserve(room.max(16)),
+        }
+    }
+}
+
+/// How a streamed blob is read: decided on its first piece.
+enum Mode {
+    Text,
+    Utf16(Box<encoding_rs::Decoder>),
+    Binary,
+}
+
+impl Mode {
+    fn of(first: &[u8]) -> Mode {
+        if let Some(d) = utf16_decoder(first) {
+            Mode::Utf16(Box::new(d))
+        } else if first[..first.len().min(BINARY_PROBE)].contains(&0) {
+            Mode::Binary
+        } else {
+            Mode::Text
+        }
+    }
+}
+
 fn line_hash(line: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     line.hash(&mut h);
@@ -113,7 +176,24 @@ fn old_lines(reader: &Reader, old: &[String]) -> Result<Vec<u64>> {
                 }
             }
         };
-        reader.stream_blob(id, PIECE, &mut |piece| liner.push(piece, &mut add))?;
+        // an old UTF-16 side is compared decoded, as the new one is
+        let mut utf16: Option<Option<encoding_rs::Decoder>> = None;
+        let mut text = String::new();
+        reader.stream_blob(id, PIECE, &mut |piece| match utf16
+            .get_or_insert_with(|| utf16_decoder(piece))
+        {
+            Some(d) => {
+                text.clear();
+                decode_piece(d, piece, false, &mut text);
+                liner.push(text.as_bytes(), &mut add);
+            }
+            None => liner.push(piece, &mut add),
+        })?;
+        if let Some(Some(d)) = utf16.as_mut() {
+            text.clear();
+            decode_piece(d, &[], true, &mut text);
+            liner.push(text.as_bytes(), &mut add);
+        }
         liner.finish(&mut add);
     }
     hashes.sort_unstable();
@@ -170,7 +250,7 @@ fn check_file(
 ) -> Result<()> {
     let old = old_lines(reader, &file.old_blobs)?;
     let mut seen: HashSet<(String, Option<u32>, String)> = HashSet::new();
-    let mut binary: Option<bool> = None;
+    let mut mode: Option<Mode> = None;
     let mut offset = 0u64;
     let shell = Change {
         id: change.id.clone(),
@@ -279,20 +359,32 @@ fn check_file(
         run_start = base + (buf.len() - keep) as u64;
         run_carry = buf[buf.len() - keep..].to_vec();
     };
+    let mut decoded = String::new();
     reader.stream_blob(blob, PIECE, &mut |piece| {
-        let is_bin =
-            *binary.get_or_insert_with(|| piece[..piece.len().min(BINARY_PROBE)].contains(&0));
-        if is_bin {
-            binary_piece(piece, offset, &mut sub_out, false);
-        } else {
-            liner.push(piece, &mut |n, t| text_chunk(n, t, &mut sub_out));
+        match mode.get_or_insert_with(|| Mode::of(piece)) {
+            Mode::Binary => binary_piece(piece, offset, &mut sub_out, false),
+            Mode::Text => liner.push(piece, &mut |n, t| text_chunk(n, t, &mut sub_out)),
+            Mode::Utf16(d) => {
+                decoded.clear();
+                decode_piece(d, piece, false, &mut decoded);
+                liner.push(decoded.as_bytes(), &mut |n, t| {
+                    text_chunk(n, t, &mut sub_out)
+                });
+            }
         }
         offset += piece.len() as u64;
     })?;
-    if binary == Some(true) {
-        binary_piece(&[], offset, &mut sub_out, true);
-    } else {
-        liner.finish(&mut |n, t| text_chunk(n, t, &mut sub_out));
+    match &mut mode {
+        Some(Mode::Binary) => binary_piece(&[], offset, &mut sub_out, true),
+        Some(Mode::Utf16(d)) => {
+            decoded.clear();
+            decode_piece(d, &[], true, &mut decoded);
+            liner.push(decoded.as_bytes(), &mut |n, t| {
+                text_chunk(n, t, &mut sub_out)
+            });
+            liner.finish(&mut |n, t| text_chunk(n, t, &mut sub_out));
+        }
+        _ => liner.finish(&mut |n, t| text_chunk(n, t, &mut sub_out)),
     }
     out.findings.append(&mut sub_out.findings);
     out.suppressed += sub_out.suppressed;
@@ -332,6 +424,34 @@ mod tests {
         }
         l.finish(&mut |n, t| out.push((n, t.to_vec())));
         out
+    }
+
+    #[test]
+    fn utf16_is_decoded_across_pieces_as_a_whole_blob_is() {
+        // a surrogate pair and a code unit split across piece boundaries
+        let text = "one\nkey = \u{1F511} ghp_X\nthree\n";
+        for (bom, le) in [([0xFFu8, 0xFE], true), ([0xFE, 0xFF], false)] {
+            let mut bytes = bom.to_vec();
+            for u in text.encode_utf16() {
+                bytes.extend(if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            let whole = crate::git::diff::decode_utf16(&bytes).expect("utf-16");
+            for cut in 1..bytes.len() {
+                let mut d = utf16_decoder(&bytes[..cut.max(2)]).expect("a mark");
+                let mut out = String::new();
+                for piece in [&bytes[..cut], &bytes[cut..]] {
+                    decode_piece(&mut d, piece, false, &mut out);
+                }
+                decode_piece(&mut d, &[], true, &mut out);
+                assert_eq!(out, whole, "cut at {cut}");
+            }
+        }
+        // a mark followed by NULs once decoded is binary, as for a whole blob
+        let mut bin = vec![0xFF, 0xFE];
+        bin.extend([0u8; 64]);
+        assert!(utf16_decoder(&bin).is_none());
+        assert!(crate::git::diff::decode_utf16(&bin).is_none());
+        assert!(utf16_decoder(b"plain text").is_none());
     }
 
     #[test]

@@ -565,6 +565,40 @@ fn a_token_in_a_file_over_the_size_limit_is_rejected_even_across_a_piece_boundar
 }
 
 #[test]
+fn a_token_in_a_utf16_file_over_the_size_limit_is_rejected() {
+    let sb = Sandbox::new();
+    let srv = server(&sb, &small_limit());
+    let c = client(&sb, &srv);
+    // about 3 MiB of UTF-16LE: streamed in pieces; the token after the first
+    let mut text = "filler line of honest text\n".repeat(60_000);
+    let line = text.matches('\n').count() + 1;
+    text.push_str(&format!("token = \"{}\"\n", github_token()));
+    text.push_str(&"more honest text\n".repeat(1000));
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    assert!(bytes.len() > 3 << 20);
+    c.commit_file("big-utf16.txt", &bytes, "Add a big UTF-16 file");
+    let err = rejected_with(&c, "secret-detected");
+    assert!(
+        err.contains(&format!("big-utf16.txt:{line}")),
+        "reported at its line of the decoded text ({line}): {err}"
+    );
+    // an edit that adds an honest line reports only that the file is large
+    c.policy(&small_limit());
+    text.push_str("one more honest line\n");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    c.commit_file("big-utf16.txt", &bytes, "Extend");
+    let run = c.pc(&["check", "--format", "json", "HEAD"]);
+    assert_eq!(
+        run.rules(),
+        vec!["file-too-large".to_string()],
+        "old decoded lines are not new: {}",
+        run.stdout
+    );
+}
+
+#[test]
 fn an_edit_of_a_file_over_the_size_limit_reports_only_new_lines() {
     let sb = Sandbox::new();
     let srv = server(&sb, &small_limit());
