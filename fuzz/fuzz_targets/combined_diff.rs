@@ -1,13 +1,16 @@
 //! The merge reader (issue 14): the dense combined diff over arbitrary
 //! parents and result, the per-blob text decoding (UTF-16 with a mark,
 //! binary), the printable runs of binaries, and the chunker that streams
-//! files over the size limit.
+//! files over the size limit (and its UTF-16 decoder, fed piece by piece),
+//! and the resolution of paths through symbolic links.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use policy_check::git::combined::combined_added;
 use policy_check::git::diff::{decode, line_diff, printable_runs, Decoded, MIN_RUN};
-use policy_check::large::Liner;
+use policy_check::git::diff::decode_utf16;
+use policy_check::git::links::resolve_path;
+use policy_check::large::{decode_piece, utf16_decoder, Liner};
 use policy_check::model::{FileChange, Status};
 
 fn text(b: &[u8]) -> Option<String> {
@@ -71,4 +74,28 @@ fuzz_target!(|data: &[u8]| {
     }
     liner.finish(&mut emit);
     assert_eq!(back, *new, "short lines come back unchanged");
+    // UTF-16 decoded piece by piece reads as the whole blob decoded
+    if let Some(mut d) = utf16_decoder(new) {
+        let mut out = String::new();
+        for piece in new.chunks(7) {
+            decode_piece(&mut d, piece, false, &mut out);
+        }
+        decode_piece(&mut d, &[], true, &mut out);
+        assert_eq!(Some(out), decode_utf16(new), "streamed UTF-16 = whole");
+    }
+    // links: `path -> target` lines; every path resolves inside the tree,
+    // to a normal path, or not at all (no panic, no endless loop)
+    let links: std::collections::BTreeMap<String, String> = String::from_utf8_lossy(new)
+        .lines()
+        .filter_map(|l| l.split_once(" -> "))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    for l in links.keys() {
+        if let Some(r) = resolve_path(&links, l) {
+            assert!(
+                r.is_empty() || r.split('/').all(|c| !c.is_empty() && c != "." && c != ".."),
+                "{l} -> {r}"
+            );
+        }
+    }
 });

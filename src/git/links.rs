@@ -176,43 +176,42 @@ impl LinkIndex {
 /// is the root. `None` when it leaves the tree (absolute, above the root),
 /// a target is empty, or more than [`MAX_HOPS`] links are followed (a
 /// loop). A path with no link on the way is itself.
-pub fn resolve_path(links: &LinkMap, path: &str) -> Option<String> {
+pub fn resolve_path(links: &BTreeMap<String, String>, path: &str) -> Option<String> {
     if links.is_empty() {
         return Some(path.to_string());
     }
-    let mut parts: Vec<&str> = Vec::new();
+    // the path so far, and where each of its components starts
+    let mut at = String::new();
+    let mut starts: Vec<usize> = Vec::new();
     // components still to walk, last first
     let mut rest: Vec<&str> = path.split('/').rev().collect();
     let mut hops = 0;
-    let mut at = String::new();
     while let Some(c) = rest.pop() {
         match c {
-            "" | "." => continue,
+            "" | "." => {}
             ".." => {
-                parts.pop()?;
+                at.truncate(starts.pop()?.saturating_sub(1));
             }
-            name => parts.push(name),
-        }
-        at.clear();
-        for (i, p) in parts.iter().enumerate() {
-            if i > 0 {
-                at.push('/');
+            name => {
+                let start = if at.is_empty() { 0 } else { at.len() + 1 };
+                if !at.is_empty() {
+                    at.push('/');
+                }
+                at.push_str(name);
+                if let Some(t) = links.get(&at) {
+                    hops += 1;
+                    if hops > MAX_HOPS || t.is_empty() || t.starts_with('/') {
+                        return None;
+                    }
+                    at.truncate(start.saturating_sub(1));
+                    rest.extend(t.split('/').rev());
+                } else {
+                    starts.push(start);
+                }
             }
-            at.push_str(p);
-        }
-        if c == ".." {
-            continue;
-        }
-        if let Some(t) = links.get(&at) {
-            hops += 1;
-            if hops > MAX_HOPS || t.is_empty() || t.starts_with('/') {
-                return None;
-            }
-            parts.pop();
-            rest.extend(t.split('/').rev());
         }
     }
-    Some(parts.join("/"))
+    Some(at)
 }
 
 /// The entry at `path` (`""`: the root) in the tree `root` (id and data).
