@@ -446,6 +446,16 @@ mod tests {
                 assert_eq!(out, whole, "cut at {cut}");
             }
         }
+        // found by the combined_diff fuzz target: unpaired surrogates and an
+        // odd byte at the end read the same streamed and whole
+        let odd = [0xFE, 0xFF, 0xFF, 0xDA, 0xDA, 0xDA, 0xDA, 0xDA, 0xDA];
+        let mut d = utf16_decoder(&odd).expect("a mark");
+        let mut out = String::new();
+        for piece in odd.chunks(7) {
+            decode_piece(&mut d, piece, false, &mut out);
+        }
+        decode_piece(&mut d, &[], true, &mut out);
+        assert_eq!(Some(out), crate::git::diff::decode_utf16(&odd));
         // a mark followed by NULs once decoded is binary, as for a whole blob
         let mut bin = vec![0xFF, 0xFE];
         bin.extend([0u8; 64]);

@@ -678,3 +678,100 @@ fn a_200_mb_text_blob_is_checked_in_flat_memory() {
     );
     assert!(rss < 150 * 1024, "peak RSS {rss} KiB");
 }
+
+#[test]
+fn a_deltified_big_blob_is_streamed_in_flat_memory() {
+    if !std::path::Path::new("/usr/bin/time").exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "/usr/bin/time is required in CI"
+        );
+        eprintln!("skipping: /usr/bin/time is absent");
+        return;
+    }
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    // three versions of a 64 MB file, packed as deltas of one another
+    let lines: Vec<String> = (0..800_000u64)
+        .map(|i| {
+            format!(
+                "line {i:09} of honest prose, nothing to see {}\n",
+                i * 7919 % 1_000_003
+            )
+        })
+        .collect();
+    let v1 = lines.concat();
+    r.commit_file("big.txt", &v1, "Add a big file");
+    let mut v2 = lines.clone();
+    v2[400_000] = format!("aws = \"{}\"\n", aws_key());
+    r.commit_file("big.txt", v2.concat(), "Edit the middle");
+    r.commit_file(
+        "big.txt",
+        format!("{}one more line\n", v2.concat()),
+        "Extend",
+    );
+    drop((v1, v2, lines));
+    r.git(&[
+        "-c",
+        "pack.threads=1",
+        "repack",
+        "-adfq",
+        "--window=10",
+        "--depth=50",
+    ]);
+    let o = r.git_raw(
+        &["cat-file", "--batch-check=%(deltabase)"],
+        Some(b"HEAD~1:big.txt\n"),
+    );
+    let base = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    assert!(
+        !base.is_empty() && base.bytes().any(|b| b != b'0'),
+        "the edited version is stored as a delta: {base}"
+    );
+    r.policy(&format!("{POLICY}\n[scan]\nmax_file_size = 1000000\n"));
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.args([
+        "-f",
+        "maxrss=%M",
+        common::BIN,
+        "check",
+        "--format",
+        "json",
+        "HEAD~1",
+    ])
+    .current_dir(&r.path);
+    sb.env(&mut cmd);
+    let o = cmd.stdin(Stdio::null()).output().expect("run");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let rss: u64 = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("maxrss="))
+        .filter_map(|v| v.trim().parse().ok())
+        .next_back()
+        .expect("maxrss");
+    eprintln!("peak RSS checking a deltified 64 MB blob: {rss} KiB");
+    assert_eq!(o.status.code(), Some(1), "{stdout}\n{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let found: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("file-too-large".to_string(), 0),
+            ("secret-detected".to_string(), 400_001)
+        ],
+        "only the edited line, at its line: {stdout}"
+    );
+    // held whole, the blob and its base alone would be 128 MB
+    assert!(rss < 64 * 1024, "peak RSS {rss} KiB");
+}

@@ -503,20 +503,14 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
 /// become U+FFFD); `None` without a mark, or when the decoded text holds
 /// NUL characters (binary data that happens to start like a mark).
 pub fn decode_utf16(bytes: &[u8]) -> Option<String> {
-    let (rest, le) = match bytes {
-        [0xFF, 0xFE, rest @ ..] => (rest, true),
-        [0xFE, 0xFF, rest @ ..] => (rest, false),
+    // encoding_rs, as the streamed reader of big files uses (`large.rs`):
+    // both read the same bytes as the same text.
+    let (rest, enc) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (rest, encoding_rs::UTF_16LE),
+        [0xFE, 0xFF, rest @ ..] => (rest, encoding_rs::UTF_16BE),
         _ => return None,
     };
-    let units = rest.chunks(2).map(|c| match (c, le) {
-        ([a, b], true) => u16::from_le_bytes([*a, *b]),
-        ([a, b], false) => u16::from_be_bytes([*a, *b]),
-        // an odd trailing byte
-        _ => 0xFFFD,
-    });
-    let text: String = char::decode_utf16(units)
-        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect();
+    let text = enc.decode_without_bom_handling(rest).0.into_owned();
     let probe = text
         .char_indices()
         .take(BINARY_PROBE)

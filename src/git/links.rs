@@ -248,6 +248,9 @@ fn lookup(
     Ok(None)
 }
 
+/// A tree entry's (id, mode), if there is one.
+type Entry = Option<(Oid, u32)>;
+
 /// One tree as a commit side: its id and content.
 pub type Side<'a> = (Oid, &'a [u8]);
 
@@ -333,7 +336,7 @@ pub fn follow(
     changed.sort_unstable();
     let one_parent = parents.len() <= 1;
     // (link path, its effective new side, each parent's)
-    let mut todo: Vec<(&str, Option<(Oid, u32)>, Vec<Option<(Oid, u32)>>)> = Vec::new();
+    let mut todo: Vec<(&str, Entry, Vec<Entry>)> = Vec::new();
     for l in new_links.keys() {
         let rn = resolve_path(&new_links, l);
         if one_parent && changed.binary_search(&l.as_str()).is_err() {

@@ -15,7 +15,9 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -796,70 +798,300 @@ impl<'r> ObjectStore<'r> {
     }
 
     /// Hands a blob's content to `f` in pieces of at most `piece` bytes,
-    /// without ever holding it whole when it is stored whole (a loose
-    /// object, or a packed one that is not a delta): memory stays flat
-    /// whatever the blob's size. A deltified blob (git stores blobs above
-    /// `core.bigFileThreshold`, 512 MiB, whole) is rebuilt in memory first.
-    /// Returns the number of bytes handed over.
+    /// without ever holding it whole: a loose object or a packed one that is
+    /// not a delta is inflated a piece at a time; a deltified one is rebuilt
+    /// through temporary files (see [`ObjectStore::stream_delta`]). Memory
+    /// stays flat whatever the blob's size. Returns the number of bytes
+    /// handed over.
     pub fn stream_blob(
         &self,
         id: Oid,
         piece: usize,
         f: &mut dyn FnMut(&[u8]),
     ) -> Result<u64, git2::Error> {
-        let piece = piece.max(1);
-        let err = |e: String| git2::Error::from_str(&format!("cannot stream blob {id}: {e}"));
+        self.stream_blob_at(id, piece.max(1), 0, &mut |c| {
+            f(c);
+            Ok(())
+        })
+        .map_err(|e| git2::Error::from_str(&format!("cannot stream blob {id}: {e}")))
+    }
+
+    /// [`ObjectStore::stream_blob`], `depth` deltas down a chain.
+    fn stream_blob_at(
+        &self,
+        id: Oid,
+        piece: usize,
+        depth: usize,
+        f: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) -> Result<u64, String> {
+        if depth > MAX_CHAIN {
+            return Err("delta chain too long".into());
+        }
         if let Some((p, ofs)) = self.locate(id.as_bytes()) {
             let pack = &self.packs.packs[p];
-            let (t, size, start) = entry_header(pack, ofs).map_err(err)?;
-            if t == 3 {
-                let input = entry_data(pack, ofs, start).map_err(err)?;
-                let mut z = Decompress::new(true);
-                let mut buf = vec![0u8; piece];
-                let mut released = 0usize;
-                loop {
-                    let (in0, out0) = (z.total_in() as usize, z.total_out());
-                    let status = z
-                        .decompress(
-                            &input[in0.min(input.len())..],
-                            &mut buf,
-                            FlushDecompress::None,
-                        )
-                        .map_err(|e| err(corrupt(pack, ofs, &format!("cannot inflate: {e}"))))?;
-                    let n = (z.total_out() - out0) as usize;
-                    if n > 0 {
-                        f(&buf[..n]);
-                    }
-                    if z.total_out() > size {
-                        return Err(err(corrupt(pack, ofs, "larger than declared")));
-                    }
-                    let consumed = z.total_in() as usize;
-                    if consumed - released > RELEASE_EVERY {
-                        self.release_pages(consumed - released);
-                        released = consumed;
-                    }
-                    if status == Status::StreamEnd {
-                        break;
-                    }
-                    if n == 0 && consumed == in0 {
-                        return Err(err(corrupt(pack, ofs, "truncated")));
+            let (t, size, start) = entry_header(pack, ofs)?;
+            match t {
+                3 => {
+                    self.stream_entry(pack, ofs, start, size, piece, f)?;
+                    return Ok(size);
+                }
+                6 | 7 => {
+                    if let Some(n) = self.stream_delta(p, ofs, piece, depth, f)? {
+                        return Ok(n);
                     }
                 }
-                self.release_pages(z.total_in() as usize - released);
-                if z.total_out() != size {
-                    return Err(err(corrupt(pack, ofs, "size differs from its header")));
-                }
-                return Ok(size);
+                _ => {}
             }
-        } else if let Some(n) = self.stream_loose(id, piece, f).map_err(err)? {
+        } else if let Some(n) = self.stream_loose(id, piece, f)? {
             return Ok(n);
         }
-        // A delta, or an object only libgit2 can read: whole, then in pieces.
-        let obj = self.read_kind(id, Kind::Blob)?;
+        // Not a blob, or an object only libgit2 can read: whole, then in pieces.
+        let obj = self
+            .read_kind(id, Kind::Blob)
+            .map_err(|e| e.message().to_string())?;
         for c in obj.data.chunks(piece) {
-            f(c);
+            f(c)?;
         }
         Ok(obj.data.len() as u64)
+    }
+
+    /// Inflates the whole (undeltified) entry at `ofs` and hands it to `f`
+    /// in pieces of `piece` bytes, releasing the pack's pages as it goes.
+    fn stream_entry(
+        &self,
+        pack: &Pack,
+        ofs: u64,
+        start: usize,
+        size: u64,
+        piece: usize,
+        f: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) -> Result<(), String> {
+        let input = entry_data(pack, ofs, start)?;
+        let mut z = Decompress::new(true);
+        let mut buf = vec![0u8; piece];
+        let mut released = 0usize;
+        loop {
+            let (in0, out0) = (z.total_in() as usize, z.total_out());
+            let status = z
+                .decompress(
+                    &input[in0.min(input.len())..],
+                    &mut buf,
+                    FlushDecompress::None,
+                )
+                .map_err(|e| corrupt(pack, ofs, &format!("cannot inflate: {e}")))?;
+            let n = (z.total_out() - out0) as usize;
+            if z.total_out() > size {
+                return Err(corrupt(pack, ofs, "larger than declared"));
+            }
+            if n > 0 {
+                f(&buf[..n])?;
+            }
+            let consumed = z.total_in() as usize;
+            if consumed - released > RELEASE_EVERY {
+                self.release_pages(consumed - released);
+                released = consumed;
+            }
+            if status == Status::StreamEnd {
+                break;
+            }
+            if n == 0 && consumed == in0 {
+                return Err(corrupt(pack, ofs, "truncated"));
+            }
+        }
+        self.release_pages(z.total_in() as usize - released);
+        if z.total_out() != size {
+            return Err(corrupt(pack, ofs, "size differs from its header"));
+        }
+        Ok(())
+    }
+
+    /// A blob streamed into an unlinked temporary file: (file, size).
+    fn blob_to_file(&self, id: Oid, piece: usize, depth: usize) -> Result<(File, u64), String> {
+        let mut w = std::io::BufWriter::new(tempfile::tempfile().map_err(temp_err)?);
+        let n = self.stream_blob_at(id, piece, depth, &mut |c| w.write_all(c).map_err(temp_err))?;
+        let file = w.into_inner().map_err(|e| temp_err(e.into_error()))?;
+        Ok((file, n))
+    }
+
+    /// [`ObjectStore::stream_blob`] of a deltified packed blob, without
+    /// holding it whole: the chain's base is streamed into an unlinked
+    /// temporary file; each delta, inflated as it is read, is applied from
+    /// that file into the next (the last one straight into pieces for
+    /// `f`). Memory stays at a few pieces; disk holds two copies of the
+    /// blob at most. `Ok(None)`: the chain does not end in a blob.
+    fn stream_delta(
+        &self,
+        p: usize,
+        ofs: u64,
+        piece: usize,
+        depth: usize,
+        f: &mut dyn FnMut(&[u8]) -> Result<(), String>,
+    ) -> Result<Option<u64>, String> {
+        use std::os::unix::fs::FileExt;
+        let pack = &self.packs.packs[p];
+        // (entry, start of its delta data, inflated delta size), target first
+        let mut chain: Vec<(u64, usize, u64)> = Vec::new();
+        let mut at = ofs;
+        let (mut base, mut base_size) = loop {
+            if chain.len() + depth > MAX_CHAIN {
+                return Err(corrupt(pack, ofs, "delta chain too long"));
+            }
+            let (t, size, start) = entry_header(pack, at)?;
+            match t {
+                6 => {
+                    let (b, start) = ofs_base(pack, at, start)?;
+                    chain.push((at, start, size));
+                    at = b;
+                }
+                7 => {
+                    let id = pack
+                        .data
+                        .get(start..start + 20)
+                        .ok_or_else(|| corrupt(pack, at, "truncated delta base id"))?;
+                    let id = Oid::from_bytes(id).map_err(|e| e.message().to_string())?;
+                    chain.push((at, start + 20, size));
+                    break self.blob_to_file(id, piece, depth + chain.len())?;
+                }
+                3 => {
+                    let mut w = std::io::BufWriter::new(tempfile::tempfile().map_err(temp_err)?);
+                    self.stream_entry(pack, at, start, size, piece, &mut |c| {
+                        w.write_all(c).map_err(temp_err)
+                    })?;
+                    let file = w.into_inner().map_err(|e| temp_err(e.into_error()))?;
+                    break (file, size);
+                }
+                _ => return Ok(None),
+            }
+        };
+        let mut buf = vec![0u8; piece];
+        while let Some((at, start, size)) = chain.pop() {
+            let last = chain.is_empty();
+            let bad = |what: &str| corrupt(pack, at, what);
+            let input = entry_data(pack, at, start)?;
+            let mut d = std::io::BufReader::with_capacity(
+                64 << 10,
+                flate2::bufread::ZlibDecoder::new(input),
+            );
+            let byte = |d: &mut dyn std::io::Read| -> Result<Option<u8>, String> {
+                let mut b = [0u8; 1];
+                match d.read(&mut b) {
+                    Ok(0) => Ok(None),
+                    Ok(_) => Ok(Some(b[0])),
+                    Err(e) => Err(format!("cannot inflate: {e}")),
+                }
+            };
+            let varint = |d: &mut dyn std::io::Read| -> Result<u64, String> {
+                let mut v = 0u64;
+                for shift in (0..64).step_by(7) {
+                    let c = byte(d)?.ok_or("truncated delta header")?;
+                    v |= u64::from(c & 0x7f) << shift;
+                    if c & 0x80 == 0 {
+                        return Ok(v);
+                    }
+                }
+                Err("delta header overflows".into())
+            };
+            let src = varint(&mut d).map_err(|e| bad(&e))?;
+            let dst = varint(&mut d).map_err(|e| bad(&e))?;
+            if src != base_size {
+                return Err(bad("delta base has the wrong size"));
+            }
+            let mut next = if last {
+                None
+            } else {
+                Some(std::io::BufWriter::new(
+                    tempfile::tempfile().map_err(temp_err)?,
+                ))
+            };
+            let mut out: Vec<u8> = Vec::with_capacity(piece);
+            let mut written = 0u64;
+            // appends to the output: `out` is handed on once a piece is full
+            let mut emit = |bytes: &[u8],
+                            out: &mut Vec<u8>,
+                            next: &mut Option<std::io::BufWriter<File>>|
+             -> Result<(), String> {
+                written += bytes.len() as u64;
+                if written > dst {
+                    return Err(bad("delta result is larger than declared"));
+                }
+                match next {
+                    Some(w) => w.write_all(bytes).map_err(temp_err),
+                    None => {
+                        let mut rest = bytes;
+                        while !rest.is_empty() {
+                            let n = rest.len().min(piece - out.len());
+                            out.extend_from_slice(&rest[..n]);
+                            rest = &rest[n..];
+                            if out.len() == piece {
+                                f(out)?;
+                                out.clear();
+                            }
+                        }
+                        Ok(())
+                    }
+                }
+            };
+            while let Some(op) = byte(&mut d).map_err(|e| bad(&e))? {
+                if op & 0x80 != 0 {
+                    let (mut off, mut len) = (0u64, 0u64);
+                    for i in 0..4 {
+                        if op & (1 << i) != 0 {
+                            let c = byte(&mut d)?.ok_or_else(|| bad("truncated delta"))?;
+                            off |= u64::from(c) << (8 * i);
+                        }
+                    }
+                    for i in 0..3 {
+                        if op & (0x10 << i) != 0 {
+                            let c = byte(&mut d)?.ok_or_else(|| bad("truncated delta"))?;
+                            len |= u64::from(c) << (8 * i);
+                        }
+                    }
+                    if len == 0 {
+                        len = 0x10000;
+                    }
+                    if off + len > base_size {
+                        return Err(bad("delta copies from outside its base"));
+                    }
+                    let mut done = 0u64;
+                    while done < len {
+                        let n = (len - done).min(buf.len() as u64) as usize;
+                        base.read_exact_at(&mut buf[..n], off + done)
+                            .map_err(temp_err)?;
+                        emit(&buf[..n], &mut out, &mut next)?;
+                        done += n as u64;
+                    }
+                } else if op != 0 {
+                    let n = usize::from(op);
+                    let mut ins = [0u8; 127];
+                    std::io::Read::read_exact(&mut d, &mut ins[..n])
+                        .map_err(|_| bad("truncated delta"))?;
+                    emit(&ins[..n], &mut out, &mut next)?;
+                } else {
+                    return Err(bad("delta has a reserved opcode"));
+                }
+            }
+            if written != dst {
+                return Err(bad("delta result is smaller than declared"));
+            }
+            let z = d.into_inner();
+            if z.total_out() != size {
+                return Err(bad("delta size differs from its header"));
+            }
+            self.release_pages(z.total_in() as usize);
+            match next {
+                Some(w) => {
+                    base = w.into_inner().map_err(|e| temp_err(e.into_error()))?;
+                    base_size = dst;
+                }
+                None => {
+                    if !out.is_empty() {
+                        f(&out)?;
+                    }
+                    return Ok(Some(dst));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// [`ObjectStore::stream_blob`] of a loose object: `None` when no object
@@ -868,7 +1100,7 @@ impl<'r> ObjectStore<'r> {
         &self,
         id: Oid,
         piece: usize,
-        f: &mut dyn FnMut(&[u8]),
+        f: &mut dyn FnMut(&[u8]) -> Result<(), String>,
     ) -> Result<Option<u64>, String> {
         use std::io::Read;
         let hex = id.to_string();
@@ -913,7 +1145,7 @@ impl<'r> ObjectStore<'r> {
                 if total > size {
                     return Err(bad("larger than declared"));
                 }
-                f(&buf[..n]);
+                f(&buf[..n])?;
             }
             if total != size {
                 return Err(bad("size differs from its header"));
@@ -930,6 +1162,10 @@ impl<'r> ObjectStore<'r> {
         }
         Ok(Limited::Object(self.read_libgit2(id)?))
     }
+}
+
+fn temp_err(e: std::io::Error) -> String {
+    format!("cannot use a temporary file: {e}")
 }
 
 /// An object, or the size of one too large to read.
