@@ -47,6 +47,15 @@ struct TreeLinks {
     dirs: Vec<(Box<str>, Oid)>,
 }
 
+/// A tree being summarised: its links, its subtrees, and the next subtree
+/// to look at.
+struct Frame {
+    id: Oid,
+    links: Vec<(Box<str>, Oid)>,
+    subtrees: Vec<(Box<str>, Oid)>,
+    next: usize,
+}
+
 /// Path of every link of a tree -> its target.
 type LinkMap = BTreeMap<String, String>;
 
@@ -76,20 +85,19 @@ impl LinkIndex {
         if self.trees.len() > MAX_CACHED_TREES {
             self.trees.clear();
         }
-        // (tree id, its content, where the entry scan is)
-        let mut stack = vec![(root, store.read_kind(root, Kind::Tree)?.data, 0usize)];
-        while let Some((id, data, at)) = stack.last_mut() {
+        let mut stack: Vec<Frame> = Vec::new();
+        if let Some(f) = self.frame(store, root)? {
+            stack.push(f);
+        }
+        while let Some(f) = stack.last_mut() {
+            // the next subtree not summarised yet, if any
             let mut pending = None;
-            let mut cursor = *at;
-            while let Some(e) = next_entry(data, &mut cursor)? {
-                if e.mode & 0o170000 == MODE_TREE
-                    && !bad_name(e.name)
-                    && !self.trees.contains_key(&e.oid())
-                {
-                    pending = Some(e.oid());
+            while let Some((_, child)) = f.subtrees.get(f.next) {
+                if !self.trees.contains_key(child) {
+                    pending = Some(*child);
                     break;
                 }
-                *at = cursor;
+                f.next += 1;
             }
             if let Some(child) = pending {
                 if stack.len() > MAX_TREE_DEPTH {
@@ -97,31 +105,61 @@ impl LinkIndex {
                         "trees nest more than {MAX_TREE_DEPTH} levels deep"
                     )));
                 }
-                let d = store.read_kind(child, Kind::Tree)?.data;
-                stack.push((child, d, 0));
+                if let Some(f) = self.frame(store, child)? {
+                    stack.push(f);
+                }
                 continue;
             }
-            let mut s = TreeLinks::default();
-            let mut at = 0;
-            while let Some(e) = next_entry(data, &mut at)? {
-                if bad_name(e.name) {
-                    continue;
-                }
-                let name = || String::from_utf8_lossy(e.name).into();
-                if e.mode == MODE_LINK {
-                    s.links.push((name(), e.oid()));
-                } else if e.mode & 0o170000 == MODE_TREE
-                    && self.trees.get(&e.oid()).is_some_and(Option::is_some)
-                {
-                    s.dirs.push((name(), e.oid()));
-                }
-            }
-            let s = (!s.links.is_empty() || !s.dirs.is_empty()).then(|| Arc::new(s));
-            let id = *id;
-            self.trees.insert(id, s);
-            stack.pop();
+            let Some(f) = stack.pop() else { break };
+            let dirs: Vec<(Box<str>, Oid)> = f
+                .subtrees
+                .into_iter()
+                .filter(|(_, id)| self.trees.get(id).is_some_and(Option::is_some))
+                .collect();
+            let s = (!f.links.is_empty() || !dirs.is_empty()).then(|| {
+                Arc::new(TreeLinks {
+                    links: f.links,
+                    dirs,
+                })
+            });
+            self.trees.insert(f.id, s);
         }
         Ok(self.trees.get(&root).cloned().flatten())
+    }
+
+    /// Tree `id` read for [`LinkIndex::summary`]: its links and subtrees,
+    /// or `None` (and summarised at once) when it has neither. A tree whose
+    /// bytes hold neither mode (`40000 `, `120000 `) anywhere is not parsed:
+    /// a big flat directory costs one `memmem` per version.
+    fn frame(&mut self, store: &ObjectStore, id: Oid) -> Result<Option<Frame>, git2::Error> {
+        let data = store.read_kind(id, Kind::Tree)?.data;
+        if memchr::memmem::find(&data, b"40000 ").is_none()
+            && memchr::memmem::find(&data, b"120000 ").is_none()
+        {
+            self.trees.insert(id, None);
+            return Ok(None);
+        }
+        let mut f = Frame {
+            id,
+            links: Vec::new(),
+            subtrees: Vec::new(),
+            next: 0,
+        };
+        let mut at = 0;
+        while let Some(e) = next_entry(&data, &mut at)? {
+            if e.mode == MODE_LINK && !bad_name(e.name) {
+                f.links
+                    .push((String::from_utf8_lossy(e.name).into(), e.oid()));
+            } else if e.mode & 0o170000 == MODE_TREE && !bad_name(e.name) {
+                f.subtrees
+                    .push((String::from_utf8_lossy(e.name).into(), e.oid()));
+            }
+        }
+        if f.links.is_empty() && f.subtrees.is_empty() {
+            self.trees.insert(id, None);
+            return Ok(None);
+        }
+        Ok(Some(f))
     }
 
     fn target(&mut self, store: &ObjectStore, blob: Oid) -> Result<Option<Arc<str>>, git2::Error> {
