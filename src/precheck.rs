@@ -286,6 +286,6 @@ fn git_var(repo: &git::Repository, role: &str) -> Option<crate::model::Identity>
         return None;
     }
     let line = out.stdout.strip_suffix(b"\n").unwrap_or(&out.stdout);
-    let id = crate::git::commit::identity(line);
+    let id = crate::git::plumbing::commit::identity(line);
     (!id.name.is_empty() || !id.email.is_empty()).then_some(id)
 }

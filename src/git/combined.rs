@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use git2::Oid;
 
 use super::diff::{decode, diff_trees, line_diff, printable_runs, Decoded, DiffOptions, RawDelta};
-use super::odb::{Kind, Limited, ObjectStore};
+use super::plumbing::odb::{Kind, Limited, ObjectStore};
 use crate::model::{Content, FileChange, Status};
 
 const MODE_LINK: u32 = 0o120000;

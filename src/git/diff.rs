@@ -8,7 +8,7 @@ use git2::Oid;
 
 use super::delta::BINARY_PROBE;
 pub use super::delta::{is_binary, DiffOptions, RawDelta};
-use super::odb::{next_entry, Kind, Limited, ObjectStore};
+use super::plumbing::odb::{next_entry, Kind, Limited, ObjectStore};
 use crate::model::Renames;
 
 use crate::model::{Content, FileChange, Status};

@@ -21,7 +21,7 @@ use git2::Oid;
 
 use super::combined::merge_file_changes;
 use super::diff::{bad_name, diff_trees, to_file_changes, DiffOptions, RawDelta, MAX_TREE_DEPTH};
-use super::odb::{next_entry, Kind, Limited, ObjectStore};
+use super::plumbing::odb::{next_entry, Kind, Limited, ObjectStore};
 use crate::model::FileChange;
 
 const MODE_LINK: u32 = 0o120000;

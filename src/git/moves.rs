@@ -9,7 +9,7 @@
 use git2::Oid;
 
 use super::delta::{is_binary, DiffOptions, RawDelta};
-use super::odb::{Kind, Limited, ObjectStore};
+use super::plumbing::odb::{Kind, Limited, ObjectStore};
 use crate::model::{Content, FileChange};
 
 const MODE_LINK: u32 = 0o120000;

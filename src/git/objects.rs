@@ -68,7 +68,7 @@ pub fn raw_object(repo: &Repository, oid: Oid) -> std::result::Result<Vec<u8>, S
 }
 
 /// Holds every commit of `order` to what `git fsck` accepts
-/// ([`super::commit::fsck`]): a malformed commit fails closed, named,
+/// ([`super::plumbing::commit::fsck`]): a malformed commit fails closed, named,
 /// wherever it is in the push (a scan reads identities leniently, as the
 /// git library does).
 pub fn fsck_commits(repo: &Repository, order: &[Oid]) -> Result<()> {
@@ -79,7 +79,7 @@ pub fn fsck_commits(repo: &Repository, order: &[Oid]) -> Result<()> {
         let obj = odb
             .read(oid)
             .map_err(|e| anyhow!("cannot read the pushed commit {oid}: {}", e.message()))?;
-        super::commit::fsck(obj.data()).map_err(|e| {
+        super::plumbing::commit::fsck(obj.data()).map_err(|e| {
             anyhow!("the pushed commit {oid} is malformed: {e} (git fsck refuses it too)")
         })?;
     }

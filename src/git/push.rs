@@ -36,7 +36,7 @@ pub fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Ne
     if tips.is_empty() {
         return Ok(out);
     }
-    let mut walk = super::walk::Walk::new(repo)?;
+    let mut walk = super::plumbing::walk::Walk::new(repo)?;
     for &t in tips {
         walk.push(t)
             .with_context(|| format!("cannot walk from the pushed commit {t}"))?;

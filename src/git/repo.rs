@@ -48,7 +48,7 @@ pub fn open_quarantined(git_dir: &Path, quarantine: Option<&str>) -> Result<Repo
         repo.odb()
             .and_then(|odb| odb.add_disk_alternate(q))
             .map_err(|e| anyhow!("cannot read the pushed objects in {q}: {}", e.message()))?;
-        super::odb::add_object_dir(Path::new(q));
+        super::plumbing::odb::add_object_dir(Path::new(q));
     }
     Ok(repo)
 }

@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use git2::{Oid, Repository};
 
 use super::diff::{self, DiffOptions};
-use super::odb::Kind;
+use super::plumbing::odb::Kind;
 use crate::model::FileChange;
 
 /// The index git is committing: `GIT_INDEX_FILE` (relative to the directory
@@ -162,7 +162,7 @@ pub fn staged_files(
     parent: Option<Oid>,
     opts: &DiffOptions,
 ) -> Result<Vec<FileChange>> {
-    let store = super::odb::ObjectStore::new(repo)?;
+    let store = super::plumbing::odb::ObjectStore::new(repo)?;
     let tree_id = index_tree(repo)?;
     let tree = store.read_kind(tree_id, Kind::Tree)?;
     let parent_tree = match parent {
@@ -205,7 +205,7 @@ pub fn staged_merge_files(
     parents: &[Oid],
     opts: &DiffOptions,
 ) -> Result<Vec<FileChange>> {
-    let store = super::odb::ObjectStore::new(repo)?;
+    let store = super::plumbing::odb::ObjectStore::new(repo)?;
     let tree_id = index_tree(repo)?;
     let tree = store.read_kind(tree_id, Kind::Tree)?;
     let mut trees = Vec::with_capacity(parents.len());
