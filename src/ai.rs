@@ -277,6 +277,26 @@ struct Sig {
 struct Family {
     tool: String,
     pattern: Lazy,
+    /// The pattern's required literals ([`required_literals`]; `None`: it
+    /// has none), read when first needed: a text holding none of them is
+    /// not matched, and the pattern not compiled (a commit-msg hook meets a
+    /// family only in a name like `Claude Opus 4.5`).
+    literals: OnceLock<Option<Vec<String>>>,
+}
+
+impl Family {
+    /// The match in `text` (`lower`: the same, ASCII-lowercased).
+    fn find<'t>(&self, text: &'t str, lower: &str) -> Option<regex::Match<'t>> {
+        let literals = self
+            .literals
+            .get_or_init(|| self.pattern.source.as_deref().and_then(required_literals));
+        if let Some(l) = literals {
+            if !l.iter().any(|l| lower.contains(l.as_str())) {
+                return None;
+            }
+        }
+        self.pattern.get()?.find(text)
+    }
 }
 
 /// A regex compiled at most once, when first needed.
@@ -332,6 +352,11 @@ pub struct Detector {
     ai_identity: Group,
     /// Distinct tool names, for reading a disclosure's value.
     tools: Vec<String>,
+    /// [`tool_key`] of each of `tools`, and each lowercased: computed once,
+    /// since every author, committer and `…-by:` trailer is compared with
+    /// every tool.
+    tool_keys: Vec<String>,
+    tools_lower: Vec<String>,
 }
 
 /// Signatures of one kind, matched together. Nothing is compiled at load:
@@ -584,6 +609,7 @@ impl Detector {
             .map(|f| Family {
                 tool: f.tool,
                 pattern: Lazy::new(Some(f.pattern)),
+                literals: OnceLock::new(),
             })
             .collect();
         d
@@ -665,7 +691,11 @@ impl Detector {
             families: Vec::new(),
             ai_identity: Group::default(),
             tools: distinct_tools(entries.iter().map(|(s, _)| s.tool.as_str())),
+            tool_keys: Vec::new(),
+            tools_lower: Vec::new(),
         };
+        d.tool_keys = d.tools.iter().map(|t| tool_key(t)).collect();
+        d.tools_lower = d.tools.iter().map(|t| t.to_ascii_lowercase()).collect();
         let prose_on = raw.prose.unwrap_or(false);
         let mut body = Vec::new();
         let mut subject = Vec::new();
@@ -1064,9 +1094,10 @@ impl Detector {
 
     /// The vendor's tool of the model family `text` names (`Opus 4.7` -> Claude).
     pub fn family_tool(&self, text: &str) -> Option<String> {
+        let lower = text.to_ascii_lowercase();
         self.families
             .iter()
-            .find(|f| f.pattern.get().is_some_and(|r| r.is_match(text)))
+            .find(|f| f.find(text, &lower).is_some())
             .map(|f| f.tool.clone())
     }
 
@@ -1081,26 +1112,31 @@ impl Detector {
         // Strictly, a family counts with a version number (`gpt-5.3-codex`)
         // or when it is the whole name (`Claude Sonnet`), not `Gemini Smith`.
         let digit = name.bytes().any(|b| b.is_ascii_digit());
+        let lower = name.to_ascii_lowercase();
         for f in &self.families {
-            let Some(m) = f.pattern.get().and_then(|r| r.find(name)) else {
+            let Some(m) = f.find(name, &lower) else {
                 continue;
             };
             if !strict || digit || m.as_str().trim() == name.trim() {
                 return Some(f.tool.clone());
             }
         }
-        let words: Vec<String> = name
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_ascii_lowercase)
-            .collect();
-        let tool = self
-            .tools
+        // Words compare ASCII case-insensitively, as lowercased ones would:
+        // no word is collected or lowercased (this runs on every commit).
+        let words = || {
+            name.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+        };
+        let t = self
+            .tool_keys
             .iter()
-            .find(|t| words.iter().any(|w| *w == tool_key(t)))?;
-        let filler = |w: &str| TOOL_WORDS.contains(&w) || *w == tool_key(tool);
-        let bare = words.len() == 1;
-        (words.iter().all(|w| filler(w)) && !(strict && bare)).then(|| tool.clone())
+            .position(|k| words().any(|w| w.eq_ignore_ascii_case(k)))?;
+        let key = self.tool_keys[t].as_str();
+        let filler = |w: &str| {
+            w.eq_ignore_ascii_case(key) || TOOL_WORDS.iter().any(|f| w.eq_ignore_ascii_case(f))
+        };
+        let bare = words().nth(1).is_none();
+        (words().all(filler) && !(strict && bare)).then(|| self.tools[t].clone())
     }
 
     /// The tool a disclosure value names: `TOOL:MODEL …` (the kernel's
@@ -1118,13 +1154,13 @@ impl Detector {
     fn tool_by_name(&self, value: &str) -> Option<String> {
         let first = value.split_whitespace().next()?;
         let head = first.split(':').next().unwrap_or(first);
-        if let Some(t) = self.tools.iter().find(|t| tool_key(t) == tool_key(head)) {
-            return Some(t.clone());
+        let head = tool_key(head);
+        if let Some(t) = self.tool_keys.iter().position(|k| *k == head) {
+            return Some(self.tools[t].clone());
         }
         let lower = value.to_ascii_lowercase();
-        for t in &self.tools {
-            let tl = t.to_ascii_lowercase();
-            let found = lower.match_indices(&tl).any(|(at, m)| {
+        for (t, tl) in self.tools.iter().zip(&self.tools_lower) {
+            let found = lower.match_indices(tl.as_str()).any(|(at, m)| {
                 let before = lower[..at].chars().next_back();
                 let after = lower[at + m.len()..].chars().next();
                 !before.is_some_and(char::is_alphanumeric)
@@ -1535,6 +1571,37 @@ mod tests {
             })
             .collect();
         assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+
+    /// The families' literal pre-filter finds what their regexes find, on
+    /// their examples, every signature example, and texts with case folds.
+    #[test]
+    fn family_prefilter_agrees_with_plain_matching() {
+        let d = detector();
+        let mut texts: Vec<String> = builtin_families()
+            .expect("parses")
+            .into_iter()
+            .flat_map(|f| f.examples)
+            .collect();
+        for s in builtin().expect("parses") {
+            texts.extend(s.examples);
+            texts.extend(s.counter_examples);
+        }
+        texts.extend(
+            ["CLAUDE OPUS 4", "Dev 1", "John Doe", "GPT-5 Codex", "\u{212A}imi", "o3"]
+                .map(String::from),
+        );
+        assert!(!d.families.is_empty());
+        for t in &texts {
+            for f in &d.families {
+                let plain = Regex::new(f.pattern.source.as_deref().unwrap_or(""))
+                    .expect("compiles")
+                    .find(t)
+                    .map(|m| m.range());
+                let lower = t.to_ascii_lowercase();
+                assert_eq!(f.find(t, &lower).map(|m| m.range()), plain, "{} on {t:?}", f.tool);
+            }
+        }
     }
 
     #[test]

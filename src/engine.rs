@@ -18,6 +18,26 @@ pub use crate::rules::sink::{marker_allows, Outcome, Sink, ALLOW_MARKER};
 
 /// Runs every rule of the policy over one change.
 pub fn check(policy: &Policy, change: &Change) -> Outcome {
+    let signals = detect(policy, change);
+    check_detected(policy, change, &signals)
+}
+
+/// The AI traces of a change under the policy's signatures (none without them).
+pub fn detect(policy: &Policy, change: &Change) -> Vec<crate::ai::Signal> {
+    policy
+        .ai
+        .as_ref()
+        .map(|d| d.detect(change))
+        .unwrap_or_default()
+}
+
+/// [`check`] with the change's AI traces already detected ([`detect`]), for
+/// a caller that needs them too (`report`): detection runs once per commit.
+pub fn check_detected(
+    policy: &Policy,
+    change: &Change,
+    signals: &[crate::ai::Signal],
+) -> Outcome {
     let mut sink = Sink::new(policy, change);
     for d in change.message.iter().flat_map(|m| &m.defects) {
         match d {
@@ -64,13 +84,8 @@ pub fn check(policy: &Policy, change: &Change) -> Outcome {
             .path(&file.path);
         }
     }
-    let signals = policy
-        .ai
-        .as_ref()
-        .map(|d| d.detect(change))
-        .unwrap_or_default();
     for family in FAMILIES {
-        (family.check)(policy, change, &signals, &mut sink);
+        (family.check)(policy, change, signals, &mut sink);
     }
     sink.finish()
 }

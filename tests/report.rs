@@ -136,7 +136,7 @@ fn text_summary_has_a_sparkline_and_escapes_what_the_repository_wrote() {
         !out.contains('\u{1b}'),
         "no raw ESC reaches the terminal: {out:?}"
     );
-    assert!(out.contains("\\u{1b}[2J"), "{out}");
+    assert!(out.contains("\\x1b[2J"), "{out}");
 }
 
 #[test]

@@ -413,7 +413,7 @@ fn anchor(name: &str) -> String {
 /// overrides become visible escapes.
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for c in super::text::clean(s).chars() {
+    for c in crate::diag::escape_cow(s).chars() {
         match c {
             '&' => o.push_str("&amp;"),
             '<' => o.push_str("&lt;"),

@@ -8,7 +8,7 @@
 //! as text (with a sparkline), JSON, or a self-contained HTML page.
 //! Reports of several repositories merge (`--merge a.json b.json`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 
 use anyhow::{bail, Context, Result};
@@ -34,12 +34,23 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// How many undisclosed AI-involved commits the report lists by name.
 const LISTED: usize = 200;
 
-/// What one commit contributes.
+/// What one commit contributes. Compact: most commits are not
+/// AI-involved and break no rule, and add only their date.
 struct One {
+    /// Position in the walk (orders commits of the same second).
+    seq: usize,
+    oid: Oid,
     time: i64,
+    /// Family of each finding of the policy's message rules.
+    findings: Vec<&'static str>,
+    ai: Option<Box<AiPart>>,
+}
+
+/// What an AI-involved commit adds.
+struct AiPart {
     counts: Counts,
     listed: Option<Listed>,
-    /// Directories an AI-involved commit touches.
+    /// Directories it touches (with `--paths`).
     dirs: Vec<String>,
 }
 
@@ -117,60 +128,7 @@ fn build(args: &ReportArgs, global: &Global) -> Result<Report> {
     };
     // A lone revision is its history here: a report of one commit says nothing.
     let range = git::history_range(&repo, &specs, args.all, true)?;
-    // The walk hands over each commit's bytes (when it read them), so no
-    // commit is inflated twice.
-    let mut found: Vec<(Oid, Option<std::sync::Arc<Vec<u8>>>)> = Vec::new();
-    match range {
-        git::Range::Listed(o) => found.extend(o.into_iter().map(|oid| (oid, None))),
-        git::Range::Walk(w) => {
-            w.run_with(|oid, data| found.push((oid, data.cloned())))?;
-        }
-    }
-    let path = git::repo::git_dir(&repo).to_path_buf();
-    // One repository and two readers per thread, for the whole walk.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<Result<Vec<One>>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let (found, next, path, policy) = (&found, &next, &path, &policy);
-                let paths = args.paths;
-                s.spawn(move || -> Result<Vec<One>> {
-                    let repo = git::repo::reopen_named(path)?;
-                    let messages = Reader::new(&repo, options(policy, false), false);
-                    let files = paths.then(|| Reader::new(&repo, options(policy, true), false));
-                    let mut out = Vec::new();
-                    loop {
-                        let start = next.fetch_add(CHUNK, std::sync::atomic::Ordering::Relaxed);
-                        if start >= found.len() {
-                            return Ok(out);
-                        }
-                        for (oid, data) in &found[start..(start + CHUNK).min(found.len())] {
-                            out.push(one(
-                                policy,
-                                &messages,
-                                files.as_ref(),
-                                *oid,
-                                data.as_deref(),
-                            )?);
-                        }
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a report worker stopped")))
-            })
-            .collect()
-    });
-    let mut ones: Vec<One> = Vec::with_capacity(found.len());
-    for r in results {
-        ones.extend(r?);
-    }
-
+    let ones = read_all(&repo, range, &policy, args.paths)?;
     let span = match (
         ones.iter().map(|o| o.time).min(),
         ones.iter().map(|o| o.time).max(),
@@ -204,25 +162,45 @@ fn build(args: &ReportArgs, global: &Global) -> Result<Report> {
             day += 1;
         }
     }
-    let mut listed: Vec<(i64, Listed)> = Vec::new();
+    // Sums per day first (most commits add one to `commits` and nothing
+    // else), then per period.
+    let mut days: BTreeMap<i64, Counts> = BTreeMap::new();
+    let mut listed: Vec<(i64, usize, Listed)> = Vec::new();
     let mut paths: HashMap<String, usize> = HashMap::new();
     for o in ones {
-        let key = period_key(o.time, weekly);
-        r.periods.entry(key).or_default().add(&o.counts);
-        r.totals.add(&o.counts);
-        if let Some(l) = o.listed {
-            listed.push((o.time, l));
+        let c = days.entry(o.time.div_euclid(86_400)).or_default();
+        c.commits += 1;
+        for family in o.findings {
+            match c.findings.get_mut(family) {
+                Some(n) => *n += 1,
+                None => {
+                    c.findings.insert(family.to_string(), 1);
+                }
+            }
         }
-        for d in o.dirs {
+        let Some(ai) = o.ai else { continue };
+        c.add(&ai.counts);
+        if let Some(l) = ai.listed {
+            listed.push((o.time, o.seq, l));
+        }
+        for d in ai.dirs {
             *paths.entry(d).or_default() += 1;
         }
+    }
+    for (day, c) in days {
+        r.periods
+            .entry(period_key(day * 86_400, weekly))
+            .or_default()
+            .add(&c);
+        r.totals.add(&c);
     }
     let mut top: Vec<(String, usize)> = paths.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top.truncate(15);
     r.top_paths = top;
-    listed.sort_by_key(|l| std::cmp::Reverse(l.0));
-    r.undisclosed = listed.into_iter().take(LISTED).map(|(_, l)| l).collect();
+    // Newest first; commits of the same second in the walk's order.
+    listed.sort_by_key(|l| (std::cmp::Reverse(l.0), l.1));
+    r.undisclosed = listed.into_iter().take(LISTED).map(|(_, _, l)| l).collect();
     Ok(Report {
         schema_version: SCHEMA_VERSION,
         period: if weekly { "week" } else { "month" }.to_string(),
@@ -245,45 +223,174 @@ fn options(policy: &Policy, files: bool) -> DiffOptions {
     }
 }
 
-/// Commits a worker takes at a time.
+/// Commits the walk hands to a worker at a time.
 const CHUNK: usize = 64;
 
-/// Reads and judges one commit (`data`: its bytes, when the walk read them).
-fn one(
-    policy: &Policy,
-    messages: &Reader,
-    files: Option<&Reader>,
-    oid: Oid,
-    data: Option<&Vec<u8>>,
-) -> Result<One> {
-    let change = match data {
-        Some(d) => messages.read_commit(oid, d)?,
-        None => messages.read(oid)?,
+/// Batches that may wait for a worker; past them, the walking thread
+/// reads a batch itself.
+const FEED_BATCHES: usize = 32;
+
+/// A batch of commits the walk found: position, id, and bytes when the walk read them.
+type Batch = Vec<(usize, Oid, Option<std::sync::Arc<Vec<u8>>>)>;
+
+/// Reads and judges every commit of the range while the walk runs, as
+/// `check` does ([`crate::scan::scan_range`]): the walking thread hands
+/// batches of the commits it finds (with the bytes it read, so no commit is
+/// inflated twice) to the other threads, and reads a batch itself when
+/// they are behind and once the walk is over. The report needs no order:
+/// nothing waits to be reported, and only the commits the walk shows in the
+/// end are kept (a commit found early may be hidden later by clock skew).
+fn read_all(repo: &Repository, range: git::Range, policy: &Policy, paths: bool) -> Result<Vec<One>> {
+    let walk = match range {
+        git::Range::Listed(oids) => {
+            let worker = Worker::new(repo, policy, paths);
+            let mut out = Vec::with_capacity(oids.len());
+            for (seq, oid) in oids.into_iter().enumerate() {
+                out.push(worker.one(seq, oid, None)?);
+            }
+            return Ok(out);
+        }
+        git::Range::Walk(w) => w,
     };
-    let time = change
-        .committer
-        .as_ref()
-        .or(change.author.as_ref())
-        .map_or(0, |i| i.time);
-    let signals: Vec<Signal> = policy
-        .ai
-        .as_ref()
-        .map(|d| d.detect(&change))
-        .unwrap_or_default();
-    let mut c = Counts {
-        commits: 1,
-        ..Counts::default()
-    };
-    // Message rules only: a file rule sees no files here.
-    let outcome = engine::check(policy, &change);
-    for f in &outcome.findings {
-        let family = crate::rules::find(&f.rule).map_or("custom", |r| r.family);
-        *c.findings.entry(family.to_string()).or_default() += 1;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let path = git::repo::git_dir(repo).to_path_buf();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(FEED_BATCHES);
+    let rx = std::sync::Mutex::new(rx);
+    let (mut out, shown) = std::thread::scope(|s| -> Result<(Vec<One>, Vec<Oid>)> {
+        let workers: Vec<_> = (1..threads)
+            .map(|_| {
+                let (rx, path) = (&rx, &path);
+                s.spawn(move || -> Result<Vec<One>> {
+                    let repo = git::repo::reopen_named(path)?;
+                    let worker = Worker::new(&repo, policy, paths);
+                    let mut out = Vec::new();
+                    loop {
+                        let batch = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok(batch) = batch else {
+                            return Ok(out);
+                        };
+                        worker.batch(batch, &mut out)?;
+                    }
+                })
+            })
+            .collect();
+        let worker = Worker::new(repo, policy, paths);
+        let mut out = Vec::new();
+        let mut failed: Option<anyhow::Error> = None;
+        let mut batch = Vec::with_capacity(CHUNK);
+        let mut seq = 0usize;
+        let walked = walk.run_with(|oid, data| {
+            batch.push((seq, oid, data.cloned()));
+            seq += 1;
+            if batch.len() < CHUNK || failed.is_some() {
+                return;
+            }
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK));
+            // With no other thread, or all of them busy, this one reads it.
+            let full = if threads > 1 {
+                match tx.try_send(full) {
+                    Ok(()) => return,
+                    Err(std::sync::mpsc::TrySendError::Full(b))
+                    | Err(std::sync::mpsc::TrySendError::Disconnected(b)) => b,
+                }
+            } else {
+                full
+            };
+            if let Err(e) = worker.batch(full, &mut out) {
+                failed = Some(e);
+            }
+        });
+        // What is left is shared by every thread, this one included. With
+        // the sender gone, a worker waiting for a batch (holding the lock)
+        // returns as soon as the queue is empty.
+        drop(tx);
+        let mut rest = Ok(());
+        if failed.is_none() && walked.is_ok() {
+            rest = worker.batch(std::mem::take(&mut batch), &mut out);
+            while rest.is_ok() {
+                let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                let Ok(b) = next else { break };
+                rest = worker.batch(b, &mut out);
+            }
+        }
+        for w in workers {
+            let r = w
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("a report worker stopped")));
+            out.extend(r?);
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let shown = walked?.order;
+        rest?;
+        Ok((out, shown))
+    })?;
+    if out.len() != shown.len() {
+        let keep: std::collections::HashSet<Oid> = shown.into_iter().collect();
+        out.retain(|o| keep.contains(&o.oid));
     }
-    let mut listed = None;
-    let mut dirs = Vec::new();
-    if !signals.is_empty() {
-        c.ai = 1;
+    Ok(out)
+}
+
+/// One thread's readers: the message, and with `--paths` the changed files.
+struct Worker<'r> {
+    policy: &'r Policy,
+    messages: Reader<'r>,
+    files: Option<Reader<'r>>,
+}
+
+impl<'r> Worker<'r> {
+    fn new(repo: &'r Repository, policy: &'r Policy, paths: bool) -> Worker<'r> {
+        Worker {
+            policy,
+            messages: Reader::new(repo, options(policy, false), false),
+            files: paths.then(|| Reader::new(repo, options(policy, true), false)),
+        }
+    }
+
+    fn batch(&self, batch: Batch, out: &mut Vec<One>) -> Result<()> {
+        for (seq, oid, data) in batch {
+            out.push(self.one(seq, oid, data.as_deref())?);
+        }
+        Ok(())
+    }
+
+    /// Reads and judges one commit (`data`: its bytes, when the walk read them).
+    fn one(&self, seq: usize, oid: Oid, data: Option<&Vec<u8>>) -> Result<One> {
+        let policy = self.policy;
+        let change = match data {
+            Some(d) => self.messages.read_commit(oid, d)?,
+            None => self.messages.read(oid)?,
+        };
+        let time = change
+            .committer
+            .as_ref()
+            .or(change.author.as_ref())
+            .map_or(0, |i| i.time);
+        // Detected once, for the report and the policy's rules alike.
+        let signals: Vec<Signal> = engine::detect(policy, &change);
+        // Message rules only: a file rule sees no files here.
+        let outcome = engine::check_detected(policy, &change, &signals);
+        let findings = outcome
+            .findings
+            .iter()
+            .map(|f| crate::rules::find(&f.rule).map_or("custom", |r| r.family))
+            .collect();
+        let mut one = One {
+            seq,
+            oid,
+            time,
+            findings,
+            ai: None,
+        };
+        if signals.is_empty() {
+            return Ok(one);
+        }
+        let mut c = Counts {
+            ai: 1,
+            ..Counts::default()
+        };
         let mut tools: Vec<String> = signals
             .iter()
             .map(|s| s.tool.clone().unwrap_or_else(|| "an AI tool".to_string()))
@@ -317,21 +424,20 @@ fn one(
         if Reviewers::default().review(&change).is_some() {
             c.reviewed = 1;
         }
-        if let Some(state) = state {
-            listed = Some(Listed {
-                id: oid.to_string(),
-                date: crate::date::format(time.div_euclid(86_400)),
-                subject: change
-                    .message
-                    .as_ref()
-                    .map(|m| crate::report::text::truncate(&m.subject, 100))
-                    .unwrap_or_default(),
-                tools: tools.clone(),
-                state: state.to_string(),
-            });
-        }
+        let listed = state.map(|state| Listed {
+            id: oid.to_string(),
+            date: crate::date::format(time.div_euclid(86_400)),
+            subject: change
+                .message
+                .as_ref()
+                .map(|m| crate::report::text::truncate(&m.subject, 100))
+                .unwrap_or_default(),
+            tools: tools.clone(),
+            state: state.to_string(),
+        });
         // Where AI-involved changes land: the directories they touch.
-        if let (false, Some(files)) = (change.is_merge, files) {
+        let mut dirs = Vec::new();
+        if let (false, Some(files)) = (change.is_merge, &self.files) {
             let with_files = files.read(oid)?;
             dirs = with_files
                 .files()
@@ -344,13 +450,13 @@ fn one(
             dirs.sort();
             dirs.dedup();
         }
+        one.ai = Some(Box::new(AiPart {
+            counts: c,
+            listed,
+            dirs,
+        }));
+        Ok(one)
     }
-    Ok(One {
-        time,
-        counts: c,
-        listed,
-        dirs,
-    })
 }
 
 /// The kind of an AI trace, for the report's breakdown.

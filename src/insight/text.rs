@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::model::{combined, RepoReport, Report};
+use crate::diag::escape_cow;
 
 /// Eight levels of a sparkline.
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -37,8 +38,8 @@ fn block(repo: &RepoReport, period: &str, out: &mut dyn Write, color: bool) -> s
     writeln!(
         out,
         "{} (policy `{}`): {}, {first} .. {last}, by {period}",
-        bold(&clean(&repo.name)),
-        clean(&repo.policy),
+        bold(&escape_cow(&repo.name)),
+        escape_cow(&repo.policy),
         crate::report::shared::count(t.commits, "commit"),
     )?;
     let spark = sparkline(repo.periods.values().map(|c| c.ai).collect());
@@ -80,7 +81,7 @@ fn block(repo: &RepoReport, period: &str, out: &mut dyn Write, color: bool) -> s
             .top_paths
             .iter()
             .take(6)
-            .map(|(p, n)| format!("{} {n}", clean(p)))
+            .map(|(p, n)| format!("{} {n}", escape_cow(p)))
             .collect();
         writeln!(out, "  where AI changes land: {}", top.join(", "))?;
     }
@@ -92,8 +93,8 @@ fn block(repo: &RepoReport, period: &str, out: &mut dyn Write, color: bool) -> s
                 "    {} {} {} ({}, {})",
                 l.date,
                 &l.id[..l.id.len().min(12)],
-                clean(&l.subject),
-                clean(&l.tools.join(", ")),
+                escape_cow(&l.subject),
+                escape_cow(&l.tools.join(", ")),
                 l.state
             )?;
         }
@@ -113,7 +114,7 @@ fn list(m: &std::collections::BTreeMap<String, usize>) -> String {
     let mut v: Vec<(&String, &usize)> = m.iter().collect();
     v.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
     v.iter()
-        .map(|(k, n)| format!("{} {n}", clean(k)))
+        .map(|(k, n)| format!("{} {n}", escape_cow(k)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -148,23 +149,6 @@ pub fn sparkline(values: Vec<usize>) -> String {
         .collect()
 }
 
-/// Text from the repository, with control characters shown as escapes so
-/// that a commit subject cannot repaint the terminal.
-pub fn clean(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control()
-                || ('\u{202a}'..='\u{202e}').contains(&c)
-                || ('\u{2066}'..='\u{2069}').contains(&c)
-            {
-                c.escape_unicode().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +157,7 @@ mod tests {
     fn sparkline_scales_to_the_largest() {
         assert_eq!(sparkline(vec![0, 1, 2, 4]), " ▃▅█");
         assert_eq!(sparkline(vec![0, 0]), "");
-        assert_eq!(clean("a\x1b[2Jb\u{202e}"), "a\\u{1b}[2Jb\\u{202e}");
+        // Repository text is escaped as in every report (issue 14's rule).
+        assert_eq!(escape_cow("a\x1b[2Jb\u{202e}"), "a\\x1b[2Jb\\u{202e}");
     }
 }
