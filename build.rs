@@ -6,8 +6,14 @@
 
 use std::path::Path;
 
+// The literal reader the binary's keyword pre-filters use (regex-syntax only).
+#[allow(dead_code)]
+#[path = "src/rules/patterns/literals.rs"]
+mod literals;
+
 fn main() {
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
+    println!("cargo:rerun-if-changed=src/rules/patterns/literals.rs");
     for dir in ["policies", "policies/data"] {
         println!("cargo:rerun-if-changed={dir}");
         let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -27,6 +33,38 @@ fn main() {
             let dest = Path::new(&out).join(dir).join(name).with_extension("json");
             std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
             std::fs::write(dest, json).expect("write JSON");
+            if name == "ai-signatures.toml" {
+                ai_literals(&table, Path::new(&out));
+            }
         }
     }
+}
+
+/// `ai-literals.rs`: the required literals of every built-in AI signature
+/// and model family pattern, sorted by pattern, so that the detector's
+/// pre-filters need not parse the patterns at run time (a third of a
+/// commit-msg hook's work did). `src/ai.rs` falls back to reading a
+/// pattern that is not listed (a policy's own), and a test checks the list.
+fn ai_literals(table: &toml::Table, out: &Path) {
+    let mut patterns: Vec<&str> = ["signature", "family"]
+        .iter()
+        .filter_map(|k| table.get(*k)?.as_array())
+        .flatten()
+        .filter_map(|e| e.get("pattern")?.as_str())
+        .collect();
+    patterns.sort_unstable();
+    patterns.dedup();
+    let mut rs = String::from(
+        "/// Each built-in AI pattern and its required literals, sorted by pattern.\n\
+         pub static AI_LITERALS: &[(&str, Option<&[&str]>)] = &[\n",
+    );
+    for p in patterns {
+        let lits = match literals::required_literals(p) {
+            Some(l) => format!("Some(&{l:?})"),
+            None => "None".to_string(),
+        };
+        rs.push_str(&format!("    ({p:?}, {lits}),\n"));
+    }
+    rs.push_str("];\n");
+    std::fs::write(out.join("ai-literals.rs"), rs).expect("write ai-literals.rs");
 }

@@ -277,26 +277,6 @@ struct Sig {
 struct Family {
     tool: String,
     pattern: Lazy,
-    /// The pattern's required literals ([`required_literals`]; `None`: it
-    /// has none), read when first needed: a text holding none of them is
-    /// not matched, and the pattern not compiled (a commit-msg hook meets a
-    /// family only in a name like `Claude Opus 4.5`).
-    literals: OnceLock<Option<Vec<String>>>,
-}
-
-impl Family {
-    /// The match in `text` (`lower`: the same, ASCII-lowercased).
-    fn find<'t>(&self, text: &'t str, lower: &str) -> Option<regex::Match<'t>> {
-        let literals = self
-            .literals
-            .get_or_init(|| self.pattern.source.as_deref().and_then(required_literals));
-        if let Some(l) = literals {
-            if !l.iter().any(|l| lower.contains(l.as_str())) {
-                return None;
-            }
-        }
-        self.pattern.get()?.find(text)
-    }
 }
 
 /// A regex compiled at most once, when first needed.
@@ -333,6 +313,21 @@ fn build_regex(p: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/ai-literals.rs"));
+}
+
+/// The required literals of a signature's or family's pattern
+/// ([`required_literals`]): those of the built-in table were read when the
+/// binary was built (`build.rs`), others are read now.
+fn literals_of(pattern: &str) -> Option<Vec<String>> {
+    let table = generated::AI_LITERALS;
+    match table.binary_search_by(|(p, _)| (*p).cmp(pattern)) {
+        Ok(i) => table[i].1.map(|l| l.iter().map(|s| s.to_string()).collect()),
+        Err(_) => required_literals(pattern),
+    }
+}
+
 /// A compiled signatures table.
 #[derive(Debug)]
 pub struct Detector {
@@ -346,6 +341,11 @@ pub struct Detector {
     prose: Group,
     /// Model families, for disclosures that name only a model.
     families: Vec<Family>,
+    /// Keyword pre-filter over the families' required literals, built on
+    /// first use: a family's regex is compiled and run only on a text
+    /// holding one of them (a commit-msg hook meets a family only in a
+    /// name like `Claude Opus 4.5`; a history scan asks on every commit).
+    family_filter: OnceLock<Filter>,
     /// Identity signatures plus `Co-authored-by` ones with a pattern: what
     /// recognises an AI in a `Name <email>` value (and, restricted to the
     /// identity kind, in the author and committer).
@@ -357,6 +357,8 @@ pub struct Detector {
     /// every tool.
     tool_keys: Vec<String>,
     tools_lower: Vec<String>,
+    /// Position in `tools` of each [`tool_key`].
+    tool_index: HashMap<String, usize>,
 }
 
 /// Signatures of one kind, matched together. Nothing is compiled at load:
@@ -397,7 +399,7 @@ impl Group {
                     .pattern
                     .source
                     .as_deref()
-                    .and_then(required_literals)
+                    .and_then(literals_of)
                 {
                     Some(k) => keywords.push(k),
                     None => {
@@ -609,7 +611,6 @@ impl Detector {
             .map(|f| Family {
                 tool: f.tool,
                 pattern: Lazy::new(Some(f.pattern)),
-                literals: OnceLock::new(),
             })
             .collect();
         d
@@ -691,10 +692,15 @@ impl Detector {
             families: Vec::new(),
             ai_identity: Group::default(),
             tools: distinct_tools(entries.iter().map(|(s, _)| s.tool.as_str())),
+            family_filter: OnceLock::new(),
             tool_keys: Vec::new(),
             tools_lower: Vec::new(),
+            tool_index: HashMap::new(),
         };
         d.tool_keys = d.tools.iter().map(|t| tool_key(t)).collect();
+        for (i, k) in d.tool_keys.iter().enumerate() {
+            d.tool_index.entry(k.clone()).or_insert(i);
+        }
         d.tools_lower = d.tools.iter().map(|t| t.to_ascii_lowercase()).collect();
         let prose_on = raw.prose.unwrap_or(false);
         let mut body = Vec::new();
@@ -1094,11 +1100,8 @@ impl Detector {
 
     /// The vendor's tool of the model family `text` names (`Opus 4.7` -> Claude).
     pub fn family_tool(&self, text: &str) -> Option<String> {
-        let lower = text.to_ascii_lowercase();
-        self.families
-            .iter()
-            .find(|f| f.find(text, &lower).is_some())
-            .map(|f| f.tool.clone())
+        let (f, _) = self.family_matches(text).next()?;
+        Some(self.families[f].tool.clone())
     }
 
     /// The tool a person-shaped name stands for: a model family
@@ -1112,31 +1115,67 @@ impl Detector {
         // Strictly, a family counts with a version number (`gpt-5.3-codex`)
         // or when it is the whole name (`Claude Sonnet`), not `Gemini Smith`.
         let digit = name.bytes().any(|b| b.is_ascii_digit());
-        let lower = name.to_ascii_lowercase();
-        for f in &self.families {
-            let Some(m) = f.find(name, &lower) else {
-                continue;
-            };
+        for (f, m) in self.family_matches(name) {
             if !strict || digit || m.as_str().trim() == name.trim() {
-                return Some(f.tool.clone());
+                return Some(self.families[f].tool.clone());
             }
         }
-        // Words compare ASCII case-insensitively, as lowercased ones would:
-        // no word is collected or lowercased (this runs on every commit).
-        let words = || {
-            name.split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-        };
-        let t = self
-            .tool_keys
+        // Words of the ASCII-lowercased name are the lowercased words (an
+        // ASCII letter stays alphanumeric); the first tool in table order
+        // that one of them names.
+        let lower = name.to_ascii_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let t = words
             .iter()
-            .position(|k| words().any(|w| w.eq_ignore_ascii_case(k)))?;
+            .filter_map(|w| self.tool_index.get(*w).copied())
+            .min()?;
         let key = self.tool_keys[t].as_str();
-        let filler = |w: &str| {
-            w.eq_ignore_ascii_case(key) || TOOL_WORDS.iter().any(|f| w.eq_ignore_ascii_case(f))
-        };
-        let bare = words().nth(1).is_none();
-        (words().all(filler) && !(strict && bare)).then(|| self.tools[t].clone())
+        let filler = |w: &&str| *w == key || TOOL_WORDS.contains(w);
+        let bare = words.len() == 1;
+        (words.iter().all(filler) && !(strict && bare)).then(|| self.tools[t].clone())
+    }
+
+    /// The families whose pattern matches `text`, in table order, with the
+    /// match; only those holding one of their required literals are tried.
+    fn family_matches<'s, 't>(
+        &'s self,
+        text: &'t str,
+    ) -> impl Iterator<Item = (usize, regex::Match<'t>)> + 's
+    where
+        't: 's,
+    {
+        let filter = self.family_filter.get_or_init(|| {
+            let mut always = Vec::new();
+            let mut keywords = Vec::with_capacity(self.families.len());
+            for (i, f) in self.families.iter().enumerate() {
+                match f.pattern.source.as_deref().and_then(literals_of) {
+                    Some(k) => keywords.push(k),
+                    None => {
+                        always.push(i);
+                        keywords.push(Vec::new());
+                    }
+                }
+            }
+            Filter {
+                keywords: KeywordIndex::build(&keywords).unwrap_or_default(),
+                always,
+            }
+        });
+        let mut cands = filter.always.clone();
+        if !self.families.is_empty() {
+            for (_, owners) in filter.keywords.hits(text) {
+                cands.extend_from_slice(owners);
+            }
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        cands.into_iter().filter_map(move |i| {
+            let m = self.families[i].pattern.get()?.find(text)?;
+            Some((i, m))
+        })
     }
 
     /// The tool a disclosure value names: `TOOL:MODEL …` (the kernel's
@@ -1593,15 +1632,40 @@ mod tests {
         );
         assert!(!d.families.is_empty());
         for t in &texts {
-            for f in &d.families {
-                let plain = Regex::new(f.pattern.source.as_deref().unwrap_or(""))
-                    .expect("compiles")
-                    .find(t)
-                    .map(|m| m.range());
-                let lower = t.to_ascii_lowercase();
-                assert_eq!(f.find(t, &lower).map(|m| m.range()), plain, "{} on {t:?}", f.tool);
-            }
+            let plain: Vec<(usize, std::ops::Range<usize>)> = d
+                .families
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    let re = Regex::new(f.pattern.source.as_deref().unwrap_or("")).expect("compiles");
+                    Some((i, re.find(t)?.range()))
+                })
+                .collect();
+            let filtered: Vec<_> = d.family_matches(t).map(|(i, m)| (i, m.range())).collect();
+            assert_eq!(filtered, plain, "{t:?}");
         }
+    }
+
+    /// The literals `build.rs` read for the built-in patterns are what
+    /// reading them now gives.
+    #[test]
+    fn build_time_literals_are_current() {
+        let table = builtin().expect("parses");
+        let fams = builtin_families().expect("parses");
+        let patterns: Vec<&str> = table
+            .iter()
+            .filter_map(|s| s.pattern.as_deref())
+            .chain(fams.iter().map(|f| f.pattern.as_str()))
+            .collect();
+        assert!(patterns.len() > 20);
+        for p in &patterns {
+            assert!(
+                generated::AI_LITERALS.iter().any(|(g, _)| g == p),
+                "{p} is not in the build-time table"
+            );
+            assert_eq!(literals_of(p), required_literals(p), "{p}");
+        }
+        assert_eq!(literals_of("(?i)not-a-builtin-\\d"), required_literals("(?i)not-a-builtin-\\d"));
     }
 
     #[test]
