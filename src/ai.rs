@@ -323,7 +323,9 @@ mod generated {
 fn literals_of(pattern: &str) -> Option<Vec<String>> {
     let table = generated::AI_LITERALS;
     match table.binary_search_by(|(p, _)| (*p).cmp(pattern)) {
-        Ok(i) => table[i].1.map(|l| l.iter().map(|s| s.to_string()).collect()),
+        Ok(i) => table[i]
+            .1
+            .map(|l| l.iter().map(|s| s.to_string()).collect()),
         Err(_) => required_literals(pattern),
     }
 }
@@ -395,12 +397,7 @@ impl Group {
             let mut always = Vec::new();
             let mut keywords = Vec::with_capacity(self.index.len());
             for (m, &i) in self.index.iter().enumerate() {
-                match sigs[i]
-                    .pattern
-                    .source
-                    .as_deref()
-                    .and_then(literals_of)
-                {
+                match sigs[i].pattern.source.as_deref().and_then(literals_of) {
                     Some(k) => keywords.push(k),
                     None => {
                         always.push(m);
@@ -894,24 +891,14 @@ impl Detector {
             // Keep message order: subject, then lines.
             out.sort_by_key(|s| s.seen.line().unwrap_or(u32::MAX));
         }
-        for (who, seen) in [
-            (
-                &change.author,
-                change.author.as_ref().map(|a| Seen::Author {
-                    identity: a.display(),
-                }),
-            ),
-            (
-                &change.committer,
-                change.committer.as_ref().map(|c| Seen::Committer {
-                    identity: c.display(),
-                }),
-            ),
-        ] {
-            let (Some(who), Some(seen)) = (who, seen) else {
-                continue;
-            };
+        // The identity is written out once, and kept in a signal only.
+        for (who, author) in [(&change.author, true), (&change.committer, false)] {
+            let Some(who) = who else { continue };
             let text = who.display();
+            let seen = |identity: String| match author {
+                true => Seen::Author { identity },
+                false => Seen::Committer { identity },
+            };
             if let Some(s) = self.identity_signal(&who.name, &text, seen) {
                 out.push(s);
             }
@@ -1035,16 +1022,22 @@ impl Detector {
 
     /// The signal an author or committer carries: an identity signature, or
     /// a tool's or a model's name (`gpt-5.3-codex <…>`, `GitHub Copilot <…>`).
-    fn identity_signal(&self, name: &str, text: &str, seen: Seen) -> Option<Signal> {
+    fn identity_signal(
+        &self,
+        name: &str,
+        text: &str,
+        seen: impl FnOnce(String) -> Seen,
+    ) -> Option<Signal> {
         let first = self
             .ai_identity
             .matches(&self.sigs, text)
             .into_iter()
             .find(|&i| self.sigs[i].kind == Kind::Identity);
         if let Some(i) = first {
-            return Some(self.signal(i, text, seen));
+            return Some(self.signal(i, text, seen(text.to_string())));
         }
         let tool = self.tool_named(name, true)?;
+        let seen = seen(text.to_string());
         Some(Signal {
             model: self.family_tool(name).map(|_| model_text(name)),
             tool: Some(tool),
@@ -1627,8 +1620,15 @@ mod tests {
             texts.extend(s.counter_examples);
         }
         texts.extend(
-            ["CLAUDE OPUS 4", "Dev 1", "John Doe", "GPT-5 Codex", "\u{212A}imi", "o3"]
-                .map(String::from),
+            [
+                "CLAUDE OPUS 4",
+                "Dev 1",
+                "John Doe",
+                "GPT-5 Codex",
+                "\u{212A}imi",
+                "o3",
+            ]
+            .map(String::from),
         );
         assert!(!d.families.is_empty());
         for t in &texts {
@@ -1637,7 +1637,8 @@ mod tests {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, f)| {
-                    let re = Regex::new(f.pattern.source.as_deref().unwrap_or("")).expect("compiles");
+                    let re =
+                        Regex::new(f.pattern.source.as_deref().unwrap_or("")).expect("compiles");
                     Some((i, re.find(t)?.range()))
                 })
                 .collect();
@@ -1665,7 +1666,10 @@ mod tests {
             );
             assert_eq!(literals_of(p), required_literals(p), "{p}");
         }
-        assert_eq!(literals_of("(?i)not-a-builtin-\\d"), required_literals("(?i)not-a-builtin-\\d"));
+        assert_eq!(
+            literals_of("(?i)not-a-builtin-\\d"),
+            required_literals("(?i)not-a-builtin-\\d")
+        );
     }
 
     #[test]

@@ -33,11 +33,7 @@ pub fn detect(policy: &Policy, change: &Change) -> Vec<crate::ai::Signal> {
 
 /// [`check`] with the change's AI traces already detected ([`detect`]), for
 /// a caller that needs them too (`report`): detection runs once per commit.
-pub fn check_detected(
-    policy: &Policy,
-    change: &Change,
-    signals: &[crate::ai::Signal],
-) -> Outcome {
+pub fn check_detected(policy: &Policy, change: &Change, signals: &[crate::ai::Signal]) -> Outcome {
     let mut sink = Sink::new(policy, change);
     for d in change.message.iter().flat_map(|m| &m.defects) {
         match d {

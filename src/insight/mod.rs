@@ -240,7 +240,12 @@ type Batch = Vec<(usize, Oid, Option<std::sync::Arc<Vec<u8>>>)>;
 /// they are behind and once the walk is over. The report needs no order:
 /// nothing waits to be reported, and only the commits the walk shows in the
 /// end are kept (a commit found early may be hidden later by clock skew).
-fn read_all(repo: &Repository, range: git::Range, policy: &Policy, paths: bool) -> Result<Vec<One>> {
+fn read_all(
+    repo: &Repository,
+    range: git::Range,
+    policy: &Policy,
+    paths: bool,
+) -> Result<Vec<One>> {
     let walk = match range {
         git::Range::Listed(oids) => {
             let worker = Worker::new(repo, policy, paths);
