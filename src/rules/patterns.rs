@@ -422,9 +422,9 @@ impl KeywordIndex {
 }
 
 mod literals;
-use literals::has_required_lower;
 #[cfg(test)]
 pub(crate) use literals::has_required;
+use literals::has_required_lower;
 pub(crate) use literals::{required_literals, required_sets};
 
 /// Patterns with their keyword pre-filter.
