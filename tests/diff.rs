@@ -83,12 +83,23 @@ fn ours(repo: &git2::Repository, id: &str) -> Files {
         },
         false,
     );
-    let change = reader
-        .read(git2::Oid::from_str(id).expect("oid"))
-        .unwrap_or_else(|e| panic!("{id}: {e:#}"));
+    let oid = git2::Oid::from_str(id).expect("oid");
+    let change = reader.read(oid).unwrap_or_else(|e| panic!("{id}: {e:#}"));
+    // Directories reached through a link: their changed files are read
+    // again under the link's path (issue 14), which git's diff does not list.
+    let mut links: Vec<String> = Vec::new();
+    let tree = repo.find_commit(oid).and_then(|c| c.tree()).expect("tree");
+    tree.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+        if e.filemode() == 0o120000 {
+            links.push(format!("{dir}{}/", e.name().unwrap_or_default()));
+        }
+        git2::TreeWalkResult::Ok
+    })
+    .expect("walk");
     change
         .files()
         .iter()
+        .filter(|f| !links.iter().any(|l| f.path.starts_with(l.as_str())))
         .map(|f| {
             let status = match f.status {
                 Status::Added => 'A',
