@@ -202,22 +202,37 @@ pub fn staged_files(
         &mut deltas,
     )?;
     let mut files = diff::to_file_changes(&store, deltas, opts)?;
-    if links == Some(false) {
-        return Ok(files);
-    }
     let sides: Vec<Option<super::links::Side>> = parent_tree
         .iter()
         .map(|t| Some((t.0, &t.1.data[..])))
         .collect();
-    super::links::follow(
+    follow_links(
         &store,
-        &mut super::links::LinkIndex::default(),
+        links,
         (tree_id, &tree.data),
         &sides,
         &mut files,
         opts,
     )?;
     Ok(files)
+}
+
+/// Reads what the commit's links lead to (see [`super::links::follow`]),
+/// unless the index said it holds no link.
+fn follow_links(
+    store: &super::plumbing::odb::ObjectStore,
+    links: Option<bool>,
+    new: super::links::Side,
+    parents: &[Option<super::links::Side>],
+    files: &mut Vec<FileChange>,
+    opts: &DiffOptions,
+) -> Result<()> {
+    if links == Some(false) {
+        return Ok(());
+    }
+    let mut index = super::links::LinkIndex::default();
+    super::links::follow(store, &mut index, new, parents, files, opts)?;
+    Ok(())
 }
 
 /// What the merge being committed introduces (its dense combined diff, see
@@ -241,14 +256,11 @@ pub fn staged_merge_files(
     }
     let views: Vec<Option<&[u8]>> = trees.iter().map(|t| Some(&t.1.data[..])).collect();
     let mut files = super::combined::merge_file_changes(&store, &views, &tree.data, opts)?;
-    if links == Some(false) {
-        return Ok(files);
-    }
     let sides: Vec<Option<super::links::Side>> =
         trees.iter().map(|t| Some((t.0, &t.1.data[..]))).collect();
-    super::links::follow(
+    follow_links(
         &store,
-        &mut super::links::LinkIndex::default(),
+        links,
         (tree_id, &tree.data),
         &sides,
         &mut files,
