@@ -26,6 +26,7 @@ use crate::config::{compile_globs, compile_regex, KeyPath, Problems};
 use crate::diag::RuleInfo;
 use crate::diag::Severity;
 use crate::identity::Person;
+use crate::message::{Message, Trailer};
 use crate::model::Needs;
 use crate::model::{Change, Content, Status};
 use crate::rules::sink::Sink;
@@ -484,36 +485,49 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
     let Some(msg) = &change.message else {
         return;
     };
-
     if cfg.required == Required::Forbidden {
-        if sink.enabled(FORBIDDEN) {
-            for s in signals {
-                let text = s.seen.line_text();
-                let e = sink
-                    .report(
-                        FORBIDDEN,
-                        format!(
-                            "this project does not accept AI-generated contributions, and {} shows AI involvement",
-                            s.describe()
-                        ),
-                    )
-                    .snippet(text);
-                if let Some(l) = s.seen.line() {
-                    e.line(l);
-                }
-            }
-        }
+        forbidden(signals, sink);
         return;
     }
-
     // The disclosure trailers' values.
-    let disclosures: Vec<_> = msg
+    let disclosures: Vec<&Trailer> = msg
         .trailers
         .iter()
         .filter(|t| cfg.is_disclosure_key(&t.key))
         .collect();
+    malformed(cfg, &disclosures, signals, sink);
+    missing(cfg, change, msg, signals, sink);
+    tool_lists(cfg, &disclosures, signals, sink);
+    forbidden_trailers(cfg, signals, sink);
+    large_change(cfg, change, msg, signals, sink);
+}
+
+/// `disclosure-forbidden`: the policy accepts no AI contribution at all.
+fn forbidden(signals: &[Signal], sink: &mut Sink) {
+    if sink.enabled(FORBIDDEN) {
+        for s in signals {
+            let text = s.seen.line_text();
+            let e = sink
+                .report(
+                    FORBIDDEN,
+                    format!(
+                        "this project does not accept AI-generated contributions, and {} shows AI involvement",
+                        s.describe()
+                    ),
+                )
+                .snippet(text);
+            if let Some(l) = s.seen.line() {
+                e.line(l);
+            }
+        }
+    }
+}
+
+/// `disclosure-format`: disclosure trailers whose value is empty or does
+/// not match the policy's format.
+fn malformed(cfg: &Disclosure, disclosures: &[&Trailer], signals: &[Signal], sink: &mut Sink) {
     if sink.enabled(FORMAT) {
-        for t in &disclosures {
+        for t in disclosures {
             let v = t.value.trim();
             let what = cfg
                 .value_hint
@@ -548,8 +562,11 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
             }
         }
     }
+}
 
-    // A required disclosure.
+/// `disclosure-missing`: a disclosure the policy requires (always, or when
+/// AI is detected) is absent.
+fn missing(cfg: &Disclosure, change: &Change, msg: &Message, signals: &[Signal], sink: &mut Sink) {
     let exempt = change.is_merge && cfg.exempt_merges;
     let needed = match cfg.required {
         Required::Always => !exempt,
@@ -608,8 +625,11 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
             }
         }
     }
+}
 
-    // Tools: the signals', and the ones disclosure values name.
+/// `disclosure-denied-tool` and `disclosure-unapproved-tool`: the tools the
+/// signals and the disclosure values name, against the policy's lists.
+fn tool_lists(cfg: &Disclosure, disclosures: &[&Trailer], signals: &[Signal], sink: &mut Sink) {
     if sink.enabled(DENIED) || sink.enabled(UNAPPROVED) {
         let mut named: Vec<(String, Option<u32>, String)> = Vec::new();
         let mut add = |tool: &str, line: Option<u32>, text: &str| {
@@ -626,7 +646,7 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
             }
         }
         if let Some(re) = &cfg.value {
-            for t in &disclosures {
+            for t in disclosures {
                 if let Some(tool) = re.captures(t.value.trim()).and_then(|c| c.name("tool")) {
                     add(
                         tool.as_str(),
@@ -663,8 +683,11 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
             }
         }
     }
+}
 
-    // AI in trailers or footers the policy forbids.
+/// `disclosure-forbidden-trailer` and `disclosure-forbidden-footer`: AI
+/// named in trailers or footers the policy forbids.
+fn forbidden_trailers(cfg: &Disclosure, signals: &[Signal], sink: &mut Sink) {
     for s in signals {
         match &s.seen {
             Seen::Trailer {
@@ -706,8 +729,17 @@ pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut S
             _ => {}
         }
     }
+}
 
-    // Large AI-assisted changes.
+/// `disclosure-large-change`: a large AI-assisted change without the extra
+/// trailer the policy asks for.
+fn large_change(
+    cfg: &Disclosure,
+    change: &Change,
+    msg: &Message,
+    signals: &[Signal],
+    sink: &mut Sink,
+) {
     if let Some(max) = cfg.max_lines {
         if !signals.is_empty() && sink.enabled(LARGE) {
             let n = cfg.non_test_lines(change);
