@@ -9,7 +9,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{Repo, Sandbox};
+use common::{noise, Repo, Sandbox};
 
 const POLICY: &str = r#"
 [policy]
@@ -98,21 +98,6 @@ fn accepted(repo: &Repo) -> String {
     assert!(!err.contains("error["), "nothing is reported: {err}");
     assert!(!err.contains("warning["), "nothing is reported: {err}");
     err
-}
-
-fn noise(seed: u64, len: usize, alphabet: &str) -> String {
-    let chars: Vec<char> = alphabet.chars().collect();
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            chars[(x % chars.len() as u64) as usize]
-        })
-        .collect()
 }
 
 /// A synthetic AWS access key id (right shape, random characters).

@@ -379,6 +379,35 @@ fn entry_header(pack: &Pack, ofs: u64) -> Result<(u8, u64, usize), String> {
 }
 
 /// The base of an offset delta, and where the delta data starts.
+/// Where a delta entry's base is: earlier in the same pack (OFS_DELTA), or
+/// named by its id (REF_DELTA).
+enum DeltaBase {
+    At(u64),
+    Id(Oid),
+}
+
+/// One link of a delta chain, for an entry of type 6 or 7 at `at` whose
+/// header ends at `start`: (entry, start of its delta data, inflated delta
+/// size), and where its base is.
+fn delta_link(
+    pack: &Pack,
+    at: u64,
+    t: u8,
+    size: u64,
+    start: usize,
+) -> Result<((u64, usize, u64), DeltaBase), String> {
+    if t == 6 {
+        let (b, start) = ofs_base(pack, at, start)?;
+        return Ok(((at, start, size), DeltaBase::At(b)));
+    }
+    let id = pack
+        .data
+        .get(start..start + 20)
+        .ok_or_else(|| corrupt(pack, at, "truncated delta base id"))?;
+    let id = Oid::from_bytes(id).map_err(|e| e.message().to_string())?;
+    Ok(((at, start + 20, size), DeltaBase::Id(id)))
+}
+
 fn ofs_base(pack: &Pack, ofs: u64, mut at: usize) -> Result<(u64, usize), String> {
     let bad = || corrupt(pack, ofs, "truncated delta base offset");
     let mut c = *pack.data.get(at).ok_or_else(bad)?;
@@ -650,18 +679,16 @@ impl<'r> ObjectStore<'r> {
             }
             let (t, size, start) = entry_header(pack, at)?;
             match t {
-                6 => {
-                    let (b, start) = ofs_base(pack, at, start)?;
-                    chain.push((at, start, size));
-                    at = b;
-                }
-                7 => {
-                    let id = pack
-                        .data
-                        .get(start..start + 20)
-                        .ok_or_else(|| corrupt(pack, at, "truncated delta base id"))?;
-                    let id = Oid::from_bytes(id).map_err(|e| e.message().to_string())?;
-                    chain.push((at, start + 20, size));
+                6 | 7 => {
+                    let (link, base) = delta_link(pack, at, t, size, start)?;
+                    chain.push(link);
+                    let id = match base {
+                        DeltaBase::At(b) => {
+                            at = b;
+                            continue;
+                        }
+                        DeltaBase::Id(id) => id,
+                    };
                     break self
                         .read_at_depth(id, depth + chain.len())
                         .map_err(|e| e.message().to_string())?;
@@ -938,18 +965,16 @@ impl<'r> ObjectStore<'r> {
             }
             let (t, size, start) = entry_header(pack, at)?;
             match t {
-                6 => {
-                    let (b, start) = ofs_base(pack, at, start)?;
-                    chain.push((at, start, size));
-                    at = b;
-                }
-                7 => {
-                    let id = pack
-                        .data
-                        .get(start..start + 20)
-                        .ok_or_else(|| corrupt(pack, at, "truncated delta base id"))?;
-                    let id = Oid::from_bytes(id).map_err(|e| e.message().to_string())?;
-                    chain.push((at, start + 20, size));
+                6 | 7 => {
+                    let (link, base) = delta_link(pack, at, t, size, start)?;
+                    chain.push(link);
+                    let id = match base {
+                        DeltaBase::At(b) => {
+                            at = b;
+                            continue;
+                        }
+                        DeltaBase::Id(id) => id,
+                    };
                     break self.blob_to_file(id, piece, depth + chain.len())?;
                 }
                 3 => {
