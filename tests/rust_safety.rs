@@ -418,3 +418,26 @@ pub unsafe fn other(p: *const u8) -> u8 {
         (1, vec![f("unsafe-undocumented", "src/lib.rs", 6)])
     );
 }
+
+/// The wrap test costs the same for each site however many a push brings:
+/// 20,000 one-line wraps in one `unsafe fn` are judged in bounded time
+/// (the innermost function, matching braces and removed lines are read
+/// once per file, not once per site).
+#[test]
+fn twenty_thousand_wraps_are_judged_in_bounded_time() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    let body = |line: &str| line.repeat(20_000);
+    let file = |b: String| {
+        format!("pub fn ok() {{}}\n\n/// # Safety\n/// `p` is valid.\npub unsafe fn sum(p: *const u8) -> u8 {{\n    let mut s = 0u8;\n{b}    s\n}}\n")
+    };
+    r.commit_file("src/lib.rs", file(body("    s ^= *p;\n")), "base");
+    r.commit_file(
+        "src/lib.rs",
+        file(body("    s ^= unsafe { *p };\n")),
+        "unsafe_op_in_unsafe_fn",
+    );
+    let t = std::time::Instant::now();
+    assert_eq!(r.findings(), (0, vec![]));
+    assert!(t.elapsed().as_secs() < 30, "took {:?}", t.elapsed());
+}

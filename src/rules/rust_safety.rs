@@ -580,110 +580,172 @@ fn plain_extern_blocks(tokens: &[Token], wanted: impl Fn(u32) -> bool) -> Vec<Un
     out
 }
 
-/// True when the block site opens inside the body of an `unsafe fn` and
-/// only wraps lines that already existed: every line strictly between its
-/// `{` and its `}` is unchanged or moved, and neither brace's line holds
-/// anything else. That is Rust 2024's `unsafe_op_in_unsafe_fn` migration:
-/// the operations were already in an unsafe context, so the block narrows
-/// the unsafe scope and adds no unsafe operation.
-fn only_wraps_existing_code(tokens: &[Token], site: &UnsafeSite, file: &FileChange) -> bool {
-    if site.kind != UnsafeKind::Block || !in_unsafe_fn_body(tokens, site.token) {
-        return false;
+/// What the wrap test ([`Wraps::only_wraps_existing_code`]) needs of one
+/// file, built once in a linear pass, so that each site costs O(1) however
+/// many sites or how deep the nesting a push brings.
+struct Wraps {
+    /// For each token: the innermost function around it is an `unsafe fn`.
+    unsafe_fn: Vec<bool>,
+    /// For each `{` token: the index of its matching `}`.
+    close: std::collections::HashMap<usize, usize>,
+    /// `new_before[n]`: how many of lines `1..n` are new code (added, not
+    /// moved, not blank, not a line this file lost with other indentation).
+    new_before: Vec<u32>,
+    /// The removed lines without white space and a final `;`.
+    removed: std::collections::HashSet<String>,
+}
+
+/// A line without white space and a statement's final `;` (`f();` becomes
+/// `unsafe { f() }`).
+fn squeeze(l: &str) -> String {
+    let mut n = l.split_whitespace().collect::<String>();
+    if n.ends_with(';') {
+        n.pop();
     }
-    let code: Vec<&Token> = tokens[site.token..]
-        .iter()
-        .filter(|t| !t.is_comment())
-        .collect();
-    // `unsafe` `{` … matching `}`
-    if code.len() < 2 || !code[1].is_punct(b'{') {
-        return false;
-    }
-    let open_line = code[1].line;
-    let mut depth = 0i32;
-    let mut close = None;
-    for (i, t) in code.iter().enumerate().skip(1) {
-        match t.kind {
-            Kind::Punct(b'{') => depth += 1,
-            Kind::Punct(b'}') => {
-                depth -= 1;
-                if depth == 0 {
-                    close = Some(i);
-                    break;
+    n
+}
+
+impl Wraps {
+    fn new(tokens: &[Token], file: &FileChange) -> Wraps {
+        let mut close = std::collections::HashMap::new();
+        let mut open: Vec<usize> = Vec::new();
+        for (i, t) in tokens.iter().enumerate() {
+            if t.is_punct(b'{') {
+                open.push(i);
+            } else if t.is_punct(b'}') {
+                if let Some(o) = open.pop() {
+                    close.insert(o, i);
                 }
             }
-            _ => {}
+        }
+        let trimmed: std::collections::HashSet<&str> =
+            file.removed.iter().map(|(_, l)| l.trim()).collect();
+        let lines = file.text.lines().count() as u32;
+        let mut new_before = Vec::with_capacity(lines as usize + 2);
+        new_before.push(0);
+        let mut count = 0;
+        for n in 1..=lines + 1 {
+            new_before.push(count);
+            let text = file.line(n).unwrap_or_default().trim();
+            if file.added.binary_search(&n).is_ok()
+                && !file.is_moved(n)
+                && !text.is_empty()
+                && !trimmed.contains(text)
+            {
+                count += 1;
+            }
+        }
+        Wraps {
+            unsafe_fn: unsafe_fn_context(tokens),
+            close,
+            new_before,
+            removed: file.removed.iter().map(|(_, l)| squeeze(l)).collect(),
         }
     }
-    let Some(close) = close else {
-        return false;
-    };
-    let close_line = code[close].line;
-    if close_line == open_line {
-        return wraps_a_removed_line(file, code[0], code[1], code[close]);
-    }
-    // nothing but the brace after `unsafe {` on its line
-    if code[2..close].iter().any(|t| t.line == open_line) || close_line == open_line + 1 {
-        return false;
-    }
-    let closing = file.line(close_line).unwrap_or_default().trim();
-    if !matches!(closing, "}" | "};" | "})" | "});" | "}," | "})," | "}))") {
-        return false;
-    }
-    // An inner line existed when it is unchanged, moved, or a line this
-    // file lost with other indentation (too short to count as a move).
-    let removed: std::collections::HashSet<&str> =
-        file.removed.iter().map(|(_, l)| l.trim()).collect();
-    let new = |n: u32| {
-        let text = file.line(n).unwrap_or_default().trim();
-        file.added.binary_search(&n).is_ok()
-            && !file.is_moved(n)
-            && !text.is_empty()
-            && !removed.contains(text)
-    };
-    !(open_line + 1..close_line).any(new)
-}
 
-/// True when a one-line block is a line the file lost with an `unsafe { … }`
-/// put around part of it: `let v = unsafe { p.read() };` where
-/// `let v = p.read();` was removed (white space aside).
-fn wraps_a_removed_line(file: &FileChange, unsafe_kw: &Token, open: &Token, close: &Token) -> bool {
-    let text = file.text.as_str();
-    let base = text.as_ptr() as usize;
-    let at = |t: &Token| (t.text.as_ptr() as usize).wrapping_sub(base);
-    let (u, o, c) = (at(unsafe_kw), at(open) + 1, at(close));
-    if !(u < o && o <= c && c < text.len()) {
-        return false;
+    /// New code on lines `from..to`.
+    fn new_lines(&self, from: u32, to: u32) -> u32 {
+        let at = |n: u32| self.new_before.get(n as usize).copied().unwrap_or(0);
+        at(to).saturating_sub(at(from))
     }
-    let start = text[..u].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[c..].find('\n').map_or(text.len(), |i| c + i);
-    let unwrapped = format!("{}{}{}", &text[start..u], &text[o..c], &text[c + 1..end]);
-    // white space aside, and a statement's `;` (`f();` becomes `unsafe { f() }`)
-    let norm = |l: &str| {
-        let mut n = l.split_whitespace().collect::<String>();
-        if n.ends_with(';') {
-            n.pop();
+
+    /// True when the block site opens inside the body of an `unsafe fn` and
+    /// only wraps lines that already existed: every line strictly between
+    /// its `{` and its `}` is unchanged or moved, and neither brace's line
+    /// holds anything else; or, on one line, the line without `unsafe {`
+    /// and `}` is one the file lost. That is Rust 2024's
+    /// `unsafe_op_in_unsafe_fn` migration: the operations were already in
+    /// an unsafe context, so the block narrows the unsafe scope and adds no
+    /// unsafe operation.
+    fn only_wraps_existing_code(
+        &self,
+        tokens: &[Token],
+        site: &UnsafeSite,
+        file: &FileChange,
+    ) -> bool {
+        if site.kind != UnsafeKind::Block
+            || !self.unsafe_fn.get(site.token).copied().unwrap_or(false)
+        {
+            return false;
         }
-        n
-    };
-    let unwrapped = norm(&unwrapped);
-    !unwrapped.is_empty() && file.removed.iter().any(|(_, l)| norm(l) == unwrapped)
+        // `unsafe` `{` … matching `}`, comments aside
+        let code = |from: usize| (from..tokens.len()).find(|&i| !tokens[i].is_comment());
+        let Some(open) = code(site.token + 1).filter(|&i| tokens[i].is_punct(b'{')) else {
+            return false;
+        };
+        let Some(&close) = self.close.get(&open) else {
+            return false;
+        };
+        let (open_line, close_line) = (tokens[open].line, tokens[close].line);
+        if close_line == open_line {
+            return self.wraps_a_removed_line(
+                file,
+                &tokens[site.token],
+                &tokens[open],
+                &tokens[close],
+            );
+        }
+        // nothing but the brace after `unsafe {` on its line, and a line inside
+        if code(open + 1).is_some_and(|i| i != close && tokens[i].line == open_line)
+            || close_line == open_line + 1
+        {
+            return false;
+        }
+        let closing = file.line(close_line).unwrap_or_default().trim();
+        if !matches!(closing, "}" | "};" | "})" | "});" | "}," | "})," | "}))") {
+            return false;
+        }
+        self.new_lines(open_line + 1, close_line) == 0
+    }
+
+    /// True when a one-line block is a line the file lost with an `unsafe {
+    /// … }` put around part of it: `let v = unsafe { p.read() };` where
+    /// `let v = p.read();` was removed (white space aside).
+    fn wraps_a_removed_line(
+        &self,
+        file: &FileChange,
+        unsafe_kw: &Token,
+        open: &Token,
+        close: &Token,
+    ) -> bool {
+        let text = file.text.as_str();
+        let base = text.as_ptr() as usize;
+        let at = |t: &Token| (t.text.as_ptr() as usize).wrapping_sub(base);
+        let (u, o, c) = (at(unsafe_kw), at(open) + 1, at(close));
+        if !(u < o && o <= c && c < text.len()) {
+            return false;
+        }
+        let start = text[..u].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[c..].find('\n').map_or(text.len(), |i| c + i);
+        let unwrapped = squeeze(&format!(
+            "{}{}{}",
+            &text[start..u],
+            &text[o..c],
+            &text[c + 1..end]
+        ));
+        !unwrapped.is_empty() && self.removed.contains(&unwrapped)
+    }
 }
 
-/// True when the token at `at` lies inside the body of an `unsafe fn`
-/// (the innermost function around it is unsafe).
-fn in_unsafe_fn_body(tokens: &[Token], at: usize) -> bool {
+/// For each token: true when the innermost function around it is an
+/// `unsafe fn` (one pass over the file).
+fn unsafe_fn_context(tokens: &[Token]) -> Vec<bool> {
+    let mut out = Vec::with_capacity(tokens.len());
     // For each open `{`: `Some(unsafe)` when it opened a function's body.
     let mut braces: Vec<Option<bool>> = Vec::new();
+    // The innermost function body's kind (from `braces`), kept up to date.
+    let mut inner: Vec<bool> = Vec::new();
     // Saw `fn` since the last boundary (whether `unsafe` led to it), and
     // waits for its body's `{`; a `;` first means no body.
     let mut pending: Option<bool> = None;
     let mut saw_unsafe = false;
     // `(` and `[` open in a signature (`[&Q; N]` holds a `;`).
     let mut nesting = 0usize;
-    for t in tokens[..at.min(tokens.len())]
-        .iter()
-        .filter(|t| !t.is_comment())
-    {
+    for t in tokens {
+        out.push(inner.last().copied().unwrap_or(false));
+        if t.is_comment() {
+            continue;
+        }
         if t.is_punct(b'(') || t.is_punct(b'[') {
             nesting += 1;
             saw_unsafe = false;
@@ -698,10 +760,16 @@ fn in_unsafe_fn_body(tokens: &[Token], at: usize) -> bool {
             }
             saw_unsafe = false;
         } else if t.is_punct(b'{') {
-            braces.push(pending.take());
+            let body = pending.take();
+            if let Some(u) = body {
+                inner.push(u);
+            }
+            braces.push(body);
             saw_unsafe = false;
         } else if t.is_punct(b'}') {
-            braces.pop();
+            if let Some(Some(_)) = braces.pop() {
+                inner.pop();
+            }
             pending = None;
             saw_unsafe = false;
         } else if t.is_punct(b';') {
@@ -712,7 +780,7 @@ fn in_unsafe_fn_body(tokens: &[Token], at: usize) -> bool {
             saw_unsafe = false;
         }
     }
-    braces.iter().rev().find_map(|b| *b).unwrap_or(false)
+    out
 }
 
 /// The unjustified sites the change removed, by key, with how many of each:
@@ -809,13 +877,16 @@ fn check_file(
     );
     let tokens: Vec<Token> = Lexer::new(&file.text).collect();
     let mut justified_removed = None;
+    let mut wraps = None;
     for (site, carried) in sites.into_iter().zip(carried) {
         if carried {
             continue;
         }
         // a block that only wraps existing code of an `unsafe fn`, unless it
         // is a justified block that moved here without its justification
-        if only_wraps_existing_code(&tokens, &site, file)
+        if wraps
+            .get_or_insert_with(|| Wraps::new(&tokens, file))
+            .only_wraps_existing_code(&tokens, &site, file)
             && !justified_removed
                 .get_or_insert_with(|| removed_keys_of_justified(cfg, change))
                 .contains(&site_key(&tokens, &site))
@@ -870,10 +941,11 @@ pub(crate) fn first_added_site(change: &Change, file: &FileChange) -> Option<Uns
     }
     let carried = carried_over(&markers, None, change, file, &sites, &mut None, |_| true);
     let tokens: Vec<Token> = Lexer::new(&file.text).collect();
+    let wraps = Wraps::new(&tokens, file);
     sites
         .into_iter()
         .zip(carried)
-        .find(|(s, c)| !c && !only_wraps_existing_code(&tokens, s, file))
+        .find(|(s, c)| !c && !wraps.only_wraps_existing_code(&tokens, s, file))
         .map(|(s, _)| s)
 }
 
@@ -1264,7 +1336,7 @@ mod wrap_tests {
         ];
         for (text, want) in cases {
             let (tokens, i) = at(text, "X");
-            assert_eq!(in_unsafe_fn_body(&tokens, i), want, "{text}");
+            assert_eq!(unsafe_fn_context(&tokens)[i], want, "{text}");
         }
     }
 }
