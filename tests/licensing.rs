@@ -1141,3 +1141,64 @@ fn a_ten_megabyte_licence_file_is_a_finding_not_a_stall() {
     );
     assert!(message_of(&run, "LICENSE").contains("bytes, larger than any licence text"));
 }
+
+/// The SPDX list gives `GPL-2.0-only` and `GPL-2.0-or-later` one text (and
+/// the GFDL variants another): a REUSE project's `LICENSES/<id>.txt` names
+/// which one it is. A project allowing only `GPL-2.0-or-later` passes its
+/// own licence file, and a file name does not rename a text it does not
+/// hold.
+#[test]
+fn reuse_file_names_tell_twin_texts_apart() {
+    let sb = Sandbox::new();
+    let repo = setup(
+        &sb,
+        "[licensing]\nallowed = \"GPL-2.0-or-later OR GFDL-1.3-no-invariants-or-later\"\n",
+    );
+    repo.write(
+        "LICENSES/GPL-2.0-or-later.txt",
+        spdx_text("GPL-2.0-or-later"),
+    );
+    repo.write(
+        "LICENSES/GFDL-1.3-no-invariants-or-later.txt",
+        spdx_text("GFDL-1.3-no-invariants-or-later"),
+    );
+    // An exception's text licenses nothing by itself (its mention of GPLv2
+    // is not a foreign notice).
+    repo.write("LICENSES/LLVM-exception.txt", spdx_text("LLVM-exception"));
+    repo.commit("REUSE licence texts");
+    let run = check(&repo, "HEAD");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+
+    // The same GPL text as a plain LICENSE is the list's first id for it;
+    // the MIT text under a GPL or an exception's name is MIT.
+    repo.write("vendor/a/LICENSE", spdx_text("GPL-2.0-or-later"));
+    repo.write("LICENSES/GPL-3.0-or-later.txt", spdx_text("MIT"));
+    repo.write("LICENSES/Classpath-exception-2.0.txt", spdx_text("MIT"));
+    repo.commit("more texts");
+    let run = repo.pc(&["-v", "check", "--format", "json", "HEAD~..HEAD"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("vendor/a/LICENSE holds `GPL-2.0-only` (named by its text"),
+        "{}",
+        run.stderr
+    );
+    let first = repo.pc(&["-v", "check", "--format", "json", "HEAD~"]);
+    assert!(
+        first.stderr.contains(
+            "LICENSES/GPL-2.0-or-later.txt holds `GPL-2.0-or-later` (named by its text and file name"
+        ),
+        "{}",
+        first.stderr
+    );
+    for path in [
+        "LICENSES/GPL-3.0-or-later.txt",
+        "LICENSES/Classpath-exception-2.0.txt",
+    ] {
+        assert!(
+            message_of(&run, path).contains("holds the MIT licence"),
+            "{path}: {}",
+            run.stdout
+        );
+    }
+}

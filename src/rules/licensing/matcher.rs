@@ -32,6 +32,9 @@ pub(crate) struct Matcher {
     exact: std::collections::HashMap<String, &'static str>,
     /// Each id's length in words.
     lengths: std::collections::HashMap<&'static str, usize>,
+    /// Each id's text, as the first id listed with the same words: ids
+    /// that share one are twins (`GPL-2.0-only`, `GPL-2.0-or-later`).
+    text_of: std::collections::HashMap<&'static str, &'static str>,
     /// Each text's word bigrams (askalono's normalised words, hashed), in
     /// the order of `ids`: what finds texts held one after another.
     grams: Vec<HashSet<u64>>,
@@ -106,12 +109,13 @@ impl Matcher {
         let mut ids = Vec::with_capacity(prepared.len());
         let mut exact = std::collections::HashMap::new();
         let mut lengths = std::collections::HashMap::new();
+        let mut text_of = std::collections::HashMap::new();
         let mut grams = Vec::with_capacity(prepared.len());
         for (id, data, w, g) in prepared {
             ids.push(id);
             grams.push(g);
             lengths.insert(id, w.split(' ').count());
-            exact.entry(w).or_insert(id);
+            text_of.insert(id, *exact.entry(w).or_insert(id));
             store.add_license(id.to_string(), data);
         }
         Matcher {
@@ -119,6 +123,7 @@ impl Matcher {
             ids,
             exact,
             lengths,
+            text_of,
             grams,
             built_in: start.elapsed(),
         }
@@ -133,6 +138,15 @@ impl Matcher {
     /// The id of the listed text `text` is word for word, if any.
     pub(crate) fn exactly(&self, text: &str) -> Option<&'static str> {
         self.exact.get(&words(text)).copied()
+    }
+
+    /// True when the SPDX list gives `a` and `b` the same text, word for
+    /// word (an id is its own twin); false when either is not held.
+    pub(crate) fn twins(&self, a: &str, b: &str) -> bool {
+        match (self.text_of.get(a), self.text_of.get(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
     }
 
     /// How many words the listed text of `id` has.

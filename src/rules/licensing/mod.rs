@@ -148,7 +148,14 @@ const BLOCK_LINES: u32 = 20;
 const POLICY_FILE: &str = ".policy-check.toml";
 
 /// Licence files looked for by default (matched on the upper-cased file name).
-const DEFAULT_LICENSE_FILES: &[&str] = &["LICENSE*", "LICENCE*", "COPYING*", "UNLICENSE*"];
+/// `LICENSES/*` is the REUSE layout: one `<SPDX id>.txt` per licence.
+const DEFAULT_LICENSE_FILES: &[&str] = &[
+    "LICENSE*",
+    "LICENCE*",
+    "COPYING*",
+    "UNLICENSE*",
+    "**/LICENSES/*",
+];
 
 /// A string or a list of strings.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -753,7 +760,7 @@ fn license_file(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
     let Some(texts) = cfg.texts() else {
         return;
     };
-    match texts.knowledge.classify(&file.text) {
+    match texts.knowledge.classify_file(&file.path, &file.text) {
         Classified::Named {
             expr,
             confidence,
@@ -797,6 +804,9 @@ fn license_file(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
                 ),
             )
             .path(&file.path);
+        }
+        Classified::Exception(id) => {
+            tracing::info!("licensing: {} is the text of the {id} exception", file.path);
         }
         Classified::Unknown => {}
     }
@@ -853,8 +863,12 @@ fn cargo_manifest(cfg: &Licensing, change: &Change, file: &FileChange, sink: &mu
             .iter()
             .find(|f| f.path == target && f.content == Content::Text)
             .map(|f| {
-                cfg.texts()
-                    .and_then(|t| t.knowledge.classify(&f.text).expr().map(str::to_string))
+                cfg.texts().and_then(|t| {
+                    t.knowledge
+                        .classify_file(&f.path, &f.text)
+                        .expr()
+                        .map(str::to_string)
+                })
             });
         match held {
             Some(Some(found)) => {

@@ -212,6 +212,9 @@ pub(crate) enum Classified {
         confidence: Option<f32>,
         how: &'static str,
     },
+    /// The text of a licence exception (REUSE keeps `LICENSES/LLVM-exception.txt`
+    /// beside the licences it modifies): it licenses nothing by itself.
+    Exception(&'static str),
     /// Larger than any licence text: not read.
     TooLarge { bytes: usize, limit: usize },
     /// Not recognised.
@@ -226,6 +229,53 @@ impl Classified {
             _ => None,
         }
     }
+}
+
+/// The SPDX id a licence file's name gives, if any: `LICENSES/<id>.<ext>`
+/// (the REUSE layout), or `LICENSE-<id>`, `LICENSE.<id>`, `COPYING-<id>`
+/// (and `LICENCE`) with an optional `.txt`/`.md`.
+fn id_in_file_name(path: &str) -> Option<&'static str> {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    fn plain(n: &str) -> &str {
+        match n.rsplit_once('.') {
+            Some((stem, ext)) if ["txt", "md"].contains(&ext.to_ascii_lowercase().as_str()) => stem,
+            _ => n,
+        }
+    }
+    let in_licenses_dir = dir.rsplit('/').next() == Some("LICENSES");
+    let candidate = if in_licenses_dir {
+        plain(name)
+    } else {
+        let upper = name.to_ascii_uppercase();
+        let prefix = ["LICENSE", "LICENCE", "COPYING"]
+            .iter()
+            .find(|p| upper.starts_with(*p))?
+            .len();
+        let rest = name.get(prefix..)?;
+        plain(rest.strip_prefix(['-', '.', '_'])?)
+    };
+    spdx::license_id(candidate).map(|l| l.name)
+}
+
+/// The SPDX exception a file under `LICENSES/` is, when its name gives an
+/// exception id and it holds that exception's text word for word.
+fn exception_in_file_name(path: &str, text: &str) -> Option<&'static str> {
+    let (dir, name) = path.rsplit_once('/')?;
+    if dir.rsplit('/').next() != Some("LICENSES") {
+        return None;
+    }
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let id = spdx::exception_id(stem)?.name;
+    let listed = spdx::text::EXCEPTION_TEXTS
+        .iter()
+        .find(|(i, _)| *i == id)?
+        .1;
+    let words = |t: &str| {
+        t.split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
+    (words(listed) == words(text)).then_some(id)
 }
 
 /// Texts shorter than this many words are not searched for licence texts
@@ -510,6 +560,30 @@ impl Knowledge {
             }
         }
         Classified::Unknown
+    }
+
+    /// [`classify`](Self::classify) for a licence file at `path`: when its
+    /// text is one the SPDX list gives several ids (`GPL-2.0-only` and
+    /// `GPL-2.0-or-later`, the GFDL variants), the id its file name gives
+    /// (REUSE's `LICENSES/<id>.txt`, `LICENSE-<id>`, `COPYING.<id>`) picks
+    /// among them. A name never overrides a text it does not match.
+    pub(crate) fn classify_file(&self, path: &str, text: &str) -> Classified {
+        if let Some(id) = exception_in_file_name(path, text) {
+            return Classified::Exception(id);
+        }
+        let mut c = self.classify(text);
+        if let Classified::Named { expr, how, .. } = &mut c {
+            // (The CAL-1.0 text carries two SPDX tags, its own first.)
+            if *how == "its text" || *how == "its SPDX tag" {
+                if let Some(id) = id_in_file_name(path) {
+                    if id != expr && super::matcher::get().twins(expr, id) {
+                        *expr = id.to_string();
+                        *how = "its text and file name";
+                    }
+                }
+            }
+        }
+        c
     }
 
     /// The matcher's answer: the best-scoring text when it scores `accept`
@@ -869,6 +943,15 @@ mod tests {
     /// the classifier names it: exactly, as a text-identical sibling (the
     /// list gives `GPL-2.0-only` and `GPL-2.0-or-later` one text), or not.
     fn spdx_list_names(k: &Knowledge) -> (usize, usize, usize, Vec<String>) {
+        spdx_list_names_as(k, |_| String::new())
+    }
+
+    /// [`spdx_list_names`], each text classified as the file `path(id)`
+    /// (an empty path: the text alone).
+    fn spdx_list_names_as(
+        k: &Knowledge,
+        path: impl Fn(&str) -> String,
+    ) -> (usize, usize, usize, Vec<String>) {
         let m = super::super::matcher::get();
         let (mut exact, mut sibling, mut total) = (0, 0, 0);
         let mut wrong = Vec::new();
@@ -879,7 +962,10 @@ mod tests {
                 continue;
             }
             total += 1;
-            let got = k.classify(text);
+            let got = match path(id) {
+                p if p.is_empty() => k.classify(text),
+                p => k.classify_file(&p, text),
+            };
             let name = got.expr().unwrap_or("(unknown)").to_string();
             if name == *id {
                 exact += 1;
@@ -920,6 +1006,47 @@ mod tests {
         );
         assert!(exact * 100 >= total * 93, "{exact} of {total}");
         assert!(wrong.is_empty(), "{wrong:?}");
+    }
+
+    /// A text the SPDX list gives several ids is named by the id its file
+    /// name gives (REUSE's `LICENSES/<id>.txt`, `LICENSE-<id>`): every
+    /// text of the list is then named exactly; a plain `LICENSE` keeps the
+    /// text's first id, and a file name never renames another text.
+    #[test]
+    fn file_names_tell_twin_texts_apart() {
+        let k = knowledge();
+        for layout in ["LICENSES/{}.txt", "third/x/LICENSE-{}", "COPYING.{}.md"] {
+            let (exact, sibling, total, wrong) =
+                spdx_list_names_as(&k, |id| layout.replace("{}", id));
+            eprintln!("{layout}: {exact} exact, {sibling} sibling, of {total}");
+            assert_eq!((exact, sibling), (total, 0), "{layout}: {wrong:?}");
+        }
+        let text = |id: &str| {
+            spdx::text::LICENSE_TEXTS
+                .iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, t)| *t)
+                .unwrap_or_default()
+        };
+        let gpl = text("GPL-2.0-or-later");
+        let named = |p: &str, t: &str| k.classify_file(p, t).expr().map(str::to_string);
+        assert_eq!(
+            named("LICENSE", gpl),
+            named("LICENSES/GPL-2.0-only.txt", gpl)
+        );
+        assert_eq!(
+            named("LICENSES/GPL-2.0-or-later.txt", gpl).as_deref(),
+            Some("GPL-2.0-or-later")
+        );
+        // The MIT text under a GPL name is MIT.
+        assert_eq!(
+            named("LICENSES/GPL-2.0-or-later.txt", text("MIT")).as_deref(),
+            Some("MIT")
+        );
+        assert_eq!(id_in_file_name("LICENSE-APACHE"), None);
+        assert_eq!(id_in_file_name("LICENSE-MIT"), Some("MIT"));
+        assert_eq!(id_in_file_name("a/LICENSES/MPL-2.0.txt"), Some("MPL-2.0"));
+        assert_eq!(id_in_file_name("src/GPL-2.0-only.txt"), None);
     }
 
     /// The licence texts the issue names, from the SPDX list itself.
