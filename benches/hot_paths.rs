@@ -285,7 +285,7 @@ fn check(c: &mut Criterion) {
 
 fn secrets_matcher(c: &mut Criterion) {
     let policy = rust_foundation();
-    let Some(cfg) = policy.secrets.as_ref() else {
+    let Some(cfg) = policy.secrets() else {
         panic!("the rust-foundation preset has no [secrets]");
     };
     const LINES: usize = 5000;

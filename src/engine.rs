@@ -80,8 +80,12 @@ pub fn check_detected(policy: &Policy, change: &Change, signals: &[crate::ai::Si
             .path(&file.path);
         }
     }
+    let cx = crate::rules::family::CheckContext {
+        signals,
+        ai: policy.ai.as_ref(),
+    };
     for family in FAMILIES {
-        (family.check)(policy, change, signals, &mut sink);
+        (family.check)(policy, change, &cx, &mut sink);
     }
     sink.finish()
 }

@@ -123,6 +123,7 @@ pub fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
     let trailers = msg.map(|m| m.trailers.clone()).unwrap_or_default();
 
     let accepted = policy
+        .tables
         .disclosure
         .as_ref()
         .map(|d| d.trailers.clone())
@@ -134,6 +135,7 @@ pub fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
             .cloned()
             .collect(),
         required: policy
+            .tables
             .disclosure
             .as_ref()
             .map(|d| d.required.as_str().to_string()),
@@ -174,12 +176,16 @@ pub fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
     let mut applied: Vec<Applied> = rules::registry()
         .filter(|r| families.contains(&r.family))
         .filter(|r| match r.family {
-            "disclosure" => policy.disclosure.as_ref().is_some_and(|d| d.uses(r.id)),
-            "review" => policy.review.as_ref().is_some_and(|v| v.uses(r.id)),
+            "disclosure" => policy
+                .tables
+                .disclosure
+                .as_ref()
+                .is_some_and(|d| d.uses(r.id)),
+            "review" => policy.tables.review.as_ref().is_some_and(|v| v.uses(r.id)),
             _ => true,
         })
         .map(|r| (r.id.to_string(), r.family.to_string(), policy.severity(r)))
-        .chain(policy.custom.iter().map(|r| {
+        .chain(policy.tables.rules.iter().flat_map(|c| &c.0).map(|r| {
             (
                 r.id.clone(),
                 "custom".to_string(),
@@ -198,7 +204,7 @@ pub fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
             severity,
         })
         .collect();
-    if let Some(review) = &policy.review {
+    if let Some(review) = &policy.tables.review {
         let triggered = review.triggered(change, &signals);
         for r in &review.require {
             let severity = policy.severity_of(&r.id, r.severity);

@@ -142,7 +142,7 @@ fn fix_for(
     };
     match f.rule.as_str() {
         "disclosure-missing" if f.path.is_none() => {
-            let d = policy.disclosure.as_ref()?;
+            let d = policy.tables.disclosure.as_ref()?;
             if signals.iter().all(|s| s.tool.is_none()) {
                 return None; // no tool recognised: only a person can name it
             }

@@ -158,6 +158,7 @@ pub fn diff_options(policy: &Policy) -> DiffOptions {
         renames: policy.scan.renames,
         old_text: policy.old_text_paths().cloned(),
         old_text_when: policy
+            .tables
             .unsafe_code
             .as_ref()
             .map(crate::rules::rust_safety::Compiled::old_text_when),

@@ -249,10 +249,13 @@ pub fn explain(args: ExplainArgs, global: &Global) -> Result<Exit> {
     let policy = app::select_policy(global, repo.as_ref())
         .ok()
         .map(|(p, _)| p);
-    if let Some(rule) = policy
-        .as_ref()
-        .and_then(|p| p.custom.iter().find(|r| r.id == id))
-    {
+    if let Some(rule) = policy.as_ref().and_then(|p| {
+        p.tables
+            .rules
+            .iter()
+            .flat_map(|c| &c.0)
+            .find(|r| r.id == id)
+    }) {
         writeln!(
             out,
             "{} (custom rule of policy `{}`)",
@@ -278,7 +281,7 @@ pub fn explain(args: ExplainArgs, global: &Global) -> Result<Exit> {
     // A `[[review.require]]` entry of the policy in use?
     if let Some(r) = policy
         .as_ref()
-        .and_then(|p| p.review.as_ref())
+        .and_then(|p| p.tables.review.as_ref())
         .and_then(|v| v.require.iter().find(|r| r.id == id))
     {
         if let Some(p) = &policy {
@@ -288,8 +291,14 @@ pub fn explain(args: ExplainArgs, global: &Global) -> Result<Exit> {
     }
     let mut known: Vec<&str> = rules::registry().map(|r| r.id).collect();
     if let Some(p) = &policy {
-        known.extend(p.custom.iter().map(|r| r.id.as_str()));
-        if let Some(v) = &p.review {
+        known.extend(
+            p.tables
+                .rules
+                .iter()
+                .flat_map(|c| &c.0)
+                .map(|r| r.id.as_str()),
+        );
+        if let Some(v) = &p.tables.review {
             known.extend(v.require.iter().map(|r| r.id.as_str()));
         }
     }

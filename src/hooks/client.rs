@@ -75,7 +75,7 @@ fn commit_msg_once(file: &Path, global: &Global, autofix: bool) -> Result<Exit> 
         .into_iter()
         .filter(|f| !diff_alone.contains(f))
         .collect();
-    if autofix && policy.disclosure.as_ref().is_some_and(|d| d.autofix) {
+    if autofix && policy.tables.disclosure.as_ref().is_some_and(|d| d.autofix) {
         let (fixed, said) = crate::precheck::disclosure_autofix(&policy, &change, &findings, &raw);
         if !said.is_empty() {
             std::fs::write(file, &fixed)

@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
-use crate::config::Globs;
+use crate::config::{Globs, KeyPath, Problems};
 use crate::diag::Severity;
 use crate::model::{Needs, Renames};
-use crate::rules::{self, custom, dependencies, disclosure, review, rust_safety, workflows};
+use crate::rules::family::{CompileContext, Family};
 
+use super::raw::RawPolicy;
 use super::server;
 
 /// Compiled `[scan]` settings.
@@ -42,26 +43,17 @@ pub struct Policy {
     /// read from (the policy file, files it extends, its maintainers file).
     /// On the server, changing one needs a maintainer's review.
     pub(crate) tree_inputs: Vec<String>,
-    pub(crate) custom: Vec<custom::Rule>,
     /// `[server]`: refs governed, tags, notes, fail-open.
     pub(crate) server: server::Server,
     /// The AI signatures, compiled only when a rule uses them.
     pub(crate) ai: Option<crate::ai::Detector>,
-    pub(crate) disclosure: Option<disclosure::Disclosure>,
-    pub(crate) review: Option<review::Review>,
-    pub(crate) licensing: Option<rules::licensing::Licensing>,
-    pub(crate) unsafe_code: Option<rust_safety::Compiled>,
-    pub(crate) dependencies: Option<dependencies::Compiled>,
-    pub(crate) workflows: Option<workflows::Compiled>,
+    /// Every family's table, compiled.
+    pub(crate) tables: Tables,
     /// Paths whose old text the diff keeps (see `FileChange::old_text`):
     /// built-in lists of the families, compiled on first use.
     pub(super) old_text: Option<Globs>,
     /// `[[exceptions]]`, and the baseline of a `check --baseline` run.
     pub(crate) adoption: crate::adoption::excuses::Adoption,
-    /// `[secrets]`, compiled; `None` when the policy turns it off.
-    pub secrets: Option<rules::secrets::Secrets>,
-    pub(crate) payloads: Option<rules::payloads::Payloads>,
-    pub(crate) protected: Option<rules::protected::Protected>,
     pub(super) severities: HashMap<String, Level>,
     /// What a review trailer is worth (claims, except on the server).
     pub(super) counting: crate::identity::Counting,
@@ -71,3 +63,36 @@ pub struct Policy {
     pub(crate) today: i64,
     pub(super) needs: Needs,
 }
+
+/// [`Tables`] from the list of families.
+macro_rules! tables {
+    ($($(#[$doc:meta])* $table:ident: $family:ty,)*) => {
+        /// Every family's table, compiled; `None` for a family the policy
+        /// does not run.
+        #[derive(Debug, Default)]
+        pub(crate) struct Tables {
+            $($(#[$doc])* pub(crate) $table: Option<$family>,)*
+        }
+
+        impl Tables {
+            /// Compiles each family table `raw` holds (taking it), at its key.
+            pub(super) fn compile(
+                raw: &mut RawPolicy,
+                cx: &CompileContext<'_>,
+                problems: &mut Problems,
+            ) -> Tables {
+                Tables {
+                    $($table: raw.$table.take().and_then(|r| {
+                        <$family as Family>::compile(
+                            r,
+                            &KeyPath::of(&[stringify!($table)]),
+                            cx,
+                            problems,
+                        )
+                    }),)*
+                }
+            }
+        }
+    };
+}
+crate::rules::with_families!(tables);

@@ -1,24 +1,21 @@
 #![warn(missing_docs)]
-//! The rule families, declared once. Dispatch (`engine::check`), what a
-//! policy needs read from git ([`Policy::needs`]), which families a policy
-//! runs ([`Policy::families`]) and the registry test all follow from
-//! [`FAMILIES`]; `tests/architecture.rs` checks that every family listed
-//! here is in the policy's JSON schema, explained and registered.
-//! ARCHITECTURE.md has the checklist for a new family.
+//! The rule families as a policy runs them. Everything here follows from
+//! the one list of families, `rules::with_families!`: dispatch
+//! (`engine::check`), what a policy needs read from git ([`Policy::needs`]),
+//! which families a policy runs ([`Policy::families`]).
+//! `tests/architecture.rs` checks that every family listed is in the
+//! policy's JSON schema, explained and registered; ARCHITECTURE.md has the
+//! checklist for a new family.
 
-use crate::ai::Signal;
 use crate::diag::RuleInfo;
 use crate::model::{Change, Needs};
+use crate::rules::family::{CheckContext, Family};
 use crate::rules::sink::Sink;
-use crate::rules::{
-    custom, dependencies, disclosure, licensing, payloads, protected, review, rust_safety, secrets,
-    workflows,
-};
 
 use super::compiled::Policy;
 
 /// A family of rules as a policy runs it.
-pub struct Family {
+pub struct Entry {
     /// Its table in the policy (`[disclosure]`) and the `family` of its rules.
     pub name: &'static str,
     /// Its built-in rules (empty for custom rules, whose ids the policy names).
@@ -26,67 +23,50 @@ pub struct Family {
     /// What it needs read from git under `policy`; `None` when the policy
     /// does not run it.
     pub needs: fn(&Policy) -> Option<Needs>,
-    /// Runs its rules over one change (`signals`: the AI traces found in it).
-    pub(crate) check: fn(&Policy, &Change, &[Signal], &mut Sink),
+    /// Runs its rules over one change.
+    pub(crate) check: fn(&Policy, &Change, &CheckContext<'_>, &mut Sink),
 }
 
-/// A family whose compiled settings are `Policy::$field` and whose rules
-/// are `$module::RULES`, checked by `$module::check(settings, change, sink)`.
-macro_rules! family {
-    ($name:literal, $field:ident, $module:ident) => {
-        Family {
-            name: $name,
-            rules: $module::RULES,
-            needs: |p| p.$field.as_ref().map(|x| x.needs()),
-            check: |p, c, _, s| {
-                if let Some(x) = &p.$field {
-                    $module::check(x, c, s);
-                }
-            },
+/// True when two strings are equal, at compile time.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
         }
+        i += 1;
+    }
+    true
+}
+
+/// [`FAMILIES`] from the list; a family whose `NAME` is not its table's
+/// key stops the build.
+macro_rules! entries {
+    ($($(#[$doc:meta])* $table:ident: $family:ty,)*) => {
+        $(
+            const _: () = assert!(
+                same(<$family as Family>::NAME, stringify!($table)),
+                concat!("the family of `", stringify!($table), "` is named otherwise")
+            );
+        )*
+
+        /// Every family with a table, in the order findings are reported.
+        pub const FAMILIES: &[Entry] = &[$(
+            Entry {
+                name: <$family as Family>::NAME,
+                rules: <$family as Family>::RULES,
+                needs: |p| p.tables.$table.as_ref().map(Family::needs),
+                check: |p, c, cx, s| {
+                    if let Some(f) = &p.tables.$table {
+                        f.check(c, cx, s);
+                    }
+                },
+            },
+        )*];
     };
 }
-
-/// Every family, in the order findings are reported.
-pub const FAMILIES: &[Family] = &[
-    Family {
-        name: "rules",
-        rules: &[],
-        needs: |p| {
-            (!p.custom.is_empty()).then(|| {
-                p.custom
-                    .iter()
-                    .fold(Needs::default(), |n, r| n.union(r.needs()))
-            })
-        },
-        check: |p, c, _, s| custom::check(&p.custom, c, s),
-    },
-    // The two that read the AI traces found in the change.
-    Family {
-        name: "disclosure",
-        rules: disclosure::RULES,
-        needs: |p| p.disclosure.as_ref().map(|d| d.needs()),
-        check: |p, c, sig, s| {
-            if let Some(d) = &p.disclosure {
-                disclosure::check(d, c, sig, s);
-            }
-        },
-    },
-    Family {
-        name: "review",
-        rules: review::RULES,
-        needs: |p| p.review.as_ref().map(|r| r.needs()),
-        check: |p, c, sig, s| {
-            if let Some(r) = &p.review {
-                review::check(r, c, sig, p.ai.as_ref(), s);
-            }
-        },
-    },
-    family!("licensing", licensing, licensing),
-    family!("secrets", secrets, secrets),
-    family!("payloads", payloads, payloads),
-    family!("protected", protected, protected),
-    family!("unsafe_code", unsafe_code, rust_safety),
-    family!("dependencies", dependencies, dependencies),
-    family!("workflows", workflows, workflows),
-];
+crate::rules::with_families!(entries);

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use crate::diag::RuleInfo;
 use crate::diag::Severity;
-use crate::rules::{self, custom, dependencies, disclosure, review, rust_safety, workflows};
+use crate::rules::family::CompileContext;
+use crate::rules::{self};
 
 pub(crate) mod compiled;
 pub mod families;
@@ -26,6 +27,7 @@ pub(crate) use crate::config::Globs;
 pub use crate::config::{KeyPath, PolicyErrors, Problems};
 pub use crate::model::{Needs, Renames};
 pub(crate) use crate::rules::sink::NO_INLINE_ON_SERVER;
+use compiled::Tables;
 pub use compiled::{Level, Policy, Scan};
 pub use load::Source;
 pub(crate) use raw::{RawPolicy, RawSeverity};
@@ -130,6 +132,11 @@ impl Policy {
         f
     }
 
+    /// `[secrets]`, compiled; `None` when the policy does not run it.
+    pub fn secrets(&self) -> Option<&rules::secrets::Secrets> {
+        self.tables.secrets.as_ref()
+    }
+
     /// What this policy needs read from git.
     pub(crate) fn needs(&self) -> Needs {
         self.needs
@@ -158,7 +165,7 @@ impl Policy {
     /// review (the server calls this once, before checking).
     pub(crate) fn set_counting(&mut self, counting: crate::identity::Counting) {
         self.counting = counting;
-        if let Some(r) = &mut self.review {
+        if let Some(r) = &mut self.tables.review {
             if let Some(w) = &mut r.when_ai {
                 w.counting = counting;
             }
@@ -173,6 +180,7 @@ impl Policy {
     pub(crate) fn inline_allowed(&self, rule: &str) -> bool {
         let family = rules::find(rule).map(|r| r.family).unwrap_or_else(|| {
             let is_require = self
+                .tables
                 .review
                 .as_ref()
                 .is_some_and(|r| r.require.iter().any(|q| q.id == rule));
@@ -195,9 +203,10 @@ impl Policy {
     /// one: `None` for every other rule.
     pub(crate) fn reviewers_for(&self, rule: &str) -> Option<crate::identity::Reviewers> {
         if rule == "review-ai-unreviewed" {
-            return self.review.as_ref()?.when_ai.clone();
+            return self.tables.review.as_ref()?.when_ai.clone();
         }
         if let Some(q) = self
+            .tables
             .review
             .as_ref()
             .and_then(|r| r.require.iter().find(|q| q.id == rule))
@@ -208,32 +217,26 @@ impl Policy {
             return Some(self.maintainer_reviewers(crate::identity::Reviewers::default().trailers));
         }
         if rule == "protected-path-changed" {
-            let p = self.protected.as_ref()?;
+            let p = self.tables.protected.as_ref()?;
             return Some(self.maintainer_reviewers(p.trailers.clone()));
         }
         if rule == "workflow-review-missing" {
-            let w = self.workflows.as_ref()?;
+            let w = self.tables.workflows.as_ref()?;
             return Some(self.maintainer_reviewers(w.review_trailers().to_vec()));
         }
         None
     }
 }
 
-fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Policy {
+fn compile(mut raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Policy {
     let scan = Scan {
         max_file_size: raw.scan.max_file_size.unwrap_or(5 * 1024 * 1024),
         merge_diffs: raw.scan.merge_diffs.unwrap_or(false),
         renames: raw.scan.renames.unwrap_or(Renames::Exact),
         moves: raw.scan.moves.unwrap_or(true),
     };
-    let custom = custom::compile(
-        raw.rules,
-        &KeyPath::of(&["rules"]),
-        &|id| rules::find(id).is_some(),
-        problems,
-    );
-    let server = server::compile(raw.server, problems);
-    let mut maintainers = raw.policy.maintainers.unwrap_or_default();
+    let server = server::compile(raw.server.take(), problems);
+    let mut maintainers = raw.policy.maintainers.take().unwrap_or_default();
     let mut tree_inputs: Vec<String> = merged
         .sources
         .iter()
@@ -242,70 +245,52 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     if let Some(file) = &raw.policy.maintainers_file {
         maintainers.extend(read_maintainers(file, merged, &mut tree_inputs, problems));
     }
-    let disclosure = raw
-        .disclosure
-        .map(|d| disclosure::compile(d, &KeyPath::of(&["disclosure"]), problems));
-    let review = raw.review.map(|r| {
-        review::compile(
-            r,
-            &maintainers,
-            &KeyPath::of(&["review"]),
-            &|id| rules::find(id).is_some(),
-            problems,
-        )
-    });
-    let uses_ai = disclosure.is_some() || review.as_ref().is_some_and(|r| r.uses_ai());
+    let tables = Tables::compile(
+        &mut raw,
+        &CompileContext {
+            maintainers: &maintainers,
+            builtin: &|id| rules::find(id).is_some(),
+            read_beside: &|key, rel| merged.read_beside(key, rel),
+        },
+        problems,
+    );
+    let uses_ai =
+        tables.disclosure.is_some() || tables.review.as_ref().is_some_and(|r| r.uses_ai());
     let ai = (uses_ai || raw.ai.is_some()).then(|| {
-        let keys = disclosure.as_ref().map_or(&[][..], |d| &d.trailers[..]);
+        let keys = tables
+            .disclosure
+            .as_ref()
+            .map_or(&[][..], |d| &d.trailers[..]);
         crate::ai::Detector::compile(
-            &raw.ai.unwrap_or_default(),
+            &raw.ai.take().unwrap_or_default(),
             keys,
             &KeyPath::of(&["ai"]),
             problems,
         )
     });
-    let review_ids = review
+    let custom_ids = tables
+        .rules
+        .iter()
+        .flat_map(|c| c.0.iter().map(|r| r.id.as_str()));
+    let review_ids = tables
+        .review
         .iter()
         .flat_map(|r| r.require.iter().map(|q| q.id.as_str()));
     for id in review_ids.clone() {
-        if custom.iter().any(|c| c.id == id) {
+        if custom_ids.clone().any(|c| c == id) {
             problems.error(
                 KeyPath::of(&["review", "require"]).id(id),
                 format!("`{id}` is also the id of a custom rule"),
             );
         }
     }
-    let licensing = raw
-        .licensing
-        .and_then(|l| rules::licensing::compile(l, &KeyPath::of(&["licensing"]), problems));
-    let secrets = raw.secrets.and_then(|r| {
-        let key = KeyPath::of(&["secrets", "gitleaks_config"]);
-        let read = |p: &str| merged.read_beside(&key, p);
-        rules::secrets::compile_with(r, &KeyPath::of(&["secrets"]), &read, problems)
-    });
-    let payloads = raw
-        .payloads
-        .and_then(|r| rules::payloads::compile(r, &KeyPath::of(&["payloads"]), problems));
-    let protected = raw
-        .protected
-        .and_then(|r| rules::protected::compile(r, &KeyPath::of(&["protected"]), problems));
-    let unsafe_code = raw
-        .unsafe_code
-        .map(|r| rust_safety::compile(r, &KeyPath::of(&["unsafe_code"]), problems));
-    let dependencies = raw
-        .dependencies
-        .map(|r| dependencies::compile(r, &KeyPath::of(&["dependencies"]), problems));
-    let workflows = raw
-        .workflows
-        .map(|r| workflows::compile(r, &KeyPath::of(&["workflows"]), problems));
-
     let known: Vec<&str> = rules::registry()
         .map(|r| r.id)
-        .chain(custom.iter().map(|r| r.id.as_str()))
+        .chain(custom_ids)
         .chain(review_ids)
         .collect();
     let mut severities = HashMap::new();
-    for (id, sev) in raw.severity {
+    for (id, sev) in std::mem::take(&mut raw.severity) {
         let path = KeyPath::of(&["severity", &id]);
         if !known.contains(&id.as_str()) {
             let mut msg = format!("unknown rule id `{id}`");
@@ -335,7 +320,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
         severities.insert(id, level);
     }
 
-    let inline = raw.suppress.and_then(|s| s.inline);
+    let inline = raw.suppress.take().and_then(|s| s.inline);
     if let Some(list) = &inline {
         let families: Vec<&str> = rules::registry()
             .map(|r| r.family)
@@ -356,7 +341,7 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     }
     let today = crate::date::today();
     let exceptions = crate::adoption::exceptions::compile(
-        raw.exceptions,
+        std::mem::take(&mut raw.exceptions),
         &known,
         today,
         &|p| merged.locate(p),
@@ -365,8 +350,8 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
 
     // The families' old-text paths are constants: the dependencies family's
     // include the unsafe family's `Cargo.toml`.
-    let old_text: &'static [&'static str] = match (&unsafe_code, &dependencies) {
-        (_, Some(d)) => {
+    let old_text: &'static [&'static str] = match (&tables.unsafe_code, &tables.dependencies) {
+        (unsafe_code, Some(d)) => {
             debug_assert!(unsafe_code.as_ref().is_none_or(|u| u
                 .old_text_paths()
                 .iter()
@@ -379,29 +364,24 @@ fn compile(raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -> Po
     let old_text =
         (!old_text.is_empty()).then(|| Globs::compile(None, old_text, &KeyPath::root(), problems));
     let mut policy = Policy {
-        name: raw.policy.name.unwrap_or_else(|| "unnamed".to_string()),
-        description: raw.policy.description.unwrap_or_default(),
+        name: raw
+            .policy
+            .name
+            .take()
+            .unwrap_or_else(|| "unnamed".to_string()),
+        description: raw.policy.description.take().unwrap_or_default(),
         sources: merged.sources.iter().map(|s| s.name.clone()).collect(),
         scan,
         maintainers,
         tree_inputs,
-        custom,
         server,
         ai,
-        disclosure,
-        review,
-        licensing,
-        unsafe_code,
-        dependencies,
-        workflows,
+        tables,
         old_text,
         adoption: crate::adoption::excuses::Adoption {
             exceptions,
             baseline: None,
         },
-        secrets,
-        payloads,
-        protected,
         severities,
         counting: Default::default(),
         inline,

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::diag::Severity;
 use crate::model::Renames;
-use crate::rules::{self, custom, dependencies, disclosure, review, rust_safety, workflows};
+use crate::rules::family::Family;
 
 /// `policy.extends`: one preset name or path, or a list of them.
 #[derive(schemars::JsonSchema)]
@@ -20,51 +20,40 @@ pub(crate) enum Extends {
     Many(Vec<String>),
 }
 
-/// The whole policy document as written. Every table rejects unknown keys.
-///
-/// Every raw type derives `schemars::JsonSchema` too: `policy-check policy
-/// schema` and the checker that reports every unknown key at once are
-/// derived from these types.
-#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "policy-check policy")]
-pub(crate) struct RawPolicy {
-    #[serde(default)]
-    pub(crate) policy: RawMeta,
-    #[serde(default)]
-    pub(crate) scan: RawScan,
-    /// Per-rule severity overrides: `rule-id = "warn"` or a staged rollout.
-    #[serde(default)]
-    pub(crate) severity: BTreeMap<String, RawSeverity>,
-    /// Custom rules.
-    #[serde(default)]
-    pub(crate) rules: Vec<custom::RawRule>,
-    /// How the push hooks apply the policy (refs, tags, notes, fail-open).
-    pub(crate) server: Option<super::server::RawServer>,
-    /// How AI involvement is detected (the signatures table).
-    pub(crate) ai: Option<crate::ai::RawAi>,
-    pub(crate) disclosure: Option<disclosure::RawDisclosure>,
-    pub(crate) review: Option<review::RawReview>,
-    /// `[licensing]`: allowed licences, SPDX headers, foreign licence text.
-    pub(crate) licensing: Option<rules::licensing::RawLicensing>,
-    /// Unjustified `unsafe` in Rust.
-    pub(crate) unsafe_code: Option<rust_safety::RawUnsafeCode>,
-    /// Dependency changes in Cargo manifests, configs and lock files.
-    pub(crate) dependencies: Option<dependencies::RawDependencies>,
-    /// CI workflow changes.
-    pub(crate) workflows: Option<workflows::RawWorkflows>,
-    /// Findings excused for a reason, optionally for a commit or paths and until a date.
-    #[serde(default)]
-    pub(crate) exceptions: Vec<crate::adoption::exceptions::RawException>,
-    /// Secrets, credentials and private keys in added lines and messages.
-    pub(crate) secrets: Option<rules::secrets::RawSecrets>,
-    /// Download-and-execute lines, obfuscated payloads and committed binaries.
-    pub(crate) payloads: Option<rules::payloads::RawPayloads>,
-    /// Paths that change only with a maintainer's review trailer.
-    pub(crate) protected: Option<rules::protected::RawProtected>,
-    /// Which findings an inline `policy-check:allow` marker may silence.
-    pub(crate) suppress: Option<RawSuppress>,
+/// [`RawPolicy`] from the list of families: its own tables, then one per
+/// family.
+macro_rules! raw_policy {
+    ($($(#[$doc:meta])* $table:ident: $family:ty,)*) => {
+        /// The whole policy document as written. Every table rejects unknown keys.
+        ///
+        /// Every raw type derives `schemars::JsonSchema` too: `policy-check policy
+        /// schema` and the checker that reports every unknown key at once are
+        /// derived from these types.
+        #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        #[schemars(title = "policy-check policy")]
+        pub(crate) struct RawPolicy {
+            #[serde(default)]
+            pub(crate) policy: RawMeta,
+            #[serde(default)]
+            pub(crate) scan: RawScan,
+            /// Per-rule severity overrides: `rule-id = "warn"` or a staged rollout.
+            #[serde(default)]
+            pub(crate) severity: BTreeMap<String, RawSeverity>,
+            /// How the push hooks apply the policy (refs, tags, notes, fail-open).
+            pub(crate) server: Option<super::server::RawServer>,
+            /// How AI involvement is detected (the signatures table).
+            pub(crate) ai: Option<crate::ai::RawAi>,
+            /// Findings excused for a reason, optionally for a commit or paths and until a date.
+            #[serde(default)]
+            pub(crate) exceptions: Vec<crate::adoption::exceptions::RawException>,
+            /// Which findings an inline `policy-check:allow` marker may silence.
+            pub(crate) suppress: Option<RawSuppress>,
+            $($(#[$doc])* pub(crate) $table: Option<<$family as Family>::Raw>,)*
+        }
+    };
 }
+crate::rules::with_families!(raw_policy);
 
 /// `[suppress]`: what a line of the change may silence about itself.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]

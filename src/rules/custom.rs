@@ -22,6 +22,7 @@ use crate::config::{compile_globs, compile_regex, KeyPath, Problems};
 use crate::diag::Severity;
 use crate::model::Change;
 use crate::model::Needs;
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use crate::rules::sink::Sink;
 
 /// A `[[rules]]` entry as written.
@@ -367,5 +368,37 @@ fn check_one(rule: &Rule, change: &Change, sink: &mut Sink) {
             }
             _ => {}
         }
+    }
+}
+
+/// The policy's `[[rules]]`, compiled: a family whose rule ids the policy
+/// names.
+#[derive(Debug)]
+pub(crate) struct Rules(pub(crate) Vec<Rule>);
+
+impl Family for Rules {
+    const NAME: &'static str = "rules";
+    const RULES: &'static [crate::diag::RuleInfo] = &[];
+    type Raw = Vec<RawRule>;
+
+    /// `None` for an empty list: nothing to run.
+    fn compile(
+        raw: Vec<RawRule>,
+        key: &KeyPath,
+        cx: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        let rules = compile(raw, key, cx.builtin, problems);
+        (!rules.is_empty()).then_some(Rules(rules))
+    }
+
+    fn needs(&self) -> Needs {
+        self.0
+            .iter()
+            .fold(Needs::default(), |n, r| n.union(r.needs()))
+    }
+
+    fn check(&self, change: &Change, _: &CheckContext<'_>, sink: &mut Sink) {
+        check(&self.0, change, sink);
     }
 }

@@ -18,6 +18,7 @@
 //! not a change. When the old side is unknown (too large, binary), an entry
 //! counts as new when its key is on an added line.
 
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use std::collections::{HashMap, HashSet};
 
 use globset::GlobSet;
@@ -271,13 +272,6 @@ impl Compiled {
                 data.distinct.iter().map(String::as_str),
             )
         })
-    }
-
-    pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            files: true,
-            lines: true,
-        }
     }
 
     /// Files whose old text the comparison needs.
@@ -998,6 +992,32 @@ fn check_lock(cfg: &Compiled, file: &FileChange, sink: &mut Sink) {
         .path(&file.path)
         .line(line)
         .snippet(clip(file.line(line).unwrap_or_default()));
+    }
+}
+
+impl Family for Compiled {
+    const NAME: &'static str = "dependencies";
+    const RULES: &'static [RuleInfo] = RULES;
+    type Raw = RawDependencies;
+
+    fn compile(
+        raw: RawDependencies,
+        key: &KeyPath,
+        _: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        Some(compile(raw, key, problems))
+    }
+
+    fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: true,
+        }
+    }
+
+    fn check(&self, change: &crate::model::Change, _: &CheckContext<'_>, sink: &mut Sink) {
+        check(self, change, sink)
     }
 }
 

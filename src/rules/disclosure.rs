@@ -17,6 +17,7 @@
 //!
 //! The signals themselves come from [`crate::ai`]; this family only judges them.
 
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use globset::GlobSet;
 use regex::Regex;
 use serde::Deserialize;
@@ -354,18 +355,6 @@ pub fn compile(raw: RawDisclosure, path: &KeyPath, problems: &mut Problems) -> D
 }
 
 impl Disclosure {
-    /// The size threshold needs the added lines; everything else is message-only.
-    pub fn needs(&self) -> Needs {
-        if self.max_lines.is_some() {
-            Needs {
-                files: true,
-                lines: true,
-            }
-        } else {
-            Needs::default()
-        }
-    }
-
     /// Whether a rule of this family can report under this configuration.
     pub fn uses(&self, rule: &str) -> bool {
         match rule {
@@ -780,6 +769,37 @@ fn tool_or_ai(s: &Signal) -> String {
     match &s.tool {
         Some(t) => format!("the AI tool {t}"),
         None => "an AI tool".to_string(),
+    }
+}
+
+impl Family for Disclosure {
+    const NAME: &'static str = "disclosure";
+    const RULES: &'static [RuleInfo] = RULES;
+    type Raw = RawDisclosure;
+
+    fn compile(
+        raw: RawDisclosure,
+        key: &KeyPath,
+        _: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        Some(compile(raw, key, problems))
+    }
+
+    /// The size threshold needs the added lines; everything else is message-only.
+    fn needs(&self) -> Needs {
+        if self.max_lines.is_some() {
+            Needs {
+                files: true,
+                lines: true,
+            }
+        } else {
+            Needs::default()
+        }
+    }
+
+    fn check(&self, change: &Change, cx: &CheckContext<'_>, sink: &mut Sink) {
+        check(self, change, cx.signals, sink)
     }
 }
 

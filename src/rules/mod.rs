@@ -16,6 +16,7 @@ pub(crate) mod custom;
 pub mod dependencies;
 #[allow(missing_docs, reason = "its own helper documents it (issue 16)")]
 pub mod disclosure;
+pub(crate) mod family;
 pub(crate) mod gitleaks;
 pub mod licensing;
 pub(crate) mod patterns;
@@ -29,23 +30,60 @@ pub mod server;
 pub(crate) mod sink;
 pub(crate) mod workflows;
 
+/// The one list of the families that have a table in the policy, in the
+/// order their findings are reported: `table: Type`, where `table` is the
+/// policy's key and `Type`, the table compiled, implements
+/// [`Family`](family::Family). Given the name of a macro, it calls it with
+/// the list: from it follow the raw policy's fields (`policy/raw.rs`), the
+/// compiled tables and their compilation (`policy/compiled.rs`), the
+/// dispatch (`policy/families.rs`) and [`registry`]. A family is added
+/// here and in its own file, nowhere else.
+macro_rules! with_families {
+    ($then:ident) => {
+        $then! {
+            /// Custom rules: a pattern over a scope of the change, a severity
+            /// and a message.
+            rules: crate::rules::custom::Rules,
+            /// Disclosure of AI help in the commit message (trailers, tools).
+            disclosure: crate::rules::disclosure::Disclosure,
+            /// Accountability and review: sign-offs, reviewers, required reviews.
+            review: crate::rules::review::Review,
+            /// `[licensing]`: allowed licences, SPDX headers, foreign licence text.
+            licensing: crate::rules::licensing::Licensing,
+            /// Secrets, credentials and private keys in added lines and messages.
+            secrets: crate::rules::secrets::Secrets,
+            /// Download-and-execute lines, obfuscated payloads and committed binaries.
+            payloads: crate::rules::payloads::Payloads,
+            /// Paths that change only with a maintainer's review trailer.
+            protected: crate::rules::protected::Protected,
+            /// Unjustified `unsafe` in Rust.
+            unsafe_code: crate::rules::rust_safety::Compiled,
+            /// Dependency changes in Cargo manifests, configs and lock files.
+            dependencies: crate::rules::dependencies::Compiled,
+            /// CI workflow changes.
+            workflows: crate::rules::workflows::Compiled,
+        }
+    };
+}
+pub(crate) use with_families;
+
+/// The run-level tables (whole runs and pushes, not one change), then every
+/// family's, as [`registry`] lists them.
+macro_rules! registry_tables {
+    ($($(#[$doc:meta])* $table:ident: $family:ty,)*) => {
+        [
+            scan::RULES,
+            adoption::RULES,
+            server::RULES,
+            $(<$family as family::Family>::RULES,)*
+        ]
+    };
+}
+
 /// Every built-in rule of every family.
 pub fn registry() -> impl Iterator<Item = &'static RuleInfo> {
-    let families: [&'static [RuleInfo]; 12] = [
-        scan::RULES,
-        adoption::RULES,
-        server::RULES,
-        disclosure::RULES,
-        review::RULES,
-        licensing::RULES,
-        secrets::RULES,
-        payloads::RULES,
-        protected::RULES,
-        rust_safety::RULES,
-        dependencies::RULES,
-        workflows::RULES,
-    ];
-    families.into_iter().flatten()
+    let tables: [&'static [RuleInfo]; 13] = with_families!(registry_tables);
+    tables.into_iter().flatten()
 }
 
 /// Looks up a built-in rule by id.

@@ -21,6 +21,7 @@
 //! regex = 'pool\.acme\.invalid'
 //! ```
 
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use std::sync::OnceLock;
 
 use globset::GlobSet;
@@ -218,13 +219,6 @@ impl Payloads {
                 }
             })
             .as_ref()
-    }
-
-    pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            files: true,
-            lines: true,
-        }
     }
 }
 
@@ -517,6 +511,32 @@ fn snippet(line: &str, start: usize, end: usize) -> String {
         s.push('…');
     }
     s
+}
+
+impl Family for Payloads {
+    const NAME: &'static str = "payloads";
+    const RULES: &'static [RuleInfo] = RULES;
+    type Raw = RawPayloads;
+
+    fn compile(
+        raw: RawPayloads,
+        key: &KeyPath,
+        _: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        compile(raw, key, problems)
+    }
+
+    fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: true,
+        }
+    }
+
+    fn check(&self, change: &Change, _: &CheckContext<'_>, sink: &mut Sink) {
+        check(self, change, sink)
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! Who may review is `[policy] maintainers` (anyone but the author when it
 //! lists nobody; on the server, nobody: see docs/trust-model.md), through [`Policy::maintainer_reviewers`](crate::policy::Policy::maintainer_reviewers).
 
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use globset::GlobSet;
 use serde::Deserialize;
 
@@ -64,15 +65,7 @@ pub(crate) struct Protected {
     pub(crate) trailers: Vec<String>,
 }
 
-impl Protected {
-    /// Only the list of changed files is needed, never their contents.
-    pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            files: true,
-            lines: false,
-        }
-    }
-}
+impl Protected {}
 
 /// Validates and compiles `[protected]`; `None` when turned off or invalid.
 pub(crate) fn compile(
@@ -139,5 +132,32 @@ pub(crate) fn check(cfg: &Protected, change: &Change, sink: &mut Sink) {
             format!("{path} is protected: changing it needs {needed}"),
         )
         .path(path);
+    }
+}
+
+impl Family for Protected {
+    const NAME: &'static str = "protected";
+    const RULES: &'static [RuleInfo] = RULES;
+    type Raw = RawProtected;
+
+    fn compile(
+        raw: RawProtected,
+        key: &KeyPath,
+        _: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        compile(raw, key, problems)
+    }
+
+    /// Only the list of changed files is needed, never their contents.
+    fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: false,
+        }
+    }
+
+    fn check(&self, change: &Change, _: &CheckContext<'_>, sink: &mut Sink) {
+        check(self, change, sink)
     }
 }

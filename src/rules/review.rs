@@ -25,6 +25,7 @@
 //! "reviewed" every family uses; a review trailer carrying an AI identity
 //! never counts.
 
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use globset::GlobSet;
 use regex::Regex;
 use serde::Deserialize;
@@ -404,16 +405,6 @@ impl Review {
         }
     }
 
-    /// What the `[[review.require]]` entries need read from git.
-    pub(crate) fn needs(&self) -> Needs {
-        self.require.iter().fold(Needs::default(), |n, r| {
-            n.union(Needs {
-                files: r.paths.is_some() || r.exclude.is_some(),
-                lines: r.added.is_some() || r.min_lines.is_some() || r.adds_unsafe,
-            })
-        })
-    }
-
     /// The ids of `[[review.require]]` entries whose condition holds, with
     /// where it was met.
     pub(crate) fn triggered(&self, change: &Change, signals: &[Signal]) -> Vec<(&str, Trigger)> {
@@ -761,6 +752,35 @@ fn tools_of(signals: &[Signal]) -> String {
             let last = names.pop().unwrap_or_default();
             format!("{} and {last}", names.join(", "))
         }
+    }
+}
+
+impl Family for Review {
+    const NAME: &'static str = "review";
+    const RULES: &'static [RuleInfo] = RULES;
+    type Raw = RawReview;
+
+    fn compile(
+        raw: RawReview,
+        key: &KeyPath,
+        cx: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        Some(compile(raw, cx.maintainers, key, cx.builtin, problems))
+    }
+
+    /// What the `[[review.require]]` entries need read from git.
+    fn needs(&self) -> Needs {
+        self.require.iter().fold(Needs::default(), |n, r| {
+            n.union(Needs {
+                files: r.paths.is_some() || r.exclude.is_some(),
+                lines: r.added.is_some() || r.min_lines.is_some() || r.adds_unsafe,
+            })
+        })
+    }
+
+    fn check(&self, change: &Change, cx: &CheckContext<'_>, sink: &mut Sink) {
+        check(self, change, cx.signals, cx.ai, sink)
     }
 }
 

@@ -26,6 +26,7 @@
 //! `unsafe fn` in `impl Trait for T` is left to the trait's declaration
 //! unless `trait_impls = true` (see docs/moves.md).
 
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use globset::GlobSet;
 use serde::Deserialize;
 
@@ -94,13 +95,6 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
-    pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            files: true,
-            lines: true,
-        }
-    }
-
     /// Rust files whose removed lines hold `unsafe` (or `extern`, for
     /// blocks that gain the keyword) keep their old text: the sites of both
     /// sides are compared (see [`carried_over`]).
@@ -1065,6 +1059,32 @@ fn check_manifest_lints(file: &FileChange, sink: &mut Sink) {
         if let Some(n) = line {
             e.line(n);
         }
+    }
+}
+
+impl Family for Compiled {
+    const NAME: &'static str = "unsafe_code";
+    const RULES: &'static [RuleInfo] = RULES;
+    type Raw = RawUnsafeCode;
+
+    fn compile(
+        raw: RawUnsafeCode,
+        key: &KeyPath,
+        _: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        Some(compile(raw, key, problems))
+    }
+
+    fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: true,
+        }
+    }
+
+    fn check(&self, change: &Change, _: &CheckContext<'_>, sink: &mut Sink) {
+        check(self, change, sink)
     }
 }
 

@@ -27,6 +27,7 @@
 //! per-pattern ids would make the rule set depend on the policy. A pattern
 //! is tuned by id with `disable` or by redefining it in `[[secrets.patterns]]`.
 
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use std::sync::OnceLock;
 
 use globset::GlobSet;
@@ -233,14 +234,6 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// Secrets need added lines.
-    pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            files: true,
-            lines: true,
-        }
-    }
-
     /// True when the matched text is a placeholder, not a secret.
     pub(crate) fn is_placeholder(&self, secret: &str) -> bool {
         let lower = secret.to_lowercase();
@@ -772,6 +765,38 @@ pub(crate) fn redacted_snippet(line: &str, hits: &[Hit], shown: &Hit) -> String 
         format!("…{}", out.chars().skip(skip).collect::<String>())
     } else {
         out.to_string()
+    }
+}
+
+impl Family for Secrets {
+    const NAME: &'static str = "secrets";
+    const RULES: &'static [RuleInfo] = RULES;
+    type Raw = RawSecrets;
+
+    fn compile(
+        raw: RawSecrets,
+        key: &KeyPath,
+        cx: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        compile_with(
+            raw,
+            key,
+            &|p: &str| (cx.read_beside)(&key.key("gitleaks_config"), p),
+            problems,
+        )
+    }
+
+    /// Secrets need added lines.
+    fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: true,
+        }
+    }
+
+    fn check(&self, change: &Change, _: &CheckContext<'_>, sink: &mut Sink) {
+        check(self, change, sink)
     }
 }
 

@@ -32,6 +32,7 @@ pub(crate) mod structure;
 
 pub(crate) use locate::{clip, strip_comment, uses_value};
 
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use globset::GlobSet;
 use regex::Regex;
 use serde::Deserialize;
@@ -263,13 +264,6 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
-    pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            files: true,
-            lines: true,
-        }
-    }
-
     /// True for a CI file this family checks.
     pub(crate) fn is_ci_file(&self, path: &str) -> bool {
         self.paths.is_match(path)
@@ -765,6 +759,32 @@ fn check_pr_target(f: &FileChange, sink: &mut Sink) {
         .path(&f.path)
         .line(trigger)
         .snippet(trigger_text);
+    }
+}
+
+impl Family for Compiled {
+    const NAME: &'static str = "workflows";
+    const RULES: &'static [RuleInfo] = RULES;
+    type Raw = RawWorkflows;
+
+    fn compile(
+        raw: RawWorkflows,
+        key: &KeyPath,
+        _: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        Some(compile(raw, key, problems))
+    }
+
+    fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: true,
+        }
+    }
+
+    fn check(&self, change: &Change, _: &CheckContext<'_>, sink: &mut Sink) {
+        check(self, change, sink)
     }
 }
 

@@ -18,6 +18,7 @@
 //! lines of a file, and added lines meet a regex only after an Aho-Corasick
 //! pass has found one of the notices' keywords in them.
 
+use crate::rules::family::{CheckContext, CompileContext, Family};
 use globset::GlobSet;
 use serde::Deserialize;
 
@@ -263,15 +264,7 @@ fn build_texts(
     })
 }
 
-impl Licensing {
-    /// Licensing reads file contents and the line diff.
-    pub(crate) fn needs(&self) -> Needs {
-        Needs {
-            files: true,
-            lines: true,
-        }
-    }
-}
+impl Licensing {}
 
 fn globs(
     list: Option<Vec<String>>,
@@ -991,5 +984,32 @@ fn foreign_text(cfg: &Licensing, file: &FileChange, sink: &mut Sink) {
         if let Some(l) = file.line(hit.line) {
             e.snippet(snippet(l));
         }
+    }
+}
+
+impl Family for Licensing {
+    const NAME: &'static str = "licensing";
+    const RULES: &'static [RuleInfo] = RULES;
+    type Raw = RawLicensing;
+
+    fn compile(
+        raw: RawLicensing,
+        key: &KeyPath,
+        _: &CompileContext<'_>,
+        problems: &mut Problems,
+    ) -> Option<Self> {
+        compile(raw, key, problems)
+    }
+
+    /// Licensing reads file contents and the line diff.
+    fn needs(&self) -> Needs {
+        Needs {
+            files: true,
+            lines: true,
+        }
+    }
+
+    fn check(&self, change: &Change, _: &CheckContext<'_>, sink: &mut Sink) {
+        check(self, change, sink)
     }
 }
