@@ -19,7 +19,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use policy_check::engine::{self, Sink};
 use policy_check::message::Message;
 use policy_check::model::{Change, FileChange, Identity, Status};
-use policy_check::policy::Policy;
+use policy_check::policy::{Policy, Run};
 use policy_check::rules::secrets;
 
 // ---------------------------------------------------------------- inputs
@@ -261,6 +261,7 @@ fn parse(c: &mut Criterion) {
 
 fn check(c: &mut Criterion) {
     let policy = rust_foundation();
+    let policy = Run::new(&policy);
     let commit = realistic_commit();
     // Warm the lazily built tables so the loop measures the steady state.
     let warm = engine::check(&policy, &commit);
@@ -288,6 +289,7 @@ fn secrets_matcher(c: &mut Criterion) {
     let Some(cfg) = policy.secrets() else {
         panic!("the rust-foundation preset has no [secrets]");
     };
+    let policy = Run::new(&policy);
     const LINES: usize = 5000;
     let clean = change(SHORT, vec![added_file("src/big.rs", ordinary_code(LINES))]);
     let dirty = change(

@@ -6,7 +6,7 @@ use crate::diag::RuleInfo;
 use crate::message::Defect;
 use crate::model::{Change, Content};
 use crate::policy::families::FAMILIES;
-use crate::policy::Policy;
+use crate::policy::{Policy, Run};
 
 pub use crate::rules::scan::RULES;
 
@@ -16,10 +16,10 @@ const PATH_MALFORMED: &RuleInfo = crate::diag::rule(RULES, "path-malformed");
 
 pub use crate::rules::sink::{marker_allows, Outcome, Sink, ALLOW_MARKER};
 
-/// Runs every rule of the policy over one change.
-pub fn check(policy: &Policy, change: &Change) -> Outcome {
-    let signals = detect(policy, change);
-    check_detected(policy, change, &signals)
+/// Runs every rule of the run's policy over one change.
+pub fn check(run: &Run<'_>, change: &Change) -> Outcome {
+    let signals = detect(run, change);
+    check_detected(run, change, &signals)
 }
 
 /// The AI traces of a change under the policy's signatures (none without them).
@@ -33,8 +33,9 @@ pub fn detect(policy: &Policy, change: &Change) -> Vec<crate::ai::Signal> {
 
 /// [`check`] with the change's AI traces already detected ([`detect`]), for
 /// a caller that needs them too (`report`): detection runs once per commit.
-pub fn check_detected(policy: &Policy, change: &Change, signals: &[crate::ai::Signal]) -> Outcome {
-    let mut sink = Sink::new(policy, change);
+pub fn check_detected(run: &Run<'_>, change: &Change, signals: &[crate::ai::Signal]) -> Outcome {
+    let policy = run.policy();
+    let mut sink = Sink::new(run, change);
     for d in change.message.iter().flat_map(|m| &m.defects) {
         match d {
             Defect::Nul { line, hidden } => {

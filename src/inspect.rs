@@ -16,7 +16,7 @@ use crate::identity::Person;
 use crate::message::Trailer;
 use crate::model::Needs;
 use crate::model::{Change, Content, Status};
-use crate::policy::Policy;
+use crate::policy::{Policy, Run};
 use crate::rules;
 
 /// Everything `inspect` shows, in the shape of its JSON output.
@@ -171,7 +171,7 @@ pub fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
         })
         .collect();
 
-    let outcome = engine::check(policy, change);
+    let outcome = engine::check(&Run::new(policy), change);
     let families = policy.families();
     let mut applied: Vec<Applied> = rules::registry()
         .filter(|r| families.contains(&r.family))

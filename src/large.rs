@@ -23,7 +23,7 @@ use anyhow::Result;
 use crate::engine;
 use crate::git::Reader;
 use crate::model::{Change, Content, FileChange};
-use crate::policy::Policy;
+use crate::policy::Run;
 use crate::rules::sink::Outcome;
 
 /// Bytes inflated at a time.
@@ -220,7 +220,7 @@ fn line_rule(id: &str) -> bool {
 /// Checks the files of `change` that were too large to read, chunk by
 /// chunk, adding their findings to `out` (and dropping the
 /// `file-too-large` warning of each file so checked).
-pub fn check(reader: &Reader, policy: &Policy, change: &Change, out: &mut Outcome) -> Result<()> {
+pub fn check(reader: &Reader, policy: &Run<'_>, change: &Change, out: &mut Outcome) -> Result<()> {
     for file in change.files() {
         let (Content::TooLarge, Some(blob)) = (file.content, &file.blob) else {
             continue;
@@ -242,7 +242,7 @@ pub fn check(reader: &Reader, policy: &Policy, change: &Change, out: &mut Outcom
 
 fn check_file(
     reader: &Reader,
-    policy: &Policy,
+    policy: &Run<'_>,
     change: &Change,
     file: &FileChange,
     blob: &str,

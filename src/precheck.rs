@@ -16,7 +16,7 @@ use crate::engine;
 use crate::git;
 use crate::message::{self, CleanupMode, Message};
 use crate::model::Change;
-use crate::policy::Policy;
+use crate::policy::{Policy, Run};
 use crate::report;
 
 /// Runs the pre-check; `file` is the draft message.
@@ -103,7 +103,7 @@ fn judge(
         message: Some(Message::parse(&cleaned, None, &comment)),
         ..pending.change.clone()
     };
-    let outcome = engine::check(policy, &change);
+    let outcome = engine::check(&Run::new(policy), &change);
     let signals = policy
         .ai
         .as_ref()

@@ -14,7 +14,7 @@ use anyhow::{anyhow, bail, Result};
 use crate::diag::Summary;
 use crate::engine;
 use crate::git::{self, DiffOptions, Oid, Reader, Repository};
-use crate::policy::Policy;
+use crate::policy::{Policy, Run};
 use crate::report::shared::Reporter;
 use crate::rules::sink::Outcome;
 
@@ -168,9 +168,9 @@ pub fn diff_options(policy: &Policy) -> DiffOptions {
 
 /// Runs the policy over one commit's change; files too large to have been
 /// read are then checked chunk by chunk (see [`crate::large`]).
-pub fn check(reader: &Reader, policy: &Policy, change: &crate::model::Change) -> Result<Outcome> {
-    let mut out = engine::check(policy, change);
-    crate::large::check(reader, policy, change, &mut out)?;
+pub fn check(reader: &Reader, run: &Run<'_>, change: &crate::model::Change) -> Result<Outcome> {
+    let mut out = engine::check(run, change);
+    crate::large::check(reader, run, change, &mut out)?;
     Ok(out)
 }
 
@@ -181,7 +181,7 @@ pub fn check(reader: &Reader, policy: &Policy, change: &crate::model::Change) ->
 pub fn scan<F>(
     open: F,
     oids: &[Oid],
-    policy: &Policy,
+    run: &Run<'_>,
     reporter: &mut dyn Reporter,
     summary: &mut Summary,
 ) -> Result<()>
@@ -193,7 +193,7 @@ where
         &open,
         oids,
         Early::default(),
-        policy,
+        run,
         reporter,
         summary,
         progress,
@@ -207,7 +207,7 @@ where
 pub fn scan_range<F>(
     open: F,
     range: git::Range,
-    policy: &Policy,
+    run: &Run<'_>,
     reporter: &mut dyn Reporter,
     summary: &mut Summary,
 ) -> Result<Vec<Oid>>
@@ -216,7 +216,7 @@ where
 {
     let walk = match range {
         git::Range::Listed(oids) => {
-            scan(open, &oids, policy, reporter, summary)?;
+            scan(open, &oids, run, reporter, summary)?;
             return Ok(oids);
         }
         git::Range::Walk(w) => w,
@@ -224,7 +224,7 @@ where
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads == 1 {
         let oids = walk.run()?.order;
-        scan(open, &oids, policy, reporter, summary)?;
+        scan(open, &oids, run, reporter, summary)?;
         return Ok(oids);
     }
     let (tx, rx) = mpsc::sync_channel::<Vec<(Oid, Option<Arc<Vec<u8>>>)>>(FEED_BATCHES);
@@ -242,7 +242,7 @@ where
                 let Ok(repo) = open() else {
                     return; // the ordered pass reports it
                 };
-                let reader = Reader::new(&repo, diff_options(policy), policy.scan.merge_diffs);
+                let reader = Reader::new(&repo, diff_options(run), run.scan.merge_diffs);
                 let mut done = Vec::new();
                 // Once the walk is over, what is still queued is left to the
                 // ordered pass, which has every core.
@@ -256,7 +256,7 @@ where
                             Some(d) => reader.read_commit(oid, d),
                             None => reader.read(oid),
                         };
-                        let res = change.and_then(|c| check(&reader, policy, &c));
+                        let res = change.and_then(|c| check(&reader, run, &c));
                         if let Ok(out) = &res {
                             held.fetch_add(out.findings.len(), Ordering::Relaxed);
                         }
@@ -289,7 +289,7 @@ where
     })?;
     let early = early.into_inner().unwrap_or_else(|e| e.into_inner());
     progress.total = oids.len();
-    ordered(&open, &oids, early, policy, reporter, summary, progress)?;
+    ordered(&open, &oids, early, run, reporter, summary, progress)?;
     Ok(oids)
 }
 
@@ -307,7 +307,7 @@ fn ordered<F>(
     open: &F,
     oids: &[Oid],
     mut early: Early,
-    policy: &Policy,
+    run: &Run<'_>,
     reporter: &mut dyn Reporter,
     summary: &mut Summary,
     mut progress: Progress,
@@ -322,11 +322,11 @@ where
         let repo = if left > 0 { Some(open()?) } else { None };
         let reader = repo
             .as_ref()
-            .map(|r| Reader::new(r, diff_options(policy), policy.scan.merge_diffs));
+            .map(|r| Reader::new(r, diff_options(run), run.scan.merge_diffs));
         for &oid in oids {
             let out = match (early.remove(&oid), &reader) {
                 (Some(out), _) => out?,
-                (None, Some(r)) => check(r, policy, &r.read(oid)?)?,
+                (None, Some(r)) => check(r, run, &r.read(oid)?)?,
                 (None, None) => bail!("commit {oid} is listed twice"),
             };
             emit(oid, out, reporter, summary, &mut progress)?;
@@ -352,7 +352,7 @@ where
                         return;
                     }
                 };
-                let reader = Reader::new(&repo, diff_options(policy), policy.scan.merge_diffs);
+                let reader = Reader::new(&repo, diff_options(run), run.scan.merge_diffs);
                 // Contiguous chunks keep a commit and its parent on one
                 // worker, so the parent's trees are still in its cache.
                 loop {
@@ -371,9 +371,7 @@ where
                     let batch: Batch = (start..(start + CHUNK).min(oids.len()))
                         .filter(|&i| todo[i])
                         .map(|i| {
-                            let res = reader
-                                .read(oids[i])
-                                .and_then(|c| check(&reader, policy, &c));
+                            let res = reader.read(oids[i]).and_then(|c| check(&reader, run, &c));
                             (i, res)
                         })
                         .collect();

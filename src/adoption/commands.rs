@@ -17,27 +17,25 @@ use crate::cmd::common::Exit;
 use crate::config::PolicyErrors;
 use crate::diag::{Finding, Summary};
 use crate::git::{self, Oid, Repository};
-use crate::policy::{load, presets, schema, show, Policy, Source};
+use crate::policy::{load, presets, schema, show, Policy, Run, Source};
 use crate::report::shared::Reporter;
 use crate::report::Format;
 use crate::rules;
 
 pub use crate::cmd::common::relative_to;
 
-/// `check` before the scan: attaches `--baseline`. Returns true when the
-/// caller should run [`explain_rollout`] instead of a check.
-pub fn prepare_check(policy: &mut Policy, args: &CheckArgs, global: &Global) -> Result<bool> {
-    if let Some(file) = &args.baseline {
-        let path = resolve_in(global, file);
-        policy.adoption.baseline = Some(Baseline::read(&path)?);
-    }
-    Ok(args.explain_rollout)
+/// `check --baseline FILE`: the baseline whose findings the run excuses.
+pub(crate) fn baseline_of(args: &CheckArgs, global: &Global) -> Result<Option<Baseline>> {
+    args.baseline
+        .as_ref()
+        .map(|file| Baseline::read(&resolve_in(global, file)))
+        .transpose()
 }
 
 /// `check` after the scan: reports expired and unused exceptions and stale
 /// baseline entries, and counts the baselined findings.
 pub fn finish_check(
-    policy: &Policy,
+    run: &Run<'_>,
     repo: Option<&Repository>,
     oids: &[Oid],
     reporter: &mut dyn Reporter,
@@ -45,11 +43,11 @@ pub fn finish_check(
 ) -> Result<()> {
     let root = repo.map(git::root).unwrap_or_else(|| PathBuf::from("."));
     let scope = repo.map(|r| Scope::of(r, oids));
-    for f in super::run_findings(policy, scope.as_ref(), &relative_to(&root)) {
+    for f in super::run_findings(run, scope.as_ref(), &relative_to(&root)) {
         summary.add(&f);
         reporter.finding(&f)?;
     }
-    if let Some(b) = &policy.adoption.baseline {
+    if let Some(b) = run.baseline() {
         summary.baselined = b.covered();
     }
     Ok(())
@@ -57,18 +55,20 @@ pub fn finish_check(
 
 /// `check --explain-rollout`: scans the commits with every rule at its final
 /// severity and prints what each staged severity will change, and when.
-pub fn explain_rollout(
-    mut policy: Policy,
+pub(crate) fn explain_rollout(
+    policy: Policy,
+    baseline: Option<Baseline>,
     repo: &Repository,
     oids: &[Oid],
     format: Format,
 ) -> Result<Exit> {
     let today = policy.today;
-    policy.today = rollout::FAR_FUTURE;
     let mut counter = rollout::Counter::default();
     let mut summary = Summary::default();
-    crate::scan::scan(git::opener(repo), oids, &policy, &mut counter, &mut summary)?;
-    policy.today = today;
+    let run = Run::new(&policy)
+        .with_baseline(baseline)
+        .judged_on(rollout::FAR_FUTURE);
+    crate::scan::scan(git::opener(repo), oids, &run, &mut counter, &mut summary)?;
     let steps = rollout::steps(&policy, today, &counter.0);
     let mut out = std::io::stdout().lock();
     match format {
@@ -135,7 +135,7 @@ pub fn baseline(cmd: BaselineCommand, global: &Global) -> Result<Exit> {
             crate::scan::scan(
                 git::opener(&repo),
                 &oids,
-                &policy,
+                &Run::new(&policy),
                 &mut collect,
                 &mut summary,
             )?;

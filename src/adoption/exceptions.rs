@@ -16,8 +16,6 @@
 //! They are applied once, centrally, by the engine (after inline markers,
 //! before the baseline), so every rule family gets them for free.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use globset::GlobSet;
 use serde::Deserialize;
 
@@ -64,8 +62,6 @@ pub(crate) struct Exception {
     pub(crate) expired: bool,
     /// Where it is written, for findings about it.
     pub(crate) location: Option<Location>,
-    /// Findings it excused in this run (shared by the scan's worker threads).
-    pub(crate) hits: AtomicUsize,
 }
 
 impl Exception {
@@ -89,19 +85,9 @@ impl Exception {
         true
     }
 
-    /// Applies to `f` now: matches and has not expired. Counts the hit.
+    /// Applies to `f` now: matches and has not expired.
     pub(crate) fn excuses(&self, f: &Finding) -> bool {
-        if !self.expired && self.matches(f) {
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// How many findings it excused in this run.
-    pub(crate) fn hits(&self) -> usize {
-        self.hits.load(Ordering::Relaxed)
+        !self.expired && self.matches(f)
     }
 
     /// `exception for \`rule\` (path …, commit …)`, for messages.
@@ -205,7 +191,6 @@ pub(crate) fn compile(
             expired: expires.as_ref().is_some_and(|(day, _)| today > *day),
             expires,
             location: locate(&path),
-            hits: AtomicUsize::new(0),
         });
     }
     out
@@ -260,7 +245,6 @@ mod tests {
         assert!(!e.excuses(&finding("no-miner", "abcd1234ff", Some("src/vendor.rs"))));
         assert!(!e.excuses(&finding("file-too-large", "abcd1234ff", Some("vendor/x"))));
         assert!(!e.excuses(&finding("no-miner", "abcd1234ff", None)));
-        assert_eq!(e.hits(), 1);
     }
 
     #[test]

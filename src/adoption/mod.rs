@@ -12,16 +12,14 @@ use std::collections::HashSet;
 use crate::diag::RuleInfo;
 use crate::diag::{Finding, Severity};
 use crate::git::{self, Oid, Repository};
-use crate::policy::Policy;
+use crate::policy::Run;
 
 pub mod baseline;
 pub mod commands;
 pub mod exceptions;
-pub mod excuses;
 pub mod rollout;
 
 pub use crate::rules::adoption::RULES;
-pub use excuses::Adoption;
 
 const BASELINE_STALE: &RuleInfo = crate::diag::rule(RULES, "baseline-stale");
 const EXCEPTION_EXPIRED: &RuleInfo = crate::diag::rule(RULES, "exception-expired");
@@ -59,15 +57,16 @@ impl Scope {
 /// unused exceptions and stale baseline entries. `rel` turns a file name
 /// into the path reports show (relative to the repository root).
 pub fn run_findings(
-    policy: &Policy,
+    run: &Run<'_>,
     scope: Option<&Scope>,
     rel: &dyn Fn(&str) -> String,
 ) -> Vec<Finding> {
+    let policy = run.policy();
     let mut out = Vec::new();
     let finding =
         |rule: &RuleInfo, message: String, path: Option<String>, line: Option<u32>| Finding {
             rule: rule.id.to_string(),
-            severity: policy.severity(rule),
+            severity: run.severity(rule),
             commit: None,
             path,
             line,
@@ -76,7 +75,7 @@ pub fn run_findings(
             snippet: None,
             fix: None,
         };
-    for e in &policy.adoption.exceptions {
+    for (index, e) in policy.exceptions.iter().enumerate() {
         let (path, line) = match &e.location {
             Some(l) => (Some(rel(&l.file)), Some(l.line as u32)),
             None => (None, None),
@@ -96,7 +95,7 @@ pub fn run_findings(
             Some(c) => scope.covers_commit_prefix(c),
             None => scope.full_history,
         };
-        if judged && e.hits() == 0 {
+        if judged && run.exception_hits(index) == 0 {
             out.push(finding(
                 EXCEPTION_UNUSED,
                 format!(
@@ -109,7 +108,7 @@ pub fn run_findings(
             ));
         }
     }
-    if let (Some(b), Some(scope)) = (&policy.adoption.baseline, scope) {
+    if let (Some(b), Some(scope)) = (run.baseline(), scope) {
         for (e, matched) in b.unmatched() {
             let checked = scope.checked.contains(&e.commit);
             if !checked && !scope.full_history {

@@ -54,9 +54,8 @@ impl Reporter for Counter {
 /// final severity.
 pub const FAR_FUTURE: i64 = 1 << 40;
 
-/// The steps of a policy, soonest first. `today` is the real today (the
-/// policy's own `today` may have been moved to [`FAR_FUTURE`] for counting);
-/// `counts` are findings per rule from such a scan.
+/// The steps of a policy, soonest first. `today` is the real today;
+/// `counts` are findings per rule from a scan judged on [`FAR_FUTURE`].
 pub fn steps(policy: &Policy, today: i64, counts: &HashMap<String, usize>) -> Vec<Step> {
     let mut out: Vec<Step> = policy
         .rollouts()

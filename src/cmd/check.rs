@@ -10,6 +10,7 @@ use crate::engine;
 use crate::git;
 use crate::message::{self, CleanupMode, Message};
 use crate::model::Change;
+use crate::policy::Run;
 use crate::report::{self, Format};
 
 use super::common::*;
@@ -43,7 +44,8 @@ pub fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
             message: Some(Message::parse(&cleaned, None, &comment)),
             ..Change::default()
         };
-        let outcome = engine::check(&policy, &change);
+        let run = Run::new(&policy);
+        let outcome = engine::check(&run, &change);
         let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
         summary.commits = 1;
         summary.suppressed = outcome.suppressed;
@@ -51,46 +53,42 @@ pub fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
             summary.add(f);
             rep.finding(f)?;
         }
-        crate::adoption::commands::finish_check(&policy, None, &[], rep.as_mut(), &mut summary)?;
+        crate::adoption::commands::finish_check(&run, None, &[], rep.as_mut(), &mut summary)?;
         rep.finish(&summary)?;
         return Ok(Exit::from_summary(&summary));
     }
 
     let repo = git::open(&dir)?;
-    let (mut policy, _) = select_policy(global, Some(&repo))?;
-    let explain_rollout = crate::adoption::commands::prepare_check(&mut policy, &args, global)?;
+    let (policy, _) = select_policy(global, Some(&repo))?;
+    let baseline = crate::adoption::commands::baseline_of(&args, global)?;
     let specs = if args.revisions.is_empty() && !args.all {
         vec!["HEAD".to_string()]
     } else {
         args.revisions.clone()
     };
     let range = git::history_range(&repo, &specs, args.all, args.history)?;
-    if explain_rollout {
+    if args.explain_rollout {
         let oids = match range {
             git::Range::Listed(oids) => oids,
             git::Range::Walk(w) => w.run()?.order,
         };
-        return crate::adoption::commands::explain_rollout(policy, &repo, &oids, args.format);
+        return crate::adoption::commands::explain_rollout(
+            policy,
+            baseline,
+            &repo,
+            &oids,
+            args.format,
+        );
     }
+    let run = Run::new(&policy).with_baseline(baseline);
     let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
-    let oids = crate::scan::scan_range(
-        git::opener(&repo),
-        range,
-        &policy,
-        rep.as_mut(),
-        &mut summary,
-    )?;
+    let oids =
+        crate::scan::scan_range(git::opener(&repo), range, &run, rep.as_mut(), &mut summary)?;
     tracing::info!(
         "checked {}",
         crate::report::shared::count(oids.len(), "commit")
     );
-    crate::adoption::commands::finish_check(
-        &policy,
-        Some(&repo),
-        &oids,
-        rep.as_mut(),
-        &mut summary,
-    )?;
+    crate::adoption::commands::finish_check(&run, Some(&repo), &oids, rep.as_mut(), &mut summary)?;
     rep.finish(&summary)?;
     Ok(Exit::from_summary(&summary))
 }

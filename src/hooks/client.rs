@@ -15,6 +15,7 @@ use crate::engine;
 use crate::git::{self, push, staged, Oid, Repository};
 use crate::message::{self, CleanupMode, Message};
 use crate::model::Change;
+use crate::policy::Run;
 use crate::report::shared::Reporter;
 use crate::report::text::TextReporter;
 use crate::scan::diff_options;
@@ -61,15 +62,16 @@ fn commit_msg_once(file: &Path, global: &Global, autofix: bool) -> Result<Exit> 
         is_merge: pending.is_merge,
         ..Change::default()
     };
+    let run = Run::new(&policy);
     let diff_alone = match files_only.files {
-        Some(_) => engine::check(&policy, &files_only).findings,
+        Some(_) => engine::check(&run, &files_only).findings,
         None => Vec::new(),
     };
     let change = Change {
         message: Some(msg),
         ..pending
     };
-    let outcome = engine::check(&policy, &change);
+    let outcome = engine::check(&run, &change);
     let mut findings: Vec<Finding> = outcome
         .findings
         .into_iter()
@@ -89,7 +91,7 @@ fn commit_msg_once(file: &Path, global: &Global, autofix: bool) -> Result<Exit> 
     downgrade_claimed(&mut findings, &claimed);
     // Expired exceptions, once per commit (here rather than in pre-commit,
     // which does not run for every commit).
-    findings.extend(super::common::policy_findings(&policy, &repo));
+    findings.extend(super::common::policy_findings(&run, &repo));
     let exit = report(&findings, outcome.suppressed, global)?;
     if exit == Exit::Violated {
         eprintln!(
@@ -124,7 +126,7 @@ pub fn pre_commit(global: &Global) -> Result<Exit> {
         is_merge,
         ..Change::default()
     };
-    let outcome = engine::check(&policy, &change);
+    let outcome = engine::check(&Run::new(&policy), &change);
     let exit = report(&outcome.findings, outcome.suppressed, global)?;
     if exit == Exit::Violated {
         eprintln!("policy-check: pre-commit: the commit was stopped; fix the staged files and commit again");
@@ -142,10 +144,8 @@ pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Re
         .context("cannot read the refs being pushed from stdin")?;
     let lines = parse_pre_push(&input)?;
     let repo = git::open(&workdir(global))?;
-    let (mut policy, origin) = select_policy(global, Some(&repo))?;
-    if policy.adoption.baseline.is_none() {
-        policy.adoption.baseline = committed_baseline(&repo)?;
-    }
+    let (policy, origin) = select_policy(global, Some(&repo))?;
+    let run = Run::new(&policy).with_baseline(committed_baseline(&repo)?);
 
     let mut updates = Vec::new();
     let mut hidden = Vec::new();
@@ -175,7 +175,7 @@ pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Re
     let verdict = judge::judge(
         &repo,
         git::opener(&repo),
-        &policy,
+        &run,
         &updates,
         &hidden,
         &Exceptions::Client,

@@ -3,7 +3,7 @@
 
 use crate::diag::{Finding, Severity};
 use crate::message::Message;
-use crate::policy::Policy;
+use crate::policy::Run;
 
 /// The trailer that asks the server to waive one rule for one commit.
 pub const EXCEPTION_TRAILER: &str = "Policy-Exception";
@@ -67,10 +67,10 @@ pub fn is_maintainer(maintainers: &[String], login: &str) -> bool {
 /// `[[exceptions]]` (`exception-expired`), as `check` reports them. Unused
 /// exceptions are not judged (a hook sees too few commits for that) and a
 /// hook has no baseline. Paths are relative to the repository root.
-pub fn policy_findings(policy: &Policy, repo: &crate::git::Repository) -> Vec<Finding> {
+pub fn policy_findings(run: &Run<'_>, repo: &crate::git::Repository) -> Vec<Finding> {
     let root = crate::git::root(repo);
     let rel = crate::cmd::common::relative_to(&root);
-    crate::adoption::run_findings(policy, None, &rel)
+    crate::adoption::run_findings(run, None, &rel)
 }
 
 /// On the client, a finding a `Policy-Exception` trailer names stays visible

@@ -15,7 +15,7 @@ use crate::git::{self, push, Oid, Repository};
 use crate::message::Message;
 use crate::model::Change;
 use crate::policy::server::Tags;
-use crate::policy::Policy;
+use crate::policy::{Policy, Run};
 use crate::report::shared::{count, Reporter};
 use crate::report::text::TextReporter;
 use crate::rules::server::RULES;
@@ -116,7 +116,7 @@ impl Reporter for Collect {
 pub fn judge<F>(
     repo: &Repository,
     open: F,
-    policy: &Policy,
+    policy: &Run<'_>,
     updates: &[Update],
     hidden: &[Oid],
     mode: &Exceptions,
@@ -284,7 +284,7 @@ where
                 }];
                 // `[[exceptions]]` apply here too (the engine applies them
                 // to every finding it makes; this one is made here).
-                policy.adoption.apply(&mut found);
+                policy.excuse(&mut found);
                 rv.findings.extend(found);
             }
         }
@@ -338,7 +338,7 @@ fn commit_exceptions(repo: &Repository, id: &str) -> Result<Vec<Exception>> {
 
 fn apply_exceptions(
     repo: &Repository,
-    policy: &Policy,
+    policy: &Run<'_>,
     mut findings: Vec<Finding>,
     claimed: &[Exception],
     mode: &Exceptions,

@@ -18,7 +18,7 @@ use crate::cli::Global;
 use crate::cmd::common::{config_policy, use_color, Exit, POLICY_FILE};
 use crate::git::repo::open_quarantined;
 use crate::git::{self, push, Oid, Repository};
-use crate::policy::{Policy, Source};
+use crate::policy::{Policy, Run, Source};
 
 /// Git config key that lets an internal error accept a push (rollouts only).
 pub const FAIL_OPEN_KEY: &str = "policy-check.failOpen";
@@ -213,12 +213,11 @@ impl Gate {
         let repo = open_quarantined(&git_dir, quarantine.as_deref())?;
         *fail_open = git::repo::config_bool(&repo, FAIL_OPEN_KEY);
         let configured = budget.apply_config(&repo)?;
-        let (mut policy, origin) = server_policy(global, &repo)?;
+        let (policy, origin) = server_policy(global, &repo)?;
         if let (false, Some(t)) = (configured, policy.server.timeout) {
             budget.set(t, format!("[server] timeout of policy `{}`", policy.name));
         }
         let trust = super::trust::ServerTrust::from_config(&repo)?;
-        policy.set_counting(trust.counting());
         if policy.server.fail_open {
             *fail_open = Some(true);
         }
@@ -238,7 +237,9 @@ impl Gate {
     }
 
     fn check(&self, lines: &[RefLine], global: &Global) -> Result<Exit> {
-        let policy = &self.policy;
+        // A review trailer is worth what the server's trust settings say.
+        let run = Run::new(&self.policy).with_counting(self.trust.counting());
+        let policy = &run;
         let updates: Vec<Update> = lines
             .iter()
             .filter(|l| !l.new.is_zero() && policy.server.governs(&l.refname))

@@ -36,7 +36,7 @@ use crate::git::objects::author_and_message;
 use crate::git::{self, Oid, Repository};
 use crate::identity::{Counting, Person, Reviewers};
 use crate::model::Identity;
-use crate::policy::Policy;
+use crate::policy::Run;
 
 /// Git config key (multi-valued) naming the environment variables that
 /// carry the authenticated pusher: one of [`PUSHER_VARS`].
@@ -397,7 +397,7 @@ pub fn same_person(who: &str, author: &Identity, maintainers: &[String]) -> bool
 /// a note saying whose), and otherwise says what would count.
 pub fn apply_reviews(
     repo: &Repository,
-    policy: &Policy,
+    policy: &Run<'_>,
     evidence: &Evidence,
     by_commit: &mut HashMap<String, Vec<Finding>>,
     notes: &mut Vec<String>,
@@ -474,7 +474,7 @@ pub const POLICY_CHANGE: &crate::diag::RuleInfo =
 /// any other, judged by [`apply_reviews`].
 pub fn policy_changes(
     repo: &Repository,
-    policy: &Policy,
+    policy: &Run<'_>,
     new: &[Oid],
     by_commit: &mut HashMap<String, Vec<Finding>>,
 ) -> Result<()> {

@@ -20,7 +20,7 @@ use crate::engine;
 use crate::git::{self, diff::DiffOptions, Oid, Reader, Repository};
 use crate::identity::Reviewers;
 use crate::model::Needs;
-use crate::policy::Policy;
+use crate::policy::{Policy, Run};
 
 pub mod html;
 pub mod model;
@@ -128,7 +128,7 @@ fn build(args: &ReportArgs, global: &Global) -> Result<Report> {
     };
     // A lone revision is its history here: a report of one commit says nothing.
     let range = git::history_range(&repo, &specs, args.all, true)?;
-    let ones = read_all(&repo, range, &policy, args.paths)?;
+    let ones = read_all(&repo, range, &Run::new(&policy), args.paths)?;
     let span = match (
         ones.iter().map(|o| o.time).min(),
         ones.iter().map(|o| o.time).max(),
@@ -243,7 +243,7 @@ type Batch = Vec<(usize, Oid, Option<std::sync::Arc<Vec<u8>>>)>;
 fn read_all(
     repo: &Repository,
     range: git::Range,
-    policy: &Policy,
+    policy: &Run<'_>,
     paths: bool,
 ) -> Result<Vec<One>> {
     let walk = match range {
@@ -340,13 +340,13 @@ fn read_all(
 
 /// One thread's readers: the message, and with `--paths` the changed files.
 struct Worker<'r> {
-    policy: &'r Policy,
+    policy: &'r Run<'r>,
     messages: Reader<'r>,
     files: Option<Reader<'r>>,
 }
 
 impl<'r> Worker<'r> {
-    fn new(repo: &'r Repository, policy: &'r Policy, paths: bool) -> Worker<'r> {
+    fn new(repo: &'r Repository, policy: &'r Run<'r>, paths: bool) -> Worker<'r> {
         Worker {
             policy,
             messages: Reader::new(repo, options(policy, false), false),

@@ -52,11 +52,10 @@ pub struct Policy {
     /// Paths whose old text the diff keeps (see `FileChange::old_text`):
     /// built-in lists of the families, compiled on first use.
     pub(super) old_text: Option<Globs>,
-    /// `[[exceptions]]`, and the baseline of a `check --baseline` run.
-    pub(crate) adoption: crate::adoption::excuses::Adoption,
+    /// `[[exceptions]]`, compiled (how many findings each excused is the
+    /// run's: see [`Run`](super::Run)).
+    pub(crate) exceptions: Vec<crate::adoption::exceptions::Exception>,
     pub(super) severities: HashMap<String, Level>,
-    /// What a review trailer is worth (claims, except on the server).
-    pub(super) counting: crate::identity::Counting,
     /// `[suppress] inline`, as written (validated), when set.
     pub(super) inline: Option<Vec<String>>,
     /// The day severities and expiry dates are judged against.

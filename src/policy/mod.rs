@@ -18,6 +18,7 @@ pub mod families;
 pub(crate) mod load;
 pub(crate) mod presets;
 pub(crate) mod raw;
+pub(crate) mod run;
 pub mod schema;
 pub(crate) mod server;
 pub(crate) mod show;
@@ -31,21 +32,7 @@ use compiled::Tables;
 pub use compiled::{Level, Policy, Scan};
 pub use load::Source;
 pub(crate) use raw::{RawPolicy, RawSeverity};
-
-impl crate::rules::sink::Judge for Policy {
-    fn severity_of(&self, id: &str, default: Severity) -> Severity {
-        Policy::severity_of(self, id, default)
-    }
-    fn inline_allowed(&self, rule: &str) -> bool {
-        Policy::inline_allowed(self, rule)
-    }
-    fn excuse(&self, findings: &mut Vec<crate::diag::Finding>) -> usize {
-        self.adoption.apply(findings)
-    }
-    fn maintainer_reviewers(&self, trailers: Vec<String>) -> crate::identity::Reviewers {
-        Policy::maintainer_reviewers(self, trailers)
-    }
-}
+pub use run::Run;
 
 impl Policy {
     /// Loads, merges and compiles a policy starting from `source`.
@@ -99,10 +86,16 @@ impl Policy {
 
     /// The severity of a rule id today, given its default.
     pub(crate) fn severity_of(&self, id: &str, default: Severity) -> Severity {
+        self.severity_on(id, default, self.today)
+    }
+
+    /// The severity of a rule id on `day` (days since the epoch), given its
+    /// default: what a staged rollout says for that day.
+    pub(crate) fn severity_on(&self, id: &str, default: Severity, day: i64) -> Severity {
         match self.severities.get(id) {
             None => default,
             Some(l) => match l.until {
-                Some((day, then)) if self.today >= day => then,
+                Some((from, then)) if day >= from => then,
                 _ => l.level,
             },
         }
@@ -147,37 +140,10 @@ impl Policy {
         self.old_text.as_ref().and_then(Globs::get)
     }
 
-    /// Reviewers restricted to the maintainers (locally, open to anyone
-    /// but the author when the policy lists none; on the server, nobody).
-    pub(crate) fn maintainer_reviewers(&self, trailers: Vec<String>) -> crate::identity::Reviewers {
-        crate::identity::Reviewers {
-            trailers,
-            allowed: self
-                .maintainers
-                .iter()
-                .map(|m| m.trim().to_ascii_lowercase())
-                .collect(),
-            counting: self.counting,
-        }
-    }
-
-    /// Sets what a review trailer is worth for every rule that asks for a
-    /// review (the server calls this once, before checking).
-    pub(crate) fn set_counting(&mut self, counting: crate::identity::Counting) {
-        self.counting = counting;
-        if let Some(r) = &mut self.tables.review {
-            if let Some(w) = &mut r.when_ai {
-                w.counting = counting;
-            }
-            for q in &mut r.require {
-                q.reviewers.counting = counting;
-            }
-        }
-    }
-
     /// True when an inline `policy-check:allow RULE` marker may silence a
-    /// finding of `rule` here (see [`RawSuppress::inline`]).
-    pub(crate) fn inline_allowed(&self, rule: &str) -> bool {
+    /// finding of `rule` in a run that counts review trailers as
+    /// `counting` (see [`RawSuppress::inline`]).
+    pub(crate) fn inline_allowed(&self, rule: &str, counting: crate::identity::Counting) -> bool {
         let family = rules::find(rule).map(|r| r.family).unwrap_or_else(|| {
             let is_require = self
                 .tables
@@ -193,38 +159,10 @@ impl Policy {
         match &self.inline {
             Some(list) => list.iter().any(|i| i == "*" || i == rule || i == family),
             None => {
-                self.counting == crate::identity::Counting::Claims
+                counting == crate::identity::Counting::Claims
                     || !NO_INLINE_ON_SERVER.contains(&family)
             }
         }
-    }
-
-    /// Who may give the review a rule asks for, for the rules that ask for
-    /// one: `None` for every other rule.
-    pub(crate) fn reviewers_for(&self, rule: &str) -> Option<crate::identity::Reviewers> {
-        if rule == "review-ai-unreviewed" {
-            return self.tables.review.as_ref()?.when_ai.clone();
-        }
-        if let Some(q) = self
-            .tables
-            .review
-            .as_ref()
-            .and_then(|r| r.require.iter().find(|q| q.id == rule))
-        {
-            return Some(q.reviewers.clone());
-        }
-        if rule == "policy-change-unreviewed" {
-            return Some(self.maintainer_reviewers(crate::identity::Reviewers::default().trailers));
-        }
-        if rule == "protected-path-changed" {
-            let p = self.tables.protected.as_ref()?;
-            return Some(self.maintainer_reviewers(p.trailers.clone()));
-        }
-        if rule == "workflow-review-missing" {
-            let w = self.tables.workflows.as_ref()?;
-            return Some(self.maintainer_reviewers(w.review_trailers().to_vec()));
-        }
-        None
     }
 }
 
@@ -378,12 +316,8 @@ fn compile(mut raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -
         ai,
         tables,
         old_text,
-        adoption: crate::adoption::excuses::Adoption {
-            exceptions,
-            baseline: None,
-        },
+        exceptions,
         severities,
-        counting: Default::default(),
         inline,
         today,
         needs: Needs::default(),

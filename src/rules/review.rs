@@ -643,11 +643,13 @@ fn ai_unreviewed(
     sink: &mut Sink,
 ) {
     if let Some(reviewers) = &cfg.when_ai {
-        if !signals.is_empty()
-            && sink.enabled(AI_UNREVIEWED)
-            && reviewers
-                .review_where(change, |t| !is_ai_trailer(t))
-                .is_none()
+        if signals.is_empty() || !sink.enabled(AI_UNREVIEWED) {
+            return;
+        }
+        let reviewers = sink.counted(reviewers);
+        if reviewers
+            .review_where(change, |t| !is_ai_trailer(t))
+            .is_none()
         {
             let tools = tools_of(signals);
             let line = signals.iter().find_map(|s| s.seen.line());
@@ -677,7 +679,8 @@ fn required_reviews(
         let Some(trigger) = r.condition(change, signals) else {
             continue;
         };
-        if r.reviewers
+        let reviewers = sink.counted(&r.reviewers);
+        if reviewers
             .review_where(change, |t| !is_ai_trailer(t))
             .is_some()
         {
@@ -707,11 +710,11 @@ fn required_reviews(
         let message = match &r.message {
             Some(m) => format!(
                 "{m} ({who}{cause}; needs {})",
-                r.reviewers.describe().trim_start_matches("a ")
+                reviewers.describe().trim_start_matches("a ")
             ),
             None => format!(
                 "{who}{cause}: needs {} (`review.require` `{}`)",
-                r.reviewers.describe().trim_start_matches("a "),
+                reviewers.describe().trim_start_matches("a "),
                 r.id
             ),
         };

@@ -33,7 +33,10 @@ pub trait Judge {
     /// Removes the findings the policy's `[[exceptions]]` (and a run's
     /// baseline) excuse; returns how many.
     fn excuse(&self, findings: &mut Vec<Finding>) -> usize;
-    /// Reviewers restricted to the maintainers.
+    /// `reviewers` as the run counts their trailers (claims locally; the
+    /// server's trust settings on the server).
+    fn counted(&self, reviewers: &Reviewers) -> Reviewers;
+    /// Reviewers restricted to the maintainers, counted as the run counts.
     fn maintainer_reviewers(&self, trailers: Vec<String>) -> Reviewers;
 }
 
@@ -107,6 +110,11 @@ impl<'a> Sink<'a> {
     /// count them (see [`Judge::maintainer_reviewers`]).
     pub(crate) fn maintainer_reviewers(&self, trailers: Vec<String>) -> Reviewers {
         self.policy.maintainer_reviewers(trailers)
+    }
+
+    /// `reviewers` as the run counts their trailers (see [`Judge::counted`]).
+    pub(crate) fn counted(&self, reviewers: &Reviewers) -> Reviewers {
+        self.policy.counted(reviewers)
     }
 
     /// True when the rule is on, so callers can skip expensive work.
