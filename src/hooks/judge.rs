@@ -110,6 +110,41 @@ impl Reporter for Collect {
     }
 }
 
+/// What each pushed ref points at, peeled.
+struct Peeled {
+    /// The distinct commits the updates lead to.
+    tips: Vec<Oid>,
+    /// Per update: its commit's index in `tips`, if it leads to one.
+    tip_of: Vec<Option<usize>>,
+    /// Per update: the annotated tags on its way, when the policy checks them.
+    tags_of: Vec<Vec<Oid>>,
+    /// Per update: a tree or blob it points at instead of a commit.
+    other: Vec<Option<(&'static str, Oid)>>,
+}
+
+fn peel_updates(repo: &Repository, policy: &Policy, updates: &[Update]) -> Result<Peeled> {
+    let mut p = Peeled {
+        tips: Vec::new(),
+        tip_of: Vec::new(),
+        tags_of: Vec::new(),
+        other: Vec::new(),
+    };
+    for u in updates {
+        let peeled = push::peel(repo, u.new)?;
+        p.tip_of.push(peeled.commit.map(|c| {
+            p.tips.push(c);
+            p.tips.len() - 1
+        }));
+        p.tags_of.push(if policy.server.tags == Tags::Check {
+            peeled.tags
+        } else {
+            Vec::new()
+        });
+        p.other.push(peeled.other.map(|k| (k, peeled.end)));
+    }
+    Ok(p)
+}
+
 /// Judges `updates`: the commits reachable from them and from none of
 /// `hidden` are checked once each; `open` opens the repository for a scan
 /// worker (re-applying the push quarantine).
@@ -124,24 +159,8 @@ pub fn judge<F>(
 where
     F: Fn() -> Result<Repository> + Sync,
 {
-    let mut tips = Vec::new();
-    let mut tip_of: Vec<Option<usize>> = Vec::new();
-    let mut tags_of: Vec<Vec<Oid>> = Vec::new();
-    let mut other: Vec<Option<(&'static str, Oid)>> = Vec::new();
-    for u in updates {
-        let p = push::peel(repo, u.new)?;
-        tip_of.push(p.commit.map(|c| {
-            tips.push(c);
-            tips.len() - 1
-        }));
-        tags_of.push(if policy.server.tags == Tags::Check {
-            p.tags
-        } else {
-            Vec::new()
-        });
-        other.push(p.other.map(|k| (k, p.end)));
-    }
-    let new = push::new_commits(repo, &tips, hidden)?;
+    let peeled = peel_updates(repo, policy, updates)?;
+    let new = push::new_commits(repo, &peeled.tips, hidden)?;
     tracing::info!(
         "{} in {}",
         count(new.order.len(), "new commit"),
@@ -154,13 +173,65 @@ where
     let mut collect = Collect::default();
     let mut summary = Summary::default();
     crate::scan::scan(open, &new.order, policy, &mut collect, &mut summary)?;
+    let tags = check_tags(repo, policy, &peeled.tags_of, &mut collect)?;
 
-    // Annotated tag messages, checked like commit messages.
-    let mut tag_ids: Vec<Oid> = tags_of.iter().flatten().copied().collect();
-    tag_ids.sort();
-    tag_ids.dedup();
+    let mut verdict = Verdict {
+        commits: new.order.len(),
+        policy: super::common::policy_findings(policy, repo),
+        ..Verdict::default()
+    };
+    // On the server, reviews count on evidence, not on the author's trailers.
+    if let Exceptions::Server { evidence, git_dir } = mode {
+        super::trust::policy_changes(repo, policy, &new.order, &mut collect.by_commit)?;
+        if needs_evidence(repo, policy, &collect, &tags.messages) {
+            let mut ev = evidence.borrow_mut();
+            ev.load_signers(repo, git_dir, &new.order, &tags.ids)?;
+            super::trust::apply_reviews(
+                repo,
+                policy,
+                &ev,
+                &mut collect.by_commit,
+                &mut verdict.notes,
+            )?;
+            for u in std::mem::take(&mut ev.unverified) {
+                verdict.notes.push(format!("signature not counted: {u}"));
+            }
+        }
+    }
+    for f in &mut verdict.policy {
+        f.severity = f.severity.min(Severity::Warn);
+    }
+    claimed_exceptions(
+        repo,
+        policy,
+        mode,
+        &tags.messages,
+        &mut collect,
+        &mut verdict,
+    )?;
+    ref_verdicts(repo, policy, updates, &peeled, &new, &collect, &mut verdict)?;
+    Ok(verdict)
+}
+
+/// The annotated tags of a push, and their messages by tag id.
+struct PushedTags {
+    ids: Vec<Oid>,
+    messages: HashMap<String, Message>,
+}
+
+/// Checks the pushed annotated tags' messages like commit messages; their
+/// findings go under the tag's id.
+fn check_tags(
+    repo: &Repository,
+    policy: &Run<'_>,
+    tags_of: &[Vec<Oid>],
+    collect: &mut Collect,
+) -> Result<PushedTags> {
+    let mut ids: Vec<Oid> = tags_of.iter().flatten().copied().collect();
+    ids.sort();
+    ids.dedup();
     let mut messages: HashMap<String, Message> = HashMap::new();
-    for &t in &tag_ids {
+    for &t in &ids {
         let tag = git::objects::tag_facts(repo, t)
             .map_err(|e| anyhow!("cannot read the pushed tag {t}: {e}"))?;
         let raw = git::objects::raw_object(repo, t)
@@ -180,45 +251,39 @@ where
         }
         messages.insert(t.to_string(), message);
     }
+    Ok(PushedTags { ids, messages })
+}
 
-    let mut verdict = Verdict {
-        commits: new.order.len(),
-        policy: super::common::policy_findings(policy, repo),
-        ..Verdict::default()
-    };
-    // On the server, reviews count on evidence, not on the author's trailers.
-    if let Exceptions::Server { evidence, git_dir } = mode {
-        super::trust::policy_changes(repo, policy, &new.order, &mut collect.by_commit)?;
-        let needs_evidence = collect.by_commit.values().flatten().any(|f| {
-            policy.reviewers_for(&f.rule).is_some() || f.rule == super::trust::POLICY_CHANGE.id
-        }) || collect.by_commit.keys().any(|id| {
-            messages.get(id).map_or_else(
-                || commit_exceptions(repo, id).is_ok_and(|e| !e.is_empty()),
-                |m| !exceptions(m).is_empty(),
-            )
-        });
-        if needs_evidence {
-            let mut ev = evidence.borrow_mut();
-            ev.load_signers(repo, git_dir, &new.order, &tag_ids)?;
-            super::trust::apply_reviews(
-                repo,
-                policy,
-                &ev,
-                &mut collect.by_commit,
-                &mut verdict.notes,
-            )?;
-            for u in std::mem::take(&mut ev.unverified) {
-                verdict.notes.push(format!("signature not counted: {u}"));
-            }
-        }
-    }
-    // Exceptions, once per commit whatever the number of refs it is pushed to.
-    for f in &mut verdict.policy {
-        f.severity = f.severity.min(Severity::Warn);
-    }
-    let mut ids: Vec<&String> = collect.by_commit.keys().collect();
+/// True when the server must read evidence: a finding a review could
+/// answer, a policy change, or a commit or tag that claims an exception.
+fn needs_evidence(
+    repo: &Repository,
+    policy: &Run<'_>,
+    collect: &Collect,
+    messages: &HashMap<String, Message>,
+) -> bool {
+    collect.by_commit.values().flatten().any(|f| {
+        policy.reviewers_for(&f.rule).is_some() || f.rule == super::trust::POLICY_CHANGE.id
+    }) || collect.by_commit.keys().any(|id| {
+        messages.get(id).map_or_else(
+            || commit_exceptions(repo, id).is_ok_and(|e| !e.is_empty()),
+            |m| !exceptions(m).is_empty(),
+        )
+    })
+}
+
+/// `Policy-Exception` trailers, once per commit whatever the number of refs
+/// it is pushed to: honoured or refused on the server, warnings on the client.
+fn claimed_exceptions(
+    repo: &Repository,
+    policy: &Run<'_>,
+    mode: &Exceptions,
+    messages: &HashMap<String, Message>,
+    collect: &mut Collect,
+    verdict: &mut Verdict,
+) -> Result<()> {
+    let mut ids: Vec<String> = collect.by_commit.keys().cloned().collect();
     ids.sort();
-    let ids: Vec<String> = ids.into_iter().cloned().collect();
     for id in ids {
         let claimed = match messages.get(&id) {
             Some(m) => exceptions(m),
@@ -239,15 +304,31 @@ where
         )?;
         collect.by_commit.insert(id, kept);
     }
+    Ok(())
+}
 
-    let mut by_owner: Vec<Vec<Oid>> = vec![Vec::new(); tips.len()];
+/// One verdict per update: the findings of the commits attributed to it,
+/// of its tags, and of a tree or blob it points at; then a ref that reaches
+/// commits attributed to an earlier, rejected ref is rejected with it (in
+/// push order, so this follows chains of sharing).
+fn ref_verdicts(
+    repo: &Repository,
+    policy: &Run<'_>,
+    updates: &[Update],
+    peeled: &Peeled,
+    new: &push::NewCommits,
+    collect: &Collect,
+    verdict: &mut Verdict,
+) -> Result<()> {
+    let of = |id: &str| collect.by_commit.get(id).into_iter().flatten().cloned();
+    let mut by_owner: Vec<Vec<Oid>> = vec![Vec::new(); peeled.tips.len()];
     for oid in &new.order {
         if let Some(&t) = new.owner.get(oid) {
             by_owner[t].push(*oid);
         }
     }
-    let mut update_of_tip = vec![0; tips.len()];
-    for (i, t) in tip_of.iter().enumerate() {
+    let mut update_of_tip = vec![0; peeled.tips.len()];
+    for (i, t) in peeled.tip_of.iter().enumerate() {
         if let Some(t) = t {
             update_of_tip[*t] = i;
         }
@@ -257,66 +338,23 @@ where
             refname: u.refname.clone(),
             ..RefVerdict::default()
         };
-        if let Some((kind, end)) = other[i] {
-            // A tree or blob is content without a commit: its files are
-            // judged by the file rules as a commit's would be.
-            let reader = git::Reader::new(repo, crate::scan::diff_options(policy), false);
-            let change = reader.read_object(end, &u.refname).with_context(|| {
-                format!("cannot check the {kind} {end} that {} points at", u.refname)
-            })?;
-            rv.findings.extend(engine::check(policy, &change).findings);
-            let rule = crate::diag::rule(RULES, "push-unchecked-object");
-            let severity = policy.severity(rule);
-            if severity != Severity::Off {
-                let mut found = vec![Finding {
-                    rule: rule.id.to_string(),
-                    severity,
-                    commit: None,
-                    path: None,
-                    line: None,
-                    message: format!(
-                        "{} points at a {kind} ({end}), not a commit: its files were checked, but it has no message, author or review to check",
-                        u.refname
-                    ),
-                    hint: rule.hint.to_string(),
-                    snippet: None,
-                    fix: None,
-                }];
-                // `[[exceptions]]` apply here too (the engine applies them
-                // to every finding it makes; this one is made here).
-                policy.excuse(&mut found);
-                rv.findings.extend(found);
-            }
+        if let Some((kind, end)) = peeled.other[i] {
+            rv.findings
+                .extend(unchecked_object(repo, policy, &u.refname, kind, end)?);
         }
-        for t in &tags_of[i] {
+        for t in &peeled.tags_of[i] {
             rv.tags += 1;
-            rv.findings.extend(
-                collect
-                    .by_commit
-                    .get(&t.to_string())
-                    .into_iter()
-                    .flatten()
-                    .cloned(),
-            );
+            rv.findings.extend(of(&t.to_string()));
         }
-        if let Some(ti) = tip_of[i] {
+        if let Some(ti) = peeled.tip_of[i] {
             rv.commits = new.owned[ti];
             for oid in &by_owner[ti] {
-                rv.findings.extend(
-                    collect
-                        .by_commit
-                        .get(&oid.to_string())
-                        .into_iter()
-                        .flatten()
-                        .cloned(),
-                );
+                rv.findings.extend(of(&oid.to_string()));
             }
         }
         verdict.refs.push(rv);
     }
-    // A ref that reaches commits attributed to an earlier, rejected ref is
-    // rejected with it (in push order, so this follows chains of sharing).
-    for (i, ti) in tip_of.iter().enumerate() {
+    for (i, ti) in peeled.tip_of.iter().enumerate() {
         let Some(ti) = *ti else { continue };
         let mut via = Vec::new();
         for &tj in &new.shares[ti] {
@@ -327,7 +365,46 @@ where
         }
         verdict.refs[i].reaches_rejected = via;
     }
-    Ok(verdict)
+    Ok(())
+}
+
+/// A ref pointing at a tree or blob: content without a commit. Its files
+/// are judged by the file rules as a commit's would be, and
+/// `push-unchecked-object` says what could not be checked.
+fn unchecked_object(
+    repo: &Repository,
+    policy: &Run<'_>,
+    refname: &str,
+    kind: &str,
+    end: Oid,
+) -> Result<Vec<Finding>> {
+    let reader = git::Reader::new(repo, crate::scan::diff_options(policy), false);
+    let change = reader
+        .read_object(end, refname)
+        .with_context(|| format!("cannot check the {kind} {end} that {refname} points at"))?;
+    let mut findings = engine::check(policy, &change).findings;
+    let rule = crate::diag::rule(RULES, "push-unchecked-object");
+    let severity = policy.severity(rule);
+    if severity != Severity::Off {
+        let mut found = vec![Finding {
+            rule: rule.id.to_string(),
+            severity,
+            commit: None,
+            path: None,
+            line: None,
+            message: format!(
+                "{refname} points at a {kind} ({end}), not a commit: its files were checked, but it has no message, author or review to check"
+            ),
+            hint: rule.hint.to_string(),
+            snippet: None,
+            fix: None,
+        }];
+        // `[[exceptions]]` apply here too (the engine applies them to every
+        // finding it makes; this one is made here).
+        policy.excuse(&mut found);
+        findings.extend(found);
+    }
+    Ok(findings)
 }
 
 fn commit_exceptions(repo: &Repository, id: &str) -> Result<Vec<Exception>> {

@@ -227,8 +227,57 @@ fn compile(mut raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -
         .chain(custom_ids)
         .chain(review_ids)
         .collect();
+    let severities = severities(std::mem::take(&mut raw.severity), &known, problems);
+    let inline = raw.suppress.take().and_then(|s| s.inline);
+    if let Some(list) = &inline {
+        check_inline(list, &known, problems);
+    }
+    let today = crate::date::today();
+    let exceptions = crate::adoption::exceptions::compile(
+        std::mem::take(&mut raw.exceptions),
+        &known,
+        today,
+        &|p| merged.locate(p),
+        problems,
+    );
+
+    let old_text = old_text(&tables, problems);
+    let mut policy = Policy {
+        name: raw
+            .policy
+            .name
+            .take()
+            .unwrap_or_else(|| "unnamed".to_string()),
+        description: raw.policy.description.take().unwrap_or_default(),
+        sources: merged.sources.iter().map(|s| s.name.clone()).collect(),
+        scan,
+        maintainers,
+        tree_inputs,
+        server,
+        ai,
+        tables,
+        old_text,
+        exceptions,
+        severities,
+        inline,
+        today,
+        needs: Needs::default(),
+    };
+    policy.needs = families::FAMILIES
+        .iter()
+        .filter_map(|f| (f.needs)(&policy))
+        .fold(Needs::default(), Needs::union);
+    policy
+}
+
+/// `[severity]`: each override of a known rule id, staged ones with their day.
+fn severities(
+    raw: std::collections::BTreeMap<String, RawSeverity>,
+    known: &[&str],
+    problems: &mut Problems,
+) -> HashMap<String, Level> {
     let mut severities = HashMap::new();
-    for (id, sev) in std::mem::take(&mut raw.severity) {
+    for (id, sev) in raw {
         let path = KeyPath::of(&["severity", &id]);
         if !known.contains(&id.as_str()) {
             let mut msg = format!("unknown rule id `{id}`");
@@ -257,38 +306,33 @@ fn compile(mut raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -
         };
         severities.insert(id, level);
     }
+    severities
+}
 
-    let inline = raw.suppress.take().and_then(|s| s.inline);
-    if let Some(list) = &inline {
-        let families: Vec<&str> = rules::registry()
-            .map(|r| r.family)
-            .chain(["custom"])
-            .collect();
-        for (i, item) in list.iter().enumerate() {
-            if item != "*" && !known.contains(&item.as_str()) && !families.contains(&item.as_str())
+/// `[suppress] inline`: every entry is `*`, a rule id or a family name.
+fn check_inline(list: &[String], known: &[&str], problems: &mut Problems) {
+    let families: Vec<&str> = rules::registry()
+        .map(|r| r.family)
+        .chain(["custom"])
+        .collect();
+    for (i, item) in list.iter().enumerate() {
+        if item != "*" && !known.contains(&item.as_str()) && !families.contains(&item.as_str()) {
+            let mut msg = format!("`{item}` is neither a rule id nor a rule family");
+            if let Some(near) =
+                error::nearest(item, known.iter().copied().chain(families.iter().copied()))
             {
-                let mut msg = format!("`{item}` is neither a rule id nor a rule family");
-                if let Some(near) =
-                    error::nearest(item, known.iter().copied().chain(families.iter().copied()))
-                {
-                    msg.push_str(&format!("; did you mean `{near}`?"));
-                }
-                problems.error(KeyPath::of(&["suppress", "inline"]).index(i), msg);
+                msg.push_str(&format!("; did you mean `{near}`?"));
             }
+            problems.error(KeyPath::of(&["suppress", "inline"]).index(i), msg);
         }
     }
-    let today = crate::date::today();
-    let exceptions = crate::adoption::exceptions::compile(
-        std::mem::take(&mut raw.exceptions),
-        &known,
-        today,
-        &|p| merged.locate(p),
-        problems,
-    );
+}
 
-    // The families' old-text paths are constants: the dependencies family's
-    // include the unsafe family's `Cargo.toml`.
-    let old_text: &'static [&'static str] = match (&tables.unsafe_code, &tables.dependencies) {
+/// The paths whose old text the diff keeps for the families that compare
+/// old and new (constants: the dependencies family's include the unsafe
+/// family's `Cargo.toml`); `None` when no family asks.
+fn old_text(tables: &Tables, problems: &mut Problems) -> Option<Globs> {
+    let paths: &'static [&'static str] = match (&tables.unsafe_code, &tables.dependencies) {
         (unsafe_code, Some(d)) => {
             debug_assert!(unsafe_code.as_ref().is_none_or(|u| u
                 .old_text_paths()
@@ -299,34 +343,7 @@ fn compile(mut raw: RawPolicy, merged: &load::Merged, problems: &mut Problems) -
         (Some(u), None) => u.old_text_paths(),
         (None, None) => &[],
     };
-    let old_text =
-        (!old_text.is_empty()).then(|| Globs::compile(None, old_text, &KeyPath::root(), problems));
-    let mut policy = Policy {
-        name: raw
-            .policy
-            .name
-            .take()
-            .unwrap_or_else(|| "unnamed".to_string()),
-        description: raw.policy.description.take().unwrap_or_default(),
-        sources: merged.sources.iter().map(|s| s.name.clone()).collect(),
-        scan,
-        maintainers,
-        tree_inputs,
-        server,
-        ai,
-        tables,
-        old_text,
-        exceptions,
-        severities,
-        inline,
-        today,
-        needs: Needs::default(),
-    };
-    policy.needs = families::FAMILIES
-        .iter()
-        .filter_map(|f| (f.needs)(&policy))
-        .fold(Needs::default(), Needs::union);
-    policy
+    (!paths.is_empty()).then(|| Globs::compile(None, paths, &KeyPath::root(), problems))
 }
 
 /// Reads `[policy] maintainers_file`, relative to the policy file that set
