@@ -25,6 +25,7 @@ pub mod large;
 pub mod message;
 pub mod model;
 pub mod moves;
+pub mod oid;
 pub mod policy;
 pub mod precheck;
 pub mod report;

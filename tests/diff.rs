@@ -68,8 +68,9 @@ fn parse_git(out: &[u8]) -> BTreeMap<String, Files> {
 }
 
 fn ours(repo: &git2::Repository, id: &str) -> Files {
+    let ours = policy_check::git::repo::reopen(repo.path()).expect("open");
     let reader = Reader::new(
-        repo,
+        &ours,
         DiffOptions {
             needs: Needs {
                 files: true,
@@ -83,12 +84,15 @@ fn ours(repo: &git2::Repository, id: &str) -> Files {
         },
         false,
     );
-    let oid = git2::Oid::from_str(id).expect("oid");
+    let oid = policy_check::git::Oid::from_hex(id).expect("oid");
     let change = reader.read(oid).unwrap_or_else(|e| panic!("{id}: {e:#}"));
     // Directories reached through a link: their changed files are read
     // again under the link's path (issue 14), which git's diff does not list.
     let mut links: Vec<String> = Vec::new();
-    let tree = repo.find_commit(oid).and_then(|c| c.tree()).expect("tree");
+    let tree = repo
+        .find_commit(git2::Oid::from_bytes(oid.as_bytes()).expect("oid"))
+        .and_then(|c| c.tree())
+        .expect("tree");
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
         if e.filemode() == 0o120000 {
             links.push(format!("{dir}{}/", e.name().unwrap_or_default()));

@@ -1,6 +1,7 @@
 //! Git behind one door: only `src/git/` names the git library or calls it.
 //! Everything else talks to git through the functions of `crate::git` and
-//! the `Repository` and `Oid` handles it exports; and `src/git/` stays on
+//! the `Repository` and `Oid` handles it exports (the program's own types,
+//! wrapping the library's inside `src/git/` only); and `src/git/` stays on
 //! its floor, importing nothing above it.
 
 use std::path::{Path, PathBuf};
@@ -150,4 +151,31 @@ fn the_door_checks_see_what_they_look_for() {
     ));
     // And the files are really read: src/git/ itself names the library.
     assert!(!lines_where(false, names_git2).is_empty());
+}
+
+/// The handles `crate::git` hands out are the program's own types, not the
+/// git library's re-exported: nothing re-exports the library, and the way
+/// from a handle to the library's value (`raw`) is visible inside `src/git/`
+/// only, so code outside cannot reach the library through a handle.
+#[test]
+fn the_handles_are_the_programs_own_types() {
+    let reexports = lines_where(false, |l| {
+        let l = l.trim_start();
+        l.starts_with("pub use git2") || l.starts_with("pub(crate) use git2")
+    });
+    assert!(
+        reexports.is_empty(),
+        "src/git/ re-exports the git library:\n{}",
+        reexports.join("\n")
+    );
+    let handles = std::fs::read_to_string(src().join("git/id.rs")).expect("src/git/id.rs");
+    let raw: Vec<&str> = handles.lines().filter(|l| l.contains("fn raw(")).collect();
+    assert_eq!(raw.len(), 2, "one `raw` per handle (Oid, Repository)");
+    // `pub(super)` in src/git/id.rs: visible in `crate::git` and below only.
+    for l in raw {
+        assert!(l.trim_start().starts_with("pub(super) fn raw("), "{l}");
+    }
+    let git_mod = std::fs::read_to_string(src().join("git/mod.rs")).expect("src/git/mod.rs");
+    assert!(git_mod.contains("pub use crate::oid::Oid;"));
+    assert!(git_mod.contains("pub use id::Repository;"));
 }

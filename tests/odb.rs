@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use policy_check::git::odb::{Kind, Limited, ObjectStore};
 
 /// Every object in the repository as git prints it: id → (kind, content).
-fn git_objects(repo: &common::Repo) -> HashMap<git2::Oid, (Kind, Vec<u8>)> {
+fn git_objects(repo: &common::Repo) -> HashMap<policy_check::git::Oid, (Kind, Vec<u8>)> {
     let ids = repo.git(&[
         "cat-file",
         "--batch-all-objects",
@@ -42,7 +42,10 @@ fn git_objects(repo: &common::Repo) -> HashMap<git2::Oid, (Kind, Vec<u8>)> {
             "tag" => Kind::Tag,
             other => panic!("unexpected type {other}"),
         };
-        objects.insert(git2::Oid::from_str(id).expect("oid"), (kind, content));
+        objects.insert(
+            policy_check::git::Oid::from_hex(id).expect("oid"),
+            (kind, content),
+        );
     }
     objects
 }
@@ -55,7 +58,7 @@ fn assert_store_matches_git(repo: &common::Repo) -> usize {
         expected.len() > 100,
         "the history is too small to prove anything"
     );
-    let git = git2::Repository::open(&repo.path).expect("open");
+    let git = policy_check::git::repo::reopen(&repo.path).expect("open");
     let store = ObjectStore::new(&git).expect("store");
     for (id, (kind, content)) in &expected {
         let obj = store.read(*id).unwrap_or_else(|e| panic!("{id}: {e}"));
@@ -217,13 +220,15 @@ fn a_blob_over_the_limit_is_sized_not_read_loose_or_packed() {
     let big = "0123456789abcdef\n".repeat(200_000); // 3.4 MB
     repo.commit_file("big.txt", &big, "big");
     repo.commit_file("small.txt", "small\n", "small");
-    let id =
-        |p: &str| git2::Oid::from_str(&repo.git(&["rev-parse", &format!("HEAD:{p}")])).unwrap();
+    let id = |p: &str| {
+        policy_check::git::Oid::from_hex(&repo.git(&["rev-parse", &format!("HEAD:{p}")]))
+            .expect("oid")
+    };
     for layout in ["loose", "packed"] {
         if layout == "packed" {
             repo.git(&["repack", "-adq"]);
         }
-        let git = git2::Repository::open(&repo.path).expect("open");
+        let git = policy_check::git::repo::reopen(&repo.path).expect("open");
         let store = ObjectStore::new(&git).expect("store");
         match store
             .read_limited(id("big.txt"), Kind::Blob, 1 << 20)
@@ -269,7 +274,8 @@ fn the_index_cache_tree_names_the_tree_being_committed() {
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&hook, perms).expect("chmod");
     let seen = || std::fs::read(repo.path.join(".git/seen-index")).expect("seen index");
-    let tree = || git2::Oid::from_str(&repo.git(&["rev-parse", "HEAD^{tree}"])).unwrap();
+    let tree =
+        || policy_check::git::Oid::from_hex(&repo.git(&["rev-parse", "HEAD^{tree}"])).expect("oid");
 
     // plain commit, v2 index: the fast path must be taken
     repo.write("a/two.txt", "2\n");

@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     for chunk in data.chunks(20).take(64) {
         let mut id = [0u8; 20];
         id[..chunk.len()].copy_from_slice(chunk);
-        if let Ok(oid) = Oid::from_bytes(&id) {
+        if let Some(oid) = Oid::from_bytes(&id) {
             if let Some(e) = graph.get(&oid) {
                 assert!(e.parents.len() <= data.len() / 4 + 2);
             }

@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use git2::Oid;
+use crate::oid::Oid;
 
 use super::diff::{decode, diff_trees, line_diff, printable_runs, Decoded, DiffOptions, RawDelta};
 use super::plumbing::odb::{Kind, Limited, ObjectStore};

@@ -1,7 +1,7 @@
 //! What a tree diff hands on: the changed paths it found and the options
 //! that say what to read of them. Beneath both the diff and move detection.
 
-use git2::Oid;
+use crate::oid::Oid;
 
 use crate::model::{Needs, Renames};
 

@@ -4,7 +4,7 @@
 //! are read. Lines are diffed with git's default algorithm (exactly what
 //! `git diff` computes, by git's own xdiff); added files need no line diff at all.
 
-use git2::Oid;
+use crate::oid::Oid;
 
 use super::delta::BINARY_PROBE;
 pub use super::delta::{is_binary, DiffOptions, RawDelta};

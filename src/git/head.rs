@@ -1,21 +1,26 @@
 //! The commit being made: HEAD, `MERGE_HEAD`, whether `git commit` amends,
 //! and the identities git will write, as the client hooks need them.
 
+use crate::git::id::Repository;
+use crate::oid::Oid;
 use anyhow::{anyhow, bail, Result};
-use git2::{ErrorCode, Oid, Repository};
+use git2::ErrorCode;
 
 use crate::model::Identity;
 
 /// A string from the repository's git config (`commit.cleanup`, say).
 pub fn config_string(repo: &Repository, key: &str) -> Option<String> {
-    repo.config().ok().and_then(|c| c.get_string(key).ok())
+    repo.raw()
+        .config()
+        .ok()
+        .and_then(|c| c.get_string(key).ok())
 }
 
 /// The first parent of the commit being made (`None` on an unborn branch)
 /// and whether it is a merge. `git commit --amend` replaces HEAD, so the
 /// new commit's parent is HEAD's parent.
 pub fn commit_parent(repo: &Repository) -> Result<(Option<Oid>, bool)> {
-    let head = match repo.head() {
+    let head = match repo.raw().head() {
         Ok(h) => h
             .peel_to_commit()
             .map_err(|e| anyhow!("cannot read HEAD: {}", e.message()))?,
@@ -26,29 +31,33 @@ pub fn commit_parent(repo: &Repository) -> Result<(Option<Oid>, bool)> {
     };
     if amending() {
         tracing::info!("amending {}: diffing against its parent", head.id());
-        return Ok((head.parent_id(0).ok(), head.parent_count() > 1));
+        return Ok((
+            head.parent_id(0).ok().map(Oid::from),
+            head.parent_count() > 1,
+        ));
     }
-    let merging = repo.path().join("MERGE_HEAD").exists();
-    Ok((Some(head.id()), merging))
+    let merging = repo.raw().path().join("MERGE_HEAD").exists();
+    Ok((Some(head.id().into()), merging))
 }
 
 /// The parents of the merge being committed: HEAD and each `MERGE_HEAD`
 /// line, or, when amending a merge, HEAD's parents.
 pub fn merge_parents(repo: &Repository) -> Result<Vec<Oid>> {
     let head = repo
+        .raw()
         .head()
         .and_then(|h| h.peel_to_commit())
         .map_err(|e| anyhow!("cannot read HEAD: {}", e.message()))?;
     if amending() {
-        return Ok(head.parent_ids().collect());
+        return Ok(head.parent_ids().map(Oid::from).collect());
     }
-    let mut parents = vec![head.id()];
-    let path = repo.path().join("MERGE_HEAD");
+    let mut parents = vec![Oid::from(head.id())];
+    let path = repo.raw().path().join("MERGE_HEAD");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let oid = Oid::from_str(line)
-            .map_err(|_| anyhow!("{}: `{line}` is not a commit id", path.display()))?;
+        let oid = Oid::from_hex(line)
+            .ok_or_else(|| anyhow!("{}: `{line}` is not a commit id", path.display()))?;
         parents.push(oid);
     }
     Ok(parents)
@@ -113,7 +122,7 @@ pub fn identity(repo: &Repository, role: &str) -> Identity {
             .ok()
             .filter(|v| !v.is_empty())
     };
-    let cfg = repo.config().ok();
+    let cfg = repo.raw().config().ok();
     let conf = |k: &str| {
         cfg.as_ref().and_then(|c| {
             c.get_string(&format!("{}.{k}", role.to_ascii_lowercase()))

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use git2::Oid;
+use crate::oid::Oid;
 
 use super::combined::merge_file_changes;
 use super::diff::{bad_name, diff_trees, to_file_changes, DiffOptions, RawDelta, MAX_TREE_DEPTH};

@@ -13,6 +13,7 @@ pub mod combined;
 pub mod delta;
 pub mod diff;
 pub mod head;
+pub(crate) mod id;
 pub mod links;
 pub mod moves;
 pub mod objects;
@@ -25,9 +26,11 @@ pub mod tree_files;
 pub use diff::DiffOptions;
 // The plumbing readers keep their old paths (`git::odb`…) for tests,
 // benches and fuzz targets.
-/// The handles code outside `git/` holds: a repository and an object id.
+/// The handles code outside `git/` holds: a repository and an object id
+/// (the program's own [`Oid`](crate::oid::Oid); `id.rs` converts).
 /// Everything done with them goes through the functions of this module.
-pub use git2::{Oid, Repository};
+pub use crate::oid::Oid;
+pub use id::Repository;
 pub use plumbing::{commit, graph, odb, walk};
 pub use repo::{opener, reopen};
 
@@ -67,29 +70,34 @@ pub fn tune() {
 /// git's blob id of some bytes, hex (`git hash-object --stdin`); `None`
 /// should libgit2 fail to hash.
 pub fn blob_hash(bytes: &[u8]) -> Option<String> {
-    Oid::hash_object(git2::ObjectType::Blob, bytes)
+    git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
         .ok()
         .map(|o| o.to_string())
 }
 
 pub fn open(dir: &Path) -> Result<Repository> {
-    Repository::discover(dir).map_err(|e| {
-        anyhow!(
-            "{} is not in a git repository: {}",
-            dir.display(),
-            e.message()
-        )
-    })
+    git2::Repository::discover(dir)
+        .map(Repository::from_raw)
+        .map_err(|e| {
+            anyhow!(
+                "{} is not in a git repository: {}",
+                dir.display(),
+                e.message()
+            )
+        })
 }
 
 /// Where the repository's files are: the work tree, or the git dir if bare.
 pub fn root(repo: &Repository) -> PathBuf {
-    repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf()
+    repo.raw()
+        .workdir()
+        .unwrap_or_else(|| repo.raw().path())
+        .to_path_buf()
 }
 
 /// The comment string git uses in this repository (`core.commentString`, `core.commentChar`).
 pub fn comment_config(repo: &Repository) -> Option<String> {
-    let cfg = repo.config().ok()?;
+    let cfg = repo.raw().config().ok()?;
     cfg.get_string("core.commentString")
         .or_else(|_| cfg.get_string("core.commentChar"))
         .ok()
@@ -152,18 +160,18 @@ pub fn history_range<'r>(
     if all {
         // in git's order: refs sorted by name, then HEAD
         let mut tips = Vec::new();
-        for r in repo.references()? {
+        for r in repo.raw().references()? {
             let r = r?;
             if r.is_note() {
                 continue;
             }
             if let Ok(c) = r.peel_to_commit() {
-                tips.push((r.name_bytes().to_vec(), c.id()));
+                tips.push((r.name_bytes().to_vec(), Oid::from(c.id())));
             }
         }
         tips.sort();
-        if let Ok(c) = repo.head().and_then(|h| h.peel_to_commit()) {
-            tips.push((b"HEAD".to_vec(), c.id()));
+        if let Ok(c) = repo.raw().head().and_then(|h| h.peel_to_commit()) {
+            tips.push((b"HEAD".to_vec(), Oid::from(c.id())));
         }
         for (_, oid) in tips {
             walk.push(oid)?;
@@ -177,9 +185,10 @@ pub fn history_range<'r>(
 
 /// True when HEAD is unborn and no reference points anywhere.
 pub fn is_empty(repo: &Repository) -> bool {
-    let unborn = matches!(repo.head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound);
+    let unborn = matches!(repo.raw().head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound);
     unborn
         && repo
+            .raw()
             .references()
             .map(|mut r| r.next().is_none())
             .unwrap_or(true)
@@ -188,11 +197,11 @@ pub fn is_empty(repo: &Repository) -> bool {
 /// Adds one revision argument to a walk, in the order git adds its parts.
 fn push_spec(repo: &Repository, walk: &mut walk::Walk, spec: &str) -> Result<()> {
     if let Some(rev) = spec.strip_suffix("^!") {
-        let c = repo.find_commit(peel_commit(repo, rev)?)?;
+        let c = repo.raw().find_commit(peel_commit(repo, rev)?.raw())?;
         for p in c.parent_ids() {
-            walk.hide(p)?;
+            walk.hide(p.into())?;
         }
-        walk.push(c.id())?;
+        walk.push(c.id().into())?;
         return Ok(());
     }
     if let Some(rev) = spec.strip_prefix('^') {
@@ -202,9 +211,9 @@ fn push_spec(repo: &Repository, walk: &mut walk::Walk, spec: &str) -> Result<()>
     if let Some((a, b)) = spec.split_once("...") {
         let (a, b) = (or_head(a), or_head(b));
         let (oa, ob) = (peel_commit(repo, a)?, peel_commit(repo, b)?);
-        if let Ok(bases) = repo.merge_bases(oa, ob) {
+        if let Ok(bases) = repo.raw().merge_bases(oa.raw(), ob.raw()) {
             for base in bases.iter() {
-                walk.hide(*base)?;
+                walk.hide((*base).into())?;
             }
         }
         walk.push(oa)?;
@@ -231,12 +240,13 @@ fn or_head(s: &str) -> &str {
 /// Resolves a revision to a commit id, with a clear error.
 pub fn peel_commit(repo: &Repository, rev: &str) -> Result<Oid> {
     let obj = repo
+        .raw()
         .revparse_single(rev)
         .map_err(|e| anyhow!("unknown revision `{rev}`: {}", e.message()))?;
     let commit = obj
         .peel_to_commit()
         .map_err(|_| anyhow!("revision `{rev}` is a {}, not a commit", kind(&obj)))?;
-    Ok(commit.id())
+    Ok(commit.id().into())
 }
 
 fn kind(obj: &git2::Object) -> &'static str {
@@ -258,10 +268,11 @@ pub fn identity(sig: &git2::Signature) -> Identity {
 /// commit read outside a scan.
 pub fn shown_message(repo: &Repository, oid: Oid, comment: &str) -> Result<Message> {
     let odb = repo
+        .raw()
         .odb()
         .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
     let obj = odb
-        .read(oid)
+        .read(oid.raw())
         .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
     let c = commit::parse(obj.data())
         .map_err(|e| anyhow!("cannot read commit {oid}: it is malformed: {e}"))?;
@@ -354,7 +365,7 @@ impl<'r> Reader<'r> {
     /// Hands blob `hex`'s content to `f` a piece at a time (see
     /// [`odb::ObjectStore::stream_blob`]).
     pub fn stream_blob(&self, hex: &str, piece: usize, f: &mut dyn FnMut(&[u8])) -> Result<u64> {
-        let id = Oid::from_str(hex).map_err(|e| anyhow!("bad blob id {hex}: {}", e.message()))?;
+        let id = Oid::from_hex(hex).ok_or_else(|| anyhow!("bad blob id {hex}"))?;
         Ok(self.store()?.stream_blob(id, piece, f)?)
     }
 

@@ -6,7 +6,7 @@
 //! Both read blobs only for changes that delete a file *and* add lines, so a
 //! history of ordinary edits pays nothing.
 
-use git2::Oid;
+use crate::oid::Oid;
 
 use super::delta::{is_binary, DiffOptions, RawDelta};
 use super::plumbing::odb::{Kind, Limited, ObjectStore};

@@ -5,8 +5,9 @@
 
 use std::path::Path;
 
+use super::id::Repository;
+use crate::oid::Oid;
 use anyhow::{anyhow, Result};
-use git2::{Oid, Repository};
 
 use crate::message::Message;
 use crate::model::Identity;
@@ -23,9 +24,12 @@ pub struct CommitFacts {
 /// The parents and signature header of the commit `oid`, or why it cannot
 /// be read (the git library's message).
 pub fn commit_facts(repo: &Repository, oid: Oid) -> std::result::Result<CommitFacts, String> {
-    let c = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
+    let c = repo
+        .raw()
+        .find_commit(oid.raw())
+        .map_err(|e| e.message().to_string())?;
     Ok(CommitFacts {
-        parents: c.parent_ids().collect(),
+        parents: c.parent_ids().map(Oid::from).collect(),
         signed: c.header_field_bytes("gpgsig").is_ok(),
     })
 }
@@ -47,7 +51,10 @@ pub struct TagFacts {
 
 /// The annotated tag `oid`, or why it cannot be read (the git library's message).
 pub fn tag_facts(repo: &Repository, oid: Oid) -> std::result::Result<TagFacts, String> {
-    let tag = repo.find_tag(oid).map_err(|e| e.message().to_string())?;
+    let tag = repo
+        .raw()
+        .find_tag(oid.raw())
+        .map_err(|e| e.message().to_string())?;
     Ok(TagFacts {
         name: tag.name().map(str::to_string),
         message: tag.message_bytes().unwrap_or_default().to_vec(),
@@ -55,15 +62,16 @@ pub fn tag_facts(repo: &Repository, oid: Oid) -> std::result::Result<TagFacts, S
             .target()
             .and_then(|o| o.peel_to_commit())
             .ok()
-            .map(|c| c.id()),
+            .map(|c| c.id().into()),
         tagger: tag.tagger().map(|s| super::identity(&s)),
     })
 }
 
 /// The raw bytes of an object (no header), or why it cannot be read.
 pub fn raw_object(repo: &Repository, oid: Oid) -> std::result::Result<Vec<u8>, String> {
-    repo.odb()
-        .and_then(|odb| odb.read(oid).map(|o| o.data().to_vec()))
+    repo.raw()
+        .odb()
+        .and_then(|odb| odb.read(oid.raw()).map(|o| o.data().to_vec()))
         .map_err(|e| e.message().to_string())
 }
 
@@ -73,11 +81,12 @@ pub fn raw_object(repo: &Repository, oid: Oid) -> std::result::Result<Vec<u8>, S
 /// git library does).
 pub fn fsck_commits(repo: &Repository, order: &[Oid]) -> Result<()> {
     let odb = repo
+        .raw()
         .odb()
         .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
     for &oid in order {
         let obj = odb
-            .read(oid)
+            .read(oid.raw())
             .map_err(|e| anyhow!("cannot read the pushed commit {oid}: {}", e.message()))?;
         super::plumbing::commit::fsck(obj.data()).map_err(|e| {
             anyhow!("the pushed commit {oid} is malformed: {e} (git fsck refuses it too)")
@@ -91,7 +100,7 @@ pub fn author_and_message(
     repo: &Repository,
     oid: Oid,
 ) -> Result<(Option<Identity>, Option<Message>)> {
-    if let Ok(c) = repo.find_commit(oid) {
+    if let Ok(c) = repo.raw().find_commit(oid.raw()) {
         let m = Message::parse(
             c.message_raw_bytes(),
             c.message_encoding(),
@@ -99,12 +108,13 @@ pub fn author_and_message(
         );
         return Ok((Some(super::identity(&c.author())), Some(m)));
     }
-    if let Ok(t) = repo.find_tag(oid) {
+    if let Ok(t) = repo.raw().find_tag(oid.raw()) {
         let odb = repo
+            .raw()
             .odb()
             .map_err(|e| anyhow!("cannot read tag {oid}: {}", e.message()))?;
         let raw = odb
-            .read(oid)
+            .read(oid.raw())
             .map_err(|e| anyhow!("cannot read tag {oid}: {}", e.message()))?;
         let m = Message::parse(&super::push::tag_message(raw.data()), None, "#");
         return Ok((t.tagger().map(|s| super::identity(&s)), Some(m)));
@@ -126,7 +136,8 @@ pub fn changed_paths<'p>(
             .map(|e| (e.id(), e.filemode()))
     };
     let c = repo
-        .find_commit(oid)
+        .raw()
+        .find_commit(oid.raw())
         .map_err(|e| anyhow!("cannot read commit {oid}: {}", e.message()))?;
     let tree = c.tree()?;
     let parent = match c.parent(0) {

@@ -4,8 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::git::id::Repository;
+use crate::oid::Oid;
 use anyhow::{anyhow, Context, Result};
-use git2::{ObjectType, Oid, Repository};
+use git2::ObjectType;
 
 /// The commits a push adds, deduplicated across refs.
 #[derive(Debug, Default)]
@@ -95,7 +97,8 @@ pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
     let mut cur = oid;
     loop {
         let obj = repo
-            .find_object(cur, None)
+            .raw()
+            .find_object(cur.raw(), None)
             .with_context(|| format!("cannot read the pushed object {cur}"))?;
         match obj.kind() {
             Some(ObjectType::Commit) => {
@@ -114,7 +117,7 @@ pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
                 let tag = obj
                     .as_tag()
                     .ok_or_else(|| anyhow!("cannot read the tag {cur}"))?;
-                cur = tag.target_id();
+                cur = tag.target_id().into();
             }
             kind => {
                 return Ok(Pushed {
@@ -133,7 +136,7 @@ pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
 /// the repository is damaged and nothing can be said about what is new.
 pub fn ref_commits(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec<Oid>> {
     let mut out = Vec::new();
-    for r in repo.references()? {
+    for r in repo.raw().references()? {
         let r = r.map_err(|e| anyhow!("cannot list the repository's refs: {}", e.message()))?;
         let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
         if !keep(&name) {
@@ -142,7 +145,7 @@ pub fn ref_commits(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec
         let Some(target) = r.resolve().ok().and_then(|r| r.target()) else {
             continue; // a dangling symbolic ref points at nothing
         };
-        match peel(repo, target) {
+        match peel(repo, target.into()) {
             Ok(p) => out.extend(p.commit),
             Err(e) => return Err(e.context(format!("the existing ref {name} is broken"))),
         }
@@ -154,7 +157,7 @@ pub fn ref_commits(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec
 pub fn parse_oid(s: &str) -> Option<Oid> {
     let ok = matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
     if ok {
-        Oid::from_str(s).ok()
+        Oid::from_hex(s)
     } else {
         None
     }

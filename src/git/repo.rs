@@ -6,24 +6,29 @@
 
 use std::path::{Path, PathBuf};
 
+use super::id::Repository;
+use crate::oid::Oid;
 use anyhow::{anyhow, Result};
-use git2::{Oid, Repository};
 
 /// Opens the repository at `path` (its git dir) again, as a scan worker
 /// does: one handle per thread, since a handle is not shared between them.
 pub fn reopen(path: &Path) -> Result<Repository> {
-    Repository::open(path).map_err(anyhow::Error::from)
+    git2::Repository::open(path)
+        .map(Repository::from_raw)
+        .map_err(anyhow::Error::from)
 }
 
 /// A function that opens `repo` again, for the workers of a scan.
 pub fn opener(repo: &Repository) -> impl Fn() -> Result<Repository> + Sync {
-    let path = repo.path().to_path_buf();
+    let path = repo.raw().path().to_path_buf();
     move || reopen(&path)
 }
 
 /// [`reopen`], with an error that says what failed.
 pub fn reopen_named(path: &Path) -> Result<Repository> {
-    Repository::open(path).map_err(|e| anyhow!("cannot open the repository: {}", e.message()))
+    git2::Repository::open(path)
+        .map(Repository::from_raw)
+        .map_err(|e| anyhow!("cannot open the repository: {}", e.message()))
 }
 
 /// Opens the repository at `git_dir` plainly and makes the quarantined
@@ -32,7 +37,7 @@ pub fn reopen_named(path: &Path) -> Result<Repository> {
 /// quotes when the path holds a `:`; the git library does not unquote it
 /// and loses the existing objects.)
 pub fn open_quarantined(git_dir: &Path, quarantine: Option<&str>) -> Result<Repository> {
-    let repo = Repository::open_ext(
+    let repo = git2::Repository::open_ext(
         git_dir,
         git2::RepositoryOpenFlags::NO_SEARCH,
         std::iter::empty::<&std::ffi::OsStr>(),
@@ -50,7 +55,7 @@ pub fn open_quarantined(git_dir: &Path, quarantine: Option<&str>) -> Result<Repo
             .map_err(|e| anyhow!("cannot read the pushed objects in {q}: {}", e.message()))?;
         super::plumbing::odb::add_object_dir(Path::new(q));
     }
-    Ok(repo)
+    Ok(Repository::from_raw(repo))
 }
 
 /// The repository's git config (every level git reads), opened once for
@@ -90,7 +95,8 @@ impl Config {
 
 /// The repository's git config, or why it cannot be read.
 pub fn config(repo: &Repository) -> std::result::Result<Config, String> {
-    repo.config()
+    repo.raw()
+        .config()
         .map(Config)
         .map_err(|e| e.message().to_string())
 }
@@ -114,59 +120,60 @@ pub fn is_valid_refname(name: &str) -> bool {
 
 /// Whether the reference `name` exists.
 pub fn has_ref(repo: &Repository, name: &str) -> bool {
-    repo.find_reference(name).is_ok()
+    repo.raw().find_reference(name).is_ok()
 }
 
 /// The branch HEAD points to (`refs/heads/main`); `None` when HEAD is
 /// detached or unreadable.
 pub fn head_branch(repo: &Repository) -> Option<String> {
-    repo.find_reference("HEAD")
+    repo.raw()
+        .find_reference("HEAD")
         .ok()
         .and_then(|h| h.symbolic_target().map(str::to_string))
 }
 
 /// Whether a remote named `name` is configured.
 pub fn has_remote(repo: &Repository, name: &str) -> bool {
-    repo.find_remote(name).is_ok()
+    repo.raw().find_remote(name).is_ok()
 }
 
 /// The URL of the remote `name`, when it is configured and UTF-8.
 pub fn remote_url(repo: &Repository, name: &str) -> Option<String> {
-    repo.find_remote(name).ok()?.url().map(str::to_string)
+    repo.raw().find_remote(name).ok()?.url().map(str::to_string)
 }
 
 /// Whether the object database holds `oid`.
 pub fn has_object(repo: &Repository, oid: Oid) -> Result<bool> {
-    Ok(repo.odb()?.exists(oid))
+    Ok(repo.raw().odb()?.exists(oid.raw()))
 }
 
-/// An object id from hex (as the git library reads it: a shorter prefix is
-/// padded with zeros); `None` when it is not hex. For full ids from a hook's
+/// An object id from its 40 hex digits; `None` for anything else. For full ids from a hook's
 /// input, see [`super::push::parse_oid`].
 pub fn oid_from_hex(s: &str) -> Option<Oid> {
-    Oid::from_str(s).ok()
+    Oid::from_hex(s)
 }
 
 /// Whether `oid` is a commit without parents (a root of the history).
 pub fn is_root_commit(repo: &Repository, oid: Oid) -> bool {
-    repo.find_commit(oid)
+    repo.raw()
+        .find_commit(oid.raw())
         .ok()
         .is_some_and(|c| c.parent_count() == 0)
 }
 
 /// The repository's git dir (`.git`, or the repository itself if bare).
 pub fn git_dir(repo: &Repository) -> &Path {
-    repo.path()
+    repo.raw().path()
 }
 
 /// The repository's work tree; `None` when it is bare.
 pub fn work_tree(repo: &Repository) -> Option<&Path> {
-    repo.workdir()
+    repo.raw().workdir()
 }
 
 /// Whether the repository is bare (no work tree).
 pub fn is_bare(repo: &Repository) -> bool {
-    repo.is_bare()
+    repo.raw().is_bare()
 }
 
 #[cfg(test)]
@@ -208,11 +215,8 @@ mod tests {
             Some(full)
         );
         assert!(oid_from_hex("not hex").is_none());
-        // A prefix is padded with zeros, as the git library reads it.
-        assert_eq!(
-            oid_from_hex("abc").map(|o| o.to_string()),
-            Some(format!("abc{}", "0".repeat(37)))
-        );
+        // A prefix is not an id (the git library would pad it with zeros).
+        assert_eq!(oid_from_hex("abc"), None);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::id::Repository;
+use crate::oid::Oid;
 use anyhow::{anyhow, bail, Context, Result};
-use git2::{Oid, Repository};
 
 use super::diff::{self, DiffOptions};
 use super::plumbing::odb::Kind;
@@ -18,7 +19,7 @@ use crate::model::FileChange;
 pub fn index_path(repo: &Repository) -> PathBuf {
     match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
         Some(p) => PathBuf::from(p),
-        None => repo.path().join("index"),
+        None => repo.raw().path().join("index"),
     }
 }
 
@@ -36,13 +37,13 @@ fn index_tree_and_links(repo: &Repository) -> Result<(Oid, Option<bool>)> {
     let path = index_path(repo);
     if let Some((id, links)) = map_index(&path)
         .and_then(|bytes| scan_index(&bytes))
-        .filter(|(id, _)| repo.odb().is_ok_and(|odb| odb.exists(*id)))
+        .filter(|(id, _)| repo.raw().odb().is_ok_and(|odb| odb.exists(id.raw())))
     {
         return Ok((id, Some(links)));
     }
-    let libgit2 = git2::Index::open(&path).and_then(|mut idx| idx.write_tree_to(repo));
+    let libgit2 = git2::Index::open(&path).and_then(|mut idx| idx.write_tree_to(repo.raw()));
     match libgit2 {
-        Ok(oid) => Ok((oid, None)),
+        Ok(oid) => Ok((oid.into(), None)),
         Err(e) => {
             tracing::debug!(
                 "libgit2 cannot write the index {} ({}); asking git",
@@ -52,7 +53,7 @@ fn index_tree_and_links(repo: &Repository) -> Result<(Oid, Option<bool>)> {
             let out = Command::new("git")
                 .arg("write-tree")
                 .env("GIT_INDEX_FILE", &path)
-                .env("GIT_DIR", repo.path())
+                .env("GIT_DIR", repo.raw().path())
                 .output()
                 .context("cannot run `git write-tree`")?;
             if !out.status.success() {
@@ -64,9 +65,9 @@ fn index_tree_and_links(repo: &Repository) -> Result<(Oid, Option<bool>)> {
                 );
             }
             let s = String::from_utf8_lossy(&out.stdout);
-            Oid::from_str(s.trim())
+            Oid::from_hex(s.trim())
                 .map(|id| (id, None))
-                .map_err(|_| anyhow!("git write-tree printed `{}`", s.trim()))
+                .ok_or_else(|| anyhow!("git write-tree printed `{}`", s.trim()))
         }
     }
 }
@@ -163,9 +164,7 @@ fn scan_index(index: &[u8]) -> Option<(Oid, bool)> {
                 if entries < 0 || entries as usize != count {
                     return None;
                 }
-                return Oid::from_bytes(rest.get(nl + 1..nl + 21)?)
-                    .ok()
-                    .map(|id| (id, links));
+                return Oid::from_bytes(rest.get(nl + 1..nl + 21)?).map(|id| (id, links));
             }
             _ => {}
         }
@@ -186,9 +185,13 @@ pub fn staged_files(
     let tree = store.read_kind(tree_id, Kind::Tree)?;
     let parent_tree = match parent {
         Some(p) => Some(
-            repo.find_commit(p)
+            repo.raw()
+                .find_commit(p.raw())
                 .map_err(anyhow::Error::from)
-                .and_then(|c| Ok((c.tree_id(), store.read_kind(c.tree_id(), Kind::Tree)?)))
+                .and_then(|c| {
+                    let tree = Oid::from(c.tree_id());
+                    Ok((tree, store.read_kind(tree, Kind::Tree)?))
+                })
                 .with_context(|| format!("cannot read the tree of {p}"))?,
         ),
         None => None,
@@ -248,9 +251,13 @@ pub fn staged_merge_files(
     let mut trees = Vec::with_capacity(parents.len());
     for &p in parents {
         trees.push(
-            repo.find_commit(p)
+            repo.raw()
+                .find_commit(p.raw())
                 .map_err(anyhow::Error::from)
-                .and_then(|c| Ok((c.tree_id(), store.read_kind(c.tree_id(), Kind::Tree)?)))
+                .and_then(|c| {
+                    let tree = Oid::from(c.tree_id());
+                    Ok((tree, store.read_kind(tree, Kind::Tree)?))
+                })
                 .with_context(|| format!("cannot read the tree of {p}"))?,
         );
     }

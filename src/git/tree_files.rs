@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::id::Repository;
+use crate::oid::Oid;
 use anyhow::{anyhow, Context, Result};
-use git2::{Oid, Repository};
 
 /// The commit a revision names and its root tree.
 #[derive(Debug, Clone, Copy)]
@@ -20,19 +21,20 @@ pub struct RevTree {
 /// Resolves `rev` to a commit and its tree, with a clear error.
 pub fn rev_tree(repo: &Repository, rev: &str) -> Result<RevTree> {
     let commit = repo
+        .raw()
         .revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
         .map_err(|e| anyhow!("cannot read revision `{rev}`: {}", e.message()))?;
     let tree = commit.tree()?;
     Ok(RevTree {
-        commit: commit.id(),
-        tree: tree.id(),
+        commit: commit.id().into(),
+        tree: tree.id().into(),
     })
 }
 
 /// Whether the tree `tree` has an entry `name` at its top.
 pub fn has_top_entry(repo: &Repository, tree: Oid, name: &str) -> Result<bool> {
-    Ok(repo.find_tree(tree)?.get_name(name).is_some())
+    Ok(repo.raw().find_tree(tree.raw())?.get_name(name).is_some())
 }
 
 /// A reader of regular files of one tree, by path: a symbolic link, a
@@ -46,7 +48,7 @@ pub fn reader(
     label: String,
     limit: u64,
 ) -> impl Fn(&str) -> std::result::Result<Vec<u8>, String> {
-    let git_dir: PathBuf = repo.path().to_path_buf();
+    let git_dir: PathBuf = repo.raw().path().to_path_buf();
     move |path: &str| read(&git_dir, tree, &label, limit, path)
 }
 
@@ -57,11 +59,11 @@ fn read(
     limit: u64,
     path: &str,
 ) -> std::result::Result<Vec<u8>, String> {
-    let repo = Repository::open_bare(git_dir)
-        .or_else(|_| Repository::open(git_dir))
+    let repo = git2::Repository::open_bare(git_dir)
+        .or_else(|_| git2::Repository::open(git_dir))
         .map_err(|e| format!("cannot open the repository to read {path}: {}", e.message()))?;
     let tree = repo
-        .find_tree(tree)
+        .find_tree(tree.raw())
         .map_err(|e| format!("cannot read the tree of {label}: {}", e.message()))?;
     let entry = tree
         .get_path(Path::new(path))
@@ -96,14 +98,14 @@ fn read(
 /// The content of `path` in HEAD's tree; `None` when there is no HEAD or
 /// no such entry, an error when the entry is not a file.
 pub fn head_file(repo: &Repository, path: &str) -> Result<Option<Vec<u8>>> {
-    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+    let Ok(tree) = repo.raw().head().and_then(|h| h.peel_to_tree()) else {
         return Ok(None);
     };
     let Ok(entry) = tree.get_path(Path::new(path)) else {
         return Ok(None);
     };
     let blob = entry
-        .to_object(repo)
+        .to_object(repo.raw())
         .and_then(|o| o.peel_to_blob())
         .with_context(|| format!("HEAD:{path} is not a file"))?;
     Ok(Some(blob.content().to_vec()))

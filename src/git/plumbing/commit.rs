@@ -2,7 +2,7 @@
 //! and libgit2's commit parser read them, so a scan reads each commit once
 //! through [`super::odb::ObjectStore`] instead of once more through libgit2.
 
-use git2::Oid;
+use crate::oid::Oid;
 
 use crate::model::Identity;
 
@@ -54,7 +54,7 @@ fn from_hex(hex: &[u8]) -> Option<Oid> {
     for (i, pair) in hex.chunks_exact(2).enumerate() {
         *raw.get_mut(i)? = digit(pair[0])? << 4 | digit(pair[1])?;
     }
-    Oid::from_bytes(&raw).ok()
+    Oid::from_bytes(&raw)
 }
 
 /// The tree and parents at the head of a commit, and the bytes after them.

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use git2::Oid;
+use crate::oid::Oid;
 use memmap2::Mmap;
 
 const SIGNATURE: &[u8; 4] = b"CGPH";
@@ -182,7 +182,7 @@ impl Graph {
             return None;
         }
         let k = self.before.partition_point(|&b| b <= pos) - 1;
-        Oid::from_bytes(self.layers[k].id(pos - self.before[k])).ok()
+        Oid::from_bytes(self.layers[k].id(pos - self.before[k]))
     }
 
     fn entry_at(&self, k: usize, i: usize) -> Option<Entry> {

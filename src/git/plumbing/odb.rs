@@ -21,8 +21,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::git::id::Repository;
+use crate::oid::Oid;
 use flate2::{Decompress, FlushDecompress, Status};
-use git2::{ObjectType, Oid, Repository};
+use git2::ObjectType;
 use memmap2::Mmap;
 
 /// Bytes of resolved objects kept for all threads, at most. git keeps
@@ -205,7 +207,7 @@ pub fn add_object_dir(dir: &Path) {
 
 /// The objects directory and its alternates, as git lists them.
 fn object_dirs(repo: &Repository) -> Vec<PathBuf> {
-    let mut dirs = vec![repo.commondir().join("objects")];
+    let mut dirs = vec![repo.raw().commondir().join("objects")];
     let extra = EXTRA_DIRS.lock().unwrap_or_else(|e| e.into_inner()).clone();
     dirs.extend(extra);
     let mut i = 0;
@@ -404,7 +406,7 @@ fn delta_link(
         .data
         .get(start..start + 20)
         .ok_or_else(|| corrupt(pack, at, "truncated delta base id"))?;
-    let id = Oid::from_bytes(id).map_err(|e| e.message().to_string())?;
+    let id = Oid::from_bytes(id).ok_or_else(|| corrupt(pack, at, "bad delta base id"))?;
     Ok(((at, start + 20, size), DeltaBase::Id(id)))
 }
 
@@ -528,7 +530,7 @@ pub struct ObjectStore<'r> {
 impl<'r> ObjectStore<'r> {
     pub fn new(repo: &'r Repository) -> Result<Self, git2::Error> {
         Ok(ObjectStore {
-            odb: repo.odb()?,
+            odb: repo.raw().odb()?,
             packs: pack_set(&object_dirs(repo)),
             last: std::cell::Cell::new(0),
             inflater: RefCell::new(Decompress::new(true)),
@@ -614,7 +616,7 @@ impl<'r> ObjectStore<'r> {
     /// Reads an object through libgit2 (loose objects it knows, alternates,
     /// anything this reader found malformed).
     fn read_libgit2(&self, id: Oid) -> Result<Object, git2::Error> {
-        let obj = self.odb.read(id)?;
+        let obj = self.odb.read(id.raw())?;
         let kind = match obj.kind() {
             ObjectType::Commit => Kind::Commit,
             ObjectType::Tree => Kind::Tree,
@@ -636,7 +638,7 @@ impl<'r> ObjectStore<'r> {
                 Err(e) => tracing::debug!("{id}: {e}; reading its size with libgit2"),
             }
         }
-        Ok(self.odb.read_header(id)?.0 as u64)
+        Ok(self.odb.read_header(id.raw())?.0 as u64)
     }
 
     fn packed_size(&self, p: usize, ofs: u64) -> Result<u64, String> {
@@ -1181,7 +1183,7 @@ impl<'r> ObjectStore<'r> {
     }
 
     fn read_limited_libgit2(&self, id: Oid, max: u64) -> Result<Limited, git2::Error> {
-        let size = self.odb.read_header(id)?.0 as u64;
+        let size = self.odb.read_header(id.raw())?.0 as u64;
         if size > max {
             return Ok(Limited::TooLarge(size));
         }
@@ -1258,7 +1260,7 @@ pub struct TreeEntry<'a> {
 impl TreeEntry<'_> {
     pub fn oid(&self) -> Oid {
         // the parser guarantees 20 bytes
-        Oid::from_bytes(self.id).unwrap_or_else(|_| Oid::zero())
+        Oid::from_bytes(self.id).unwrap_or(Oid::ZERO)
     }
 }
 

@@ -23,7 +23,8 @@ use anyhow::{anyhow, bail, Result};
 use super::commit;
 use super::graph::Graph;
 use super::odb::{Kind, ObjectStore};
-use git2::{Oid, Repository};
+use crate::git::id::Repository;
+use crate::oid::Oid;
 
 /// How many hidden commits past the last shown one the walk still reads.
 const SLOP: u32 = 5;
@@ -82,11 +83,12 @@ impl<'r> Walk<'r> {
         let shallow = shallow_boundary(repo);
         // git does not use the graph in a shallow clone, nor when told not to.
         let wanted = repo
+            .raw()
             .config()
             .and_then(|c| c.get_bool("core.commitGraph"))
             .unwrap_or(true);
         let graph = (shallow.is_empty() && wanted)
-            .then(|| Graph::open(&repo.commondir().join("objects")))
+            .then(|| Graph::open(&repo.raw().commondir().join("objects")))
             .flatten();
         Ok(Walk {
             store,
@@ -363,12 +365,12 @@ impl<'r> Walk<'r> {
 
 /// The commits a shallow clone has without their parents.
 pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
-    if !repo.is_shallow() {
+    if !repo.raw().is_shallow() {
         return HashSet::new();
     }
-    std::fs::read_to_string(repo.path().join("shallow"))
+    std::fs::read_to_string(repo.raw().path().join("shallow"))
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| Oid::from_str(l.trim()).ok())
+        .filter_map(|l| Oid::from_hex(l.trim()))
         .collect()
 }

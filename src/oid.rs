@@ -1,0 +1,91 @@
+#![warn(missing_docs)]
+//! Object ids, as the program holds them. Only `git/` turns them into the
+//! git library's own ids and back; everything else sees this type.
+
+use std::fmt;
+
+/// A git object id (SHA-1): 20 bytes, shown as 40 lower-case hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Oid([u8; 20]);
+
+impl Oid {
+    /// The all-zero id git uses for "no object" (a created or deleted ref).
+    pub const ZERO: Oid = Oid([0; 20]);
+
+    /// The id of these 20 bytes; `None` for any other length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Oid> {
+        bytes.try_into().ok().map(Oid)
+    }
+
+    /// The id 40 hex digits (either case) spell; `None` for anything else,
+    /// abbreviations included.
+    pub fn from_hex(hex: &str) -> Option<Oid> {
+        let hex = hex.as_bytes();
+        if hex.len() != 40 {
+            return None;
+        }
+        let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        let mut out = [0u8; 20];
+        for (o, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+            *o = digit(pair[0])? << 4 | digit(pair[1])?;
+        }
+        Some(Oid(out))
+    }
+
+    /// Its 20 bytes.
+    pub fn as_bytes(&self) -> &[u8; 20] {
+        &self.0
+    }
+
+    /// True for the all-zero id.
+    pub fn is_zero(&self) -> bool {
+        self.0 == [0; 20]
+    }
+}
+
+impl fmt::Display for Oid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in &self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Oid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::str::FromStr for Oid {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Oid, String> {
+        Oid::from_hex(s).ok_or_else(|| format!("`{s}` is not a 40-digit hex object id"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_and_refuses_anything_else() {
+        let hex = "0123456789abcdefABCDEF0123456789abcdef01";
+        let oid = Oid::from_hex(hex).expect("40 hex digits");
+        assert_eq!(oid.to_string(), hex.to_ascii_lowercase());
+        assert_eq!(Oid::from_bytes(oid.as_bytes()), Some(oid));
+        for bad in [
+            "",
+            "0123",
+            &hex[..39],
+            &format!("{hex}0"),
+            &hex.replace('a', "g"),
+        ] {
+            assert_eq!(Oid::from_hex(bad), None, "{bad}");
+        }
+        assert!(Oid::ZERO.is_zero() && !oid.is_zero());
+        assert_eq!(Oid::from_bytes(&[1; 19]), None);
+    }
+}
