@@ -5,8 +5,9 @@
 //! The text is data, not code: one TOML file per family under
 //! `policies/data/explain/`, one table per rule id, embedded in the binary.
 //! A test fails when a rule of [`crate::rules::registry`] has no entry, or an
-//! entry names no rule. To add a family, write `policies/data/explain/FAMILY.toml`
-//! and list it in [`FILES`].
+//! entry names no rule. A family's file, `policies/data/explain/FAMILY.toml`,
+//! is read because the family is in `rules::with_families!`; the build fails
+//! without it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,54 +16,23 @@ use serde::Deserialize;
 
 use crate::diag::RuleInfo;
 
-/// (family file, TOML text) of every explanation file.
-pub const FILES: &[(&str, &str)] = &[
-    ("scan", include_str!("../policies/data/explain/scan.toml")),
-    (
-        "adoption",
-        include_str!("../policies/data/explain/adoption.toml"),
-    ),
-    (
-        "server",
-        include_str!("../policies/data/explain/server.toml"),
-    ),
-    (
-        "disclosure",
-        include_str!("../policies/data/explain/disclosure.toml"),
-    ),
-    (
-        "review",
-        include_str!("../policies/data/explain/review.toml"),
-    ),
-    (
-        "licensing",
-        include_str!("../policies/data/explain/licensing.toml"),
-    ),
-    (
-        "secrets",
-        include_str!("../policies/data/explain/secrets.toml"),
-    ),
-    (
-        "payloads",
-        include_str!("../policies/data/explain/payloads.toml"),
-    ),
-    (
-        "protected",
-        include_str!("../policies/data/explain/protected.toml"),
-    ),
-    (
-        "unsafe_code",
-        include_str!("../policies/data/explain/unsafe_code.toml"),
-    ),
-    (
-        "dependencies",
-        include_str!("../policies/data/explain/dependencies.toml"),
-    ),
-    (
-        "workflows",
-        include_str!("../policies/data/explain/workflows.toml"),
-    ),
-];
+/// `FILES` from the list of families: the run-level tables' files, then
+/// one per family, `policies/data/explain/<table>.toml`, which must exist.
+macro_rules! explain_files {
+    ($($(#[$doc:meta])* $table:ident: $family:ty,)*) => {
+        /// (family file, TOML text) of every explanation file.
+        pub const FILES: &[(&str, &str)] = &[
+            ("scan", include_str!("../policies/data/explain/scan.toml")),
+            ("adoption", include_str!("../policies/data/explain/adoption.toml")),
+            ("server", include_str!("../policies/data/explain/server.toml")),
+            $((
+                stringify!($table),
+                include_str!(concat!("../policies/data/explain/", stringify!($table), ".toml")),
+            ),)*
+        ];
+    };
+}
+crate::rules::with_families!(explain_files);
 
 /// The explanation of one rule, as written in the data files.
 #[derive(Debug, Clone, Deserialize)]
