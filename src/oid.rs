@@ -43,12 +43,26 @@ impl Oid {
     }
 }
 
+impl Oid {
+    /// Its 40 lower-case hex digits, without allocating.
+    fn hex(&self) -> [u8; 40] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 40];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 15)];
+        }
+        out
+    }
+}
+
+/// 40 hex digits (a history scan shows every commit's id several times, so
+/// this writes them at once; width and precision apply, `{:.12}` abbreviates).
 impl fmt::Display for Oid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in &self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
+        let hex = self.hex();
+        // The digits are ASCII.
+        f.pad(std::str::from_utf8(&hex).unwrap_or_default())
     }
 }
 
@@ -87,5 +101,6 @@ mod tests {
         }
         assert!(Oid::ZERO.is_zero() && !oid.is_zero());
         assert_eq!(Oid::from_bytes(&[1; 19]), None);
+        assert_eq!(format!("{oid:.12}"), "0123456789ab");
     }
 }
