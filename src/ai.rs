@@ -22,12 +22,12 @@ use crate::model::Change;
 use crate::rules::patterns::{required_literals, KeywordIndex};
 
 /// The built-in signatures table.
-pub const BUILTIN: &str = include_str!("../policies/data/ai-signatures.toml");
+pub(crate) const BUILTIN: &str = include_str!("../policies/data/ai-signatures.toml");
 
 /// Trailer keys whose value names someone who claims authorship or
 /// certifies the change: an AI identity found there is a signal even when
 /// no signature is keyed on the trailer (`Signed-off-by: Claude <…>`).
-pub const AUTHORSHIP_KEYS: &[&str] =
+pub(crate) const AUTHORSHIP_KEYS: &[&str] =
     &["signed-off-by", "co-authored-by", "co-developed-by", "from"];
 
 /// Words that may stand beside a tool's name in a `Name <email>` that is
@@ -55,7 +55,7 @@ const NEGATIVE: &[&str] = &["no", "none", "false", "n/a", "na", "0", "-", "nothi
 /// Where a signature looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub(crate) enum Kind {
     /// The value of a trailer with `key`.
     Trailer,
     /// Each line of the message body.
@@ -73,34 +73,34 @@ pub enum Kind {
 /// One `[[signature]]` entry, as in the table and in `[[ai.signatures]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawSignature {
+pub(crate) struct RawSignature {
     /// Lets a policy that extends another change one entry (arrays of
     /// tables with an `id` merge entry by entry).
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// Canonical tool name; `""` for a generic disclosure trailer whose
     /// value names the tool.
-    pub tool: String,
+    pub(crate) tool: String,
     /// Where the signature looks: `trailer`, `body`, `identity` or `subject`.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// The trailer key (`kind = "trailer"` only), compared case-insensitively.
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// Regex on the text; optional for trailers (any value matches).
-    pub pattern: Option<String>,
+    pub(crate) pattern: Option<String>,
     /// Regex with a `(?P<model>…)` group, applied to the same text.
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
     /// The trace means an agent acted on the repository itself.
-    pub agentic: Option<bool>,
+    pub(crate) agentic: Option<bool>,
     /// For `tool = ""` trailers: the trailer is an explicit disclosure
     /// whose value names the tool (default), or `false` for agent
     /// metadata that names no tool (`Agent-Id:`).
-    pub disclosure: Option<bool>,
+    pub(crate) disclosure: Option<bool>,
     /// Texts the entry must match (checked by the test-suite for the
     /// built-in table, and at load for a policy's own entries).
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub(crate) examples: Vec<String>,
     /// Texts the entry must not match.
     #[serde(default)]
-    pub counter_examples: Vec<String>,
+    pub(crate) counter_examples: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,15 +116,25 @@ struct RawTable {
 /// 4.7`) names a tool.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawFamily {
+pub(crate) struct RawFamily {
     /// The vendor's tool, as in the signatures.
-    pub tool: String,
+    pub(crate) tool: String,
     /// Regex on a disclosure value (or on the name of a `Name <email>` value).
-    pub pattern: String,
+    pub(crate) pattern: String,
+    /// Values the pattern must match; checked by the unit tests.
+    #[cfg_attr(
+        not(test),
+        allow(dead_code, reason = "documentation; read by the tests")
+    )]
     #[serde(default)]
-    pub examples: Vec<String>,
+    pub(crate) examples: Vec<String>,
+    /// Values the pattern must not match; checked by the unit tests.
+    #[cfg_attr(
+        not(test),
+        allow(dead_code, reason = "documentation; read by the tests")
+    )]
     #[serde(default)]
-    pub counter_examples: Vec<String>,
+    pub(crate) counter_examples: Vec<String>,
 }
 
 /// `[ai]`: how the policy detects AI involvement.
@@ -132,20 +142,20 @@ pub struct RawFamily {
 #[serde(deny_unknown_fields)]
 pub struct RawAi {
     /// Use the built-in signatures table (default true).
-    pub builtin: Option<bool>,
+    pub(crate) builtin: Option<bool>,
     /// Built-in tools to ignore, by name (`["Copilot"]`).
-    pub disable: Option<Vec<String>>,
+    pub(crate) disable: Option<Vec<String>>,
     /// Signatures added to the table.
-    pub signatures: Option<Vec<RawSignature>>,
+    pub(crate) signatures: Option<Vec<RawSignature>>,
     /// Also report mentions of AI tools in the message's prose
     /// ("developed with Claude Code"), a lower-confidence signal (default false).
-    pub prose: Option<bool>,
+    pub(crate) prose: Option<bool>,
 }
 
 /// Where a signal was seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "where", rename_all = "kebab-case")]
-pub enum Seen {
+pub(crate) enum Seen {
     /// A trailer (`key: value`) on a message line.
     Trailer {
         key: String,
@@ -172,7 +182,7 @@ pub enum Seen {
 
 impl Seen {
     /// The message line, for trailers, footers and the subject.
-    pub fn line(&self) -> Option<u32> {
+    pub(crate) fn line(&self) -> Option<u32> {
         match self {
             Seen::Trailer { line, .. } | Seen::Line { line, .. } | Seen::Body { line, .. } => {
                 Some(*line)
@@ -183,7 +193,7 @@ impl Seen {
     }
 
     /// "`Co-authored-by:` trailer on line 7", for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Seen::Trailer { key, line, .. } => format!("`{key}:` trailer on line {line}"),
             Seen::Line { key, line, .. } => {
@@ -197,7 +207,7 @@ impl Seen {
     }
 
     /// The text that matched.
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         match self {
             Seen::Trailer { value, .. } | Seen::Line { value, .. } => value,
             Seen::Body { text, .. } | Seen::Subject { text } => text,
@@ -206,7 +216,7 @@ impl Seen {
     }
 
     /// The message line as written (`Key: value` for a trailer), for snippets.
-    pub fn line_text(&self) -> String {
+    pub(crate) fn line_text(&self) -> String {
         match self {
             Seen::Trailer { key, value, .. } | Seen::Line { key, value, .. } => {
                 format!("{key}: {value}")
@@ -216,7 +226,8 @@ impl Seen {
     }
 
     /// The trailer key, for a trailer.
-    pub fn trailer_key(&self) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn trailer_key(&self) -> Option<&str> {
         match self {
             Seen::Trailer { key, .. } | Seen::Line { key, .. } => Some(key),
             _ => None,
@@ -231,24 +242,24 @@ pub struct Signal {
     pub tool: Option<String>,
     /// The model, as written (`Opus 4.5`, `gpt-4o`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
+    pub(crate) model: Option<String>,
     /// An agent acted on the repository (edited files, committed).
-    pub agentic: bool,
+    pub(crate) agentic: bool,
     /// An explicit disclosure trailer (`Assisted-by:` and the like), rather
     /// than a trace a tool left by itself.
-    pub disclosure: bool,
+    pub(crate) disclosure: bool,
     /// Found by matching an AI identity in an authorship trailer no
     /// signature is keyed on (`Signed-off-by: Claude <noreply@anthropic.com>`).
-    pub identity_match: bool,
+    pub(crate) identity_match: bool,
     /// A mention in prose, not a trace a tool leaves: lower confidence.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub prose: bool,
-    pub seen: Seen,
+    pub(crate) prose: bool,
+    pub(crate) seen: Seen,
 }
 
 impl Signal {
     /// "Claude (`Co-authored-by:` trailer on line 7)".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let tool = self.tool.as_deref().unwrap_or("an AI tool");
         if self.prose {
             return format!("a mention of {tool} ({})", self.seen.describe());
@@ -443,19 +454,22 @@ impl Group {
 }
 
 /// Parses the signatures table; errors name the entry.
-pub fn parse_table(text: &str) -> Result<Vec<RawSignature>, String> {
+#[cfg(test)]
+pub(crate) fn parse_table(text: &str) -> Result<Vec<RawSignature>, String> {
     toml::from_str::<RawTable>(text)
         .map(|t| t.signature)
         .map_err(|e| format!("ai-signatures.toml: {}", e.message().trim()))
 }
 
 /// The built-in table, parsed.
-pub fn builtin() -> Result<Vec<RawSignature>, String> {
+#[cfg(test)]
+pub(crate) fn builtin() -> Result<Vec<RawSignature>, String> {
     builtin_table().map(|t| t.0)
 }
 
 /// The built-in table's model families, parsed.
-pub fn builtin_families() -> Result<Vec<RawFamily>, String> {
+#[cfg(test)]
+pub(crate) fn builtin_families() -> Result<Vec<RawFamily>, String> {
     builtin_table().map(|t| t.1)
 }
 
@@ -467,7 +481,8 @@ fn builtin_table() -> Result<(Vec<RawSignature>, Vec<RawFamily>), String> {
 
 /// Checks a `[[family]]` entry: its pattern compiles, its examples match
 /// and its counter-examples do not.
-pub fn verify_family(f: &RawFamily) -> Vec<String> {
+#[cfg(test)]
+pub(crate) fn verify_family(f: &RawFamily) -> Vec<String> {
     let mut out = Vec::new();
     if f.tool.trim().is_empty() || f.tool.contains(char::is_whitespace) {
         out.push(format!("`tool = \"{}\"` must be a single token", f.tool));
@@ -491,7 +506,7 @@ pub fn verify_family(f: &RawFamily) -> Vec<String> {
 }
 
 /// "signature #3 (tool `Claude`, trailer `Co-authored-by`)", to name an entry.
-pub fn describe_entry(i: usize, s: &RawSignature) -> String {
+pub(crate) fn describe_entry(i: usize, s: &RawSignature) -> String {
     let mut d = format!(
         "signature #{} (tool `{}`, {}",
         i + 1,
@@ -516,7 +531,7 @@ pub fn describe_entry(i: usize, s: &RawSignature) -> String {
 
 /// Checks that an entry is well formed and that its examples match and its
 /// counter-examples do not. Returns a message per problem.
-pub fn verify_entry(s: &RawSignature) -> Vec<String> {
+pub(crate) fn verify_entry(s: &RawSignature) -> Vec<String> {
     let mut out = Vec::new();
     match (s.kind, &s.key) {
         (Kind::Trailer, None) => out.push("`kind = \"trailer\"` needs `key`".to_string()),
@@ -570,7 +585,7 @@ pub fn verify_entry(s: &RawSignature) -> Vec<String> {
 }
 
 /// Lowercase alphanumerics only, so `Amazon-Q`, `amazon q` and `AmazonQ` are one tool.
-pub fn tool_key(name: &str) -> String {
+pub(crate) fn tool_key(name: &str) -> String {
     name.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
@@ -614,7 +629,7 @@ impl Detector {
     }
 
     /// [`compile`](Self::compile) with a given base table (the built-in one, or a test's).
-    pub fn compile_with(
+    pub(crate) fn compile_with(
         table: Result<Vec<RawSignature>, String>,
         raw: &RawAi,
         disclosure_keys: &[String],
@@ -779,17 +794,8 @@ impl Detector {
     }
 
     /// Number of compiled signatures.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.sigs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sigs.is_empty()
-    }
-
-    /// Tool names the table knows.
-    pub fn tools(&self) -> &[String] {
-        &self.tools
     }
 
     /// Every trace of AI involvement in a change, in message order, then
@@ -1050,7 +1056,7 @@ impl Detector {
     }
 
     /// The AI tool a `Name <email>` value belongs to, if it is an AI identity.
-    pub fn ai_identity(&self, value: &str) -> Option<&str> {
+    pub(crate) fn ai_identity(&self, value: &str) -> Option<&str> {
         let i = self
             .ai_identity
             .matches(&self.sigs, value)
@@ -1092,7 +1098,7 @@ impl Detector {
     }
 
     /// The vendor's tool of the model family `text` names (`Opus 4.7` -> Claude).
-    pub fn family_tool(&self, text: &str) -> Option<String> {
+    pub(crate) fn family_tool(&self, text: &str) -> Option<String> {
         let (f, _) = self.family_matches(text).next()?;
         Some(self.families[f].tool.clone())
     }
@@ -1173,7 +1179,7 @@ impl Detector {
 
     /// The tool a disclosure value names: `TOOL:MODEL …` (the kernel's
     /// form), else a known tool name as a word (`GitHub Copilot`).
-    pub fn tool_in_value(&self, value: &str) -> Option<String> {
+    pub(crate) fn tool_in_value(&self, value: &str) -> Option<String> {
         if let Some(t) = self.tool_by_name(value).or_else(|| self.family_tool(value)) {
             return Some(t);
         }
@@ -1264,7 +1270,7 @@ fn distinct_tools<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
 }
 
 /// A model name as an identifier: lowercase, spaces to dashes (`Opus 4.5` -> `opus-4.5`).
-pub fn model_slug(model: &str) -> String {
+pub(crate) fn model_slug(model: &str) -> String {
     model
         .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
         .filter(|s| !s.is_empty())

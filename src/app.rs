@@ -7,9 +7,7 @@ use anyhow::Result;
 use crate::cli::{Command, Global};
 use crate::git;
 
-pub use crate::cmd::common::{
-    config_policy, policy_at, read_input, select_policy, use_color, workdir, Exit, POLICY_FILE,
-};
+pub use crate::cmd::common::Exit;
 
 /// Runs a parsed command.
 pub fn run(cmd: Command, global: &Global) -> Result<Exit> {

@@ -24,21 +24,21 @@ pub struct Global {
     /// Policy file to use (else .policy-check.toml at the repository root,
     /// else git config policy-check.policy, else the embedded default preset).
     #[arg(long, global = true, value_name = "FILE", env = "POLICY_CHECK_POLICY")]
-    pub policy: Option<PathBuf>,
+    pub(crate) policy: Option<PathBuf>,
 
     /// Read the policy from `.policy-check.toml` as it stands at REV (e.g. the
     /// base branch in CI), so the commits being checked cannot change the
     /// policy that judges them.
     #[arg(long, global = true, value_name = "REV", conflicts_with = "policy")]
-    pub policy_ref: Option<String>,
+    pub(crate) policy_ref: Option<String>,
 
     /// Run as if started in DIR.
     #[arg(short = 'C', global = true, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
 
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
-    pub color: Color,
+    pub(crate) color: Color,
 
     /// Explain what is happening on stderr (-v: which policy, what is read; -vv: more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -47,7 +47,7 @@ pub struct Global {
 
 /// Colour choice; `auto` colours a terminal unless `NO_COLOR` is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Color {
+pub(crate) enum Color {
     Auto,
     Always,
     Never,
@@ -96,44 +96,44 @@ pub struct ReportArgs {
     /// Revisions whose history to summarise (default: HEAD's); a lone
     /// revision is its whole history, as `git log REV` lists it.
     #[arg(value_name = "REVISION")]
-    pub revisions: Vec<String>,
+    pub(crate) revisions: Vec<String>,
 
     /// Summarise the history of every ref (branches, tags, HEAD; not notes).
     #[arg(long, conflicts_with = "merge")]
-    pub all: bool,
+    pub(crate) all: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
 
     /// Sum by `month` or `week` (default: weeks for histories shorter than 90 days).
     #[arg(long, value_name = "PERIOD")]
-    pub period: Option<String>,
+    pub(crate) period: Option<String>,
 
     /// The repository's name in the report (default: its directory's).
     #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 
     /// Web address of a commit, `{id}` standing for its id (default: from
     /// an `origin` on GitHub, GitLab, Gitea or Codeberg).
     #[arg(long, value_name = "TEMPLATE")]
-    pub commit_url: Option<String>,
+    pub(crate) commit_url: Option<String>,
 
     /// Also list the directories AI-involved commits change (reads their
     /// trees: a tree diff per AI-involved commit, so slower on histories
     /// where many commits involve AI).
     #[arg(long)]
-    pub paths: bool,
+    pub(crate) paths: bool,
 
     /// Merge reports written with `--format json` (one per repository)
     /// into one, instead of walking a history.
     #[arg(long, value_name = "REPORT.json", num_args = 1.., conflicts_with = "revisions")]
-    pub merge: Vec<PathBuf>,
+    pub(crate) merge: Vec<PathBuf>,
 }
 
 /// Formats of `report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     /// A few lines per repository, with a sparkline.
     Text,
     /// Every number, to merge or process (`schema_version` 1).
@@ -146,17 +146,17 @@ pub enum ReportFormat {
 pub struct InspectArgs {
     /// The commit to inspect.
     #[arg(value_name = "REVISION", default_value = "HEAD")]
-    pub revision: String,
+    pub(crate) revision: String,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = InspectFormat::Text)]
-    pub format: InspectFormat,
+    pub(crate) format: InspectFormat,
 }
 
 /// What `inspect` prints: it describes one commit, so the CI report
 /// formats of `check` (SARIF, GitHub, GitLab) do not apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InspectFormat {
+pub(crate) enum InspectFormat {
     /// Human text.
     Text,
     /// One JSON document.
@@ -201,11 +201,11 @@ pub struct InstallArgs {
     /// Install the server hook (pre-receive) into this (bare) repository;
     /// with `--policy FILE`, that file judges every push.
     #[arg(long)]
-    pub server: bool,
+    pub(crate) server: bool,
     /// With --server: install the `update` hook instead of `pre-receive`,
     /// so that a violating ref is rejected while the push's other refs land.
     #[arg(long, requires = "server")]
-    pub update: bool,
+    pub(crate) update: bool,
 }
 
 #[derive(Debug, Args)]
@@ -217,49 +217,49 @@ pub struct CheckArgs {
     /// walked like `git log --date-order`, the same commits in the same
     /// order; a lone revision (`HEAD`, a commit id) is that commit only.
     #[arg(value_name = "REVISION")]
-    pub revisions: Vec<String>,
+    pub(crate) revisions: Vec<String>,
 
     /// Check the history of every ref (branches, tags, remote-tracking
     /// branches, HEAD; not notes).
     #[arg(long, conflicts_with = "message_file")]
-    pub all: bool,
+    pub(crate) all: bool,
 
     /// Check the whole history of each REVISION, as `git log REV` lists it
     /// (`check --history main`: every commit of main, root included),
     /// instead of that one commit.
     #[arg(long, conflicts_with_all = ["message_file", "all"])]
-    pub history: bool,
+    pub(crate) history: bool,
 
     /// Check a bare commit message from FILE (`-` for stdin) instead of commits.
     #[arg(long, value_name = "FILE", conflicts_with = "revisions")]
-    pub message_file: Option<PathBuf>,
+    pub(crate) message_file: Option<PathBuf>,
 
     /// With --message-file: judge the draft message and the staged changes
     /// together, as `git commit -F FILE` would make the commit (a pre-check
     /// for agents and people; JSON findings carry a `fix` where one exists).
     #[arg(long, requires = "message_file")]
-    pub staged: bool,
+    pub(crate) staged: bool,
 
     /// With --staged: write the message fixes (trailers to add or remove)
     /// into FILE, then report what is left.
     #[arg(long, requires = "staged")]
-    pub fix: bool,
+    pub(crate) fix: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    pub(crate) format: Format,
 
     /// Report only findings not recorded in this baseline file (written by
     /// `policy-check baseline write`); entries that match nothing are
     /// reported as `baseline-stale`.
     #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
 
     /// Instead of reporting findings, list the policy's staged severities:
     /// what will start failing, when, and how many findings of these commits
     /// it concerns (text or json).
     #[arg(long, conflicts_with = "message_file")]
-    pub explain_rollout: bool,
+    pub(crate) explain_rollout: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -316,8 +316,8 @@ pub enum PolicyCommand {
 pub struct ExplainArgs {
     /// The rule id.
     #[arg(required_unless_present = "list")]
-    pub rule: Option<String>,
+    pub(crate) rule: Option<String>,
     /// List every built-in rule with its family and default severity.
     #[arg(long)]
-    pub list: bool,
+    pub(crate) list: bool,
 }

@@ -39,23 +39,23 @@ crate::rules::with_families!(explain_files);
 #[serde(deny_unknown_fields)]
 pub struct Explanation {
     /// What the rule checks, in a sentence or two.
-    pub checks: String,
+    pub(crate) checks: String,
     /// Why: the policy clause (or seed policy) the rule enforces.
-    pub why: String,
+    pub(crate) why: String,
     /// An example that produces a finding.
-    pub fails: String,
+    pub(crate) fails: String,
     /// A near miss that does not.
-    pub passes: String,
+    pub(crate) passes: String,
     /// How to fix a finding.
-    pub fix: String,
+    pub(crate) fix: String,
     /// How to suppress a finding when it is a false positive or accepted
     /// (default: the inline marker, an exception, or `[severity]`).
-    pub suppress: Option<String>,
+    pub(crate) suppress: Option<String>,
 }
 
 /// Every explanation, by rule id; an error names the file that is malformed
 /// or the id that is explained twice.
-pub fn all() -> Result<BTreeMap<String, Explanation>, String> {
+pub(crate) fn all() -> Result<BTreeMap<String, Explanation>, String> {
     let mut out = BTreeMap::new();
     for (file, text) in FILES {
         let table: BTreeMap<String, Explanation> =
@@ -77,7 +77,7 @@ pub fn get(id: &str) -> Option<Explanation> {
 }
 
 /// The default way to suppress a finding of a rule.
-pub fn default_suppress(id: &str) -> String {
+pub(crate) fn default_suppress(id: &str) -> String {
     format!(
         "on one line: a comment with `{} {id}`, where the policy's `[suppress] inline` \
          allows it (unset: any rule locally; on the server, no security, review, \
@@ -90,7 +90,7 @@ pub fn default_suppress(id: &str) -> String {
 }
 
 /// The full text `policy-check explain RULE` prints.
-pub fn render(rule: &RuleInfo, e: Option<&Explanation>) -> String {
+pub(crate) fn render(rule: &RuleInfo, e: Option<&Explanation>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,

@@ -21,77 +21,77 @@ use crate::rules;
 
 /// Everything `inspect` shows, in the shape of its JSON output.
 #[derive(Debug, Serialize)]
-pub struct Inspection {
-    pub commit: String,
-    pub parents: Vec<String>,
-    pub merge: bool,
+pub(crate) struct Inspection {
+    pub(crate) commit: String,
+    pub(crate) parents: Vec<String>,
+    pub(crate) merge: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub author: Option<String>,
+    pub(crate) author: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub committer: Option<String>,
-    pub subject: String,
-    pub trailers: Vec<Trailer>,
+    pub(crate) committer: Option<String>,
+    pub(crate) subject: String,
+    pub(crate) trailers: Vec<Trailer>,
     /// Where the signatures came from: the policy's table, or the built-in
     /// one when the policy does not use AI detection.
-    pub detection: String,
-    pub signals: Vec<Signal>,
-    pub disclosure: Disclosure,
-    pub signoffs: Vec<Signoff>,
-    pub files: Vec<File>,
-    pub policy: String,
-    pub rules: Vec<Applied>,
-    pub findings: Vec<Finding>,
+    pub(crate) detection: String,
+    pub(crate) signals: Vec<Signal>,
+    pub(crate) disclosure: Disclosure,
+    pub(crate) signoffs: Vec<Signoff>,
+    pub(crate) files: Vec<File>,
+    pub(crate) policy: String,
+    pub(crate) rules: Vec<Applied>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 /// The disclosure trailers the policy accepts, and those present.
 #[derive(Debug, Serialize)]
-pub struct Disclosure {
+pub(crate) struct Disclosure {
     /// The policy's disclosure trailer keys (empty without `[disclosure]`).
-    pub accepted: Vec<String>,
+    pub(crate) accepted: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub required: Option<String>,
-    pub found: Vec<Trailer>,
+    pub(crate) required: Option<String>,
+    pub(crate) found: Vec<Trailer>,
 }
 
 /// A `Signed-off-by` trailer and what it is.
 #[derive(Debug, Serialize)]
-pub struct Signoff {
-    pub value: String,
-    pub line: u32,
-    pub well_formed: bool,
-    pub matches_author: bool,
+pub(crate) struct Signoff {
+    pub(crate) value: String,
+    pub(crate) line: u32,
+    pub(crate) well_formed: bool,
+    pub(crate) matches_author: bool,
     /// The AI tool whose identity it carries, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ai: Option<String>,
+    pub(crate) ai: Option<String>,
 }
 
 /// A changed file.
 #[derive(Debug, Serialize)]
-pub struct File {
-    pub path: String,
+pub(crate) struct File {
+    pub(crate) path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub old_path: Option<String>,
-    pub status: Status,
-    pub content: Content,
-    pub added: usize,
+    pub(crate) old_path: Option<String>,
+    pub(crate) status: Status,
+    pub(crate) content: Content,
+    pub(crate) added: usize,
     /// Of the added lines, those moved from elsewhere in the change.
-    pub moved: usize,
-    pub removed: usize,
+    pub(crate) moved: usize,
+    pub(crate) removed: usize,
 }
 
 /// A rule the policy runs on this commit, and what came of it.
 #[derive(Debug, Serialize)]
-pub struct Applied {
-    pub id: String,
-    pub family: String,
-    pub severity: Severity,
+pub(crate) struct Applied {
+    pub(crate) id: String,
+    pub(crate) family: String,
+    pub(crate) severity: Severity,
     /// `passed`, `finding`, or for `[[review.require]]` entries whose
     /// condition does not hold, `not-applicable`.
-    pub result: &'static str,
+    pub(crate) result: &'static str,
 }
 
 /// What `inspect` needs read: everything, to show the files.
-pub fn needs() -> Needs {
+pub(crate) fn needs() -> Needs {
     Needs {
         files: true,
         lines: true,
@@ -99,7 +99,7 @@ pub fn needs() -> Needs {
 }
 
 /// Builds the inspection of a change under a policy.
-pub fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
+pub(crate) fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
     let fallback;
     let (detector, detection): (Option<&Detector>, String) = match &policy.ai {
         Some(d) => (
@@ -246,7 +246,7 @@ pub fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
 }
 
 /// Writes the inspection as text.
-pub fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "commit    {}", i.commit)?;
     if i.merge {
         writeln!(out, "merge     {}", i.parents.join(" "))?;
@@ -394,7 +394,7 @@ pub fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// Runs `inspect` for a revision in the repository at `dir`.
-pub fn run(
+pub(crate) fn run(
     args: &crate::cli::InspectArgs,
     global: &crate::cli::Global,
 ) -> Result<crate::cmd::common::Exit> {

@@ -6,29 +6,29 @@
 //! [`report`] renderer shows the findings. Every mode is a different source
 //! on the same road.
 
-pub mod adoption;
+pub(crate) mod adoption;
 pub mod ai;
 pub mod app;
 pub mod cli;
-pub mod cmd;
-pub mod config;
-pub mod date;
-pub mod diag;
+pub(crate) mod cmd;
+pub(crate) mod config;
+pub(crate) mod date;
+pub(crate) mod diag;
 pub mod engine;
 pub mod explain;
 pub mod git;
-pub mod hooks;
-pub mod identity;
-pub mod insight;
-pub mod inspect;
+pub(crate) mod hooks;
+pub(crate) mod identity;
+pub(crate) mod insight;
+pub(crate) mod inspect;
 pub mod large;
 pub mod message;
 pub mod model;
 pub mod moves;
 pub mod oid;
 pub mod policy;
-pub mod precheck;
+pub(crate) mod precheck;
 pub mod report;
 pub mod rules;
-pub mod scan;
-pub mod source;
+pub(crate) mod scan;
+pub(crate) mod source;

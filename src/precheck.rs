@@ -20,7 +20,7 @@ use crate::policy::{Policy, Run};
 use crate::report;
 
 /// Runs the pre-check; `file` is the draft message.
-pub fn run(file: &Path, args: &CheckArgs, global: &Global) -> Result<Exit> {
+pub(crate) fn run(file: &Path, args: &CheckArgs, global: &Global) -> Result<Exit> {
     let repo = git::open(&workdir(global))?;
     let (policy, _) = select_policy(global, Some(&repo))?;
     if args.fix && file == Path::new("-") {
@@ -191,7 +191,7 @@ fn fix_for(
 /// The commit-msg hook's `[disclosure] autofix`: the disclosure trailers
 /// `disclosure-missing` findings suggest for a recognised tool, added to
 /// `raw`. Returns the new text and what was added (empty: nothing to do).
-pub fn disclosure_autofix(
+pub(crate) fn disclosure_autofix(
     policy: &Policy,
     change: &Change,
     findings: &[Finding],

@@ -29,18 +29,17 @@ const PARALLEL_THRESHOLD: usize = 16;
 
 /// When to show a progress line on stderr during long scans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProgressMode {
+pub(crate) enum ProgressMode {
     /// Only when stderr is a terminal.
     Auto = 0,
     /// Always (pre-receive: git relays stderr to the pusher as `remote:` lines).
     Always = 1,
-    Never = 2,
 }
 
 static PROGRESS: AtomicU8 = AtomicU8::new(ProgressMode::Auto as u8);
 
 /// Sets when scans show progress (process-wide; hooks and commands set it once).
-pub fn set_progress(mode: ProgressMode) {
+pub(crate) fn set_progress(mode: ProgressMode) {
     PROGRESS.store(mode as u8, Ordering::Relaxed);
 }
 
@@ -64,7 +63,6 @@ impl Progress {
     fn new(total: usize) -> Progress {
         let enabled = match PROGRESS.load(Ordering::Relaxed) {
             1 => true,
-            2 => false,
             _ => std::io::stderr().is_terminal(),
         };
         Progress {
@@ -151,7 +149,7 @@ impl Progress {
 }
 
 /// Options for the reader, from the policy.
-pub fn diff_options(policy: &Policy) -> DiffOptions {
+pub(crate) fn diff_options(policy: &Policy) -> DiffOptions {
     DiffOptions {
         needs: policy.needs(),
         max_file_size: policy.scan.max_file_size,
@@ -178,7 +176,7 @@ pub fn check(reader: &Reader, run: &Run<'_>, change: &crate::model::Change) -> R
 ///
 /// `open` opens the repository for a worker thread (hooks open it with the
 /// push's quarantine visible).
-pub fn scan<F>(
+pub(crate) fn scan<F>(
     open: F,
     oids: &[Oid],
     run: &Run<'_>,
@@ -204,7 +202,7 @@ where
 /// order. A walk's order is known only once it ends, but checks need no
 /// order: workers check the commits the walk finds while it runs, and the
 /// outcomes wait to be reported in order.
-pub fn scan_range<F>(
+pub(crate) fn scan_range<F>(
     open: F,
     range: git::Range,
     run: &Run<'_>,

@@ -14,7 +14,6 @@ use super::Scope;
 use crate::cli::{BaselineCommand, CheckArgs, Cli, ExplainArgs, Global};
 use crate::cmd::common as app;
 use crate::cmd::common::Exit;
-use crate::config::PolicyErrors;
 use crate::diag::{Finding, Summary};
 use crate::git::{self, Oid, Repository};
 use crate::policy::{load, presets, schema, show, Policy, Run, Source};
@@ -22,7 +21,7 @@ use crate::report::shared::Reporter;
 use crate::report::Format;
 use crate::rules;
 
-pub use crate::cmd::common::relative_to;
+pub(crate) use crate::cmd::common::relative_to;
 
 /// `check --baseline FILE`: the baseline whose findings the run excuses.
 pub(crate) fn baseline_of(args: &CheckArgs, global: &Global) -> Result<Option<Baseline>> {
@@ -116,7 +115,7 @@ impl Reporter for Collect {
 }
 
 /// `policy-check baseline …`.
-pub fn baseline(cmd: BaselineCommand, global: &Global) -> Result<Exit> {
+pub(crate) fn baseline(cmd: BaselineCommand, global: &Global) -> Result<Exit> {
     match cmd {
         BaselineCommand::Write {
             revisions,
@@ -190,7 +189,7 @@ fn source_for(global: &Global, file: Option<&Path>) -> Result<Source> {
 }
 
 /// `policy-check policy show [FILE]`.
-pub fn policy_show(file: Option<&Path>, global: &Global) -> Result<Exit> {
+pub(crate) fn policy_show(file: Option<&Path>, global: &Global) -> Result<Exit> {
     let src = source_for(global, file)?;
     let merged = load::load(src).map_err(anyhow::Error::new)?;
     // Validate too: showing a policy that would not load would mislead.
@@ -202,28 +201,15 @@ pub fn policy_show(file: Option<&Path>, global: &Global) -> Result<Exit> {
     Ok(Exit::Passed)
 }
 
-/// `policy-check policy validate [FILE]`: every problem, exit 0 or 2.
-pub fn policy_validate(file: Option<&Path>, global: &Global) -> Result<Exit> {
-    let src = source_for(global, file)?;
-    let name = src.name.clone();
-    match Policy::load(src) {
-        Ok(p) => {
-            println!("policy `{}` from {name} is valid", p.name);
-            Ok(Exit::Passed)
-        }
-        Err(e) => Err(anyhow::Error::new::<PolicyErrors>(e)),
-    }
-}
-
 /// `policy-check policy schema`.
-pub fn policy_schema() -> Result<Exit> {
+pub(crate) fn policy_schema() -> Result<Exit> {
     print!("{}", schema::text());
     Ok(Exit::Passed)
 }
 
 /// `policy-check explain RULE` / `--list`: built-in rules from the
 /// explanation data; custom rules from the policy in use.
-pub fn explain(args: ExplainArgs, global: &Global) -> Result<Exit> {
+pub(crate) fn explain(args: ExplainArgs, global: &Global) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     if args.list {
         for r in rules::registry() {
@@ -352,7 +338,7 @@ fn review_require_text(r: &crate::rules::review::Require, policy: &Policy) -> St
 }
 
 /// `policy-check completions SHELL`.
-pub fn completions(shell: clap_complete::Shell) -> Result<Exit> {
+pub(crate) fn completions(shell: clap_complete::Shell) -> Result<Exit> {
     let mut cmd = Cli::command();
     clap_complete::generate(shell, &mut cmd, "policy-check", &mut std::io::stdout());
     Ok(Exit::Passed)
@@ -361,7 +347,7 @@ pub fn completions(shell: clap_complete::Shell) -> Result<Exit> {
 /// `policy-check man [--dir DIR]`: the manual page (roff) on stdout, or,
 /// with a directory, `policy-check.1` and one page per subcommand
 /// (`policy-check-check.1`, …) written there.
-pub fn man(dir: Option<&Path>) -> Result<Exit> {
+pub(crate) fn man(dir: Option<&Path>) -> Result<Exit> {
     let cmd = Cli::command();
     let Some(dir) = dir else {
         clap_mangen::Man::new(cmd).render(&mut std::io::stdout().lock())?;

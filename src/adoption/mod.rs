@@ -27,18 +27,18 @@ const EXCEPTION_UNUSED: &RuleInfo = crate::diag::rule(RULES, "exception-unused")
 
 /// What a run covered, for judging unused exceptions and stale baseline entries.
 #[derive(Debug, Default)]
-pub struct Scope {
+pub(crate) struct Scope {
     /// Full ids of the commits checked.
-    pub checked: HashSet<String>,
+    pub(crate) checked: HashSet<String>,
     /// The run reached a root commit (a full-history check such as
     /// `check --all`): what was not checked is not in the history.
-    pub full_history: bool,
+    pub(crate) full_history: bool,
 }
 
 impl Scope {
     /// The scope of a scan of `oids` (in the order `git::resolve` returns
     /// them: a full-history walk ends on a root commit).
-    pub fn of(repo: &Repository, oids: &[Oid]) -> Scope {
+    pub(crate) fn of(repo: &Repository, oids: &[Oid]) -> Scope {
         Scope {
             checked: oids.iter().map(Oid::to_string).collect(),
             full_history: oids

@@ -15,29 +15,29 @@ use crate::report::shared::Reporter;
 
 /// One staged severity, judged against today and the checked commits.
 #[derive(Debug, Clone, Serialize)]
-pub struct Step {
-    pub rule: String,
+pub(crate) struct Step {
+    pub(crate) rule: String,
     /// The severity before the date.
-    pub level: Severity,
+    pub(crate) level: Severity,
     /// The severity from the date on.
-    pub then: Severity,
+    pub(crate) then: Severity,
     /// The day `then` applies from (YYYY-MM-DD).
-    pub date: String,
+    pub(crate) date: String,
     /// Days from today to the date (negative: already in force).
-    pub days: i64,
+    pub(crate) days: i64,
     /// True when the date has come: `then` applies today.
-    pub in_force: bool,
+    pub(crate) in_force: bool,
     /// Findings of this rule in the checked commits, at the `then` severity
     /// (absent when `then` is `off`: nothing would be reported).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub findings: Option<usize>,
+    pub(crate) findings: Option<usize>,
     /// True when the step makes findings fail (`then` is `error`, `level` is not).
-    pub starts_failing: bool,
+    pub(crate) starts_failing: bool,
 }
 
 /// Counts findings per rule (the reporter of a rollout scan).
 #[derive(Debug, Default)]
-pub struct Counter(pub HashMap<String, usize>);
+pub(crate) struct Counter(pub HashMap<String, usize>);
 
 impl Reporter for Counter {
     fn finding(&mut self, f: &Finding) -> std::io::Result<()> {
@@ -52,7 +52,7 @@ impl Reporter for Counter {
 
 /// A day after every rollout date, so that a scan sees every rule at its
 /// final severity.
-pub const FAR_FUTURE: i64 = 1 << 40;
+pub(crate) const FAR_FUTURE: i64 = 1 << 40;
 
 /// The steps of a policy, soonest first. `today` is the real today;
 /// `counts` are findings per rule from a scan judged on [`FAR_FUTURE`].
@@ -75,7 +75,7 @@ pub fn steps(policy: &Policy, today: i64, counts: &HashMap<String, usize>) -> Ve
 }
 
 /// Human text: one line per step.
-pub fn render_text(
+pub(crate) fn render_text(
     out: &mut dyn Write,
     steps: &[Step],
     today: i64,
@@ -137,7 +137,7 @@ pub fn render_text(
 }
 
 /// JSON: `{"schema_version":1,"today":…,"commits":N,"rollouts":[Step…]}`.
-pub fn render_json(
+pub(crate) fn render_json(
     out: &mut dyn Write,
     steps: &[Step],
     today: i64,

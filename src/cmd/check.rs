@@ -24,7 +24,7 @@ fn reporter_for<'w>(
     report::reporter(format, out, use_color(global.color, tty))
 }
 
-pub fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
+pub(crate) fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
     let dir = workdir(global);
     let stdout = std::io::stdout();
     let tty = stdout.is_terminal();

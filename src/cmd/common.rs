@@ -21,7 +21,7 @@ pub enum Exit {
 }
 
 impl Exit {
-    pub fn from_summary(s: &Summary) -> Exit {
+    pub(crate) fn from_summary(s: &Summary) -> Exit {
         if s.errors > 0 {
             Exit::Violated
         } else {
@@ -31,15 +31,15 @@ impl Exit {
 }
 
 /// The policy file name looked for at the repository root.
-pub const POLICY_FILE: &str = ".policy-check.toml";
+pub(crate) const POLICY_FILE: &str = ".policy-check.toml";
 
 /// The directory the command runs in.
-pub fn workdir(global: &Global) -> PathBuf {
+pub(crate) fn workdir(global: &Global) -> PathBuf {
     global.dir.clone().unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// Whether to colour output written to a stream that is (or is not) a terminal.
-pub fn use_color(choice: Color, is_terminal: bool) -> bool {
+pub(crate) fn use_color(choice: Color, is_terminal: bool) -> bool {
     match choice {
         Color::Always => true,
         Color::Never => false,
@@ -50,7 +50,7 @@ pub fn use_color(choice: Color, is_terminal: bool) -> bool {
 /// Finds and loads the policy: `--policy`, else `.policy-check.toml` at the
 /// repository root, else git config `policy-check.policy`, else the embedded
 /// default preset. Returns the policy and a description of where it came from.
-pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Policy, String)> {
+pub(crate) fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Policy, String)> {
     let (policy, origin) = if let Some(path) = &global.policy {
         (Policy::file(path), format!("--policy {}", path.display()))
     } else if let Some(rev) = &global.policy_ref {
@@ -92,7 +92,7 @@ pub fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Poli
 /// no policy file. Used where the content being judged must not choose its
 /// own policy: the server (the protected branch before the push) and
 /// `--policy-ref` (the base branch of a pull request in CI).
-pub fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::Source, String)>> {
+pub(crate) fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::Source, String)>> {
     let at = git::tree_files::rev_tree(repo, rev)?;
     let short = &at.commit.to_string()[..12];
     let label = format!("{rev} at {short}");
@@ -133,7 +133,7 @@ pub fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::
 }
 
 /// `policy-check.policy` from git config, relative paths against the repository root.
-pub fn config_policy(repo: &Repository) -> Option<PathBuf> {
+pub(crate) fn config_policy(repo: &Repository) -> Option<PathBuf> {
     let value = git::repo::config_path(repo, "policy-check.policy")?;
     Some(if value.is_absolute() {
         value
@@ -143,7 +143,7 @@ pub fn config_policy(repo: &Repository) -> Option<PathBuf> {
 }
 
 /// Reads a file, or stdin for `-`.
-pub fn read_input(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>> {
     if path == Path::new("-") {
         let mut buf = Vec::new();
         std::io::stdin()
@@ -157,7 +157,7 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>> {
 
 /// Turns a file name (as the policy loader or the command line has it) into
 /// the path reports show: relative to the repository root when inside it.
-pub fn relative_to(root: &Path) -> impl Fn(&str) -> String + '_ {
+pub(crate) fn relative_to(root: &Path) -> impl Fn(&str) -> String + '_ {
     move |name: &str| {
         if name.starts_with("preset:") {
             return name.to_string();

@@ -1,6 +1,6 @@
 //! The commands, one room each. `app.rs` only dispatches to them; what they
 //! share is in [`common`].
 
-pub mod check;
-pub mod common;
-pub mod policy;
+pub(crate) mod check;
+pub(crate) mod common;
+pub(crate) mod policy;

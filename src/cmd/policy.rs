@@ -11,7 +11,7 @@ use crate::policy::{presets, Policy};
 
 use super::common::*;
 
-pub fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
+pub(crate) fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
     match cmd {
         PolicyCommand::List => {
             let mut out = std::io::stdout().lock();

@@ -68,7 +68,7 @@ type OldSides = HashMap<Vec<u8>, Option<(Oid, u32)>>;
 
 /// The file changes a merge introduces: paths of `tree` that differ from
 /// every parent tree (`None`: an empty tree), read as the policy needs.
-pub fn merge_file_changes(
+pub(crate) fn merge_file_changes(
     store: &ObjectStore,
     parents: &[Option<&[u8]>],
     tree: &[u8],

@@ -6,17 +6,17 @@ use crate::oid::Oid;
 use crate::model::{Needs, Renames};
 
 /// git reads this many bytes to decide whether a blob is binary.
-pub const BINARY_PROBE: usize = 8000;
+pub(crate) const BINARY_PROBE: usize = 8000;
 
 /// A changed path as the tree walk finds it.
 #[derive(Debug, Clone)]
 pub struct RawDelta {
-    pub path: Vec<u8>,
-    pub old: Option<(Oid, u32)>,
-    pub new: Option<(Oid, u32)>,
+    pub(crate) path: Vec<u8>,
+    pub(crate) old: Option<(Oid, u32)>,
+    pub(crate) new: Option<(Oid, u32)>,
     /// The new side's entry has a name git would refuse to check out (see
     /// [`bad_name`]); what is under it is not read.
-    pub malformed: bool,
+    pub(crate) malformed: bool,
 }
 
 /// Options for reading a commit's diff.

@@ -22,7 +22,7 @@ const MODE_GITLINK: u32 = 0o160000;
 /// does not run it (`receive.fsckObjects` is off by default) stores them,
 /// and a path such as `tests/../app.py` would otherwise be judged as if it
 /// were under `tests/`.
-pub fn bad_name(name: &[u8]) -> bool {
+pub(crate) fn bad_name(name: &[u8]) -> bool {
     name.is_empty()
         || name == b"."
         || name == b".."
@@ -62,7 +62,7 @@ fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
 /// How deep trees may nest: git's own default `core.maxTreeDepth`, past
 /// which git itself refuses to walk them. A deeper tree is an error, not a
 /// stack overflow: the walk below keeps its own stack.
-pub const MAX_TREE_DEPTH: usize = 2048;
+pub(crate) const MAX_TREE_DEPTH: usize = 2048;
 
 /// One pair of trees being compared: where the walk is in each, and how
 /// long the shared path buffer was when it started.
@@ -78,7 +78,7 @@ struct Frame {
 /// in git's order. The walk is iterative (a stack of [`Frame`]s and one path
 /// buffer), so the depth of a pushed tree cannot overflow the call stack;
 /// past [`MAX_TREE_DEPTH`] levels it is an error naming the path.
-pub fn diff_trees(
+pub(crate) fn diff_trees(
     store: &ObjectStore,
     old: Option<&[u8]>,
     new: Option<&[u8]>,
@@ -293,7 +293,7 @@ fn pair_exact_renames(deltas: &[RawDelta], files: &mut [FileChange]) -> Vec<bool
 }
 
 /// Turns raw deltas into file changes, reading contents as the policy needs.
-pub fn to_file_changes(
+pub(crate) fn to_file_changes(
     store: &ObjectStore,
     deltas: Vec<RawDelta>,
     opts: &DiffOptions,
@@ -430,7 +430,7 @@ fn fill_content(
 /// about the new text), UTF-16 with a byte-order mark is decoded, and a
 /// binary new side keeps its printable strings for the rules that look
 /// for distinctive secrets in binaries.
-pub fn fill_from_bytes(
+pub(crate) fn fill_from_bytes(
     f: &mut FileChange,
     old: Option<&[u8]>,
     new: &[u8],
@@ -558,7 +558,7 @@ fn read_small_text(store: &ObjectStore, id: Oid, max: u64) -> Result<Option<Stri
 
 /// Added line numbers (1-based, new side) and removed lines (1-based, old
 /// side, with their text).
-pub type LineDiff = (Vec<u32>, Vec<(u32, String)>);
+pub(crate) type LineDiff = (Vec<u32>, Vec<(u32, String)>);
 
 /// The lines a change added and removed.
 ///

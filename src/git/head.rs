@@ -42,7 +42,7 @@ pub fn commit_parent(repo: &Repository) -> Result<(Option<Oid>, bool)> {
 
 /// The parents of the merge being committed: HEAD and each `MERGE_HEAD`
 /// line, or, when amending a merge, HEAD's parents.
-pub fn merge_parents(repo: &Repository) -> Result<Vec<Oid>> {
+pub(crate) fn merge_parents(repo: &Repository) -> Result<Vec<Oid>> {
     let head = repo
         .raw()
         .head()
@@ -67,7 +67,7 @@ pub fn merge_parents(repo: &Repository) -> Result<Vec<Oid>> {
 /// pre-commit or commit-msg hook nothing about it, so this reads the
 /// command line of the nearest `git` ancestor (Linux `/proc`; elsewhere,
 /// false). `POLICY_CHECK_AMEND=1|0` overrides.
-pub fn amending() -> bool {
+pub(crate) fn amending() -> bool {
     if let Some(v) = std::env::var_os("POLICY_CHECK_AMEND") {
         return v == "1";
     }
@@ -116,7 +116,7 @@ fn parent_of(pid: u32) -> Option<u32> {
 /// The author or committer of the commit being made: `GIT_<ROLE>_NAME` /
 /// `_EMAIL` / `_DATE` (git exports the author for its hooks), else
 /// `author.*`/`committer.*`, else `user.*` config, as `git var` resolves them.
-pub fn identity(repo: &Repository, role: &str) -> Identity {
+pub(crate) fn identity(repo: &Repository, role: &str) -> Identity {
     let env = |k: &str| {
         std::env::var(format!("GIT_{role}_{k}"))
             .ok()
@@ -145,7 +145,7 @@ pub fn identity(repo: &Repository, role: &str) -> Identity {
 }
 
 /// `@<seconds> <tz>` (git's internal format, which git exports) or bare seconds.
-pub fn parse_git_date(d: &str) -> Option<i64> {
+pub(crate) fn parse_git_date(d: &str) -> Option<i64> {
     let d = d.trim();
     let first = d.split_whitespace().next()?;
     first.strip_prefix('@').unwrap_or(first).parse().ok()

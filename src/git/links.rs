@@ -61,7 +61,7 @@ type LinkMap = BTreeMap<String, String>;
 
 /// Per-reader cache of the links of the trees seen (see the module doc).
 #[derive(Default)]
-pub struct LinkIndex {
+pub(crate) struct LinkIndex {
     /// Tree id -> its links (`None`: no link anywhere under it).
     trees: HashMap<Oid, Option<Arc<TreeLinks>>>,
     /// Link blob id -> its target (`None`: unreadable or over 4 KiB).
@@ -290,7 +290,7 @@ fn lookup(
 type Entry = Option<(Oid, u32)>;
 
 /// One tree as a commit side: its id and content.
-pub type Side<'a> = (Oid, &'a [u8]);
+pub(crate) type Side<'a> = (Oid, &'a [u8]);
 
 /// What a checkout finds at `path` of `tree` (links followed): a file's or
 /// directory's (id, mode), `None` for nothing, a link out of the tree or a
@@ -345,7 +345,7 @@ fn touched(changed: &[&str], p: &str) -> bool {
 /// (none for a root commit); with two or more (a merge), what is new is
 /// what differs from every parent, line by line, as for the merge's own
 /// files.
-pub fn follow(
+pub(crate) fn follow(
     store: &ObjectStore,
     index: &mut LinkIndex,
     new: Side,

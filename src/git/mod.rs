@@ -10,18 +10,18 @@ use crate::message::Message;
 use crate::model::{Change, Identity};
 
 pub mod combined;
-pub mod delta;
+pub(crate) mod delta;
 pub mod diff;
 pub mod head;
 pub(crate) mod id;
 pub mod links;
-pub mod moves;
-pub mod objects;
-pub mod plumbing;
-pub mod push;
-pub mod repo;
+pub(crate) mod moves;
+pub(crate) mod objects;
+pub(crate) mod plumbing;
+pub(crate) mod push;
+pub(crate) mod repo;
 pub mod staged;
-pub mod tree_files;
+pub(crate) mod tree_files;
 
 pub use diff::DiffOptions;
 // The plumbing readers keep their old paths (`git::odb`…) for tests,
@@ -32,7 +32,7 @@ pub use diff::DiffOptions;
 pub use crate::oid::Oid;
 pub use id::Repository;
 pub use plumbing::{commit, graph, odb, walk};
-pub use repo::{opener, reopen};
+pub(crate) use repo::opener;
 
 /// Tunes libgit2 for one-pass scans; call once before reading objects.
 ///
@@ -43,7 +43,7 @@ pub use repo::{opener, reopen};
 /// * Trees are cached whatever their size (libgit2 caches none above 4 KiB
 ///   by default, so a large flat directory was parsed again for every
 ///   commit); blobs are read once, so caching them would only cost memory.
-pub fn tune() {
+pub(crate) fn tune() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         git2::opts::strict_hash_verification(false);
@@ -104,7 +104,7 @@ pub fn comment_config(repo: &Repository) -> Option<String> {
 }
 
 /// The comment string for stored messages (where `auto` means `#`).
-pub fn comment_for_log(repo: &Repository) -> String {
+pub(crate) fn comment_for_log(repo: &Repository) -> String {
     match comment_config(repo) {
         Some(c) if !c.is_empty() && !c.eq_ignore_ascii_case("auto") => c,
         _ => "#".to_string(),
@@ -112,7 +112,7 @@ pub fn comment_for_log(repo: &Repository) -> String {
 }
 
 /// The commits a command line names: a list, or a walk still to run.
-pub enum Range<'r> {
+pub(crate) enum Range<'r> {
     Listed(Vec<Oid>),
     Walk(Box<walk::Walk<'r>>),
 }
@@ -130,13 +130,13 @@ pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid
 
 /// The commits of [`resolve`], with the walk left to the caller (a scan
 /// checks commits while the walk finds them).
-pub fn range<'r>(repo: &'r Repository, specs: &[String], all: bool) -> Result<Range<'r>> {
+pub(crate) fn range<'r>(repo: &'r Repository, specs: &[String], all: bool) -> Result<Range<'r>> {
     history_range(repo, specs, all, false)
 }
 
 /// [`range`], where with `history` a lone revision is its whole history
 /// (`check --history main` walks what `git log main` lists).
-pub fn history_range<'r>(
+pub(crate) fn history_range<'r>(
     repo: &'r Repository,
     specs: &[String],
     all: bool,
@@ -238,7 +238,7 @@ fn or_head(s: &str) -> &str {
 }
 
 /// Resolves a revision to a commit id, with a clear error.
-pub fn peel_commit(repo: &Repository, rev: &str) -> Result<Oid> {
+pub(crate) fn peel_commit(repo: &Repository, rev: &str) -> Result<Oid> {
     let obj = repo
         .raw()
         .revparse_single(rev)
@@ -253,10 +253,10 @@ fn kind(obj: &git2::Object) -> &'static str {
     obj.kind().map_or("object", |k| k.str())
 }
 
-pub use plumbing::walk::shallow_boundary;
+pub(crate) use plumbing::walk::shallow_boundary;
 
 /// A signature as a change identity.
-pub fn identity(sig: &git2::Signature) -> Identity {
+pub(crate) fn identity(sig: &git2::Signature) -> Identity {
     Identity {
         name: String::from_utf8_lossy(sig.name_bytes()).into_owned(),
         email: String::from_utf8_lossy(sig.email_bytes()).into_owned(),
@@ -266,7 +266,7 @@ pub fn identity(sig: &git2::Signature) -> Identity {
 
 /// The message of a stored commit as git shows it ([`shown`]), for one
 /// commit read outside a scan.
-pub fn shown_message(repo: &Repository, oid: Oid, comment: &str) -> Result<Message> {
+pub(crate) fn shown_message(repo: &Repository, oid: Oid, comment: &str) -> Result<Message> {
     let odb = repo
         .raw()
         .odb()
@@ -284,7 +284,7 @@ pub fn shown_message(repo: &Repository, oid: Oid, comment: &str) -> Result<Messa
 /// decodes all of it (headers too) before reading its parts
 /// (`repo_logmsg_reencode`), so a name can be decoded as well as the
 /// message. The common case, UTF-8 without a NUL, reads `c` as it is.
-pub fn shown(data: &[u8], c: &commit::Commit, comment: &str) -> (Identity, Identity, Message) {
+pub(crate) fn shown(data: &[u8], c: &commit::Commit, comment: &str) -> (Identity, Identity, Message) {
     let plain = c.encoding.is_none_or(crate::message::is_utf8_label)
         && memchr::memchr(0, c.message).is_none();
     if plain {
@@ -382,7 +382,7 @@ impl<'r> Reader<'r> {
     }
 
     /// [`Reader::read`] of a commit whose content is at hand.
-    pub fn read_commit(&self, oid: Oid, data: &[u8]) -> Result<Change> {
+    pub(crate) fn read_commit(&self, oid: Oid, data: &[u8]) -> Result<Change> {
         let mut c = commit::parse(data)
             .map_err(|e| anyhow!("cannot read commit {oid}: it is malformed: {e}"))?;
         // git and libgit2 see a shallow clone's boundary commits as roots.
@@ -419,7 +419,7 @@ impl<'r> Reader<'r> {
     /// commit), as a change that adds every file in it, so the file rules
     /// judge it as they judge a commit's files. A blob is one file named
     /// `name` (the ref's name).
-    pub fn read_object(&self, oid: Oid, name: &str) -> Result<Change> {
+    pub(crate) fn read_object(&self, oid: Oid, name: &str) -> Result<Change> {
         let store = self.store()?;
         let obj = store
             .read(oid)

@@ -43,7 +43,7 @@ fn text_of(store: &ObjectStore, id: Oid, max: u64) -> Result<Option<String>, git
 
 /// Marks the moved lines of `files` (see [`crate::moves`]). `deleted` are
 /// the indices in `files` of deleted files, with their old blob.
-pub fn mark(
+pub(crate) fn mark(
     store: &ObjectStore,
     deleted: &[(usize, Oid, u32)],
     files: &mut [FileChange],
@@ -117,7 +117,7 @@ fn common(a: &[u64], b: &[u64]) -> usize {
 /// the deleted file that shares the most lines with it, when they share at
 /// least half of the larger one's non-blank lines. Returns (added delta,
 /// deleted delta) pairs; each delta is in one pair at most.
-pub fn similar_renames(
+pub(crate) fn similar_renames(
     store: &ObjectStore,
     deltas: &[RawDelta],
     skip: &[bool],

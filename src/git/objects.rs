@@ -14,11 +14,11 @@ use crate::model::Identity;
 
 /// What the trust checks need of one commit.
 #[derive(Debug, Clone)]
-pub struct CommitFacts {
+pub(crate) struct CommitFacts {
     /// Parent ids, first parent first.
-    pub parents: Vec<Oid>,
+    pub(crate) parents: Vec<Oid>,
     /// The commit carries a `gpgsig` header (SSH or PGP signature).
-    pub signed: bool,
+    pub(crate) signed: bool,
 }
 
 /// The parents and signature header of the commit `oid`, or why it cannot
@@ -36,17 +36,17 @@ pub fn commit_facts(repo: &Repository, oid: Oid) -> std::result::Result<CommitFa
 
 /// What the trust checks need of one annotated tag.
 #[derive(Debug, Clone)]
-pub struct TagFacts {
+pub(crate) struct TagFacts {
     /// The tag's name (`None` when it is not UTF-8).
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// The message with its signature block, as the git library parses it
     /// (it stops at a NUL; for the message as git shows it, read the raw
     /// object and use [`super::push::tag_message`]).
-    pub message: Vec<u8>,
+    pub(crate) message: Vec<u8>,
     /// The commit the tag peels to, if it points (through other tags) at one.
-    pub target_commit: Option<Oid>,
+    pub(crate) target_commit: Option<Oid>,
     /// Who made the tag.
-    pub tagger: Option<Identity>,
+    pub(crate) tagger: Option<Identity>,
 }
 
 /// The annotated tag `oid`, or why it cannot be read (the git library's message).
@@ -79,7 +79,7 @@ pub fn raw_object(repo: &Repository, oid: Oid) -> std::result::Result<Vec<u8>, S
 /// ([`super::plumbing::commit::fsck`]): a malformed commit fails closed, named,
 /// wherever it is in the push (a scan reads identities leniently, as the
 /// git library does).
-pub fn fsck_commits(repo: &Repository, order: &[Oid]) -> Result<()> {
+pub(crate) fn fsck_commits(repo: &Repository, order: &[Oid]) -> Result<()> {
     let odb = repo
         .raw()
         .odb()
@@ -96,7 +96,7 @@ pub fn fsck_commits(repo: &Repository, order: &[Oid]) -> Result<()> {
 }
 
 /// The author and message of a commit, or the tagger and message of a tag.
-pub fn author_and_message(
+pub(crate) fn author_and_message(
     repo: &Repository,
     oid: Oid,
 ) -> Result<(Option<Identity>, Option<Message>)> {
@@ -125,7 +125,7 @@ pub fn author_and_message(
 /// The paths of `paths` whose entry (object id and mode) in the commit
 /// `oid`'s tree differs from its first parent's (every path present, for a
 /// root commit).
-pub fn changed_paths<'p>(
+pub(crate) fn changed_paths<'p>(
     repo: &Repository,
     oid: Oid,
     paths: &'p [String],

@@ -11,16 +11,16 @@ use git2::ObjectType;
 
 /// The commits a push adds, deduplicated across refs.
 #[derive(Debug, Default)]
-pub struct NewCommits {
+pub(crate) struct NewCommits {
     /// Every new commit once, newest first (topological).
-    pub order: Vec<Oid>,
+    pub(crate) order: Vec<Oid>,
     /// Each new commit and the tip it is attributed to: the first tip, in the
     /// order given, that reaches it.
-    pub owner: HashMap<Oid, usize>,
+    pub(crate) owner: HashMap<Oid, usize>,
     /// For each tip, how many new commits are attributed to it.
-    pub owned: Vec<usize>,
+    pub(crate) owned: Vec<usize>,
     /// For each tip, the earlier tips whose commits it also reaches.
-    pub shares: Vec<Vec<usize>>,
+    pub(crate) shares: Vec<Vec<usize>>,
 }
 
 /// Commits reachable from `tips` but from none of `hidden`.
@@ -29,7 +29,7 @@ pub struct NewCommits {
 /// to the first tip that reaches it (as if the refs were updated one after
 /// the other), so the cost stays linear in the number of new commits even
 /// for thousands of refs (a mirror pushing every tag of a long history).
-pub fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<NewCommits> {
+pub(crate) fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<NewCommits> {
     let mut out = NewCommits {
         owned: vec![0; tips.len()],
         shares: vec![Vec::new(); tips.len()],
@@ -80,19 +80,19 @@ pub fn new_commits(repo: &Repository, tips: &[Oid], hidden: &[Oid]) -> Result<Ne
 
 /// What a pushed object is, once annotated tags are peeled.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pushed {
+pub(crate) struct Pushed {
     /// The annotated tag objects passed through, outermost first.
-    pub tags: Vec<Oid>,
+    pub(crate) tags: Vec<Oid>,
     /// The commit at the end, if the chain ends in one.
-    pub commit: Option<Oid>,
+    pub(crate) commit: Option<Oid>,
     /// The kind of object at the end when it is not a commit (`tree`, `blob`).
-    pub other: Option<&'static str>,
+    pub(crate) other: Option<&'static str>,
     /// The object at the end of the chain.
-    pub end: Oid,
+    pub(crate) end: Oid,
 }
 
 /// Peels a pushed object through annotated tags.
-pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
+pub(crate) fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
     let mut tags = Vec::new();
     let mut cur = oid;
     loop {
@@ -134,7 +134,7 @@ pub fn peel(repo: &Repository, oid: Oid) -> Result<Pushed> {
 /// The commits every ref accepted by `keep` points at (peeling tags); refs
 /// at trees or blobs are skipped. A ref whose object is missing is an error:
 /// the repository is damaged and nothing can be said about what is new.
-pub fn ref_commits(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec<Oid>> {
+pub(crate) fn ref_commits(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec<Oid>> {
     let mut out = Vec::new();
     for r in repo.raw().references()? {
         let r = r.map_err(|e| anyhow!("cannot list the repository's refs: {}", e.message()))?;
@@ -154,7 +154,7 @@ pub fn ref_commits(repo: &Repository, keep: impl Fn(&str) -> bool) -> Result<Vec
 }
 
 /// Parses a full object id (40 or 64 hex digits).
-pub fn parse_oid(s: &str) -> Option<Oid> {
+pub(crate) fn parse_oid(s: &str) -> Option<Oid> {
     let ok = matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
     if ok {
         Oid::from_hex(s)
@@ -167,7 +167,7 @@ pub fn parse_oid(s: &str) -> Option<Oid> {
 /// the object's bytes (libgit2 would stop at a NUL, hiding it from the
 /// check that reports it). git shows a tag's message undecoded whatever
 /// its headers say, so no `encoding` header is read.
-pub fn tag_message(data: &[u8]) -> Vec<u8> {
+pub(crate) fn tag_message(data: &[u8]) -> Vec<u8> {
     let mut rest = data;
     let msg: &[u8] = loop {
         match memchr::memchr(b'\n', rest) {

@@ -60,27 +60,22 @@ pub fn open_quarantined(git_dir: &Path, quarantine: Option<&str>) -> Result<Repo
 
 /// The repository's git config (every level git reads), opened once for
 /// several reads.
-pub struct Config(git2::Config);
+pub(crate) struct Config(git2::Config);
 
 impl Config {
-    /// A string value; `None` when unset or unreadable.
-    pub fn string(&self, key: &str) -> Option<String> {
-        self.0.get_string(key).ok()
-    }
-
     /// A path value (`~/` expanded, as git does); `None` when unset.
-    pub fn path(&self, key: &str) -> Option<PathBuf> {
+    pub(crate) fn path(&self, key: &str) -> Option<PathBuf> {
         self.0.get_path(key).ok()
     }
 
     /// A boolean value; `None` when unset or not a boolean.
-    pub fn bool(&self, key: &str) -> Option<bool> {
+    pub(crate) fn bool(&self, key: &str) -> Option<bool> {
         self.0.get_bool(key).ok()
     }
 
     /// Every value of a multi-valued key, in order (up to the first entry
     /// that cannot be read; entries without a value are skipped).
-    pub fn strings(&self, key: &str) -> Vec<String> {
+    pub(crate) fn strings(&self, key: &str) -> Vec<String> {
         let mut out = Vec::new();
         if let Ok(mut entries) = self.0.multivar(key, None) {
             while let Some(Ok(e)) = entries.next() {
@@ -102,19 +97,19 @@ pub fn config(repo: &Repository) -> std::result::Result<Config, String> {
 }
 
 /// A path from the repository's git config; `None` when unset or unreadable.
-pub fn config_path(repo: &Repository, key: &str) -> Option<PathBuf> {
+pub(crate) fn config_path(repo: &Repository, key: &str) -> Option<PathBuf> {
     config(repo).ok()?.path(key)
 }
 
 /// A boolean from the repository's git config; `None` when unset, unreadable
 /// or not a boolean.
-pub fn config_bool(repo: &Repository, key: &str) -> Option<bool> {
+pub(crate) fn config_bool(repo: &Repository, key: &str) -> Option<bool> {
     config(repo).ok()?.bool(key)
 }
 
 /// Whether `name` is a well-formed full ref name (`refs/heads/main`, `HEAD`),
 /// as git's `check-ref-format` decides.
-pub fn is_valid_refname(name: &str) -> bool {
+pub(crate) fn is_valid_refname(name: &str) -> bool {
     git2::Reference::is_valid_name(name)
 }
 

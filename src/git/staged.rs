@@ -16,7 +16,7 @@ use crate::model::FileChange;
 
 /// The index git is committing: `GIT_INDEX_FILE` (relative to the directory
 /// the hook runs in, as git sets it), else the repository's own index.
-pub fn index_path(repo: &Repository) -> PathBuf {
+pub(crate) fn index_path(repo: &Repository) -> PathBuf {
     match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
         Some(p) => PathBuf::from(p),
         None => repo.raw().path().join("index"),
@@ -24,15 +24,11 @@ pub fn index_path(repo: &Repository) -> PathBuf {
 }
 
 /// Writes the index to a tree in the object database (as `git commit` is
-/// about to) and returns its id. libgit2 reads most indexes; for the ones it
-/// cannot (split or sparse indexes), `git write-tree` does the same job.
-pub fn index_tree(repo: &Repository) -> Result<Oid> {
-    index_tree_and_links(repo).map(|(id, _)| id)
-}
-
-/// [`index_tree`], and whether the index holds a symbolic link (`None`
-/// when the index was not read by us, so it is unknown): a commit without
-/// one has no link to follow, and a hook is spared reading every tree.
+/// about to) and returns its id, and whether the index holds a symbolic
+/// link (`None` when the index was not read by us, so it is unknown): a
+/// commit without one has no link to follow, and a hook is spared reading
+/// every tree. libgit2 reads most indexes; for the ones it cannot (split or
+/// sparse indexes), `git write-tree` does the same job.
 fn index_tree_and_links(repo: &Repository) -> Result<(Oid, Option<bool>)> {
     let path = index_path(repo);
     if let Some((id, links)) = map_index(&path)
@@ -175,7 +171,7 @@ fn scan_index(index: &[u8]) -> Option<(Oid, bool)> {
 
 /// The files the commit being made changes against `parent` (`None` for a
 /// root commit), with as much content as `opts` asks for.
-pub fn staged_files(
+pub(crate) fn staged_files(
     repo: &Repository,
     parent: Option<Oid>,
     opts: &DiffOptions,
@@ -240,7 +236,7 @@ fn follow_links(
 
 /// What the merge being committed introduces (its dense combined diff, see
 /// [`super::combined`]): the index's tree against every parent's.
-pub fn staged_merge_files(
+pub(crate) fn staged_merge_files(
     repo: &Repository,
     parents: &[Oid],
     opts: &DiffOptions,

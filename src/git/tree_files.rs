@@ -11,15 +11,15 @@ use anyhow::{anyhow, Context, Result};
 
 /// The commit a revision names and its root tree.
 #[derive(Debug, Clone, Copy)]
-pub struct RevTree {
+pub(crate) struct RevTree {
     /// The commit the revision peels to.
-    pub commit: Oid,
+    pub(crate) commit: Oid,
     /// Its root tree.
-    pub tree: Oid,
+    pub(crate) tree: Oid,
 }
 
 /// Resolves `rev` to a commit and its tree, with a clear error.
-pub fn rev_tree(repo: &Repository, rev: &str) -> Result<RevTree> {
+pub(crate) fn rev_tree(repo: &Repository, rev: &str) -> Result<RevTree> {
     let commit = repo
         .raw()
         .revparse_single(rev)
@@ -42,7 +42,7 @@ pub fn has_top_entry(repo: &Repository, tree: Oid, name: &str) -> Result<bool> {
 /// `limit` bytes (sized from its header, before it is inflated). Each read
 /// opens the repository again, so the reader may outlive `repo`. `label`
 /// names the tree in errors (`main at 0123456789ab`).
-pub fn reader(
+pub(crate) fn reader(
     repo: &Repository,
     tree: Oid,
     label: String,

@@ -24,7 +24,7 @@ use crate::source::pending::{pending_commit, Pending};
 /// `commit-msg FILE`: the message as `git commit` will store it, its author
 /// and committer, and (only when the policy has file rules) the staged diff,
 /// for the rules that combine message and diff.
-pub fn commit_msg(file: &Path, global: &Global) -> Result<Exit> {
+pub(crate) fn commit_msg(file: &Path, global: &Global) -> Result<Exit> {
     commit_msg_once(file, global, true)
 }
 
@@ -104,7 +104,7 @@ fn commit_msg_once(file: &Path, global: &Global, autofix: bool) -> Result<Exit> 
 
 /// `pre-commit`: the change the index git is committing introduces (diff
 /// rules only). A policy without file rules returns at once.
-pub fn pre_commit(global: &Global) -> Result<Exit> {
+pub(crate) fn pre_commit(global: &Global) -> Result<Exit> {
     let repo = git::open(&workdir(global))?;
     let (policy, _) = select_policy(global, Some(&repo))?;
     if !policy.needs().files {
@@ -137,7 +137,7 @@ pub fn pre_commit(global: &Global) -> Result<Exit> {
 /// `pre-push REMOTE URL`: the commits the push sends that the remote does
 /// not have (hiding `refs/remotes/REMOTE/*` and the remote's current values
 /// when they are known here); deletions send nothing.
-pub fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Result<Exit> {
+pub(crate) fn pre_push(remote: Option<&str>, _url: Option<&str>, global: &Global) -> Result<Exit> {
     let mut input = Vec::new();
     std::io::stdin()
         .read_to_end(&mut input)

@@ -6,11 +6,11 @@ use crate::message::Message;
 use crate::policy::Run;
 
 /// The trailer that asks the server to waive one rule for one commit.
-pub const EXCEPTION_TRAILER: &str = "Policy-Exception";
+pub(crate) const EXCEPTION_TRAILER: &str = "Policy-Exception";
 
 /// Environment variables that name the pusher, by forge: GitLab, Gitea /
 /// Forgejo, GitHub Enterprise, gitolite, and HTTP authentication.
-pub const PUSHER_VARS: &[&str] = &[
+pub(crate) const PUSHER_VARS: &[&str] = &[
     "GL_USERNAME",
     "GITEA_PUSHER_NAME",
     "GITHUB_USER_LOGIN",
@@ -20,13 +20,13 @@ pub const PUSHER_VARS: &[&str] = &[
 
 /// A `Policy-Exception: <rule-id> <reason>` trailer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exception {
-    pub rule: String,
-    pub reason: String,
+pub(crate) struct Exception {
+    pub(crate) rule: String,
+    pub(crate) reason: String,
 }
 
 /// The exceptions a message claims; values without a reason do not count.
-pub fn exceptions(msg: &Message) -> Vec<Exception> {
+pub(crate) fn exceptions(msg: &Message) -> Vec<Exception> {
     msg.trailer_values(EXCEPTION_TRAILER)
         .filter_map(|t| {
             let v = t.value.trim();
@@ -40,20 +40,9 @@ pub fn exceptions(msg: &Message) -> Vec<Exception> {
         .collect()
 }
 
-/// Who is pushing, from the forge's environment: (variable, login).
-pub fn pusher() -> Option<(&'static str, String)> {
-    PUSHER_VARS.iter().find_map(|&var| {
-        std::env::var(var)
-            .ok()
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .map(|v| (var, v))
-    })
-}
-
 /// True when `login` is one of the `[policy] maintainers`: the entry itself,
 /// or the email of a `Name <email>` entry, compared case-insensitively.
-pub fn is_maintainer(maintainers: &[String], login: &str) -> bool {
+pub(crate) fn is_maintainer(maintainers: &[String], login: &str) -> bool {
     let login = login.trim();
     !login.is_empty()
         && maintainers.iter().any(|m| {
@@ -75,7 +64,7 @@ pub fn policy_findings(run: &Run<'_>, repo: &crate::git::Repository) -> Vec<Find
 
 /// On the client, a finding a `Policy-Exception` trailer names stays visible
 /// but is downgraded to a warning: only the server can grant an exception.
-pub fn downgrade_claimed(findings: &mut [Finding], claimed: &[Exception]) {
+pub(crate) fn downgrade_claimed(findings: &mut [Finding], claimed: &[Exception]) {
     for f in findings.iter_mut() {
         if claimed.iter().any(|e| e.rule == f.rule) && f.severity == Severity::Error {
             f.severity = Severity::Warn;

@@ -17,14 +17,14 @@ use crate::git;
 use crate::policy::Policy;
 
 /// The line that marks a script as ours.
-pub const MARKER: &str = "# managed-by: policy-check";
+pub(crate) const MARKER: &str = "# managed-by: policy-check";
 /// Suffix of a pre-existing hook kept and chained.
-pub const CHAINED_SUFFIX: &str = ".pre-policy-check";
+pub(crate) const CHAINED_SUFFIX: &str = ".pre-policy-check";
 
 /// Client hooks written by `install`.
-pub const CLIENT_HOOKS: &[&str] = &["commit-msg", "pre-commit", "pre-push"];
+pub(crate) const CLIENT_HOOKS: &[&str] = &["commit-msg", "pre-commit", "pre-push"];
 /// Every hook `uninstall` knows.
-pub const ALL_HOOKS: &[&str] = &[
+pub(crate) const ALL_HOOKS: &[&str] = &[
     "commit-msg",
     "pre-commit",
     "pre-push",
@@ -38,7 +38,7 @@ fn reads_stdin(name: &str) -> bool {
 }
 
 /// The hooks directory, exactly as git resolves it.
-pub fn hooks_dir(dir: &Path) -> Result<PathBuf> {
+pub(crate) fn hooks_dir(dir: &Path) -> Result<PathBuf> {
     let out = Command::new("git")
         .args(["rev-parse", "--git-path", "hooks"])
         .current_dir(dir)
@@ -60,7 +60,7 @@ fn sh_quote(s: &str) -> String {
 }
 
 /// The script for hook `name`.
-pub fn script(name: &str, binary: &str, policy: Option<&str>) -> String {
+pub(crate) fn script(name: &str, binary: &str, policy: Option<&str>) -> String {
     let mut args = format!("hook {name}");
     if let Some(p) = policy {
         args.push_str(&format!(" --policy {}", sh_quote(p)));
@@ -123,7 +123,7 @@ fn write_executable(path: &Path, content: &str) -> Result<()> {
 }
 
 /// `policy-check install [--server [--update]] [--policy FILE]`.
-pub fn install(args: InstallArgs, global: &Global) -> Result<Exit> {
+pub(crate) fn install(args: InstallArgs, global: &Global) -> Result<Exit> {
     let dir = workdir(global);
     let repo = git::open(&dir)?;
     if git::repo::is_bare(&repo) && !args.server {
@@ -214,7 +214,7 @@ pub fn install(args: InstallArgs, global: &Global) -> Result<Exit> {
 }
 
 /// `policy-check uninstall`: removes our scripts and restores chained hooks.
-pub fn uninstall(_args: UninstallArgs, global: &Global) -> Result<Exit> {
+pub(crate) fn uninstall(_args: UninstallArgs, global: &Global) -> Result<Exit> {
     let dir = workdir(global);
     git::open(&dir)?;
     let hooks = hooks_dir(&dir)?;

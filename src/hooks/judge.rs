@@ -22,14 +22,14 @@ use crate::rules::server::RULES;
 
 /// One ref update to judge (deletions are filtered out before).
 #[derive(Debug, Clone)]
-pub struct Update {
+pub(crate) struct Update {
     /// The ref on the side that enforces the policy (the remote ref for pre-push).
-    pub refname: String,
-    pub new: Oid,
+    pub(crate) refname: String,
+    pub(crate) new: Oid,
 }
 
 /// How reviews and `Policy-Exception` trailers are treated.
-pub enum Exceptions {
+pub(crate) enum Exceptions {
     /// Server: reviews and exceptions count on evidence (see
     /// [`super::trust`]); an exception is honoured or refused, and either
     /// way said.
@@ -44,20 +44,20 @@ pub enum Exceptions {
 
 /// The outcome for one ref.
 #[derive(Debug, Default)]
-pub struct RefVerdict {
-    pub refname: String,
-    pub findings: Vec<Finding>,
+pub(crate) struct RefVerdict {
+    pub(crate) refname: String,
+    pub(crate) findings: Vec<Finding>,
     /// New commits checked for this ref.
-    pub commits: usize,
+    pub(crate) commits: usize,
     /// Annotated tag messages checked for this ref.
-    pub tags: usize,
+    pub(crate) tags: usize,
     /// Earlier refs of the push, rejected, whose new commits this ref reaches too.
-    pub reaches_rejected: Vec<String>,
+    pub(crate) reaches_rejected: Vec<String>,
 }
 
 impl RefVerdict {
     /// Error findings in the commits attributed to this ref.
-    pub fn errors(&self) -> usize {
+    pub(crate) fn errors(&self) -> usize {
         self.findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
@@ -65,28 +65,28 @@ impl RefVerdict {
     }
 
     /// True when this ref would bring in a violating commit.
-    pub fn rejected(&self) -> bool {
+    pub(crate) fn rejected(&self) -> bool {
         self.errors() > 0 || !self.reaches_rejected.is_empty()
     }
 }
 
 /// The outcome of a push.
 #[derive(Debug, Default)]
-pub struct Verdict {
-    pub refs: Vec<RefVerdict>,
+pub(crate) struct Verdict {
+    pub(crate) refs: Vec<RefVerdict>,
     /// Distinct new commits checked across all refs.
-    pub commits: usize,
+    pub(crate) commits: usize,
     /// Exceptions honoured or refused, one line each.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Findings about the policy itself (expired `[[exceptions]]`), as
     /// warnings: a push is judged by its commits, and on the server the
     /// policy is the one before the push, so rejecting for these would also
     /// reject the push that fixes the policy.
-    pub policy: Vec<Finding>,
+    pub(crate) policy: Vec<Finding>,
 }
 
 impl Verdict {
-    pub fn rejected(&self) -> bool {
+    pub(crate) fn rejected(&self) -> bool {
         self.refs.iter().any(RefVerdict::rejected)
     }
 }
@@ -148,7 +148,7 @@ fn peel_updates(repo: &Repository, policy: &Policy, updates: &[Update]) -> Resul
 /// Judges `updates`: the commits reachable from them and from none of
 /// `hidden` are checked once each; `open` opens the repository for a scan
 /// worker (re-applying the push quarantine).
-pub fn judge<F>(
+pub(crate) fn judge<F>(
     repo: &Repository,
     open: F,
     policy: &Run<'_>,
@@ -470,7 +470,7 @@ fn apply_exceptions(
 
 /// Writes one block per ref with findings, the exception notes, and a
 /// closing line naming the policy and where it came from.
-pub fn render(
+pub(crate) fn render(
     v: &Verdict,
     policy: &Policy,
     origin: &str,

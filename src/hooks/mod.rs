@@ -12,21 +12,16 @@ use anyhow::Result;
 use crate::cli::{Global, HookCommand};
 use crate::cmd::common::Exit;
 
-pub mod client;
-pub mod common;
-pub mod install;
+pub(crate) mod client;
+pub(crate) mod common;
+pub(crate) mod install;
 mod judge;
-pub mod server;
-pub mod trust;
+pub(crate) mod server;
+pub(crate) mod trust;
 
-pub use crate::rules::server::RULES;
-pub use common::{
-    downgrade_claimed, exceptions, is_maintainer, policy_findings, pusher, Exception,
-    EXCEPTION_TRAILER, PUSHER_VARS,
-};
 
 /// Runs a hook.
-pub fn run(cmd: HookCommand, global: &Global) -> Result<Exit> {
+pub(crate) fn run(cmd: HookCommand, global: &Global) -> Result<Exit> {
     match cmd {
         HookCommand::CommitMsg { file } => client::commit_msg(&file, global),
         HookCommand::PreCommit => client::pre_commit(global),

@@ -21,12 +21,12 @@ use crate::git::{self, push, Oid, Repository};
 use crate::policy::{Policy, Run, Source};
 
 /// Git config key that lets an internal error accept a push (rollouts only).
-pub const FAIL_OPEN_KEY: &str = "policy-check.failOpen";
+pub(crate) const FAIL_OPEN_KEY: &str = "policy-check.failOpen";
 /// Git config key naming the branch whose policy file judges pushes (default: HEAD's branch).
-pub const BRANCH_KEY: &str = "policy-check.branch";
+pub(crate) const BRANCH_KEY: &str = "policy-check.branch";
 /// Git config key for the server hook's time budget (`300`, `"90s"`, `"5m"`);
 /// it wins over the policy's `[server] timeout`.
-pub const TIMEOUT_KEY: &str = "policy-check.timeout";
+pub(crate) const TIMEOUT_KEY: &str = "policy-check.timeout";
 
 /// The server hook's time budget: a watchdog thread that, once the budget
 /// is spent, says so and ends the process with a rejection (fail closed),
@@ -119,15 +119,15 @@ fn spent_message(budget: std::time::Duration, origin: &str) -> String {
 
 /// One `<old> <new> <ref>` line of pre-receive's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefLine {
-    pub old: Oid,
-    pub new: Oid,
-    pub refname: String,
+pub(crate) struct RefLine {
+    pub(crate) old: Oid,
+    pub(crate) new: Oid,
+    pub(crate) refname: String,
 }
 
 /// `pre-receive`: reads every ref update from stdin; any violation rejects
 /// the whole push, with one block of findings per offending ref.
-pub fn pre_receive(global: &Global) -> Result<Exit> {
+pub(crate) fn pre_receive(global: &Global) -> Result<Exit> {
     // git relays a server hook's stderr to the pusher as `remote:` lines
     crate::scan::set_progress(crate::scan::ProgressMode::Always);
     let budget = Budget::start();
@@ -149,7 +149,7 @@ pub fn pre_receive(global: &Global) -> Result<Exit> {
 }
 
 /// `update REF OLD NEW`: the same check for one ref.
-pub fn update(refname: &str, old: &str, new: &str, global: &Global) -> Result<Exit> {
+pub(crate) fn update(refname: &str, old: &str, new: &str, global: &Global) -> Result<Exit> {
     crate::scan::set_progress(crate::scan::ProgressMode::Always);
     let budget = Budget::start();
     let mut fail_open = None;
@@ -296,7 +296,7 @@ impl Gate {
 /// The policy that judges pushes, and where it came from: `--policy`, git
 /// config `policy-check.policy`, the policy file on the protected branch
 /// as it is before this push, or the embedded default.
-pub fn server_policy(global: &Global, repo: &Repository) -> Result<(Policy, String)> {
+pub(crate) fn server_policy(global: &Global, repo: &Repository) -> Result<(Policy, String)> {
     if let Some(path) = &global.policy {
         let p = Policy::file(path).map_err(anyhow::Error::new)?;
         return Ok((p, format!("--policy {}", path.display())));
@@ -348,7 +348,7 @@ fn branch_policy(repo: &Repository) -> Result<std::result::Result<(Source, Strin
 
 /// Parses pre-receive's stdin strictly: every non-empty line must be
 /// `<old oid> <new oid> <ref>`; anything else is an error (and the push is rejected).
-pub fn parse_receive(input: &[u8]) -> Result<Vec<RefLine>> {
+pub(crate) fn parse_receive(input: &[u8]) -> Result<Vec<RefLine>> {
     let text = std::str::from_utf8(input).map_err(|e| {
         anyhow!(
             "stdin is not a list of ref updates (invalid UTF-8 at byte {})",

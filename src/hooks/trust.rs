@@ -40,21 +40,21 @@ use crate::policy::Run;
 
 /// Git config key (multi-valued) naming the environment variables that
 /// carry the authenticated pusher: one of [`PUSHER_VARS`].
-pub const PUSHER_VAR_KEY: &str = "policy-check.pusherVar";
+pub(crate) const PUSHER_VAR_KEY: &str = "policy-check.pusherVar";
 /// Git config key: the allowed-signers file signed merges and tags are verified against.
-pub const SIGNERS_KEY: &str = "policy-check.allowedSigners";
+pub(crate) const SIGNERS_KEY: &str = "policy-check.allowedSigners";
 /// Git config key: review trailers count as written (a forge writes them).
-pub const TRUST_TRAILERS_KEY: &str = "policy-check.trustTrailers";
+pub(crate) const TRUST_TRAILERS_KEY: &str = "policy-check.trustTrailers";
 
 /// The server's trust configuration, from its own git config.
 #[derive(Debug, Clone, Default)]
-pub struct ServerTrust {
+pub(crate) struct ServerTrust {
     /// Environment variables trusted to name the pusher, in order.
-    pub pusher_vars: Vec<String>,
+    pub(crate) pusher_vars: Vec<String>,
     /// The allowed-signers file, if any.
-    pub allowed_signers: Option<PathBuf>,
+    pub(crate) allowed_signers: Option<PathBuf>,
     /// Review trailers count (the forge writes them).
-    pub trust_trailers: bool,
+    pub(crate) trust_trailers: bool,
 }
 
 impl ServerTrust {
@@ -62,7 +62,7 @@ impl ServerTrust {
     /// `policy-check.trustTrailers` from the server repository's config.
     /// A variable outside the known list, or an unreadable signers file, is
     /// an error (the push is rejected: a typo must not silently drop trust).
-    pub fn from_config(repo: &Repository) -> Result<Self> {
+    pub(crate) fn from_config(repo: &Repository) -> Result<Self> {
         let cfg = git::repo::config(repo)
             .map_err(|e| anyhow!("cannot read the server's git config: {e}"))?;
         let mut pusher_vars = Vec::new();
@@ -97,7 +97,7 @@ impl ServerTrust {
     }
 
     /// What a review trailer is worth on this server.
-    pub fn counting(&self) -> Counting {
+    pub(crate) fn counting(&self) -> Counting {
         if self.trust_trailers {
             Counting::TrustedTrailers
         } else {
@@ -107,7 +107,7 @@ impl ServerTrust {
 
     /// The authenticated pusher: (variable, login) from the first trusted
     /// variable that is set, or why there is none.
-    pub fn pusher(&self) -> Result<(String, String), String> {
+    pub(crate) fn pusher(&self) -> Result<(String, String), String> {
         if self.pusher_vars.is_empty() {
             return Err(format!(
                 "this server trusts no variable to name the pusher (its administrators set git config {PUSHER_VAR_KEY} to the one the forge or web server sets: {})",
@@ -131,26 +131,26 @@ impl ServerTrust {
 
 /// A reviewer whose evidence covers a commit.
 #[derive(Debug, Clone)]
-pub struct Voucher {
+pub(crate) struct Voucher {
     /// A login or a signer's principal (an email).
-    pub who: String,
+    pub(crate) who: String,
     /// How: `pushed it (REMOTE_USER)`, `signed merge 1a2b3c4d5e6f`…
-    pub how: String,
+    pub(crate) how: String,
 }
 
 /// The evidence a push carries.
-pub struct Evidence {
-    pub trust: ServerTrust,
+pub(crate) struct Evidence {
+    pub(crate) trust: ServerTrust,
     /// The authenticated pusher, or why none.
-    pub pusher: Result<(String, String), String>,
+    pub(crate) pusher: Result<(String, String), String>,
     /// Signers of merges and tags, by the commits they contain (filled by [`Evidence::load_signers`]).
     signed: HashMap<Oid, Vec<Voucher>>,
     /// Signed objects that did not verify: (object, why), for notes.
-    pub unverified: Vec<String>,
+    pub(crate) unverified: Vec<String>,
 }
 
 impl Evidence {
-    pub fn new(trust: ServerTrust) -> Self {
+    pub(crate) fn new(trust: ServerTrust) -> Self {
         let pusher = trust.pusher();
         Evidence {
             trust,
@@ -162,7 +162,7 @@ impl Evidence {
 
     /// Verifies the signed merge commits among `new` and the signed `tags`
     /// of the push, and records which new commits each one contains.
-    pub fn load_signers(
+    pub(crate) fn load_signers(
         &mut self,
         repo: &Repository,
         git_dir: &Path,
@@ -246,7 +246,7 @@ impl Evidence {
 
     /// The voucher that gives the review `reviewers` asks for on `commit`:
     /// allowed, and not the commit's author.
-    pub fn review(
+    pub(crate) fn review(
         &self,
         commit: Oid,
         author: Option<&Identity>,
@@ -260,7 +260,7 @@ impl Evidence {
     }
 
     /// What would count, for a message to the pusher.
-    pub fn what_counts(&self, reviewers: &Reviewers) -> String {
+    pub(crate) fn what_counts(&self, reviewers: &Reviewers) -> String {
         if reviewers.nobody() {
             return "set `[policy] maintainers` (or `maintainers_file`) in the policy this server reads; until then no review can be given".to_string();
         }
@@ -369,7 +369,7 @@ fn verify(git_dir: &Path, signers: &Path, cmd: &str, oid: Oid) -> Result<Vec<Str
 /// bare login, it equals the author's name or the local part of their email
 /// (a login cannot be told apart from its owner's commits otherwise, so it
 /// is taken as the author when it might be).
-pub fn same_person(who: &str, author: &Identity, maintainers: &[String]) -> bool {
+pub(crate) fn same_person(who: &str, author: &Identity, maintainers: &[String]) -> bool {
     let who = who.trim();
     if who.eq_ignore_ascii_case(&author.email) {
         return true;
@@ -395,7 +395,7 @@ pub fn same_person(who: &str, author: &Identity, maintainers: &[String]) -> bool
 /// The server's post-pass over the rules' findings: a finding of a rule
 /// that asks for a review is dropped when evidence gives that review (with
 /// a note saying whose), and otherwise says what would count.
-pub fn apply_reviews(
+pub(crate) fn apply_reviews(
     repo: &Repository,
     policy: &Run<'_>,
     evidence: &Evidence,
@@ -460,19 +460,19 @@ pub fn apply_reviews(
 }
 
 /// The author of a commit (or the tagger of a tag).
-pub fn author_of(repo: &Repository, oid: Oid) -> Result<Option<Identity>> {
+pub(crate) fn author_of(repo: &Repository, oid: Oid) -> Result<Option<Identity>> {
     Ok(author_and_message(repo, oid)?.0)
 }
 
 /// The rule for a change of the branch policy itself.
-pub const POLICY_CHANGE: &crate::diag::RuleInfo =
+pub(crate) const POLICY_CHANGE: &crate::diag::RuleInfo =
     crate::diag::rule(crate::rules::server::RULES, "policy-change-unreviewed");
 
 /// Reports each new commit that changes a file the branch policy was read
 /// from (`.policy-check.toml`, a file it extends, its maintainers file),
 /// against its first parent: such a change needs a maintainer's review like
 /// any other, judged by [`apply_reviews`].
-pub fn policy_changes(
+pub(crate) fn policy_changes(
     repo: &Repository,
     policy: &Run<'_>,
     new: &[Oid],

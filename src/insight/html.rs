@@ -15,7 +15,7 @@ const PALETTE: [&str; 6] = [
 const OTHER: &str = "#9c9c9c";
 
 /// Renders the whole page.
-pub fn render(r: &Report) -> String {
+pub(crate) fn render(r: &Report) -> String {
     let mut h = String::new();
     let title = match r.repositories.as_slice() {
         [one] => format!("AI use and policy health: {}", esc(&one.name)),
@@ -411,7 +411,7 @@ fn anchor(name: &str) -> String {
 
 /// HTML-escapes text from a repository; control characters and bidi
 /// overrides become visible escapes.
-pub fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in crate::diag::escape_cow(s).chars() {
         match c {

@@ -7,58 +7,58 @@ use serde::{Deserialize, Serialize};
 
 /// The whole report: one or more repositories.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Report {
-    pub schema_version: u32,
+pub(crate) struct Report {
+    pub(crate) schema_version: u32,
     /// `month` or `week`.
-    pub period: String,
-    pub repositories: Vec<RepoReport>,
+    pub(crate) period: String,
+    pub(crate) repositories: Vec<RepoReport>,
 }
 
 /// The numbers of one repository.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct RepoReport {
+pub(crate) struct RepoReport {
     /// The repository's directory name (or what `--name` says).
-    pub name: String,
+    pub(crate) name: String,
     /// The policy the commits were judged by.
-    pub policy: String,
+    pub(crate) policy: String,
     /// Template of a commit's web address (`{id}`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit_url: Option<String>,
-    pub totals: Counts,
+    pub(crate) commit_url: Option<String>,
+    pub(crate) totals: Counts,
     /// Per period, oldest first (`2026-03`, or `2026-W11`).
-    pub periods: BTreeMap<String, Counts>,
+    pub(crate) periods: BTreeMap<String, Counts>,
     /// Directories where AI-involved changes land, most first (at most 15).
-    pub top_paths: Vec<(String, usize)>,
+    pub(crate) top_paths: Vec<(String, usize)>,
     /// AI-involved commits without a valid disclosure, newest first.
-    pub undisclosed: Vec<Listed>,
+    pub(crate) undisclosed: Vec<Listed>,
 }
 
 /// Counts for a period or a whole history.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Counts {
-    pub commits: usize,
+pub(crate) struct Counts {
+    pub(crate) commits: usize,
     /// Commits with at least one AI trace.
-    pub ai: usize,
+    pub(crate) ai: usize,
     /// AI-involved commits by tool (`an AI tool` when none is named).
-    pub by_tool: BTreeMap<String, usize>,
+    pub(crate) by_tool: BTreeMap<String, usize>,
     /// AI-involved commits by model family (`opus`, `gpt`), where a model is named.
-    pub by_model: BTreeMap<String, usize>,
+    pub(crate) by_model: BTreeMap<String, usize>,
     /// AI-involved commits by kind of trace (disclosure, co-author, footer, identity, subject, trailer).
-    pub by_kind: BTreeMap<String, usize>,
+    pub(crate) by_kind: BTreeMap<String, usize>,
     /// AI-involved commits with a valid disclosure trailer.
-    pub disclosed: usize,
+    pub(crate) disclosed: usize,
     /// AI-involved commits the policy found undisclosed (`disclosure-missing`).
-    pub undisclosed: usize,
+    pub(crate) undisclosed: usize,
     /// AI-involved commits whose disclosure is malformed (`disclosure-format`).
-    pub malformed: usize,
+    pub(crate) malformed: usize,
     /// AI-involved commits with a review trailer from someone other than the author.
-    pub reviewed: usize,
+    pub(crate) reviewed: usize,
     /// Findings of the policy's message rules, by rule family.
-    pub findings: BTreeMap<String, usize>,
+    pub(crate) findings: BTreeMap<String, usize>,
 }
 
 impl Counts {
-    pub fn add(&mut self, o: &Counts) {
+    pub(crate) fn add(&mut self, o: &Counts) {
         self.commits += o.commits;
         self.ai += o.ai;
         for (m, src) in [
@@ -78,25 +78,25 @@ impl Counts {
     }
 
     /// Share of AI-involved commits that are disclosed, in percent.
-    pub fn compliance(&self) -> Option<f64> {
+    pub(crate) fn compliance(&self) -> Option<f64> {
         (self.ai > 0).then(|| 100.0 * self.disclosed as f64 / self.ai as f64)
     }
 }
 
 /// An AI-involved commit the report names.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Listed {
-    pub id: String,
+pub(crate) struct Listed {
+    pub(crate) id: String,
     /// `YYYY-MM-DD` (committer date, UTC).
-    pub date: String,
-    pub subject: String,
-    pub tools: Vec<String>,
+    pub(crate) date: String,
+    pub(crate) subject: String,
+    pub(crate) tools: Vec<String>,
     /// `undisclosed` or `malformed`.
-    pub state: String,
+    pub(crate) state: String,
 }
 
 /// All repositories summed into one (for the merged page's first section).
-pub fn combined(r: &Report) -> RepoReport {
+pub(crate) fn combined(r: &Report) -> RepoReport {
     let mut all = RepoReport {
         name: "All repositories".to_string(),
         policy: r

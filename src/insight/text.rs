@@ -13,7 +13,7 @@ const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█']
 const SPARK: usize = 36;
 
 /// Renders every repository, then their total when there are several.
-pub fn render(r: &Report, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
+pub(crate) fn render(r: &Report, out: &mut dyn Write, color: bool) -> std::io::Result<()> {
     for repo in &r.repositories {
         block(repo, &r.period, out, color)?;
     }
@@ -132,7 +132,7 @@ fn percent(n: usize, of: usize) -> String {
 }
 
 /// The last [`SPARK`] values as bars, scaled to the largest.
-pub fn sparkline(values: Vec<usize>) -> String {
+pub(crate) fn sparkline(values: Vec<usize>) -> String {
     let v = &values[values.len().saturating_sub(SPARK)..];
     let max = v.iter().copied().max().unwrap_or(0);
     if max == 0 {

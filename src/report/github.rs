@@ -15,12 +15,12 @@ use std::io::Write;
 use super::shared::Reporter;
 use crate::diag::{Finding, Severity, Summary};
 
-pub struct GithubReporter<'w> {
+pub(crate) struct GithubReporter<'w> {
     out: Box<dyn Write + 'w>,
 }
 
 impl<'w> GithubReporter<'w> {
-    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+    pub(crate) fn new(out: Box<dyn Write + 'w>) -> Self {
         GithubReporter { out }
     }
 }
@@ -28,19 +28,19 @@ impl<'w> GithubReporter<'w> {
 /// Escapes a workflow command's message; other control characters and
 /// bidi overrides are made inert first ([`super::escape`]), since the
 /// runner's log and the annotation show them as they are.
-pub fn escape_data(s: &str) -> String {
+pub(crate) fn escape_data(s: &str) -> String {
     let s = s.replace('%', "%25");
     let s = s.replace('\r', "%0D").replace('\n', "%0A");
     crate::diag::escape(&s)
 }
 
 /// Escapes a workflow command's property value.
-pub fn escape_property(s: &str) -> String {
+pub(crate) fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// The workflow command of a finding.
-pub fn command(f: &Finding) -> String {
+pub(crate) fn command(f: &Finding) -> String {
     let kind = match f.severity {
         Severity::Error => "error",
         _ => "warning",

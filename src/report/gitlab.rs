@@ -16,14 +16,14 @@ use serde_json::json;
 use super::shared::{Occurrences, Reporter, MESSAGE_PATH};
 use crate::diag::{escape, Finding, Severity, Summary};
 
-pub struct GitlabReporter<'w> {
+pub(crate) struct GitlabReporter<'w> {
     out: Box<dyn Write + 'w>,
     count: usize,
     seen: Occurrences,
 }
 
 impl<'w> GitlabReporter<'w> {
-    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+    pub(crate) fn new(out: Box<dyn Write + 'w>) -> Self {
         GitlabReporter {
             out,
             count: 0,
@@ -33,7 +33,7 @@ impl<'w> GitlabReporter<'w> {
 }
 
 /// GitLab's severity for ours.
-pub fn severity(s: Severity) -> &'static str {
+pub(crate) fn severity(s: Severity) -> &'static str {
     match s {
         Severity::Error => "major",
         Severity::Warn => "minor",

@@ -9,16 +9,16 @@ use super::shared::Reporter;
 use crate::diag::{Finding, Summary};
 
 /// The version of the JSON shape; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
-pub struct JsonReporter<'w> {
+pub(crate) struct JsonReporter<'w> {
     out: Box<dyn Write + 'w>,
     started: bool,
     count: usize,
 }
 
 impl<'w> JsonReporter<'w> {
-    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+    pub(crate) fn new(out: Box<dyn Write + 'w>) -> Self {
         JsonReporter {
             out,
             started: false,

@@ -1,22 +1,18 @@
 //! Findings, severities and the renderers that show them.
 
-pub mod github;
-pub mod gitlab;
-pub mod json;
-pub mod sarif;
-pub mod shared;
-pub mod text;
+pub(crate) mod github;
+pub(crate) mod gitlab;
+pub(crate) mod json;
+pub(crate) mod sarif;
+pub(crate) mod shared;
+pub(crate) mod text;
 
 pub use crate::diag::{escape, escape_cow, is_unsafe_char};
-pub use crate::diag::{Finding, Fix, MessageLine, Severity, Summary};
-pub use shared::{
-    content_hash, count, fingerprint, hash_hex, matched_text, Inert, Occurrences, Reporter,
-    MESSAGE_PATH,
-};
+pub(crate) use shared::Reporter;
 
 /// Output formats for `check` and the hooks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Human text in the style of compiler diagnostics.
     Text,
     /// Every finding and a summary, as one JSON document (`schema_version` 1).
@@ -30,7 +26,7 @@ pub enum Format {
 }
 
 /// Builds the reporter for a format, writing to `out`.
-pub fn reporter<'w>(
+pub(crate) fn reporter<'w>(
     format: Format,
     out: Box<dyn std::io::Write + 'w>,
     color: bool,

@@ -23,13 +23,13 @@ use super::shared::{Occurrences, Reporter, MESSAGE_PATH};
 use crate::diag::{Finding, Severity, Summary};
 
 /// The schema the output declares (the OASIS SARIF 2.1.0 errata 01 schema).
-pub const SCHEMA_URI: &str =
+pub(crate) const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The key of our fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "policyCheck/v1";
+pub(crate) const FINGERPRINT_KEY: &str = "policyCheck/v1";
 
-pub struct SarifReporter<'w> {
+pub(crate) struct SarifReporter<'w> {
     out: Box<dyn Write + 'w>,
     started: bool,
     count: usize,
@@ -39,7 +39,7 @@ pub struct SarifReporter<'w> {
 }
 
 impl<'w> SarifReporter<'w> {
-    pub fn new(out: Box<dyn Write + 'w>) -> Self {
+    pub(crate) fn new(out: Box<dyn Write + 'w>) -> Self {
         SarifReporter {
             out,
             started: false,
@@ -72,7 +72,7 @@ impl<'w> SarifReporter<'w> {
 }
 
 /// SARIF's level for a severity.
-pub fn level(s: Severity) -> &'static str {
+pub(crate) fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warn => "warning",
@@ -82,7 +82,7 @@ pub fn level(s: Severity) -> &'static str {
 
 /// A repository-relative path as a URI reference: `/` kept, everything but
 /// unreserved characters percent-encoded.
-pub fn uri(path: &str) -> String {
+pub(crate) fn uri(path: &str) -> String {
     let mut s = String::with_capacity(path.len());
     for b in path.trim_start_matches("./").bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
@@ -95,7 +95,7 @@ pub fn uri(path: &str) -> String {
 }
 
 /// The result object of a finding.
-pub fn result(f: &Finding, rule_index: usize, fingerprint: &str) -> Value {
+pub(crate) fn result(f: &Finding, rule_index: usize, fingerprint: &str) -> Value {
     let (path, line) = match (&f.path, f.line) {
         (Some(p), l) => (p.as_str(), l.unwrap_or(1)),
         (None, l) => (MESSAGE_PATH, l.unwrap_or(1)),
@@ -139,7 +139,7 @@ pub fn result(f: &Finding, rule_index: usize, fingerprint: &str) -> Value {
 
 /// The reportingDescriptor of a rule: built-in rules from the registry and
 /// their explanation, custom rules from one of their findings.
-pub fn rule_descriptor(id: &str, seen: Severity, example: &Finding) -> Value {
+pub(crate) fn rule_descriptor(id: &str, seen: Severity, example: &Finding) -> Value {
     let (short, full, help, default, family) = match crate::rules::find(id) {
         Some(r) => {
             let e = crate::explain::get(id);

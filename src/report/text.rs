@@ -14,13 +14,13 @@ use std::io::Write;
 use super::shared::Reporter;
 use crate::diag::{escape, escape_cow, Finding, Severity, Summary};
 
-pub struct TextReporter<'w> {
+pub(crate) struct TextReporter<'w> {
     out: Box<dyn Write + 'w>,
     color: bool,
 }
 
 impl<'w> TextReporter<'w> {
-    pub fn new(out: Box<dyn Write + 'w>, color: bool) -> Self {
+    pub(crate) fn new(out: Box<dyn Write + 'w>, color: bool) -> Self {
         TextReporter { out, color }
     }
 
@@ -34,7 +34,7 @@ impl<'w> TextReporter<'w> {
 }
 
 /// `commit:path:line`, leaving out the parts a finding lacks.
-pub fn location(f: &Finding) -> String {
+pub(crate) fn location(f: &Finding) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(c) = &f.commit {
         parts.push(c[..c.len().min(12)].to_string());
@@ -118,7 +118,7 @@ impl Reporter for TextReporter<'_> {
 }
 
 /// Cuts a snippet to `max` characters on a char boundary, marking the cut.
-pub fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     let s = s.trim_end();
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),

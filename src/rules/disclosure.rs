@@ -38,7 +38,7 @@ pub(crate) const TEST_PATHS: &str = include_str!("../../policies/data/test-paths
 /// When a disclosure trailer is required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum Required {
+pub(crate) enum Required {
     /// On every commit (merges exempt unless `exempt_merges = false`).
     Always,
     /// When any AI signal is present.
@@ -51,7 +51,7 @@ pub enum Required {
 
 impl Required {
     /// The name as written in the policy.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Required::Always => "always",
             Required::WhenAiDetected => "when-ai-detected",
@@ -64,68 +64,68 @@ impl Required {
 /// `[disclosure]` as written.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RawDisclosure {
+pub(crate) struct RawDisclosure {
     /// Trailer keys that count as a disclosure (the first is the one suggested; default `Assisted-by`, `Generated-by`).
-    pub trailers: Option<Vec<String>>,
+    pub(crate) trailers: Option<Vec<String>>,
     /// When a disclosure trailer is required (default `when-ai-detected`).
-    pub required: Option<Required>,
+    pub(crate) required: Option<Required>,
     /// A regex the disclosure value must match; named groups `tool` and `model` let tools be judged.
-    pub value: Option<String>,
+    pub(crate) value: Option<String>,
     /// The expected value format in words, for messages (`AGENT:MODEL [TOOL…]`).
-    pub value_hint: Option<String>,
+    pub(crate) value_hint: Option<String>,
     /// The value suggested from what was detected, with `{tool}` and `{model}` (default `{tool}:{model}`).
-    pub suggest: Option<String>,
+    pub(crate) suggest: Option<String>,
     /// A tool's own trailer (`Co-authored-by: Claude <…>`, `Made-with:
     /// Cursor`) counts as a disclosure.
-    pub accept_tool_trailers: Option<bool>,
+    pub(crate) accept_tool_trailers: Option<bool>,
     /// The key suggested when an agent acted (`Generated-by`, for
     /// generative rather than assistive use, as OpenInfra distinguishes).
-    pub suggest_agentic: Option<String>,
+    pub(crate) suggest_agentic: Option<String>,
     /// When set, the only AI tools accepted (by name, as in the signatures table).
-    pub approved_tools: Option<Vec<String>>,
+    pub(crate) approved_tools: Option<Vec<String>>,
     /// AI tools that are not accepted (by name).
-    pub denied_tools: Option<Vec<String>>,
+    pub(crate) denied_tools: Option<Vec<String>>,
     /// Trailer keys in which an AI tool may not be named (`["*"]`: every AI trailer).
-    pub forbid_ai_trailers: Option<Vec<String>>,
+    pub(crate) forbid_ai_trailers: Option<Vec<String>>,
     /// Reject AI tools' attribution footers in the message body.
-    pub forbid_ai_footers: Option<bool>,
+    pub(crate) forbid_ai_footers: Option<bool>,
     /// AI-assisted commits adding more lines than this outside test paths need a `large_trailers` trailer.
-    pub max_lines: Option<u64>,
+    pub(crate) max_lines: Option<u64>,
     /// Globs of test files whose lines `max_lines` does not count (default: policies/data/test-paths.toml).
-    pub test_paths: Option<Vec<String>>,
+    pub(crate) test_paths: Option<Vec<String>>,
     /// Trailers (from someone other than the author) that make a large AI-assisted commit acceptable.
-    pub large_trailers: Option<Vec<String>>,
+    pub(crate) large_trailers: Option<Vec<String>>,
     /// Merge commits need no disclosure under `required = "always"` (default true).
-    pub exempt_merges: Option<bool>,
+    pub(crate) exempt_merges: Option<bool>,
     /// The commit-msg hook adds the suggested disclosure trailer itself when
     /// it recognises the tool, and says so (default false).
-    pub autofix: Option<bool>,
+    pub(crate) autofix: Option<bool>,
 }
 
 /// Compiled `[disclosure]`.
 #[derive(Debug)]
-pub struct Disclosure {
-    pub trailers: Vec<String>,
-    pub required: Required,
-    pub value: Option<Regex>,
-    pub value_hint: Option<String>,
-    pub suggest: String,
-    pub accept_tool_trailers: bool,
-    pub suggest_agentic: Option<String>,
+pub(crate) struct Disclosure {
+    pub(crate) trailers: Vec<String>,
+    pub(crate) required: Required,
+    pub(crate) value: Option<Regex>,
+    pub(crate) value_hint: Option<String>,
+    pub(crate) suggest: String,
+    pub(crate) accept_tool_trailers: bool,
+    pub(crate) suggest_agentic: Option<String>,
     /// (display name, key) of approved tools; empty means every tool.
-    pub approved: Vec<(String, String)>,
-    pub denied: Vec<(String, String)>,
-    pub forbid_trailers: Vec<String>,
-    pub forbid_all_trailers: bool,
-    pub forbid_footers: bool,
-    pub max_lines: Option<u64>,
-    pub tests: Option<GlobSet>,
-    pub large_trailers: Vec<String>,
-    pub exempt_merges: bool,
-    pub autofix: bool,
+    pub(crate) approved: Vec<(String, String)>,
+    pub(crate) denied: Vec<(String, String)>,
+    pub(crate) forbid_trailers: Vec<String>,
+    pub(crate) forbid_all_trailers: bool,
+    pub(crate) forbid_footers: bool,
+    pub(crate) max_lines: Option<u64>,
+    pub(crate) tests: Option<GlobSet>,
+    pub(crate) large_trailers: Vec<String>,
+    pub(crate) exempt_merges: bool,
+    pub(crate) autofix: bool,
 }
 
-pub const RULES: &[RuleInfo] = &[
+pub(crate) const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "disclosure-missing",
         family: "disclosure",
@@ -228,7 +228,7 @@ fn tools(raw: Option<Vec<String>>) -> Vec<(String, String)> {
 }
 
 /// The default test globs (from `policies/data/test-paths.toml`).
-pub fn default_test_paths() -> Result<Vec<String>, String> {
+pub(crate) fn default_test_paths() -> Result<Vec<String>, String> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct T {
@@ -240,7 +240,7 @@ pub fn default_test_paths() -> Result<Vec<String>, String> {
 }
 
 /// Validates and compiles `[disclosure]`.
-pub fn compile(raw: RawDisclosure, path: &KeyPath, problems: &mut Problems) -> Disclosure {
+pub(crate) fn compile(raw: RawDisclosure, path: &KeyPath, problems: &mut Problems) -> Disclosure {
     let required = raw.required.unwrap_or(Required::WhenAiDetected);
     let trailers = keys(
         raw.trailers,
@@ -356,7 +356,7 @@ pub fn compile(raw: RawDisclosure, path: &KeyPath, problems: &mut Problems) -> D
 
 impl Disclosure {
     /// Whether a rule of this family can report under this configuration.
-    pub fn uses(&self, rule: &str) -> bool {
+    pub(crate) fn uses(&self, rule: &str) -> bool {
         match rule {
             "disclosure-missing" => {
                 matches!(self.required, Required::Always | Required::WhenAiDetected)
@@ -382,7 +382,7 @@ impl Disclosure {
     }
 
     /// Lines added outside test paths (text files only).
-    pub fn non_test_lines(&self, change: &Change) -> u64 {
+    pub(crate) fn non_test_lines(&self, change: &Change) -> u64 {
         change
             .files()
             .iter()
@@ -394,7 +394,7 @@ impl Disclosure {
 
     /// The trailer(s) to add, built from what was detected:
     /// `Assisted-by: Claude:opus-4.5`.
-    pub fn suggestion(&self, key: &str, signals: &[Signal]) -> String {
+    pub(crate) fn suggestion(&self, key: &str, signals: &[Signal]) -> String {
         self.suggested_lines(key, signals)
             .iter()
             .map(|l| format!("`{l}`"))
@@ -404,7 +404,7 @@ impl Disclosure {
 
     /// The key a missing disclosure is suggested under: `suggest_agentic`
     /// when an agent acted, else the first accepted trailer.
-    pub fn suggested_key(&self, signals: &[Signal]) -> &str {
+    pub(crate) fn suggested_key(&self, signals: &[Signal]) -> &str {
         match (&self.suggest_agentic, signals.iter().any(|s| s.agentic)) {
             (Some(k), true) => k.as_str(),
             _ => self
@@ -417,7 +417,7 @@ impl Disclosure {
 
     /// The trailer lines of [`Self::suggestion`], one per tool
     /// (`Assisted-by: TOOL:MODEL` when no tool was recognised).
-    pub fn suggested_lines(&self, key: &str, signals: &[Signal]) -> Vec<String> {
+    pub(crate) fn suggested_lines(&self, key: &str, signals: &[Signal]) -> Vec<String> {
         let mut tools: Vec<(&str, Option<String>)> = Vec::new();
         for s in signals {
             let Some(t) = s.tool.as_deref() else { continue };
@@ -470,7 +470,7 @@ impl Disclosure {
 }
 
 /// Runs the disclosure rules over one change, given its AI signals.
-pub fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut Sink) {
+pub(crate) fn check(cfg: &Disclosure, change: &Change, signals: &[Signal], sink: &mut Sink) {
     let Some(msg) = &change.message else {
         return;
     };

@@ -1,3 +1,3 @@
 //! Sources: what turns git state into the `Change`s the engine checks.
 
-pub mod pending;
+pub(crate) mod pending;

@@ -11,13 +11,13 @@ use crate::scan::diff_options;
 /// The commit `git commit` is about to make, but for its message: the
 /// staged files (when the policy reads files), parents, author and
 /// committer; and git's `commit.cleanup` setting.
-pub struct Pending {
-    pub change: Change,
-    pub cleanup: Option<String>,
+pub(crate) struct Pending {
+    pub(crate) change: Change,
+    pub(crate) cleanup: Option<String>,
 }
 
 /// Reads the [`Pending`] commit of the repository's index.
-pub fn pending_commit(repo: &Repository, policy: &crate::policy::Policy) -> Result<Pending> {
+pub(crate) fn pending_commit(repo: &Repository, policy: &crate::policy::Policy) -> Result<Pending> {
     let cleanup = head::config_string(repo, "commit.cleanup");
     let (files, is_merge, parents) = if policy.needs().files {
         let (parent, is_merge) = head::commit_parent(repo)?;

@@ -11,10 +11,10 @@ use crate::model::Identity;
 pub struct Commit<'a> {
     pub tree: Oid,
     pub parents: Vec<Oid>,
-    pub author: Identity,
-    pub committer: Identity,
+    pub(crate) author: Identity,
+    pub(crate) committer: Identity,
     /// The `encoding` header, when there is one.
-    pub encoding: Option<&'a str>,
+    pub(crate) encoding: Option<&'a str>,
     /// Everything after the blank line that ends the headers.
     pub message: &'a [u8],
 }

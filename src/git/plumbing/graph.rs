@@ -128,7 +128,7 @@ impl Layer {
 pub struct Entry {
     pub parents: Vec<Oid>,
     /// The committer date, as git's revision walk reads it.
-    pub date: u64,
+    pub(crate) date: u64,
 }
 
 /// The graph layers of a repository, base first.

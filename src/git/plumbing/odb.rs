@@ -198,7 +198,7 @@ static EXTRA_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Makes the objects under `dir` (an objects directory) readable by every
 /// store opened afterwards, as `Odb::add_disk_alternate` does for libgit2.
-pub fn add_object_dir(dir: &Path) {
+pub(crate) fn add_object_dir(dir: &Path) {
     let mut dirs = EXTRA_DIRS.lock().unwrap_or_else(|e| e.into_inner());
     if !dirs.iter().any(|d| d == dir) {
         dirs.push(dir.to_path_buf());
@@ -569,7 +569,7 @@ impl<'r> ObjectStore<'r> {
     }
 
     /// Reads an object that must be of `kind`.
-    pub fn read_kind(&self, id: Oid, kind: Kind) -> Result<Object, git2::Error> {
+    pub(crate) fn read_kind(&self, id: Oid, kind: Kind) -> Result<Object, git2::Error> {
         let obj = self.read(id)?;
         check_kind(id, &obj, kind)?;
         Ok(obj)
@@ -578,7 +578,7 @@ impl<'r> ObjectStore<'r> {
     /// Reads an object that must be of `kind` and is read once (a walk's
     /// commits): an undeltified packed object skips the cache, which keeps
     /// its room for what is read again.
-    pub fn read_once(&self, id: Oid, kind: Kind) -> Result<Object, git2::Error> {
+    pub(crate) fn read_once(&self, id: Oid, kind: Kind) -> Result<Object, git2::Error> {
         if let Some((p, ofs)) = self.locate(id.as_bytes()) {
             let pack = &self.packs.packs[p];
             if let Ok((t, size, start)) = entry_header(pack, ofs) {
@@ -832,7 +832,7 @@ impl<'r> ObjectStore<'r> {
     /// through temporary files (see [`ObjectStore::stream_delta`]). Memory
     /// stays flat whatever the blob's size. Returns the number of bytes
     /// handed over.
-    pub fn stream_blob(
+    pub(crate) fn stream_blob(
         &self,
         id: Oid,
         piece: usize,
@@ -1252,13 +1252,13 @@ fn inflate_rest(
 /// One entry of a tree object.
 #[derive(Debug, Clone, Copy)]
 pub struct TreeEntry<'a> {
-    pub mode: u32,
+    pub(crate) mode: u32,
     pub name: &'a [u8],
     pub id: &'a [u8],
 }
 
 impl TreeEntry<'_> {
-    pub fn oid(&self) -> Oid {
+    pub(crate) fn oid(&self) -> Oid {
         // the parser guarantees 20 bytes
         Oid::from_bytes(self.id).unwrap_or(Oid::ZERO)
     }

@@ -46,7 +46,7 @@ struct Node {
 
 /// A walk being set up: push the commits to show and hide those whose
 /// ancestry to leave out, then [`Walk::run`].
-pub struct Walk<'r> {
+pub(crate) struct Walk<'r> {
     store: ObjectStore<'r>,
     shallow: HashSet<Oid>,
     graph: Option<Graph>,
@@ -60,14 +60,14 @@ pub struct Walk<'r> {
 type Queue = BinaryHeap<(u64, Reverse<u64>, u32)>;
 
 /// The commits of a walk, newest first, and their parents.
-pub struct Walked<'r> {
-    pub order: Vec<Oid>,
+pub(crate) struct Walked<'r> {
+    pub(crate) order: Vec<Oid>,
     walk: Walk<'r>,
 }
 
 impl Walked<'_> {
     /// The parents of a commit the walk read (none for a shallow boundary).
-    pub fn parents(&self, oid: &Oid) -> impl Iterator<Item = Oid> + '_ {
+    pub(crate) fn parents(&self, oid: &Oid) -> impl Iterator<Item = Oid> + '_ {
         let w = &self.walk;
         let edges = w.index.get(oid).map_or(0..0, |&i| w.parents_of(i));
         edges.map(move |e| w.nodes[w.edges[e] as usize].oid)
@@ -77,7 +77,7 @@ impl Walked<'_> {
 impl<'r> Walk<'r> {
     /// A walk of `repo`. The commits a shallow clone has without their
     /// parents are walked as roots, as git does.
-    pub fn new(repo: &'r Repository) -> Result<Self> {
+    pub(crate) fn new(repo: &'r Repository) -> Result<Self> {
         let store = ObjectStore::new(repo)
             .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
         let shallow = shallow_boundary(repo);
@@ -158,7 +158,7 @@ impl<'r> Walk<'r> {
     }
 
     /// Shows `oid` and its ancestors (unless hidden).
-    pub fn push(&mut self, oid: Oid) -> Result<()> {
+    pub(crate) fn push(&mut self, oid: Oid) -> Result<()> {
         let i = self.node(oid);
         self.parse(i)?;
         self.pending.push(i);
@@ -166,7 +166,7 @@ impl<'r> Walk<'r> {
     }
 
     /// Hides `oid` and its ancestors.
-    pub fn hide(&mut self, oid: Oid) -> Result<()> {
+    pub(crate) fn hide(&mut self, oid: Oid) -> Result<()> {
         let i = self.node(oid);
         self.parse(i)?;
         self.nodes[i as usize].flags |= HIDDEN;
@@ -231,7 +231,7 @@ impl<'r> Walk<'r> {
     }
 
     /// Walks, and sorts the commits shown.
-    pub fn run(self) -> Result<Walked<'r>> {
+    pub(crate) fn run(self) -> Result<Walked<'r>> {
         self.run_with(|_, _| {})
     }
 
@@ -239,7 +239,7 @@ impl<'r> Walk<'r> {
     /// to show (so its check can begin before the order is known; a commit
     /// hidden later, by clock skew, is not in the result), with its content
     /// when the walk read it, and sorts the commits shown.
-    pub fn run_with(
+    pub(crate) fn run_with(
         mut self,
         mut found: impl FnMut(Oid, Option<&Arc<Vec<u8>>>),
     ) -> Result<Walked<'r>> {
