@@ -12,8 +12,11 @@ use crate::report::Format;
 #[derive(Debug, Parser)]
 #[command(name = "policy-check", version, propagate_version = true)]
 pub struct Cli {
+    /// The options every command accepts (policy, directory, colour,
+    /// verbosity).
     #[command(flatten)]
     pub global: Global,
+    /// The command to run; `app::run` dispatches it.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -53,6 +56,8 @@ pub(crate) enum Color {
     Never,
 }
 
+/// The commands, one arm each in `app::run` (the text on each variant is
+/// its `--help`).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check commits (default: HEAD) against the policy.
@@ -80,6 +85,7 @@ pub enum Command {
     Report(ReportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
+        /// The shell to write the completion script for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -91,6 +97,8 @@ pub enum Command {
     },
 }
 
+/// Arguments of `policy-check report`: the history to summarise and how to
+/// show it.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Revisions whose history to summarise (default: HEAD's); a lone
@@ -142,6 +150,7 @@ pub(crate) enum ReportFormat {
     Html,
 }
 
+/// Arguments of `policy-check inspect`: the commit to show and how.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The commit to inspect.
@@ -196,6 +205,8 @@ pub enum HookCommand {
     },
 }
 
+/// Arguments of `policy-check install`: client hooks by default, or a
+/// server hook.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     /// Install the server hook (pre-receive) into this (bare) repository;
@@ -208,9 +219,13 @@ pub struct InstallArgs {
     pub(crate) update: bool,
 }
 
+/// Arguments of `policy-check uninstall` (none yet; a struct so that the
+/// command can grow options without changing its shape).
 #[derive(Debug, Args)]
 pub struct UninstallArgs {}
 
+/// Arguments of `policy-check check`: what to check (commits, or a
+/// message with the staged changes), the output format and the baseline.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Revisions: a range (`main..HEAD`, `HEAD~10..`, `A...B`, `^X Y`) is
@@ -262,6 +277,7 @@ pub struct CheckArgs {
     pub(crate) explain_rollout: bool,
 }
 
+/// The `policy-check baseline` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
     /// Record the findings of commits (default: every commit reachable from
@@ -279,6 +295,8 @@ pub enum BaselineCommand {
     },
 }
 
+/// The `policy-check policy` subcommands: presets, a starter file,
+/// validation, the effective policy and its schema.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// List the embedded presets.
@@ -312,6 +330,7 @@ pub enum PolicyCommand {
     Schema,
 }
 
+/// Arguments of `policy-check explain`: one rule, or the list of all.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The rule id.

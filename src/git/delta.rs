@@ -22,8 +22,15 @@ pub struct RawDelta {
 /// Options for reading a commit's diff.
 #[derive(Debug, Clone)]
 pub struct DiffOptions {
+    /// What to read: nothing beyond the message, the list of changed files,
+    /// or also their contents and line diffs (the union of the policy's
+    /// families' needs).
     pub needs: Needs,
+    /// Blobs larger than this many bytes are not read: the file is reported
+    /// as too large (`Content::TooLarge`, with its blob id for the large-file
+    /// reader) and its old side is treated as empty.
     pub max_file_size: u64,
+    /// How moved files are recognised (exact, similar, or not at all).
     pub renames: Renames,
     /// Paths whose old text is kept in [`FileChange::old_text`] (few, so a
     /// history scan does not pay for the old side of every file).

@@ -482,7 +482,11 @@ pub(crate) fn fill_from_bytes(
 
 /// What a blob is, judged on its own bytes.
 pub enum Decoded<'a> {
+    /// Text as UTF-8: borrowed when the blob was valid UTF-8, owned when it
+    /// was UTF-16 or held invalid sequences (replaced by U+FFFD).
     Text(std::borrow::Cow<'a, str>),
+    /// Binary as git judges it (a NUL in its first 8000 bytes, and not
+    /// UTF-16 with a byte-order mark): it has no lines to diff.
     Binary,
 }
 

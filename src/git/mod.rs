@@ -75,6 +75,8 @@ pub fn blob_hash(bytes: &[u8]) -> Option<String> {
         .map(|o| o.to_string())
 }
 
+/// Opens the repository that holds `dir`, searching upwards as git does.
+/// Fails, naming `dir`, when it is in no repository.
 pub fn open(dir: &Path) -> Result<Repository> {
     git2::Repository::discover(dir)
         .map(Repository::from_raw)
@@ -341,6 +343,11 @@ pub struct Reader<'r> {
 }
 
 impl<'r> Reader<'r> {
+    /// A reader of `repo`'s commits that reads what `opts` asks for; with
+    /// `merge_diffs`, a merge's changes are its combined diff (the lines no
+    /// parent had), else a merge has no file changes. Reads the comment
+    /// string and the shallow boundary now, and opens the object store on
+    /// the first read.
     pub fn new(repo: &'r Repository, opts: DiffOptions, merge_diffs: bool) -> Self {
         Reader {
             repo,

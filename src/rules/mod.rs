@@ -14,7 +14,6 @@ use crate::diag::{rule, Severity};
 pub mod adoption;
 pub(crate) mod custom;
 pub mod dependencies;
-#[allow(missing_docs, reason = "its own helper documents it (issue 16)")]
 pub mod disclosure;
 pub(crate) mod family;
 pub(crate) mod gitleaks;

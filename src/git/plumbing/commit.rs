@@ -9,7 +9,9 @@ use crate::model::Identity;
 /// The parts of a commit a check reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commit<'a> {
+    /// The root tree, from the `tree` header.
     pub tree: Oid,
+    /// The `parent` headers, in order (none for a root commit).
     pub parents: Vec<Oid>,
     pub(crate) author: Identity,
     pub(crate) committer: Identity,
@@ -22,12 +24,16 @@ pub struct Commit<'a> {
 /// Why a commit could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Malformed {
+    /// The first header is not a `tree` line with a valid id.
     #[error("it has no `tree` line")]
     NoTree,
+    /// The `parent` header at this (1-based) position has no valid id.
     #[error("its `parent` line {0} is not a commit id")]
     BadParent(usize),
+    /// The named header (`author` or `committer`) is missing.
     #[error("it has no `{0}` line")]
     NoIdentity(&'static str),
+    /// The named identity header does not parse; the second field says why.
     #[error("its `{0}` line is malformed: {1}")]
     BadIdentity(&'static str, &'static str),
 }

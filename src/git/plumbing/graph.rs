@@ -126,6 +126,7 @@ impl Layer {
 /// A commit as the graph records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The commit's parents, in order, as the graph lists them.
     pub parents: Vec<Oid>,
     /// The committer date, as git's revision walk reads it.
     pub(crate) date: u64,

@@ -64,9 +64,13 @@ const NAMES: usize = FANOUT + 256 * 4;
 /// What kind of object a store returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A commit: headers, a blank line, the message.
     Commit,
+    /// A tree: entries of mode, name and id.
     Tree,
+    /// A blob: a file's bytes.
     Blob,
+    /// An annotated tag.
     Tag,
 }
 
@@ -84,7 +88,10 @@ impl Kind {
 /// An object's kind and content (shared with the cache, so cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Object {
+    /// The object's type.
     pub kind: Kind,
+    /// Its content, inflated and with deltas applied (without git's
+    /// `kind size\0` header).
     pub data: Arc<Vec<u8>>,
 }
 
@@ -528,6 +535,10 @@ pub struct ObjectStore<'r> {
 }
 
 impl<'r> ObjectStore<'r> {
+    /// A store over `repo`'s objects: the packs of its object directory
+    /// and its alternates (mapped once per process and shared while their
+    /// listing is unchanged), loose objects, and libgit2's object database
+    /// for anything else. Fails only when libgit2 cannot open that database.
     pub fn new(repo: &'r Repository) -> Result<Self, git2::Error> {
         Ok(ObjectStore {
             odb: repo.raw().odb()?,
@@ -1198,7 +1209,9 @@ fn temp_err(e: std::io::Error) -> String {
 /// An object, or the size of one too large to read.
 #[derive(Debug, Clone)]
 pub enum Limited {
+    /// The object, read whole.
     Object(Object),
+    /// The object was over the limit and not read: its size in bytes.
     TooLarge(u64),
 }
 
@@ -1253,7 +1266,9 @@ fn inflate_rest(
 #[derive(Debug, Clone, Copy)]
 pub struct TreeEntry<'a> {
     pub(crate) mode: u32,
+    /// The entry's name: raw bytes, one path component, never empty.
     pub name: &'a [u8],
+    /// The entry's object id, 20 raw bytes (see [`TreeEntry::oid`]).
     pub id: &'a [u8],
 }
 
