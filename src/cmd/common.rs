@@ -50,7 +50,10 @@ pub(crate) fn use_color(choice: Color, is_terminal: bool) -> bool {
 /// Finds and loads the policy: `--policy`, else `.policy-check.toml` at the
 /// repository root, else git config `policy-check.policy`, else the embedded
 /// default preset. Returns the policy and a description of where it came from.
-pub(crate) fn select_policy(global: &Global, repo: Option<&Repository>) -> Result<(Policy, String)> {
+pub(crate) fn select_policy(
+    global: &Global,
+    repo: Option<&Repository>,
+) -> Result<(Policy, String)> {
     let (policy, origin) = if let Some(path) = &global.policy {
         (Policy::file(path), format!("--policy {}", path.display()))
     } else if let Some(rev) = &global.policy_ref {
@@ -92,7 +95,10 @@ pub(crate) fn select_policy(global: &Global, repo: Option<&Repository>) -> Resul
 /// no policy file. Used where the content being judged must not choose its
 /// own policy: the server (the protected branch before the push) and
 /// `--policy-ref` (the base branch of a pull request in CI).
-pub(crate) fn policy_at(repo: &Repository, rev: &str) -> Result<Option<(crate::policy::Source, String)>> {
+pub(crate) fn policy_at(
+    repo: &Repository,
+    rev: &str,
+) -> Result<Option<(crate::policy::Source, String)>> {
     let at = git::tree_files::rev_tree(repo, rev)?;
     let short = &at.commit.to_string()[..12];
     let label = format!("{rev} at {short}");

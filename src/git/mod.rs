@@ -286,7 +286,11 @@ pub(crate) fn shown_message(repo: &Repository, oid: Oid, comment: &str) -> Resul
 /// decodes all of it (headers too) before reading its parts
 /// (`repo_logmsg_reencode`), so a name can be decoded as well as the
 /// message. The common case, UTF-8 without a NUL, reads `c` as it is.
-pub(crate) fn shown(data: &[u8], c: &commit::Commit, comment: &str) -> (Identity, Identity, Message) {
+pub(crate) fn shown(
+    data: &[u8],
+    c: &commit::Commit,
+    comment: &str,
+) -> (Identity, Identity, Message) {
     let plain = c.encoding.is_none_or(crate::message::is_utf8_label)
         && memchr::memchr(0, c.message).is_none();
     if plain {

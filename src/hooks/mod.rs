@@ -19,7 +19,6 @@ mod judge;
 pub(crate) mod server;
 pub(crate) mod trust;
 
-
 /// Runs a hook.
 pub(crate) fn run(cmd: HookCommand, global: &Global) -> Result<Exit> {
     match cmd {
