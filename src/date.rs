@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Calendar dates as days since 1970-01-01, enough for expiry and rollout
 //! dates without a date-time dependency. "Today" can be pinned with
 //! `POLICY_CHECK_TODAY=YYYY-MM-DD` (tests, and reproducing a CI run).

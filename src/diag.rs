@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The ground floor: what every rule, source and report shares. Severities,
 //! rule metadata and ids, findings, and the escaping that makes text from a
 //! repository inert. It imports nothing from the crate.

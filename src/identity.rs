@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! People in trailers: parsing `Name <email>` and deciding whether a change
 //! carries a review from someone accountable. Shared by every rule family
 //! that asks for a review (AI review, protected paths, CI workflows), so the

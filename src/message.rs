@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Commit messages and trailers, read exactly as git reads them.
 //!
 //! Two jobs live here, both ports of git's own algorithms so that what

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The change model: what a source (a commit, the index, a bare message)
 //! hands to the rules. It knows nothing about the git library, so rules stay pure
 //! functions of plain data.

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Moved lines: which added lines of a change were removed elsewhere in the
 //! same change (the same file, another file, a deleted file), so that rules
 //! about what a change *introduces* judge only what it wrote.

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Baselines: the findings a repository already had when it adopted the
 //! policy, recorded so that `check --baseline FILE` reports only new ones.
 //!

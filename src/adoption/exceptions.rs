@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Policy-level exceptions: `[[exceptions]]` entries that excuse the
 //! findings of one rule, optionally only in one commit or under some paths,
 //! for a stated reason, optionally until a date.

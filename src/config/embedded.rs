@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Reading the TOML embedded in the binary (the data tables and presets)
 //! quickly.
 //!

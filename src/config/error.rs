@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Policy errors that point at the exact spot: file, line, column, and what
 //! was expected.
 

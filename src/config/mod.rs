@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The config kit, beneath the rules: how a policy's settings are located
 //! (`KeyPath`), how their problems are collected (`Problems`), and the
 //! compilers every family uses for its globs and regexes, plus the data

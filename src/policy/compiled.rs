@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The compiled policy: what `compile` (in `mod.rs`) makes of the TOML,
 //! and what the rules read. Its methods live with `compile`.
 

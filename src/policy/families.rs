@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The rule families as a policy runs them. Everything here follows from
 //! the one list of families, `rules::with_families!`: dispatch
 //! (`engine::check`), what a policy needs read from git ([`Policy::needs`]),

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Reading policy files: presets, `extends` chains, strict parsing, merging
 //! with a record of where each setting came from, and locating a setting in
 //! its file for error messages.

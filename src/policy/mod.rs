@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The policy: TOML as the user writes it (raw serde types that reject
 //! unknown keys), merged along its `extends` chain, then validated and
 //! compiled once (regexes, globs, dates) into a [`Policy`] the rules use.

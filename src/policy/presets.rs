@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Presets embedded from `policies/`, so the binary works with no file at all.
 //! Each turns a real, published AI-usage policy into checks and cites it at
 //! the top of its file.

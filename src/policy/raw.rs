@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The policy document as written: serde types that reject unknown keys,
 //! from which the JSON schema and the compiled [`Policy`](super::Policy)
 //! are derived. Each family's own raw table lives with its rules.

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The JSON Schema of the policy file, derived from the raw serde types
 //! (`schemars`), and a checker that uses it to report every unknown key and
 //! wrongly typed value of a document at once, each located in its file.

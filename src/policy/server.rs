@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! `[server]`: how the push hooks (pre-receive, update, and pre-push on the
 //! client) apply the policy: which refs it governs, what happens to tags and
 //! notes, and whether an internal error may let a push through.

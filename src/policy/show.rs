@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! `policy-check policy show`: the effective policy after `extends`, as
 //! TOML, each setting annotated with the document (and line) it came from.
 

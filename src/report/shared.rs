@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! What every renderer shares: the `Reporter` trait, counts as words,
 //! finding fingerprints, and an escaping writer.
 

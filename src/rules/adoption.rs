@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! What adoption reports about itself: stale baseline entries, expired or unused exceptions.
 
 use crate::diag::{RuleInfo, Severity};

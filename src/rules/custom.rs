@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Custom rules: `[[rules]]` entries of the policy, each a regex applied to
 //! one part of a change.
 //!

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Dependency changes: what a commit adds to `Cargo.toml`, `.cargo/config.toml`
 //! and `Cargo.lock`, and where the new crates come from.
 //!

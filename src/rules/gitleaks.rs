@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! A gitleaks configuration (`.gitleaks.toml`) read as extra secret
 //! patterns, so that a project's existing gitleaks rules and allowlists keep
 //! working under `[secrets] gitleaks_config = ".gitleaks.toml"`.

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Rule families. Each is a pure function of a [`Change`](crate::model::Change)
 //! and its compiled configuration that reports into a [`Sink`](sink::Sink);
 //! none touches git or the filesystem.

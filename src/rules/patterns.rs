@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! A table of regexes behind a keyword pre-filter, shared by the secrets and
 //! payloads families.
 //!

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Malicious payloads (reporting on AI-driven attacks on Rust projects: cryptominer payloads disguised as utility
 //! libraries, backdoors): mining pools, miners, code that decodes and runs
 //! itself or runs what it downloads, and executable binaries added to the

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Protected paths: the files that govern the project itself (the policy
 //! file, CODEOWNERS, git hooks, release scripts) change only with a
 //! maintainer's review trailer, so a contribution cannot quietly loosen the

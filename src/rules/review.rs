@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Review and accountability rules (`[review]`): a human stays accountable.
 //!
 //! ```toml

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Unjustified `unsafe` in Rust: every added `unsafe` block, `unsafe impl`
 //! and `unsafe extern` block carries a `// SAFETY:` comment (above it, at
 //! the end of its line, or as the first thing inside the block), every added

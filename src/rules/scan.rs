@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! What the engine itself reports: content it could not read or that no checkout may hold (`[scan]`).
 
 use crate::diag::{RuleInfo, Severity};

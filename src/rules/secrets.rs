@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Secrets in added lines (the Rust Foundation's AI Usage Policy §7: no secrets, credentials or private
 //! keys are shared).
 //!

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! What the push hooks report about a push as a whole: objects left unchecked, unreviewed policy changes.
 
 use crate::diag::{RuleInfo, Severity};

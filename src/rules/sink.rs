@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Where rules report. A [`Sink`] applies severities, inline
 //! `policy-check:allow` markers and the policy's excuses (exceptions, a
 //! baseline) in one place, so no rule does it on its own. It knows the

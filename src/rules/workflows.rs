@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! CI workflow changes: a CI file (`.github/workflows/*.yml`, `.gitlab-ci.yml`,
 //! others the policy lists) runs with the repository's secrets, so a change
 //! to one needs a maintainer's review trailer, and risky lines are findings.

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The RustSec advisory database, read from a local copy with the `rustsec`
 //! crate (no git, no network): where `cargo audit` and `cargo deny` keep it
 //! (`$CARGO_HOME/advisory-db`) or the path `dependencies.advisory_db` gives.

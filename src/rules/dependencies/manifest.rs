@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! What the dependency rules need from a `Cargo.toml`, a `.cargo/config.toml`
 //! or a `Cargo.lock`: parsed (never grepped) with `toml_edit`, which keeps
 //! byte spans so findings point at the line of the entry.

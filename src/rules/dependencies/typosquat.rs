@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Typosquat detection: is a crate name a near miss of a popular crate?
 //!
 //! A name is a near miss of a popular crate when it is not that crate (nor

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! SPDX expressions, through the `spdx` crate (the parser cargo-deny uses):
 //! the policy's allowed set, compiled once, and the expressions found in
 //! committed files, parsed strictly first and leniently second so that a

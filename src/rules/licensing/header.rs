@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Reading `SPDX-License-Identifier:` headers from the first lines of a file,
 //! whatever the comment syntax (`//`, `#`, `/* */`, `<!-- -->`, `--`, `;`,
 //! `%`…) and however the file ends its lines (CRLF, no final newline, a

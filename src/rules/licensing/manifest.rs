@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The `license` and `license-file` fields of a crate manifest
 //! (`Cargo.toml`), read from `[package]` or `[workspace.package]` with the
 //! line each stands on, and the old value from the commit's removed lines.

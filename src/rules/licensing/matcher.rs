@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Licence texts named by their whole text: askalono (the matcher
 //! cargo-deny and cargo-about use) scores a file against every licence text
 //! of the SPDX list, which the `spdx` crate ships (`text` feature). No cache

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Licensing rules: what a commit adds must be under a licence the project
 //! accepts (the Rust Foundation's AI Usage Policy: "comply with the relevant, existing, open source
 //! licenses"; LLVM's AI Tool Use Policy: "regenerating copyrighted material does not remove

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Licence texts: foreign notices in added lines, and the classification of
 //! licence files, both from `policies/data/licenses.toml` (extended by the
 //! policy). Added lines first go through one Aho-Corasick pass over the

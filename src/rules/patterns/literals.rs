@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The literals every match of a pattern contains, read from its syntax
 //! tree: what keyword pre-filters are built from. Depends on `regex-syntax`
 //! alone, so that `build.rs` computes them for the built-in AI signatures

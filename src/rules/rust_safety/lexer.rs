@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! A small streaming lexer for Rust source, just precise enough to tell the
 //! keyword `unsafe` from the same letters inside a string, a raw string, a
 //! comment, a char literal or a longer identifier, and to hand comments to

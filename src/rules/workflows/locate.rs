@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Line numbers for parsed workflow nodes.
 //!
 //! The typed models (`github-actions-models`) carry no source positions, and

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Structural checks: a GitHub workflow (or a composite action) read into
 //! zizmor's typed models (`github-actions-models`), so that triggers, jobs,
 //! permissions, `uses:` and `run:` are known as such, not guessed from lines.
