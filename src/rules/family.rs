@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! What a rule family is: its table in the policy as written, what that
 //! table compiles to, what the family needs read from git, and the check
 //! that runs its rules over one change.
