@@ -254,6 +254,7 @@ pub struct Signal {
     /// A mention in prose, not a trace a tool leaves: lower confidence.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub(crate) prose: bool,
+    /// Where in the change it was seen (a trailer, a footer, an identity…).
     pub(crate) seen: Seen,
 }
 

@@ -16,6 +16,7 @@ use crate::report::shared::Reporter;
 /// One staged severity, judged against today and the checked commits.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Step {
+    /// The rule id whose severity is staged.
     pub(crate) rule: String,
     /// The severity before the date.
     pub(crate) level: Severity,

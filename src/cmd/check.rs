@@ -24,6 +24,12 @@ fn reporter_for<'w>(
     report::reporter(format, out, use_color(global.color, tty))
 }
 
+/// `policy-check check`: a bare message (`--message-file`, with
+/// `--staged` the pre-check), the policy's staged severities
+/// (`--explain-rollout`), or commits (a range, lone revisions, `--all`,
+/// `--history`), reported in the chosen format. `Violated` when an error
+/// finding remains (after `--baseline`); fails on a bad revision, policy or
+/// baseline.
 pub(crate) fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
     let dir = workdir(global);
     let stdout = std::io::stdout();

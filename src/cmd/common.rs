@@ -21,6 +21,8 @@ pub enum Exit {
 }
 
 impl Exit {
+    /// `Violated` when the summary counts an error finding, else `Passed`
+    /// (warnings never fail a check).
     pub(crate) fn from_summary(s: &Summary) -> Exit {
         if s.errors > 0 {
             Exit::Violated

@@ -11,6 +11,9 @@ use crate::policy::{presets, Policy};
 
 use super::common::*;
 
+/// `policy-check policy …`: list the presets, write a starter file, validate
+/// a policy (problems are an error, exit 2), show the effective policy with
+/// where each setting comes from, or print the JSON schema.
 pub(crate) fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit> {
     match cmd {
         PolicyCommand::List => {

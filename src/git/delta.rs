@@ -11,8 +11,11 @@ pub(crate) const BINARY_PROBE: usize = 8000;
 /// A changed path as the tree walk finds it.
 #[derive(Debug, Clone)]
 pub struct RawDelta {
+    /// The path from the repository root, as the tree stores it (bytes).
     pub(crate) path: Vec<u8>,
+    /// The old side's (object id, git mode); `None` when the path was added.
     pub(crate) old: Option<(Oid, u32)>,
+    /// The new side's (object id, git mode); `None` when the path was deleted.
     pub(crate) new: Option<(Oid, u32)>,
     /// The new side's entry has a name git would refuse to check out (see
     /// [`bad_name`]); what is under it is not read.
@@ -44,6 +47,7 @@ pub struct DiffOptions {
 }
 
 impl DiffOptions {
+    /// Whether `path`'s old text is kept ([`DiffOptions::old_text`]).
     pub(crate) fn wants_old_text(&self, path: &str) -> bool {
         self.old_text.as_ref().is_some_and(|g| g.is_match(path))
     }

@@ -21,7 +21,9 @@ pub(crate) const PUSHER_VARS: &[&str] = &[
 /// A `Policy-Exception: <rule-id> <reason>` trailer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Exception {
+    /// The rule id the exception is for.
     pub(crate) rule: String,
+    /// Why, in the author's words (never empty).
     pub(crate) reason: String,
 }
 

@@ -25,6 +25,7 @@ use crate::rules::server::RULES;
 pub(crate) struct Update {
     /// The ref on the side that enforces the policy (the remote ref for pre-push).
     pub(crate) refname: String,
+    /// The commit the ref would point to.
     pub(crate) new: Oid,
 }
 
@@ -45,7 +46,9 @@ pub(crate) enum Exceptions {
 /// The outcome for one ref.
 #[derive(Debug, Default)]
 pub(crate) struct RefVerdict {
+    /// The ref, as the push names it.
     pub(crate) refname: String,
+    /// Findings in the commits (and tag messages) this ref brings in.
     pub(crate) findings: Vec<Finding>,
     /// New commits checked for this ref.
     pub(crate) commits: usize,
@@ -73,6 +76,7 @@ impl RefVerdict {
 /// The outcome of a push.
 #[derive(Debug, Default)]
 pub(crate) struct Verdict {
+    /// One verdict per updated ref, in the order of the push.
     pub(crate) refs: Vec<RefVerdict>,
     /// Distinct new commits checked across all refs.
     pub(crate) commits: usize,
@@ -86,6 +90,7 @@ pub(crate) struct Verdict {
 }
 
 impl Verdict {
+    /// True when any ref is rejected: the push (pre-receive) fails.
     pub(crate) fn rejected(&self) -> bool {
         self.refs.iter().any(RefVerdict::rejected)
     }

@@ -120,8 +120,11 @@ fn spent_message(budget: std::time::Duration, origin: &str) -> String {
 /// One `<old> <new> <ref>` line of pre-receive's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RefLine {
+    /// The ref's current value (zero when the ref is created).
     pub(crate) old: Oid,
+    /// The value pushed (zero when the ref is deleted).
     pub(crate) new: Oid,
+    /// The full ref name (`refs/heads/main`).
     pub(crate) refname: String,
 }
 

@@ -140,6 +140,8 @@ pub(crate) struct Voucher {
 
 /// The evidence a push carries.
 pub(crate) struct Evidence {
+    /// What the server's config trusts: the pusher variables, the allowed
+    /// signers, forge-written review trailers.
     pub(crate) trust: ServerTrust,
     /// The authenticated pusher, or why none.
     pub(crate) pusher: Result<(String, String), String>,
@@ -150,6 +152,9 @@ pub(crate) struct Evidence {
 }
 
 impl Evidence {
+    /// Evidence with the pusher read from the environment as `trust` allows;
+    /// signers are read later, for the commits a push brings
+    /// ([`Evidence::load_signers`]).
     pub(crate) fn new(trust: ServerTrust) -> Self {
         let pusher = trust.pusher();
         Evidence {

@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 /// The whole report: one or more repositories.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Report {
+    /// Version of this document's shape ([`super::SCHEMA_VERSION`]); `--merge`
+    /// refuses another.
     pub(crate) schema_version: u32,
     /// `month` or `week`.
     pub(crate) period: String,
+    /// One entry per repository (several after `--merge`).
     pub(crate) repositories: Vec<RepoReport>,
 }
 
@@ -24,6 +27,7 @@ pub(crate) struct RepoReport {
     /// Template of a commit's web address (`{id}`), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) commit_url: Option<String>,
+    /// The whole history's counts.
     pub(crate) totals: Counts,
     /// Per period, oldest first (`2026-03`, or `2026-W11`).
     pub(crate) periods: BTreeMap<String, Counts>,
@@ -36,6 +40,7 @@ pub(crate) struct RepoReport {
 /// Counts for a period or a whole history.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct Counts {
+    /// Commits checked.
     pub(crate) commits: usize,
     /// Commits with at least one AI trace.
     pub(crate) ai: usize,
@@ -58,6 +63,7 @@ pub(crate) struct Counts {
 }
 
 impl Counts {
+    /// Adds another period's or repository's counts to these, key by key.
     pub(crate) fn add(&mut self, o: &Counts) {
         self.commits += o.commits;
         self.ai += o.ai;
@@ -86,10 +92,13 @@ impl Counts {
 /// An AI-involved commit the report names.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Listed {
+    /// The commit id.
     pub(crate) id: String,
     /// `YYYY-MM-DD` (committer date, UTC).
     pub(crate) date: String,
+    /// Its subject line.
     pub(crate) subject: String,
+    /// The AI tools its traces name.
     pub(crate) tools: Vec<String>,
     /// `undisclosed` or `malformed`.
     pub(crate) state: String,

@@ -15,11 +15,13 @@ use std::io::Write;
 use super::shared::Reporter;
 use crate::diag::{Finding, Severity, Summary};
 
+/// Writes each finding as a GitHub Actions workflow command as it comes.
 pub(crate) struct GithubReporter<'w> {
     out: Box<dyn Write + 'w>,
 }
 
 impl<'w> GithubReporter<'w> {
+    /// A reporter writing to `out`.
     pub(crate) fn new(out: Box<dyn Write + 'w>) -> Self {
         GithubReporter { out }
     }

@@ -16,6 +16,7 @@ use serde_json::json;
 use super::shared::{Occurrences, Reporter, MESSAGE_PATH};
 use crate::diag::{escape, Finding, Severity, Summary};
 
+/// Writes a GitLab Code Quality array, one issue per finding, streamed.
 pub(crate) struct GitlabReporter<'w> {
     out: Box<dyn Write + 'w>,
     count: usize,
@@ -23,6 +24,7 @@ pub(crate) struct GitlabReporter<'w> {
 }
 
 impl<'w> GitlabReporter<'w> {
+    /// A reporter writing to `out`.
     pub(crate) fn new(out: Box<dyn Write + 'w>) -> Self {
         GitlabReporter {
             out,

@@ -11,6 +11,7 @@ use crate::diag::{Finding, Summary};
 /// The version of the JSON shape; bumped on any incompatible change.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
+/// Streams the findings as one JSON document; the summary closes it.
 pub(crate) struct JsonReporter<'w> {
     out: Box<dyn Write + 'w>,
     started: bool,
@@ -18,6 +19,7 @@ pub(crate) struct JsonReporter<'w> {
 }
 
 impl<'w> JsonReporter<'w> {
+    /// A reporter writing to `out`.
     pub(crate) fn new(out: Box<dyn Write + 'w>) -> Self {
         JsonReporter {
             out,

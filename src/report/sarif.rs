@@ -29,6 +29,8 @@ pub(crate) const SCHEMA_URI: &str =
 /// The key of our fingerprint in `partialFingerprints`.
 pub(crate) const FINGERPRINT_KEY: &str = "policyCheck/v1";
 
+/// Streams a SARIF 2.1.0 log: the results as they come, then the rules
+/// that had one.
 pub(crate) struct SarifReporter<'w> {
     out: Box<dyn Write + 'w>,
     started: bool,
@@ -39,6 +41,7 @@ pub(crate) struct SarifReporter<'w> {
 }
 
 impl<'w> SarifReporter<'w> {
+    /// A reporter writing to `out`.
     pub(crate) fn new(out: Box<dyn Write + 'w>) -> Self {
         SarifReporter {
             out,

@@ -14,12 +14,14 @@ use std::io::Write;
 use super::shared::Reporter;
 use crate::diag::{escape, escape_cow, Finding, Severity, Summary};
 
+/// Writes findings as rustc-style text, in colour when asked.
 pub(crate) struct TextReporter<'w> {
     out: Box<dyn Write + 'w>,
     color: bool,
 }
 
 impl<'w> TextReporter<'w> {
+    /// A reporter writing to `out`, with ANSI colours when `color`.
     pub(crate) fn new(out: Box<dyn Write + 'w>, color: bool) -> Self {
         TextReporter { out, color }
     }

@@ -105,26 +105,49 @@ pub(crate) struct RawDisclosure {
 /// Compiled `[disclosure]`.
 #[derive(Debug)]
 pub(crate) struct Disclosure {
+    /// Trailer keys that count as a disclosure; the first is the one suggested.
     pub(crate) trailers: Vec<String>,
+    /// When a disclosure is required.
     pub(crate) required: Required,
+    /// The regex a disclosure value must match (its `tool` and `model` groups
+    /// name what is judged); `None`: any value.
     pub(crate) value: Option<Regex>,
+    /// The expected value format in words, for messages.
     pub(crate) value_hint: Option<String>,
+    /// The suggested value, with `{tool}` and `{model}` filled from what was
+    /// detected.
     pub(crate) suggest: String,
+    /// A tool's own trailer (`Co-authored-by: Claude <…>`) counts as a
+    /// disclosure.
     pub(crate) accept_tool_trailers: bool,
+    /// The key suggested instead of the first when an agent acted.
     pub(crate) suggest_agentic: Option<String>,
     /// (display name, key) of approved tools; empty means every tool.
     pub(crate) approved: Vec<(String, String)>,
+    /// (display name, key) of the tools that are not accepted.
     pub(crate) denied: Vec<(String, String)>,
+    /// Trailer keys (any case) in which no AI tool may be named.
     pub(crate) forbid_trailers: Vec<String>,
+    /// `forbid_ai_trailers = ["*"]`: no trailer may name an AI tool.
     pub(crate) forbid_all_trailers: bool,
+    /// AI tools' attribution footers in the body are findings.
     pub(crate) forbid_footers: bool,
+    /// More added lines than this (outside `tests`) in an AI-assisted commit
+    /// need one of `large_trailers`.
     pub(crate) max_lines: Option<u64>,
+    /// Test files, whose lines `max_lines` does not count.
     pub(crate) tests: Option<GlobSet>,
+    /// Trailers (from someone other than the author) that make a large
+    /// AI-assisted commit acceptable.
     pub(crate) large_trailers: Vec<String>,
+    /// Merges need no disclosure under `required = "always"`.
     pub(crate) exempt_merges: bool,
+    /// The commit-msg hook adds the suggested trailer itself when it
+    /// recognises the tool.
     pub(crate) autofix: bool,
 }
 
+/// The family's rules: ids, default severities, summaries and hints.
 pub(crate) const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "disclosure-missing",

@@ -12,7 +12,10 @@ use crate::scan::diff_options;
 /// staged files (when the policy reads files), parents, author and
 /// committer; and git's `commit.cleanup` setting.
 pub(crate) struct Pending {
+    /// The change as the commit would make it, without a message yet.
     pub(crate) change: Change,
+    /// git's `commit.cleanup` setting, when set: how the message will be
+    /// cleaned before it is recorded.
     pub(crate) cleanup: Option<String>,
 }
 

@@ -13,7 +13,9 @@ pub struct Commit<'a> {
     pub tree: Oid,
     /// The `parent` headers, in order (none for a root commit).
     pub parents: Vec<Oid>,
+    /// The `author` header: who wrote the change, and when.
     pub(crate) author: Identity,
+    /// The `committer` header: who made the commit, and when.
     pub(crate) committer: Identity,
     /// The `encoding` header, when there is one.
     pub(crate) encoding: Option<&'a str>,

@@ -1265,6 +1265,8 @@ fn inflate_rest(
 /// One entry of a tree object.
 #[derive(Debug, Clone, Copy)]
 pub struct TreeEntry<'a> {
+    /// The git mode (`0o100644`, `0o40000` for a tree, `0o120000` a link,
+    /// `0o160000` a submodule), as the entry's octal digits say.
     pub(crate) mode: u32,
     /// The entry's name: raw bytes, one path component, never empty.
     pub name: &'a [u8],
@@ -1273,6 +1275,7 @@ pub struct TreeEntry<'a> {
 }
 
 impl TreeEntry<'_> {
+    /// The entry's id as an [`Oid`].
     pub(crate) fn oid(&self) -> Oid {
         // the parser guarantees 20 bytes
         Oid::from_bytes(self.id).unwrap_or(Oid::ZERO)

@@ -61,6 +61,7 @@ type Queue = BinaryHeap<(u64, Reverse<u64>, u32)>;
 
 /// The commits of a walk, newest first, and their parents.
 pub(crate) struct Walked<'r> {
+    /// The commits, in the order `git rev-list --date-order` lists them.
     pub(crate) order: Vec<Oid>,
     walk: Walk<'r>,
 }
