@@ -27,8 +27,7 @@ pub(crate) const BUILTIN: &str = include_str!("../policies/data/ai-signatures.to
 /// Trailer keys whose value names someone who claims authorship or
 /// certifies the change: an AI identity found there is a signal even when
 /// no signature is keyed on the trailer (`Signed-off-by: Claude <…>`).
-pub(crate) const AUTHORSHIP_KEYS: &[&str] =
-    &["signed-off-by", "co-authored-by", "co-developed-by", "from"];
+const AUTHORSHIP_KEYS: &[&str] = &["signed-off-by", "co-authored-by", "co-developed-by", "from"];
 
 /// Words that may stand beside a tool's name in a `Name <email>` that is
 /// the tool's (`GitHub Copilot`, `Claude Code`, `Cursor Agent`).
@@ -55,7 +54,7 @@ const NEGATIVE: &[&str] = &["no", "none", "false", "n/a", "na", "0", "-", "nothi
 /// Where a signature looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub(crate) enum Kind {
+enum Kind {
     /// The value of a trailer with `key`.
     Trailer,
     /// Each line of the message body.
@@ -73,34 +72,34 @@ pub(crate) enum Kind {
 /// One `[[signature]]` entry, as in the table and in `[[ai.signatures]]`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawSignature {
+struct RawSignature {
     /// Lets a policy that extends another change one entry (arrays of
     /// tables with an `id` merge entry by entry).
-    pub(crate) id: Option<String>,
+    id: Option<String>,
     /// Canonical tool name; `""` for a generic disclosure trailer whose
     /// value names the tool.
-    pub(crate) tool: String,
+    tool: String,
     /// Where the signature looks: `trailer`, `body`, `identity` or `subject`.
-    pub(crate) kind: Kind,
+    kind: Kind,
     /// The trailer key (`kind = "trailer"` only), compared case-insensitively.
-    pub(crate) key: Option<String>,
+    key: Option<String>,
     /// Regex on the text; optional for trailers (any value matches).
-    pub(crate) pattern: Option<String>,
+    pattern: Option<String>,
     /// Regex with a `(?P<model>…)` group, applied to the same text.
-    pub(crate) model: Option<String>,
+    model: Option<String>,
     /// The trace means an agent acted on the repository itself.
-    pub(crate) agentic: Option<bool>,
+    agentic: Option<bool>,
     /// For `tool = ""` trailers: the trailer is an explicit disclosure
     /// whose value names the tool (default), or `false` for agent
     /// metadata that names no tool (`Agent-Id:`).
-    pub(crate) disclosure: Option<bool>,
+    disclosure: Option<bool>,
     /// Texts the entry must match (checked by the test-suite for the
     /// built-in table, and at load for a policy's own entries).
     #[serde(default)]
-    pub(crate) examples: Vec<String>,
+    examples: Vec<String>,
     /// Texts the entry must not match.
     #[serde(default)]
-    pub(crate) counter_examples: Vec<String>,
+    counter_examples: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,25 +115,25 @@ struct RawTable {
 /// 4.7`) names a tool.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawFamily {
+struct RawFamily {
     /// The vendor's tool, as in the signatures.
-    pub(crate) tool: String,
+    tool: String,
     /// Regex on a disclosure value (or on the name of a `Name <email>` value).
-    pub(crate) pattern: String,
+    pattern: String,
     /// Values the pattern must match; checked by the unit tests.
     #[cfg_attr(
         not(test),
         allow(dead_code, reason = "documentation; read by the tests")
     )]
     #[serde(default)]
-    pub(crate) examples: Vec<String>,
+    examples: Vec<String>,
     /// Values the pattern must not match; checked by the unit tests.
     #[cfg_attr(
         not(test),
         allow(dead_code, reason = "documentation; read by the tests")
     )]
     #[serde(default)]
-    pub(crate) counter_examples: Vec<String>,
+    counter_examples: Vec<String>,
 }
 
 /// `[ai]`: how the policy detects AI involvement.
@@ -142,14 +141,14 @@ pub(crate) struct RawFamily {
 #[serde(deny_unknown_fields)]
 pub struct RawAi {
     /// Use the built-in signatures table (default true).
-    pub(crate) builtin: Option<bool>,
+    builtin: Option<bool>,
     /// Built-in tools to ignore, by name (`["Copilot"]`).
-    pub(crate) disable: Option<Vec<String>>,
+    disable: Option<Vec<String>>,
     /// Signatures added to the table.
-    pub(crate) signatures: Option<Vec<RawSignature>>,
+    signatures: Option<Vec<RawSignature>>,
     /// Also report mentions of AI tools in the message's prose
     /// ("developed with Claude Code"), a lower-confidence signal (default false).
-    pub(crate) prose: Option<bool>,
+    prose: Option<bool>,
 }
 
 /// Where a signal was seen.
@@ -227,7 +226,7 @@ impl Seen {
 
     /// The trailer key, for a trailer.
     #[cfg(test)]
-    pub(crate) fn trailer_key(&self) -> Option<&str> {
+    fn trailer_key(&self) -> Option<&str> {
         match self {
             Seen::Trailer { key, .. } | Seen::Line { key, .. } => Some(key),
             _ => None,
@@ -456,7 +455,7 @@ impl Group {
 
 /// Parses the signatures table; errors name the entry.
 #[cfg(test)]
-pub(crate) fn parse_table(text: &str) -> Result<Vec<RawSignature>, String> {
+fn parse_table(text: &str) -> Result<Vec<RawSignature>, String> {
     toml::from_str::<RawTable>(text)
         .map(|t| t.signature)
         .map_err(|e| format!("ai-signatures.toml: {}", e.message().trim()))
@@ -464,13 +463,13 @@ pub(crate) fn parse_table(text: &str) -> Result<Vec<RawSignature>, String> {
 
 /// The built-in table, parsed.
 #[cfg(test)]
-pub(crate) fn builtin() -> Result<Vec<RawSignature>, String> {
+fn builtin() -> Result<Vec<RawSignature>, String> {
     builtin_table().map(|t| t.0)
 }
 
 /// The built-in table's model families, parsed.
 #[cfg(test)]
-pub(crate) fn builtin_families() -> Result<Vec<RawFamily>, String> {
+fn builtin_families() -> Result<Vec<RawFamily>, String> {
     builtin_table().map(|t| t.1)
 }
 
@@ -483,7 +482,7 @@ fn builtin_table() -> Result<(Vec<RawSignature>, Vec<RawFamily>), String> {
 /// Checks a `[[family]]` entry: its pattern compiles, its examples match
 /// and its counter-examples do not.
 #[cfg(test)]
-pub(crate) fn verify_family(f: &RawFamily) -> Vec<String> {
+fn verify_family(f: &RawFamily) -> Vec<String> {
     let mut out = Vec::new();
     if f.tool.trim().is_empty() || f.tool.contains(char::is_whitespace) {
         out.push(format!("`tool = \"{}\"` must be a single token", f.tool));
@@ -507,7 +506,7 @@ pub(crate) fn verify_family(f: &RawFamily) -> Vec<String> {
 }
 
 /// "signature #3 (tool `Claude`, trailer `Co-authored-by`)", to name an entry.
-pub(crate) fn describe_entry(i: usize, s: &RawSignature) -> String {
+fn describe_entry(i: usize, s: &RawSignature) -> String {
     let mut d = format!(
         "signature #{} (tool `{}`, {}",
         i + 1,
@@ -532,7 +531,7 @@ pub(crate) fn describe_entry(i: usize, s: &RawSignature) -> String {
 
 /// Checks that an entry is well formed and that its examples match and its
 /// counter-examples do not. Returns a message per problem.
-pub(crate) fn verify_entry(s: &RawSignature) -> Vec<String> {
+fn verify_entry(s: &RawSignature) -> Vec<String> {
     let mut out = Vec::new();
     match (s.kind, &s.key) {
         (Kind::Trailer, None) => out.push("`kind = \"trailer\"` needs `key`".to_string()),
@@ -630,7 +629,7 @@ impl Detector {
     }
 
     /// [`compile`](Self::compile) with a given base table (the built-in one, or a test's).
-    pub(crate) fn compile_with(
+    fn compile_with(
         table: Result<Vec<RawSignature>, String>,
         raw: &RawAi,
         disclosure_keys: &[String],
@@ -1099,7 +1098,7 @@ impl Detector {
     }
 
     /// The vendor's tool of the model family `text` names (`Opus 4.7` -> Claude).
-    pub(crate) fn family_tool(&self, text: &str) -> Option<String> {
+    fn family_tool(&self, text: &str) -> Option<String> {
         let (f, _) = self.family_matches(text).next()?;
         Some(self.families[f].tool.clone())
     }
@@ -1180,7 +1179,7 @@ impl Detector {
 
     /// The tool a disclosure value names: `TOOL:MODEL …` (the kernel's
     /// form), else a known tool name as a word (`GitHub Copilot`).
-    pub(crate) fn tool_in_value(&self, value: &str) -> Option<String> {
+    fn tool_in_value(&self, value: &str) -> Option<String> {
         if let Some(t) = self.tool_by_name(value).or_else(|| self.family_tool(value)) {
             return Some(t);
         }

@@ -41,16 +41,16 @@ pub struct Explanation {
     /// What the rule checks, in a sentence or two.
     pub(crate) checks: String,
     /// Why: the policy clause (or seed policy) the rule enforces.
-    pub(crate) why: String,
+    why: String,
     /// An example that produces a finding.
     pub(crate) fails: String,
     /// A near miss that does not.
     pub(crate) passes: String,
     /// How to fix a finding.
-    pub(crate) fix: String,
+    fix: String,
     /// How to suppress a finding when it is a false positive or accepted
     /// (default: the inline marker, an exception, or `[severity]`).
-    pub(crate) suppress: Option<String>,
+    suppress: Option<String>,
 }
 
 /// Every explanation, by rule id; an error names the file that is malformed

@@ -21,107 +21,107 @@ use crate::rules;
 
 /// Everything `inspect` shows, in the shape of its JSON output.
 #[derive(Debug, Serialize)]
-pub(crate) struct Inspection {
+struct Inspection {
     /// The commit id.
-    pub(crate) commit: String,
+    commit: String,
     /// Its parents' ids, in order.
-    pub(crate) parents: Vec<String>,
+    parents: Vec<String>,
     /// Whether it has more than one parent.
-    pub(crate) merge: bool,
+    merge: bool,
     /// The author as `Name <email>`, when the commit's header could be read.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) author: Option<String>,
+    author: Option<String>,
     /// The committer as `Name <email>`, when the commit's header could be read.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) committer: Option<String>,
+    committer: Option<String>,
     /// The message's subject line.
-    pub(crate) subject: String,
+    subject: String,
     /// Every trailer of the message, as git parses them.
-    pub(crate) trailers: Vec<Trailer>,
+    trailers: Vec<Trailer>,
     /// Where the signatures came from: the policy's table, or the built-in
     /// one when the policy does not use AI detection.
-    pub(crate) detection: String,
+    detection: String,
     /// The traces of AI involvement found, with where each was seen.
-    pub(crate) signals: Vec<Signal>,
+    signals: Vec<Signal>,
     /// The disclosure trailers the policy accepts and those present.
-    pub(crate) disclosure: Disclosure,
+    disclosure: Disclosure,
     /// Each `Signed-off-by` trailer and what it is.
-    pub(crate) signoffs: Vec<Signoff>,
+    signoffs: Vec<Signoff>,
     /// The changed files, as the check reads them.
-    pub(crate) files: Vec<File>,
+    files: Vec<File>,
     /// The policy's name and where it was loaded from.
-    pub(crate) policy: String,
+    policy: String,
     /// Each rule the policy runs on this commit (not those `off`) and its result.
-    pub(crate) rules: Vec<Applied>,
+    rules: Vec<Applied>,
     /// What the check found, as `check` reports it.
-    pub(crate) findings: Vec<Finding>,
+    findings: Vec<Finding>,
 }
 
 /// The disclosure trailers the policy accepts, and those present.
 #[derive(Debug, Serialize)]
 pub(crate) struct Disclosure {
     /// The policy's disclosure trailer keys (empty without `[disclosure]`).
-    pub(crate) accepted: Vec<String>,
+    accepted: Vec<String>,
     /// When a disclosure is required (`[disclosure] required`); absent without
     /// `[disclosure]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) required: Option<String>,
     /// The message's trailers whose key is one of `accepted`.
-    pub(crate) found: Vec<Trailer>,
+    found: Vec<Trailer>,
 }
 
 /// A `Signed-off-by` trailer and what it is.
 #[derive(Debug, Serialize)]
-pub(crate) struct Signoff {
+struct Signoff {
     /// The trailer's value, as written.
-    pub(crate) value: String,
+    value: String,
     /// Its line in the message (1-based).
-    pub(crate) line: u32,
+    line: u32,
     /// Whether the value is a `Name <email>` identity.
-    pub(crate) well_formed: bool,
+    well_formed: bool,
     /// Whether that identity is the commit's author.
-    pub(crate) matches_author: bool,
+    matches_author: bool,
     /// The AI tool whose identity it carries, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) ai: Option<String>,
+    ai: Option<String>,
 }
 
 /// A changed file.
 #[derive(Debug, Serialize)]
-pub(crate) struct File {
+struct File {
     /// The path after the change.
-    pub(crate) path: String,
+    path: String,
     /// The path before, for a rename or copy.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) old_path: Option<String>,
+    old_path: Option<String>,
     /// Added, modified, deleted, renamed…
-    pub(crate) status: Status,
+    status: Status,
     /// What was read of it: text, binary, too large, a link or a submodule.
-    pub(crate) content: Content,
+    content: Content,
     /// Number of added lines.
-    pub(crate) added: usize,
+    added: usize,
     /// Of the added lines, those moved from elsewhere in the change.
-    pub(crate) moved: usize,
+    moved: usize,
     /// Number of removed lines.
-    pub(crate) removed: usize,
+    removed: usize,
 }
 
 /// A rule the policy runs on this commit, and what came of it.
 #[derive(Debug, Serialize)]
-pub(crate) struct Applied {
+struct Applied {
     /// The rule id (a custom rule's own id, or a `[[review.require]]` entry's).
-    pub(crate) id: String,
+    id: String,
     /// Its family (`custom` for `[[rules]]`, `review.require` for requirements).
-    pub(crate) family: String,
+    family: String,
     /// Its severity under this policy (never `off`: those are left out).
-    pub(crate) severity: Severity,
+    severity: Severity,
     /// `passed`, `finding`, or for `[[review.require]]` entries whose
     /// condition does not hold, `not-applicable`.
-    pub(crate) result: &'static str,
+    result: &'static str,
 }
 
 /// What `inspect` needs read: everything, to show the files.
-pub(crate) fn needs() -> Needs {
+fn needs() -> Needs {
     Needs {
         files: true,
         lines: true,
@@ -129,7 +129,7 @@ pub(crate) fn needs() -> Needs {
 }
 
 /// Builds the inspection of a change under a policy.
-pub(crate) fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
+fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspection {
     let fallback;
     let (detector, detection): (Option<&Detector>, String) = match &policy.ai {
         Some(d) => (
@@ -276,7 +276,7 @@ pub(crate) fn inspect(policy: &Policy, origin: &str, change: &Change) -> Inspect
 }
 
 /// Writes the inspection as text.
-pub(crate) fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "commit    {}", i.commit)?;
     if i.merge {
         writeln!(out, "merge     {}", i.parents.join(" "))?;

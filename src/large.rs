@@ -27,13 +27,13 @@ use crate::policy::Run;
 use crate::rules::sink::Outcome;
 
 /// Bytes inflated at a time.
-pub(crate) const PIECE: usize = 1 << 20;
+const PIECE: usize = 1 << 20;
 
 /// Longest line checked whole; a longer one is cut into parts of this size.
-pub(crate) const MAX_LINE: usize = 1 << 20;
+const MAX_LINE: usize = 1 << 20;
 
 /// Bytes repeated across the cut of an over-long line.
-pub(crate) const OVERLAP: usize = 16 << 10;
+const OVERLAP: usize = 16 << 10;
 
 /// Old-side lines remembered (8 bytes each); lines of a larger old side
 /// past this count are not remembered, so they count as added (stricter).

@@ -6,29 +6,29 @@
 //! [`report`] renderer shows the findings. Every mode is a different source
 //! on the same road.
 
-pub(crate) mod adoption;
+mod adoption;
 pub mod ai;
 pub mod app;
 pub mod cli;
-pub(crate) mod cmd;
+mod cmd;
 pub(crate) mod config;
-pub(crate) mod date;
-pub(crate) mod diag;
+mod date;
+mod diag;
 pub mod engine;
 pub mod explain;
 pub mod git;
-pub(crate) mod hooks;
+mod hooks;
 pub(crate) mod identity;
-pub(crate) mod insight;
-pub(crate) mod inspect;
+mod insight;
+mod inspect;
 pub mod large;
 pub mod message;
 pub mod model;
 pub mod moves;
 pub mod oid;
 pub mod policy;
-pub(crate) mod precheck;
+mod precheck;
 pub mod report;
 pub mod rules;
 pub(crate) mod scan;
-pub(crate) mod source;
+mod source;

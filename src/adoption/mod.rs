@@ -29,16 +29,16 @@ const EXCEPTION_UNUSED: &RuleInfo = crate::diag::rule(RULES, "exception-unused")
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     /// Full ids of the commits checked.
-    pub(crate) checked: HashSet<String>,
+    checked: HashSet<String>,
     /// The run reached a root commit (a full-history check such as
     /// `check --all`): what was not checked is not in the history.
-    pub(crate) full_history: bool,
+    full_history: bool,
 }
 
 impl Scope {
     /// The scope of a scan of `oids` (in the order `git::resolve` returns
     /// them: a full-history walk ends on a root commit).
-    pub(crate) fn of(repo: &Repository, oids: &[Oid]) -> Scope {
+    fn of(repo: &Repository, oids: &[Oid]) -> Scope {
         Scope {
             checked: oids.iter().map(Oid::to_string).collect(),
             full_history: oids

@@ -17,23 +17,23 @@ use crate::report::shared::Reporter;
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Step {
     /// The rule id whose severity is staged.
-    pub(crate) rule: String,
+    rule: String,
     /// The severity before the date.
-    pub(crate) level: Severity,
+    level: Severity,
     /// The severity from the date on.
-    pub(crate) then: Severity,
+    then: Severity,
     /// The day `then` applies from (YYYY-MM-DD).
-    pub(crate) date: String,
+    date: String,
     /// Days from today to the date (negative: already in force).
-    pub(crate) days: i64,
+    days: i64,
     /// True when the date has come: `then` applies today.
-    pub(crate) in_force: bool,
+    in_force: bool,
     /// Findings of this rule in the checked commits, at the `then` severity
     /// (absent when `then` is `off`: nothing would be reported).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) findings: Option<usize>,
+    findings: Option<usize>,
     /// True when the step makes findings fail (`then` is `error`, `level` is not).
-    pub(crate) starts_failing: bool,
+    starts_failing: bool,
 }
 
 /// Counts findings per rule (the reporter of a rollout scan).

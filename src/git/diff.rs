@@ -430,7 +430,7 @@ fn fill_content(
 /// about the new text), UTF-16 with a byte-order mark is decoded, and a
 /// binary new side keeps its printable strings for the rules that look
 /// for distinctive secrets in binaries.
-pub(crate) fn fill_from_bytes(
+fn fill_from_bytes(
     f: &mut FileChange,
     old: Option<&[u8]>,
     new: &[u8],
@@ -562,7 +562,7 @@ fn read_small_text(store: &ObjectStore, id: Oid, max: u64) -> Result<Option<Stri
 
 /// Added line numbers (1-based, new side) and removed lines (1-based, old
 /// side, with their text).
-pub(crate) type LineDiff = (Vec<u32>, Vec<(u32, String)>);
+type LineDiff = (Vec<u32>, Vec<(u32, String)>);
 
 /// The lines a change added and removed.
 ///

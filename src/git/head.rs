@@ -67,7 +67,7 @@ pub(crate) fn merge_parents(repo: &Repository) -> Result<Vec<Oid>> {
 /// pre-commit or commit-msg hook nothing about it, so this reads the
 /// command line of the nearest `git` ancestor (Linux `/proc`; elsewhere,
 /// false). `POLICY_CHECK_AMEND=1|0` overrides.
-pub(crate) fn amending() -> bool {
+fn amending() -> bool {
     if let Some(v) = std::env::var_os("POLICY_CHECK_AMEND") {
         return v == "1";
     }
@@ -145,7 +145,7 @@ pub(crate) fn identity(repo: &Repository, role: &str) -> Identity {
 }
 
 /// `@<seconds> <tz>` (git's internal format, which git exports) or bare seconds.
-pub(crate) fn parse_git_date(d: &str) -> Option<i64> {
+fn parse_git_date(d: &str) -> Option<i64> {
     let d = d.trim();
     let first = d.split_whitespace().next()?;
     first.strip_prefix('@').unwrap_or(first).parse().ok()

@@ -10,12 +10,12 @@ use crate::message::Message;
 use crate::model::{Change, Identity};
 
 pub mod combined;
-pub(crate) mod delta;
+mod delta;
 pub mod diff;
 pub mod head;
 pub(crate) mod id;
 pub mod links;
-pub(crate) mod moves;
+mod moves;
 pub(crate) mod objects;
 pub(crate) mod plumbing;
 pub(crate) mod push;
@@ -132,7 +132,7 @@ pub fn resolve(repo: &Repository, specs: &[String], all: bool) -> Result<Vec<Oid
 
 /// The commits of [`resolve`], with the walk left to the caller (a scan
 /// checks commits while the walk finds them).
-pub(crate) fn range<'r>(repo: &'r Repository, specs: &[String], all: bool) -> Result<Range<'r>> {
+fn range<'r>(repo: &'r Repository, specs: &[String], all: bool) -> Result<Range<'r>> {
     history_range(repo, specs, all, false)
 }
 
@@ -286,11 +286,7 @@ pub(crate) fn shown_message(repo: &Repository, oid: Oid, comment: &str) -> Resul
 /// decodes all of it (headers too) before reading its parts
 /// (`repo_logmsg_reencode`), so a name can be decoded as well as the
 /// message. The common case, UTF-8 without a NUL, reads `c` as it is.
-pub(crate) fn shown(
-    data: &[u8],
-    c: &commit::Commit,
-    comment: &str,
-) -> (Identity, Identity, Message) {
+fn shown(data: &[u8], c: &commit::Commit, comment: &str) -> (Identity, Identity, Message) {
     let plain = c.encoding.is_none_or(crate::message::is_utf8_label)
         && memchr::memchr(0, c.message).is_none();
     if plain {

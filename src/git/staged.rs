@@ -16,7 +16,7 @@ use crate::model::FileChange;
 
 /// The index git is committing: `GIT_INDEX_FILE` (relative to the directory
 /// the hook runs in, as git sets it), else the repository's own index.
-pub(crate) fn index_path(repo: &Repository) -> PathBuf {
+fn index_path(repo: &Repository) -> PathBuf {
     match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
         Some(p) => PathBuf::from(p),
         None => repo.raw().path().join("index"),

@@ -6,7 +6,7 @@ use crate::message::Message;
 use crate::policy::Run;
 
 /// The trailer that asks the server to waive one rule for one commit.
-pub(crate) const EXCEPTION_TRAILER: &str = "Policy-Exception";
+const EXCEPTION_TRAILER: &str = "Policy-Exception";
 
 /// Environment variables that name the pusher, by forge: GitLab, Gitea /
 /// Forgejo, GitHub Enterprise, gitolite, and HTTP authentication.

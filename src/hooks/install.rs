@@ -17,14 +17,14 @@ use crate::git;
 use crate::policy::Policy;
 
 /// The line that marks a script as ours.
-pub(crate) const MARKER: &str = "# managed-by: policy-check";
+const MARKER: &str = "# managed-by: policy-check";
 /// Suffix of a pre-existing hook kept and chained.
-pub(crate) const CHAINED_SUFFIX: &str = ".pre-policy-check";
+const CHAINED_SUFFIX: &str = ".pre-policy-check";
 
 /// Client hooks written by `install`.
-pub(crate) const CLIENT_HOOKS: &[&str] = &["commit-msg", "pre-commit", "pre-push"];
+const CLIENT_HOOKS: &[&str] = &["commit-msg", "pre-commit", "pre-push"];
 /// Every hook `uninstall` knows.
-pub(crate) const ALL_HOOKS: &[&str] = &[
+const ALL_HOOKS: &[&str] = &[
     "commit-msg",
     "pre-commit",
     "pre-push",
@@ -38,7 +38,7 @@ fn reads_stdin(name: &str) -> bool {
 }
 
 /// The hooks directory, exactly as git resolves it.
-pub(crate) fn hooks_dir(dir: &Path) -> Result<PathBuf> {
+fn hooks_dir(dir: &Path) -> Result<PathBuf> {
     let out = Command::new("git")
         .args(["rev-parse", "--git-path", "hooks"])
         .current_dir(dir)
@@ -60,7 +60,7 @@ fn sh_quote(s: &str) -> String {
 }
 
 /// The script for hook `name`.
-pub(crate) fn script(name: &str, binary: &str, policy: Option<&str>) -> String {
+fn script(name: &str, binary: &str, policy: Option<&str>) -> String {
     let mut args = format!("hook {name}");
     if let Some(p) = policy {
         args.push_str(&format!(" --policy {}", sh_quote(p)));

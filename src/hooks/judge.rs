@@ -47,20 +47,20 @@ pub(crate) enum Exceptions {
 #[derive(Debug, Default)]
 pub(crate) struct RefVerdict {
     /// The ref, as the push names it.
-    pub(crate) refname: String,
+    refname: String,
     /// Findings in the commits (and tag messages) this ref brings in.
     pub(crate) findings: Vec<Finding>,
     /// New commits checked for this ref.
-    pub(crate) commits: usize,
+    commits: usize,
     /// Annotated tag messages checked for this ref.
-    pub(crate) tags: usize,
+    tags: usize,
     /// Earlier refs of the push, rejected, whose new commits this ref reaches too.
-    pub(crate) reaches_rejected: Vec<String>,
+    reaches_rejected: Vec<String>,
 }
 
 impl RefVerdict {
     /// Error findings in the commits attributed to this ref.
-    pub(crate) fn errors(&self) -> usize {
+    fn errors(&self) -> usize {
         self.findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
@@ -68,7 +68,7 @@ impl RefVerdict {
     }
 
     /// True when this ref would bring in a violating commit.
-    pub(crate) fn rejected(&self) -> bool {
+    fn rejected(&self) -> bool {
         self.errors() > 0 || !self.reaches_rejected.is_empty()
     }
 }
@@ -79,9 +79,9 @@ pub(crate) struct Verdict {
     /// One verdict per updated ref, in the order of the push.
     pub(crate) refs: Vec<RefVerdict>,
     /// Distinct new commits checked across all refs.
-    pub(crate) commits: usize,
+    commits: usize,
     /// Exceptions honoured or refused, one line each.
-    pub(crate) notes: Vec<String>,
+    notes: Vec<String>,
     /// Findings about the policy itself (expired `[[exceptions]]`), as
     /// warnings: a push is judged by its commits, and on the server the
     /// policy is the one before the push, so rejecting for these would also

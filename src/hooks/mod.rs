@@ -12,12 +12,12 @@ use anyhow::Result;
 use crate::cli::{Global, HookCommand};
 use crate::cmd::common::Exit;
 
-pub(crate) mod client;
+mod client;
 pub(crate) mod common;
 pub(crate) mod install;
 mod judge;
-pub(crate) mod server;
-pub(crate) mod trust;
+mod server;
+mod trust;
 
 /// Runs a hook.
 pub(crate) fn run(cmd: HookCommand, global: &Global) -> Result<Exit> {

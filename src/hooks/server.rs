@@ -21,12 +21,12 @@ use crate::git::{self, push, Oid, Repository};
 use crate::policy::{Policy, Run, Source};
 
 /// Git config key that lets an internal error accept a push (rollouts only).
-pub(crate) const FAIL_OPEN_KEY: &str = "policy-check.failOpen";
+const FAIL_OPEN_KEY: &str = "policy-check.failOpen";
 /// Git config key naming the branch whose policy file judges pushes (default: HEAD's branch).
-pub(crate) const BRANCH_KEY: &str = "policy-check.branch";
+const BRANCH_KEY: &str = "policy-check.branch";
 /// Git config key for the server hook's time budget (`300`, `"90s"`, `"5m"`);
 /// it wins over the policy's `[server] timeout`.
-pub(crate) const TIMEOUT_KEY: &str = "policy-check.timeout";
+const TIMEOUT_KEY: &str = "policy-check.timeout";
 
 /// The server hook's time budget: a watchdog thread that, once the budget
 /// is spent, says so and ends the process with a rejection (fail closed),
@@ -119,13 +119,13 @@ fn spent_message(budget: std::time::Duration, origin: &str) -> String {
 
 /// One `<old> <new> <ref>` line of pre-receive's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RefLine {
+struct RefLine {
     /// The ref's current value (zero when the ref is created).
-    pub(crate) old: Oid,
+    old: Oid,
     /// The value pushed (zero when the ref is deleted).
-    pub(crate) new: Oid,
+    new: Oid,
     /// The full ref name (`refs/heads/main`).
-    pub(crate) refname: String,
+    refname: String,
 }
 
 /// `pre-receive`: reads every ref update from stdin; any violation rejects
@@ -351,7 +351,7 @@ fn branch_policy(repo: &Repository) -> Result<std::result::Result<(Source, Strin
 
 /// Parses pre-receive's stdin strictly: every non-empty line must be
 /// `<old oid> <new oid> <ref>`; anything else is an error (and the push is rejected).
-pub(crate) fn parse_receive(input: &[u8]) -> Result<Vec<RefLine>> {
+fn parse_receive(input: &[u8]) -> Result<Vec<RefLine>> {
     let text = std::str::from_utf8(input).map_err(|e| {
         anyhow!(
             "stdin is not a list of ref updates (invalid UTF-8 at byte {})",

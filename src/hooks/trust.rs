@@ -40,21 +40,21 @@ use crate::policy::Run;
 
 /// Git config key (multi-valued) naming the environment variables that
 /// carry the authenticated pusher: one of [`PUSHER_VARS`].
-pub(crate) const PUSHER_VAR_KEY: &str = "policy-check.pusherVar";
+const PUSHER_VAR_KEY: &str = "policy-check.pusherVar";
 /// Git config key: the allowed-signers file signed merges and tags are verified against.
-pub(crate) const SIGNERS_KEY: &str = "policy-check.allowedSigners";
+const SIGNERS_KEY: &str = "policy-check.allowedSigners";
 /// Git config key: review trailers count as written (a forge writes them).
-pub(crate) const TRUST_TRAILERS_KEY: &str = "policy-check.trustTrailers";
+const TRUST_TRAILERS_KEY: &str = "policy-check.trustTrailers";
 
 /// The server's trust configuration, from its own git config.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ServerTrust {
     /// Environment variables trusted to name the pusher, in order.
-    pub(crate) pusher_vars: Vec<String>,
+    pusher_vars: Vec<String>,
     /// The allowed-signers file, if any.
-    pub(crate) allowed_signers: Option<PathBuf>,
+    allowed_signers: Option<PathBuf>,
     /// Review trailers count (the forge writes them).
-    pub(crate) trust_trailers: bool,
+    trust_trailers: bool,
 }
 
 impl ServerTrust {
@@ -107,7 +107,7 @@ impl ServerTrust {
 
     /// The authenticated pusher: (variable, login) from the first trusted
     /// variable that is set, or why there is none.
-    pub(crate) fn pusher(&self) -> Result<(String, String), String> {
+    fn pusher(&self) -> Result<(String, String), String> {
         if self.pusher_vars.is_empty() {
             return Err(format!(
                 "this server trusts no variable to name the pusher (its administrators set git config {PUSHER_VAR_KEY} to the one the forge or web server sets: {})",
@@ -142,7 +142,7 @@ pub(crate) struct Voucher {
 pub(crate) struct Evidence {
     /// What the server's config trusts: the pusher variables, the allowed
     /// signers, forge-written review trailers.
-    pub(crate) trust: ServerTrust,
+    trust: ServerTrust,
     /// The authenticated pusher, or why none.
     pub(crate) pusher: Result<(String, String), String>,
     /// Signers of merges and tags, by the commits they contain (filled by [`Evidence::load_signers`]).
@@ -265,7 +265,7 @@ impl Evidence {
     }
 
     /// What would count, for a message to the pusher.
-    pub(crate) fn what_counts(&self, reviewers: &Reviewers) -> String {
+    fn what_counts(&self, reviewers: &Reviewers) -> String {
         if reviewers.nobody() {
             return "set `[policy] maintainers` (or `maintainers_file`) in the policy this server reads; until then no review can be given".to_string();
         }
@@ -374,7 +374,7 @@ fn verify(git_dir: &Path, signers: &Path, cmd: &str, oid: Oid) -> Result<Vec<Str
 /// bare login, it equals the author's name or the local part of their email
 /// (a login cannot be told apart from its owner's commits otherwise, so it
 /// is taken as the author when it might be).
-pub(crate) fn same_person(who: &str, author: &Identity, maintainers: &[String]) -> bool {
+fn same_person(who: &str, author: &Identity, maintainers: &[String]) -> bool {
     let who = who.trim();
     if who.eq_ignore_ascii_case(&author.email) {
         return true;

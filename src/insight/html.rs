@@ -411,7 +411,7 @@ fn anchor(name: &str) -> String {
 
 /// HTML-escapes text from a repository; control characters and bidi
 /// overrides become visible escapes.
-pub(crate) fn esc(s: &str) -> String {
+fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in crate::diag::escape_cow(s).chars() {
         match c {

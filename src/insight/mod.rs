@@ -22,14 +22,14 @@ use crate::identity::Reviewers;
 use crate::model::Needs;
 use crate::policy::{Policy, Run};
 
-pub(crate) mod html;
-pub(crate) mod model;
+mod html;
+mod model;
 pub(crate) mod text;
 
 pub(crate) use model::{Counts, Listed, RepoReport, Report};
 
 /// Version of the JSON document (`--format json`, read back by `--merge`).
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 1;
 
 /// How many undisclosed AI-involved commits the report lists by name.
 const LISTED: usize = 200;
@@ -80,7 +80,7 @@ pub(crate) fn run(args: &ReportArgs, global: &Global) -> Result<Exit> {
 }
 
 /// Reads reports written with `--format json` and puts them on one page.
-pub(crate) fn merge(files: &[std::path::PathBuf]) -> Result<Report> {
+fn merge(files: &[std::path::PathBuf]) -> Result<Report> {
     let mut all = Report {
         schema_version: SCHEMA_VERSION,
         ..Report::default()
@@ -485,7 +485,7 @@ fn kind(s: &Signal) -> &'static str {
 
 /// A model's family: its name without version (`Opus 4.5` -> `opus`,
 /// `gpt-4o` -> `gpt`, `claude-sonnet-4` -> `claude-sonnet`).
-pub(crate) fn model_family(model: &str) -> String {
+fn model_family(model: &str) -> String {
     let slug = crate::ai::model_slug(model);
     let mut parts: Vec<&str> = Vec::new();
     for p in slug.split(['-', ' ', '_', '/']) {
@@ -503,7 +503,7 @@ pub(crate) fn model_family(model: &str) -> String {
 }
 
 /// `2026-03` (month) or `2026-W11` (ISO week) of a time in seconds, UTC.
-pub(crate) fn period_key(time: i64, weekly: bool) -> String {
+fn period_key(time: i64, weekly: bool) -> String {
     let days = time.div_euclid(86_400);
     let date = crate::date::format(days);
     if !weekly {

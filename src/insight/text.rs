@@ -132,7 +132,7 @@ fn percent(n: usize, of: usize) -> String {
 }
 
 /// The last [`SPARK`] values as bars, scaled to the largest.
-pub(crate) fn sparkline(values: Vec<usize>) -> String {
+fn sparkline(values: Vec<usize>) -> String {
     let v = &values[values.len().saturating_sub(SPARK)..];
     let max = v.iter().copied().max().unwrap_or(0);
     if max == 0 {

@@ -30,19 +30,19 @@ impl<'w> GithubReporter<'w> {
 /// Escapes a workflow command's message; other control characters and
 /// bidi overrides are made inert first ([`super::escape`]), since the
 /// runner's log and the annotation show them as they are.
-pub(crate) fn escape_data(s: &str) -> String {
+fn escape_data(s: &str) -> String {
     let s = s.replace('%', "%25");
     let s = s.replace('\r', "%0D").replace('\n', "%0A");
     crate::diag::escape(&s)
 }
 
 /// Escapes a workflow command's property value.
-pub(crate) fn escape_property(s: &str) -> String {
+fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// The workflow command of a finding.
-pub(crate) fn command(f: &Finding) -> String {
+fn command(f: &Finding) -> String {
     let kind = match f.severity {
         Severity::Error => "error",
         _ => "warning",

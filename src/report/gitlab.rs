@@ -35,7 +35,7 @@ impl<'w> GitlabReporter<'w> {
 }
 
 /// GitLab's severity for ours.
-pub(crate) fn severity(s: Severity) -> &'static str {
+fn severity(s: Severity) -> &'static str {
     match s {
         Severity::Error => "major",
         Severity::Warn => "minor",

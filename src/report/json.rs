@@ -9,7 +9,7 @@ use super::shared::Reporter;
 use crate::diag::{Finding, Summary};
 
 /// The version of the JSON shape; bumped on any incompatible change.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 1;
 
 /// Streams the findings as one JSON document; the summary closes it.
 pub(crate) struct JsonReporter<'w> {

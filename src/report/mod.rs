@@ -1,9 +1,9 @@
 //! Findings, severities and the renderers that show them.
 
-pub(crate) mod github;
-pub(crate) mod gitlab;
-pub(crate) mod json;
-pub(crate) mod sarif;
+mod github;
+mod gitlab;
+mod json;
+mod sarif;
 pub(crate) mod shared;
 pub(crate) mod text;
 

@@ -23,11 +23,11 @@ use super::shared::{Occurrences, Reporter, MESSAGE_PATH};
 use crate::diag::{Finding, Severity, Summary};
 
 /// The schema the output declares (the OASIS SARIF 2.1.0 errata 01 schema).
-pub(crate) const SCHEMA_URI: &str =
+const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The key of our fingerprint in `partialFingerprints`.
-pub(crate) const FINGERPRINT_KEY: &str = "policyCheck/v1";
+const FINGERPRINT_KEY: &str = "policyCheck/v1";
 
 /// Streams a SARIF 2.1.0 log: the results as they come, then the rules
 /// that had one.
@@ -75,7 +75,7 @@ impl<'w> SarifReporter<'w> {
 }
 
 /// SARIF's level for a severity.
-pub(crate) fn level(s: Severity) -> &'static str {
+fn level(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warn => "warning",
@@ -85,7 +85,7 @@ pub(crate) fn level(s: Severity) -> &'static str {
 
 /// A repository-relative path as a URI reference: `/` kept, everything but
 /// unreserved characters percent-encoded.
-pub(crate) fn uri(path: &str) -> String {
+fn uri(path: &str) -> String {
     let mut s = String::with_capacity(path.len());
     for b in path.trim_start_matches("./").bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
@@ -98,7 +98,7 @@ pub(crate) fn uri(path: &str) -> String {
 }
 
 /// The result object of a finding.
-pub(crate) fn result(f: &Finding, rule_index: usize, fingerprint: &str) -> Value {
+fn result(f: &Finding, rule_index: usize, fingerprint: &str) -> Value {
     let (path, line) = match (&f.path, f.line) {
         (Some(p), l) => (p.as_str(), l.unwrap_or(1)),
         (None, l) => (MESSAGE_PATH, l.unwrap_or(1)),
@@ -142,7 +142,7 @@ pub(crate) fn result(f: &Finding, rule_index: usize, fingerprint: &str) -> Value
 
 /// The reportingDescriptor of a rule: built-in rules from the registry and
 /// their explanation, custom rules from one of their findings.
-pub(crate) fn rule_descriptor(id: &str, seen: Severity, example: &Finding) -> Value {
+fn rule_descriptor(id: &str, seen: Severity, example: &Finding) -> Value {
     let (short, full, help, default, family) = match crate::rules::find(id) {
         Some(r) => {
             let e = crate::explain::get(id);

@@ -36,7 +36,7 @@ impl<'w> TextReporter<'w> {
 }
 
 /// `commit:path:line`, leaving out the parts a finding lacks.
-pub(crate) fn location(f: &Finding) -> String {
+fn location(f: &Finding) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(c) = &f.commit {
         parts.push(c[..c.len().min(12)].to_string());

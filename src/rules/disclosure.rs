@@ -66,40 +66,40 @@ impl Required {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawDisclosure {
     /// Trailer keys that count as a disclosure (the first is the one suggested; default `Assisted-by`, `Generated-by`).
-    pub(crate) trailers: Option<Vec<String>>,
+    trailers: Option<Vec<String>>,
     /// When a disclosure trailer is required (default `when-ai-detected`).
-    pub(crate) required: Option<Required>,
+    required: Option<Required>,
     /// A regex the disclosure value must match; named groups `tool` and `model` let tools be judged.
-    pub(crate) value: Option<String>,
+    value: Option<String>,
     /// The expected value format in words, for messages (`AGENT:MODEL [TOOL…]`).
-    pub(crate) value_hint: Option<String>,
+    value_hint: Option<String>,
     /// The value suggested from what was detected, with `{tool}` and `{model}` (default `{tool}:{model}`).
-    pub(crate) suggest: Option<String>,
+    suggest: Option<String>,
     /// A tool's own trailer (`Co-authored-by: Claude <…>`, `Made-with:
     /// Cursor`) counts as a disclosure.
-    pub(crate) accept_tool_trailers: Option<bool>,
+    accept_tool_trailers: Option<bool>,
     /// The key suggested when an agent acted (`Generated-by`, for
     /// generative rather than assistive use, as OpenInfra distinguishes).
-    pub(crate) suggest_agentic: Option<String>,
+    suggest_agentic: Option<String>,
     /// When set, the only AI tools accepted (by name, as in the signatures table).
-    pub(crate) approved_tools: Option<Vec<String>>,
+    approved_tools: Option<Vec<String>>,
     /// AI tools that are not accepted (by name).
-    pub(crate) denied_tools: Option<Vec<String>>,
+    denied_tools: Option<Vec<String>>,
     /// Trailer keys in which an AI tool may not be named (`["*"]`: every AI trailer).
-    pub(crate) forbid_ai_trailers: Option<Vec<String>>,
+    forbid_ai_trailers: Option<Vec<String>>,
     /// Reject AI tools' attribution footers in the message body.
-    pub(crate) forbid_ai_footers: Option<bool>,
+    forbid_ai_footers: Option<bool>,
     /// AI-assisted commits adding more lines than this outside test paths need a `large_trailers` trailer.
-    pub(crate) max_lines: Option<u64>,
+    max_lines: Option<u64>,
     /// Globs of test files whose lines `max_lines` does not count (default: policies/data/test-paths.toml).
-    pub(crate) test_paths: Option<Vec<String>>,
+    test_paths: Option<Vec<String>>,
     /// Trailers (from someone other than the author) that make a large AI-assisted commit acceptable.
-    pub(crate) large_trailers: Option<Vec<String>>,
+    large_trailers: Option<Vec<String>>,
     /// Merge commits need no disclosure under `required = "always"` (default true).
-    pub(crate) exempt_merges: Option<bool>,
+    exempt_merges: Option<bool>,
     /// The commit-msg hook adds the suggested disclosure trailer itself when
     /// it recognises the tool, and says so (default false).
-    pub(crate) autofix: Option<bool>,
+    autofix: Option<bool>,
 }
 
 /// Compiled `[disclosure]`.
@@ -111,37 +111,37 @@ pub(crate) struct Disclosure {
     pub(crate) required: Required,
     /// The regex a disclosure value must match (its `tool` and `model` groups
     /// name what is judged); `None`: any value.
-    pub(crate) value: Option<Regex>,
+    value: Option<Regex>,
     /// The expected value format in words, for messages.
-    pub(crate) value_hint: Option<String>,
+    value_hint: Option<String>,
     /// The suggested value, with `{tool}` and `{model}` filled from what was
     /// detected.
-    pub(crate) suggest: String,
+    suggest: String,
     /// A tool's own trailer (`Co-authored-by: Claude <…>`) counts as a
     /// disclosure.
-    pub(crate) accept_tool_trailers: bool,
+    accept_tool_trailers: bool,
     /// The key suggested instead of the first when an agent acted.
-    pub(crate) suggest_agentic: Option<String>,
+    suggest_agentic: Option<String>,
     /// (display name, key) of approved tools; empty means every tool.
-    pub(crate) approved: Vec<(String, String)>,
+    approved: Vec<(String, String)>,
     /// (display name, key) of the tools that are not accepted.
-    pub(crate) denied: Vec<(String, String)>,
+    denied: Vec<(String, String)>,
     /// Trailer keys (any case) in which no AI tool may be named.
-    pub(crate) forbid_trailers: Vec<String>,
+    forbid_trailers: Vec<String>,
     /// `forbid_ai_trailers = ["*"]`: no trailer may name an AI tool.
-    pub(crate) forbid_all_trailers: bool,
+    forbid_all_trailers: bool,
     /// AI tools' attribution footers in the body are findings.
-    pub(crate) forbid_footers: bool,
+    forbid_footers: bool,
     /// More added lines than this (outside `tests`) in an AI-assisted commit
     /// need one of `large_trailers`.
-    pub(crate) max_lines: Option<u64>,
+    max_lines: Option<u64>,
     /// Test files, whose lines `max_lines` does not count.
-    pub(crate) tests: Option<GlobSet>,
+    tests: Option<GlobSet>,
     /// Trailers (from someone other than the author) that make a large
     /// AI-assisted commit acceptable.
-    pub(crate) large_trailers: Vec<String>,
+    large_trailers: Vec<String>,
     /// Merges need no disclosure under `required = "always"`.
-    pub(crate) exempt_merges: bool,
+    exempt_merges: bool,
     /// The commit-msg hook adds the suggested trailer itself when it
     /// recognises the tool.
     pub(crate) autofix: bool,
@@ -251,7 +251,7 @@ fn tools(raw: Option<Vec<String>>) -> Vec<(String, String)> {
 }
 
 /// The default test globs (from `policies/data/test-paths.toml`).
-pub(crate) fn default_test_paths() -> Result<Vec<String>, String> {
+fn default_test_paths() -> Result<Vec<String>, String> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct T {
@@ -263,7 +263,7 @@ pub(crate) fn default_test_paths() -> Result<Vec<String>, String> {
 }
 
 /// Validates and compiles `[disclosure]`.
-pub(crate) fn compile(raw: RawDisclosure, path: &KeyPath, problems: &mut Problems) -> Disclosure {
+fn compile(raw: RawDisclosure, path: &KeyPath, problems: &mut Problems) -> Disclosure {
     let required = raw.required.unwrap_or(Required::WhenAiDetected);
     let trailers = keys(
         raw.trailers,
@@ -405,7 +405,7 @@ impl Disclosure {
     }
 
     /// Lines added outside test paths (text files only).
-    pub(crate) fn non_test_lines(&self, change: &Change) -> u64 {
+    fn non_test_lines(&self, change: &Change) -> u64 {
         change
             .files()
             .iter()
@@ -417,7 +417,7 @@ impl Disclosure {
 
     /// The trailer(s) to add, built from what was detected:
     /// `Assisted-by: Claude:opus-4.5`.
-    pub(crate) fn suggestion(&self, key: &str, signals: &[Signal]) -> String {
+    fn suggestion(&self, key: &str, signals: &[Signal]) -> String {
         self.suggested_lines(key, signals)
             .iter()
             .map(|l| format!("`{l}`"))
