@@ -21,7 +21,7 @@ use crate::diag::RuleInfo;
 macro_rules! explain_files {
     ($($(#[$doc:meta])* $table:ident: $family:ty,)*) => {
         /// (family file, TOML text) of every explanation file.
-        pub const FILES: &[(&str, &str)] = &[
+        pub(crate) const FILES: &[(&str, &str)] = &[
             ("scan", include_str!("../policies/data/explain/scan.toml")),
             ("adoption", include_str!("../policies/data/explain/adoption.toml")),
             ("server", include_str!("../policies/data/explain/server.toml")),

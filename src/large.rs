@@ -220,7 +220,12 @@ fn line_rule(id: &str) -> bool {
 /// Checks the files of `change` that were too large to read, chunk by
 /// chunk, adding their findings to `out` (and dropping the
 /// `file-too-large` warning of each file so checked).
-pub fn check(reader: &Reader, policy: &Run<'_>, change: &Change, out: &mut Outcome) -> Result<()> {
+pub(crate) fn check(
+    reader: &Reader,
+    policy: &Run<'_>,
+    change: &Change,
+    out: &mut Outcome,
+) -> Result<()> {
     for file in change.files() {
         let (Content::TooLarge, Some(blob)) = (file.content, &file.blob) else {
             continue;

@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! Object ids, as the program holds them. Only `git/` turns them into the
 //! git library's own ids and back; everything else sees this type.
 

@@ -33,7 +33,7 @@ pub(crate) fn baseline_of(args: &CheckArgs, global: &Global) -> Result<Option<Ba
 
 /// `check` after the scan: reports expired and unused exceptions and stale
 /// baseline entries, and counts the baselined findings.
-pub fn finish_check(
+pub(crate) fn finish_check(
     run: &Run<'_>,
     repo: Option<&Repository>,
     oids: &[Oid],

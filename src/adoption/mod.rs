@@ -14,12 +14,12 @@ use crate::diag::{Finding, Severity};
 use crate::git::{self, Oid, Repository};
 use crate::policy::Run;
 
-pub mod baseline;
-pub mod commands;
-pub mod exceptions;
-pub mod rollout;
+pub(crate) mod baseline;
+pub(crate) mod commands;
+pub(crate) mod exceptions;
+pub(crate) mod rollout;
 
-pub use crate::rules::adoption::RULES;
+pub(crate) use crate::rules::adoption::RULES;
 
 const BASELINE_STALE: &RuleInfo = crate::diag::rule(RULES, "baseline-stale");
 const EXCEPTION_EXPIRED: &RuleInfo = crate::diag::rule(RULES, "exception-expired");
@@ -56,7 +56,7 @@ impl Scope {
 /// exceptions (always), and, when `scope` says which commits were checked,
 /// unused exceptions and stale baseline entries. `rel` turns a file name
 /// into the path reports show (relative to the repository root).
-pub fn run_findings(
+pub(crate) fn run_findings(
     run: &Run<'_>,
     scope: Option<&Scope>,
     rel: &dyn Fn(&str) -> String,

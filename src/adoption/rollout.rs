@@ -57,7 +57,7 @@ pub(crate) const FAR_FUTURE: i64 = 1 << 40;
 
 /// The steps of a policy, soonest first. `today` is the real today;
 /// `counts` are findings per rule from a scan judged on [`FAR_FUTURE`].
-pub fn steps(policy: &Policy, today: i64, counts: &HashMap<String, usize>) -> Vec<Step> {
+pub(crate) fn steps(policy: &Policy, today: i64, counts: &HashMap<String, usize>) -> Vec<Step> {
     let mut out: Vec<Step> = policy
         .rollouts()
         .map(|(rule, level, then, day)| Step {

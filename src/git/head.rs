@@ -9,7 +9,7 @@ use git2::ErrorCode;
 use crate::model::Identity;
 
 /// A string from the repository's git config (`commit.cleanup`, say).
-pub fn config_string(repo: &Repository, key: &str) -> Option<String> {
+pub(crate) fn config_string(repo: &Repository, key: &str) -> Option<String> {
     repo.raw()
         .config()
         .ok()
@@ -19,7 +19,7 @@ pub fn config_string(repo: &Repository, key: &str) -> Option<String> {
 /// The first parent of the commit being made (`None` on an unborn branch)
 /// and whether it is a merge. `git commit --amend` replaces HEAD, so the
 /// new commit's parent is HEAD's parent.
-pub fn commit_parent(repo: &Repository) -> Result<(Option<Oid>, bool)> {
+pub(crate) fn commit_parent(repo: &Repository) -> Result<(Option<Oid>, bool)> {
     let head = match repo.raw().head() {
         Ok(h) => h
             .peel_to_commit()

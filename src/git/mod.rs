@@ -12,14 +12,14 @@ use crate::model::{Change, Identity};
 pub mod combined;
 mod delta;
 pub mod diff;
-pub mod head;
+pub(crate) mod head;
 pub(crate) mod id;
 pub mod links;
 mod moves;
 pub(crate) mod objects;
 pub(crate) mod plumbing;
 pub(crate) mod push;
-pub(crate) mod repo;
+pub mod repo;
 pub mod staged;
 pub(crate) mod tree_files;
 
@@ -30,7 +30,7 @@ pub use diff::DiffOptions;
 /// (the program's own [`Oid`](crate::oid::Oid); `id.rs` converts).
 /// Everything done with them goes through the functions of this module.
 pub use crate::oid::Oid;
-pub use id::Repository;
+pub(crate) use id::Repository;
 pub use plumbing::{commit, graph, odb, walk};
 pub(crate) use repo::opener;
 
@@ -69,7 +69,7 @@ pub(crate) fn tune() {
 /// Opens the repository containing `dir` (searching upwards, as git does).
 /// git's blob id of some bytes, hex (`git hash-object --stdin`); `None`
 /// should libgit2 fail to hash.
-pub fn blob_hash(bytes: &[u8]) -> Option<String> {
+pub(crate) fn blob_hash(bytes: &[u8]) -> Option<String> {
     git2::Oid::hash_object(git2::ObjectType::Blob, bytes)
         .ok()
         .map(|o| o.to_string())
@@ -90,7 +90,7 @@ pub fn open(dir: &Path) -> Result<Repository> {
 }
 
 /// Where the repository's files are: the work tree, or the git dir if bare.
-pub fn root(repo: &Repository) -> PathBuf {
+pub(crate) fn root(repo: &Repository) -> PathBuf {
     repo.raw()
         .workdir()
         .unwrap_or_else(|| repo.raw().path())
@@ -98,7 +98,7 @@ pub fn root(repo: &Repository) -> PathBuf {
 }
 
 /// The comment string git uses in this repository (`core.commentString`, `core.commentChar`).
-pub fn comment_config(repo: &Repository) -> Option<String> {
+pub(crate) fn comment_config(repo: &Repository) -> Option<String> {
     let cfg = repo.raw().config().ok()?;
     cfg.get_string("core.commentString")
         .or_else(|_| cfg.get_string("core.commentChar"))
@@ -186,7 +186,7 @@ pub(crate) fn history_range<'r>(
 }
 
 /// True when HEAD is unborn and no reference points anywhere.
-pub fn is_empty(repo: &Repository) -> bool {
+pub(crate) fn is_empty(repo: &Repository) -> bool {
     let unborn = matches!(repo.raw().head(), Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound);
     unborn
         && repo
@@ -371,7 +371,12 @@ impl<'r> Reader<'r> {
 
     /// Hands blob `hex`'s content to `f` a piece at a time (see
     /// [`odb::ObjectStore::stream_blob`]).
-    pub fn stream_blob(&self, hex: &str, piece: usize, f: &mut dyn FnMut(&[u8])) -> Result<u64> {
+    pub(crate) fn stream_blob(
+        &self,
+        hex: &str,
+        piece: usize,
+        f: &mut dyn FnMut(&[u8]),
+    ) -> Result<u64> {
         let id = Oid::from_hex(hex).ok_or_else(|| anyhow!("bad blob id {hex}"))?;
         Ok(self.store()?.stream_blob(id, piece, f)?)
     }

@@ -23,7 +23,10 @@ pub(crate) struct CommitFacts {
 
 /// The parents and signature header of the commit `oid`, or why it cannot
 /// be read (the git library's message).
-pub fn commit_facts(repo: &Repository, oid: Oid) -> std::result::Result<CommitFacts, String> {
+pub(crate) fn commit_facts(
+    repo: &Repository,
+    oid: Oid,
+) -> std::result::Result<CommitFacts, String> {
     let c = repo
         .raw()
         .find_commit(oid.raw())
@@ -50,7 +53,7 @@ pub(crate) struct TagFacts {
 }
 
 /// The annotated tag `oid`, or why it cannot be read (the git library's message).
-pub fn tag_facts(repo: &Repository, oid: Oid) -> std::result::Result<TagFacts, String> {
+pub(crate) fn tag_facts(repo: &Repository, oid: Oid) -> std::result::Result<TagFacts, String> {
     let tag = repo
         .raw()
         .find_tag(oid.raw())
@@ -68,7 +71,7 @@ pub fn tag_facts(repo: &Repository, oid: Oid) -> std::result::Result<TagFacts, S
 }
 
 /// The raw bytes of an object (no header), or why it cannot be read.
-pub fn raw_object(repo: &Repository, oid: Oid) -> std::result::Result<Vec<u8>, String> {
+pub(crate) fn raw_object(repo: &Repository, oid: Oid) -> std::result::Result<Vec<u8>, String> {
     repo.raw()
         .odb()
         .and_then(|odb| odb.read(oid.raw()).map(|o| o.data().to_vec()))

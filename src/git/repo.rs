@@ -19,13 +19,13 @@ pub fn reopen(path: &Path) -> Result<Repository> {
 }
 
 /// A function that opens `repo` again, for the workers of a scan.
-pub fn opener(repo: &Repository) -> impl Fn() -> Result<Repository> + Sync {
+pub(crate) fn opener(repo: &Repository) -> impl Fn() -> Result<Repository> + Sync {
     let path = repo.raw().path().to_path_buf();
     move || reopen(&path)
 }
 
 /// [`reopen`], with an error that says what failed.
-pub fn reopen_named(path: &Path) -> Result<Repository> {
+pub(crate) fn reopen_named(path: &Path) -> Result<Repository> {
     git2::Repository::open(path)
         .map(Repository::from_raw)
         .map_err(|e| anyhow!("cannot open the repository: {}", e.message()))
@@ -36,7 +36,7 @@ pub fn reopen_named(path: &Path) -> Result<Repository> {
 /// environment would read `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which git
 /// quotes when the path holds a `:`; the git library does not unquote it
 /// and loses the existing objects.)
-pub fn open_quarantined(git_dir: &Path, quarantine: Option<&str>) -> Result<Repository> {
+pub(crate) fn open_quarantined(git_dir: &Path, quarantine: Option<&str>) -> Result<Repository> {
     let repo = git2::Repository::open_ext(
         git_dir,
         git2::RepositoryOpenFlags::NO_SEARCH,
@@ -89,7 +89,7 @@ impl Config {
 }
 
 /// The repository's git config, or why it cannot be read.
-pub fn config(repo: &Repository) -> std::result::Result<Config, String> {
+pub(crate) fn config(repo: &Repository) -> std::result::Result<Config, String> {
     repo.raw()
         .config()
         .map(Config)
@@ -114,13 +114,13 @@ pub(crate) fn is_valid_refname(name: &str) -> bool {
 }
 
 /// Whether the reference `name` exists.
-pub fn has_ref(repo: &Repository, name: &str) -> bool {
+pub(crate) fn has_ref(repo: &Repository, name: &str) -> bool {
     repo.raw().find_reference(name).is_ok()
 }
 
 /// The branch HEAD points to (`refs/heads/main`); `None` when HEAD is
 /// detached or unreadable.
-pub fn head_branch(repo: &Repository) -> Option<String> {
+pub(crate) fn head_branch(repo: &Repository) -> Option<String> {
     repo.raw()
         .find_reference("HEAD")
         .ok()
@@ -128,28 +128,28 @@ pub fn head_branch(repo: &Repository) -> Option<String> {
 }
 
 /// Whether a remote named `name` is configured.
-pub fn has_remote(repo: &Repository, name: &str) -> bool {
+pub(crate) fn has_remote(repo: &Repository, name: &str) -> bool {
     repo.raw().find_remote(name).is_ok()
 }
 
 /// The URL of the remote `name`, when it is configured and UTF-8.
-pub fn remote_url(repo: &Repository, name: &str) -> Option<String> {
+pub(crate) fn remote_url(repo: &Repository, name: &str) -> Option<String> {
     repo.raw().find_remote(name).ok()?.url().map(str::to_string)
 }
 
 /// Whether the object database holds `oid`.
-pub fn has_object(repo: &Repository, oid: Oid) -> Result<bool> {
+pub(crate) fn has_object(repo: &Repository, oid: Oid) -> Result<bool> {
     Ok(repo.raw().odb()?.exists(oid.raw()))
 }
 
 /// An object id from its 40 hex digits; `None` for anything else. For full ids from a hook's
 /// input, see [`super::push::parse_oid`].
-pub fn oid_from_hex(s: &str) -> Option<Oid> {
+pub(crate) fn oid_from_hex(s: &str) -> Option<Oid> {
     Oid::from_hex(s)
 }
 
 /// Whether `oid` is a commit without parents (a root of the history).
-pub fn is_root_commit(repo: &Repository, oid: Oid) -> bool {
+pub(crate) fn is_root_commit(repo: &Repository, oid: Oid) -> bool {
     repo.raw()
         .find_commit(oid.raw())
         .ok()
@@ -157,17 +157,17 @@ pub fn is_root_commit(repo: &Repository, oid: Oid) -> bool {
 }
 
 /// The repository's git dir (`.git`, or the repository itself if bare).
-pub fn git_dir(repo: &Repository) -> &Path {
+pub(crate) fn git_dir(repo: &Repository) -> &Path {
     repo.raw().path()
 }
 
 /// The repository's work tree; `None` when it is bare.
-pub fn work_tree(repo: &Repository) -> Option<&Path> {
+pub(crate) fn work_tree(repo: &Repository) -> Option<&Path> {
     repo.raw().workdir()
 }
 
 /// Whether the repository is bare (no work tree).
-pub fn is_bare(repo: &Repository) -> bool {
+pub(crate) fn is_bare(repo: &Repository) -> bool {
     repo.raw().is_bare()
 }
 

@@ -33,7 +33,7 @@ pub(crate) fn rev_tree(repo: &Repository, rev: &str) -> Result<RevTree> {
 }
 
 /// Whether the tree `tree` has an entry `name` at its top.
-pub fn has_top_entry(repo: &Repository, tree: Oid, name: &str) -> Result<bool> {
+pub(crate) fn has_top_entry(repo: &Repository, tree: Oid, name: &str) -> Result<bool> {
     Ok(repo.raw().find_tree(tree.raw())?.get_name(name).is_some())
 }
 
@@ -97,7 +97,7 @@ fn read(
 
 /// The content of `path` in HEAD's tree; `None` when there is no HEAD or
 /// no such entry, an error when the entry is not a file.
-pub fn head_file(repo: &Repository, path: &str) -> Result<Option<Vec<u8>>> {
+pub(crate) fn head_file(repo: &Repository, path: &str) -> Result<Option<Vec<u8>>> {
     let Ok(tree) = repo.raw().head().and_then(|h| h.peel_to_tree()) else {
         return Ok(None);
     };

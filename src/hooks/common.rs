@@ -58,7 +58,7 @@ pub(crate) fn is_maintainer(maintainers: &[String], login: &str) -> bool {
 /// `[[exceptions]]` (`exception-expired`), as `check` reports them. Unused
 /// exceptions are not judged (a hook sees too few commits for that) and a
 /// hook has no baseline. Paths are relative to the repository root.
-pub fn policy_findings(run: &Run<'_>, repo: &crate::git::Repository) -> Vec<Finding> {
+pub(crate) fn policy_findings(run: &Run<'_>, repo: &crate::git::Repository) -> Vec<Finding> {
     let root = crate::git::root(repo);
     let rel = crate::cmd::common::relative_to(&root);
     crate::adoption::run_findings(run, None, &rel)

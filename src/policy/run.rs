@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! One run of a policy. The compiled [`Policy`] is read only; what a run
 //! adds to it (a baseline, what a review trailer is worth here) and what it
 //! learns while it checks (how many findings each exception excused) travel

@@ -365,7 +365,7 @@ impl<'r> Walk<'r> {
 }
 
 /// The commits a shallow clone has without their parents.
-pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+pub(crate) fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
     if !repo.raw().is_shallow() {
         return HashSet::new();
     }
