@@ -17,7 +17,7 @@ use crate::policy::Run;
 pub(crate) mod baseline;
 pub(crate) mod commands;
 pub(crate) mod exceptions;
-pub(crate) mod rollout;
+mod rollout;
 
 pub(crate) use crate::rules::adoption::RULES;
 

@@ -13,7 +13,7 @@ pub mod combined;
 mod delta;
 pub mod diff;
 pub(crate) mod head;
-pub(crate) mod id;
+mod id;
 pub mod links;
 mod moves;
 pub(crate) mod objects;
