@@ -30,7 +30,7 @@ pub use diff::DiffOptions;
 /// (the program's own [`Oid`](crate::oid::Oid); `id.rs` converts).
 /// Everything done with them goes through the functions of this module.
 pub use crate::oid::Oid;
-pub(crate) use id::Repository;
+pub use id::Repository;
 pub use plumbing::{commit, graph, odb, walk};
 pub(crate) use repo::opener;
 
