@@ -6,29 +6,29 @@
 //! [`report`] renderer shows the findings. Every mode is a different source
 //! on the same road.
 
-mod adoption;
+pub(crate) mod adoption;
 pub mod ai;
 pub mod app;
 pub mod cli;
-mod cmd;
+pub(crate) mod cmd;
 pub(crate) mod config;
-mod date;
-mod diag;
+pub(crate) mod date;
+pub(crate) mod diag;
 pub mod engine;
 pub mod explain;
 pub mod git;
-mod hooks;
+pub(crate) mod hooks;
 pub(crate) mod identity;
-mod insight;
-mod inspect;
+pub(crate) mod insight;
+pub(crate) mod inspect;
 pub mod large;
 pub mod message;
 pub mod model;
 pub(crate) mod moves;
 pub(crate) mod oid;
 pub mod policy;
-mod precheck;
+pub(crate) mod precheck;
 pub mod report;
 pub mod rules;
 pub(crate) mod scan;
-mod source;
+pub(crate) mod source;
