@@ -433,7 +433,7 @@ pub(crate) fn run(
     let oid = crate::git::peel_commit(&repo, &args.revision)?;
     let opts = crate::git::DiffOptions {
         needs: needs(),
-        ..crate::scan::diff_options(&policy)
+        ..crate::source::range::diff_options(&policy)
     };
     let reader = crate::git::Reader::new(&repo, opts, policy.scan.merge_diffs);
     let change = reader.read(oid)?;

@@ -10,7 +10,7 @@ use policy_check::git::combined::combined_added;
 use policy_check::git::diff::{decode, line_diff, printable_runs, Decoded, MIN_RUN};
 use policy_check::git::diff::decode_utf16;
 use policy_check::git::links::resolve_path;
-use policy_check::large::{decode_piece, utf16_decoder, Liner};
+use policy_check::source::large::{decode_piece, utf16_decoder, Liner};
 use policy_check::model::{FileChange, Status};
 
 fn text(b: &[u8]) -> Option<String> {

@@ -67,7 +67,7 @@ pub(crate) fn explain_rollout(
     let run = Run::new(&policy)
         .with_baseline(baseline)
         .judged_on(rollout::FAR_FUTURE);
-    crate::scan::scan(git::opener(repo), oids, &run, &mut counter, &mut summary)?;
+    crate::source::range::scan(git::opener(repo), oids, &run, &mut counter, &mut summary)?;
     let steps = rollout::steps(&policy, today, &counter.0);
     let mut out = std::io::stdout().lock();
     match format {
@@ -131,7 +131,7 @@ pub(crate) fn baseline(cmd: BaselineCommand, global: &Global) -> Result<Exit> {
             };
             let mut collect = Collect::default();
             let mut summary = Summary::default();
-            crate::scan::scan(
+            crate::source::range::scan(
                 git::opener(&repo),
                 &oids,
                 &Run::new(&policy),

@@ -88,8 +88,13 @@ pub(crate) fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
     }
     let run = Run::new(&policy).with_baseline(baseline);
     let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
-    let oids =
-        crate::scan::scan_range(git::opener(&repo), range, &run, rep.as_mut(), &mut summary)?;
+    let oids = crate::source::range::scan_range(
+        git::opener(&repo),
+        range,
+        &run,
+        rep.as_mut(),
+        &mut summary,
+    )?;
     tracing::info!(
         "checked {}",
         crate::report::shared::count(oids.len(), "commit")

@@ -18,8 +18,8 @@ use crate::model::Change;
 use crate::policy::Run;
 use crate::report::shared::Reporter;
 use crate::report::text::TextReporter;
-use crate::scan::diff_options;
 use crate::source::pending::{pending_commit, Pending};
+use crate::source::range::diff_options;
 
 /// `commit-msg FILE`: the message as `git commit` will store it, its author
 /// and committer, and (only when the policy has file rules) the staged diff,

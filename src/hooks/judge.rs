@@ -177,7 +177,7 @@ where
 
     let mut collect = Collect::default();
     let mut summary = Summary::default();
-    crate::scan::scan(open, &new.order, policy, &mut collect, &mut summary)?;
+    crate::source::range::scan(open, &new.order, policy, &mut collect, &mut summary)?;
     let tags = check_tags(repo, policy, &peeled.tags_of, &mut collect)?;
 
     let mut verdict = Verdict {
@@ -383,7 +383,7 @@ fn unchecked_object(
     kind: &str,
     end: Oid,
 ) -> Result<Vec<Finding>> {
-    let reader = git::Reader::new(repo, crate::scan::diff_options(policy), false);
+    let reader = git::Reader::new(repo, crate::source::range::diff_options(policy), false);
     let change = reader
         .read_object(end, refname)
         .with_context(|| format!("cannot check the {kind} {end} that {refname} points at"))?;

@@ -132,7 +132,7 @@ struct RefLine {
 /// the whole push, with one block of findings per offending ref.
 pub(crate) fn pre_receive(global: &Global) -> Result<Exit> {
     // git relays a server hook's stderr to the pusher as `remote:` lines
-    crate::scan::set_progress(crate::scan::ProgressMode::Always);
+    crate::source::range::set_progress(crate::source::range::ProgressMode::Always);
     let budget = Budget::start();
     let mut fail_open = None;
     let result = (|| {
@@ -153,7 +153,7 @@ pub(crate) fn pre_receive(global: &Global) -> Result<Exit> {
 
 /// `update REF OLD NEW`: the same check for one ref.
 pub(crate) fn update(refname: &str, old: &str, new: &str, global: &Global) -> Result<Exit> {
-    crate::scan::set_progress(crate::scan::ProgressMode::Always);
+    crate::source::range::set_progress(crate::source::range::ProgressMode::Always);
     let budget = Budget::start();
     let mut fail_open = None;
     let result = (|| {

@@ -234,7 +234,7 @@ const FEED_BATCHES: usize = 32;
 type Batch = Vec<(usize, Oid, Option<std::sync::Arc<Vec<u8>>>)>;
 
 /// Reads and judges every commit of the range while the walk runs, as
-/// `check` does ([`crate::scan::scan_range`]): the walking thread hands
+/// `check` does ([`crate::source::range::scan_range`]): the walking thread hands
 /// batches of the commits it finds (with the bytes it read, so no commit is
 /// inflated twice) to the other threads, and reads a batch itself when
 /// they are behind and once the walk is over. The report needs no order:

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::git::{head, staged, Repository};
 use crate::model::Change;
-use crate::scan::diff_options;
+use crate::source::range::diff_options;
 
 /// The commit `git commit` is about to make, but for its message: the
 /// staged files (when the policy reads files), parents, author and

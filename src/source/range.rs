@@ -165,14 +165,14 @@ pub(crate) fn diff_options(policy: &Policy) -> DiffOptions {
 }
 
 /// Runs the policy over one commit's change; files too large to have been
-/// read are then checked chunk by chunk (see [`crate::large`]).
+/// read are then checked chunk by chunk (see [`crate::source::large`]).
 pub(crate) fn check(
     reader: &Reader,
     run: &Run<'_>,
     change: &crate::model::Change,
 ) -> Result<Outcome> {
     let mut out = engine::check(run, change);
-    crate::large::check(reader, run, change, &mut out)?;
+    crate::source::large::check(reader, run, change, &mut out)?;
     Ok(out)
 }
 
