@@ -15,14 +15,14 @@ pub fn run(cmd: Command, global: &Global) -> Result<Exit> {
     match cmd {
         Command::Check(args) => crate::cmd::check::check(args, global),
         Command::Policy(p) => crate::cmd::policy::policy_command(p, global),
-        Command::Explain(args) => crate::adoption::commands::explain(args, global),
+        Command::Explain(args) => crate::cmd::explain::explain(args, global),
         Command::Hook(h) => crate::hooks::run(h, global),
         Command::Install(a) => crate::hooks::install::install(a, global),
         Command::Uninstall(a) => crate::hooks::install::uninstall(a, global),
         Command::Inspect(args) => crate::inspect::run(&args, global),
-        Command::Baseline(b) => crate::adoption::commands::baseline(b, global),
+        Command::Baseline(b) => crate::cmd::baseline::baseline(b, global),
         Command::Report(args) => crate::insight::run(&args, global),
-        Command::Completions { shell } => crate::adoption::commands::completions(shell),
-        Command::Man { dir } => crate::adoption::commands::man(dir.as_deref()),
+        Command::Completions { shell } => crate::cmd::manual::completions(shell),
+        Command::Man { dir } => crate::cmd::manual::man(dir.as_deref()),
     }
 }

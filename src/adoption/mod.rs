@@ -15,9 +15,8 @@ use crate::git::{self, Oid, Repository};
 use crate::policy::Run;
 
 pub(crate) mod baseline;
-pub(crate) mod commands;
 pub(crate) mod exceptions;
-mod rollout;
+pub(crate) mod rollout;
 
 pub(crate) use crate::rules::adoption::RULES;
 
@@ -38,7 +37,7 @@ pub(crate) struct Scope {
 impl Scope {
     /// The scope of a scan of `oids` (in the order `git::resolve` returns
     /// them: a full-history walk ends on a root commit).
-    fn of(repo: &Repository, oids: &[Oid]) -> Scope {
+    pub(crate) fn of(repo: &Repository, oids: &[Oid]) -> Scope {
         Scope {
             checked: oids.iter().map(Oid::to_string).collect(),
             full_history: oids

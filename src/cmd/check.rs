@@ -14,6 +14,15 @@ use crate::policy::Run;
 use crate::report::{self, Format};
 
 use super::common::*;
+use std::path::PathBuf;
+
+use anyhow::bail;
+
+use crate::adoption::baseline::Baseline;
+use crate::adoption::{rollout, Scope};
+use crate::git::{Oid, Repository};
+use crate::policy::Policy;
+use crate::report::shared::Reporter;
 
 fn reporter_for<'w>(
     format: Format,
@@ -59,14 +68,14 @@ pub(crate) fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
             summary.add(f);
             rep.finding(f)?;
         }
-        crate::adoption::commands::finish_check(&run, None, &[], rep.as_mut(), &mut summary)?;
+        finish_check(&run, None, &[], rep.as_mut(), &mut summary)?;
         rep.finish(&summary)?;
         return Ok(Exit::from_summary(&summary));
     }
 
     let repo = git::open(&dir)?;
     let (policy, _) = select_policy(global, Some(&repo))?;
-    let baseline = crate::adoption::commands::baseline_of(&args, global)?;
+    let baseline = baseline_of(&args, global)?;
     let specs = if args.revisions.is_empty() && !args.all {
         vec!["HEAD".to_string()]
     } else {
@@ -78,13 +87,7 @@ pub(crate) fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
             git::Range::Listed(oids) => oids,
             git::Range::Walk(w) => w.run()?.order,
         };
-        return crate::adoption::commands::explain_rollout(
-            policy,
-            baseline,
-            &repo,
-            &oids,
-            args.format,
-        );
+        return explain_rollout(policy, baseline, &repo, &oids, args.format);
     }
     let run = Run::new(&policy).with_baseline(baseline);
     let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
@@ -99,7 +102,65 @@ pub(crate) fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
         "checked {}",
         crate::report::shared::count(oids.len(), "commit")
     );
-    crate::adoption::commands::finish_check(&run, Some(&repo), &oids, rep.as_mut(), &mut summary)?;
+    finish_check(&run, Some(&repo), &oids, rep.as_mut(), &mut summary)?;
     rep.finish(&summary)?;
     Ok(Exit::from_summary(&summary))
+}
+
+/// `check --baseline FILE`: the baseline whose findings the run excuses.
+pub(crate) fn baseline_of(args: &CheckArgs, global: &Global) -> Result<Option<Baseline>> {
+    args.baseline
+        .as_ref()
+        .map(|file| Baseline::read(&resolve_in(global, file)))
+        .transpose()
+}
+
+/// `check` after the scan: reports expired and unused exceptions and stale
+/// baseline entries, and counts the baselined findings.
+pub(crate) fn finish_check(
+    run: &Run<'_>,
+    repo: Option<&Repository>,
+    oids: &[Oid],
+    reporter: &mut dyn Reporter,
+    summary: &mut Summary,
+) -> Result<()> {
+    let root = repo.map(git::root).unwrap_or_else(|| PathBuf::from("."));
+    let scope = repo.map(|r| Scope::of(r, oids));
+    for f in crate::adoption::run_findings(run, scope.as_ref(), &relative_to(&root)) {
+        summary.add(&f);
+        reporter.finding(&f)?;
+    }
+    if let Some(b) = run.baseline() {
+        summary.baselined = b.covered();
+    }
+    Ok(())
+}
+
+/// `check --explain-rollout`: scans the commits with every rule at its final
+/// severity and prints what each staged severity will change, and when.
+pub(crate) fn explain_rollout(
+    policy: Policy,
+    baseline: Option<Baseline>,
+    repo: &Repository,
+    oids: &[Oid],
+    format: Format,
+) -> Result<Exit> {
+    let today = policy.today;
+    let mut counter = rollout::Counter::default();
+    let mut summary = Summary::default();
+    let run = Run::new(&policy)
+        .with_baseline(baseline)
+        .judged_on(rollout::FAR_FUTURE);
+    crate::source::range::scan(git::opener(repo), oids, &run, &mut counter, &mut summary)?;
+    let steps = rollout::steps(&policy, today, &counter.0);
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => rollout::render_json(&mut out, &steps, today, oids.len())?,
+        Format::Text => rollout::render_text(&mut out, &steps, today, oids.len())?,
+        other => bail!(
+            "--explain-rollout prints text or json, not {}",
+            format!("{other:?}").to_lowercase()
+        ),
+    }
+    Ok(Exit::Passed)
 }

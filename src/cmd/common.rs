@@ -185,3 +185,11 @@ pub(crate) fn relative_to(root: &Path) -> impl Fn(&str) -> String + '_ {
         }
     }
 }
+
+/// A path given on the command line, relative to `-C DIR` when there is one.
+pub(crate) fn resolve_in(global: &Global, file: &Path) -> PathBuf {
+    match &global.dir {
+        Some(d) if file.is_relative() => d.join(file),
+        _ => file.to_path_buf(),
+    }
+}

@@ -10,6 +10,9 @@ use crate::git::{self, Repository};
 use crate::policy::{presets, Policy};
 
 use super::common::*;
+use std::path::Path;
+
+use crate::policy::{load, schema, show, Source};
 
 /// `policy-check policy …`: list the presets, write a starter file, validate
 /// a policy (problems are an error, exit 2), show the effective policy with
@@ -29,10 +32,8 @@ pub(crate) fn policy_command(cmd: PolicyCommand, global: &Global) -> Result<Exit
             force,
             maintainers,
         } => init_policy(&preset, force, &maintainers, global),
-        PolicyCommand::Show { file } => {
-            crate::adoption::commands::policy_show(file.as_deref(), global)
-        }
-        PolicyCommand::Schema => crate::adoption::commands::policy_schema(),
+        PolicyCommand::Show { file } => policy_show(file.as_deref(), global),
+        PolicyCommand::Schema => policy_schema(),
         PolicyCommand::Validate { file } => {
             let loaded: Result<(Policy, String), PolicyErrors> = match &file {
                 Some(f) => Policy::file(f).map(|p| (p, f.display().to_string())),
@@ -180,4 +181,54 @@ fn init_maintainers(
              or MAINTAINERS file, or set git config user.name and user.email"
         ),
     }
+}
+
+/// The policy source a `policy show|validate` without FILE uses.
+fn source_for(global: &Global, file: Option<&Path>) -> Result<Source> {
+    if let Some(f) = file {
+        return Source::file(f).map_err(anyhow::Error::new);
+    }
+    if let Some(p) = &global.policy {
+        return Source::file(p).map_err(anyhow::Error::new);
+    }
+    let repo = git::open(&workdir(global)).ok();
+    if let Some(p) = repo
+        .as_ref()
+        .and_then(git::repo::work_tree)
+        .map(|w| w.join(POLICY_FILE))
+        .filter(|p| p.exists())
+    {
+        return Source::file(&p).map_err(anyhow::Error::new);
+    }
+    if let Some(p) = repo
+        .as_ref()
+        .and_then(|r| git::repo::config_path(r, "policy-check.policy"))
+    {
+        let p = if p.is_absolute() {
+            p
+        } else {
+            repo.as_ref().map(git::root).unwrap_or_default().join(p)
+        };
+        return Source::file(&p).map_err(anyhow::Error::new);
+    }
+    Source::preset(presets::DEFAULT).map_err(anyhow::Error::new)
+}
+
+/// `policy-check policy show [FILE]`.
+pub(crate) fn policy_show(file: Option<&Path>, global: &Global) -> Result<Exit> {
+    let src = source_for(global, file)?;
+    let merged = load::load(src).map_err(anyhow::Error::new)?;
+    // Validate too: showing a policy that would not load would mislead.
+    Policy::load(merged.sources[merged.sources.len() - 1].clone()).map_err(anyhow::Error::new)?;
+    let root = git::open(&workdir(global))
+        .map(|r| git::root(&r))
+        .unwrap_or_else(|_| workdir(global));
+    print!("{}", show::render(&merged, &relative_to(&root)));
+    Ok(Exit::Passed)
+}
+
+/// `policy-check policy schema`.
+pub(crate) fn policy_schema() -> Result<Exit> {
+    print!("{}", schema::text());
+    Ok(Exit::Passed)
 }
