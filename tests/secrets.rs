@@ -748,3 +748,70 @@ fn a_policy_from_a_revision_reads_its_gitleaks_file_from_that_tree() {
     let own = check_head(&repo);
     assert_eq!(own.code, 0, "{}", own.stdout);
 }
+
+/// A JSON Web Token with the given claims and a random signature.
+fn jwt(claims: &str, seed: u64) -> String {
+    let b64 = |s: &str| data_encoding::BASE64URL_NOPAD.encode(s.as_bytes());
+    [
+        &b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+        ".",
+        &b64(claims),
+        ".",
+        &noise(seed, 43, BASE62),
+    ]
+    .concat()
+}
+
+/// Hand-typed fake values are dropped by general rules, whatever the
+/// pattern (interleaved or descending sequences, lowercase words such as an
+/// option name, `invalid` credentials, a JSON Web Token whose claims are
+/// filler or a documentation domain), while random values in the same
+/// shapes, on the lines in between, are still reported.
+#[test]
+fn sample_values_pass_and_random_ones_beside_them_fail() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(POLICY);
+    let lines = [
+        ["DEPLOY_TOKEN = \"", "a1b2c3d4e5f6a7b8c9d0e1f2", "\""].concat(),
+        ["DEPLOY_TOKEN = \"", &noise(61, 24, BASE62), "\""].concat(),
+        ["SIGNING_SECRET=", "zyxwvuts", "rqp98765", "43210abcd"].concat(),
+        ["SIGNING_SECRET=", &noise(62, 32, BASE62)].concat(),
+        "return conflict(\"registry-token\", \"registry-credential-helper\");".to_string(),
+        [
+            "return conflict(\"registry-token\", \"",
+            &noise(63, 20, BASE62),
+            "\");",
+        ]
+        .concat(),
+        "git clone https://ci:invalid-credentials@git.corp.internal/team/repo.git".to_string(),
+        [
+            "git clone https://ci:",
+            &noise(64, 18, BASE62),
+            "@git.corp.internal/team/repo.git",
+        ]
+        .concat(),
+        [
+            "session = ",
+            &jwt(r#"{"sub":"1234567890","role":"reader"}"#, 65),
+        ]
+        .concat(),
+        [
+            "session = ",
+            &jwt(r#"{"sub":"u-6113","iss":"https://auth.example.com"}"#, 66),
+        ]
+        .concat(),
+        [
+            "session = ",
+            &jwt(r#"{"sub":"u-6113","preferred_username":"k.osei"}"#, 67),
+        ]
+        .concat(),
+    ];
+    repo.commit_file("conf/app.txt", lines.join("\n") + "\n", "Add config\n");
+    let run = check_head(&repo);
+    let got: Vec<u64> = findings(&run)
+        .iter()
+        .map(|f| f["line"].as_u64().expect("line"))
+        .collect();
+    assert_eq!(got, [2, 4, 6, 8, 11], "{}", run.stdout);
+}

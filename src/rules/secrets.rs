@@ -53,32 +53,6 @@ pub(crate) const RULES: &[RuleInfo] = &[RuleInfo {
            for a test value use an obvious placeholder, or add `policy-check:allow secret-detected` on the line",
 }];
 
-/// Markers of a value that is not a real secret, matched case-insensitively
-/// inside the secret itself (never elsewhere on the line, so a comment cannot
-/// excuse a real key).
-const PLACEHOLDER_WORDS: &[&str] = &[
-    "example",
-    "sample",
-    "placeholder",
-    "dummy",
-    "changeme",
-    "change_me",
-    "change-me",
-    "redacted",
-    "password",
-    "passwd",
-    "your",
-    "fake",
-    "xxxx",
-    "here",
-    "username",
-    "insert",
-    "replace",
-    "...",
-    "\u{2026}",
-    "***",
-];
-
 /// `tag` bit of a pattern whose secret must mix letters and digits.
 const TAG_MIXED: usize = 1;
 /// `tag` bit of an armour header that needs its body on the next line.
@@ -88,8 +62,14 @@ const TAG_BINARY: usize = 4;
 /// `tag` bit of a pattern whose value is assigned to a name (see
 /// [`RawPattern::assigned`]).
 const TAG_ASSIGNED: usize = 8;
+/// `tag` bit of a pattern whose secret may not be lowercase words alone
+/// (see [`RawPattern::words`]).
+const TAG_NOT_WORDS: usize = 16;
+/// `tag` bit of a JSON Web Token pattern whose claims are read (see
+/// [`RawPattern::claims`]).
+const TAG_CLAIMS: usize = 32;
 /// `tag` bits below a gitleaks rule's index + 1.
-const TAG_SHIFT: u32 = 4;
+const TAG_SHIFT: u32 = 6;
 /// Bytes before a secret searched for the whole match an allowlist with
 /// `regexTarget = "match"` sees.
 const MATCH_BEFORE: usize = 256;
@@ -110,24 +90,95 @@ fn starts_body(next: &str) -> bool {
             >= 16
 }
 
-/// Filler rather than key material: a run of six or more repeats of one
-/// character (`AIzaaaaaaa…`, `glc_1111…`) or of six or more consecutive
-/// ascending letters or digits (`abcdefgh`, `123456`), which random keys
-/// almost never hold (about 1 in 10^5 for a 40-character hex key).
+/// Filler rather than key material, judged on the letters and digits of the
+/// secret (separators such as `-`, `_`, `.` skipped, case ignored): a run of
+/// six or more repeats of one character (`AIzaaaaaaa…`, `glc_1111…`), of six
+/// or more consecutive ascending or descending characters (`abcdefgh`,
+/// `123456`, `zyxwvu`, `9876543210`, `1234-5678`), or such sequences
+/// interleaved (`a1b2c3d4e5f6`, `1a2b3C4d-5E6f`, `q1w2e3r4t5y6u7i8`). Random keys almost
+/// never hold any of these (about 1 in 10^5 for a 40-character hex key),
+/// while hand-typed fake values nearly always do.
 pub(crate) fn is_filler(s: &str) -> bool {
-    let b = s.as_bytes();
-    let (mut same, mut up) = (1, 1);
+    let b: Vec<u8> = s
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let step = |a: u8, c: u8| {
+        (
+            c as i16 - a as i16,
+            a.is_ascii_digit() == c.is_ascii_digit(),
+        )
+    };
+    let (mut same, mut up, mut down) = (1, 1, 1);
     for w in b.windows(2) {
-        same = if w[1] == w[0] { same + 1 } else { 1 };
-        let next = w[0].is_ascii_alphanumeric()
-            && w[1].is_ascii_alphanumeric()
-            && w[1].to_ascii_lowercase() == w[0].to_ascii_lowercase().wrapping_add(1);
-        up = if next { up + 1 } else { 1 };
-        if same >= 6 || up >= 6 {
+        let (d, kind) = step(w[0], w[1]);
+        same = if d == 0 { same + 1 } else { 1 };
+        up = if kind && d == 1 { up + 1 } else { 1 };
+        down = if kind && d == -1 { down + 1 } else { 1 };
+        if same >= 6 || up >= 6 || down >= 6 {
+            return true;
+        }
+    }
+    // Interleaved sequences: every other character ascends (or descends)
+    // by one, over six characters of both (`a1b2c3d4e5f6`) or eight of one
+    // (`q1w2e3r4t5y6u7i8`).
+    let mut inter = [1, 1];
+    for (i, w) in b.windows(3).enumerate() {
+        let (d, kind) = step(w[0], w[2]);
+        let k = i % 2;
+        inter[k] = if kind && (d == 1 || d == -1) {
+            inter[k] + 1
+        } else {
+            1
+        };
+        if (inter[0] >= 6 && inter[1] >= 6) || inter[k] >= 8 {
             return true;
         }
     }
     false
+}
+
+/// Identifiers, setting names and feature names rather than secrets:
+/// lowercase words alone, joined by `-`, `_`, `.` or `/` (`credential-process`,
+/// `registry.token`). A random 20-character key is all lowercase letters
+/// about 3 times in 10^8.
+fn is_words(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_lowercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+}
+
+/// A JSON Web Token whose claims say it is a sample: its decoded header or
+/// payload holds filler (`"sub": "1234567890"`) or a documentation domain
+/// (`example.com`, RFC 2606). Only values are judged, never claim names, and
+/// no placeholder word other than `example` (real claims hold
+/// `preferred_username`).
+fn is_sample_jwt(s: &str) -> bool {
+    static B64: OnceLock<data_encoding::Encoding> = OnceLock::new();
+    let b64 = B64.get_or_init(|| {
+        let mut spec = data_encoding::BASE64URL_NOPAD.specification();
+        spec.check_trailing_bits = false;
+        spec.encoding()
+            .unwrap_or_else(|_| data_encoding::BASE64URL_NOPAD.clone())
+    });
+    fn sample(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(t) => {
+                is_filler(t) || t.to_ascii_lowercase().contains("example")
+            }
+            serde_json::Value::Number(n) => is_filler(&n.to_string()),
+            serde_json::Value::Array(a) => a.iter().any(sample),
+            serde_json::Value::Object(o) => o.values().any(sample),
+            _ => false,
+        }
+    }
+    s.split('.').take(2).any(|part| {
+        b64.decode(part.as_bytes())
+            .ok()
+            .and_then(|raw| serde_json::from_slice::<serde_json::Value>(&raw).ok())
+            .is_some_and(|v| sample(&v))
+    })
 }
 
 /// Template and interpolation syntax: `<token>`, `${VAR}`, `{{ var }}`, `$(cmd)`, `%(name)s`.
@@ -166,6 +217,14 @@ pub(crate) struct RawPattern {
     /// `not_secret_names`: a public key, a CSRF token), it is not reported.
     #[serde(default)]
     pub(crate) assigned: bool,
+    /// `false`: a secret made of lowercase words alone (`credential-process`,
+    /// `registry.token`) is an identifier, not a secret (for the generic
+    /// shapes, whose values may be any setting).
+    pub(crate) words: Option<bool>,
+    /// The secret is a JSON Web Token: one whose decoded claims are filler
+    /// or name a documentation domain is a sample.
+    #[serde(default)]
+    pub(crate) claims: bool,
     /// Also look for it in the printable strings of binary files (default
     /// true: for distinctive shapes such as key headers and prefixed
     /// tokens; false for generic, context-bound patterns, which would
@@ -182,6 +241,10 @@ pub(crate) struct RawPattern {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTable {
+    /// Markers of a value that is not a real secret, matched
+    /// case-insensitively inside the secret itself (never elsewhere on the
+    /// line, so a comment cannot excuse a real key).
+    placeholder_words: Vec<String>,
     /// Words that, inside the name a value is assigned to, say the value is
     /// meant to be seen (`public`, `csrf`): see [`RawPattern::assigned`].
     #[serde(default)]
@@ -193,6 +256,7 @@ struct RawTable {
 #[derive(Debug)]
 struct Builtin {
     patterns: Vec<Pattern>,
+    placeholder_words: Vec<String>,
     not_secret_names: Vec<String>,
 }
 
@@ -223,6 +287,7 @@ pub(crate) struct RawSecrets {
 pub struct Secrets {
     pub(crate) set: PatternSet,
     pub(crate) allow_paths: Option<GlobSet>,
+    /// The table's `placeholder_words` and the policy's `placeholders`, lowercase.
     placeholders: Vec<String>,
     /// The table's `not_secret_names`, lowercase.
     not_secret_names: Vec<String>,
@@ -237,9 +302,17 @@ impl Secrets {
     pub(crate) fn is_placeholder(&self, secret: &str) -> bool {
         let lower = secret.to_lowercase();
         is_template(secret)
-            || PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
             || self.placeholders.iter().any(|w| lower.contains(w.as_str()))
             || is_filler(secret)
+    }
+
+    /// True when a pattern's match is kept: not a placeholder, and passing
+    /// the pattern's own flags (`mixed`, `words`, `claims`).
+    fn is_secret(&self, p: &Pattern, s: &str) -> bool {
+        !self.is_placeholder(s)
+            && (p.tag & TAG_MIXED == 0 || is_mixed(s))
+            && (p.tag & TAG_NOT_WORDS == 0 || !is_words(s))
+            && (p.tag & TAG_CLAIMS == 0 || !is_sample_jwt(s))
     }
 
     /// Applies the gitleaks configuration to the hits on a line: a rule's
@@ -309,9 +382,7 @@ impl Secrets {
     /// that an armour header (`body` pattern) counts only when an encoded
     /// body follows it.
     pub(crate) fn find_before(&self, line: &str, next: Option<&str>) -> Vec<Hit> {
-        let mut hits = self.set.find(line, |p, s| {
-            !self.is_placeholder(s) && (p.tag & TAG_MIXED == 0 || is_mixed(s))
-        });
+        let mut hits = self.set.find(line, |p, s| self.is_secret(p, s));
         hits.retain(|h| {
             let p = &self.set.patterns()[h.pattern];
             p.tag & TAG_ASSIGNED == 0 || !self.named_not_secret(p, &line[..h.start])
@@ -353,9 +424,8 @@ impl Secrets {
     /// Distinctive secrets (patterns not marked `binary = false`) in one
     /// printable string of a binary file.
     pub(crate) fn find_in_binary(&self, run: &str) -> Vec<Hit> {
-        self.set.find(run, |p, s| {
-            p.tag & TAG_BINARY != 0 && !self.is_placeholder(s)
-        })
+        self.set
+            .find(run, |p, s| p.tag & TAG_BINARY != 0 && self.is_secret(p, s))
     }
 }
 
@@ -379,6 +449,11 @@ fn builtin() -> &'static Result<Builtin, String> {
         match problems.0.first() {
             None => Ok(Builtin {
                 patterns: out,
+                placeholder_words: table
+                    .placeholder_words
+                    .iter()
+                    .map(|w| w.to_lowercase())
+                    .collect(),
                 not_secret_names: table
                     .not_secret_names
                     .iter()
@@ -403,6 +478,12 @@ fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
         tag: if r.mixed { TAG_MIXED } else { 0 }
             | if r.body { TAG_BODY } else { 0 }
             | if r.assigned { TAG_ASSIGNED } else { 0 }
+            | if r.words == Some(false) {
+                TAG_NOT_WORDS
+            } else {
+                0
+            }
+            | if r.claims { TAG_CLAIMS } else { 0 }
             | if r.binary.unwrap_or(true) {
                 TAG_BINARY
             } else {
@@ -468,13 +549,17 @@ pub(crate) fn compile_with(
             }
         }
     }
-    let placeholders: Vec<String> = raw
-        .placeholders
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .map(|p| p.to_lowercase())
-        .collect();
+    let mut placeholders: Vec<String> = builtin()
+        .as_ref()
+        .map(|b| b.placeholder_words.clone())
+        .unwrap_or_default();
+    placeholders.extend(
+        raw.placeholders
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| p.to_lowercase()),
+    );
     let mut seen: Vec<String> = Vec::new();
     for r in raw.patterns.unwrap_or_default() {
         let path = base.key("patterns").id(&r.id);
