@@ -815,3 +815,46 @@ fn sample_values_pass_and_random_ones_beside_them_fail() {
         .collect();
     assert_eq!(got, [2, 4, 6, 8, 11], "{}", run.stdout);
 }
+
+/// A value on the line after its name is reported on the name's line: a
+/// shell continuation, a YAML block scalar and an XML element over three
+/// lines; prose or a mapping on the next line is not a value.
+#[test]
+fn a_value_on_the_next_line_is_joined_to_its_name() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(POLICY);
+    let lines = [
+        "DEPLOY_TOKEN = \\".to_string(),
+        ["    \"", &noise(71, 24, BASE62), "\""].concat(),
+        "api_token: |".to_string(),
+        ["  ", &noise(72, 32, BASE62)].concat(),
+        "<apiToken>".to_string(),
+        ["  ", &noise(73, 28, BASE62)].concat(),
+        "</apiToken>".to_string(),
+        "password:".to_string(),
+        ["  is read from ", &noise(74, 20, BASE62), " at start"].concat(),
+        "credentials:".to_string(),
+        ["  user: ", &noise(75, 20, BASE62)].concat(),
+    ];
+    repo.commit_file(
+        "deploy/values.yaml",
+        lines.join("\n") + "\n",
+        "Add values\n",
+    );
+    let run = check_head(&repo);
+    let got: Vec<u64> = findings(&run)
+        .iter()
+        .map(|f| f["line"].as_u64().expect("line"))
+        .collect();
+    assert_eq!(got, [1, 3, 5], "{}", run.stdout);
+    let f = findings(&run);
+    let shown = format!("api_token: {}[REDACTED]", &noise(72, 32, BASE62)[..4]);
+    assert_eq!(f[1]["snippet"], shown.as_str(), "{}", run.stdout);
+    for seed in [71, 72, 73] {
+        assert!(
+            !run.stdout.contains(&noise(seed, 24, BASE62)[4..]),
+            "leaked"
+        );
+    }
+}

@@ -181,6 +181,46 @@ fn is_sample_jwt(s: &str) -> bool {
     })
 }
 
+/// Most bytes of a value read from the line after its name.
+const CONTINUED_MAX: usize = 4096;
+
+/// A value written on the line after its name, joined to its name so the
+/// patterns see one assignment. One line of look-ahead (two for XML), one
+/// token: the value line must hold no white space and at most 4 KiB. The
+/// shapes: a line continuation (`TOKEN = \`), a YAML block scalar
+/// (`api_token: |`, `>-`, `|2`), a name with nothing after its operator
+/// (`api_token:`, `TOKEN =`, `"key" =>`), and an XML element whose value
+/// and closing tag are on the next two lines (`<apiToken>`).
+pub(crate) fn continued(line: &str, next: Option<&str>, after: Option<&str>) -> Option<String> {
+    let value = next?.trim();
+    if value.is_empty() || value.len() > CONTINUED_MAX || value.contains(char::is_whitespace) {
+        return None;
+    }
+    let mut head = line.trim_end();
+    if let Some(h) = head.strip_suffix('\\') {
+        head = h.trim_end();
+    }
+    if !head.ends_with("=>") {
+        let t = head.trim_end_matches(|c: char| matches!(c, '-' | '+') || c.is_ascii_digit());
+        if let Some(h) = t.strip_suffix(['|', '>']) {
+            if h.trim_end().ends_with(':') {
+                head = h.trim_end();
+            }
+        }
+    }
+    if head.ends_with(['=', ':']) || head.ends_with("=>") {
+        return Some(format!("{head} {value}"));
+    }
+    let tag = head.strip_suffix('>')?;
+    let name = &tag[tag.rfind('<')? + 1..];
+    let close = after?.trim();
+    let is_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
+    (is_name && close.starts_with("</")).then(|| format!("{head}{value}{close}"))
+}
+
 /// Template and interpolation syntax: `<token>`, `${VAR}`, `{{ var }}`, `$(cmd)`, `%(name)s`.
 fn is_template(s: &str) -> bool {
     (s.contains('<') && s.contains('>'))
@@ -753,7 +793,9 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
             }
         }
         for (n, line) in cfg.set.candidate_lines(file) {
-            let mut hits = cfg.find_before(line, Some(file.line(n + 1).unwrap_or("")));
+            let next = file.line(n + 1);
+            let (text, mut hits) = with_continuation(cfg, line, next, || file.line(n + 2));
+            let line: &str = &text;
             if cfg.gitleaks.is_some() {
                 for _ in 0..cfg.gitleaks_filter(&mut hits, &change.id, Some(&file.path), line) {
                     sink.suppressed();
@@ -778,9 +820,15 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
     let Some(msg) = &change.message else {
         return;
     };
-    for (i, line) in msg.text.split('\n').enumerate() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        let mut hits = cfg.find(line);
+    let lines: Vec<&str> = msg
+        .text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
+    for (i, &line) in lines.iter().enumerate() {
+        let next = lines.get(i + 1).copied();
+        let (text, mut hits) = with_continuation(cfg, line, next, || lines.get(i + 2).copied());
+        let line: &str = &text;
         if cfg.gitleaks.is_some() {
             for _ in 0..cfg.gitleaks_filter(&mut hits, &change.id, None, line) {
                 sink.suppressed();
@@ -793,6 +841,27 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
                 .snippet(redacted_snippet(line, &hits, h));
         }
     }
+}
+
+/// The hits on a line (its next line known), or, when there are none and the
+/// line leaves its value for the next one (see [`continued`]), the hits on
+/// the two joined, with the text they index.
+fn with_continuation<'a>(
+    cfg: &Secrets,
+    line: &'a str,
+    next: Option<&str>,
+    after: impl FnOnce() -> Option<&'a str>,
+) -> (std::borrow::Cow<'a, str>, Vec<Hit>) {
+    let hits = cfg.find_before(line, Some(next.unwrap_or("")));
+    if hits.is_empty() {
+        if let Some(joined) = continued(line, next, after()) {
+            let more = cfg.find(&joined);
+            if !more.is_empty() {
+                return (std::borrow::Cow::Owned(joined), more);
+            }
+        }
+    }
+    (std::borrow::Cow::Borrowed(line), hits)
 }
 
 fn message(p: &Pattern, more: usize) -> String {
@@ -1037,6 +1106,56 @@ mod tests {
             .count();
         assert_eq!(n, 1);
         assert_eq!(s.find("x AKIA1234").len(), 1);
+    }
+
+    /// A value on the line after its name is joined to it (continuation,
+    /// YAML block scalar, empty operator, XML element over three lines);
+    /// prose, a mapping or a block on the next line is not.
+    #[test]
+    fn continued_values_are_joined_to_their_name() {
+        let v = "u4Kq9ZmT2xRb7LpW3nVc";
+        let cases = [
+            (
+                "DEPLOY_TOKEN = \\",
+                "  \"V\"",
+                None,
+                Some("DEPLOY_TOKEN = \"V\""),
+            ),
+            ("api_token: |", "  V", None, Some("api_token: V")),
+            ("api_token: >-", "  V", None, Some("api_token: V")),
+            ("api_token: |2", "  V", None, Some("api_token: V")),
+            (
+                "  \"secret\" =>",
+                "\"V\",",
+                None,
+                Some("  \"secret\" => \"V\","),
+            ),
+            (
+                "<apiToken>",
+                "  V",
+                Some("</apiToken>"),
+                Some("<apiToken>V</apiToken>"),
+            ),
+            ("<apiToken>", "  V", Some("<next>"), None),
+            ("password:", "  V is the value", None, None),
+            ("credentials:", "  user: V", None, None),
+            ("token = compute(", "V)", None, None),
+            ("<!-- token -->", "V", Some("</x>"), None),
+            ("api_token: |", "", None, None),
+        ];
+        for (line, next, after, want) in cases {
+            let next = next.replace('V', v);
+            let got = continued(line, Some(&next), after);
+            assert_eq!(got, want.map(|w| w.replace('V', v)), "{line:?} / {next:?}");
+        }
+        let s = compiled("");
+        for (line, next) in [
+            ("api_token: |", v),
+            ("DEPLOY_TOKEN = \\", "\"u4Kq9ZmT2xRb7LpW3nVc\""),
+        ] {
+            let joined = continued(line, Some(next), None).expect("joined");
+            assert_eq!(s.find(&joined).len(), 1, "{joined}");
+        }
     }
 
     /// The explanations (`policy-check explain`) are data of this project:
