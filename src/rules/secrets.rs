@@ -99,11 +99,6 @@ fn starts_body(next: &str) -> bool {
 /// never hold any of these (about 1 in 10^5 for a 40-character hex key),
 /// while hand-typed fake values nearly always do.
 pub(crate) fn is_filler(s: &str) -> bool {
-    let b: Vec<u8> = s
-        .bytes()
-        .filter(u8::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
     let step = |a: u8, c: u8| {
         (
             c as i16 - a as i16,
@@ -111,30 +106,38 @@ pub(crate) fn is_filler(s: &str) -> bool {
         )
     };
     let (mut same, mut up, mut down) = (1, 1, 1);
-    for w in b.windows(2) {
-        let (d, kind) = step(w[0], w[1]);
-        same = if d == 0 { same + 1 } else { 1 };
-        up = if kind && d == 1 { up + 1 } else { 1 };
-        down = if kind && d == -1 { down + 1 } else { 1 };
-        if same >= 6 || up >= 6 || down >= 6 {
-            return true;
-        }
-    }
     // Interleaved sequences: every other character ascends (or descends)
     // by one, over six characters of both (`a1b2c3d4e5f6`) or eight of one
     // (`q1w2e3r4t5y6u7i8`).
     let mut inter = [1, 1];
-    for (i, w) in b.windows(3).enumerate() {
-        let (d, kind) = step(w[0], w[2]);
-        let k = i % 2;
-        inter[k] = if kind && (d == 1 || d == -1) {
-            inter[k] + 1
-        } else {
-            1
-        };
-        if (inter[0] >= 6 && inter[1] >= 6) || inter[k] >= 8 {
+    let (mut last, mut before) = (None::<u8>, None::<u8>);
+    let chars = s
+        .bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase());
+    for (i, c) in chars.enumerate() {
+        if let Some(p) = last {
+            let (d, kind) = step(p, c);
+            same = if d == 0 { same + 1 } else { 1 };
+            up = if kind && d == 1 { up + 1 } else { 1 };
+            down = if kind && d == -1 { down + 1 } else { 1 };
+        }
+        if let Some(q) = before {
+            let (d, kind) = step(q, c);
+            let k = i % 2;
+            inter[k] = if kind && (d == 1 || d == -1) {
+                inter[k] + 1
+            } else {
+                1
+            };
+            if (inter[0] >= 6 && inter[1] >= 6) || inter[k] >= 8 {
+                return true;
+            }
+        }
+        if same >= 6 || up >= 6 || down >= 6 {
             return true;
         }
+        (before, last) = (last, Some(c));
     }
     false
 }
@@ -1106,6 +1109,37 @@ mod tests {
             .count();
         assert_eq!(n, 1);
         assert_eq!(s.find("x AKIA1234").len(), 1);
+    }
+
+    /// Filler: runs of one character, ascending or descending runs (across
+    /// separators), interleaved sequences; random values are not filler.
+    #[test]
+    fn filler_runs_and_interleavings() {
+        for f in [
+            "aaaaaa",
+            "x-123456-y",
+            "1234-5678",
+            "zyxwvu",
+            "k9876543210",
+            "a1b2c3d4e5f6",
+            "1a2b3C4d-5E6f",
+            "q1w2e3r4t5y6u7i8",
+            "AbCdEf",
+        ] {
+            assert!(is_filler(f), "{f}");
+        }
+        for r in [
+            "aaaaa",
+            "12345",
+            "a1b2c3d4e5",
+            "q1w2e3r4t5y6u7",
+            "u4Kq9ZmT2xRb7LpW3nVc",
+            "9f3Kq2Lm8Zr4Tx7Vb1Nc6Wd5",
+            "4e8a1c9b7d2f6035ab91ce47d08f3b62a5c7e911",
+            "z9a0",
+        ] {
+            assert!(!is_filler(r), "{r}");
+        }
     }
 
     /// A value on the line after its name is joined to it (continuation,
