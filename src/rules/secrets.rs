@@ -144,12 +144,18 @@ pub(crate) fn is_filler(s: &str) -> bool {
 
 /// Identifiers, setting names and feature names rather than secrets:
 /// lowercase words alone, joined by `-`, `_`, `.` or `/` (`credential-process`,
-/// `registry.token`). A random 20-character key is all lowercase letters
-/// about 3 times in 10^8.
+/// `registry.token`), or uppercase words joined by one of these
+/// (`KEY_SPEC_REQUESTOR_KEYRING`, a constant's name; one uppercase word
+/// alone may be a base32 key). A random 20-character key is all lowercase
+/// letters about 3 times in 10^8.
 fn is_words(s: &str) -> bool {
-    s.bytes().any(|b| b.is_ascii_lowercase())
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+    let sep = |b: u8| matches!(b, b'-' | b'_' | b'.' | b'/');
+    let lower = s.bytes().any(|b| b.is_ascii_lowercase())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || sep(b));
+    let upper = s.bytes().any(|b| b.is_ascii_uppercase())
+        && s.bytes().any(sep)
+        && s.bytes().all(|b| b.is_ascii_uppercase() || sep(b));
+    lower || upper
 }
 
 /// A JSON Web Token whose claims say it is a sample: its decoded header or
