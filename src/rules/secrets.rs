@@ -267,7 +267,8 @@ pub(crate) struct RawPattern {
     #[serde(default)]
     pub(crate) assigned: bool,
     /// `false`: a secret made of lowercase words alone (`credential-process`,
-    /// `registry.token`) is an identifier, not a secret (for the generic
+    /// `registry.token`), or of uppercase words joined by `-`, `_`, `.`, `/`
+    /// (`KEY_SPEC_KEYRING`), is an identifier, not a secret (for the generic
     /// shapes, whose values may be any setting).
     pub(crate) words: Option<bool>,
     /// The secret is a JSON Web Token: one whose decoded claims are filler
