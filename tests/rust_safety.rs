@@ -441,3 +441,169 @@ fn twenty_thousand_wraps_are_judged_in_bounded_time() {
     assert_eq!(r.findings(), (0, vec![]));
     assert!(t.elapsed().as_secs() < 30, "took {:?}", t.elapsed());
 }
+
+/// An `unsafe fn` whose signature is edited (a parameter renamed, a type
+/// parameter added) is the same declaration: its missing `# Safety` section
+/// is not new. A new name, or a documented fn that lost its docs, is.
+#[test]
+fn an_unsafe_fn_with_an_edited_signature_is_not_new() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+
+/// Frees the block.
+pub unsafe fn destroy(this: *mut u8, start: usize) {
+    drop(Box::from_raw(this.add(start)));
+}
+
+/// Reads a byte.
+///
+/// # Safety
+/// `p` is valid for reads.
+pub unsafe fn read(p: *const u8) -> u8 {
+    *p
+}
+",
+        "old fns",
+    );
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+
+/// Frees the block.
+pub unsafe fn destroy<A: Copy>(this: *mut u8, count: usize, _a: A) {
+    drop(Box::from_raw(this.add(count)));
+}
+
+/// Reads a byte.
+///
+/// # Safety
+/// `p` is valid for reads.
+pub unsafe fn read(p: *const u8) -> u8 {
+    *p
+}
+",
+        "signature edited",
+    );
+    assert_eq!(r.findings(), (0, vec![]));
+    // near misses: a renamed fn is a new declaration; a documented fn that
+    // lost its `# Safety` section in a signature edit is reported
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+
+/// Frees the block.
+pub unsafe fn release<A: Copy>(this: *mut u8, count: usize, _a: A) {
+    drop(Box::from_raw(this.add(count)));
+}
+
+/// Reads a byte.
+pub unsafe fn read(p: *const u8, _n: usize) -> u8 {
+    *p
+}
+",
+        "renamed and undocumented",
+    );
+    assert_eq!(
+        r.findings(),
+        (
+            1,
+            vec![
+                f("unsafe-fn-undocumented", "src/lib.rs", 4),
+                f("unsafe-fn-undocumented", "src/lib.rs", 9),
+            ]
+        )
+    );
+}
+
+/// An `unsafe impl` of the same trait for the same type is the same claim
+/// when its head gains a type parameter or renames another bound; dropping
+/// the `T: Send` bound of an `unsafe impl Send` changes the claim and is
+/// reported, and so is an impl for another type.
+#[test]
+fn an_unsafe_impl_with_edited_generics_is_not_new_unless_a_bound_goes() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+pub struct Table<T, A>(*mut T, A);
+pub struct Drain<T>(*mut T);
+pub trait AllocRef {}
+pub trait Allocator {}
+unsafe impl<T, A: AllocRef + Clone> Send for Table<T, A> where T: Send {}
+unsafe impl<T: Send> Send for Drain<T> {}
+",
+        "impls",
+    );
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+pub struct Table<T, A>(*mut T, A);
+pub struct Drain<'a, T, A>(*mut T, &'a A);
+pub trait AllocRef {}
+pub trait Allocator {}
+unsafe impl<T, A: Allocator> Send for Table<T, A>
+where
+    T: Send,
+{
+}
+unsafe impl<T: Send, A: Allocator> Send for Drain<'_, T, A> {}
+",
+        "parametrize over the allocator",
+    );
+    assert_eq!(r.findings(), (0, vec![]));
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+pub struct Table<T, A>(*mut T, A);
+pub struct Drain<'a, T, A>(*mut T, &'a A);
+pub struct Iter<T>(*mut T);
+pub trait AllocRef {}
+pub trait Allocator {}
+unsafe impl<T, A: Allocator> Send for Table<T, A> {}
+unsafe impl<T: Send, A: Allocator> Send for Drain<'_, T, A> {}
+unsafe impl<T: Send> Send for Iter<T> {}
+",
+        "drop a bound, add an impl",
+    );
+    assert_eq!(
+        r.findings(),
+        (
+            1,
+            vec![
+                f("unsafe-undocumented", "src/lib.rs", 7),
+                f("unsafe-undocumented", "src/lib.rs", 9),
+            ]
+        )
+    );
+}
+
+/// A `/// # Safety` doc section on an `unsafe impl` justifies it, as it
+/// does an `unsafe fn`.
+#[test]
+fn a_safety_doc_section_justifies_an_unsafe_impl() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+pub struct Handle(*mut u8);
+
+/// # Safety
+///
+/// The pointer is owned and never shared.
+unsafe impl Send for Handle {}
+
+/// Documented, but not a safety section.
+unsafe impl Sync for Handle {}
+",
+        "impls",
+    );
+    assert_eq!(
+        r.findings(),
+        (1, vec![f("unsafe-undocumented", "src/lib.rs", 10)])
+    );
+}

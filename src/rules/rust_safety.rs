@@ -170,11 +170,12 @@ pub(crate) struct UnsafeSite {
 }
 
 impl UnsafeSite {
+    /// A marker comment, or a `# Safety` doc section: on an `unsafe fn` or
+    /// `unsafe trait` where it belongs, and on an `unsafe impl` too, where
+    /// rustdoc shows it and where projects that document their impls put
+    /// their justification.
     fn justified(&self) -> bool {
-        match self.kind {
-            UnsafeKind::Fn | UnsafeKind::Trait => self.documented || self.commented,
-            _ => self.commented,
-        }
+        self.documented || self.commented
     }
 }
 
@@ -776,16 +777,135 @@ fn unsafe_fn_context(tokens: &[Token]) -> Vec<bool> {
     out
 }
 
-/// The unjustified sites the change removed, by key, with how many of each:
-/// in the old text of every Rust file whose removed lines held `unsafe`
-/// (only on its removed lines) and of every deleted Rust file (all of it).
+/// What the change removed, to tell a carried-over site from a new one.
+#[derive(Debug, Default)]
+struct Removed {
+    /// Sites by [`site_key`], with how many of each.
+    keys: std::collections::HashMap<u64, usize>,
+    /// Declarations (`unsafe fn`, `unsafe trait`, `unsafe impl`) by
+    /// [`Decl::id`], each with its bounds (see [`Decl`]), one entry per
+    /// removed declaration.
+    decls: std::collections::HashMap<u64, Vec<Vec<String>>>,
+}
+
+/// The identity of a declaration site, whatever its signature says: an
+/// `unsafe fn` or `unsafe trait` is its name, an `unsafe impl` the trait it
+/// implements and the type it implements it for. An impl's `bounds` are the
+/// names in its head that carry its safety claim: the trait's own name and
+/// `Send`/`Sync` (`unsafe impl<T: Send> Send for X<T>`); the new impl must
+/// keep every one the removed impl had for it to be carried over. Adding a
+/// type parameter, renaming or relaxing another bound (`A: Allocator +
+/// Clone` to `A: Allocator`) keeps the claim; dropping `T: Send` changes it.
+#[derive(Debug)]
+struct Decl {
+    id: u64,
+    bounds: Vec<String>,
+}
+
+/// Tokens of a declaration head read at most.
+const DECL_HEAD: usize = 256;
+
+/// The declaration identity of a site (see [`Decl`]); `None` for blocks
+/// and extern blocks.
+fn decl(tokens: &[Token], site: &UnsafeSite) -> Option<Decl> {
+    use std::hash::{Hash, Hasher};
+    if matches!(site.kind, UnsafeKind::Block | UnsafeKind::ExternBlock) {
+        return None;
+    }
+    // the head, from after `unsafe` to the body's `{` (or a `;`), comments aside
+    let mut head: Vec<&Token> = Vec::new();
+    let mut nesting = 0usize;
+    for t in tokens
+        .get(site.token + 1..)
+        .unwrap_or_default()
+        .iter()
+        .filter(|t| !t.is_comment())
+        .take(DECL_HEAD)
+    {
+        match t.kind {
+            Kind::Punct(b'(' | b'[') => nesting += 1,
+            Kind::Punct(b')' | b']') => nesting = nesting.saturating_sub(1),
+            Kind::Punct(b'{' | b';') if nesting == 0 => break,
+            _ => {}
+        }
+        head.push(t);
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (site.kind as u8).hash(&mut h);
+    if site.kind != UnsafeKind::Impl {
+        // `unsafe [extern "C"] fn name`, `unsafe [auto] trait Name`
+        let at = head
+            .iter()
+            .position(|t| t.is_ident("fn") || t.is_ident("trait"))?;
+        let name = head.get(at + 1).filter(|t| t.kind == Kind::Ident)?;
+        name.text.hash(&mut h);
+        return Some(Decl {
+            id: h.finish(),
+            bounds: Vec::new(),
+        });
+    }
+    // `impl<…> Trait<…> for Type<…> where …`: the trait's last name and the
+    // type's path, both outside angle brackets
+    let mut angle = 0i32;
+    let mut trait_name = None;
+    let mut ty: Vec<&str> = Vec::new();
+    let mut after_for = false;
+    for (i, t) in head.iter().enumerate() {
+        let arrow = i > 0 && head[i - 1].is_punct(b'-');
+        match t.kind {
+            Kind::Punct(b'<') => angle += 1,
+            Kind::Punct(b'>') if !arrow => angle -= 1,
+            _ if angle != 0 => {}
+            _ if after_for => {
+                if t.is_ident("where") || t.is_punct(b'<') {
+                    break;
+                }
+                ty.push(t.text);
+            }
+            Kind::Ident if t.text == "for" => after_for = true,
+            Kind::Ident => trait_name = Some(t.text),
+            _ => {}
+        }
+        if after_for && angle > 0 && !ty.is_empty() {
+            break;
+        }
+    }
+    let trait_name = trait_name.filter(|_| after_for && !ty.is_empty())?;
+    trait_name.hash(&mut h);
+    ty.hash(&mut h);
+    let mut bounds: Vec<String> = head
+        .iter()
+        .filter(|t| {
+            t.kind == Kind::Ident && (t.text == trait_name || t.text == "Send" || t.text == "Sync")
+        })
+        .map(|t| t.text.to_string())
+        .collect();
+    bounds.sort_unstable();
+    Some(Decl {
+        id: h.finish(),
+        bounds,
+    })
+}
+
+/// True when the sorted multiset `old` is part of the sorted multiset `new`.
+fn keeps_all_of(old: &[String], new: &[String]) -> bool {
+    let mut new = new.iter().peekable();
+    old.iter().all(|o| {
+        while new.next_if(|n| *n < o).is_some() {}
+        new.next_if(|n| *n == o).is_some()
+    })
+}
+
+/// The sites the change removed that `keep` selects: in the old text of
+/// every Rust file whose removed lines held `unsafe` (only on its removed
+/// lines) and of every deleted Rust file (all of it).
 fn removed_sites(
     markers: &[String],
     ignore: Option<&GlobSet>,
     change: &Change,
     keep: fn(&UnsafeSite) -> bool,
-) -> std::collections::HashMap<u64, usize> {
-    let mut keys = std::collections::HashMap::new();
+) -> Removed {
+    let mut removed = Removed::default();
     for f in change.files() {
         let Some(old) = f.old_text.as_deref().filter(|_| is_rust(&f.path)) else {
             continue;
@@ -797,8 +917,8 @@ fn removed_sites(
             continue;
         }
         let deleted = f.content == Content::None;
-        let removed: Vec<u32> = f.removed.iter().map(|(n, _)| *n).collect();
-        let wanted = |n: u32| deleted || removed.binary_search(&n).is_ok();
+        let lines: Vec<u32> = f.removed.iter().map(|(n, _)| *n).collect();
+        let wanted = |n: u32| deleted || lines.binary_search(&n).is_ok();
         if !old.contains("unsafe") && !old.contains("extern") {
             continue;
         }
@@ -807,46 +927,65 @@ fn removed_sites(
         // An `extern` block was unsafe before the keyword was required.
         sites.extend(plain_extern_blocks(&tokens, wanted));
         for s in sites.iter().filter(|s| keep(s)) {
-            *keys.entry(site_key(&tokens, s)).or_insert(0) += 1;
+            *removed.keys.entry(site_key(&tokens, s)).or_insert(0) += 1;
+            if let Some(d) = decl(&tokens, s) {
+                removed.decls.entry(d.id).or_default().push(d.bounds);
+            }
         }
     }
-    keys
+    removed
 }
 
-/// Unjustified sites on added lines that the change did not add: the same
-/// site (by [`site_key`]), equally unjustified, was removed from the old
-/// side. Each removed site excuses one added site.
+/// Sites on added lines that the change did not add: the same site (by
+/// [`site_key`]), or the same declaration with an edited signature (by
+/// [`decl`]), equally justified or not, was removed from the old side.
+/// Each removed site excuses one added site; exact matches first.
 fn carried_over(
     markers: &[String],
     ignore: Option<&GlobSet>,
     change: &Change,
     file: &FileChange,
     sites: &[UnsafeSite],
-    removed: &mut Option<std::collections::HashMap<u64, usize>>,
+    removed: &mut Option<Removed>,
     keep: fn(&UnsafeSite) -> bool,
 ) -> Vec<bool> {
     let removed = removed.get_or_insert_with(|| removed_sites(markers, ignore, change, keep));
-    if removed.is_empty() {
+    if removed.keys.is_empty() {
         return vec![false; sites.len()];
     }
     let tokens: Vec<Token> = Lexer::new(&file.text).collect();
-    sites
+    let mut carried: Vec<bool> = sites
         .iter()
-        .map(|s| match removed.get_mut(&site_key(&tokens, s)) {
+        .map(|s| match removed.keys.get_mut(&site_key(&tokens, s)) {
             Some(n) if *n > 0 => {
                 *n -= 1;
                 true
             }
             _ => false,
         })
-        .collect()
+        .collect();
+    if removed.decls.is_empty() {
+        return carried;
+    }
+    for (s, c) in sites.iter().zip(carried.iter_mut()).filter(|(_, c)| !**c) {
+        let Some(d) = decl(&tokens, s) else {
+            continue;
+        };
+        if let Some(old) = removed.decls.get_mut(&d.id) {
+            if let Some(i) = old.iter().position(|o| keeps_all_of(o, &d.bounds)) {
+                old.swap_remove(i);
+                *c = true;
+            }
+        }
+    }
+    carried
 }
 
 fn check_file(
     cfg: &Compiled,
     change: &Change,
     file: &FileChange,
-    removed: &mut Option<std::collections::HashMap<u64, usize>>,
+    removed: &mut Option<Removed>,
     sink: &mut Sink,
 ) {
     let wanted = |n: u32| file.added.binary_search(&n).is_ok();
@@ -910,6 +1049,7 @@ fn removed_keys_of_justified(cfg: &Compiled, change: &Change) -> std::collection
         change,
         UnsafeSite::justified,
     )
+    .keys
     .into_keys()
     .collect()
 }
