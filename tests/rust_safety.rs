@@ -607,3 +607,73 @@ unsafe impl Sync for Handle {}
         (1, vec![f("unsafe-undocumented", "src/lib.rs", 10)])
     );
 }
+
+/// A `// SAFETY:` comment above a statement covers the `unsafe` in the
+/// first statement (or the fields) of the braces that statement opens: a
+/// struct literal's field, a closure's first line. It does not reach into
+/// the body of an item it sits above, nor a later statement. A `# Safety`
+/// heading in a plain comment justifies like the doc section.
+#[test]
+fn a_safety_comment_above_the_enclosing_statement_covers_its_first_unsafe() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+pub struct Token {
+    inner: *mut u8,
+}
+
+pub fn token() -> Token {
+    let state = Box::new(0u8);
+    // SAFETY: we just created the box, the pointer is not null.
+    Token {
+        inner: unsafe { std::ptr::NonNull::new_unchecked(Box::into_raw(state)).as_ptr() },
+    }
+}
+
+pub fn with(cell: &std::cell::UnsafeCell<u8>, f: impl Fn(*mut u8)) {
+    // SAFETY: the only owner of the cell is this function.
+    f(cell.get());
+    let run = |p: *mut u8| {
+        // # Safety
+        // `p` comes from the cell above.
+        unsafe { *p = 1 };
+    };
+    run(cell.get());
+}
+",
+        "comments above",
+    );
+    assert_eq!(r.findings(), (0, vec![]));
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+
+// SAFETY: nothing here is shared.
+pub fn item(p: *mut u8) {
+    unsafe { *p = 1 };
+}
+
+pub fn later(p: *mut u8) {
+    // SAFETY: `p` is valid.
+    let run = |p: *mut u8| {
+        let _first = 1;
+        unsafe { *p = 2 };
+    };
+    run(p);
+}
+",
+        "too far",
+    );
+    assert_eq!(
+        r.findings(),
+        (
+            1,
+            vec![
+                f("unsafe-undocumented", "src/lib.rs", 5),
+                f("unsafe-undocumented", "src/lib.rs", 12),
+            ]
+        )
+    );
+}

@@ -179,6 +179,20 @@ impl UnsafeSite {
     }
 }
 
+/// Keywords of a statement head that declares an item: a marker comment
+/// above an item justifies the item, not the code in its body.
+const ITEMS: &[&str] = &[
+    "fn",
+    "impl",
+    "trait",
+    "mod",
+    "struct",
+    "enum",
+    "union",
+    "macro_rules",
+    "extern",
+];
+
 /// How far back (in tokens) a justification is looked for.
 const LOOK_BACK: usize = 256;
 
@@ -257,12 +271,23 @@ fn opens_trait_impl<'a>(head: impl Iterator<Item = &'a Token<'a>>) -> bool {
     false
 }
 
-/// True when a comment has a line starting with one of `markers`.
+/// True when a comment has a line starting with one of `markers`, or a
+/// `# Safety` heading (the doc section's heading written in a plain
+/// comment, `// # Safety`).
 fn has_marker(comment: &str, markers: &[String]) -> bool {
     comment_lines(comment).any(|l| {
         let l = l.to_lowercase();
-        markers.iter().any(|m| l.starts_with(m.as_str()))
+        markers.iter().any(|m| l.starts_with(m.as_str())) || is_safety_heading(&l)
     })
+}
+
+/// `# Safety`, `## Safety` (any case).
+fn is_safety_heading(line: &str) -> bool {
+    line.starts_with('#')
+        && line
+            .trim_start_matches('#')
+            .trim()
+            .eq_ignore_ascii_case("safety")
 }
 
 /// The text lines of a comment, without `//`, `/*`, `*/`, leading `*` and blanks.
@@ -283,13 +308,7 @@ fn has_safety_doc(t: &Token) -> bool {
         Kind::BlockComment => t.text.starts_with("/**") && !t.text.starts_with("/***"),
         _ => false,
     };
-    is_doc
-        && comment_lines(t.text).any(|l| {
-            l.starts_with('#')
-                && l.trim_start_matches('#')
-                    .trim()
-                    .eq_ignore_ascii_case("safety")
-        })
+    is_doc && comment_lines(t.text).any(is_safety_heading)
 }
 
 /// Finds the `unsafe` keywords on the lines `wanted` selects and judges
@@ -322,6 +341,12 @@ fn sites_in<'a>(
     let mut covered = 0;
     // For each open `{`: whether it opened an `impl Trait for T` block.
     let mut braces: Vec<bool> = Vec::new();
+    // A marker comment leads the current statement head (`recent`), and the
+    // head declares an item (`fn`, `impl`, `mod`…).
+    let (mut head_marker, mut head_item) = (false, false);
+    // The statement being read is the first one inside a `{` that a marked
+    // statement head opened (see [`ITEMS`]).
+    let mut inherited = false;
     for (index, t) in tokens.enumerate() {
         if awaiting.first().is_some_and(|s| t.line > s.line) {
             for (i, mut s) in awaiting.drain(..).enumerate() {
@@ -365,9 +390,7 @@ fn sites_in<'a>(
             classifying.push(Pending {
                 line: t.line,
                 state: State::Start,
-                commented: recent
-                    .iter()
-                    .any(|c| c.is_comment() && has_marker(c.text, markers)),
+                commented: head_marker || inherited,
                 documented: recent.iter().any(has_safety_doc),
                 in_trait_impl: braces.last() == Some(&true),
                 token: index,
@@ -379,7 +402,13 @@ fn sites_in<'a>(
             braces.pop();
         }
         if t.is_punct(b';') || t.is_punct(b'{') || t.is_punct(b'}') {
+            // `// SAFETY: …` above `Foo { field: unsafe { … } }`, or above
+            // `x.with(|p| { let v = unsafe { &*p }; … })`: the comment
+            // covers the first statement (or the fields) of the braces its
+            // statement opens, not the body of an item it declares.
+            inherited = t.is_punct(b'{') && (head_marker || inherited) && !head_item;
             recent.clear();
+            (head_marker, head_item) = (false, false);
             boundary_line = t.line;
         } else if t.is_comment() && t.line == boundary_line {
             // A trailing comment of the statement before: not this one's.
@@ -387,6 +416,8 @@ fn sites_in<'a>(
             if recent.len() == LOOK_BACK {
                 recent.pop_front();
             }
+            head_marker |= t.is_comment() && has_marker(t.text, markers);
+            head_item |= t.kind == Kind::Ident && ITEMS.contains(&t.text);
             recent.push_back(t);
         }
     }
