@@ -444,7 +444,9 @@ fn twenty_thousand_wraps_are_judged_in_bounded_time() {
 
 /// An `unsafe fn` whose signature is edited (a parameter renamed, a type
 /// parameter added) is the same declaration: its missing `# Safety` section
-/// is not new. A new name, or a documented fn that lost its docs, is.
+/// is not new, nor is one renamed with its signature otherwise unchanged.
+/// A new name with a new signature, or a documented fn that lost its docs,
+/// is.
 #[test]
 fn an_unsafe_fn_with_an_edited_signature_is_not_new() {
     let sb = Sandbox::new();
@@ -495,8 +497,8 @@ pub unsafe fn read(p: *const u8) -> u8 {
         "pub fn ok() {}
 
 /// Frees the block.
-pub unsafe fn release<A: Copy>(this: *mut u8, count: usize, _a: A) {
-    drop(Box::from_raw(this.add(count)));
+pub unsafe fn release(this: *mut u8, count: u32) {
+    drop(Box::from_raw(this.add(count as usize)));
 }
 
 /// Reads a byte.
@@ -516,6 +518,24 @@ pub unsafe fn read(p: *const u8, _n: usize) -> u8 {
             ]
         )
     );
+    // a rename with the signature otherwise unchanged is the same fn
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+
+/// Frees the block.
+pub unsafe fn free(this: *mut u8, count: u32) {
+    drop(Box::from_raw(this.add(count as usize)));
+}
+
+/// Reads a byte.
+pub unsafe fn read(p: *const u8, _n: usize) -> u8 {
+    *p
+}
+",
+        "rename release to free",
+    );
+    assert_eq!(r.findings(), (0, vec![]));
 }
 
 /// An `unsafe impl` of the same trait for the same type is the same claim

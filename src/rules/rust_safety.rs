@@ -813,10 +813,42 @@ fn unsafe_fn_context(tokens: &[Token]) -> Vec<bool> {
 struct Removed {
     /// Sites by [`site_key`], with how many of each.
     keys: std::collections::HashMap<u64, usize>,
-    /// Declarations (`unsafe fn`, `unsafe trait`, `unsafe impl`) by
-    /// [`Decl::id`], each with its bounds (see [`Decl`]), one entry per
-    /// removed declaration.
-    decls: std::collections::HashMap<u64, Vec<Vec<String>>>,
+    /// Declarations (`unsafe fn`, `unsafe trait`, `unsafe impl`), each
+    /// excusing one added declaration at most.
+    decls: Vec<(Decl, bool)>,
+    /// Indexes into `decls` by [`Decl::id`] and by [`Decl::sig`].
+    by_id: std::collections::HashMap<u64, Vec<usize>>,
+    by_sig: std::collections::HashMap<u64, Vec<usize>>,
+}
+
+impl Removed {
+    fn add_decl(&mut self, d: Decl) {
+        let i = self.decls.len();
+        self.by_id.entry(d.id).or_default().push(i);
+        if let Some(sig) = d.sig {
+            self.by_sig.entry(sig).or_default().push(i);
+        }
+        self.decls.push((d, false));
+    }
+
+    /// Takes the removed declaration that `d` carries over, if any: the
+    /// same identity keeping its bounds, else (an `unsafe fn` renamed) the
+    /// same signature under another name.
+    fn take_decl(&mut self, d: &Decl) -> bool {
+        let decls = &mut self.decls;
+        let mut take = |list: Option<&Vec<usize>>, bounds: bool| {
+            let found = list?.iter().copied().find(|&i| {
+                decls.get(i).is_some_and(|(o, used)| {
+                    !used && (!bounds || keeps_all_of(&o.bounds, &d.bounds))
+                })
+            })?;
+            decls[found].1 = true;
+            Some(())
+        };
+        take(self.by_id.get(&d.id), true).is_some()
+            || d.sig
+                .is_some_and(|sig| take(self.by_sig.get(&sig), false).is_some())
+    }
 }
 
 /// The identity of a declaration site, whatever its signature says: an
@@ -827,11 +859,21 @@ struct Removed {
 /// keep every one the removed impl had for it to be carried over. Adding a
 /// type parameter, renaming or relaxing another bound (`A: Allocator +
 /// Clone` to `A: Allocator`) keeps the claim; dropping `T: Send` changes it.
+///
+/// An `unsafe fn` renamed with its signature otherwise unchanged
+/// (`unsafe fn advance(&mut self, cnt: usize)` to `unsafe fn
+/// advance_mut(&mut self, cnt: usize)`) is the same declaration too: its
+/// `sig` is the head without the name.
 #[derive(Debug)]
 struct Decl {
     id: u64,
+    sig: Option<u64>,
     bounds: Vec<String>,
 }
+
+/// Tokens a renamed `unsafe fn`'s head needs (`fn`, the name, the
+/// parameters…) to be matched by its signature.
+const MIN_SIG_TOKENS: usize = 8;
 
 /// Tokens of a declaration head read at most.
 const DECL_HEAD: usize = 256;
@@ -869,9 +911,19 @@ fn decl(tokens: &[Token], site: &UnsafeSite) -> Option<Decl> {
             .iter()
             .position(|t| t.is_ident("fn") || t.is_ident("trait"))?;
         let name = head.get(at + 1).filter(|t| t.kind == Kind::Ident)?;
+        let mut sig = std::collections::hash_map::DefaultHasher::new();
+        (site.kind as u8).hash(&mut sig);
+        for (i, t) in head.iter().enumerate() {
+            if i != at + 1 {
+                t.text.hash(&mut sig);
+            }
+        }
         name.text.hash(&mut h);
         return Some(Decl {
             id: h.finish(),
+            // `unsafe fn f()` or `unsafe fn g(&self)` says too little to
+            // tell a rename from another function
+            sig: (head.len() >= MIN_SIG_TOKENS).then(|| sig.finish()),
             bounds: Vec::new(),
         });
     }
@@ -914,6 +966,7 @@ fn decl(tokens: &[Token], site: &UnsafeSite) -> Option<Decl> {
     bounds.sort_unstable();
     Some(Decl {
         id: h.finish(),
+        sig: None,
         bounds,
     })
 }
@@ -960,7 +1013,7 @@ fn removed_sites(
         for s in sites.iter().filter(|s| keep(s)) {
             *removed.keys.entry(site_key(&tokens, s)).or_insert(0) += 1;
             if let Some(d) = decl(&tokens, s) {
-                removed.decls.entry(d.id).or_default().push(d.bounds);
+                removed.add_decl(d);
             }
         }
     }
@@ -999,14 +1052,8 @@ fn carried_over(
         return carried;
     }
     for (s, c) in sites.iter().zip(carried.iter_mut()).filter(|(_, c)| !**c) {
-        let Some(d) = decl(&tokens, s) else {
-            continue;
-        };
-        if let Some(old) = removed.decls.get_mut(&d.id) {
-            if let Some(i) = old.iter().position(|o| keeps_all_of(o, &d.bounds)) {
-                old.swap_remove(i);
-                *c = true;
-            }
+        if let Some(d) = decl(&tokens, s) {
+            *c = removed.take_decl(&d);
         }
     }
     carried
