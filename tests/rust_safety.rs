@@ -697,3 +697,47 @@ pub fn later(p: *mut u8) {
         )
     );
 }
+
+/// One removed declaration excuses one added declaration: an `unsafe fn`
+/// moved unchanged (matched by its key) does not also excuse a new `unsafe
+/// fn` of the same name elsewhere.
+#[test]
+fn a_moved_unsafe_fn_does_not_also_excuse_a_new_one_of_its_name() {
+    let sb = Sandbox::new();
+    let r = repo(&sb);
+    r.commit_file(
+        "src/lib.rs",
+        "pub fn ok() {}
+pub mod a;
+",
+        "mods",
+    );
+    r.commit_file(
+        "src/a.rs",
+        "pub unsafe fn get(p: *const u8) -> u8 {
+    *p
+}
+",
+        "get",
+    );
+    r.write("src/a.rs", "pub fn none() {}\n");
+    r.write(
+        "src/b.rs",
+        "pub unsafe fn get(p: *const u8) -> u8 {
+    *p
+}
+",
+    );
+    r.write(
+        "src/c.rs",
+        "pub unsafe fn get(q: *mut u16, n: usize) -> u16 {
+    *q.add(n)
+}
+",
+    );
+    r.commit("move get to b, a new get in c");
+    assert_eq!(
+        r.findings(),
+        (1, vec![f("unsafe-fn-undocumented", "src/c.rs", 1)])
+    );
+}

@@ -21,7 +21,8 @@
 //! of the Rust files it took `unsafe` lines from, and of the Rust files it
 //! deleted) are compared by [`site_key`], their tokens without layout or
 //! comments; a site removed and added again (a move between files, a
-//! rename with edits, a rustfmt reflow) is carried over, not added. An
+//! rename with edits, a rustfmt reflow) is carried over, not added; so is
+//! a declaration whose signature was edited (see [`Decl`]). An
 //! `unsafe fn` in `impl Trait for T` is left to the trait's declaration
 //! unless `trait_impls = true` (see docs/moves.md).
 
@@ -814,40 +815,102 @@ struct Removed {
     /// Sites by [`site_key`], with how many of each.
     keys: std::collections::HashMap<u64, usize>,
     /// Declarations (`unsafe fn`, `unsafe trait`, `unsafe impl`), each
-    /// excusing one added declaration at most.
+    /// excusing one added declaration at most (the flag: taken).
     decls: Vec<(Decl, bool)>,
-    /// Indexes into `decls` by [`Decl::id`] and by [`Decl::sig`].
-    by_id: std::collections::HashMap<u64, Vec<usize>>,
-    by_sig: std::collections::HashMap<u64, Vec<usize>>,
+    /// Indexes into `decls` by [`Decl::id`] and by [`Decl::sig`], each
+    /// also within one file name (see [`path_hash`]), so that a
+    /// declaration edited in place is matched with itself before one of
+    /// the same name elsewhere.
+    by_id: DeclIndex,
+    by_sig: DeclIndex,
+    by_id_in_file: DeclIndex,
+    by_sig_in_file: DeclIndex,
+}
+
+type DeclIndex = std::collections::HashMap<(u64, u64), Vec<usize>>;
+
+/// Candidates looked at per index when matching a declaration (bounded
+/// work however many declarations of one name a push holds).
+const MAX_DECL_CANDIDATES: usize = 64;
+
+/// The hash of a path's file name: a declaration edited in place, or in a
+/// file moved to another directory (`src/task/raw.rs` to
+/// `src/runtime/task/raw.rs`), is matched in "its" file first.
+fn path_hash(path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.rsplit('/').next().unwrap_or(path).hash(&mut h);
+    h.finish()
+}
+
+/// Takes from `list` the first untaken declaration `ok` accepts, looking
+/// at [`MAX_DECL_CANDIDATES`] at most; taken ones met on the way are
+/// dropped from the list.
+fn pick(
+    list: &mut Vec<usize>,
+    decls: &[(Decl, bool)],
+    ok: impl Fn(&Decl) -> bool,
+) -> Option<usize> {
+    let (mut k, mut seen) = (0, 0);
+    while k < list.len() && seen < MAX_DECL_CANDIDATES {
+        let i = list[k];
+        match decls.get(i) {
+            Some((_, false)) => {}
+            _ => {
+                list.swap_remove(k);
+                continue;
+            }
+        }
+        seen += 1;
+        if decls.get(i).is_some_and(|(d, _)| ok(d)) {
+            list.swap_remove(k);
+            return Some(i);
+        }
+        k += 1;
+    }
+    None
 }
 
 impl Removed {
-    fn add_decl(&mut self, d: Decl) {
-        let i = self.decls.len();
-        self.by_id.entry(d.id).or_default().push(i);
+    fn add_decl(&mut self, d: Decl, path: &str) {
+        let (i, file) = (self.decls.len(), path_hash(path));
+        self.by_id.entry((d.id, 0)).or_default().push(i);
+        self.by_id_in_file.entry((d.id, file)).or_default().push(i);
         if let Some(sig) = d.sig {
-            self.by_sig.entry(sig).or_default().push(i);
+            self.by_sig.entry((sig, 0)).or_default().push(i);
+            self.by_sig_in_file.entry((sig, file)).or_default().push(i);
         }
         self.decls.push((d, false));
     }
 
-    /// Takes the removed declaration that `d` carries over, if any: the
-    /// same identity keeping its bounds, else (an `unsafe fn` renamed) the
-    /// same signature under another name.
-    fn take_decl(&mut self, d: &Decl) -> bool {
-        let decls = &mut self.decls;
-        let mut take = |list: Option<&Vec<usize>>, bounds: bool| {
-            let found = list?.iter().copied().find(|&i| {
-                decls.get(i).is_some_and(|(o, used)| {
-                    !used && (!bounds || keeps_all_of(&o.bounds, &d.bounds))
-                })
-            })?;
-            decls[found].1 = true;
-            Some(())
-        };
-        take(self.by_id.get(&d.id), true).is_some()
-            || d.sig
-                .is_some_and(|sig| take(self.by_sig.get(&sig), false).is_some())
+    /// Takes the removed declaration that `d` (added to `path`) carries
+    /// over, if any: the same identity keeping its bounds, else (an
+    /// `unsafe fn` renamed) the same signature under another name; in the
+    /// same file first.
+    fn take_decl(&mut self, d: &Decl, path: &str) -> bool {
+        let file = path_hash(path);
+        let keeps = |o: &Decl| keeps_all_of(&o.bounds, &d.bounds);
+        let mut tries: Vec<(&mut DeclIndex, u64, bool)> = vec![
+            (&mut self.by_id_in_file, d.id, true),
+            (&mut self.by_id, d.id, false),
+        ];
+        if let Some(sig) = d.sig {
+            tries.push((&mut self.by_sig_in_file, sig, true));
+            tries.push((&mut self.by_sig, sig, false));
+        }
+        for (index, key, in_file) in tries {
+            let key = (key, if in_file { file } else { 0 });
+            let Some(list) = index.get_mut(&key) else {
+                continue;
+            };
+            if let Some(i) = pick(list, &self.decls, keeps) {
+                if let Some(e) = self.decls.get_mut(i) {
+                    e.1 = true;
+                }
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -1012,8 +1075,10 @@ fn removed_sites(
         sites.extend(plain_extern_blocks(&tokens, wanted));
         for s in sites.iter().filter(|s| keep(s)) {
             *removed.keys.entry(site_key(&tokens, s)).or_insert(0) += 1;
-            if let Some(d) = decl(&tokens, s) {
-                removed.add_decl(d);
+            // an `unsafe fn` of a trait impl, not judged by default,
+            // excuses no declaration that is
+            if let Some(d) = decl(&tokens, s).filter(|_| !s.in_trait_impl) {
+                removed.add_decl(d, &f.path);
             }
         }
     }
@@ -1051,9 +1116,18 @@ fn carried_over(
     if removed.decls.is_empty() {
         return carried;
     }
-    for (s, c) in sites.iter().zip(carried.iter_mut()).filter(|(_, c)| !**c) {
-        if let Some(d) = decl(&tokens, s) {
-            *c = removed.take_decl(&d);
+    // a declaration carried over by its key uses up its removed
+    // declaration too: one removed `unsafe fn` excuses one added, however
+    // it is matched
+    let decls: Vec<Option<Decl>> = sites.iter().map(|s| decl(&tokens, s)).collect();
+    for (d, _) in decls.iter().zip(&carried).filter(|(_, c)| **c) {
+        if let Some(d) = d {
+            removed.take_decl(d, &file.path);
+        }
+    }
+    for (d, c) in decls.iter().zip(carried.iter_mut()).filter(|(_, c)| !**c) {
+        if let Some(d) = d {
+            *c = removed.take_decl(d, &file.path);
         }
     }
     carried
