@@ -276,10 +276,20 @@ fn opens_trait_impl<'a>(head: impl Iterator<Item = &'a Token<'a>>) -> bool {
 /// `# Safety` heading (the doc section's heading written in a plain
 /// comment, `// # Safety`).
 fn has_marker(comment: &str, markers: &[String]) -> bool {
-    comment_lines(comment).any(|l| {
-        let l = l.to_lowercase();
-        markers.iter().any(|m| l.starts_with(m.as_str())) || is_safety_heading(&l)
-    })
+    // every comment of a lexed file is asked: no allocation per line
+    comment_lines(comment)
+        .any(|l| markers.iter().any(|m| starts_with_ignore_case(l, m)) || is_safety_heading(l))
+}
+
+/// True when `line` starts with `lower` (lowercased) in any case.
+fn starts_with_ignore_case(line: &str, lower: &str) -> bool {
+    if lower.is_ascii() {
+        line.as_bytes()
+            .get(..lower.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(lower.as_bytes()))
+    } else {
+        line.to_lowercase().starts_with(lower)
+    }
 }
 
 /// `# Safety`, `## Safety` (any case).
