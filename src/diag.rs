@@ -161,7 +161,8 @@ pub(crate) const fn rule(table: &'static [RuleInfo], id: &str) -> &'static RuleI
     panic!("no rule with this id in the table")
 }
 
-const fn same(a: &[u8], b: &[u8]) -> bool {
+/// True when two byte strings are equal, at compile time.
+pub(crate) const fn same(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -26,29 +26,13 @@ pub struct Entry {
     pub(crate) check: fn(&Policy, &Change, &CheckContext<'_>, &mut Sink),
 }
 
-/// True when two strings are equal, at compile time.
-const fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
-}
-
 /// [`FAMILIES`] from the list; a family whose `NAME` is not its table's
 /// key stops the build.
 macro_rules! entries {
     ($($(#[$doc:meta])* $table:ident: $family:ty,)*) => {
         $(
             const _: () = assert!(
-                same(<$family as Family>::NAME, stringify!($table)),
+                crate::diag::same(<$family as Family>::NAME.as_bytes(), stringify!($table).as_bytes()),
                 concat!("the family of `", stringify!($table), "` is named otherwise")
             );
         )*
