@@ -349,3 +349,136 @@ let g = r#unsafe;
         assert_eq!(idents("#!/usr/bin/env x\nunsafe"), vec![("unsafe", 2)]);
     }
 }
+
+/// The lexer against rustc's own (`rustc-ap-rustc_lexer`, the compiler's
+/// lexer as published, a 2021 snapshot), over real Rust files: this crate's
+/// sources and the crates cargo unpacked for it. What the unsafe rules rely
+/// on must agree exactly: where every `unsafe` keyword and every comment
+/// starts.
+#[cfg(test)]
+mod differential {
+    use std::path::{Path, PathBuf};
+
+    /// (byte offset, what) of every `unsafe` keyword (`U`) and comment (`C`).
+    type Marks = Vec<(usize, char)>;
+
+    fn ours(src: &str) -> Marks {
+        super::Lexer::new(src)
+            .filter_map(|t| {
+                let at = t.text.as_ptr() as usize - src.as_ptr() as usize;
+                if t.is_ident("unsafe") {
+                    Some((at, 'U'))
+                } else if t.is_comment() {
+                    Some((at, 'C'))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    fn rustc(src: &str) -> Marks {
+        use rustc_ap_rustc_lexer::TokenKind;
+        let mut at = 0;
+        let mut out = Vec::new();
+        for t in rustc_ap_rustc_lexer::tokenize(src) {
+            match t.kind {
+                TokenKind::Ident if &src[at..at + t.len] == "unsafe" => out.push((at, 'U')),
+                TokenKind::LineComment { .. } | TokenKind::BlockComment { .. } => {
+                    out.push((at, 'C'))
+                }
+                _ => {}
+            }
+            at += t.len;
+        }
+        out
+    }
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_rustcs_lexer_on_unsafe_keywords_and_comments() {
+        let mut files = Vec::new();
+        rust_files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+        if let Some(reg) = home.map(|h| h.join("registry/src")) {
+            rust_files(&reg, &mut files);
+        }
+        // Constructs real files seldom hold, written out so the two lexers
+        // meet each of them.
+        let edges = r####"
+/* outer /* nested unsafe */ still comment unsafe */ unsafe fn a() {}
+let s = r#"unsafe "quoted" unsafe"#; unsafe { s }
+let t = r##"a "# unsafe"##; let u = b"unsafe\"unsafe"; let v = br#"unsafe"#;
+let c = 'u'; let l: &'a str = x; 'outer: loop { break 'outer; } let q = '\'';
+let e = b'\\'; let r#unsafe = 1; /** doc unsafe */ /*! inner unsafe */
+// unsafe in a line comment
+/// unsafe in a doc comment
+let n = 1.0e3f64; let h = 0x_1f; unsafe impl Send for X {}
+"\u{1F600} unsafe"; unsafe extern "C" { fn f(); } /* unterminated unsafe
+"####;
+        assert_eq!(ours(edges), rustc(edges), "the edge cases");
+        let (mut checked, mut bytes, mut unsafes, mut skipped) = (0, 0, 0, 0);
+        // Every file up to a budget (the debug build lexes a few MB/s).
+        for f in files {
+            if bytes > 12 << 20 {
+                break;
+            }
+            let Ok(src) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            // What the 2021 snapshot cannot read: C string literals
+            // (`c"…"`, Rust 1.77) and a shebang line.
+            let c_string = super::Lexer::new(&src)
+                .any(|t| t.kind == super::Kind::Str && t.text.starts_with('c'));
+            if c_string || (src.starts_with("#!") && !src.starts_with("#![")) {
+                skipped += 1;
+                continue;
+            }
+            let (a, b) = (ours(&src), rustc(&src));
+            if a != b {
+                let at = a
+                    .iter()
+                    .zip(&b)
+                    .find(|(x, y)| x != y)
+                    .map_or(a.len().min(b.len()), |(x, _)| x.0);
+                let line = src[..at.min(src.len())].lines().count();
+                panic!(
+                    "{}: the lexers disagree near line {line}: ours {:?}, rustc {:?}",
+                    f.display(),
+                    a.iter().find(|x| !b.contains(x)),
+                    b.iter().find(|x| !a.contains(x))
+                );
+            }
+            checked += 1;
+            bytes += src.len();
+            unsafes += a.iter().filter(|x| x.1 == 'U').count();
+        }
+        eprintln!(
+            "lexers agree on {checked} files ({} KiB, {unsafes} `unsafe`); {skipped} skipped",
+            bytes / 1024
+        );
+        assert!(
+            checked >= 100 && unsafes >= 100,
+            "{checked} files, {unsafes} unsafe"
+        );
+    }
+}
