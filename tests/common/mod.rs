@@ -8,6 +8,10 @@ use std::process::{Command, Output, Stdio};
 
 use std::io::Write;
 
+mod noise;
+#[allow(unused_imports, reason = "only some test crates make noise")]
+pub use noise::noise;
+
 /// Path of the binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_policy-check");
 
@@ -376,20 +380,4 @@ pub fn install_server<'s>(sb: &'s Sandbox, name: &str, policy: &str, extra: &[&s
 pub fn push_raw(repo: &Repo, args: &[&str]) -> (bool, Vec<u8>) {
     let o = repo.git_raw(&[&["push"], args].concat(), None);
     (o.status.success(), o.stderr)
-}
-
-/// Deterministic pseudo-random characters from `alphabet` (no literal secret in the source).
-pub fn noise(seed: u64, len: usize, alphabet: &str) -> String {
-    let chars: Vec<char> = alphabet.chars().collect();
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            chars[(x % chars.len() as u64) as usize]
-        })
-        .collect()
 }
