@@ -101,5 +101,18 @@ mod tests {
         assert!(Oid::ZERO.is_zero() && !oid.is_zero());
         assert_eq!(Oid::from_bytes(&[1; 19]), None);
         assert_eq!(format!("{oid:.12}"), "0123456789ab");
+        // Hook input and ids read back from findings: full ids only.
+        let full = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(
+            Oid::from_hex(full).map(|o| o.to_string()).as_deref(),
+            Some(full)
+        );
+        assert!(Oid::from_hex("not hex").is_none());
+        // A prefix is not an id (the git library would pad it with zeros).
+        assert_eq!(Oid::from_hex("abc"), None);
+        assert!(Oid::from_hex(&"a".repeat(40)).is_some());
+        assert!(Oid::from_hex(&"g".repeat(40)).is_none());
+        assert!(Oid::from_hex(&format!("{} ", "a".repeat(40))).is_none());
+        assert!(Oid::from_hex(&"a".repeat(64)).is_none());
     }
 }

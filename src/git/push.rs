@@ -153,16 +153,6 @@ pub(crate) fn ref_commits(repo: &Repository, keep: impl Fn(&str) -> bool) -> Res
     Ok(out)
 }
 
-/// Parses a full object id (40 or 64 hex digits).
-pub(crate) fn parse_oid(s: &str) -> Option<Oid> {
-    let ok = matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
-    if ok {
-        Oid::from_hex(s)
-    } else {
-        None
-    }
-}
-
 /// The message of a raw tag object without its signature block. Read from
 /// the object's bytes (libgit2 would stop at a NUL, hiding it from the
 /// check that reports it). git shows a tag's message undecoded whatever
@@ -191,20 +181,12 @@ pub(crate) fn tag_message(data: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_oid, tag_message};
+    use super::tag_message;
 
     #[test]
     fn tag_messages_keep_their_nul_and_lose_their_signature() {
         let raw = b"object 1\ntype commit\ntag v1\nencoding UTF-7\n\nv1\0hidden\n-----BEGIN PGP SIGNATURE-----\nx\n";
         assert_eq!(tag_message(raw), b"v1\0hidden\n");
         assert_eq!(tag_message(b"object 1\n"), b"");
-    }
-
-    #[test]
-    fn oids_must_be_full() {
-        assert!(parse_oid(&"a".repeat(40)).is_some());
-        assert!(parse_oid("abc").is_none());
-        assert!(parse_oid(&"g".repeat(40)).is_none());
-        assert!(parse_oid(&format!("{} ", "a".repeat(40))).is_none());
     }
 }

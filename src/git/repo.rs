@@ -142,12 +142,6 @@ pub(crate) fn has_object(repo: &Repository, oid: Oid) -> Result<bool> {
     Ok(repo.raw().odb()?.exists(oid.raw()))
 }
 
-/// An object id from its 40 hex digits; `None` for anything else. For full ids from a hook's
-/// input, see [`super::push::parse_oid`].
-pub(crate) fn oid_from_hex(s: &str) -> Option<Oid> {
-    Oid::from_hex(s)
-}
-
 /// Whether `oid` is a commit without parents (a root of the history).
 pub(crate) fn is_root_commit(repo: &Repository, oid: Oid) -> bool {
     repo.raw()
@@ -200,18 +194,6 @@ mod tests {
         ] {
             assert!(!is_valid_refname(bad), "{bad:?} passed");
         }
-    }
-
-    #[test]
-    fn object_ids_read_hex_only() {
-        let full = "0123456789abcdef0123456789abcdef01234567";
-        assert_eq!(
-            oid_from_hex(full).map(|o| o.to_string()).as_deref(),
-            Some(full)
-        );
-        assert!(oid_from_hex("not hex").is_none());
-        // A prefix is not an id (the git library would pad it with zeros).
-        assert_eq!(oid_from_hex("abc"), None);
     }
 
     #[test]

@@ -241,8 +241,8 @@ fn parse_pre_push(input: &[u8]) -> Result<Vec<PrePushLine>> {
         }
         let f: Vec<&str> = line.split(' ').collect();
         let parsed = match f.as_slice() {
-            [_, local, remote_ref, remote] => push::parse_oid(local)
-                .zip(push::parse_oid(remote))
+            [_, local, remote_ref, remote] => git::Oid::from_hex(local)
+                .zip(git::Oid::from_hex(remote))
                 .filter(|_| git::repo::is_valid_refname(remote_ref))
                 .map(|(local, remote)| PrePushLine {
                     local,

@@ -413,7 +413,7 @@ fn unchecked_object(
 }
 
 fn commit_exceptions(repo: &Repository, id: &str) -> Result<Vec<Exception>> {
-    let oid = git::repo::oid_from_hex(id).ok_or_else(|| anyhow!("`{id}` is not an object id"))?;
+    let oid = git::Oid::from_hex(id).ok_or_else(|| anyhow!("`{id}` is not an object id"))?;
     let m = git::shown_message(repo, oid, &git::comment_for_log(repo))?;
     Ok(exceptions(&m))
 }
@@ -436,7 +436,7 @@ fn apply_exceptions(
         Exceptions::Server { evidence, .. } => {
             let evidence = evidence.borrow();
             let oid =
-                git::repo::oid_from_hex(id).ok_or_else(|| anyhow!("`{id}` is not an object id"))?;
+                git::Oid::from_hex(id).ok_or_else(|| anyhow!("`{id}` is not an object id"))?;
             let author = super::trust::author_of(repo, oid)?;
             // An exception is the maintainers' to grant, with the same
             // evidence as a review.

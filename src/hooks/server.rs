@@ -366,8 +366,8 @@ fn parse_receive(input: &[u8]) -> Result<Vec<RefLine>> {
         }
         let f: Vec<&str> = line.split(' ').collect();
         let parsed = match f.as_slice() {
-            [old, new, refname] => push::parse_oid(old)
-                .zip(push::parse_oid(new))
+            [old, new, refname] => git::Oid::from_hex(old)
+                .zip(git::Oid::from_hex(new))
                 .filter(|_| git::repo::is_valid_refname(refname) && refname.starts_with("refs/"))
                 .map(|(old, new)| RefLine {
                     old,

@@ -410,7 +410,7 @@ pub(crate) fn apply_reviews(
     let mut ids: Vec<String> = by_commit.keys().cloned().collect();
     ids.sort();
     for id in ids {
-        let Some(oid) = git::repo::oid_from_hex(&id) else {
+        let Some(oid) = git::Oid::from_hex(&id) else {
             continue;
         };
         let Some(findings) = by_commit.get_mut(&id) else {
