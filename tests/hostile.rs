@@ -356,3 +356,33 @@ fn a_killed_server_hook_rejects_the_push_and_changes_nothing() {
         String::from_utf8_lossy(&fsck.stderr)
     );
 }
+
+/// `-v` log lines quote what a push holds (here a licence file's path), and
+/// a server hook run with `-v` shows them to the pusher: control and bidi
+/// characters in them are escaped, as in every report.
+#[test]
+fn verbose_logs_escape_what_a_push_holds() {
+    let sb = Sandbox::new();
+    let r = sb.repo("r");
+    r.policy("[licensing]\nallowed = \"MIT\"\n");
+    let name = "COPYING-\x1b[2J\u{202e}txt";
+    let mit = "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy of this software and associated documentation files (the \"Software\"), to deal in the Software without restriction, including without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following conditions:\n\nThe above copyright notice and this permission notice shall be included in all copies or substantial portions of the Software.\n\nTHE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.\n";
+    r.write(name, mit);
+    r.commit("Add a licence file");
+    let run = r.pc(&["-v", "check", "HEAD"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let logged = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("licensing: COPYING-"))
+        .unwrap_or_else(|| panic!("no log line for the file: {}", run.stderr));
+    assert!(
+        !run.stderr.contains('\x1b') && !run.stderr.contains('\u{202e}'),
+        "raw control bytes in the log: {:?}",
+        run.stderr
+    );
+    assert!(
+        logged.contains("\\x1b[2J\\u{202e}txt holds `MIT`"),
+        "{logged}"
+    );
+}
