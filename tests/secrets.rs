@@ -816,6 +816,47 @@ fn sample_values_pass_and_random_ones_beside_them_fail() {
     assert_eq!(got, [2, 4, 6, 8, 11], "{}", run.stdout);
 }
 
+/// A vendor-generated format whose value spells English words was typed by
+/// a person (a test fixture), while the same format with a random value is
+/// reported; credentials given on a command line, to a DSL keyword or in a
+/// .netrc entry are reported, variables in their place are not.
+#[test]
+fn spelled_samples_pass_and_command_line_credentials_fail() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy(POLICY);
+    let lines = [
+        "RUNNER_TOKEN=glrt-helloworld_testing42".to_string(),
+        ["RUNNER_TOKEN=glrt-", &noise(81, 24, BASE62)].concat(),
+        "docker login -u ci -p $REGISTRY_PASSWORD registry.corp.internal".to_string(),
+        [
+            "docker login -u ci -p ",
+            &noise(82, 20, BASE62),
+            " registry.corp.internal",
+        ]
+        .concat(),
+        "    password System.getenv('REPO_PASSWORD')".to_string(),
+        ["    password '", &noise(83, 20, BASE62), "'"].concat(),
+        "machine ci.corp.internal login ci password <password>".to_string(),
+        [
+            "machine ci.corp.internal login ci password ",
+            &noise(84, 20, BASE62),
+        ]
+        .concat(),
+    ];
+    repo.commit_file(
+        "scripts/publish.txt",
+        lines.join("\n") + "\n",
+        "Add script\n",
+    );
+    let run = check_head(&repo);
+    let got: Vec<u64> = findings(&run)
+        .iter()
+        .map(|f| f["line"].as_u64().expect("line"))
+        .collect();
+    assert_eq!(got, [2, 4, 6, 8], "{}", run.stdout);
+}
+
 /// A value on the line after its name is reported on the name's line: a
 /// shell continuation, a YAML block scalar and an XML element over three
 /// lines; prose or a mapping on the next line is not a value.

@@ -33,7 +33,7 @@ pub(crate) struct Pattern {
     pub(crate) description: String,
     pub(crate) keywords: Vec<String>,
     /// The regex source; compiled on first use (see `compiled`).
-    source: String,
+    pub(crate) source: String,
     /// The compiled regex and the capture index of the group that is
     /// reported (`secret`, else the whole match). Built tables hold dozens of
     /// regexes that most runs never reach past the keyword pre-filter, so a
@@ -177,6 +177,19 @@ fn compile_bytes_regex(pattern: &str, path: &KeyPath, problems: &mut Problems) -
             None
         }
     }
+}
+
+/// What becomes of a match, judged by the caller of [`PatternSet::find`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Reported.
+    Report,
+    /// Not reported, but its span is taken: a later pattern's match over
+    /// the same text is not reported either (a vendor format recognised as
+    /// a sample is not then reported as a generic assignment).
+    Claim,
+    /// Not reported, and the span is left to other patterns.
+    Drop,
 }
 
 /// A match of one pattern on a line.
@@ -424,7 +437,7 @@ mod literals;
 #[cfg(test)]
 pub(crate) use literals::has_required;
 use literals::has_required_lower;
-pub(crate) use literals::{required_literals, required_sets};
+pub(crate) use literals::{group_literals, required_literals, required_sets};
 
 /// Patterns with their keyword pre-filter.
 #[derive(Debug, Clone, Default)]
@@ -476,6 +489,22 @@ impl PatternSet {
     /// match of the same text.
     /// Hits come back in line order.
     pub(crate) fn find(&self, line: &str, keep: impl Fn(&Pattern, &str) -> bool) -> Vec<Hit> {
+        self.find_judged(line, |p, s| {
+            if keep(p, s) {
+                Verdict::Report
+            } else {
+                Verdict::Drop
+            }
+        })
+    }
+
+    /// [`Self::find`] with a three-way judgement: a [`Verdict::Claim`]ed
+    /// match is not reported and hides later patterns' matches over it.
+    pub(crate) fn find_judged(
+        &self,
+        line: &str,
+        judge: impl Fn(&Pattern, &str) -> Verdict,
+    ) -> Vec<Hit> {
         // The patterns some keyword of the line calls for. Each then runs
         // over the whole line, once: a match may lie any distance from its
         // keyword (padding between `password` and its value must not hide
@@ -491,27 +520,30 @@ impl PatternSet {
         }
         triggered.sort_unstable();
         triggered.dedup();
-        let mut hits: Vec<Hit> = Vec::new();
+        let mut hits: Vec<(Hit, bool)> = Vec::new();
         // the line lowercased, once, for the literal checks before compiling
         let lower: OnceLock<String> = OnceLock::new();
         for p in triggered {
-            self.scan_line(p, line, &lower, &keep, &mut hits);
+            self.scan_line(p, line, &lower, &judge, &mut hits);
         }
-        // Best first: table order, then drop spans an earlier pattern claimed.
-        // Kept spans are disjoint, so the one starting last before `h.end`
-        // is the only one that can overlap `h`.
-        hits.sort_by_key(|h| (h.pattern, h.start));
-        let mut kept: std::collections::BTreeMap<usize, Hit> = Default::default();
-        for h in hits {
+        // Best first: table order, then drop spans an earlier pattern claimed
+        // (a sample claims its span too, unreported). Kept spans are
+        // disjoint, so the one starting last before `h.end` is the only one
+        // that can overlap `h`.
+        hits.sort_by_key(|(h, _)| (h.pattern, h.start));
+        let mut kept: std::collections::BTreeMap<usize, (Hit, bool)> = Default::default();
+        for (h, report) in hits {
             let overlaps = kept
                 .range(..h.end)
                 .next_back()
-                .is_some_and(|(_, k)| h.start < k.end);
+                .is_some_and(|(_, (k, _))| h.start < k.end);
             if !overlaps {
-                kept.insert(h.start, h);
+                kept.insert(h.start, (h, report));
             }
         }
-        kept.into_values().collect()
+        kept.into_values()
+            .filter_map(|(h, report)| report.then_some(h))
+            .collect()
     }
 
     fn scan_line(
@@ -519,8 +551,8 @@ impl PatternSet {
         p: usize,
         line: &str,
         lower: &OnceLock<String>,
-        keep: &impl Fn(&Pattern, &str) -> bool,
-        hits: &mut Vec<Hit>,
+        judge: &impl Fn(&Pattern, &str) -> Verdict,
+        hits: &mut Vec<(Hit, bool)>,
     ) {
         let pat = &self.patterns[p];
         let hay = line.as_bytes();
@@ -548,12 +580,17 @@ impl PatternSet {
             let (gs, ge) = (floor_char(line, gs), ceil_char(line, ge));
             let text = &line[gs..ge];
             let entropy_ok = pat.min_entropy.is_none_or(|min| entropy(text) >= min);
-            if ge > gs && entropy_ok && keep(pat, text) {
-                hits.push(Hit {
+            if ge > gs && entropy_ok {
+                let hit = Hit {
                     pattern: p,
                     start: gs,
                     end: ge,
-                });
+                };
+                match judge(pat, text) {
+                    Verdict::Report => hits.push((hit, true)),
+                    Verdict::Claim => hits.push((hit, false)),
+                    Verdict::Drop => {}
+                }
             }
             pos = if m.end() > m.start() {
                 m.end()
@@ -759,6 +796,23 @@ mod tests {
         assert_eq!(idx.hits(&big).count(), 0);
         assert_eq!(sorted(hits_of(&idx, text)), plain);
         assert_eq!(plain.len(), 4, "{plain:?}");
+    }
+
+    #[test]
+    fn literals_inside_the_secret_group() {
+        let lits = |re: &str| group_literals(re, "secret");
+        assert_eq!(
+            lits(r"(?i)x=(?P<secret>https://hooks\.example\.com/services/[A-Z0-9]{9})"),
+            vec!["https://hooks.example.com/services/"]
+        );
+        assert_eq!(
+            lits(r"(?P<secret>access_token\$(?:production|sandbox)\$[a-z0-9]{16})"),
+            vec!["access_token$", "production", "sandbox"]
+        );
+        // Text outside the group is not the secret's; no group, nothing.
+        assert_eq!(lits(r"services=(?P<secret>[a-z]{8})"), Vec::<String>::new());
+        assert_eq!(lits(r"services=[a-z]{8}"), Vec::<String>::new());
+        assert_eq!(lits(r"(?P<secret>[a-z"), Vec::<String>::new());
     }
 
     #[test]

@@ -41,6 +41,60 @@ pub(crate) fn required_sets(pattern: &str) -> Vec<Vec<String>> {
     all
 }
 
+/// The runs of literal characters written inside the capture group `name`
+/// of `pattern` (every branch, lowercased): the fixed text of a match's
+/// secret (`services` in a webhook URL, `production` in a Braintree token).
+/// Empty when the pattern does not parse or has no such group.
+pub(crate) fn group_literals(pattern: &str, name: &str) -> Vec<String> {
+    use regex_syntax::ast::{Ast, GroupKind};
+    fn runs(ast: &Ast, out: &mut Vec<String>) {
+        match ast {
+            Ast::Literal(l) => out.push(l.c.to_lowercase().collect()),
+            Ast::Concat(c) => {
+                let mut run = String::new();
+                for a in &c.asts {
+                    if let Ast::Literal(l) = a {
+                        run.extend(l.c.to_lowercase());
+                        continue;
+                    }
+                    if !run.is_empty() {
+                        out.push(std::mem::take(&mut run));
+                    }
+                    runs(a, out);
+                }
+                if !run.is_empty() {
+                    out.push(run);
+                }
+            }
+            Ast::Group(g) => runs(&g.ast, out),
+            Ast::Repetition(r) => runs(&r.ast, out),
+            Ast::Alternation(a) => a.asts.iter().for_each(|x| runs(x, out)),
+            _ => {}
+        }
+    }
+    fn find<'a>(ast: &'a Ast, name: &str) -> Option<&'a Ast> {
+        match ast {
+            Ast::Group(g) => match &g.kind {
+                GroupKind::CaptureName { name: n, .. } if n.name == name => Some(&g.ast),
+                _ => find(&g.ast, name),
+            },
+            Ast::Repetition(r) => find(&r.ast, name),
+            Ast::Alternation(a) => a.asts.iter().find_map(|x| find(x, name)),
+            Ast::Concat(c) => c.asts.iter().find_map(|x| find(x, name)),
+            _ => None,
+        }
+    }
+    let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(pattern) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(group) = find(&ast, name) {
+        runs(group, &mut out);
+    }
+    out.retain(|r| r.len() >= 3);
+    out
+}
+
 /// True when `text` contains one literal of each set (ASCII case-insensitively).
 #[cfg(test)]
 pub(crate) fn has_required(text: &str, sets: &[Vec<String>]) -> bool {
