@@ -230,6 +230,31 @@ fn is_spelled(s: &str, keywords: &[String]) -> bool {
     false
 }
 
+/// True when a value assigned to a credential name spells that kind of
+/// credential: one of the pattern's keywords of five letters or more
+/// (`token`, `secret`, `api_key`) inside the value with fewer than 16
+/// letters and digits after it, as in `GITHUB_TOKEN = "ghp_token123"` or
+/// `client_secret = "my-secret-42"`. A vendor prefix that names its kind is
+/// followed by the generated part (`bedrock-api-key-` and 40 more,
+/// `AGE-SECRET-KEY-1` and 58 more), which is not judged so. A generated
+/// value holds a given five-letter word about once in 10^6.
+fn names_its_kind(s: &str, keywords: &[String]) -> bool {
+    const GENERATED_TAIL: usize = 16;
+    let b = s.as_bytes();
+    keywords.iter().filter(|k| k.len() >= 5).any(|k| {
+        let k = k.as_bytes();
+        (0..=b.len().saturating_sub(k.len())).any(|i| {
+            b.len() >= i + k.len()
+                && b[i..i + k.len()].eq_ignore_ascii_case(k)
+                && b[i + k.len()..]
+                    .iter()
+                    .filter(|c| c.is_ascii_alphanumeric())
+                    .count()
+                    < GENERATED_TAIL
+        })
+    })
+}
+
 /// A pattern's keywords and the fixed text of its `secret` group
 /// (`services` in a webhook URL): not words a person typed. Read only when a
 /// value spells words without them blanked out (rare).
@@ -456,6 +481,7 @@ impl Secrets {
     /// claims its text from the generic patterns; otherwise it is reported.
     fn judge(&self, p: &Pattern, s: &str) -> Verdict {
         let plausible = !self.is_placeholder(s)
+            && (p.tag & TAG_ASSIGNED == 0 || !names_its_kind(s, &p.keywords))
             && (p.tag & TAG_MIXED == 0 || is_mixed(s))
             && (p.tag & TAG_NOT_WORDS == 0 || !is_words(s))
             && (p.tag & TAG_CLAIMS == 0 || !is_sample_jwt(s));
