@@ -819,7 +819,8 @@ fn sample_values_pass_and_random_ones_beside_them_fail() {
 /// A vendor-generated format whose value spells English words was typed by
 /// a person (a test fixture), while the same format with a random value is
 /// reported; credentials given on a command line, to a DSL keyword or in a
-/// .netrc entry are reported, variables in their place are not.
+/// .netrc entry are reported, variables in their place are not; a value that
+/// spells the kind of credential it is assigned to is a placeholder.
 #[test]
 fn spelled_samples_pass_and_command_line_credentials_fail() {
     let sb = Sandbox::new();
@@ -843,6 +844,13 @@ fn spelled_samples_pass_and_command_line_credentials_fail() {
             &noise(84, 20, BASE62),
         ]
         .concat(),
+        "cmd.env(\"GITHUB_TOKEN\", \"ghp_token123\");".to_string(),
+        [
+            "cmd.env(\"GITHUB_TOKEN\", \"",
+            &noise(85, 20, BASE62),
+            "\");",
+        ]
+        .concat(),
     ];
     repo.commit_file(
         "scripts/publish.txt",
@@ -854,7 +862,7 @@ fn spelled_samples_pass_and_command_line_credentials_fail() {
         .iter()
         .map(|f| f["line"].as_u64().expect("line"))
         .collect();
-    assert_eq!(got, [2, 4, 6, 8], "{}", run.stdout);
+    assert_eq!(got, [2, 4, 6, 8, 10], "{}", run.stdout);
 }
 
 /// A value on the line after its name is reported on the name's line: a
