@@ -161,6 +161,23 @@ fn is_words(s: &str) -> bool {
     lower || upper
 }
 
+/// A lowercase text with the usual leetspeak substitutions undone: `4`,
+/// `@` → a; `3` → e; `1`, `!` → i; `0` → o; `5`, `$` → s; `7` → t.
+fn unleet(lower: &str) -> String {
+    lower
+        .chars()
+        .map(|c| match c {
+            '4' | '@' => 'a',
+            '3' => 'e',
+            '1' | '!' => 'i',
+            '0' => 'o',
+            '5' | '$' => 's',
+            '7' => 't',
+            c => c,
+        })
+        .collect()
+}
+
 /// The word list (`policies/data/words.txt`): English words of 5 to 14
 /// letters, lowercase.
 const WORDS: &str = include_str!("../../policies/data/words.txt");
@@ -461,12 +478,25 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// True when the matched text is a placeholder, not a secret.
+    /// True when the matched text is a placeholder, not a secret: a
+    /// placeholder word inside it, also spelled in leetspeak when the word
+    /// has six letters or more (`P@ssw0rd`, `topS3cr3tP4$$w0rd`,
+    /// `ch4ng3m3`; shorter words would turn up in random values), a
+    /// template, or filler.
     pub(crate) fn is_placeholder(&self, secret: &str) -> bool {
         let lower = secret.to_lowercase();
-        is_template(secret)
+        if is_template(secret)
             || self.placeholders.iter().any(|w| lower.contains(w.as_str()))
             || is_filler(secret)
+        {
+            return true;
+        }
+        let plain = unleet(&lower);
+        plain != lower
+            && self
+                .placeholders
+                .iter()
+                .any(|w| w.len() >= 6 && plain.contains(w.as_str()))
     }
 
     /// True when a pattern's match is reported (see [`Self::judge`]).
@@ -1164,9 +1194,16 @@ mod tests {
             "${TOKEN_VALUE}",
             "{{ token_value }}",
             "changeme-please-9x",
+            "topS3cr3tP4$$w0rd",
+            "Ch4ng3M3-n0w!",
+            "Pa55w0rd!2024",
         ] {
             assert!(s.find(&format!("password = \"{v}\"")).is_empty(), "{v}");
         }
+        // Leetspeak is undone for words of six letters or more only: a
+        // random value holding `h3r3` is not a placeholder for `here`.
+        let v = "Zt8rW2qh3r3Lm5Xn7Vb3";
+        assert_eq!(s.find(&format!("password = \"{v}\"")).len(), 1, "{v}");
         let s = compiled("placeholders = [\"q7rz3m\"]");
         assert!(s.find(&format!("aws = {key}")).is_empty());
     }
