@@ -690,6 +690,78 @@ fn a_gitleaks_configuration_adds_rules_and_allowlists() {
     assert!(!run.stdout.contains(&acme_token(51)[12..]));
 }
 
+/// gitleaks judges each rule on its own; so does the gate: a generic rule's
+/// match that its allowlist drops does not hide a provider rule's match of
+/// the same text; a regex with several groups and no `secretGroup` reports
+/// (and measures the entropy of) the first group that took part; a `{` that
+/// opens no repetition is a literal brace, as in Go's RE2.
+#[test]
+fn gitleaks_rules_are_judged_as_gitleaks_judges_them() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy("[secrets]\ngitleaks_config = \".gitleaks.toml\"\n");
+    repo.write(
+        ".gitleaks.toml",
+        r#"
+[[rules]]
+id = "generic-acme"
+regex = '''(?i)acme[a-z_]*\s*=\s*"([A-Za-z0-9_]{16,})"'''
+entropy = 2.0
+keywords = ["acme"]
+  [[rules.allowlists]]
+  stopwords = ["acmeprov_"]
+
+[[rules]]
+id = "acme-provider-key"
+regex = '''\b(acmeprov_[A-Za-z0-9]{16})\b'''
+keywords = ["acmeprov_"]
+
+[[rules]]
+id = "acme-header"
+regex = '''acme-(?:basic ([a-z0-9]{8,})|bearer ([A-Za-z0-9]{8,}))'''
+entropy = 2.0
+keywords = ["acme-"]
+
+[[rules]]
+id = "acme-braced"
+regex = '''acme{([A-Za-z0-9]{16})}'''
+keywords = ["acme{"]
+"#,
+    );
+    let lines = [
+        ["ACME_KEY = \"acmeprov_", &noise(91, 16, BASE62), "\""].concat(),
+        "acme-bearer XXXXXXXXXXXXXXXX".to_string(),
+        ["acme-bearer ", &noise(92, 16, BASE62)].concat(),
+        ["acme{", &noise(93, 16, BASE62), "}"].concat(),
+    ];
+    repo.write("conf.txt", lines.join("\n") + "\n");
+    repo.commit("Add config\n");
+    let run = check_head(&repo);
+    let got: Vec<(u64, String)> = findings(&run)
+        .iter()
+        .filter(|f| f["path"] == "conf.txt")
+        .map(|f| {
+            let m = f["message"].as_str().unwrap_or("");
+            let id = m.rsplit('`').nth(1).unwrap_or("").to_string();
+            (f["line"].as_u64().unwrap_or(0), id)
+        })
+        .collect();
+    let want: Vec<(u64, String)> = [
+        (1, "acme-provider-key"),
+        (3, "acme-header"),
+        (4, "acme-braced"),
+    ]
+    .iter()
+    .map(|(l, id)| (*l, id.to_string()))
+    .collect();
+    assert_eq!(got, want, "{}", run.stdout);
+    assert!(
+        run.json()["summary"]["suppressed"].as_u64().unwrap_or(0) >= 1,
+        "{}",
+        run.stdout
+    );
+}
+
 /// A gitleaks file with an error is a load error naming its file, line and
 /// column; a path outside the policy's directory is refused.
 #[test]

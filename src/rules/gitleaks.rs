@@ -22,14 +22,20 @@
 //!   gitleaks' own default ids have no meaning here).
 //!
 //! Regexes are Go RE2 syntax; the Rust `regex` crate accepts nearly all of
-//! it. `\Q…\E` is translated to escaped literals; anything the Rust engine
-//! rejects is an error naming the file, line and column of the regex and
-//! the position inside it. Differences that remain: gitleaks runs a rule
-//! when a keyword occurs anywhere in the file, this tool when one occurs on
-//! the line (every rule matches within a line here); with no
-//! `secretGroup`, the first capture group is the secret (gitleaks takes the
-//! first non-empty one); `[extend] url` and composite rules (`required`)
-//! are rejected.
+//! it. `\Q…\E` is translated to escaped literals and a `{` that opens no
+//! repetition to an escaped brace (RE2 reads it as a literal); anything the
+//! Rust engine rejects is an error naming the file, line and column of the
+//! regex and the position inside it. As in gitleaks, each rule is judged on
+//! its own (its path and allowlists apply before overlapping matches of
+//! other rules are resolved), a rule with several capture groups and no
+//! `secretGroup` reports the first group that took part in the match, and
+//! a rule's match is not put through the built-in table's sample rules
+//! (placeholder words, filler, spelled values). gitleaks' own default
+//! configuration loads unchanged. Differences that remain: gitleaks runs a
+//! rule when a keyword occurs anywhere in the file, this tool when one
+//! occurs on the line (every rule matches within a line, or a line and its
+//! value on the next); `[extend] url` and composite rules (`required`) are
+//! rejected.
 
 use std::ops::Range;
 
@@ -92,6 +98,9 @@ pub(crate) struct Rule {
     /// The regex translated to Rust syntax, the secret group named `secret`;
     /// `None` for a path-only rule.
     pub(crate) regex: Option<String>,
+    /// No `secretGroup` and several capture groups: the secret is the first
+    /// group that took part in the match, as gitleaks takes it.
+    pub(crate) first_group: bool,
     pub(crate) entropy: Option<f64>,
     /// Lowercased keywords (derived from the regex when the rule has none).
     pub(crate) keywords: Vec<String>,
@@ -454,11 +463,16 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
         }
     }
     cfg.rules.retain(|r| r.id != id);
+    let first_group = secret_group.is_none()
+        && regex
+            .as_ref()
+            .is_some_and(|(src, _, _)| group_count(&go_to_rust(src)) > 1);
     cfg.rules.push(Rule {
         pattern_id: kebab(&id),
         id,
         description,
         regex: translated,
+        first_group,
         entropy,
         keywords,
         path,
@@ -615,8 +629,87 @@ fn kebab(id: &str) -> String {
     out
 }
 
-/// Go RE2 syntax the Rust engine spells differently: `\Q…\E` quoting.
+/// Go RE2 syntax the Rust engine spells differently: `\Q…\E` quoting, and
+/// a `{` that does not open a repetition (`{n}`, `{n,}`, `{n,m}`), which RE2
+/// reads as a literal brace (`^\${(?:[A-Z_]+)}$`, `{{[^}]+}}`) and the Rust
+/// engine rejects.
 pub(crate) fn go_to_rust(re: &str) -> String {
+    literal_braces(&unquote(re))
+}
+
+/// Escapes each `{` outside a character class that does not open a
+/// repetition, as RE2 does when it reads one.
+fn literal_braces(re: &str) -> String {
+    let b = re.as_bytes();
+    let mut out = String::with_capacity(re.len() + 4);
+    let (mut i, mut class) = (0, 0usize);
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\\' => {
+                // An escape and the character it escapes (one UTF-8 char).
+                let n = re[i + 1..].chars().next().map_or(0, char::len_utf8);
+                out.push_str(&re[i..i + 1 + n]);
+                i += 1 + n;
+                continue;
+            }
+            b'[' if class == 0 => {
+                class = 1;
+                out.push('[');
+                i += 1;
+                // `[]…]` and `[^]…]`: a leading `]` is a member.
+                if b.get(i) == Some(&b'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if b.get(i) == Some(&b']') {
+                    out.push(']');
+                    i += 1;
+                }
+                continue;
+            }
+            b'[' if b.get(i + 1) == Some(&b':') => {
+                // A POSIX class `[:alpha:]` inside a bracket.
+                let end = re[i..].find(":]").map_or(b.len(), |j| i + j + 2);
+                out.push_str(&re[i..end]);
+                i = end;
+                continue;
+            }
+            b'[' => class += 1,
+            b']' if class > 0 => class -= 1,
+            b'{' if class == 0 && !opens_repetition(&b[i..]) => {
+                out.push_str("\\{");
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let n = re[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&re[i..i + n]);
+        i += n;
+    }
+    out
+}
+
+/// True when `s` (starting at a `{`) is `{n}`, `{n,}` or `{n,m}`.
+fn opens_repetition(s: &[u8]) -> bool {
+    let digits = |from: usize| s[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let n = digits(1);
+    if n == 0 {
+        return false;
+    }
+    match s.get(1 + n) {
+        Some(b'}') => true,
+        Some(b',') => {
+            let m = digits(2 + n);
+            s.get(2 + n + m) == Some(&b'}')
+        }
+        _ => false,
+    }
+}
+
+/// `\Q…\E` quoting as escaped literals.
+fn unquote(re: &str) -> String {
     let mut out = String::with_capacity(re.len());
     let mut rest = re;
     while let Some(i) = rest.find("\\Q") {
@@ -660,10 +753,14 @@ fn translate(src: &str, secret_group: Option<usize>) -> Result<String, Translate
     let mut groups: Vec<Group> = Vec::new();
     collect_groups(&ast, &mut groups);
     groups.sort_by_key(|g| g.0);
+    // With no `secretGroup`, gitleaks reports the first group that took
+    // part in the match: group 1 when it is the only one; with several, no
+    // group is named and the rule's pattern picks it per match
+    // (`Rule::first_group`).
     let want = match secret_group {
         Some(0) => None,
         Some(n) => Some(n),
-        None => (!groups.is_empty()).then_some(1),
+        None => (groups.len() == 1).then_some(1),
     };
     let mut out = re.clone();
     if let Some(n) = want {
@@ -691,6 +788,16 @@ fn translate(src: &str, secret_group: Option<usize>) -> Result<String, Translate
 type Group = (usize, Range<usize>, Option<Range<usize>>);
 
 /// Capture groups: (index, span of the group, span of its name).
+/// The number of capture groups of a regex (0 when it does not parse).
+fn group_count(re: &str) -> usize {
+    let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(re) else {
+        return 0;
+    };
+    let mut groups = Vec::new();
+    collect_groups(&ast, &mut groups);
+    groups.len()
+}
+
 fn collect_groups(ast: &regex_syntax::ast::Ast, out: &mut Vec<Group>) {
     use regex_syntax::ast::{Ast, GroupKind};
     match ast {
@@ -735,6 +842,20 @@ mod tests {
         assert_eq!(t(r"abc", None), "abc");
         assert_eq!(t(r"(a)", Some(0)), "(a)");
         assert_eq!(go_to_rust(r"\Qa.b*\Ec"), r"a\.b\*c");
+        // RE2 reads a brace that opens no repetition as a literal.
+        for (go, rust) in [
+            (r"^\$(?:\d+|{\d+})$", r"^\$(?:\d+|\{\d+})$"),
+            (r"^\${(?:[A-Z_]+)}$", r"^\$\{(?:[A-Z_]+)}$"),
+            (r"{{[^}]+}}", r"\{\{[^}]+}}"),
+            (r"import[ \t]+{[ \t\w,]+}", r"import[ \t]+\{[ \t\w,]+}"),
+            (r"a{2}b{1,}c{1,3}[{]\{", r"a{2}b{1,}c{1,3}[{]\{"),
+            (r"[[:alpha:]{]{2}x{", r"[[:alpha:]{]{2}x\{"),
+            (r"[]{]{,2}", r"[]{]\{,2}"),
+        ] {
+            let got = go_to_rust(go);
+            assert_eq!(got, rust, "{go}");
+            assert!(regex::Regex::new(&got).is_ok(), "{go} -> {got}");
+        }
         assert!(matches!(
             translate(r"(a)", Some(3)),
             Err(TranslateError::Group(3))

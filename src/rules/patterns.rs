@@ -48,6 +48,8 @@ pub(crate) struct Pattern {
     pub(crate) min_entropy: Option<f64>,
     /// Caller-defined tag (the payloads family stores the rule index here).
     pub(crate) tag: usize,
+    /// See [`PatternSpec::first_group`].
+    first_group: bool,
 }
 
 /// The fields of a pattern entry as written, borrowed from the caller's raw type.
@@ -63,6 +65,10 @@ pub(crate) struct PatternSpec<'a> {
     /// first use and not checked at load: they are part of the binary, and
     /// their tests compile every entry against its examples.
     pub(crate) eager: bool,
+    /// Report the first capture group that took part in the match (the
+    /// whole match when none did): gitleaks' rule for a regex with several
+    /// groups and no `secretGroup`. Otherwise the `secret` group is reported.
+    pub(crate) first_group: bool,
 }
 
 impl Pattern {
@@ -149,6 +155,7 @@ impl Pattern {
             requires: OnceLock::new(),
             min_entropy: spec.min_entropy,
             tag: spec.tag,
+            first_group: spec.first_group,
         })
     }
 }
@@ -489,8 +496,8 @@ impl PatternSet {
     /// match of the same text.
     /// Hits come back in line order.
     pub(crate) fn find(&self, line: &str, keep: impl Fn(&Pattern, &str) -> bool) -> Vec<Hit> {
-        self.find_judged(line, |p, s| {
-            if keep(p, s) {
+        self.find_judged(line, |p, a, b| {
+            if keep(p, &line[a..b]) {
                 Verdict::Report
             } else {
                 Verdict::Drop
@@ -498,12 +505,14 @@ impl PatternSet {
         })
     }
 
-    /// [`Self::find`] with a three-way judgement: a [`Verdict::Claim`]ed
-    /// match is not reported and hides later patterns' matches over it.
+    /// [`Self::find`] with a three-way judgement of each match (its
+    /// pattern and the byte span of its reported text in `line`): a
+    /// [`Verdict::Claim`]ed match is not reported and hides later patterns'
+    /// matches over it.
     pub(crate) fn find_judged(
         &self,
         line: &str,
-        judge: impl Fn(&Pattern, &str) -> Verdict,
+        judge: impl Fn(&Pattern, usize, usize) -> Verdict,
     ) -> Vec<Hit> {
         // The patterns some keyword of the line calls for. Each then runs
         // over the whole line, once: a match may lie any distance from its
@@ -551,7 +560,7 @@ impl PatternSet {
         p: usize,
         line: &str,
         lower: &OnceLock<String>,
-        judge: &impl Fn(&Pattern, &str) -> Verdict,
+        judge: &impl Fn(&Pattern, usize, usize) -> Verdict,
         hits: &mut Vec<(Hit, bool)>,
     ) {
         let pat = &self.patterns[p];
@@ -575,7 +584,12 @@ impl PatternSet {
             let Some(m) = regex.captures_read_at(&mut locs, hay, pos) else {
                 break;
             };
-            let (gs, ge) = locs.get(*group).unwrap_or((m.start(), m.end()));
+            let span = if pat.first_group {
+                (1..locs.len()).find_map(|i| locs.get(i).filter(|(a, b)| b > a))
+            } else {
+                locs.get(*group)
+            };
+            let (gs, ge) = span.unwrap_or((m.start(), m.end()));
             // Byte classes may cut a multi-byte character: widen to whole ones.
             let (gs, ge) = (floor_char(line, gs), ceil_char(line, ge));
             let text = &line[gs..ge];
@@ -586,7 +600,7 @@ impl PatternSet {
                     start: gs,
                     end: ge,
                 };
-                match judge(pat, text) {
+                match judge(pat, gs, ge) {
                     Verdict::Report => hits.push((hit, true)),
                     Verdict::Claim => hits.push((hit, false)),
                     Verdict::Drop => {}
@@ -662,6 +676,7 @@ mod tests {
                         min_entropy: None,
                         tag: i,
                         eager: true,
+                        first_group: false,
                     },
                     &KeyPath::of(&["t"]),
                     &mut problems,
@@ -881,6 +896,7 @@ mod tests {
                 min_entropy: None,
                 tag: 0,
                 eager: false,
+                first_group: false,
             },
             &KeyPath::of(&["t"]),
             &mut problems,

@@ -283,6 +283,7 @@ fn compile_pattern(
             min_entropy: None,
             tag,
             eager,
+            first_group: false,
         },
         path,
         problems,

@@ -27,6 +27,7 @@
 //! is tuned by id with `disable` or by redefining it in `[[secrets.patterns]]`.
 
 use crate::rules::family::{CheckContext, CompileContext, Family};
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 use globset::GlobSet;
@@ -328,6 +329,12 @@ pub(crate) fn continued(line: &str, next: Option<&str>, after: Option<&str>) -> 
     if value.is_empty() || value.len() > CONTINUED_MAX || value.contains(char::is_whitespace) {
         return None;
     }
+    // The next name with its own empty value (`GITHUB_API_KEY=` then
+    // `DYNATRACE_API_KEY=`, `snowflake.password=`, `token:`), not a value
+    // (base64 padding `…Zg=` stays one).
+    if value.ends_with(':') || value.strip_suffix('=').is_some_and(is_words) {
+        return None;
+    }
     let mut head = line.trim_end();
     if let Some(h) = head.strip_suffix('\\') {
         head = h.trim_end();
@@ -462,6 +469,21 @@ pub(crate) struct RawSecrets {
     pub(crate) gitleaks_config: Option<String>,
 }
 
+/// Where a line was read: the commit and the file (`None`: its message).
+pub(crate) struct At<'a> {
+    pub(crate) commit: &'a str,
+    pub(crate) path: Option<&'a str>,
+}
+
+/// What a gitleaks configuration makes of one match.
+enum GitleaksVerdict {
+    Kept,
+    /// Its rule's `path` does not match the file: not reported, not counted.
+    OutOfPath,
+    /// An allowlist allows it: not reported, counted as suppressed.
+    Allowed,
+}
+
 /// Compiled `[secrets]`.
 #[derive(Debug)]
 pub struct Secrets {
@@ -506,17 +528,24 @@ impl Secrets {
 
     /// A pattern's match is dropped when it is a placeholder or fails the
     /// pattern's own flags (`mixed`, `words`, `claims`); a vendor-generated
-    /// format whose value spells English (not `chosen`, `assigned`, an
-    /// armour header or a gitleaks rule) is a hand-typed sample, which also
-    /// claims its text from the generic patterns; otherwise it is reported.
+    /// format whose value spells English (not `chosen`, `assigned` or an
+    /// armour header) is a hand-typed sample, which also claims its text
+    /// from the generic patterns; otherwise it is reported. A gitleaks
+    /// rule's match is always reported here (its allowlists decide).
     fn judge(&self, p: &Pattern, s: &str) -> Verdict {
+        if p.tag >> TAG_SHIFT != 0 {
+            // A gitleaks rule is judged as gitleaks judges it: its regex,
+            // entropy and allowlists (applied by the caller), none of this
+            // table's sample rules (a Twitter bearer token's leading `AAAA…`
+            // is part of what such a rule reports).
+            return Verdict::Report;
+        }
         let plausible = !self.is_placeholder(s)
             && (p.tag & TAG_ASSIGNED == 0 || !names_its_kind(s, &p.keywords))
             && (p.tag & TAG_MIXED == 0 || is_mixed(s))
             && (p.tag & TAG_NOT_WORDS == 0 || !is_words(s))
             && (p.tag & TAG_CLAIMS == 0 || !is_sample_jwt(s));
-        let generated =
-            p.tag & (TAG_CHOSEN | TAG_ASSIGNED | TAG_BODY) == 0 && p.tag >> TAG_SHIFT == 0;
+        let generated = p.tag & (TAG_CHOSEN | TAG_ASSIGNED | TAG_BODY) == 0;
         if !plausible {
             Verdict::Drop
         } else if generated && is_spelled(s, &p.keywords) && is_spelled(s, &own_text(p)) {
@@ -526,61 +555,56 @@ impl Secrets {
         }
     }
 
-    /// Applies the gitleaks configuration to the hits on a line: a rule's
-    /// `path` (hits of a rule whose path does not match are dropped), then
-    /// its allowlists and the global ones (hits they allow are dropped and
-    /// counted). Returns the number allowed.
-    pub(crate) fn gitleaks_filter(
+    /// What the gitleaks configuration makes of a reported match at
+    /// `start..end` of `line`: a rule's `path` (a match of a rule whose path
+    /// does not match is dropped), then its allowlists and the global ones.
+    /// Judged before overlapping matches are resolved, as gitleaks judges
+    /// each rule on its own: a generic rule's match that an allowlist drops
+    /// does not hide a provider rule's match of the same text.
+    fn gitleaks_verdict(
         &self,
-        hits: &mut Vec<Hit>,
-        commit: &str,
-        path: Option<&str>,
+        p: &Pattern,
         line: &str,
-    ) -> usize {
+        (start, end): (usize, usize),
+        at: &At<'_>,
+    ) -> GitleaksVerdict {
         let Some(g) = &self.gitleaks else {
-            return 0;
+            return GitleaksVerdict::Kept;
         };
-        let mut allowed = 0;
-        hits.retain(|h| {
-            let p = &self.set.patterns()[h.pattern];
-            let rule = (p.tag >> TAG_SHIFT)
-                .checked_sub(1)
-                .and_then(|i| g.rules.get(i));
-            if let Some(r) = rule {
-                if let Some(re) = &r.path {
-                    if !path.is_some_and(|f| re.is_match(f)) {
-                        return false;
-                    }
-                }
+        let rule = (p.tag >> TAG_SHIFT)
+            .checked_sub(1)
+            .and_then(|i| g.rules.get(i));
+        if let Some(re) = rule.and_then(|r| r.path.as_ref()) {
+            if !at.path.is_some_and(|f| re.is_match(f)) {
+                return GitleaksVerdict::OutOfPath;
             }
-            let secret = &line[h.start..h.end];
-            let matched = p
-                .compiled()
-                .and_then(|(re, _)| {
-                    let from = h.start.saturating_sub(MATCH_BEFORE);
-                    re.find_iter(&line.as_bytes()[from..])
-                        .map(|m| (from + m.start(), from + m.end()))
-                        .find(|&(a, b)| a <= h.start && h.end <= b)
-                })
-                .and_then(|(a, b)| line.get(a..b))
-                .unwrap_or(secret);
-            let c = super::gitleaks::Candidate {
-                commit,
-                path,
-                secret,
-                matched,
-                line,
-            };
-            let id = rule.map_or(p.id.as_str(), |r| r.id.as_str());
-            let own = rule.is_some_and(|r| r.allowlists.iter().any(|a| a.allows(&c)));
-            let global = g.allowlists.iter().any(|a| a.targets(id) && a.allows(&c));
-            if own || global {
-                allowed += 1;
-                return false;
-            }
-            true
-        });
-        allowed
+        }
+        let secret = &line[start..end];
+        let matched = p
+            .compiled()
+            .and_then(|(re, _)| {
+                let from = start.saturating_sub(MATCH_BEFORE);
+                re.find_iter(&line.as_bytes()[from..])
+                    .map(|m| (from + m.start(), from + m.end()))
+                    .find(|&(a, b)| a <= start && end <= b)
+            })
+            .and_then(|(a, b)| line.get(a..b))
+            .unwrap_or(secret);
+        let c = super::gitleaks::Candidate {
+            commit: at.commit,
+            path: at.path,
+            secret,
+            matched,
+            line,
+        };
+        let id = rule.map_or(p.id.as_str(), |r| r.id.as_str());
+        let own = rule.is_some_and(|r| r.allowlists.iter().any(|a| a.allows(&c)));
+        let global = g.allowlists.iter().any(|a| a.targets(id) && a.allows(&c));
+        if own || global {
+            GitleaksVerdict::Allowed
+        } else {
+            GitleaksVerdict::Kept
+        }
     }
 
     /// Secrets on one line, placeholders dropped. An armour header that ends
@@ -593,7 +617,33 @@ impl Secrets {
     /// that an armour header (`body` pattern) counts only when an encoded
     /// body follows it.
     pub(crate) fn find_before(&self, line: &str, next: Option<&str>) -> Vec<Hit> {
-        let mut hits = self.set.find_judged(line, |p, s| self.judge(p, s));
+        self.find_at(line, next, None, &Cell::new(0))
+    }
+
+    /// [`Self::find_before`] for a line read at `at` (a commit's file or
+    /// message), where a gitleaks configuration's paths and allowlists
+    /// apply; the matches they allow are counted in `allowed`.
+    pub(crate) fn find_at(
+        &self,
+        line: &str,
+        next: Option<&str>,
+        at: Option<&At<'_>>,
+        allowed: &Cell<usize>,
+    ) -> Vec<Hit> {
+        let mut hits = self.set.find_judged(line, |p, a, b| {
+            let verdict = self.judge(p, &line[a..b]);
+            let Some(at) = at.filter(|_| verdict == Verdict::Report) else {
+                return verdict;
+            };
+            match self.gitleaks_verdict(p, line, (a, b), at) {
+                GitleaksVerdict::Kept => verdict,
+                GitleaksVerdict::OutOfPath => Verdict::Drop,
+                GitleaksVerdict::Allowed => {
+                    allowed.set(allowed.get() + 1);
+                    Verdict::Drop
+                }
+            }
+        });
         hits.retain(|h| {
             let p = &self.set.patterns()[h.pattern];
             p.tag & TAG_ASSIGNED == 0 || !self.named_not_secret(p, &line[..h.start])
@@ -702,6 +752,7 @@ fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
                 0
             },
         eager,
+        first_group: false,
     }
 }
 
@@ -823,6 +874,7 @@ pub(crate) fn compile_with(
                 min_entropy: r.entropy,
                 tag: (i + 1) << TAG_SHIFT,
                 eager: true,
+                first_group: r.first_group,
             };
             let mut local = Problems::default();
             let Some(p) = Pattern::compile(spec, &path, &mut local) else {
@@ -966,12 +1018,22 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
         }
         for (n, line) in cfg.set.candidate_lines(file) {
             let next = file.line(n + 1);
-            let (text, mut hits) = with_continuation(cfg, line, next, || file.line(n + 2));
+            let at = At {
+                commit: &change.id,
+                path: Some(&file.path),
+            };
+            let allowed_by_gitleaks = Cell::new(0);
+            let (text, hits) = with_continuation(
+                cfg,
+                line,
+                next,
+                || file.line(n + 2),
+                &at,
+                &allowed_by_gitleaks,
+            );
             let line: &str = &text;
-            if cfg.gitleaks.is_some() {
-                for _ in 0..cfg.gitleaks_filter(&mut hits, &change.id, Some(&file.path), line) {
-                    sink.suppressed();
-                }
+            for _ in 0..allowed_by_gitleaks.get() {
+                sink.suppressed();
             }
             for (h, more) in first_per_pattern(&hits) {
                 if allowed {
@@ -999,12 +1061,22 @@ pub fn check(cfg: &Secrets, change: &Change, sink: &mut Sink) {
         .collect();
     for (i, &line) in lines.iter().enumerate() {
         let next = lines.get(i + 1).copied();
-        let (text, mut hits) = with_continuation(cfg, line, next, || lines.get(i + 2).copied());
+        let at = At {
+            commit: &change.id,
+            path: None,
+        };
+        let allowed_by_gitleaks = Cell::new(0);
+        let (text, hits) = with_continuation(
+            cfg,
+            line,
+            next,
+            || lines.get(i + 2).copied(),
+            &at,
+            &allowed_by_gitleaks,
+        );
         let line: &str = &text;
-        if cfg.gitleaks.is_some() {
-            for _ in 0..cfg.gitleaks_filter(&mut hits, &change.id, None, line) {
-                sink.suppressed();
-            }
+        for _ in 0..allowed_by_gitleaks.get() {
+            sink.suppressed();
         }
         for (h, more) in first_per_pattern(&hits) {
             let p = &cfg.set.patterns()[h.pattern];
@@ -1023,11 +1095,13 @@ fn with_continuation<'a>(
     line: &'a str,
     next: Option<&str>,
     after: impl FnOnce() -> Option<&'a str>,
+    at: &At<'_>,
+    allowed: &Cell<usize>,
 ) -> (std::borrow::Cow<'a, str>, Vec<Hit>) {
-    let hits = cfg.find_before(line, Some(next.unwrap_or("")));
+    let hits = cfg.find_at(line, Some(next.unwrap_or("")), Some(at), allowed);
     if hits.is_empty() {
         if let Some(joined) = continued(line, next, after()) {
-            let more = cfg.find(&joined);
+            let more = cfg.find_at(&joined, None, Some(at), allowed);
             if !more.is_empty() {
                 return (std::borrow::Cow::Owned(joined), more);
             }
@@ -1383,6 +1457,10 @@ mod tests {
             ("token = compute(", "V)", None, None),
             ("<!-- token -->", "V", Some("</x>"), None),
             ("api_token: |", "", None, None),
+            ("GITHUB_API_KEY=", "DYNATRACE_API_KEY=", None, None),
+            ("snowflake.password=", "jdbc.snowflake.url=", None, None),
+            ("api_token:", "refresh_token:", None, None),
+            ("api_token:", "  V=", None, Some("api_token: V=")),
         ];
         for (line, next, after, want) in cases {
             let next = next.replace('V', v);
