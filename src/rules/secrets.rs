@@ -205,10 +205,13 @@ fn words() -> &'static std::collections::HashSet<&'static str> {
 fn is_spelled(s: &str, keywords: &[String]) -> bool {
     const SHORTEST: usize = 5;
     const LONGEST: usize = 14;
+    // A hand-typed sample is short; a long value is read up to here (a
+    // hostile megabyte-long match costs no more than this).
+    const MOST: usize = 1024;
     if s.len() < 2 * SHORTEST {
         return false;
     }
-    let mut lower = s.to_ascii_lowercase().into_bytes();
+    let mut lower = s.as_bytes()[..s.len().min(MOST)].to_ascii_lowercase();
     for k in keywords {
         let k = k.as_bytes();
         if k.is_empty() || k.len() > lower.len() {
@@ -259,18 +262,26 @@ fn is_spelled(s: &str, keywords: &[String]) -> bool {
 fn names_its_kind(s: &str, keywords: &[String]) -> bool {
     const GENERATED_TAIL: usize = 16;
     let b = s.as_bytes();
-    keywords.iter().filter(|k| k.len() >= 5).any(|k| {
-        let k = k.as_bytes();
-        (0..=b.len().saturating_sub(k.len())).any(|i| {
-            b.len() >= i + k.len()
-                && b[i..i + k.len()].eq_ignore_ascii_case(k)
-                && b[i + k.len()..]
-                    .iter()
-                    .filter(|c| c.is_ascii_alphanumeric())
-                    .count()
-                    < GENERATED_TAIL
-        })
-    })
+    // Only the last occurrence can have the shortest tail: read the value
+    // backwards until 16 letters and digits have passed.
+    let mut tail = 0;
+    for end in (0..=b.len()).rev() {
+        if tail >= GENERATED_TAIL {
+            return false;
+        }
+        let ends_here = keywords.iter().any(|k| {
+            k.len() >= 5
+                && end >= k.len()
+                && b[end - k.len()..end].eq_ignore_ascii_case(k.as_bytes())
+        });
+        if ends_here {
+            return true;
+        }
+        if end > 0 && b[end - 1].is_ascii_alphanumeric() {
+            tail += 1;
+        }
+    }
+    false
 }
 
 /// A pattern's keywords and the fixed text of its `secret` group
@@ -1392,6 +1403,17 @@ mod tests {
         }
         // Too short to hold two words.
         assert!(!is_spelled("hello", &[]));
+        // A hostile megabyte-long value is judged in linear time (the
+        // kind's last occurrence alone counts; spelling reads 1 KiB).
+        let started = std::time::Instant::now();
+        let long = "tokenx".repeat(200_000);
+        assert!(names_its_kind(&long, &kw(&["token"])));
+        assert!(!names_its_kind(
+            &(long + "Zt8rW2qLm5Xn7Vb3"),
+            &kw(&["token"])
+        ));
+        assert!(!is_spelled(&"Zq8".repeat(400_000), &[]));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
