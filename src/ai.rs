@@ -1516,6 +1516,18 @@ mod tests {
             kind = "subject"
             pattern = '^acme: '
             examples = ["nope"]
+            [[signatures]]
+            tool = "Acme"
+            kind = "body"
+            pattern = 'Acme'
+            unless = '(unclosed'
+            examples = ["Acme"]
+            [[signatures]]
+            tool = "Acme"
+            kind = "body"
+            pattern = 'Made by Acme'
+            unless = 'Acme CI'
+            examples = ["Made by Acme CI"]
             "#,
         )
         .expect("parses");
@@ -1531,6 +1543,9 @@ mod tests {
         assert!(all.contains("needs `key`"), "{all}");
         assert!(all.contains("example `nope` does not match"), "{all}");
         assert!(all.contains("ai.signatures[1]"), "{all}");
+        assert!(all.contains("invalid `unless`"), "{all}");
+        // An example its own `unless` cancels does not match.
+        assert!(all.contains("example `Made by Acme CI` does not match"), "{all}");
     }
 
     /// The built-in table is verified by the test-suite (above), not on
