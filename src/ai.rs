@@ -1545,7 +1545,10 @@ mod tests {
         assert!(all.contains("ai.signatures[1]"), "{all}");
         assert!(all.contains("invalid `unless`"), "{all}");
         // An example its own `unless` cancels does not match.
-        assert!(all.contains("example `Made by Acme CI` does not match"), "{all}");
+        assert!(
+            all.contains("example `Made by Acme CI` does not match"),
+            "{all}"
+        );
     }
 
     /// The built-in table is verified by the test-suite (above), not on
