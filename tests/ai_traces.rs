@@ -372,6 +372,11 @@ fn traces_from_held_out_histories() {
         ("Fix\n\nBody.\n\n<em>🤖 Created with Claude Code via Airchat</em>\n", "an AI tool"),
         ("Fix\n\nBody.\n\nSigned-off-by: Your Witty AI Assistant\n", "an AI tool"),
         ("Fix\n\nBody.\n\nSigned-off-by: Gemini, your friendly neighborhood code agent.\n", "Gemini"),
+        (
+            "Fix\n\nBody.\n\n------\nhttps://chatgpt.com/codex/tasks/task_i_68b80232666c83209c185fb761150b60\n",
+            "Codex",
+        ),
+        ("Fix\n\nBody.\n\n🤖 Vibe-coded in Visual Studio Code!\n", "an AI tool"),
     ]
     .into_iter()
     .enumerate()
@@ -401,6 +406,11 @@ fn held_out_identities_and_their_false_friends() {
         ),
         ("Joe (Agent) Stump <joe@example.com>", "an AI tool"),
         ("OpenClaw AI <ai@example.com>", "OpenClaw"),
+        (
+            "Kevin (Autonomous Agent) <kevin@users.noreply.github.com>",
+            "an AI tool",
+        ),
+        ("EasyJarvisAgent <agent@example.ai>", "an AI tool"),
     ]
     .into_iter()
     .enumerate()
