@@ -568,13 +568,18 @@ fn verify_entry(s: &RawSignature) -> Vec<String> {
         ));
     }
     let build = build_regex;
-    let pattern = match s.pattern.as_deref().map(build) {
-        Some(Err(e)) => {
-            out.push(format!("invalid `pattern`: {e}"));
+    // An optional regex of the entry, or the error naming its field.
+    let optional = |field: &str, src: Option<&str>| {
+        src.map(build)
+            .transpose()
+            .map_err(|e| format!("invalid `{field}`: {e}"))
+    };
+    let pattern = match optional("pattern", s.pattern.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            out.push(e);
             return out;
         }
-        Some(Ok(r)) => Some(r),
-        None => None,
     };
     match s.model.as_deref().map(build) {
         Some(Err(e)) => out.push(format!("invalid `model`: {e}")),
@@ -583,13 +588,12 @@ fn verify_entry(s: &RawSignature) -> Vec<String> {
         }
         _ => {}
     }
-    let unless = match s.unless.as_deref().map(build) {
-        Some(Err(e)) => {
-            out.push(format!("invalid `unless`: {e}"));
+    let unless = match optional("unless", s.unless.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            out.push(e);
             return out;
         }
-        Some(Ok(r)) => Some(r),
-        None => None,
     };
     let is_match = |t: &str| {
         pattern.as_ref().is_none_or(|r| r.is_match(t))

@@ -35,6 +35,18 @@ fn check_head(repo: &Repo) -> common::Run {
     repo.pc(&["check", "--format", "json", "HEAD"])
 }
 
+/// Commits `lines` as the file `path` and checks HEAD: the run, and the
+/// lines of that file reported, in order.
+fn commit_lines(repo: &Repo, path: &str, lines: &[String]) -> (common::Run, Vec<u64>) {
+    repo.commit_file(path, lines.join("\n") + "\n", "Add file\n");
+    let run = check_head(repo);
+    let got = findings(&run)
+        .iter()
+        .map(|f| f["line"].as_u64().expect("line"))
+        .collect();
+    (run, got)
+}
+
 #[test]
 fn an_access_key_fails_with_location_pattern_and_redacted_snippet() {
     let sb = Sandbox::new();
@@ -879,12 +891,7 @@ fn sample_values_pass_and_random_ones_beside_them_fail() {
         ]
         .concat(),
     ];
-    repo.commit_file("conf/app.txt", lines.join("\n") + "\n", "Add config\n");
-    let run = check_head(&repo);
-    let got: Vec<u64> = findings(&run)
-        .iter()
-        .map(|f| f["line"].as_u64().expect("line"))
-        .collect();
+    let (run, got) = commit_lines(&repo, "conf/app.txt", &lines);
     assert_eq!(got, [2, 4, 6, 8, 11], "{}", run.stdout);
 }
 
@@ -924,16 +931,7 @@ fn spelled_samples_pass_and_command_line_credentials_fail() {
         ]
         .concat(),
     ];
-    repo.commit_file(
-        "scripts/publish.txt",
-        lines.join("\n") + "\n",
-        "Add script\n",
-    );
-    let run = check_head(&repo);
-    let got: Vec<u64> = findings(&run)
-        .iter()
-        .map(|f| f["line"].as_u64().expect("line"))
-        .collect();
+    let (run, got) = commit_lines(&repo, "scripts/publish.txt", &lines);
     assert_eq!(got, [2, 4, 6, 8, 10], "{}", run.stdout);
 }
 
@@ -958,16 +956,7 @@ fn a_value_on_the_next_line_is_joined_to_its_name() {
         "credentials:".to_string(),
         ["  user: ", &noise(75, 20, BASE62)].concat(),
     ];
-    repo.commit_file(
-        "deploy/values.yaml",
-        lines.join("\n") + "\n",
-        "Add values\n",
-    );
-    let run = check_head(&repo);
-    let got: Vec<u64> = findings(&run)
-        .iter()
-        .map(|f| f["line"].as_u64().expect("line"))
-        .collect();
+    let (run, got) = commit_lines(&repo, "deploy/values.yaml", &lines);
     assert_eq!(got, [1, 3, 5], "{}", run.stdout);
     let f = findings(&run);
     let shown = format!("api_token: {}[REDACTED]", &noise(72, 32, BASE62)[..4]);
