@@ -856,6 +856,20 @@ mod tests {
             assert_eq!(got, rust, "{go}");
             assert!(regex::Regex::new(&got).is_ok(), "{go} -> {got}");
         }
+        // Truncated and non-ASCII input is translated without a panic.
+        for odd in [
+            "\\",
+            "[",
+            "{",
+            "é{",
+            "[[:",
+            "\\é",
+            "(?i){",
+            "[é-{]{",
+            "x{9999999999999999999}",
+        ] {
+            let _ = go_to_rust(odd);
+        }
         assert!(matches!(
             translate(r"(a)", Some(3)),
             Err(TranslateError::Group(3))
