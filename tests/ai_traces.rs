@@ -492,6 +492,24 @@ fn traces_from_the_third_held_out_set() {
             "Open-Agents",
         ),
         ("BLACKBOX Agent <code@blackbox.ai>", "fix: handle errors\n", "Blackbox"),
+        // The fourth set (RooCodeInc/Roo-Code, All-Hands-AI/OpenHands).
+        (
+            "roomote-v0[bot] <219738659+roomote-v0[bot]@users.noreply.github.com>",
+            "Fix the settings view\n",
+            "Roo-Code",
+        ),
+        ("OpenHands <opendevin@all-hands.dev>", "Fix issue #8145: Add docs\n", "OpenHands"),
+        ("OpenDevin <opendevin@opendevin.ai>", "Refactor the agent class\n", "OpenHands"),
+        (
+            "Jane Doe <jane@example.com>",
+            "Chore: move the plan\n\nCo-authored-by: OpenHands-GPT-5 openhands@all-hands.dev\n",
+            "OpenHands",
+        ),
+        (
+            "codeflash-ai[bot] <148906541+codeflash-ai[bot]@users.noreply.github.com>",
+            "⚡️ Speed up function `parse` by 9%\n",
+            "Codeflash",
+        ),
         // No blank line after the subject: git folds the co-author into the title.
         (
             "Jane Doe <jane@example.com>",
@@ -534,6 +552,10 @@ fn traces_from_the_third_held_out_set() {
             "fix: parse trailers\nNote: Co-authored-by lines are kept.\nCo-authored-by: Kai Ng <kai@example.com>\n",
         ),
         ("Jane Doe <jane@example.com>", "docs:  explain  why we continue on error\n"),
+        (
+            "Jane Doe <jane@all-hands.dev>",
+            "Fix\n\nCo-authored-by: Kai Ng <kai@all-hands.dev>\n",
+        ),
     ]
     .into_iter()
     .enumerate()
