@@ -863,8 +863,10 @@ impl Detector {
             // A message written with literal `\n` escapes (one line to git)
             // still carries its trailers: read them from the subject too.
             // And a `--trailer "Co-authored-by: …"` command that leaked into it.
+            // A message flattened to one line keeps its line breaks as two
+            // blanks (`subject  🤖 Generated with …  Co-Authored-By: …`).
             if out.is_empty() {
-                let parts = msg.subject.split("\\n");
+                let parts = msg.subject.split("\\n").flat_map(|p| p.split("  "));
                 if let Some(s) = parts.clone().skip(1).find_map(|p| self.loose_signal(p, 1)) {
                     out.push(s);
                 } else if let Some(s) = parts.take(1).find_map(|p| {
@@ -873,6 +875,25 @@ impl Detector {
                         .then(|| self.loose_signal(p, 1))?
                 }) {
                     out.push(s);
+                }
+            }
+            // Lines after the first of the title paragraph, when no blank
+            // line follows the subject (`subject\nCo-Authored-By: …`): git
+            // folds them into the title, but they still carry trailers and
+            // footers.
+            if out.is_empty() {
+                for (no, line) in title_continuation(&msg.text) {
+                    let found = self.loose_signal(line, no).or_else(|| {
+                        let i = self.body.matches(&self.sigs, line).into_iter().next()?;
+                        let seen = Seen::Body {
+                            line: no,
+                            text: line.to_string(),
+                        };
+                        Some(self.signal(i, line, seen))
+                    });
+                    if let Some(s) = found {
+                        out.push(s);
+                    }
                 }
             }
             for (n, line) in msg.text[start..].split('\n').enumerate() {
@@ -1069,11 +1090,19 @@ impl Detector {
         text: &str,
         seen: impl FnOnce(String) -> Seen,
     ) -> Option<Signal> {
-        let first = self
+        // An entry that names its tool wins over a generic one
+        // (`Continue Agent <agent@continue.dev>` is Continue's, not just "an agent").
+        let found: Vec<usize> = self
             .ai_identity
             .matches(&self.sigs, text)
             .into_iter()
-            .find(|&i| self.sigs[i].kind == Kind::Identity);
+            .filter(|&i| self.sigs[i].kind == Kind::Identity)
+            .collect();
+        let first = found
+            .iter()
+            .copied()
+            .find(|&i| self.sigs[i].tool.is_some())
+            .or_else(|| found.first().copied());
         if let Some(i) = first {
             return Some(self.signal(i, text, seen(text.to_string())));
         }
@@ -1275,6 +1304,29 @@ fn body_start(text: &str) -> (usize, u32) {
         }
         None => (text.len(), 1 + text.matches('\n').count() as u32),
     }
+}
+
+/// The lines of the title paragraph after its first, with their 1-based
+/// line numbers (leading blank lines skipped, as in [`body_start`]).
+fn title_continuation(text: &str) -> Vec<(u32, &str)> {
+    let mut out = Vec::new();
+    let mut first: Option<u32> = None;
+    for (n, line) in text.split('\n').enumerate() {
+        let line = line.trim_end_matches('\r');
+        let no = n as u32 + 1;
+        if line.trim().is_empty() {
+            if first.is_some() {
+                break;
+            }
+            continue;
+        }
+        if first.is_none() {
+            first = Some(no);
+            continue;
+        }
+        out.push((no, line));
+    }
+    out
 }
 
 /// A `Key: value` line as git's trailer syntax has it (a token of

@@ -457,3 +457,111 @@ fn held_out_identities_and_their_false_friends() {
         assert_eq!(findings(&repo), vec![], "{author}: {msg:?}");
     }
 }
+
+/// The third held-out set (continuedev/continue, vercel/ai,
+/// anthropics/claude-code-action): the Continue CLI's footer and co-author,
+/// AI reviewers' committed suggestions, agent authors, a co-author written
+/// straight under the subject with no blank line, and a message flattened to
+/// one line. And what stays quiet beside them.
+#[test]
+fn traces_from_the_third_held_out_set() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    for (i, (author, msg, tool)) in [
+        (
+            "Jane Doe <jane@example.com>",
+            "docs: link plan mode guide\n\nGenerated with [Continue](https://continue.dev)\n\nCo-Authored-By: Continue <noreply@continue.dev>\n",
+            "Continue",
+        ),
+        ("Jane Doe <jane@example.com>", "Fix\n\nBody.\n\nGenerated with Continue (cn)\n", "Continue"),
+        ("Continue Agent <agent@continue.dev>", "docs: fix links\n", "Continue"),
+        (
+            "Jane Doe <jane@example.com>",
+            "Apply suggestion from @cubic-dev-ai[bot]\n\nCo-authored-by: cubic-dev-ai[bot] <191113872+cubic-dev-ai[bot]@users.noreply.github.com>\n",
+            "cubic",
+        ),
+        ("Jane Doe <jane@example.com>", "Apply suggestion from @vercel[bot]\n", "an AI tool"),
+        (
+            "vercel[bot] <35613825+vercel[bot]@users.noreply.github.com>",
+            "Fix: a test calls a removed method\n\nThis commit fixes the issue reported at packages/a/src/b.test.ts:162\n",
+            "Vercel-Agent",
+        ),
+        (
+            "Jane Doe <jane@example.com>",
+            "docs: simplify\n\nCo-Authored-By: open-agents-bot[bot] <260704009+open-agents-bot[bot]@users.noreply.github.com>\n",
+            "Open-Agents",
+        ),
+        ("BLACKBOX Agent <code@blackbox.ai>", "fix: handle errors\n", "Blackbox"),
+        // The fourth set (RooCodeInc/Roo-Code, All-Hands-AI/OpenHands).
+        (
+            "roomote-v0[bot] <219738659+roomote-v0[bot]@users.noreply.github.com>",
+            "Fix the settings view\n",
+            "Roo-Code",
+        ),
+        ("OpenHands <opendevin@all-hands.dev>", "Fix issue #8145: Add docs\n", "OpenHands"),
+        ("OpenDevin <opendevin@opendevin.ai>", "Refactor the agent class\n", "OpenHands"),
+        (
+            "Jane Doe <jane@example.com>",
+            "Chore: move the plan\n\nCo-authored-by: OpenHands-GPT-5 openhands@all-hands.dev\n",
+            "OpenHands",
+        ),
+        (
+            "codeflash-ai[bot] <148906541+codeflash-ai[bot]@users.noreply.github.com>",
+            "⚡️ Speed up function `parse` by 9%\n",
+            "Codeflash",
+        ),
+        // No blank line after the subject: git folds the co-author into the title.
+        (
+            "Jane Doe <jane@example.com>",
+            "debug: log the value\nAdds a temporary log.\nCo-Authored-By: Claude Opus 4.6 (1M context) <noreply@anthropic.com>\n",
+            "Claude",
+        ),
+        // Line breaks flattened to two blanks.
+        (
+            "Jane Doe <jane@example.com>",
+            "feat: add a display  🤖 Generated with [Claude Code](https://claude.ai/code)  Co-Authored-By: Claude <noreply@anthropic.com>\n",
+            "Claude",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        repo.write(&format!("h{i}.txt"), "h\n");
+        repo.commit_as(author, msg);
+        let f = findings(&repo);
+        assert!(
+            f.iter()
+                .any(|x| x.0 == "disclosure-forbidden" && x.2.contains(tool)),
+            "{author}: {msg:?}: {f:?}"
+        );
+    }
+    // Quiet: the project's people at continue.dev, vercel[bot]'s own
+    // deployment commits, a subject paragraph of prose with a colon, a
+    // person's co-author under the subject, "continue" as a word.
+    for (i, (author, msg)) in [
+        (
+            "Nate Sesti <nate@continue.dev>",
+            "Fix\n\nThe report is generated with continue statements removed.\n\nCo-authored-by: Dallin Romney <dallin@continue.dev>\n",
+        ),
+        (
+            "vercel[bot] <35613825+vercel[bot]@users.noreply.github.com>",
+            "Fix React Server Components CVE vulnerabilities\n\nUpdated dependencies to fix the advisory.\n",
+        ),
+        (
+            "Jane Doe <jane@example.com>",
+            "fix: parse trailers\nNote: Co-authored-by lines are kept.\nCo-authored-by: Kai Ng <kai@example.com>\n",
+        ),
+        ("Jane Doe <jane@example.com>", "docs:  explain  why we continue on error\n"),
+        (
+            "Jane Doe <jane@all-hands.dev>",
+            "Fix\n\nCo-authored-by: Kai Ng <kai@all-hands.dev>\n",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        repo.write(&format!("p{i}.txt"), "p\n");
+        repo.commit_as(author, msg);
+        assert_eq!(findings(&repo), vec![], "{author}: {msg:?}");
+    }
+}
