@@ -468,7 +468,9 @@ pub(crate) struct RawSecrets {
     pub(crate) allow_paths: Option<Vec<String>>,
     /// Ids of built-in patterns to drop.
     pub(crate) disable: Option<Vec<String>>,
-    /// Extra placeholder markers (case-insensitive substrings of the secret).
+    /// Extra placeholder markers (case-insensitive substrings of the
+    /// secret), for the table's patterns and the policy's; a gitleaks
+    /// configuration's rules are judged by its own allowlists instead.
     pub(crate) placeholders: Option<Vec<String>>,
     /// Scan the commit message too (default true).
     pub(crate) scan_message: Option<bool>,
