@@ -180,19 +180,51 @@ fn unleet(lower: &str) -> String {
 }
 
 /// The word list (`policies/data/words.txt`): English words of 5 to 14
-/// letters, lowercase.
+/// letters, lowercase, one per line, sorted (checked by a test), after a
+/// header of `#` comment lines.
 const WORDS: &str = include_str!("../../policies/data/words.txt");
 
-/// The word list as a set, built the first time a hit is judged.
-fn words() -> &'static std::collections::HashSet<&'static str> {
-    static WORDS_SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
-    WORDS_SET.get_or_init(|| {
-        WORDS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect()
-    })
+/// The sorted lines of [`WORDS`] after its header.
+fn word_lines() -> &'static [u8] {
+    static BODY: OnceLock<usize> = OnceLock::new();
+    let start = *BODY.get_or_init(|| {
+        let mut at = 0;
+        for line in WORDS.split_inclusive('\n') {
+            if !line.starts_with('#') && !line.trim().is_empty() {
+                break;
+            }
+            at += line.len();
+        }
+        at
+    });
+    &WORDS.as_bytes()[start..]
+}
+
+/// True when `w` is a line of the word list: a binary search over the
+/// sorted text itself (no set is built, so a commit-msg hook that meets one
+/// token pays nothing to load 37,000 words).
+fn is_word(w: &[u8]) -> bool {
+    let text = word_lines();
+    let (mut lo, mut hi) = (0, text.len());
+    // `lo` and `hi` stay at line starts (or the end): the lines between
+    // them are the ones left to search.
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = text[lo..mid]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(lo, |i| lo + i + 1);
+        let end = text[start..hi]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(hi, |i| start + i);
+        match text[start..end].cmp(w) {
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Less => lo = (end + 1).min(hi),
+            std::cmp::Ordering::Greater => hi = start,
+        }
+    }
+    false
 }
 
 /// True when a value of a vendor-generated format spells English: two
@@ -227,14 +259,12 @@ fn is_spelled(s: &str, keywords: &[String]) -> bool {
             }
         }
     }
-    let set = words();
     let (mut found, mut i) = (0, 0);
     while i + SHORTEST <= lower.len() {
         let most = LONGEST.min(lower.len() - i);
         let hit = (SHORTEST..=most).rev().find(|&n| {
             let w = &lower[i..i + n];
-            w.iter().all(u8::is_ascii_lowercase)
-                && std::str::from_utf8(w).is_ok_and(|w| set.contains(w))
+            w.iter().all(u8::is_ascii_lowercase) && is_word(w)
         });
         match hit {
             Some(n) if n >= 8 => return true,
@@ -1376,6 +1406,29 @@ mod tests {
 
     /// Filler: runs of one character, ascending or descending runs (across
     /// separators), interleaved sequences; random values are not filler.
+    /// The word list is what the binary search needs: sorted, unique,
+    /// lowercase words of 5 to 14 letters after the header; and every word
+    /// is found, non-words are not.
+    #[test]
+    fn the_word_list_is_sorted_and_searchable() {
+        let body = std::str::from_utf8(word_lines()).expect("utf-8");
+        let words: Vec<&str> = body.lines().collect();
+        assert!(words.len() > 30_000, "{}", words.len());
+        for pair in words.windows(2) {
+            assert!(pair[0] < pair[1], "{pair:?}");
+        }
+        for w in &words {
+            assert!((5..=14).contains(&w.len()), "{w}");
+            assert!(w.bytes().all(|b| b.is_ascii_lowercase()), "{w}");
+            assert!(is_word(w.as_bytes()), "{w}");
+        }
+        for w in [
+            "", "aaaaa", "helloo", "zzzzzzz", "tokenx", "worl", "worlds0",
+        ] {
+            assert!(!is_word(w.as_bytes()), "{w}");
+        }
+    }
+
     #[test]
     fn spelled_values_of_generated_formats_are_samples() {
         let kw = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
