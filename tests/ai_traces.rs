@@ -35,6 +35,27 @@ fn findings(repo: &Repo) -> Vec<(String, u64, String)> {
         .collect()
 }
 
+/// Commits a new file `file` as `author` with `msg` and asserts that the
+/// commit is reported as AI help by `tool` (`disclosure-forbidden`).
+fn assert_flagged(repo: &Repo, file: &str, author: &str, msg: &str, tool: &str) {
+    repo.write(file, "x\n");
+    repo.commit_as(author, msg);
+    let f = findings(repo);
+    assert!(
+        f.iter()
+            .any(|x| x.0 == "disclosure-forbidden" && x.2.contains(tool)),
+        "{author}: {msg:?}: {f:?}"
+    );
+}
+
+/// Commits a new file `file` as `author` with `msg` and asserts that
+/// nothing is reported.
+fn assert_quiet(repo: &Repo, file: &str, author: &str, msg: &str) {
+    repo.write(file, "x\n");
+    repo.commit_as(author, msg);
+    assert_eq!(findings(repo), vec![], "{author}: {msg:?}");
+}
+
 /// Lines of HEAD's message that the no-ai preset flags.
 fn flagged_lines(repo: &Repo) -> Vec<u64> {
     findings(repo)
@@ -419,14 +440,7 @@ fn held_out_identities_and_their_false_friends() {
     .into_iter()
     .enumerate()
     {
-        repo.write(&format!("a{i}.txt"), "a\n");
-        repo.commit_as(author, "Change things\n");
-        let f = findings(&repo);
-        assert!(
-            f.iter()
-                .any(|x| x.0 == "disclosure-forbidden" && x.2.contains(tool)),
-            "{author}: {f:?}"
-        );
+        assert_flagged(&repo, &format!("a{i}.txt"), author, "Change things\n", tool);
     }
     // Quiet: a CI footer in the robot shape, a bot that is not AI, people at
     // AI vendors, a person's name with a parenthesised team, prose mentions.
@@ -452,9 +466,7 @@ fn held_out_identities_and_their_false_friends() {
     .into_iter()
     .enumerate()
     {
-        repo.write(&format!("q{i}.txt"), "q\n");
-        repo.commit_as(author, msg);
-        assert_eq!(findings(&repo), vec![], "{author}: {msg:?}");
+        assert_quiet(&repo, &format!("q{i}.txt"), author, msg);
     }
 }
 
@@ -526,14 +538,7 @@ fn traces_from_the_third_held_out_set() {
     .into_iter()
     .enumerate()
     {
-        repo.write(&format!("h{i}.txt"), "h\n");
-        repo.commit_as(author, msg);
-        let f = findings(&repo);
-        assert!(
-            f.iter()
-                .any(|x| x.0 == "disclosure-forbidden" && x.2.contains(tool)),
-            "{author}: {msg:?}: {f:?}"
-        );
+        assert_flagged(&repo, &format!("h{i}.txt"), author, msg, tool);
     }
     // Quiet: the project's people at continue.dev, vercel[bot]'s own
     // deployment commits, a subject paragraph of prose with a colon, a
@@ -560,8 +565,6 @@ fn traces_from_the_third_held_out_set() {
     .into_iter()
     .enumerate()
     {
-        repo.write(&format!("p{i}.txt"), "p\n");
-        repo.commit_as(author, msg);
-        assert_eq!(findings(&repo), vec![], "{author}: {msg:?}");
+        assert_quiet(&repo, &format!("p{i}.txt"), author, msg);
     }
 }
