@@ -445,7 +445,7 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
         );
         return;
     }
-    if let Some(r) = &translated {
+    if let Some(Translated { regex: r, .. }) = &translated {
         if keywords.is_empty() {
             match super::patterns::required_literals(r) {
                 Some(k) => keywords = k,
@@ -463,15 +463,12 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
         }
     }
     cfg.rules.retain(|r| r.id != id);
-    let first_group = secret_group.is_none()
-        && regex
-            .as_ref()
-            .is_some_and(|(src, _, _)| group_count(&go_to_rust(src)) > 1);
+    let first_group = translated.as_ref().is_some_and(|t| t.first_group);
     cfg.rules.push(Rule {
         pattern_id: kebab(&id),
         id,
         description,
-        regex: translated,
+        regex: translated.map(|t| t.regex),
         first_group,
         entropy,
         keywords,
@@ -742,7 +739,16 @@ enum TranslateError {
 /// `secret` (`secretGroup`, or the first capture group when it is not
 /// set), then checks that the Rust engine (as the pattern table builds it)
 /// accepts it.
-fn translate(src: &str, secret_group: Option<usize>) -> Result<String, TranslateError> {
+/// A gitleaks regex in Rust syntax.
+struct Translated {
+    /// The regex, its secret group named `secret` when one is known.
+    regex: String,
+    /// No `secretGroup` and several capture groups: the first group that
+    /// takes part in a match is the secret ([`Rule::first_group`]).
+    first_group: bool,
+}
+
+fn translate(src: &str, secret_group: Option<usize>) -> Result<Translated, TranslateError> {
     let re = go_to_rust(src);
     let ast = regex_syntax::ast::parse::Parser::new()
         .parse(&re)
@@ -781,23 +787,16 @@ fn translate(src: &str, secret_group: Option<usize>) -> Result<String, Translate
             offset: 0,
             message: error_line(&e.to_string()),
         })?;
-    Ok(out)
+    Ok(Translated {
+        regex: out,
+        first_group: secret_group.is_none() && groups.len() > 1,
+    })
 }
 
 /// A capture group: its index, its span, and the span of its name.
 type Group = (usize, Range<usize>, Option<Range<usize>>);
 
 /// Capture groups: (index, span of the group, span of its name).
-/// The number of capture groups of a regex (0 when it does not parse).
-fn group_count(re: &str) -> usize {
-    let Ok(ast) = regex_syntax::ast::parse::Parser::new().parse(re) else {
-        return 0;
-    };
-    let mut groups = Vec::new();
-    collect_groups(&ast, &mut groups);
-    groups.len()
-}
-
 fn collect_groups(ast: &regex_syntax::ast::Ast, out: &mut Vec<Group>) {
     use regex_syntax::ast::{Ast, GroupKind};
     match ast {
@@ -833,7 +832,7 @@ mod tests {
     #[test]
     fn secret_group_is_named_and_quoting_translated() {
         let t = |s, g| match translate(s, g) {
-            Ok(r) => r,
+            Ok(r) => r.regex,
             Err(_) => panic!("{s}"),
         };
         assert_eq!(t(r"key=(\w+)", None), r"key=(?P<secret>\w+)");
@@ -870,6 +869,19 @@ mod tests {
         ] {
             let _ = go_to_rust(odd);
         }
+        // Several groups and no `secretGroup`: none is named, the first
+        // taking part in a match is the secret.
+        let several = translate(r"a(b)|c(d)", None).ok().expect("translates");
+        assert_eq!(
+            (several.regex.as_str(), several.first_group),
+            (r"a(b)|c(d)", true)
+        );
+        assert!(
+            !translate(r"a(b)", None)
+                .ok()
+                .expect("translates")
+                .first_group
+        );
         assert!(matches!(
             translate(r"(a)", Some(3)),
             Err(TranslateError::Group(3))

@@ -33,7 +33,7 @@ pub(crate) struct Pattern {
     pub(crate) description: String,
     pub(crate) keywords: Vec<String>,
     /// The regex source; compiled on first use (see `compiled`).
-    pub(crate) source: String,
+    source: String,
     /// The compiled regex and the capture index of the group that is
     /// reported (`secret`, else the whole match). Built tables hold dozens of
     /// regexes that most runs never reach past the keyword pre-filter, so a
@@ -44,6 +44,9 @@ pub(crate) struct Pattern {
     /// lacking one does not compile it (a regex build costs a hundred
     /// times more than the check).
     requires: OnceLock<Vec<Vec<String>>>,
+    /// The keywords and the literal text of the `secret` group, read from
+    /// the source on first use (see [`Pattern::own_text`]).
+    own_text: OnceLock<Vec<String>>,
     /// Shannon entropy (bits per character) the reported group must reach.
     pub(crate) min_entropy: Option<f64>,
     /// Caller-defined tag (the payloads family stores the rule index here).
@@ -72,6 +75,17 @@ pub(crate) struct PatternSpec<'a> {
 }
 
 impl Pattern {
+    /// The pattern's own text: its keywords and the runs of literal
+    /// characters inside its `secret` group (`/services/` of a webhook URL),
+    /// lowercased. Read from the regex once, the first time it is asked for.
+    pub(crate) fn own_text(&self) -> &[String] {
+        self.own_text.get_or_init(|| {
+            let mut out = self.keywords.clone();
+            out.extend(group_literals(&self.source, "secret"));
+            out
+        })
+    }
+
     /// The compiled regex and its reported group (compiled on first call).
     /// `None` only if a built-in entry fails to compile, which the tables'
     /// tests rule out; it is logged and the entry never matches.
@@ -153,6 +167,7 @@ impl Pattern {
             source: spec.regex.to_string(),
             compiled,
             requires: OnceLock::new(),
+            own_text: OnceLock::new(),
             min_entropy: spec.min_entropy,
             tag: spec.tag,
             first_group: spec.first_group,

@@ -229,12 +229,13 @@ fn is_word(w: &[u8]) -> bool {
 
 /// True when a value of a vendor-generated format spells English: two
 /// words of the word list (5 letters or more, case-insensitive, leftmost
-/// longest, not overlapping) or one of 8 letters or more, once the
-/// pattern's own keywords (`glpat-`, `secret_`) are blanked out. A person
+/// longest, not overlapping) or one of 8 letters or more, once `own` (the
+/// pattern's own text, [`Pattern::own_text`]: `glpat-`, `secret_`,
+/// `/services/`) is blanked out. A person
 /// typed it (`glptt-hellOworld380_testin`, `sk_live_notarealkeyforthetests`).
 /// Random values of 20 to 64 characters do this about once in 20,000
 /// (all-lowercase ones of 64: once in 5,000).
-fn is_spelled(s: &str, keywords: &[String]) -> bool {
+fn is_spelled(s: &str, own: &[String]) -> bool {
     const SHORTEST: usize = 5;
     const LONGEST: usize = 14;
     // A hand-typed sample is short; a long value is read up to here (a
@@ -244,7 +245,7 @@ fn is_spelled(s: &str, keywords: &[String]) -> bool {
         return false;
     }
     let mut lower = s.as_bytes()[..s.len().min(MOST)].to_ascii_lowercase();
-    for k in keywords {
+    for k in own {
         let k = k.as_bytes();
         if k.is_empty() || k.len() > lower.len() {
             continue;
@@ -312,15 +313,6 @@ fn names_its_kind(s: &str, keywords: &[String]) -> bool {
         }
     }
     false
-}
-
-/// A pattern's keywords and the fixed text of its `secret` group
-/// (`services` in a webhook URL): not words a person typed. Read only when a
-/// value spells words without them blanked out (rare).
-fn own_text(p: &Pattern) -> Vec<String> {
-    let mut out = p.keywords.clone();
-    out.extend(super::patterns::group_literals(&p.source, "secret"));
-    out
 }
 
 /// A JSON Web Token whose claims say it is a sample: its decoded header or
@@ -556,12 +548,13 @@ impl Secrets {
         {
             return true;
         }
-        let plain = unleet(&lower);
-        plain != lower
-            && self
-                .placeholders
+        // Most values hold none of the substituted characters: no copy then.
+        lower.contains(['4', '@', '3', '1', '!', '0', '5', '$', '7']) && {
+            let plain = unleet(&lower);
+            self.placeholders
                 .iter()
                 .any(|w| w.len() >= 6 && plain.contains(w.as_str()))
+        }
     }
 
     /// True when a pattern's match is reported (see [`Self::judge`]).
@@ -591,7 +584,7 @@ impl Secrets {
         let generated = p.tag & (TAG_CHOSEN | TAG_ASSIGNED | TAG_BODY) == 0;
         if !plausible {
             Verdict::Drop
-        } else if generated && is_spelled(s, &p.keywords) && is_spelled(s, &own_text(p)) {
+        } else if generated && is_spelled(s, p.own_text()) {
             Verdict::Claim
         } else {
             Verdict::Report
