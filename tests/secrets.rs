@@ -600,6 +600,21 @@ fn filler_placeholders_overlong_values_and_headers_around_junk_pass() {
         "DB_PASSWORD=${DB_PASSWORD}".to_string(),
         "curl -u <user:password> https://example.test/endpoint".to_string(),
         "curl -H \"Authorization: Bearer $TOKEN\" https://api.example/v1".to_string(),
+        // A group typed three times is filler.
+        [
+            "\"token3\": \"xo",
+            "xp-1234-1234-1234-",
+            &noise(43, 32, HEX),
+            "\"",
+        ]
+        .concat(),
+        // A key Firebase publishes in its own SDK's tests (the table's
+        // `[[published]]`), in a vendored sample configuration.
+        [
+            "\"current_key\": \"AI",
+            "zaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0\"",
+        ]
+        .concat(),
     ];
     let junk_key = format!("{}\nanything\n-----END RSA PRIVATE KEY-----", pem_header());
     repo.write("conf/near.txt", lines.join("\n") + "\n");

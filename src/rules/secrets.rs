@@ -99,9 +99,11 @@ fn starts_body(next: &str) -> bool {
 /// six or more repeats of one character (`AIzaaaaaaa…`, `glc_1111…`), of six
 /// or more consecutive ascending or descending characters (`abcdefgh`,
 /// `123456`, `zyxwvu`, `9876543210`, `1234-5678`), or such sequences
-/// interleaved (`a1b2c3d4e5f6`, `1a2b3C4d-5E6f`, `q1w2e3r4t5y6u7i8`). Random keys almost
-/// never hold any of these (about 1 in 10^5 for a 40-character hex key),
-/// while hand-typed fake values nearly always do.
+/// interleaved (`a1b2c3d4e5f6`, `1a2b3C4d-5E6f`, `q1w2e3r4t5y6u7i8`), or
+/// a group of three to eight characters typed three times running
+/// (`1234-1234-1234`, `abcabcabc`, `x9kx9kx9k`). Random keys almost never
+/// hold any of these (about 1 in 10^5 for a 40-character hex key), while
+/// hand-typed fake values nearly always do.
 pub(crate) fn is_filler(s: &str) -> bool {
     let step = |a: u8, c: u8| {
         (
@@ -115,11 +117,28 @@ pub(crate) fn is_filler(s: &str) -> bool {
     // (`q1w2e3r4t5y6u7i8`).
     let mut inter = [1, 1];
     let (mut last, mut before) = (None::<u8>, None::<u8>);
+    // A group repeated: the last eight characters, and for each period p
+    // in 3..=8 how many characters running equal the one p before (2p of
+    // them: the group typed three times).
+    const MAX_PERIOD: usize = 8;
+    let mut recent = [0u8; MAX_PERIOD];
+    let mut periodic = [0usize; MAX_PERIOD + 1];
     let chars = s
         .bytes()
         .filter(u8::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase());
     for (i, c) in chars.enumerate() {
+        for p in 3..=MAX_PERIOD {
+            periodic[p] = if i >= p && recent[(i - p) % MAX_PERIOD] == c {
+                periodic[p] + 1
+            } else {
+                0
+            };
+            if periodic[p] >= 2 * p {
+                return true;
+            }
+        }
+        recent[i % MAX_PERIOD] = c;
         if let Some(p) = last {
             let (d, kind) = step(p, c);
             same = if d == 0 { same + 1 } else { 1 };
@@ -469,7 +488,22 @@ struct RawTable {
     /// meant to be seen (`public`, `csrf`): see [`RawPattern::assigned`].
     #[serde(default)]
     not_secret_names: Vec<String>,
+    /// Values their vendors publish (see [`RawPublished`]).
+    #[serde(default)]
+    published: Vec<RawPublished>,
     pattern: Vec<RawPattern>,
+}
+
+/// Key values a vendor publishes itself (an SDK's test fixtures, sample
+/// configurations, API documentation): public, so not reported.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublished {
+    /// Who publishes them.
+    vendor: String,
+    /// Where they were read (repository and revision, or page).
+    source: String,
+    values: Vec<String>,
 }
 
 /// The built-in table, compiled.
@@ -478,6 +512,8 @@ struct Builtin {
     patterns: Vec<Pattern>,
     placeholder_words: Vec<String>,
     not_secret_names: Vec<String>,
+    /// The published values, sorted (binary-searched).
+    published: Vec<String>,
 }
 
 /// `[secrets]` as written.
@@ -528,6 +564,8 @@ pub struct Secrets {
     placeholders: Vec<String>,
     /// The table's `not_secret_names`, lowercase.
     not_secret_names: Vec<String>,
+    /// The table's published values, sorted.
+    published: &'static [String],
     pub(crate) scan_message: bool,
     /// The gitleaks configuration read, if any (its rules are in `set`,
     /// tagged with their index + 1 above the flag bits).
@@ -575,6 +613,14 @@ impl Secrets {
             // table's sample rules (a Twitter bearer token's leading `AAAA…`
             // is part of what such a rule reports).
             return Verdict::Report;
+        }
+        if self
+            .published
+            .binary_search_by(|v| v.as_str().cmp(s))
+            .is_ok()
+        {
+            // Public, and claimed: no generic shape reports it either.
+            return Verdict::Claim;
         }
         let plausible = !self.is_placeholder(s)
             && (p.tag & TAG_ASSIGNED == 0 || !names_its_kind(s, &p.keywords))
@@ -733,6 +779,14 @@ fn builtin() -> &'static Result<Builtin, String> {
         let table: RawTable = crate::config::embedded::from_str(TABLE)
             .map_err(|e| format!("the built-in secrets table is invalid: {}", e.message()))?;
         let mut problems = Problems::default();
+        for (i, p) in table.published.iter().enumerate() {
+            if p.vendor.trim().is_empty() || p.source.trim().is_empty() || p.values.is_empty() {
+                problems.error(
+                    KeyPath::of(&["published"]).index(i),
+                    "a published group names its vendor, its source and at least one value",
+                );
+            }
+        }
         let mut out = Vec::new();
         for r in &table.pattern {
             let path = KeyPath::of(&["pattern"]).id(&r.id);
@@ -756,6 +810,15 @@ fn builtin() -> &'static Result<Builtin, String> {
                     .iter()
                     .map(|w| w.to_ascii_lowercase())
                     .collect(),
+                published: {
+                    let mut v: Vec<String> = table
+                        .published
+                        .iter()
+                        .flat_map(|p| p.values.iter().cloned())
+                        .collect();
+                    v.sort_unstable();
+                    v
+                },
             }),
             Some(p) => Err(format!(
                 "the built-in secrets table is invalid at `{}`: {}",
@@ -763,6 +826,11 @@ fn builtin() -> &'static Result<Builtin, String> {
             )),
         }
     })
+}
+
+/// The built-in table's published values, sorted.
+fn published() -> &'static [String] {
+    builtin().as_ref().map_or(&[], |b| b.published.as_slice())
 }
 
 fn spec(r: &RawPattern, eager: bool) -> PatternSpec<'_> {
@@ -951,6 +1019,7 @@ pub(crate) fn compile_with(
         allow_paths,
         placeholders,
         not_secret_names,
+        published: published(),
         scan_message: raw.scan_message.unwrap_or(true),
         gitleaks,
     })
@@ -976,6 +1045,7 @@ fn check_examples(
             .as_ref()
             .map(|b| b.not_secret_names.clone())
             .unwrap_or_default(),
+        published: published(),
         scan_message: false,
         gitleaks: None,
     };
@@ -1239,6 +1309,45 @@ impl Family for Secrets {
 mod tests {
     use super::*;
 
+    /// A value its vendor publishes is not reported, by its own pattern or
+    /// by a generic shape around it; the same value with one character
+    /// changed is. Each published value is one some pattern finds, so the
+    /// list holds no dead entry.
+    #[test]
+    fn published_values_are_not_reported() {
+        let s = compiled("");
+        let published = published();
+        assert!(published.len() >= 20, "{}", published.len());
+        assert!(published.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
+        for v in published {
+            for line in [
+                v.clone(),
+                format!("api_key = \"{v}\""),
+                format!("  apiKey: '{v}',"),
+            ] {
+                assert!(s.find(&line).is_empty(), "{line}: {:?}", s.find(&line));
+            }
+            assert!(
+                !s.set
+                    .find(&format!("api_key = \"{v}\""), |_, _| true)
+                    .is_empty(),
+                "no pattern finds published value {v}"
+            );
+            // One character changed (kept in the same class) is a key again.
+            let mut changed: Vec<char> = v.chars().collect();
+            let k = changed.len() - 3;
+            changed[k] = match changed[k] {
+                'a'..='y' | 'A'..='Y' | '0'..='8' => (changed[k] as u8 + 1) as char,
+                'z' => 'a',
+                'Z' => 'A',
+                _ => '0',
+            };
+            let changed: String = changed.into_iter().collect();
+            let line = format!("api_key = \"{changed}\"");
+            assert!(!s.find(&line).is_empty(), "{line} is not reported");
+        }
+    }
+
     fn compiled(extra: &str) -> Secrets {
         let raw: RawSecrets = toml::from_str(extra).expect("toml");
         let mut problems = Problems::default();
@@ -1476,6 +1585,10 @@ mod tests {
             "1a2b3C4d-5E6f",
             "q1w2e3r4t5y6u7i8",
             "AbCdEf",
+            "xoxp-1234-1234-1234-4ddbc191",
+            "abcabcabc",
+            "x9kx9kx9k",
+            "k7Qp2Zk7Qp2Zk7Qp2Z",
         ] {
             assert!(is_filler(f), "{f}");
         }
@@ -1488,6 +1601,10 @@ mod tests {
             "9f3Kq2Lm8Zr4Tx7Vb1Nc6Wd5",
             "4e8a1c9b7d2f6035ab91ce47d08f3b62a5c7e911",
             "z9a0",
+            // A group typed twice, or a pair three times, is not filler.
+            "x9kx9k",
+            "k7Qp2Zk7Qp2Z",
+            "a7a7a7",
         ] {
             assert!(!is_filler(r), "{r}");
         }
