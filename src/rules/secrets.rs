@@ -100,11 +100,16 @@ fn starts_body(next: &str) -> bool {
 /// or more consecutive ascending or descending characters (`abcdefgh`,
 /// `123456`, `zyxwvu`, `9876543210`, `1234-5678`), or such sequences
 /// interleaved (`a1b2c3d4e5f6`, `1a2b3C4d-5E6f`, `q1w2e3r4t5y6u7i8`), or
-/// a group of three to eight characters typed three times running
-/// (`1234-1234-1234`, `abcabcabc`, `x9kx9kx9k`). Random keys almost never
-/// hold any of these (about 1 in 10^5 for a 40-character hex key), while
-/// hand-typed fake values nearly always do.
+/// one group of three or more characters typed three times between
+/// separators (`xoxp-1234-1234-1234-…`). Random keys almost never hold any
+/// of these (about 1 in 10^5 for a 40-character hex key), while hand-typed
+/// fake values nearly always do. A group repeated with no separator is not
+/// counted: base64 of structured text repeats so (`MDAwMDAw` is `000000`
+/// in a JFrog reference token).
 pub(crate) fn is_filler(s: &str) -> bool {
+    if repeats_group(s) {
+        return true;
+    }
     let step = |a: u8, c: u8| {
         (
             c as i16 - a as i16,
@@ -117,28 +122,11 @@ pub(crate) fn is_filler(s: &str) -> bool {
     // (`q1w2e3r4t5y6u7i8`).
     let mut inter = [1, 1];
     let (mut last, mut before) = (None::<u8>, None::<u8>);
-    // A group repeated: the last eight characters, and for each period p
-    // in 3..=8 how many characters running equal the one p before (2p of
-    // them: the group typed three times).
-    const MAX_PERIOD: usize = 8;
-    let mut recent = [0u8; MAX_PERIOD];
-    let mut periodic = [0usize; MAX_PERIOD + 1];
     let chars = s
         .bytes()
         .filter(u8::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase());
     for (i, c) in chars.enumerate() {
-        for p in 3..=MAX_PERIOD {
-            periodic[p] = if i >= p && recent[(i - p) % MAX_PERIOD] == c {
-                periodic[p] + 1
-            } else {
-                0
-            };
-            if periodic[p] >= 2 * p {
-                return true;
-            }
-        }
-        recent[i % MAX_PERIOD] = c;
         if let Some(p) = last {
             let (d, kind) = step(p, c);
             same = if d == 0 { same + 1 } else { 1 };
@@ -163,6 +151,24 @@ pub(crate) fn is_filler(s: &str) -> bool {
         (before, last) = (last, Some(c));
     }
     false
+}
+
+/// Three groups running, split by separators (`-`, `_`, `.`, `:` …), that
+/// are the same three or more characters (case ignored): `1234-1234-1234`.
+fn repeats_group(s: &str) -> bool {
+    let mut groups = s
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|g| !g.is_empty());
+    let (mut last, mut run) = ("", 0);
+    groups.any(|g| {
+        run = if g.eq_ignore_ascii_case(last) {
+            run + 1
+        } else {
+            1
+        };
+        last = g;
+        run >= 3 && g.len() >= 3
+    })
 }
 
 /// Identifiers, setting names and feature names rather than secrets:
@@ -1586,9 +1592,7 @@ mod tests {
             "q1w2e3r4t5y6u7i8",
             "AbCdEf",
             "xoxp-1234-1234-1234-4ddbc191",
-            "abcabcabc",
-            "x9kx9kx9k",
-            "k7Qp2Zk7Qp2Zk7Qp2Z",
+            "k7Qp.K7QP.k7qp",
         ] {
             assert!(is_filler(f), "{f}");
         }
@@ -1601,10 +1605,11 @@ mod tests {
             "9f3Kq2Lm8Zr4Tx7Vb1Nc6Wd5",
             "4e8a1c9b7d2f6035ab91ce47d08f3b62a5c7e911",
             "z9a0",
-            // A group typed twice, or a pair three times, is not filler.
-            "x9kx9k",
-            "k7Qp2Zk7Qp2Z",
-            "a7a7a7",
+            // A group typed twice, a pair three times, or a group repeated
+            // with no separator (base64 of structured text) is not filler.
+            "x9k-x9k-7Qp",
+            "a7-a7-a7",
+            "cmVmdGtuOjAxOjAwMDAwMDAwMDA6awJQVlZkdEVyWXJ2cVNSemAABVQ1bwaBSWtE",
         ] {
             assert!(!is_filler(r), "{r}");
         }
