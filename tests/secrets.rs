@@ -615,6 +615,13 @@ fn filler_placeholders_overlong_values_and_headers_around_junk_pass() {
             "zaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0\"",
         ]
         .concat(),
+        // The Azurite emulator's well-known key, as Microsoft documents it.
+        [
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=",
+            "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;",
+            "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;",
+        ]
+        .concat(),
     ];
     let junk_key = format!("{}\nanything\n-----END RSA PRIVATE KEY-----", pem_header());
     repo.write("conf/near.txt", lines.join("\n") + "\n");
