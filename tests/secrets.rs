@@ -501,6 +501,8 @@ fn assignment_shapes_curl_and_provider_formats_fail() {
         ["var serviceToken string = \"", &cred(15), "\""].concat(),
         ["System.setProperty(\"ACME_TOKEN\", \"", &cred(16), "\")"].concat(),
         ["<apiToken>", &cred(17), "</apiToken>"].concat(),
+        ["ENCRYPTION_KEY=", &cred(50)].concat(),
+        ["$settings['hash_key'] = '", &cred(51), "';"].concat(),
         [
             "curl -u deploy:",
             &cred(18),
@@ -600,6 +602,9 @@ fn filler_placeholders_overlong_values_and_headers_around_junk_pass() {
         "DB_PASSWORD=${DB_PASSWORD}".to_string(),
         "curl -u <user:password> https://example.test/endpoint".to_string(),
         "curl -H \"Authorization: Bearer $TOKEN\" https://api.example/v1".to_string(),
+        // A name ending in "key" whose value spells words is a setting.
+        "prefix-key: v0-uv-windows-workspace-cache-20260715a".to_string(),
+        ["publishKey: \"", &noise(44, 32, BASE62), "\""].concat(),
         // A group typed three times is filler.
         [
             "\"token3\": \"xo",
