@@ -801,6 +801,58 @@ keywords = ["acme{"]
     );
 }
 
+/// gitleaks#1844's shape: a configuration that extends gitleaks' default
+/// rules and adds an allowlist to `generic-api-key` loads, and the
+/// allowlist reaches the built-in shapes that play that rule's part here;
+/// `disabledRules` turns them off; `targetRules` may name it.
+#[test]
+fn a_gitleaks_configuration_changes_default_rules_by_their_ids() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("r");
+    repo.policy("[secrets]\ngitleaks_config = \".gitleaks.toml\"\n");
+    repo.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"generic-api-key\"\n[[rules.allowlists]]\npaths = ['''^fixtures/''']\n",
+    );
+    let line = |seed| ["api_token = \"", &cred(seed), "\"\n"].concat();
+    repo.write("fixtures/a.py", line(60));
+    repo.write("src/b.py", line(61));
+    repo.write("fixtures/c.txt", format!("t = \"{}\"\n", github_token()));
+    repo.commit("Add files\n");
+    let run = check_head(&repo);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let paths: Vec<String> = findings(&run)
+        .iter()
+        .filter_map(|f| f["path"].as_str().map(str::to_string))
+        .collect();
+    // The generic shape is allowed in fixtures/, the GitHub token is not.
+    assert_eq!(paths, ["fixtures/c.txt", "src/b.py"], "{}", run.stdout);
+    assert_eq!(run.json()["summary"]["suppressed"], 1, "{}", run.stdout);
+
+    repo.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\ndisabledRules = [\"generic-api-key\"]\n",
+    );
+    repo.write("src/d.py", line(62));
+    repo.commit("More\n");
+    let run = check_head(&repo);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+
+    // Without `useDefault`, a `targetRules` id that names no rule is an error.
+    repo.write(
+        ".gitleaks.toml",
+        "[[allowlists]]\ntargetRules = [\"github-patt\"]\nregexes = ['''x''']\n",
+    );
+    repo.commit("Typo\n");
+    let run = check_head(&repo);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("`targetRules` names `github-patt`"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// A gitleaks file with an error is a load error naming its file, line and
 /// column; a path outside the policy's directory is refused.
 #[test]

@@ -15,11 +15,14 @@
 //!   `paths`, `regexes` with `regexTarget` (`secret`, the default, `match` or
 //!   `line`), `stopwords`, `description`;
 //! - `[extend]`: `path` (another configuration, relative to this one, read
-//!   from the same place, at most two levels deep, as gitleaks does),
-//!   `useDefault` (the built-in table is always on here, so it changes
-//!   nothing) and `disabledRules` (ids of rules of the extended
-//!   configuration or of the built-in table; other ids are ignored, since
-//!   gitleaks' own default ids have no meaning here).
+//!   from the same place and first, two levels deep as gitleaks stops),
+//!   `useDefault` (the built-in table plays the part of gitleaks' default
+//!   rules: it is always on) and `disabledRules`; a rule with the id of an
+//!   extended rule changes it (what it sets replaces, keywords and
+//!   allowlists are added), and one with no regex and no path in an
+//!   extending file changes a default rule: the caller joins its
+//!   allowlists, `disabledRules` and `targetRules` to the built-in patterns
+//!   that play that rule's part (`secrets::join_gitleaks_defaults`).
 //!
 //! Regexes are Go RE2 syntax; the Rust `regex` crate accepts nearly all of
 //! it. `\Q…\E` is translated to escaped literals and a `{` that opens no
@@ -58,6 +61,27 @@ pub(crate) struct Config {
     pub(crate) allowlists: Vec<Allowlist>,
     /// `[extend] disabledRules`.
     pub(crate) disabled: Vec<String>,
+    /// `[extend] useDefault = true` somewhere in the chain.
+    pub(crate) use_default: bool,
+    /// The configuration extends another one (a path, or the defaults).
+    pub(crate) extends: bool,
+    /// Rules that name one of gitleaks' default rules and change it (an
+    /// allowlist added, with `useDefault`): they apply to the built-in
+    /// patterns that play that rule's part here.
+    pub(crate) default_patches: Vec<Patch>,
+    /// The allowlists of `default_patches`, by the built-in pattern id they
+    /// apply to (filled when the configuration is joined to the table).
+    pub(crate) builtin_allowlists: std::collections::HashMap<String, Vec<Allowlist>>,
+}
+
+/// A `[[rules]]` entry with no `regex` and no `path` that extends a rule of
+/// gitleaks' default configuration (issue gitleaks#1844's shape).
+#[derive(Debug, Clone)]
+pub(crate) struct Patch {
+    pub(crate) id: String,
+    pub(crate) allowlists: Vec<Allowlist>,
+    /// Where the rule is written: `file:line:column`.
+    pub(crate) at: String,
 }
 
 impl Config {
@@ -98,6 +122,9 @@ pub(crate) struct Rule {
     /// The regex translated to Rust syntax, the secret group named `secret`;
     /// `None` for a path-only rule.
     pub(crate) regex: Option<String>,
+    /// The regex and `secretGroup` as written (an extending rule that sets
+    /// one of them translates again).
+    source: Option<(String, Option<usize>)>,
     /// No `secretGroup` and several capture groups: the secret is the first
     /// group that took part in the match, as gitleaks takes it.
     pub(crate) first_group: bool,
@@ -248,17 +275,34 @@ fn parse_into(
         }
     };
     let root = parsed.as_table();
+    // What this file extends is read first, wherever `[extend]` stands:
+    // this file's rules then change the rules they extend, as in gitleaks.
+    for (key, item) in root.iter() {
+        if key.eq_ignore_ascii_case("extend") {
+            match item.as_table_like() {
+                Some(t) => extend(&doc, t, read, depth, cfg, errors),
+                None => doc.err(errors, key_span(root, key), "`extend` must be a table"),
+            }
+        }
+    }
+    let old_style = root
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("allowlist"));
+    if old_style
+        && root
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("allowlists"))
+    {
+        doc.err(
+            errors,
+            key_span(root, "allowlist"),
+            "`[allowlist]` and `[[allowlists]]` cannot both be used (gitleaks refuses it too); move the `[allowlist]` into `[[allowlists]]`",
+        );
+    }
     for (key, item) in root.iter() {
         let span = key_span(root, key);
         match key.to_ascii_lowercase().as_str() {
-            "title" | "description" | "minversion" => {}
-            "extend" => {
-                let Some(t) = item.as_table_like() else {
-                    doc.err(errors, span, "`extend` must be a table");
-                    continue;
-                };
-                extend(&doc, t, read, depth, cfg, errors);
-            }
+            "title" | "description" | "minversion" | "extend" => {}
             "rules" => {
                 for t in tables(item) {
                     match t {
@@ -271,7 +315,7 @@ fn parse_into(
                 for t in tables(item) {
                     match t {
                         Some(t) => {
-                            if let Some(a) = allowlist(&doc, t, true, errors) {
+                            if let Some(a) = allowlist(&doc, t, span.clone(), true, errors) {
                                 cfg.allowlists.push(a);
                             }
                         }
@@ -299,11 +343,13 @@ fn extend(
     for (key, item) in t.iter() {
         let span = item.span();
         match key.to_ascii_lowercase().as_str() {
-            "usedefault" => {
-                if item.as_bool().is_none() {
-                    doc.err(errors, span, "`useDefault` must be true or false");
+            "usedefault" => match item.as_bool() {
+                Some(b) => {
+                    cfg.use_default |= b;
+                    cfg.extends |= b;
                 }
-            }
+                None => doc.err(errors, span, "`useDefault` must be true or false"),
+            },
             "disabledrules" => match strings(item) {
                 Some(v) => cfg.disabled.extend(v),
                 None => doc.err(errors, span, "`disabledRules` must be a list of rule ids"),
@@ -318,8 +364,13 @@ fn extend(
                     doc.err(errors, span, "`path` must be a string");
                     continue;
                 };
+                cfg.extends = true;
                 if depth + 1 > MAX_EXTEND_DEPTH {
-                    doc.err(errors, span, format!("`[extend] path` goes deeper than {MAX_EXTEND_DEPTH} levels"));
+                    // gitleaks stops there without a word; the log says it.
+                    tracing::warn!(
+                        "{}: `[extend] path` is not followed: it goes deeper than {MAX_EXTEND_DEPTH} levels, as gitleaks stops",
+                        doc.at(span)
+                    );
                     continue;
                 }
                 match read(p) {
@@ -348,6 +399,13 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
     let mut allowlists = Vec::new();
     let mut skip = false;
     let first_span = t.iter().next().and_then(|(k, _)| key_span(t, k));
+    if t.contains_key("allowlist") && t.contains_key("allowlists") {
+        doc.err(
+            errors,
+            key_span(t, "allowlist"),
+            "a rule cannot have both `[rules.allowlist]` and `[[rules.allowlists]]` (gitleaks refuses it too)",
+        );
+    }
     for (key, item) in t.iter() {
         let span = item.span();
         match key.to_ascii_lowercase().as_str() {
@@ -364,9 +422,11 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
                 Some(n) if n >= 0 => secret_group = Some((n as usize, span)),
                 _ => doc.err(errors, span, "`secretGroup` must be a non-negative integer"),
             },
+            // Above 8 (the most a byte string can reach) the rule never
+            // reports; gitleaks accepts it, and so does this.
             "entropy" => match item.as_float().or_else(|| item.as_integer().map(|i| i as f64)) {
-                Some(e) if (0.0..=8.0).contains(&e) => entropy = (e > 0.0).then_some(e),
-                _ => doc.err(errors, span, "`entropy` must be a number between 0 and 8"),
+                Some(e) if e >= 0.0 && e.is_finite() => entropy = (e > 0.0).then_some(e.min(8.0)),
+                _ => doc.err(errors, span, "`entropy` must be a non-negative number"),
             },
             "keywords" => match strings(item) {
                 Some(v) => keywords = v.into_iter().map(|k| k.to_lowercase()).filter(|k| !k.is_empty()).collect(),
@@ -390,7 +450,7 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
                 for a in tables(item) {
                     match a {
                         Some(a) => {
-                            if let Some(a) = allowlist(doc, a, false, errors) {
+                            if let Some(a) = allowlist(doc, a, span.clone(), false, errors) {
                                 allowlists.push(a);
                             }
                         }
@@ -413,38 +473,72 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
         return;
     }
     let at = doc.at(first_span.clone());
-    let translated = match &regex {
+    // A rule of an extended configuration with this id is changed, as
+    // gitleaks extends: what this rule sets replaces, its keywords and
+    // allowlists are added.
+    let base = cfg
+        .rules
+        .iter()
+        .position(|r| r.id == id)
+        .map(|k| cfg.rules.remove(k));
+    if base.is_none() && regex.is_none() && path.is_none() {
+        if cfg.extends {
+            // A rule of gitleaks' default configuration, changed (or, as
+            // gitleaks allows in an extending file, a rule that can never
+            // match): the caller applies its allowlists to the built-in
+            // patterns that play its part, if any.
+            cfg.default_patches.push(Patch { id, allowlists, at });
+        } else {
+            doc.err(
+                errors,
+                first_span,
+                format!("rule `{id}` has neither a `regex` nor a `path`"),
+            );
+        }
+        return;
+    }
+    let base_source = base.as_ref().and_then(|b| b.source.clone());
+    let source = match (&regex, base_source) {
+        (Some((src, _, _)), _) => Some((src.clone(), secret_group.as_ref().map(|(n, _)| *n))),
+        (None, Some((src, group))) => Some((src, secret_group.as_ref().map(|(n, _)| *n).or(group))),
+        (None, None) => None,
+    };
+    let translated = match &source {
         None => None,
-        Some((src, span, quote)) => {
-            let group = secret_group.as_ref().map(|(n, _)| *n);
-            match translate(src, group) {
+        Some((src, group)) => {
+            match translate(src, *group) {
                 Ok(r) => Some(r),
                 Err(TranslateError::Syntax { offset, message }) => {
+                    let span = regex.as_ref().and_then(|(_, s, _)| s.clone());
+                    let quote = regex.as_ref().map_or(0, |(_, _, q)| *q);
                     let (line, col) = line_col(doc.text, span.as_ref().map_or(0, |s| s.start));
                     errors.push(format!(
-                        "{}:{line}:{}: rule `{id}`: the regex does not compile (RE2 syntax the Rust regex engine does not accept?): {message} (at character {} of the regex)",
-                        doc.name,
-                        col + quote + offset,
-                        offset + 1
-                    ));
+                    "{}:{line}:{}: rule `{id}`: the regex does not compile (RE2 syntax the Rust regex engine does not accept?): {message} (at character {} of the regex)",
+                    doc.name,
+                    col + quote + offset,
+                    offset + 1
+                ));
                     return;
                 }
                 Err(TranslateError::Group(n)) => {
-                    let span = secret_group.and_then(|(_, s)| s);
+                    let span = secret_group.and_then(|(_, s)| s).or(first_span);
                     doc.err(errors, span, format!("rule `{id}`: `secretGroup = {n}` but the regex has fewer capture groups"));
                     return;
                 }
             }
         }
     };
-    if translated.is_none() && path.is_none() {
-        doc.err(
-            errors,
-            first_span,
-            format!("rule `{id}` has neither a `regex` nor a `path`"),
-        );
-        return;
+    let path = path.or_else(|| base.as_ref().and_then(|b| b.path.clone()));
+    if let Some(b) = &base {
+        let mut all = b.keywords.clone();
+        all.extend(keywords.into_iter().filter(|k| !b.keywords.contains(k)));
+        keywords = all;
+        let mut all = b.allowlists.clone();
+        all.append(&mut allowlists);
+        allowlists = all;
     }
+    let description = description.or_else(|| base.as_ref().and_then(|b| b.description.clone()));
+    let entropy = entropy.or_else(|| base.as_ref().and_then(|b| b.entropy));
     if let Some(Translated { regex: r, .. }) = &translated {
         if keywords.is_empty() {
             match super::patterns::required_literals(r) {
@@ -462,13 +556,13 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
             }
         }
     }
-    cfg.rules.retain(|r| r.id != id);
     let first_group = translated.as_ref().is_some_and(|t| t.first_group);
     cfg.rules.push(Rule {
         pattern_id: kebab(&id),
         id,
         description,
         regex: translated.map(|t| t.regex),
+        source,
         first_group,
         entropy,
         keywords,
@@ -481,6 +575,7 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
 fn allowlist(
     doc: &Doc<'_>,
     t: &dyn TableLike,
+    at: Option<Range<usize>>,
     global: bool,
     errors: &mut Vec<String>,
 ) -> Option<Allowlist> {
@@ -559,6 +654,18 @@ fn allowlist(
                 format!("unknown key `{key}` in an allowlist (expected description, condition, commits, paths, regexes, regexTarget, stopwords{})", if global { ", targetRules" } else { "" }),
             ),
         }
+    }
+    if errors.len() == before
+        && a.commits.is_empty()
+        && a.paths.is_empty()
+        && a.regexes.is_empty()
+        && a.stopwords.is_empty()
+    {
+        doc.err(
+            errors,
+            at,
+            "an allowlist needs at least one of `commits`, `paths`, `regexes` or `stopwords` (gitleaks refuses an empty one too)",
+        );
     }
     (errors.len() == before).then_some(a)
 }
@@ -941,5 +1048,120 @@ regexes = ['''gitleaks:allow''']
         let g = &cfg.allowlists[0];
         assert!(g.allows(&c("src/a.rs", "q7", "let k = 1; // gitleaks:allow")));
         assert!(!g.allows(&c("src/a.rs", "q7", "let k = 1;")));
+    }
+}
+
+#[cfg(test)]
+mod extend_tests {
+    use super::*;
+
+    fn with(
+        files: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Result<(String, String), String> {
+        move |p: &str| {
+            files
+                .iter()
+                .find(|(n, _)| *n == p)
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .ok_or_else(|| format!("cannot read `{p}`"))
+        }
+    }
+
+    const BASE: &str = r#"
+[[rules]]
+id = "acme"
+description = "ACME token"
+regex = '''acme_([a-z0-9]{16})'''
+keywords = ["acme_"]
+entropy = 2.0
+"#;
+
+    /// A rule of the extending file with the id of an extended one changes
+    /// it as gitleaks does: what it sets replaces, its keywords and
+    /// allowlists are added; `[extend]` is read first wherever it stands.
+    #[test]
+    fn a_rule_with_an_extended_id_is_merged_into_it() {
+        let top = r#"
+[[rules]]
+id = "acme"
+keywords = ["acme-"]
+  [[rules.allowlists]]
+  paths = ['''^fixtures/''']
+
+[extend]
+path = "base.toml"
+"#;
+        let read = with(&[("base.toml", BASE)]);
+        let cfg = parse("top.toml", top, &read).expect("parses");
+        assert_eq!(cfg.rules.len(), 1);
+        let r = &cfg.rules[0];
+        assert_eq!(r.regex.as_deref(), Some("acme_(?P<secret>[a-z0-9]{16})"));
+        assert_eq!(r.keywords, ["acme_", "acme-"]);
+        assert_eq!(r.allowlists.len(), 1);
+        assert_eq!(r.description.as_deref(), Some("ACME token"));
+        assert_eq!(r.entropy, Some(2.0));
+        // What the extending rule sets replaces: a new secret group
+        // translates the extended regex again.
+        let top = "[extend]\npath = \"base.toml\"\n[[rules]]\nid = \"acme\"\nentropy = 3.5\nsecretGroup = 0\n";
+        let cfg = parse("top.toml", top, &read).expect("parses");
+        assert_eq!(cfg.rules[0].regex.as_deref(), Some("acme_([a-z0-9]{16})"));
+        assert_eq!(cfg.rules[0].entropy, Some(3.5));
+    }
+
+    /// With `useDefault`, a rule with no regex and no path changes one of
+    /// gitleaks' default rules (gitleaks#1844); without it, it is an error.
+    #[test]
+    fn a_rule_that_changes_a_default_rule() {
+        let text = r#"
+[extend]
+useDefault = true
+
+[[rules]]
+id = "generic-api-key"
+[[rules.allowlists]]
+paths = ['''^fixtures/''']
+"#;
+        let cfg = parse("g.toml", text, &no_files_reader).expect("parses");
+        assert!(cfg.rules.is_empty());
+        assert_eq!(cfg.default_patches.len(), 1);
+        assert_eq!(cfg.default_patches[0].id, "generic-api-key");
+        assert_eq!(cfg.default_patches[0].at, "g.toml:6:1");
+        let errs = parse(
+            "g.toml",
+            &text.replace("useDefault = true", "useDefault = false"),
+            &no_files_reader,
+        )
+        .expect_err("no default to change");
+        assert!(
+            errs[0].contains("has neither a `regex` nor a `path`"),
+            "{errs:?}"
+        );
+    }
+
+    /// What gitleaks refuses is refused, each with file, line and column.
+    #[test]
+    fn empty_and_doubled_allowlists_are_errors() {
+        for (text, want) in [
+            ("[[allowlists]]\n", "g.toml:1:3: an allowlist needs at least one of"),
+            (
+                "[[rules]]\nid = \"x\"\nregex = '''x_[0-9]{8}'''\n  [[rules.allowlists]]\n",
+                "an allowlist needs at least one of",
+            ),
+            (
+                "[allowlist]\nregexes = ['''1''']\n[[allowlists]]\nregexes = ['''2''']\n",
+                "g.toml:1:2: `[allowlist]` and `[[allowlists]]` cannot both be used",
+            ),
+            (
+                "[[rules]]\nid = \"x\"\nregex = '''x_[0-9]{8}'''\n[rules.allowlist]\nstopwords = [\"a\"]\n[[rules.allowlists]]\nstopwords = [\"b\"]\n",
+                "cannot have both `[rules.allowlist]` and `[[rules.allowlists]]`",
+            ),
+        ] {
+            let errs = parse("g.toml", text, &no_files_reader).expect_err(text);
+            assert!(errs.iter().any(|e| e.contains(want)), "{text}: {errs:?}");
+        }
+    }
+
+    fn no_files_reader(p: &str) -> Result<(String, String), String> {
+        Err(format!("cannot read `{p}`"))
     }
 }

@@ -552,6 +552,10 @@ struct RawTable {
     /// Values their vendors publish (see [`RawPublished`]).
     #[serde(default)]
     published: Vec<RawPublished>,
+    /// gitleaks' default rule ids and the built-in patterns that play
+    /// their part here (an id that is also a pattern's id needs no entry).
+    #[serde(default)]
+    gitleaks_defaults: HashMap<String, Vec<String>>,
     pattern: Vec<RawPattern>,
 }
 
@@ -577,6 +581,8 @@ struct Builtin {
     published: Vec<String>,
     /// Each pattern's own `not_secret_names`, by pattern id, lowercase.
     own_not_secret: HashMap<String, Vec<String>>,
+    /// The table's `gitleaks_defaults`.
+    gitleaks_defaults: HashMap<String, Vec<String>>,
 }
 
 /// `[secrets]` as written.
@@ -747,7 +753,13 @@ impl Secrets {
             line,
         };
         let id = rule.map_or(p.id.as_str(), |r| r.id.as_str());
-        let own = rule.is_some_and(|r| r.allowlists.iter().any(|a| a.allows(&c)));
+        let own = match rule {
+            Some(r) => r.allowlists.iter().any(|a| a.allows(&c)),
+            None => g
+                .builtin_allowlists
+                .get(&p.id)
+                .is_some_and(|v| v.iter().any(|a| a.allows(&c))),
+        };
         let global = g.allowlists.iter().any(|a| a.targets(id) && a.allows(&c));
         if own || global {
             GitleaksVerdict::Allowed
@@ -873,6 +885,16 @@ fn builtin() -> &'static Result<Builtin, String> {
                 out.push(p);
             }
         }
+        for (gl, ids) in &table.gitleaks_defaults {
+            for id in ids {
+                if !out.iter().any(|p: &Pattern| &p.id == id) {
+                    problems.error(
+                        KeyPath::of(&["gitleaks_defaults"]).key(gl),
+                        format!("`{id}` is not a pattern of the table"),
+                    );
+                }
+            }
+        }
         match problems.0.first() {
             None => Ok(Builtin {
                 patterns: out,
@@ -887,6 +909,7 @@ fn builtin() -> &'static Result<Builtin, String> {
                     .map(|w| w.to_ascii_lowercase())
                     .collect(),
                 own_not_secret: own_not_secret(&table.pattern),
+                gitleaks_defaults: table.gitleaks_defaults.clone(),
                 published: {
                     let mut v: Vec<String> = table
                         .published
@@ -1040,7 +1063,7 @@ pub(crate) fn compile_with(
             None => patterns.push(p),
         }
     }
-    let gitleaks = raw.gitleaks_config.as_deref().and_then(|p| {
+    let mut gitleaks = raw.gitleaks_config.as_deref().and_then(|p| {
         let path = base.key("gitleaks_config");
         let cfg = read(p)
             .map_err(|e| vec![e])
@@ -1055,9 +1078,9 @@ pub(crate) fn compile_with(
             }
         }
     });
-    if let Some(g) = &gitleaks {
+    if let Some(g) = gitleaks.as_mut() {
         let path = base.key("gitleaks_config");
-        patterns.retain(|p| !g.disabled.contains(&p.id));
+        join_gitleaks_defaults(g, &mut patterns, &path, problems);
         for (i, r) in g.rules.iter().enumerate() {
             let Some(regex) = &r.regex else {
                 continue;
@@ -1127,6 +1150,69 @@ pub(crate) fn compile_with(
         scan_message: raw.scan_message.unwrap_or(true),
         gitleaks,
     })
+}
+
+/// Joins a gitleaks configuration to the built-in table, which plays the
+/// part of gitleaks' default rules: `disabledRules`, the rules that change
+/// a default rule (an allowlist added under `useDefault`) and a global
+/// allowlist's `targetRules` reach the built-in patterns that play that
+/// rule's part (the table's `gitleaks_defaults`, or the pattern of the same
+/// id). A default rule with no such pattern here is left alone: its
+/// allowlists suppress nothing, so nothing passes that gitleaks would stop
+/// (said in the log). Without `useDefault`, a `targetRules` id that names
+/// no rule at all is an error, as in gitleaks.
+fn join_gitleaks_defaults(
+    g: &mut super::gitleaks::Config,
+    patterns: &mut Vec<Pattern>,
+    path: &KeyPath,
+    problems: &mut Problems,
+) {
+    let map = builtin().as_ref().ok().map(|b| &b.gitleaks_defaults);
+    let resolve = |id: &str, patterns: &[Pattern]| -> Vec<String> {
+        let mut ids: Vec<String> = map.and_then(|m| m.get(id)).cloned().unwrap_or_default();
+        if patterns.iter().any(|p| p.id == id) && !ids.iter().any(|i| i == id) {
+            ids.push(id.to_string());
+        }
+        ids
+    };
+    let mut off: Vec<String> = Vec::new();
+    for d in &g.disabled {
+        off.push(d.clone());
+        off.extend(resolve(d, patterns));
+    }
+    patterns.retain(|p| !off.contains(&p.id));
+    for patch in &g.default_patches {
+        let ids = resolve(&patch.id, patterns);
+        if ids.is_empty() {
+            tracing::warn!(
+                "{}: rule `{}` changes a gitleaks default rule that no built-in pattern plays here; its allowlists suppress nothing",
+                patch.at,
+                patch.id
+            );
+        }
+        for id in ids {
+            g.builtin_allowlists
+                .entry(id)
+                .or_default()
+                .extend(patch.allowlists.iter().cloned());
+        }
+    }
+    let own: Vec<String> = g.rules.iter().map(|r| r.id.clone()).collect();
+    let use_default = g.use_default;
+    for a in &mut g.allowlists {
+        let mut more = Vec::new();
+        for r in &a.rules {
+            let ids = resolve(r, patterns);
+            if ids.is_empty() && !own.contains(r) && !use_default {
+                problems.error(
+                    path.clone(),
+                    format!("`targetRules` names `{r}`, which is neither a rule of the gitleaks configuration nor a built-in pattern"),
+                );
+            }
+            more.extend(ids);
+        }
+        a.rules.extend(more);
+    }
 }
 
 /// A policy's own examples are tests run at load: each example must be
