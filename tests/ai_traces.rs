@@ -658,7 +658,19 @@ fn traces_from_the_fifth_held_out_set() {
             "Jane Doe <jane@example.com>",
             "fix(minifier): keep names (#789)\n\nDetails.\n\nAI-assisted.\n",
             "an AI tool",
+        ),        // h6 (astral-sh/uv, langchain-ai/langgraph, withastro/astro).
+        ("open-swe[bot] <open-swe@users.noreply.github.com>", "Add HITL safety tests\n", "Open-SWE"),
+        (
+            "Jane Doe <jane@example.com>",
+            "docs: fix a link\n\nMade by [Open SWE](https://openswe.vercel.app)\n",
+            "Open-SWE",
         ),
+        (
+            "Jane Doe <jane@example.com>",
+            "docs: make guidance conditional\n\nCreated with [Deep Agents\nCLI](https://docs.langchain.com/oss/python/deepagents/cli/overview)\nusing gpt-5.4 (provider: openai).\n",
+            "Deep-Agents",
+        ),
+        ("factory[bot] <factory[bot]@users.noreply.github.com>", "Use a fixed compatibility date\n", "an AI tool"),
     ]
     .into_iter()
     .enumerate()
