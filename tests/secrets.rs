@@ -847,7 +847,8 @@ fn a_gitleaks_configuration_changes_default_rules_by_their_ids() {
     let run = check_head(&repo);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(
-        run.stderr.contains("`targetRules` names `github-patt`"),
+        run.stderr
+            .contains(".gitleaks.toml:2:15: `targetRules` names `github-patt`"),
         "{}",
         run.stderr
     );

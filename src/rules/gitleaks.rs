@@ -158,6 +158,8 @@ pub(crate) struct Allowlist {
     pub(crate) stopwords: Vec<String>,
     /// `targetRules` of a global allowlist (empty: every rule).
     pub(crate) rules: Vec<String>,
+    /// Where its `targetRules` are written (`file:line:column`), for errors.
+    pub(crate) rules_at: String,
 }
 
 /// A finding as an allowlist sees it.
@@ -588,6 +590,7 @@ fn allowlist(
         regexes: Vec::new(),
         stopwords: Vec::new(),
         rules: Vec::new(),
+        rules_at: doc.at(at.clone()),
     };
     for (key, item) in t.iter() {
         let span = item.span();
@@ -645,7 +648,10 @@ fn allowlist(
                 None => doc.err(errors, span, "`stopwords` must be a list of strings"),
             },
             "targetrules" if global => match strings(item) {
-                Some(v) => a.rules = v,
+                Some(v) => {
+                    a.rules = v;
+                    a.rules_at = doc.at(span);
+                }
                 None => doc.err(errors, span, "`targetRules` must be a list of rule ids"),
             },
             _ => doc.err(

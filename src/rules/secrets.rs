@@ -1206,7 +1206,10 @@ fn join_gitleaks_defaults(
             if ids.is_empty() && !own.contains(r) && !use_default {
                 problems.error(
                     path.clone(),
-                    format!("`targetRules` names `{r}`, which is neither a rule of the gitleaks configuration nor a built-in pattern"),
+                    format!(
+                        "{}: `targetRules` names `{r}`, which is neither a rule of the gitleaks configuration nor a built-in pattern",
+                        a.rules_at
+                    ),
                 );
             }
             more.extend(ids);
