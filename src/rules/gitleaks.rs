@@ -1167,6 +1167,58 @@ paths = ['''^fixtures/''']
         }
     }
 
+    /// Every prefix of a configuration that extends, merges, patches a
+    /// default rule and holds every kind of allowlist parses or fails
+    /// with located errors: no panic on a truncated or hostile file.
+    #[test]
+    fn every_prefix_parses_or_fails_cleanly() {
+        let text = r#"[extend]
+useDefault = true
+path = "base.toml"
+disabledRules = ["x"]
+
+[[rules]]
+id = "acme"
+keywords = ["acme-"]
+secretGroup = 1
+entropy = 3.0
+  [[rules.allowlists]]
+  condition = "AND"
+  paths = ['''^fixtures/''']
+  regexTarget = "line"
+  regexes = ['''(?i)test''']
+
+[[rules]]
+id = "generic-api-key"
+[rules.allowlist]
+stopwords = ["é", "zz"]
+
+[[allowlists]]
+targetRules = ["acme", "generic-api-key"]
+commits = ["0123456"]
+"#;
+        let read = with(&[("base.toml", BASE)]);
+        for (i, _) in text.char_indices() {
+            if let Err(errors) = parse("g.toml", &text[..i], &read) {
+                assert!(
+                    errors
+                        .iter()
+                        .all(|e| e.starts_with("g.toml:") || e.starts_with("base.toml:")),
+                    "{errors:?}"
+                );
+            }
+        }
+        let cfg = parse("g.toml", text, &read).expect("the whole file parses");
+        assert_eq!(
+            (
+                cfg.rules.len(),
+                cfg.default_patches.len(),
+                cfg.allowlists.len()
+            ),
+            (1, 1, 1)
+        );
+    }
+
     fn no_files_reader(p: &str) -> Result<(String, String), String> {
         Err(format!("cannot read `{p}`"))
     }
