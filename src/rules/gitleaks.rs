@@ -502,7 +502,15 @@ fn rule(doc: &Doc<'_>, t: &dyn TableLike, cfg: &mut Config, errors: &mut Vec<Str
     let base_source = base.as_ref().and_then(|b| b.source.clone());
     let source = match (&regex, base_source) {
         (Some((src, _, _)), _) => Some((src.clone(), secret_group.as_ref().map(|(n, _)| *n))),
-        (None, Some((src, group))) => Some((src, secret_group.as_ref().map(|(n, _)| *n).or(group))),
+        // As gitleaks merges: a `secretGroup` of 0 is "not set".
+        (None, Some((src, group))) => Some((
+            src,
+            secret_group
+                .as_ref()
+                .map(|(n, _)| *n)
+                .filter(|n| *n != 0)
+                .or(group),
+        )),
         (None, None) => None,
     };
     let translated = match &source {
@@ -1106,12 +1114,25 @@ path = "base.toml"
         assert_eq!(r.allowlists.len(), 1);
         assert_eq!(r.description.as_deref(), Some("ACME token"));
         assert_eq!(r.entropy, Some(2.0));
-        // What the extending rule sets replaces: a new secret group
-        // translates the extended regex again.
+        // What the extending rule sets replaces (0 is "not set", as in
+        // gitleaks); a new secret group translates the extended regex again.
         let top = "[extend]\npath = \"base.toml\"\n[[rules]]\nid = \"acme\"\nentropy = 3.5\nsecretGroup = 0\n";
         let cfg = parse("top.toml", top, &read).expect("parses");
-        assert_eq!(cfg.rules[0].regex.as_deref(), Some("acme_([a-z0-9]{16})"));
+        assert_eq!(
+            cfg.rules[0].regex.as_deref(),
+            Some("acme_(?P<secret>[a-z0-9]{16})")
+        );
         assert_eq!(cfg.rules[0].entropy, Some(3.5));
+        let read = with(&[(
+            "base.toml",
+            "[[rules]]\nid = \"acme\"\nregex = '''(acme)_([a-z0-9]{16})'''\nsecretGroup = 1\n",
+        )]);
+        let top = "[extend]\npath = \"base.toml\"\n[[rules]]\nid = \"acme\"\nsecretGroup = 2\n";
+        let cfg = parse("top.toml", top, &read).expect("parses");
+        assert_eq!(
+            cfg.rules[0].regex.as_deref(),
+            Some("(acme)_(?P<secret>[a-z0-9]{16})")
+        );
     }
 
     /// With `useDefault`, a rule with no regex and no path changes one of
