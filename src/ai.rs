@@ -833,12 +833,7 @@ impl Detector {
     pub fn detect(&self, change: &Change) -> Vec<Signal> {
         let mut out = Vec::new();
         if let Some(msg) = &change.message {
-            if let Some(i) = self
-                .subject
-                .matches(&self.sigs, &msg.subject)
-                .into_iter()
-                .next()
-            {
+            if let Some(i) = self.named_first(self.subject.matches(&self.sigs, &msg.subject)) {
                 out.push(self.signal(
                     i,
                     &msg.subject,
@@ -884,7 +879,7 @@ impl Detector {
             if out.is_empty() {
                 for (no, line) in title_continuation(&msg.text) {
                     let found = self.loose_signal(line, no).or_else(|| {
-                        let i = self.body.matches(&self.sigs, line).into_iter().next()?;
+                        let i = self.named_first(self.body.matches(&self.sigs, line))?;
                         let seen = Seen::Body {
                             line: no,
                             text: line.to_string(),
@@ -914,7 +909,7 @@ impl Detector {
                         continue;
                     }
                 }
-                if let Some(i) = self.body.matches(&self.sigs, line).into_iter().next() {
+                if let Some(i) = self.named_first(self.body.matches(&self.sigs, line)) {
                     out.push(self.signal(
                         i,
                         line,
@@ -991,7 +986,7 @@ impl Detector {
                 if let Some(p) = Person::parse(v) {
                     // `Assisted-by: Jane Doe <jane@example.org>`: a person
                     // helped, unless the address or the name is a tool's.
-                    let tool = match self.ai_identity.matches(&self.sigs, v).into_iter().next() {
+                    let tool = match self.named_first(self.ai_identity.matches(&self.sigs, v)) {
                         Some(j) => self.sigs[j].tool.clone(),
                         None => Some(self.tool_named(&p.name, false)?),
                     };
@@ -1017,12 +1012,7 @@ impl Detector {
             return Some(self.signal(i, &t.value, seen()));
         }
         if AUTHORSHIP_KEYS.contains(&key.as_str()) || key.ends_with("-by") {
-            if let Some(i) = self
-                .ai_identity
-                .matches(&self.sigs, &t.value)
-                .into_iter()
-                .next()
-            {
+            if let Some(i) = self.named_first(self.ai_identity.matches(&self.sigs, &t.value)) {
                 let mut s = self.signal(i, &t.value, seen());
                 s.identity_match = true;
                 return Some(s);
@@ -1098,13 +1088,14 @@ impl Detector {
             .into_iter()
             .filter(|&i| self.sigs[i].kind == Kind::Identity)
             .collect();
-        let first = found
-            .iter()
-            .copied()
-            .find(|&i| self.sigs[i].tool.is_some())
-            .or_else(|| found.first().copied());
-        if let Some(i) = first {
-            return Some(self.signal(i, text, seen(text.to_string())));
+        if let Some(i) = self.named_first(found) {
+            let mut s = self.signal(i, text, seen(text.to_string()));
+            if s.tool.is_none() {
+                // A generic shape (`Claude <1+claude-code-agent@…>`): the
+                // name may still say which tool.
+                s.tool = self.tool_named(name, true);
+            }
+            return Some(s);
         }
         let tool = self.tool_named(name, true)?;
         let seen = seen(text.to_string());
@@ -1121,12 +1112,21 @@ impl Detector {
 
     /// The AI tool a `Name <email>` value belongs to, if it is an AI identity.
     pub(crate) fn ai_identity(&self, value: &str) -> Option<&str> {
-        let i = self
-            .ai_identity
-            .matches(&self.sigs, value)
-            .into_iter()
-            .next()?;
+        let i = self.named_first(self.ai_identity.matches(&self.sigs, value))?;
         Some(self.sigs[i].tool.as_deref().unwrap_or("an AI tool"))
+    }
+
+    /// Of the signatures that matched (in table order), the first that names
+    /// its tool, else the first: an entry that names its tool wins over a
+    /// generic shape (`Continue Agent <agent@continue.dev>` is Continue's,
+    /// not just "an agent"; a Codex task link is Codex's, not just an agent
+    /// session).
+    fn named_first(&self, found: Vec<usize>) -> Option<usize> {
+        found
+            .iter()
+            .copied()
+            .find(|&i| self.sigs[i].tool.is_some())
+            .or_else(|| found.first().copied())
     }
 
     fn signal(&self, i: usize, text: &str, seen: Seen) -> Signal {
