@@ -834,7 +834,7 @@ impl Detector {
         let mut out = Vec::new();
         if let Some(msg) = &change.message {
             if let Some(i) = self.named_first(self.subject.matches(&self.sigs, &msg.subject)) {
-                out.push(self.signal(
+                out.push(self.line_signal(
                     i,
                     &msg.subject,
                     Seen::Subject {
@@ -884,7 +884,7 @@ impl Detector {
                             line: no,
                             text: line.to_string(),
                         };
-                        Some(self.signal(i, line, seen))
+                        Some(self.line_signal(i, line, seen))
                     });
                     if let Some(s) = found {
                         out.push(s);
@@ -910,7 +910,7 @@ impl Detector {
                     }
                 }
                 if let Some(i) = self.named_first(self.body.matches(&self.sigs, line)) {
-                    out.push(self.signal(
+                    out.push(self.line_signal(
                         i,
                         line,
                         Seen::Body {
@@ -1127,6 +1127,23 @@ impl Detector {
             .copied()
             .find(|&i| self.sigs[i].tool.is_some())
             .or_else(|| found.first().copied())
+    }
+
+    /// The signal of a subject or body line. A generic shape names no tool
+    /// (`Generated with Codex.`, a robot footer folded into the subject):
+    /// the tool is then the one named from where the shape matched on.
+    fn line_signal(&self, i: usize, text: &str, seen: Seen) -> Signal {
+        let mut s = self.signal(i, text, seen);
+        if s.tool.is_none() {
+            let from = self.sigs[i]
+                .pattern
+                .get()
+                .and_then(|r| r.find(text))
+                .map_or(0, |m| m.start());
+            let rest = &text[from..];
+            s.tool = self.tool_by_name(rest).or_else(|| self.family_tool(rest));
+        }
+        s
     }
 
     fn signal(&self, i: usize, text: &str, seen: Seen) -> Signal {
