@@ -146,7 +146,8 @@ struct RawFamily {
 pub struct RawAi {
     /// Use the built-in signatures table (default true).
     builtin: Option<bool>,
-    /// Built-in tools to ignore, by name (`["Copilot"]`).
+    /// Built-in entries to ignore: a tool by name (`["Copilot"]`) turns off
+    /// all its entries, an entry's `id` (`"generic-ai-summary"`) that entry.
     disable: Option<Vec<String>>,
     /// Signatures added to the table.
     signatures: Option<Vec<RawSignature>>,
@@ -667,27 +668,33 @@ impl Detector {
         let mut entries: Vec<(RawSignature, Option<KeyPath>)> = Vec::new();
         match table {
             Ok(table) => {
+                // A tool's name turns off all its entries; an entry's `id`
+                // (`generic-ai-summary`) turns off that entry.
                 let disabled: Vec<String> =
                     raw.disable.iter().flatten().map(|t| tool_key(t)).collect();
+                let off = |s: &RawSignature| {
+                    disabled.contains(&tool_key(&s.tool))
+                        || s.id.as_deref().is_some_and(|id| {
+                            raw.disable.iter().flatten().any(|d| d.as_str() == id)
+                        })
+                };
                 for (i, d) in raw.disable.iter().flatten().enumerate() {
-                    if !table.iter().any(|s| tool_key(&s.tool) == tool_key(d)) {
+                    let is_id = table.iter().any(|s| s.id.as_deref() == Some(d.as_str()));
+                    if !is_id && !table.iter().any(|s| tool_key(&s.tool) == tool_key(d)) {
                         let tools = distinct_tools(table.iter().map(|s| s.tool.as_str()));
-                        let mut msg = format!("no built-in signature has the tool `{d}`");
-                        if let Some(n) =
-                            crate::config::error::nearest(d, tools.iter().map(String::as_str))
-                        {
+                        let ids = table.iter().filter_map(|s| s.id.as_deref());
+                        let mut msg = format!("no built-in signature has the tool or the id `{d}`");
+                        if let Some(n) = crate::config::error::nearest(
+                            d,
+                            tools.iter().map(String::as_str).chain(ids),
+                        ) {
                             msg.push_str(&format!("; did you mean `{n}`?"));
                         }
                         msg.push_str(&format!(" (tools: {})", tools.join(", ")));
                         problems.error(path.key("disable").index(i), msg);
                     }
                 }
-                entries.extend(
-                    table
-                        .into_iter()
-                        .filter(|s| !disabled.contains(&tool_key(&s.tool)))
-                        .map(|s| (s, None)),
-                );
+                entries.extend(table.into_iter().filter(|s| !off(s)).map(|s| (s, None)));
             }
             Err(e) => problems.error(path.clone(), format!("the built-in table: {e}")),
         }
@@ -1568,6 +1575,37 @@ mod tests {
             .map(|x| (x.tool.as_deref(), x.disclosure))
             .collect();
         assert_eq!(tools, vec![(Some("Acme"), false), (None, true)]);
+    }
+
+    #[test]
+    fn disable_takes_an_entry_id() {
+        let msg = "Fix\n\nGenerated with Codex.\n";
+        let on = Detector::compile(
+            &RawAi::default(),
+            &[],
+            &KeyPath::of(&["ai"]),
+            &mut Problems::default(),
+        );
+        assert_eq!(on.detect(&change(msg, "Jane <j@x.org>")).len(), 1);
+        let raw: RawAi =
+            toml::from_str(r#"disable = ["generic-attribution-line"]"#).expect("parses");
+        let mut p = Problems::default();
+        let off = Detector::compile(&raw, &[], &KeyPath::of(&["ai"]), &mut p);
+        assert!(p.is_empty(), "{:?}", p.0);
+        assert_eq!(off.detect(&change(msg, "Jane <j@x.org>")), vec![]);
+        // Codex's own entries still hold.
+        let own = "Fix\n\nCo-authored-by: Codex <noreply@openai.com>\n";
+        assert_eq!(off.detect(&change(own, "Jane <j@x.org>")).len(), 1);
+        // A misspelt id is a load error that names the nearest one.
+        let raw: RawAi =
+            toml::from_str(r#"disable = ["generic-atribution-line"]"#).expect("parses");
+        let mut p = Problems::default();
+        Detector::compile(&raw, &[], &KeyPath::of(&["ai"]), &mut p);
+        let text = format!("{:?}", p.0);
+        assert!(
+            text.contains("did you mean `generic-attribution-line`"),
+            "{text}"
+        );
     }
 
     #[test]
