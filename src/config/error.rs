@@ -152,6 +152,32 @@ impl PolicyErrors {
     }
 }
 
+/// Where each line of a text starts, for locating many offsets in it:
+/// [`line_col`] scans the text before the offset, which is quadratic when
+/// every entry of a large document is located.
+pub(crate) struct LineIndex<'t> {
+    text: &'t str,
+    /// Byte offset of each line's first character.
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    pub(crate) fn new(text: &'t str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// As [`line_col`]: 1-based line and column (in characters).
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
@@ -215,5 +241,19 @@ mod tests {
     fn line_col_counts_from_one() {
         assert_eq!(line_col("a\nbc\nd", 3), (2, 2));
         assert_eq!(line_col("", 0), (1, 1));
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_col() {
+        for text in ["", "a\nbc\nd", "\n\n", "é\nñ x\n", "ab\n"] {
+            let index = LineIndex::new(text);
+            for offset in 0..=text.len() + 2 {
+                assert_eq!(
+                    index.line_col(offset),
+                    line_col(text, offset),
+                    "{text:?} {offset}"
+                );
+            }
+        }
     }
 }
