@@ -1197,13 +1197,13 @@ fn join_gitleaks_defaults(
                 .extend(patch.allowlists.iter().cloned());
         }
     }
-    let own: Vec<String> = g.rules.iter().map(|r| r.id.clone()).collect();
+    let own: std::collections::HashSet<&str> = g.rules.iter().map(|r| r.id.as_str()).collect();
     let use_default = g.use_default;
     for a in &mut g.allowlists {
         let mut more = Vec::new();
         for r in &a.rules {
             let ids = resolve(r, patterns);
-            if ids.is_empty() && !own.contains(r) && !use_default {
+            if ids.is_empty() && !own.contains(r.as_str()) && !use_default {
                 problems.error(
                     path.clone(),
                     format!(
