@@ -898,10 +898,23 @@ impl Detector {
                     }
                 }
             }
+            // A message that quotes a disclosure's format with placeholders
+            // (`    Assisted-by: AGENT_NAME:MODEL_VERSION`) documents it: its
+            // indented examples (`    Assisted-by: Crush:kimi-k2.6`) are
+            // quotations, not this commit's disclosure.
+            let documents_format = msg.text.split('\n').any(|l| {
+                loose_trailer(l).is_some_and(|(k, v)| {
+                    let k = k.to_ascii_lowercase();
+                    (k.ends_with("-by") || self.trailer.contains_key(&k)) && is_placeholder(v)
+                })
+            });
             for (n, line) in msg.text[start..].split('\n').enumerate() {
                 let line = line.trim_end_matches('\r');
                 let no = first_line + n as u32;
                 if line.trim().is_empty() || seen_lines.contains(&no) {
+                    continue;
+                }
+                if documents_format && (line.starts_with("    ") || line.starts_with('\t')) {
                     continue;
                 }
                 if no < block {
@@ -934,6 +947,11 @@ impl Detector {
                         text: line.to_string(),
                     },
                 ) {
+                    out.push(s);
+                }
+            }
+            if out.iter().all(|s| s.prose) {
+                if let Some(s) = generated_with_coauthor(&msg.text) {
                     out.push(s);
                 }
             }
@@ -986,7 +1004,10 @@ impl Detector {
                     return Some(s);
                 }
                 // A generic disclosure: the value names the tool, or says "none".
-                if v.is_empty() || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n)) {
+                if v.is_empty()
+                    || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n))
+                    || is_placeholder(v)
+                {
                     return None;
                 }
                 s.disclosure = true;
@@ -995,7 +1016,12 @@ impl Detector {
                     // helped, unless the address or the name is a tool's.
                     let tool = match self.named_first(self.ai_identity.matches(&self.sigs, v)) {
                         Some(j) => self.sigs[j].tool.clone(),
-                        None => Some(self.tool_named(&p.name, false)?),
+                        None => match via_tool(&p.name) {
+                            // `<model> via <tool> <address>`: a person is
+                            // not "via" anything; the tool is named after it.
+                            Some(t) => Some(self.tool_by_name(t).unwrap_or_else(|| t.to_string())),
+                            None => Some(self.tool_named(&p.name, false)?),
+                        },
                     };
                     if s.model.is_none() {
                         s.model = self.family_tool(&p.name).map(|_| p.name.clone());
@@ -1300,6 +1326,120 @@ impl Detector {
     }
 }
 
+/// A disclosure value that is a template, not a disclosure: every word a
+/// placeholder (`AGENT_NAME:MODEL_VERSION`, `<tool>:<model>`, `[TOOL]`,
+/// `$MODEL`, `...`). A single upper-case word counts only when it is a
+/// placeholder's own word (`TOOL`, `MODEL`), not a name (`GPT`).
+pub(crate) fn is_placeholder(v: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "TOOL",
+        "TOOLS",
+        "MODEL",
+        "MODELS",
+        "AGENT",
+        "NAME",
+        "VERSION",
+        "VENDOR",
+        "PROVIDER",
+        "ASSISTANT",
+        "TOOLNAME",
+        "MODELNAME",
+        "X",
+        "XXX",
+    ];
+    let mut words = v
+        .split(|c: char| c.is_whitespace() || matches!(c, ':' | '/' | ',' | '|'))
+        .filter(|w| !w.is_empty())
+        .peekable();
+    words.peek().is_some()
+        && words.all(|w| {
+            let inner =
+                |open: char, close: char| w.len() > 2 && w.starts_with(open) && w.ends_with(close);
+            inner('<', '>')
+                || inner('[', ']')
+                || inner('{', '}')
+                || (w.len() > 1 && w.starts_with('$'))
+                || w.chars().all(|c| c == '.' || c == '…')
+                || (w.bytes().any(|b| b.is_ascii_uppercase())
+                    && w.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                    && (w.contains('_') || WORDS.contains(&w)))
+        })
+}
+
+/// The tool in `<model> via <tool>` (Crush's and its forks' `Assisted-by:`
+/// form), if the name has that shape: one to three words after the last
+/// ` via `.
+fn via_tool(name: &str) -> Option<&str> {
+    let lower = name.to_ascii_lowercase();
+    let at = lower.rfind(" via ")?;
+    let tool = name[at + 5..].trim();
+    let n = tool.split_whitespace().count();
+    (at > 0 && (1..=3).contains(&n)).then_some(tool)
+}
+
+/// `Generated with X` as a footer line and `X` as a co-author or in a
+/// disclosure trailer of the same message (`ᕕ( ᐛ )ᕗ  Generated with Cliffy`
+/// with `Co-Authored-By: Cliffy <cliffy@…>`, `Generated with Karigor` with
+/// `Assisted-by: … via Karigor <…>`): a tool that writes both names itself,
+/// known or not; a person is not what a commit is generated with.
+fn generated_with_coauthor(text: &str) -> Option<Signal> {
+    static FOOTER: OnceLock<Regex> = OnceLock::new();
+    let footer = FOOTER.get_or_init(|| {
+        Regex::new(
+            r"(?i)^(?:.{0,16}[^\p{L}\p{N}])?generated\s+(?:with|by|using|via)\s+\[?([\p{L}\p{N}][\p{L}\p{N}._-]{1,30}(?:\s[\p{L}\p{N}._-]{1,20})?)\]?(?:\(\S*\))?\s*[.!]?\s*$",
+        )
+        .expect("a valid pattern")
+    });
+    let mut names: Vec<String> = Vec::new();
+    // (line number, line, the name as written)
+    let mut footers: Vec<(u32, &str, String)> = Vec::new();
+    for (n, line) in text.split('\n').enumerate() {
+        let line = line.trim_end_matches('\r');
+        if let Some(c) = footer.captures(line) {
+            footers.push((n as u32 + 1, line, c[1].to_string()));
+            continue;
+        }
+        let Some((k, v)) = loose_trailer(line) else {
+            continue;
+        };
+        let k = k.to_ascii_lowercase();
+        if matches!(
+            k.as_str(),
+            "co-authored-by" | "assisted-by" | "generated-by" | "co-developed-by"
+        ) {
+            let name = Person::parse(v).map_or_else(
+                || v.split('<').next().unwrap_or(v).trim().to_string(),
+                |p| p.name,
+            );
+            names.push(name.to_lowercase());
+        }
+    }
+    let (line, text, tool) = footers.into_iter().find(|(_, _, x)| {
+        let x = x.to_lowercase();
+        let want: Vec<&str> = x.split_whitespace().collect();
+        names.iter().any(|name| {
+            let words: Vec<&str> = name
+                .split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-')))
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.windows(want.len()).any(|w| w == want.as_slice())
+        })
+    })?;
+    Some(Signal {
+        tool: Some(tool),
+        model: None,
+        agentic: true,
+        disclosure: false,
+        identity_match: false,
+        prose: false,
+        seen: Seen::Body {
+            line,
+            text: text.to_string(),
+        },
+    })
+}
+
 /// The model a model-only disclosure names: the value up to a `<`, `(`
 /// or `;`, at most 40 characters (`Opus 4.7`, `GPT-5.6 Sol`).
 fn model_text(v: &str) -> String {
@@ -1522,6 +1662,77 @@ mod tests {
             ("Fix\n\nSigned-off-by: Jane <j@x.org>\n", "Jane <j@x.org>"),
         ] {
             assert!(d.detect(&change(msg, who)).is_empty(), "{msg}");
+        }
+    }
+
+    #[test]
+    fn a_message_that_documents_the_format_is_not_a_disclosure() {
+        let d = detector();
+        let tools = |msg: &str| -> Vec<Option<String>> {
+            d.detect(&change(msg, "Jane <j@x.org>"))
+                .into_iter()
+                .map(|s| s.tool)
+                .collect()
+        };
+        // A template, and an indented example beside it: quotations.
+        let doc = "fix: follow the Assisted-by spec\n\nThe spec says:\n\n    Assisted-by: AGENT_NAME:MODEL_VERSION\n\nSo now it reads:\n\n    Assisted-by: Crush:kimi-k2.6\n\nSee the kernel docs.\n";
+        assert!(tools(doc).is_empty());
+        for v in [
+            "<tool>:<model>",
+            "TOOL_NAME",
+            "[TOOL]:[MODEL]",
+            "$TOOL",
+            "...",
+            "TOOL:MODEL",
+        ] {
+            assert!(is_placeholder(v), "{v}");
+            assert!(
+                tools(&format!("Fix\n\nAssisted-by: {v}\n")).is_empty(),
+                "{v}"
+            );
+        }
+        for v in ["GPT", "Claude:opus-4", "GPT-4", "AGENT_NAME with Claude"] {
+            assert!(!is_placeholder(v), "{v}");
+        }
+        // An indented trailer with no template beside it (a `git log`
+        // excerpt in a squash merge) is still read.
+        let excerpt = "Squash of two commits\n\n    fix the parser\n\n    Co-Authored-By: Claude <noreply@anthropic.com>\n";
+        assert_eq!(tools(excerpt), vec![Some("Claude".to_string())]);
+        // The same example, unindented, is this commit's own disclosure.
+        let own =
+            "fix\n\nThe spec says AGENT_NAME:MODEL_VERSION.\n\nAssisted-by: Crush:kimi-k2.6\n";
+        assert_eq!(tools(own), vec![Some("Crush".to_string())]);
+    }
+
+    #[test]
+    fn a_tool_named_twice_is_a_tool() {
+        let d = detector();
+        let first = |msg: &str| {
+            d.detect(&change(msg, "Jane <j@x.org>"))
+                .into_iter()
+                .next()
+                .map(|s| (s.tool, s.agentic))
+        };
+        // `Generated with X` and X as a co-author: an unknown tool that
+        // writes both.
+        let cliffy =
+            "fix\n\nᕕ( ᐛ )ᕗ  Generated with Cliffy\n\nCo-Authored-By: Cliffy <cliffy@ettio.com>\n";
+        assert_eq!(first(cliffy), Some((Some("Cliffy".to_string()), true)));
+        let glued = "fix\n\n🫡 Generated with Cliffy\nCo-Authored-By: Cliffy <cliffy@ettio.com>\n";
+        assert_eq!(first(glued), Some((Some("Cliffy".to_string()), true)));
+        // `<model> via <tool>` in a disclosure: the tool after `via`.
+        let via = "perf: x\n\nGenerated with Karigor\n\nAssisted-by: Karigor Chintok via Karigor <karigor@faisal.click>\n";
+        assert_eq!(first(via).and_then(|t| t.0).as_deref(), Some("Karigor"));
+        // Names that differ, a footer with no co-author, a co-author with no
+        // footer, and a person helping: no signal.
+        for msg in [
+            "fix\n\nGenerated with Jane\n\nCo-authored-by: Bob <bob@x.org>\n",
+            "docs\n\nGenerated with Sphinx\n",
+            "fix\n\nCo-authored-by: Cliffy <cliffy@ettio.com>\n",
+            "docs\n\nDocs regenerated with Sphinx\n\nCo-authored-by: Sphinx Fan <s@x.org>\n",
+            "fix\n\nAssisted-by: Jane Doe <jane@example.org>\n",
+        ] {
+            assert_eq!(first(msg), None, "{msg}");
         }
     }
 
