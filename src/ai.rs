@@ -40,6 +40,7 @@ const TOOL_WORDS: &[&str] = &[
     "cli",
     "code",
     "coding",
+    "engineer",
     "github",
     "openai",
     "anthropic",
@@ -1384,6 +1385,10 @@ fn via_tool(name: &str) -> Option<&str> {
 /// `Assisted-by: … via Karigor <…>`): a tool that writes both names itself,
 /// known or not; a person is not what a commit is generated with.
 fn generated_with_coauthor(text: &str) -> Option<Signal> {
+    // Most messages never say "generated": skip them before any regex.
+    if !(text.contains("enerated") || text.contains("ENERATED")) {
+        return None;
+    }
     static FOOTER: OnceLock<Regex> = OnceLock::new();
     let footer = FOOTER.get_or_init(|| {
         Regex::new(
