@@ -33,6 +33,7 @@ const AUTHORSHIP_KEYS: &[&str] = &["signed-off-by", "co-authored-by", "co-develo
 /// the tool's (`GitHub Copilot`, `Claude Code`, `Cursor Agent`).
 const TOOL_WORDS: &[&str] = &[
     "ai",
+    "agi",
     "agent",
     "assistant",
     "bot",
@@ -40,6 +41,7 @@ const TOOL_WORDS: &[&str] = &[
     "cli",
     "code",
     "coding",
+    "developer",
     "engineer",
     "github",
     "openai",
