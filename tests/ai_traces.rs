@@ -900,3 +900,48 @@ fn generic_agent_shapes_find_tools_no_table_names() {
         assert_quiet(&repo, &format!("h{i}.txt"), author, msg);
     }
 }
+
+/// Shapes from the a12–a15 held-out sets, each with the honest line beside
+/// it that must stay quiet: a tool that names itself twice, `<model> via
+/// <tool>`, subject tags and checkpoints, OpenAI's own automation, and a
+/// message that documents the disclosure format rather than disclosing.
+#[test]
+fn cross_line_shapes_and_documented_formats() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let jane = "Jane Doe <jane@example.com>";
+    for (i, (author, msg, tool)) in [
+        (jane, "Fix a leak\n\nᕕ( ᐛ )ᕗ  Generated with Cliffy\n\nCo-Authored-By: Cliffy <cliffy@ettio.com>\n", "Cliffy"),
+        (jane, "perf: etag\n\nGenerated with Karigor\n\nAssisted-by: Karigor Chintok via Karigor <karigor@faisal.click>\n", "Karigor"),
+        (jane, "[codex] Fix event store replay isolation (#4402)\n", "Codex"),
+        (jane, "conductor-checkpoint-msg_01CXVkHJC8gp5i395MQMhp6D\n", "Conductor"),
+        (jane, "Advance a fix\n\nNightly Codex produced a focused contribution for https://example.org/issues/3129.\n", "Codex"),
+        (jane, "Ignore a warning\n\n# Context:\nUSER: ignore W605\nASSISTANT: To fix the warning, add a comment\n", "aider"),
+        ("Claude AGI <claude-agi@example.com>", "Fix a leak\n", "Claude"),
+        ("Codex <noreply@openai.com>", "Fix a leak\n", "Codex"),
+        (jane, "Fix a leak\n\nCo-authored-by: AI <ai@example.com>\n", "an AI tool"),
+        (jane, "Fix a leak\n\nAlmost fully written by AI:\nhttps://ampcode.com/threads/T-86df68a3-578c-4a1c-91f3-788f8b8f0aae\n", "Amp"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_flagged(&repo, &format!("x{i}.txt"), author, msg, tool);
+    }
+    for (i, (author, msg)) in [
+        // The format quoted as a template and an example: documentation.
+        (jane, "fix: follow the Assisted-by spec (#2871)\n\nThe spec says it should be:\n\n    Assisted-by: AGENT_NAME:MODEL_VERSION\n\nSo now it reads:\n\n    Assisted-by: Crush:kimi-k2.6\n\nSee the kernel's coding-assistants page.\n"),
+        (jane, "docs: the disclosure\n\nAssisted-by: <tool>:<model>\n"),
+        // OpenAI's SDK generator at the address Codex co-authors with.
+        ("Castiron <noreply@openai.com>", "Castiron generated snapshot\n"),
+        // A footer and a co-author that are not the same name; a person.
+        (jane, "Docs\n\nGenerated with Sphinx\n\nCo-authored-by: Bob Stone <bob@example.com>\n"),
+        (jane, "Fix a leak\n\nCo-authored-by: Claude Dupont <claude@example.fr>\n"),
+        (jane, "Remove AI-generated comments\n"),
+        (jane, "Docs\n\nClaude drafted the initial PR description text from our notes.\n"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_quiet(&repo, &format!("q{i}.txt"), author, msg);
+    }
+}
