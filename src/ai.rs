@@ -673,13 +673,13 @@ impl Detector {
             Ok(table) => {
                 // A tool's name turns off all its entries; an entry's `id`
                 // (`generic-ai-summary`) turns off that entry.
-                let disabled: Vec<String> =
+                let disabled: HashSet<String> =
                     raw.disable.iter().flatten().map(|t| tool_key(t)).collect();
+                let disabled_ids: HashSet<&str> =
+                    raw.disable.iter().flatten().map(String::as_str).collect();
                 let off = |s: &RawSignature| {
                     disabled.contains(&tool_key(&s.tool))
-                        || s.id.as_deref().is_some_and(|id| {
-                            raw.disable.iter().flatten().any(|d| d.as_str() == id)
-                        })
+                        || s.id.as_deref().is_some_and(|id| disabled_ids.contains(id))
                 };
                 for (i, d) in raw.disable.iter().flatten().enumerate() {
                     let is_id = table.iter().any(|s| s.id.as_deref() == Some(d.as_str()));
@@ -905,12 +905,17 @@ impl Detector {
             // (`    Assisted-by: AGENT_NAME:MODEL_VERSION`) documents it: its
             // indented examples (`    Assisted-by: Crush:kimi-k2.6`) are
             // quotations, not this commit's disclosure.
-            let documents_format = msg.text.split('\n').any(|l| {
-                loose_trailer(l).is_some_and(|(k, v)| {
-                    let k = k.to_ascii_lowercase();
-                    (k.ends_with("-by") || self.trailer.contains_key(&k)) && is_placeholder(v)
-                })
-            });
+            // Only a message with an indented line has anything to skip.
+            let indented = msg.text.contains("\n    ") || msg.text.contains("\n\t");
+            let documents_format = indented
+                && msg.text.split('\n').any(|l| {
+                    loose_trailer(l).is_some_and(|(k, v)| {
+                        is_placeholder(v) && {
+                            let k = k.to_ascii_lowercase();
+                            k.ends_with("-by") || self.trailer.contains_key(&k)
+                        }
+                    })
+                });
             for (n, line) in msg.text[start..].split('\n').enumerate() {
                 let line = line.trim_end_matches('\r');
                 let no = first_line + n as u32;
@@ -1413,11 +1418,13 @@ fn generated_with_coauthor(text: &str) -> Option<Signal> {
         let Some((k, v)) = loose_trailer(line) else {
             continue;
         };
-        let k = k.to_ascii_lowercase();
-        if matches!(
-            k.as_str(),
-            "co-authored-by" | "assisted-by" | "generated-by" | "co-developed-by"
-        ) {
+        const NAMING: &[&str] = &[
+            "co-authored-by",
+            "assisted-by",
+            "generated-by",
+            "co-developed-by",
+        ];
+        if NAMING.iter().any(|n| k.eq_ignore_ascii_case(n)) {
             let name = Person::parse(v)
                 .map_or_else(|| v.split('<').next().unwrap_or(v).to_string(), |p| p.name)
                 .to_lowercase();
