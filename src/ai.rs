@@ -843,10 +843,11 @@ impl Detector {
     pub fn detect(&self, change: &Change) -> Vec<Signal> {
         let mut out = Vec::new();
         if let Some(msg) = &change.message {
-            if let Some(i) = self.named_first(self.subject.matches(&self.sigs, &msg.subject)) {
+            let title = autosquash_title(&msg.subject);
+            if let Some(i) = self.named_first(self.subject.matches(&self.sigs, title)) {
                 out.push(self.line_signal(
                     i,
-                    &msg.subject,
+                    title,
                     Seen::Subject {
                         text: msg.subject.clone(),
                     },
@@ -1331,6 +1332,23 @@ impl Detector {
             }
         }
         None
+    }
+}
+
+/// The title a `git commit --fixup`/`--squash` commit will fold into: the
+/// subject without git's autosquash prefixes (`fixup! `, `squash! `,
+/// `amend! `, repeated when a fixup is itself fixed up), so that a subject
+/// signature reads `fixup! [AI] Implement …` as it reads `[AI] Implement …`.
+fn autosquash_title(subject: &str) -> &str {
+    let mut s = subject;
+    loop {
+        let rest = ["fixup! ", "squash! ", "amend! "]
+            .iter()
+            .find_map(|p| s.strip_prefix(p));
+        match rest {
+            Some(r) => s = r.trim_start(),
+            None => return s,
+        }
     }
 }
 
@@ -2095,5 +2113,22 @@ mod tests {
     fn model_slugs() {
         assert_eq!(model_slug("Opus 4.5"), "opus-4.5");
         assert_eq!(model_slug("gpt-4o"), "gpt-4o");
+    }
+
+    #[test]
+    fn autosquash_prefixes_are_not_the_title() {
+        assert_eq!(
+            autosquash_title("fixup! [ai] Implement x"),
+            "[ai] Implement x"
+        );
+        assert_eq!(autosquash_title("fixup! squash! amend! [AI] y"), "[AI] y");
+        assert_eq!(autosquash_title("fixup!  spaced"), "spaced");
+        // Only git's prefixes, and only at the start.
+        assert_eq!(autosquash_title("fixup: [AI] y"), "fixup: [AI] y");
+        assert_eq!(
+            autosquash_title("Revert \"fixup! x\""),
+            "Revert \"fixup! x\""
+        );
+        assert_eq!(autosquash_title("fixup! "), "");
     }
 }
