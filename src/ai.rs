@@ -1007,17 +1007,19 @@ impl Detector {
             }
             if sig.tool.is_none() {
                 let v = t.value.trim();
-                let mut s = self.signal(i, &t.value, seen());
-                if !sig.disclosure {
-                    // Agent metadata that names no tool (`Agent-Id:`).
-                    return Some(s);
-                }
-                // A generic disclosure: the value names the tool, or says "none".
+                // A generic disclosure or agent metadata names the tool, or
+                // says "none" (`AI-assisted: no`, `AI-Agent: none`), or is
+                // a template's placeholder.
                 if v.is_empty()
                     || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n))
                     || is_placeholder(v)
                 {
                     return None;
+                }
+                let mut s = self.signal(i, &t.value, seen());
+                if !sig.disclosure {
+                    // Agent metadata that names no tool (`Agent-Id:`).
+                    return Some(s);
                 }
                 s.disclosure = true;
                 if let Some(p) = Person::parse(v) {

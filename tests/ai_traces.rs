@@ -999,3 +999,58 @@ fn project_marks_statements_and_agent_accounts() {
         assert_quiet(&repo, &format!("n{i}.txt"), author, msg);
     }
 }
+
+/// Shapes from the a21–a22 held-out sets: agents' Apps and mailboxes,
+/// an agent named in its own metadata trailer, a tool posting the pull
+/// request, and the honest neighbours (a trailer that says no agent was
+/// used, a person at the `claude` account's address, a person who opened
+/// a pull request for a team).
+#[test]
+fn agent_apps_mailboxes_and_metadata() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let jane = "Jane Doe <jane@example.com>";
+    for (i, (author, msg, tool)) in [
+        ("dosubot[bot] <131922026+dosubot[bot]@users.noreply.github.com>", "docs: update the CLI usage\n", "Dosu"),
+        ("promptless[bot] <179508745+promptless[bot]@users.noreply.github.com>", "Documentation updates from Promptless (#2340)\n", "Promptless"),
+        ("Twill <agent@twill.ai>", "fix: retry the upload\n", "Twill"),
+        ("rupic-app[bot] <275051718+rupic-app[bot]@users.noreply.github.com>", "feat: expose custom events as data parts (#5840)\n", "rupic"),
+        ("claudebot <claude@users.noreply.github.com>", "Apply PR #3755\n", "Claude"),
+        (jane, "fix: retry\n\nCo-authored-by: OmX <omx@oh-my-codex.dev>\n", "oh-my-codex"),
+        (jane, "fix: retry\n\nCo-Authored-By: OpenClaude (mimo-v2.5-pro) <openclaude@gitlawb.com>\n", "OpenClaude"),
+        (jane, "fix: retry\n\nAssisted-by: Grok <noreply@xai.com>\n", "Grok"),
+        (jane, "fix: retry\n\nAI-Agent: Opencode\n", "an AI tool"),
+        (jane, "fix: retry\n\nThis pull request was posted by Claude Code using claude-opus-5 on behalf of David.\n", "Claude"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_flagged(&repo, &format!("m{i}.txt"), author, msg, tool);
+    }
+    for (i, (author, msg)) in [
+        (jane, "fix: retry\n\nAI-Agent: none\n"),
+        (
+            jane,
+            "fix: retry\n\nCo-authored-by: Claude Dupont <claude@users.noreply.github.com>\n",
+        ),
+        (
+            jane,
+            "fix: retry\n\nOpened by Jane on behalf of the team.\n",
+        ),
+        (
+            jane,
+            "fix: bump\n\nAutomated dependency upgrade by Renovate\n",
+        ),
+        // Left out while reviewers disagree: a version bump by a security bot.
+        (
+            jane,
+            "fix: CVE-2026-43512 security vulnerability\n\nAutomated dependency upgrade by OrbisAI Security\n",
+        ),
+        ("Jane Doe <jane@xai.com>", "fix: retry\n"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_quiet(&repo, &format!("n{i}.txt"), author, msg);
+    }
+}
