@@ -1005,17 +1005,18 @@ impl Detector {
             if !sig.holds(&t.value) {
                 continue;
             }
-            // A disclosure or agent metadata names the tool, or says "none"
-            // (`AI-assisted: no`, `AI-Agent: none`, `Entire-Checkpoint:
-            // n/a`), or is a template's placeholder.
-            let v = t.value.trim();
-            if v.is_empty()
-                || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n))
-                || is_placeholder(v)
-            {
-                return None;
-            }
             if sig.tool.is_none() {
+                // A generic disclosure or agent metadata names the tool, or
+                // says "none" (`AI-assisted: no`, `AI-Agent: none`), or is a
+                // template's placeholder. A tool's own key is its trace
+                // whatever the value (`Claude-Escapes: 0`).
+                let v = t.value.trim();
+                if v.is_empty()
+                    || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n))
+                    || is_placeholder(v)
+                {
+                    return None;
+                }
                 let mut s = self.signal(i, &t.value, seen());
                 if !sig.disclosure {
                     // Agent metadata that names no tool (`Agent-Id:`).
