@@ -56,6 +56,17 @@ fn assert_quiet(repo: &Repo, file: &str, author: &str, msg: &str) {
     assert_eq!(findings(repo), vec![], "{author}: {msg:?}");
 }
 
+/// Commits each of `flagged` (author, message, tool) and asserts the tool is
+/// reported, then each of `quiet` (author, message) and asserts nothing is.
+fn assert_cases(repo: &Repo, flagged: &[(&str, &str, &str)], quiet: &[(&str, &str)]) {
+    for (i, (author, msg, tool)) in flagged.iter().enumerate() {
+        assert_flagged(repo, &format!("f{i}.txt"), author, msg, tool);
+    }
+    for (i, (author, msg)) in quiet.iter().enumerate() {
+        assert_quiet(repo, &format!("q{i}.txt"), author, msg);
+    }
+}
+
 /// Lines of HEAD's message that the no-ai preset flags.
 fn flagged_lines(repo: &Repo) -> Vec<u64> {
     findings(repo)
@@ -911,7 +922,9 @@ fn cross_line_shapes_and_documented_formats() {
     let sb = Sandbox::new();
     let repo = no_ai_repo(&sb);
     let jane = "Jane Doe <jane@example.com>";
-    for (i, (author, msg, tool)) in [
+    assert_cases(
+        &repo,
+        &[
         (jane, "Fix a leak\n\nᕕ( ᐛ )ᕗ  Generated with Cliffy\n\nCo-Authored-By: Cliffy <cliffy@ettio.com>\n", "Cliffy"),
         (jane, "perf: etag\n\nGenerated with Karigor\n\nAssisted-by: Karigor Chintok via Karigor <karigor@faisal.click>\n", "Karigor"),
         (jane, "[codex] Fix event store replay isolation (#4402)\n", "Codex"),
@@ -922,13 +935,8 @@ fn cross_line_shapes_and_documented_formats() {
         ("Codex <noreply@openai.com>", "Fix a leak\n", "Codex"),
         (jane, "Fix a leak\n\nCo-authored-by: AI <ai@example.com>\n", "an AI tool"),
         (jane, "Fix a leak\n\nAlmost fully written by AI:\nhttps://ampcode.com/threads/T-86df68a3-578c-4a1c-91f3-788f8b8f0aae\n", "Amp"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_flagged(&repo, &format!("x{i}.txt"), author, msg, tool);
-    }
-    for (i, (author, msg)) in [
+        ],
+        &[
         // The format quoted as a template and an example: documentation.
         (jane, "fix: follow the Assisted-by spec (#2871)\n\nThe spec says it should be:\n\n    Assisted-by: AGENT_NAME:MODEL_VERSION\n\nSo now it reads:\n\n    Assisted-by: Crush:kimi-k2.6\n\nSee the kernel's coding-assistants page.\n"),
         (jane, "docs: the disclosure\n\nAssisted-by: <tool>:<model>\n"),
@@ -939,12 +947,8 @@ fn cross_line_shapes_and_documented_formats() {
         (jane, "Fix a leak\n\nCo-authored-by: Claude Dupont <claude@example.fr>\n"),
         (jane, "Remove AI-generated comments\n"),
         (jane, "Docs\n\nClaude drafted the initial PR description text from our notes.\n"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_quiet(&repo, &format!("q{i}.txt"), author, msg);
-    }
+        ],
+    );
 }
 
 /// Shapes from the a18–a20 held-out sets, each beside the honest line that
@@ -957,7 +961,9 @@ fn project_marks_statements_and_agent_accounts() {
     let sb = Sandbox::new();
     let repo = no_ai_repo(&sb);
     let jane = "Jane Doe <jane@example.com>";
-    for (i, (author, msg, tool)) in [
+    assert_cases(
+        &repo,
+        &[
         (jane, "[AI] AdaptiveSearchHandle\n", "an AI tool"),
         (jane, "fixup! [ai] Implement `get_shard_wal` debug API\n", "an AI tool"),
         (jane, "[UIO] 2-stage reopen (#10031)\n\n* [AI + manual] generalize BitmaskGaps storage\n\n* [manual] fix mutex handling\n", "an AI tool"),
@@ -968,13 +974,8 @@ fn project_marks_statements_and_agent_accounts() {
         (jane, "IdTracker's visitor methods\n\nCoauthored with Claude Code.\n", "Claude"),
         ("Hermes Bounty Bot <hermes-bot@nousresearch.com>", "fix: clarify disk full errors\n", "Hermes"),
         ("Claude <242468646+Claude@users.noreply.github.com>", "Fix the watcher\n", "Claude"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_flagged(&repo, &format!("m{i}.txt"), author, msg, tool);
-    }
-    for (i, (author, msg)) in [
+        ],
+        &[
         (jane, "[no-AI] manual fix\n"),
         (jane, "fixup! Add the AI settings panel\n"),
         (
@@ -993,12 +994,8 @@ fn project_marks_statements_and_agent_accounts() {
             "fix lint\n",
         ),
         ("Jane Doe <jane@nousresearch.com>", "Fix the docs\n"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_quiet(&repo, &format!("n{i}.txt"), author, msg);
-    }
+        ],
+    );
 }
 
 /// Shapes from the a21–a22 held-out sets: agents' Apps and mailboxes,
@@ -1011,7 +1008,9 @@ fn agent_apps_mailboxes_and_metadata() {
     let sb = Sandbox::new();
     let repo = no_ai_repo(&sb);
     let jane = "Jane Doe <jane@example.com>";
-    for (i, (author, msg, tool)) in [
+    assert_cases(
+        &repo,
+        &[
         ("dosubot[bot] <131922026+dosubot[bot]@users.noreply.github.com>", "docs: update the CLI usage\n", "Dosu"),
         ("promptless[bot] <179508745+promptless[bot]@users.noreply.github.com>", "Documentation updates from Promptless (#2340)\n", "Promptless"),
         ("Twill <agent@twill.ai>", "fix: retry the upload\n", "Twill"),
@@ -1022,13 +1021,8 @@ fn agent_apps_mailboxes_and_metadata() {
         (jane, "fix: retry\n\nAssisted-by: Grok <noreply@xai.com>\n", "Grok"),
         (jane, "fix: retry\n\nAI-Agent: Opencode\n", "an AI tool"),
         (jane, "fix: retry\n\nThis pull request was posted by Claude Code using claude-opus-5 on behalf of David.\n", "Claude"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_flagged(&repo, &format!("m{i}.txt"), author, msg, tool);
-    }
-    for (i, (author, msg)) in [
+        ],
+        &[
         (jane, "fix: retry\n\nAI-Agent: none\n"),
         (jane, "fix: retry\n\nAgent-Id: n/a\n"),
         (
@@ -1049,12 +1043,8 @@ fn agent_apps_mailboxes_and_metadata() {
             "fix: CVE-2026-43512 security vulnerability\n\nAutomated dependency upgrade by OrbisAI Security\n",
         ),
         ("Jane Doe <jane@xai.com>", "fix: retry\n"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_quiet(&repo, &format!("n{i}.txt"), author, msg);
-    }
+        ],
+    );
 }
 
 /// Shapes from the a23–a24 held-out sets: an agent-session checkpoint
@@ -1067,7 +1057,9 @@ fn checkpoints_statements_and_vendor_agents() {
     let sb = Sandbox::new();
     let repo = no_ai_repo(&sb);
     let jane = "Jane Doe <jane@example.com>";
-    for (i, (author, msg, tool)) in [
+    assert_cases(
+        &repo,
+        &[
         (jane, "add tests\n\nEntire-Checkpoint: c8a0f662cd26\n", "Entire"),
         (jane, "fix: retry\n\nCo-authored-by: Shelley <shelley@exe.dev>\n", "Shelley"),
         ("sentry-junior[bot] <264270552+sentry-junior[bot]@users.noreply.github.com>", "fix: handle None spans\n", "Sentry-Junior"),
@@ -1077,22 +1069,13 @@ fn checkpoints_statements_and_vendor_agents() {
         (jane, "feat: tasks\n\n🤖 This PR description was generated with the assistance of Claude Opus\n4.6.\n", "Claude"),
         (jane, "feat: tasks\n\n*This PR body was generated by Codex.*\n", "Codex"),
         (jane, "feat: tasks\n\n*AI-assisted — Tool: Codex; model: gpt-5.5*\n", "Codex"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_flagged(&repo, &format!("m{i}.txt"), author, msg, tool);
-    }
-    for (i, (author, msg)) in [
+        ],
+        &[
         (jane, "docs: Note to double-check PRs\n\nPlease say whether your PR was\nopened by an AI agent, since automated submission can occasionally\nmiss the template.\n"),
         (jane, "fix: retry\n\nThe PR was opened by a person.\n"),
         ("Shelley Jones <shelley@example.com>", "fix: retry\n"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_quiet(&repo, &format!("n{i}.txt"), author, msg);
-    }
+        ],
+    );
 }
 
 /// Shapes from the a25 held-out set: app builders' and agents' own
@@ -1102,46 +1085,39 @@ fn app_builders_and_applied_suggestions() {
     let sb = Sandbox::new();
     let repo = no_ai_repo(&sb);
     let jane = "Jane Doe <jane@example.com>";
-    for (i, (author, msg, tool)) in [
-        (
-            "v0 <v0[bot]@users.noreply.github.com>",
-            "fix: resolve client-side build errors\n",
-            "v0",
-        ),
-        (
-            jane,
-            "feat: tensors\n\nCo-authored-by: Ona <no-reply@ona.com>\n",
-            "Ona",
-        ),
-        (
-            "Antigravity <antigravity@google.com>",
-            "feat: tensors\n",
-            "Antigravity",
-        ),
-        (
-            jane,
-            "feat: tensors (#3012)\n\n* initial\n\n* Apply suggestion from Copilot\n",
-            "Copilot",
-        ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_flagged(&repo, &format!("m{i}.txt"), author, msg, tool);
-    }
-    for (i, (author, msg)) in [
-        (
-            jane,
-            "feat: tensors (#3012)\n\n* initial\n\n* Apply suggestions from code review\n",
-        ),
-        ("Jane Doe <jane@google.com>", "feat: tensors\n"),
-        ("Ona Smith <ona@example.com>", "feat: tensors\n"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        assert_quiet(&repo, &format!("n{i}.txt"), author, msg);
-    }
+    assert_cases(
+        &repo,
+        &[
+            (
+                "v0 <v0[bot]@users.noreply.github.com>",
+                "fix: resolve client-side build errors\n",
+                "v0",
+            ),
+            (
+                jane,
+                "feat: tensors\n\nCo-authored-by: Ona <no-reply@ona.com>\n",
+                "Ona",
+            ),
+            (
+                "Antigravity <antigravity@google.com>",
+                "feat: tensors\n",
+                "Antigravity",
+            ),
+            (
+                jane,
+                "feat: tensors (#3012)\n\n* initial\n\n* Apply suggestion from Copilot\n",
+                "Copilot",
+            ),
+        ],
+        &[
+            (
+                jane,
+                "feat: tensors (#3012)\n\n* initial\n\n* Apply suggestions from code review\n",
+            ),
+            ("Jane Doe <jane@google.com>", "feat: tensors\n"),
+            ("Ona Smith <ona@example.com>", "feat: tensors\n"),
+        ],
+    );
 }
 
 /// Shapes from the a26 held-out set: a vendor's staging agent App, and a
