@@ -1148,3 +1148,53 @@ fn staging_apps_and_ticked_ai_boxes() {
         "feat: otel receiver (#4121)\n\n#### PR Checklist\n\n- [x] Tests updated\n- [ ] This pull request was substantially generated with AI assistance\n",
     );
 }
+
+/// Shapes from the a27–a28 held-out sets: a person acting through an agent,
+/// a co-author described as AI software (no address), an agent's mailbox a
+/// project's guide suggests, Kiro's own mailbox, a disclosure as the
+/// subject's type, a model doing the work; beside them the honest
+/// neighbours.
+#[test]
+fn via_agents_mailboxes_and_subject_disclosures() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let jane = "Jane Doe <jane@example.com>";
+    assert_cases(
+        &repo,
+        &[
+            (
+                "Daniel Szoke (via Pi Coding Agent) <daniel.szoke+pi_coding_agent@sentry.io>",
+                "fix(vcs): upgrade git2\n",
+                "an AI tool",
+            ),
+            (
+                jane,
+                "feat: shell roles\n\nCo-authored-by: MIST (custom AI software)\n",
+                "an AI tool",
+            ),
+            (
+                jane,
+                "fix: index\n\nCo-authored-by: Claude <ai-agent@example.invalid>\n",
+                "an AI tool",
+            ),
+            (
+                jane,
+                "fix: index\n\nCo-authored-by: Kiro <kiro@amazon.com>\n",
+                "Kiro",
+            ),
+            (jane, "ai-generated: examples update\n", "an AI tool"),
+            (jane, "fix: index\n\nDone by Sonnet 4.5\n", "Claude"),
+        ],
+        &[
+            ("Jane Doe (via GitHub) <jane@example.com>", "fix: index\n"),
+            (
+                jane,
+                "fix: index\n\nCo-authored-by: Bob Stone (AI team) <bob@example.com>\n",
+            ),
+            (jane, "AI-generated images: add alt text\n"),
+            (jane, "ai-generated: no\n"),
+            (jane, "fix: index\n\nDone by Jane in the review.\n"),
+            ("Jane Doe <jane@amazon.com>", "fix: index\n"),
+        ],
+    );
+}
