@@ -1147,6 +1147,12 @@ fn staging_apps_and_ticked_ai_boxes() {
         jane,
         "feat: otel receiver (#4121)\n\n#### PR Checklist\n\n- [x] Tests updated\n- [ ] This pull request was substantially generated with AI assistance\n",
     );
+    assert_quiet(
+        &repo,
+        "n1.txt",
+        jane,
+        "feat: otel receiver (#4122)\n\n#### PR Checklist\n\n- [x] This pull request was not generated with AI assistance\n",
+    );
 }
 
 /// Shapes from the a27–a28 held-out sets: a person acting through an agent,
