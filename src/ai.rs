@@ -1066,11 +1066,7 @@ impl Detector {
             // Copilot <…>`: a tool's or a model's name where a person's stands.
             // Without a well-formed address, the name is what comes before
             // one or before a comma (`Gemini, your friendly code agent.`).
-            let v = t.value.trim();
-            let name = Person::parse(v).map_or_else(
-                || v.split(['<', ',']).next().unwrap_or(v).trim().to_string(),
-                |p| p.name,
-            );
+            let name = value_name(t.value.trim());
             if name.split_whitespace().count() <= 6 {
                 if let Some(tool) = self.tool_named(&name, true) {
                     return Some(Signal {
@@ -1407,6 +1403,16 @@ fn via_tool(name: &str) -> Option<&str> {
     (at > 0 && (1..=3).contains(&n)).then_some(tool)
 }
 
+/// The name a `…-by:` trailer's value gives: the person's name of a
+/// well-formed `Name <email>`, or else what comes before an address or a
+/// comma (`Gemini, your friendly code agent.`).
+fn value_name(v: &str) -> String {
+    Person::parse(v).map_or_else(
+        || v.split(['<', ',']).next().unwrap_or(v).trim().to_string(),
+        |p| p.name,
+    )
+}
+
 /// `Generated with X` as a footer line and `X` as a co-author or in a
 /// disclosure trailer of the same message (`ᕕ( ᐛ )ᕗ  Generated with Cliffy`
 /// with `Co-Authored-By: Cliffy <cliffy@…>`, `Generated with Karigor` with
@@ -1446,9 +1452,7 @@ fn generated_with_coauthor(text: &str) -> Option<Signal> {
             "co-developed-by",
         ];
         if NAMING.iter().any(|n| k.eq_ignore_ascii_case(n)) {
-            let name = Person::parse(v)
-                .map_or_else(|| v.split('<').next().unwrap_or(v).to_string(), |p| p.name)
-                .to_lowercase();
+            let name = value_name(v).to_lowercase();
             let words: Vec<&str> = name
                 .split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-')))
                 .filter(|w| !w.is_empty())
