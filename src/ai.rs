@@ -1419,8 +1419,11 @@ fn value_name(v: &str) -> String {
 /// `Assisted-by: … via Karigor <…>`): a tool that writes both names itself,
 /// known or not; a person is not what a commit is generated with.
 fn generated_with_coauthor(text: &str) -> Option<Signal> {
-    // Most messages never say "generated": skip them before any regex.
-    if !(text.contains("enerated") || text.contains("ENERATED")) {
+    // Most messages never say "generated", in any case: skip them before
+    // the footer pattern runs line by line.
+    static SAYS: OnceLock<Regex> = OnceLock::new();
+    let says = SAYS.get_or_init(|| Regex::new("(?i)generated").expect("a valid pattern"));
+    if !says.is_match(text) {
         return None;
     }
     static FOOTER: OnceLock<Regex> = OnceLock::new();
@@ -1759,6 +1762,9 @@ mod tests {
         assert_eq!(first(cliffy), Some((Some("Cliffy".to_string()), true)));
         let glued = "fix\n\n🫡 Generated with Cliffy\nCo-Authored-By: Cliffy <cliffy@ettio.com>\n";
         assert_eq!(first(glued), Some((Some("Cliffy".to_string()), true)));
+        // The footer's verb in any case, as the footer pattern reads it.
+        let odd = "fix\n\nGeNeRaTeD with Cliffy\n\nCo-Authored-By: Cliffy <cliffy@ettio.com>\n";
+        assert_eq!(first(odd), Some((Some("Cliffy".to_string()), true)));
         // `<model> via <tool>` in a disclosure: the tool after `via`.
         let via = "perf: x\n\nGenerated with Karigor\n\nAssisted-by: Karigor Chintok via Karigor <karigor@faisal.click>\n";
         assert_eq!(first(via).and_then(|t| t.0).as_deref(), Some("Karigor"));
