@@ -1,8 +1,10 @@
 //! Converts the TOML documents embedded in the binary (presets and data
 //! tables) to JSON at build time: `toml`'s parser keeps every span and
 //! comment and cost a third of a commit-msg hook, while JSON reads in a
-//! fraction of that. `src/config/embedded.rs` includes the result; a test
-//! checks that both give the same table for every document.
+//! fraction of that. The data tables' entries lose their `examples` and
+//! `counter_examples` on the way (`src/config/strip.rs`): only the tests
+//! read them, from the TOML. `src/config/embedded.rs` includes the result;
+//! a test checks that both give the same table for every document.
 
 use std::path::Path;
 
@@ -11,10 +13,18 @@ use std::path::Path;
 #[path = "src/rules/patterns/literals.rs"]
 mod literals;
 
+// Drops the entries' examples, which only the tests read.
+#[path = "src/config/strip.rs"]
+mod strip;
+
+/// The data tables, whose entries' examples are left out of the binary.
+const DATA: &str = "policies/data";
+
 fn main() {
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
     println!("cargo:rerun-if-changed=src/rules/patterns/literals.rs");
-    for dir in ["policies", "policies/data"] {
+    println!("cargo:rerun-if-changed=src/config/strip.rs");
+    for dir in ["policies", DATA] {
         println!("cargo:rerun-if-changed={dir}");
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .expect("policies directory")
@@ -26,8 +36,11 @@ fn main() {
         for path in entries {
             println!("cargo:rerun-if-changed={}", path.display());
             let text = std::fs::read_to_string(&path).expect("read embedded TOML");
-            let table: toml::Table = toml::from_str(&text)
+            let mut table: toml::Table = toml::from_str(&text)
                 .unwrap_or_else(|e| panic!("{} is not valid TOML: {e}", path.display()));
+            if dir == DATA {
+                strip::strip_examples(&mut table);
+            }
             let json = serde_json::to_string(&table).expect("TOML as JSON");
             let name = path.file_name().expect("file name");
             let dest = Path::new(&out).join(dir).join(name).with_extension("json");

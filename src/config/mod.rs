@@ -5,6 +5,9 @@
 
 pub(crate) mod embedded;
 pub(crate) mod error;
+// Shared with build.rs; the binary only needs it to test what it embeds.
+#[cfg(test)]
+pub(crate) mod strip;
 
 pub use error::{KeyPath, PolicyErrors, Problems};
 
