@@ -461,6 +461,26 @@ pub(crate) use literals::has_required;
 use literals::has_required_lower;
 pub(crate) use literals::{group_literals, required_literals, required_sets};
 
+/// A table's pattern set as a policy holds it: the one built once for the
+/// built-in table, shared by every policy that leaves it as it is, or one
+/// of its own.
+#[derive(Debug)]
+pub(crate) enum SetRef {
+    Builtin(&'static PatternSet),
+    Own(PatternSet),
+}
+
+impl std::ops::Deref for SetRef {
+    type Target = PatternSet;
+
+    fn deref(&self) -> &PatternSet {
+        match self {
+            SetRef::Builtin(s) => s,
+            SetRef::Own(s) => s,
+        }
+    }
+}
+
 /// Patterns with their keyword pre-filter.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PatternSet {

@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 use globset::GlobSet;
 use serde::Deserialize;
 
-use super::patterns::{Hit, Pattern, PatternSet, PatternSpec, Verdict};
+use super::patterns::{Hit, Pattern, PatternSet, PatternSpec, SetRef, Verdict};
 use crate::config::{compile_globs, KeyPath, Problems};
 use crate::diag::RuleInfo;
 use crate::diag::Severity;
@@ -574,7 +574,10 @@ struct RawPublished {
 /// The built-in table, compiled.
 #[derive(Debug)]
 struct Builtin {
-    patterns: Vec<Pattern>,
+    /// Built once: a policy that neither adds, redefines nor disables a
+    /// pattern shares it (the keyword index cost as much as a commit-msg
+    /// hook's whole secrets check).
+    set: PatternSet,
     placeholder_words: Vec<String>,
     not_secret_names: Vec<String>,
     /// The published values, sorted (binary-searched).
@@ -627,7 +630,7 @@ enum GitleaksVerdict {
 /// Compiled `[secrets]`.
 #[derive(Debug)]
 pub struct Secrets {
-    pub(crate) set: PatternSet,
+    pub(crate) set: SetRef,
     pub(crate) allow_paths: Option<GlobSet>,
     /// The table's `placeholder_words` and the policy's `placeholders`, lowercase.
     placeholders: Vec<String>,
@@ -897,7 +900,7 @@ fn builtin() -> &'static Result<Builtin, String> {
         }
         match problems.0.first() {
             None => Ok(Builtin {
-                patterns: out,
+                set: PatternSet::new(out)?,
                 placeholder_words: table
                     .placeholder_words
                     .iter()
@@ -1002,27 +1005,33 @@ pub(crate) fn compile_with(
     if raw.enabled == Some(false) {
         return None;
     }
-    let (mut patterns, not_secret_names, mut own_not_secret) = match builtin() {
-        Ok(b) => (
-            b.patterns.clone(),
-            b.not_secret_names.clone(),
-            b.own_not_secret.clone(),
-        ),
+    let b = match builtin() {
+        Ok(b) => b,
         Err(e) => {
             problems.error(base.clone(), e.clone());
             return None;
         }
     };
+    // Only a policy that changes the table gets a set of its own.
+    let own_set = raw.disable.as_ref().is_some_and(|d| !d.is_empty())
+        || raw.patterns.as_ref().is_some_and(|p| !p.is_empty())
+        || raw.gitleaks_config.is_some();
+    let (mut patterns, not_secret_names, mut own_not_secret) = (
+        if own_set {
+            b.set.patterns().to_vec()
+        } else {
+            Vec::new()
+        },
+        b.not_secret_names.clone(),
+        b.own_not_secret.clone(),
+    );
     for (i, id) in raw.disable.iter().flatten().enumerate() {
         match patterns.iter().position(|p| &p.id == id) {
             Some(k) => {
                 patterns.remove(k);
             }
             None => {
-                let known = builtin()
-                    .as_ref()
-                    .map(|b| b.patterns.as_slice())
-                    .unwrap_or(&[]);
+                let known = b.set.patterns();
                 let mut msg = format!("`{id}` is not a built-in secrets pattern");
                 if let Some(n) =
                     crate::config::error::nearest(id, known.iter().map(|p| p.id.as_str()))
@@ -1128,16 +1137,20 @@ pub(crate) fn compile_with(
         .filter(|g| !g.is_empty())
         .and_then(|g| compile_globs(&g, &base.key("allow_paths"), problems));
     // Built-in keywords are tested; the policy's get their automaton now.
-    let set = match PatternSet::new(patterns).and_then(|s| {
-        if !seen.is_empty() {
-            s.prepare()?;
-        }
-        Ok(s)
-    }) {
-        Ok(s) => s,
-        Err(e) => {
-            problems.error(base.clone(), e);
-            return None;
+    let set = if !own_set {
+        SetRef::Builtin(&b.set)
+    } else {
+        match PatternSet::new(patterns).and_then(|s| {
+            if !seen.is_empty() {
+                s.prepare()?;
+            }
+            Ok(s)
+        }) {
+            Ok(s) => SetRef::Own(s),
+            Err(e) => {
+                problems.error(base.clone(), e);
+                return None;
+            }
         }
     };
     Some(Secrets {
@@ -1231,7 +1244,7 @@ fn check_examples(
         return;
     };
     let one = Secrets {
-        set,
+        set: SetRef::Own(set),
         allow_paths: None,
         placeholders: placeholders.to_vec(),
         not_secret_names: builtin()
