@@ -503,6 +503,8 @@ fn assignment_shapes_curl_and_provider_formats_fail() {
         ["<apiToken>", &cred(17), "</apiToken>"].concat(),
         ["ENCRYPTION_KEY=", &cred(50)].concat(),
         ["$settings['hash_key'] = '", &cred(51), "';"].concat(),
+        // JSON inside a string literal, its quotes escaped
+        ["let body = \"{\\\"apiToken\\\":\\\"", &cred(52), "\\\"}\";"].concat(),
         [
             "curl -u deploy:",
             &cred(18),
