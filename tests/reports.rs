@@ -313,3 +313,58 @@ fn json_is_complete_and_versioned() {
     assert_eq!(miner["severity"], "error");
     assert_eq!(miner["hint"], "remove it");
 }
+
+/// A run that stops on an error (a missing object: exit status 2, the error
+/// on stderr) still ends each document format, so that what a machine
+/// reads parses and says the run failed, with the findings shown so far.
+#[test]
+fn a_run_that_fails_still_ends_its_document() {
+    let sb = Sandbox::new();
+    let (r, _) = repo(&sb);
+    r.commit_file(
+        "c.txt",
+        "content whose blob goes missing\n",
+        "Third\n\nTicket: 3\n",
+    );
+    let blob = r.git(&["rev-parse", "HEAD:c.txt"]);
+    let path = r
+        .path
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
+    std::fs::remove_file(&path).expect("rm the blob");
+    let range = ["check", "--all", "--format"];
+
+    let run = r.pc(&[&range[..], &["json"]].concat());
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("error"), "{}", run.stderr);
+    let doc = run.json();
+    let error = doc["error"].as_str().expect("an error member");
+    assert!(
+        error.contains(&blob[..7]) || error.contains("object"),
+        "{error}"
+    );
+    assert!(
+        doc["findings"].is_array() && doc["summary"].is_object(),
+        "{doc:#}"
+    );
+
+    let run = r.pc(&[&range[..], &["sarif"]].concat());
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let doc = run.json();
+    assert_valid_sarif(&doc);
+    let inv = &doc["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false, "{inv:#}");
+    assert_eq!(inv["toolExecutionNotifications"][0]["level"], "error");
+
+    let run = r.pc(&[&range[..], &["gitlab"]].concat());
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.json().is_array(), "{}", run.stdout);
+
+    // With the blob written back (`git add`), the same run has no error.
+    r.write("c.txt", "content whose blob goes missing\n");
+    r.git(&["add", "c.txt"]);
+    let run = r.pc(&["check", "--all", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.json().get("error").is_none(), "{}", run.stdout);
+}

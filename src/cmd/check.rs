@@ -91,13 +91,21 @@ pub(crate) fn check(args: CheckArgs, global: &Global) -> Result<Exit> {
     }
     let run = Run::new(&policy).with_baseline(baseline);
     let mut rep = reporter_for(args.format, global, Box::new(stdout.lock()), tty);
-    let oids = crate::source::range::scan_range(
+    let oids = match crate::source::range::scan_range(
         git::opener(&repo),
         range,
         &run,
         rep.as_mut(),
         &mut summary,
-    )?;
+    ) {
+        Ok(oids) => oids,
+        Err(e) => {
+            // The error goes to stderr (exit status 2); a document format
+            // still ends its document, saying the run failed.
+            let _ = rep.fail(&summary, &format!("{e:#}"));
+            return Err(e);
+        }
+    };
     tracing::info!(
         "checked {}",
         crate::report::shared::count(oids.len(), "commit")

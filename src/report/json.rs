@@ -1,7 +1,9 @@
 //! `--format json`: one document, streamed finding by finding.
 //!
 //! Shape (schema_version 1):
-//! `{"schema_version":1,"findings":[Finding…],"summary":{"commits":N,"errors":N,"warnings":N,"suppressed":N}}`
+//! `{"schema_version":1,"findings":[Finding…],"summary":{"commits":N,"errors":N,"warnings":N,"suppressed":N}}`;
+//! a run that stops on an error (exit status 2) still ends the document,
+//! with `"error":"…"` before the summary of what was checked.
 
 use std::io::Write;
 
@@ -54,6 +56,18 @@ impl Reporter for JsonReporter<'_> {
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
         self.start()?;
         write!(self.out, "],\"summary\":")?;
+        serde_json::to_writer(&mut self.out, summary)?;
+        writeln!(self.out, "}}")?;
+        self.out.flush()
+    }
+
+    /// Ends the document with an `error` member before the summary of what
+    /// was checked.
+    fn fail(&mut self, summary: &Summary, error: &str) -> std::io::Result<()> {
+        self.start()?;
+        write!(self.out, "],\"error\":")?;
+        serde_json::to_writer(&mut self.out, error)?;
+        write!(self.out, ",\"summary\":")?;
         serde_json::to_writer(&mut self.out, summary)?;
         writeln!(self.out, "}}")?;
         self.out.flush()

@@ -193,6 +193,19 @@ impl Reporter for SarifReporter<'_> {
     }
 
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()> {
+        self.end(summary, None)
+    }
+
+    /// SARIF's own way: the invocation was not successful, and a tool
+    /// execution notification says why.
+    fn fail(&mut self, summary: &Summary, error: &str) -> std::io::Result<()> {
+        self.end(summary, Some(error))
+    }
+}
+
+impl SarifReporter<'_> {
+    /// Ends the log; `error` when the run stopped on one.
+    fn end(&mut self, summary: &Summary, error: Option<&str>) -> std::io::Result<()> {
         self.start()?;
         let rules: Vec<Value> = self
             .rules
@@ -208,10 +221,15 @@ impl Reporter for SarifReporter<'_> {
                 "rules": rules,
             }
         });
-        let invocation = json!([{
-            "executionSuccessful": true,
+        let mut invocation = json!({
+            "executionSuccessful": error.is_none(),
             "properties": { "summary": summary },
-        }]);
+        });
+        if let Some(e) = error {
+            invocation["toolExecutionNotifications"] =
+                json!([{ "level": "error", "message": { "text": e } }]);
+        }
+        let invocation = json!([invocation]);
         write!(self.out, "],\"tool\":")?;
         serde_json::to_writer(&mut self.out, &tool)?;
         write!(self.out, ",\"invocations\":")?;

@@ -14,6 +14,13 @@ pub trait Reporter {
     /// The run is over: shows the summary and ends the report (a document
     /// format writes its closing part here).
     fn finish(&mut self, summary: &Summary) -> std::io::Result<()>;
+    /// The run stopped on `error` (said on stderr, exit status 2) after the
+    /// findings shown so far: a document format still ends its document, so
+    /// that what a machine reads parses and says the run failed. Nothing by
+    /// default (a stream of lines needs no end).
+    fn fail(&mut self, _summary: &Summary, _error: &str) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A writer that escapes [`is_unsafe_char`]s but line feeds in what passes
