@@ -1261,3 +1261,62 @@ fn agent_mailboxes_former_names_and_required_statements() {
         ],
     );
 }
+
+/// Round 21 (held-out gastown, LocalAI, mcp-grafana, llm, inngest,
+/// documenso, ratatui, sentry-mcp): vendors' agent apps and signatures, an
+/// account named as a coding agent, Claude as a co-author with no address
+/// or a service account's, and attributions whose subject is the PR or the
+/// code; a person named Claude stays a person.
+#[test]
+fn vendor_agent_apps_bare_co_authors_and_subject_first_attributions() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let jane = "Jane Doe <jane@example.com>";
+    assert_cases(
+        &repo,
+        &[
+            (
+                "mendral-app[bot] <233154221+mendral-app[bot]@users.noreply.github.com>",
+                "fix: flaky test\n",
+                "Mendral",
+            ),
+            (
+                jane,
+                "fix: retries\n\n> <sup>Written by [Mendral](https://mendral.com) for commit 1a2b3c4.</sup>\n",
+                "Mendral",
+            ),
+            (
+                "seer-by-sentry[bot] <157164994+seer-by-sentry[bot]@users.noreply.github.com>",
+                "fix(api): keep POST on redirects\n",
+                "Seer",
+            ),
+            ("Junior <junior@sentry.io>", "fix: index\n", "Sentry-Junior"),
+            (
+                "Team Coding Agent 1 <team-coding-agent-1@localai.ai>",
+                "fix: gallery\n",
+                "an AI tool",
+            ),
+            (jane, "fix: index\n\nCo-Authored-By: Claude\n", "Claude"),
+            (
+                jane,
+                "fix: index\n\nCo-Authored-By: Claude <svc-devxp-claude@slack-corp.com>\n",
+                "Claude",
+            ),
+            (
+                jane,
+                "fix: index\n\nCo-Authored-By: Antigravity (Google DeepMind) <noreply@google.com>\n",
+                "Antigravity",
+            ),
+            (jane, "fix: index\n\nCo-Authored-By: Cursor <noreply@cursor.sh>\n", "Cursor"),
+            (jane, "fix: index\n\n_PR created with Claude Code_\n", "Claude"),
+            (jane, "fix: index\n\n- Code was written by Cursor\n", "Cursor"),
+        ],
+        &[
+            (jane, "fix: index\n\nCo-authored-by: Claude Dupont <claude@dupont.fr>\n"),
+            (jane, "fix: index\n\nCo-authored-by: Claude <jean-claude@example.fr>\n"),
+            ("getsentry-bot <bot@sentry.io>", "release: 1.2.3\n"),
+            (jane, "fix: index\n\nPatch created with cargo\n"),
+            ("Jane Doe <coding-agent@example.com>", "fix: index\n"),
+        ],
+    );
+}
