@@ -439,8 +439,27 @@ impl KeywordIndex {
     /// (the order differs; callers sort what they collect).
     fn plain_hits(&self, text: &str) -> Vec<(std::ops::Range<usize>, &[usize])> {
         let lower = text.to_ascii_lowercase();
+        // The pairs of adjacent bytes the text holds: a keyword with a pair
+        // the text lacks cannot occur in it, and is not searched (setting up
+        // a search for each of a table's hundreds of keywords was most of
+        // a commit-msg hook's secrets check).
+        let mut pairs = vec![0u64; 1 << 10];
+        let bit = |a: u8, b: u8| (usize::from(a) << 8) | usize::from(b);
+        for w in lower.as_bytes().windows(2) {
+            let i = bit(w[0], w[1]);
+            pairs[i >> 6] |= 1 << (i & 63);
+        }
+        let may_occur = |kw: &[u8]| {
+            kw.windows(2).all(|w| {
+                let i = bit(w[0], w[1]);
+                pairs[i >> 6] & (1 << (i & 63)) != 0
+            })
+        };
         let mut out = Vec::new();
         for (k, kw) in self.keywords.iter().enumerate() {
+            if !may_occur(kw.as_bytes()) {
+                continue;
+            }
             // An occurrence starts on a character boundary; the next one
             // may overlap this one from its second character on.
             let step = kw.chars().next().map_or(1, char::len_utf8);
