@@ -223,11 +223,7 @@ fn a_corrupt_object_is_a_clear_error() {
     r.commit_file("a.txt", "a\n", "base");
     r.commit_file("b.txt", "some content that will be corrupted\n", "second");
     let blob = r.git(&["rev-parse", "HEAD:b.txt"]);
-    let path = r
-        .path
-        .join(".git/objects")
-        .join(&blob[..2])
-        .join(&blob[2..]);
+    let path = r.loose_object(&blob);
     let mut perm = std::fs::metadata(&path)
         .expect("loose object")
         .permissions();

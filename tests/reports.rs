@@ -327,11 +327,7 @@ fn a_run_that_fails_still_ends_its_document() {
         "Third\n\nTicket: 3\n",
     );
     let blob = r.git(&["rev-parse", "HEAD:c.txt"]);
-    let path = r
-        .path
-        .join(".git/objects")
-        .join(&blob[..2])
-        .join(&blob[2..]);
+    let path = r.loose_object(&blob);
     std::fs::remove_file(&path).expect("rm the blob");
     let range = ["check", "--all", "--format"];
 

@@ -168,6 +168,14 @@ impl Repo<'_> {
         String::from_utf8_lossy(&o.stdout).trim_end().to_string()
     }
 
+    /// The file of a loose object (a blob just committed is one).
+    pub fn loose_object(&self, oid: &str) -> PathBuf {
+        self.path
+            .join(".git/objects")
+            .join(&oid[..2])
+            .join(&oid[2..])
+    }
+
     /// Runs git with stdin; returns the raw output, whatever the status.
     pub fn git_raw(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
         self.sb.git_in(&self.path, args, stdin)
