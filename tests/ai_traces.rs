@@ -1327,3 +1327,47 @@ fn vendor_agent_apps_bare_co_authors_and_subject_first_attributions() {
         ],
     );
 }
+
+/// Round 22 (held-out deepagents, csharp-sdk, huggingface_hub, fantasy,
+/// opendal, iggy, adk-go, kotlin-sdk): Hugging Face's Moon Bot, TRAE's
+/// GitHub account, Open SWE's App spelled with a space, Deep Agents' footer
+/// without its link; a body that is only the CLI's docs link is no footer.
+#[test]
+fn slack_agents_trae_accounts_and_unlinked_footers() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let jane = "Jane Doe <jane@example.com>";
+    assert_cases(
+        &repo,
+        &[
+            (
+                "moon-bot-app[bot] <1+moon-bot-app[bot]@users.noreply.github.com>",
+                "fix: cache\n",
+                "Moon-Bot",
+            ),
+            (
+                jane,
+                "fix: cache\n\nRequested by @jane (Jane Doe) via Moon Bot.\n",
+                "Moon-Bot",
+            ),
+            (
+                jane,
+                "fix: index\n\nCo-authored-by: traeagent <traeagent@users.noreply.github.com>\n",
+                "Trae",
+            ),
+            (
+                jane,
+                "fix: index\n\nCo-authored-by: Open SWE[bot] <Open SWE@users.noreply.github.com>\n",
+                "Open-SWE",
+            ),
+            (jane, "fix: index\n\nCreated with Deep Agents CLI.\n", "Deep-Agents"),
+        ],
+        &[
+            (
+                jane,
+                "docs: providers\n\nhttps://docs.langchain.com/oss/python/deepagents/cli/providers\n",
+            ),
+            (jane, "fix: index\n\nRequested by @jane via the moon bot channel\n"),
+        ],
+    );
+}
