@@ -1331,7 +1331,9 @@ fn vendor_agent_apps_bare_co_authors_and_subject_first_attributions() {
 /// Round 22 (held-out deepagents, csharp-sdk, huggingface_hub, fantasy,
 /// opendal, iggy, adk-go, kotlin-sdk): Hugging Face's Moon Bot, TRAE's
 /// GitHub account, Open SWE's App spelled with a space, Deep Agents' footer
-/// without its link; a body that is only the CLI's docs link is no footer.
+/// without its link, CodeRabbit's summary by its heading; a body that is
+/// only the CLI's docs link, or CodeRabbit's markers around nothing, is no
+/// trace.
 #[test]
 fn slack_agents_trae_accounts_and_unlinked_footers() {
     let sb = Sandbox::new();
@@ -1361,6 +1363,11 @@ fn slack_agents_trae_accounts_and_unlinked_footers() {
                 "Open-SWE",
             ),
             (jane, "fix: index\n\nCreated with Deep Agents CLI.\n", "Deep-Agents"),
+            (
+                jane,
+                "fix: index\n\n<!-- This is an auto-generated comment: release notes by coderabbit.ai -->\n## Summary by CodeRabbit\n\n* Bug Fixes\n<!-- end of auto-generated comment: release notes by coderabbit.ai -->\n",
+                "CodeRabbit",
+            ),
         ],
         &[
             (
@@ -1368,6 +1375,11 @@ fn slack_agents_trae_accounts_and_unlinked_footers() {
                 "docs: providers\n\nhttps://docs.langchain.com/oss/python/deepagents/cli/providers\n",
             ),
             (jane, "fix: index\n\nRequested by @jane via the moon bot channel\n"),
+            // a template's CodeRabbit markers with nothing between them
+            (
+                jane,
+                "fix: index\n\n<!-- This is an auto-generated comment: release notes by coderabbit.ai\n-->\n\n<!-- end of auto-generated comment: release notes by coderabbit.ai -->\n",
+            ),
         ],
     );
 }
