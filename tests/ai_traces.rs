@@ -1037,11 +1037,6 @@ fn agent_apps_mailboxes_and_metadata() {
             jane,
             "fix: bump\n\nAutomated dependency upgrade by Renovate\n",
         ),
-        // Left out while reviewers disagree: a version bump by a security bot.
-        (
-            jane,
-            "fix: CVE-2026-43512 security vulnerability\n\nAutomated dependency upgrade by OrbisAI Security\n",
-        ),
         ("Jane Doe <jane@xai.com>", "fix: retry\n"),
         ],
     );
@@ -1380,6 +1375,51 @@ fn slack_agents_trae_accounts_and_unlinked_footers() {
                 jane,
                 "fix: index\n\n<!-- This is an auto-generated comment: release notes by coderabbit.ai\n-->\n\n<!-- end of auto-generated comment: release notes by coderabbit.ai -->\n",
             ),
+        ],
+    );
+}
+
+/// Round 23 (held-out fiber, ddev, memos, arrow-rs, hyprnote, trl,
+/// agentscope, Flowise): an internal assistant named in `Co-developed-by:`,
+/// Gemini Code Assist's and ChatGPT's mailboxes, Devin's App address without
+/// `[bot]`, a `Co-generated-by:` disclosure, and Orbis's dependency
+/// upgrades, which every reviewer since session 11 labelled AI.
+#[test]
+fn internal_assistants_vendor_mailboxes_and_security_agents() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let jane = "Jane Doe <jane@example.com>";
+    assert_cases(
+        &repo,
+        &[
+            (
+                jane,
+                "fix: hooks\n\nCo-developed-by: Aone Copilot <noreply@alibaba-inc.com>\n",
+                "Aone-Copilot",
+            ),
+            (
+                jane,
+                "fix: index\n\nCo-authored-by: Gemini Code Assist <code-assist@google.com>\n",
+                "Gemini",
+            ),
+            (jane, "fix: index\n\nCo-authored-by: @gemini-code-assist\n", "Gemini"),
+            (jane, "fix: index\n\nCo-authored-by: ChatGPT <chatgpt@openai.com>\n", "Codex"),
+            (
+                "devin-ai-integration <158243242+devin-ai-integration@users.noreply.github.com>",
+                "fix: index\n",
+                "Devin",
+            ),
+            (jane, "perf: kernels\n\nCo-generated-by: Cursor/Opus\n", "Cursor"),
+            (
+                jane,
+                "fix: CVE-2026-67213 security vulnerability\n\nAutomated dependency upgrade by OrbisAI Security\n",
+                "Orbis",
+            ),
+        ],
+        &[
+            ("Jane Doe <noreply@alibaba-inc.com>", "fix: index\n"),
+            (jane, "fix: index\n\nCo-authored-by: Devin Smith <devinsmith@example.com>\n"),
+            (jane, "fix: bump\n\nAutomated dependency upgrade by Renovate\n"),
         ],
     );
 }
