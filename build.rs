@@ -17,14 +17,11 @@ mod literals;
 #[path = "src/config/strip.rs"]
 mod strip;
 
-/// The data tables, whose entries' examples are left out of the binary.
-const DATA: &str = "policies/data";
-
 fn main() {
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
     println!("cargo:rerun-if-changed=src/rules/patterns/literals.rs");
     println!("cargo:rerun-if-changed=src/config/strip.rs");
-    for dir in ["policies", DATA] {
+    for dir in ["policies", strip::DATA_DIR] {
         println!("cargo:rerun-if-changed={dir}");
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .expect("policies directory")
@@ -38,7 +35,7 @@ fn main() {
             let text = std::fs::read_to_string(&path).expect("read embedded TOML");
             let mut table: toml::Table = toml::from_str(&text)
                 .unwrap_or_else(|e| panic!("{} is not valid TOML: {e}", path.display()));
-            if dir == DATA {
+            if dir == strip::DATA_DIR {
                 strip::strip_examples(&mut table);
             }
             let json = serde_json::to_string(&table).expect("TOML as JSON");

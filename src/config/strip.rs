@@ -8,6 +8,9 @@
 //! every run, a commit-msg hook's included. `build.rs` drops them from the
 //! JSON it embeds; this file is shared with it.
 
+/// The directory of the data tables.
+pub const DATA_DIR: &str = "policies/data";
+
 /// The keys of an entry that only the tests read.
 pub const TEST_ONLY_KEYS: [&str; 2] = ["examples", "counter_examples"];
 

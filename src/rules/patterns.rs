@@ -443,7 +443,7 @@ impl KeywordIndex {
         // the text lacks cannot occur in it, and is not searched (setting up
         // a search for each of a table's hundreds of keywords was most of
         // a commit-msg hook's secrets check).
-        let mut pairs = vec![0u64; 1 << 10];
+        let mut pairs = [0u64; 1 << 10];
         let bit = |a: u8, b: u8| (usize::from(a) << 8) | usize::from(b);
         for w in lower.as_bytes().windows(2) {
             let i = bit(w[0], w[1]);
