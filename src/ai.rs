@@ -773,13 +773,13 @@ impl Detector {
                 Some(p) => p.key(key),
                 None => path.clone(),
             };
-            let name = describe_entry(n, s);
+            let name = || describe_entry(n, s);
             let problems_before = problems.0.len();
             if at.is_some() {
                 let found = verify_entry(s);
                 let bad = !found.is_empty();
                 for msg in found {
-                    problems.error(at_or("pattern"), format!("{name}: {msg}"));
+                    problems.error(at_or("pattern"), format!("{}: {msg}", name()));
                 }
                 if bad {
                     continue;
@@ -787,7 +787,7 @@ impl Detector {
             } else if s.kind == Kind::Trailer && s.key.is_none() {
                 // The built-in table is verified by the test-suite; only what
                 // would break detection is checked here.
-                problems.error(path.clone(), format!("built-in {name}: no `key`"));
+                problems.error(path.clone(), format!("built-in {}: no `key`", name()));
                 continue;
             }
             if problems.0.len() > problems_before || (s.kind == Kind::Prose && !prose_on) {
@@ -1561,9 +1561,10 @@ fn loose_trailer(line: &str) -> Option<(&str, &str)> {
 }
 
 fn distinct_tools<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen: HashSet<String> = HashSet::new();
     let mut out: Vec<String> = Vec::new();
     for n in names {
-        if !n.is_empty() && !out.iter().any(|o| tool_key(o) == tool_key(n)) {
+        if !n.is_empty() && seen.insert(tool_key(n)) {
             out.push(n.to_string());
         }
     }

@@ -28,7 +28,7 @@
 
 use crate::rules::family::{CheckContext, CompileContext, Family};
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use globset::GlobSet;
@@ -879,9 +879,10 @@ fn builtin() -> &'static Result<Builtin, String> {
             }
         }
         let mut out = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::with_capacity(table.pattern.len());
         for r in &table.pattern {
             let path = KeyPath::of(&["pattern"]).id(&r.id);
-            if out.iter().any(|p: &Pattern| p.id == r.id) {
+            if !seen.insert(&r.id) {
                 problems.error(path.clone(), format!("duplicate pattern id `{}`", r.id));
             }
             if let Some(p) = Pattern::compile(spec(r, false), &path, &mut problems) {
@@ -890,7 +891,7 @@ fn builtin() -> &'static Result<Builtin, String> {
         }
         for (gl, ids) in &table.gitleaks_defaults {
             for id in ids {
-                if !out.iter().any(|p: &Pattern| &p.id == id) {
+                if !seen.contains(id.as_str()) {
                     problems.error(
                         KeyPath::of(&["gitleaks_defaults"]).key(gl),
                         format!("`{id}` is not a pattern of the table"),
