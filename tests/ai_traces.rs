@@ -1453,3 +1453,64 @@ fn author_tags_cli_wordings_and_bare_handles() {
         ],
     );
 }
+
+/// Round 25 (held-out azure-dev, azure-mcp, kiota, typespec, mcp-use,
+/// microsoft/mcp, crawl4ai, moon, vibe-kanban, pi-mono, superset,
+/// azure-sdk-for-rust, serena, claude-task-master, formbricks, wails): an
+/// agent's reply kept as the subject, Vibe Kanban's task markers, Multica's
+/// co-author, coding agents' GitHub Apps, Claude's made-up Anthropic
+/// mailboxes, and an `AI-assistant:` trailer.
+#[test]
+fn agent_replies_task_markers_and_agent_apps() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let jane = "Jane Doe <jane@example.com>";
+    assert_cases(
+        &repo,
+        &[
+            (jane, "Fixed! The issue was in the SQL query\n", "an AI tool"),
+            (jane, "I've successfully improved the open in IDE button\n", "an AI tool"),
+            (jane, "Sort models alphabetically (Vibe Kanban) (#3389)\n", "Vibe-Kanban"),
+            (
+                jane,
+                "Commit changes from coding agent for workspace 5f0e3c1a-7b2d-4e8f-9a6c-1d2e3f4a5b6c\n",
+                "Vibe-Kanban",
+            ),
+            (
+                jane,
+                "docs: translate\n\nCo-authored-by: multica-agent <github@multica.ai>\n",
+                "Multica",
+            ),
+            (
+                "use-tusk[bot] <144006087+use-tusk[bot]@users.noreply.github.com>",
+                "test: cover the parser\n",
+                "an AI tool",
+            ),
+            (
+                jane,
+                "docs: api\n\nCo-authored-by: Claude <claude-assistant@anthropic.com>\n",
+                "Claude",
+            ),
+            (jane, "fix: index\n\nAI-assistant: pi-coding-agent:glm-4.7\n", "GLM"),
+            (
+                jane,
+                "The fix is implemented. Here's a summary of what was done:\n",
+                "an AI tool",
+            ),
+            (
+                jane,
+                "feat: push after creation (#470)\n\nPR push after creation (vibe-kanban c22efac9)\n",
+                "Vibe-Kanban",
+            ),
+        ],
+        &[
+            (jane, "Fixed! (#123)\n"),
+            (jane, "I have removed the legacy flag\n"),
+            (jane, "Compare with Vibe Kanban (#12) and others\n"),
+            ("Jane Doe <jane@multica.ai>", "fix: index\n"),
+            (jane, "docs: api\n\nCo-authored-by: Claude <claude.martin@anthropic.com>\n"),
+            (jane, "Revert \"The fix is implemented. Here's a summary:\"\n"),
+            (jane, "docs: here's a summary of the release process\n"),
+        ],
+    );
+}
