@@ -896,10 +896,28 @@ mod tests {
             lits(r"(?i)^\W*generated with \[?claude code\b"),
             v(&["generated with "])
         );
-        assert_eq!(lits(r"(?:claude|amp)\[bot\]"), v(&["[bot]"]));
+        // A small finite language is multiplied through its neighbours.
+        assert_eq!(
+            lits(r"(?:claude|amp)\[bot\]"),
+            v(&["amp[bot]", "claude[bot]"])
+        );
         assert_eq!(
             lits(r"x(?:claude|anthropic)\[b"),
-            v(&["anthropic", "claude"])
+            v(&["xanthropic[b", "xclaude[b"])
+        );
+        assert_eq!(
+            lits(r"(?i)^[^<]*\b(?:code|agent|ai)\s*<(?:noreply|no-reply)@"),
+            v(&["<no-reply@", "<noreply@"])
+        );
+        assert_eq!(lits(r"a[bc]d"), v(&["abd", "acd"]));
+        // Past sixteen texts the product stops, and the parts are kept.
+        assert_eq!(
+            lits(r"(?:a|b|c|d|e)(?:f|g|h|i)(?:j|l)\d(?:mnop|qrtu)"),
+            v(&["mnop", "qrtu"])
+        );
+        assert_eq!(
+            lits(r"(?:aa|bb|cc|dd|ee)(?:ff|gg|hh|ii)(?:jj|ll)"),
+            v(&["ffjj", "ffll", "ggjj", "ggll", "hhjj", "hhll", "iijj", "iill"])
         );
         // `k` and `s` under (?i) match KELVIN SIGN and LONG S: never kept.
         assert_eq!(lits(r"(?i)jetbrains-ai\[bot\]"), v(&["jetbrain"]));

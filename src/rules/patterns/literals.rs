@@ -129,10 +129,16 @@ fn sets_case_insensitive(ast: &regex_syntax::ast::Ast) -> bool {
     }
 }
 
+/// Most texts a sub-pattern's finite language is followed through (a
+/// concatenation multiplies its parts': `<(?:noreply|no-reply)@` is
+/// `<noreply@` or `<no-reply@`, far more selective than its parts alone).
+const MAX_ALTS: usize = 16;
+
 /// What a sub-pattern says about the literals of its matches.
 struct Literals {
-    /// Every match is exactly this text (lowercased).
-    exact: Option<String>,
+    /// Every match is exactly one of these texts (lowercased): the
+    /// sub-pattern's language, when it is small and finite.
+    alts: Option<Vec<String>>,
     /// Every match contains one of these (the most selective set known).
     req: Option<Vec<String>>,
     /// Every set known of which every match contains a member.
@@ -142,21 +148,29 @@ struct Literals {
 impl Literals {
     fn none() -> Literals {
         Literals {
-            exact: None,
+            alts: None,
             req: None,
             all: Vec::new(),
         }
     }
 
     fn exact(s: String) -> Literals {
+        Literals::finite(vec![s])
+    }
+
+    /// A sub-pattern that matches exactly one of `texts`.
+    fn finite(mut texts: Vec<String>) -> Literals {
+        texts.sort_unstable();
+        texts.dedup();
+        let usable = !texts.is_empty() && texts.iter().all(|t| !t.is_empty());
         Literals {
-            req: (!s.is_empty()).then(|| vec![s.clone()]),
-            all: if s.is_empty() {
-                Vec::new()
+            req: usable.then(|| texts.clone()),
+            all: if usable {
+                vec![texts.clone()]
             } else {
-                vec![vec![s.clone()]]
+                Vec::new()
             },
-            exact: Some(s),
+            alts: Some(texts),
         }
     }
 
@@ -188,13 +202,7 @@ impl Literals {
                 _ => return Literals::none(),
             }
         }
-        set.sort_unstable();
-        set.dedup();
-        Literals {
-            exact: None,
-            req: Some(set.clone()),
-            all: vec![set],
-        }
+        Literals::finite(set)
     }
 
     fn of(ast: &regex_syntax::ast::Ast, ci: bool) -> Literals {
@@ -221,7 +229,7 @@ impl Literals {
                 }
                 let inner = Literals::of(&r.ast, ci);
                 Literals {
-                    exact: None,
+                    alts: None,
                     req: inner.req,
                     all: inner.all,
                 }
@@ -229,25 +237,52 @@ impl Literals {
             Ast::Group(g) => Literals::of(&g.ast, ci),
             Ast::Alternation(a) => {
                 let mut all: Vec<String> = Vec::new();
+                // The branches' languages, while every one is finite.
+                let mut alts: Option<Vec<String>> = Some(Vec::new());
                 for b in &a.asts {
-                    match Literals::of(b, ci).req {
+                    let l = Literals::of(b, ci);
+                    alts = match (alts, l.alts) {
+                        (Some(mut acc), Some(v)) if acc.len() + v.len() <= MAX_ALTS => {
+                            acc.extend(v);
+                            Some(acc)
+                        }
+                        _ => None,
+                    };
+                    match l.req {
                         Some(v) => all.extend(v),
                         None => return Literals::none(),
                     }
                 }
+                if let Some(texts) = alts {
+                    return Literals::finite(texts);
+                }
                 all.sort_unstable();
                 all.dedup();
                 Literals {
-                    exact: None,
+                    alts: None,
                     req: Some(all.clone()),
                     all: vec![all],
                 }
             }
             Ast::Concat(c) => {
-                let mut run = String::new();
+                // The texts the children since the last break spell, one
+                // of which every match holds there (a product of their
+                // finite languages).
+                let mut run: Vec<String> = vec![String::new()];
                 let mut whole = true;
                 let mut best: Option<Vec<String>> = None;
                 let mut all: Vec<Vec<String>> = Vec::new();
+                let flush = |run: &mut Vec<String>,
+                             best: &mut Option<Vec<String>>,
+                             all: &mut Vec<Vec<String>>| {
+                    let mut texts = std::mem::replace(run, vec![String::new()]);
+                    if texts.iter().all(|t| !t.is_empty()) {
+                        texts.sort_unstable();
+                        texts.dedup();
+                        all.push(texts.clone());
+                        better(best, texts);
+                    }
+                };
                 for child in &c.asts {
                     // A literal character extends the run without a
                     // sub-result (most of a pattern is literals).
@@ -255,21 +290,30 @@ impl Literals {
                         Ast::Flags(_) | Ast::Empty(_) => continue,
                         Ast::Literal(lit) => match Literals::char(lit.c, ci) {
                             Some(c) => {
-                                run.push(c);
+                                run.iter_mut().for_each(|t| t.push(c));
                                 continue;
                             }
                             None => Literals::none(),
                         },
                         _ => Literals::of(child, ci),
                     };
-                    match l.exact {
-                        Some(s) => run.push_str(&s),
-                        None => {
+                    match l.alts {
+                        Some(v) if run.len() * v.len() <= MAX_ALTS => {
+                            run = run
+                                .iter()
+                                .flat_map(|a| v.iter().map(move |b| format!("{a}{b}")))
+                                .collect();
+                        }
+                        // Too many to multiply: the run so far is kept, and
+                        // a new one starts from this child's texts.
+                        Some(v) if v.len() <= MAX_ALTS => {
                             whole = false;
-                            if !run.is_empty() {
-                                all.push(vec![run.clone()]);
-                                better(&mut best, vec![std::mem::take(&mut run)]);
-                            }
+                            flush(&mut run, &mut best, &mut all);
+                            run = v;
+                        }
+                        _ => {
+                            whole = false;
+                            flush(&mut run, &mut best, &mut all);
                             if let Some(r) = l.req {
                                 better(&mut best, r);
                             }
@@ -278,14 +322,11 @@ impl Literals {
                     }
                 }
                 if whole {
-                    return Literals::exact(run);
+                    return Literals::finite(run);
                 }
-                if !run.is_empty() {
-                    all.push(vec![run.clone()]);
-                    better(&mut best, vec![run]);
-                }
+                flush(&mut run, &mut best, &mut all);
                 Literals {
-                    exact: None,
+                    alts: None,
                     req: best,
                     all,
                 }
