@@ -305,8 +305,9 @@ impl Literals {
                                 .collect();
                         }
                         // Too many to multiply: the run so far is kept, and
-                        // a new one starts from this child's texts.
-                        Some(v) if v.len() <= MAX_ALTS => {
+                        // a new one starts from this child's texts (a
+                        // finite language is never more than MAX_ALTS).
+                        Some(v) => {
                             whole = false;
                             flush(&mut run, &mut best, &mut all);
                             run = v;
