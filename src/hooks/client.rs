@@ -99,6 +99,12 @@ fn commit_msg_once(file: &Path, global: &Global, autofix: bool) -> Result<Exit> 
             file.display()
         );
     }
+    // The hook's process ends here, and the compiled policy (automata,
+    // regex caches) and the repository handle go back to the system with it:
+    // freeing them one by one first cost about a sixth of the hook.
+    std::mem::forget(run);
+    std::mem::forget(policy);
+    std::mem::forget(repo);
     Ok(exit)
 }
 
@@ -131,6 +137,8 @@ pub(crate) fn pre_commit(global: &Global) -> Result<Exit> {
     if exit == Exit::Violated {
         eprintln!("policy-check: pre-commit: the commit was stopped; fix the staged files and commit again");
     }
+    // As in commit-msg: the process ends here and returns these whole.
+    std::mem::forget((policy, repo, change));
     Ok(exit)
 }
 
