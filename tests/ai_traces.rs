@@ -1514,3 +1514,45 @@ fn agent_replies_task_markers_and_agent_apps() {
         ],
     );
 }
+
+/// Held-out round 27 (coder/mux, Coder's app for coding agents): its
+/// attribution footer and hidden attribution line, its own identities, the
+/// agent identity its documentation recommends (`yourname+ai@…`), and
+/// Coder's Blink agent. A router called mux, a `+ai-…` mailbox and a robot
+/// opening a subject are not AI.
+#[test]
+fn mux_attribution_and_agent_identities() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let jane = "Jane Doe <jane@example.com>";
+    assert_cases(
+        &repo,
+        &[
+            (
+                jane,
+                "feat: keybinds\n\n---\n\n_Generated with `mux` • Model: `anthropic:claude-opus-4-5` • Thinking:\n`high` • Cost: `$3.64`_\n",
+                "mux",
+            ),
+            (jane, "fix: cache\n\n_Generated with `cmux`_\n", "mux"),
+            (
+                jane,
+                "fix: cache\n\n<!-- mux-attribution: model=openai:gpt-5.3-codex thinking=xhigh -->\n",
+                "mux",
+            ),
+            (jane, "docs: setup\n\nCo-authored-by: Mux <noreply@coder.com>\n", "mux"),
+            ("Ammar <ammar+ai@ammar.io>", "refactor: split the store\n", "an AI tool"),
+            (
+                "blink-so[bot] <211532188+blink-so[bot]@users.noreply.github.com>",
+                "fix: lint\n",
+                "Blink",
+            ),
+        ],
+        &[
+            (jane, "feat: routes\n\nRoutes generated with mux.NewRouter() as before.\n"),
+            (jane, "Generated with muxer v2\n"),
+            ("Jane Doe <jane+ai-news@example.com>", "docs: newsletter\n"),
+            (jane, "🤖 Style bot (#2935)\n"),
+            ("Jane Doe <jane@coder.com>", "fix: ssh host\n"),
+        ],
+    );
+}
