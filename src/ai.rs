@@ -946,13 +946,30 @@ impl Detector {
                         continue;
                     }
                 }
-                if let Some(i) = self.named_first(self.body.matches(&self.sigs, line)) {
+                // A line written with literal `\n` escapes holds several
+                // lines, a footer among them (`…\n\n---\n\n_Generated with
+                // `mux` • …`): each is read as a line of its own.
+                let body_match = self
+                    .named_first(self.body.matches(&self.sigs, line))
+                    .map(|i| (i, line))
+                    .or_else(|| {
+                        line.contains("\\n")
+                            .then(|| {
+                                line.split("\\n").find_map(|part| {
+                                    let i =
+                                        self.named_first(self.body.matches(&self.sigs, part))?;
+                                    Some((i, part))
+                                })
+                            })
+                            .flatten()
+                    });
+                if let Some((i, text)) = body_match {
                     out.push(self.line_signal(
                         i,
-                        line,
+                        text,
                         Seen::Body {
                             line: no,
-                            text: line.to_string(),
+                            text: text.to_string(),
                         },
                     ));
                     continue;
