@@ -1556,3 +1556,81 @@ fn mux_attribution_and_agent_identities() {
         ],
     );
 }
+
+/// Held-out round 27, the other histories: Claude's co-author line with its
+/// closing `>` lost (deer-flow), a model's id as Claude's mailbox
+/// (Peekaboo), Kiro's footer and a bare `AI:` disclosure (OpenSpec), Letta
+/// Code's identities and footer (letta-code), a subject tag naming the model
+/// (rivet), a footer after literal `\n` escapes (mux), Graphite's reviewer
+/// as co-author. `AI:` opening a line that discloses nothing, Graphite's app
+/// authoring a merge, a tag naming a tool alone are not AI.
+#[test]
+fn cut_co_authors_model_mailboxes_kiro_footers_and_bare_ai_trailers() {
+    let sb = Sandbox::new();
+    let repo = no_ai_repo(&sb);
+    let jane = "Jane Doe <jane@example.com>";
+    assert_cases(
+        &repo,
+        &[
+            (
+                jane,
+                "fix: lint\n\nCo-Authored-By: Claude <noreply@anthropic.com\n",
+                "Claude",
+            ),
+            (
+                jane,
+                "fix: state\n\nCo-authored-by: Previous Claude session <claude-3-5-sonnet@anthropic.com>\n",
+                "Claude",
+            ),
+            (
+                jane,
+                "docs: specs\n\nGenerated with Kiro CLI using Claude Opus 4.6\n",
+                "Kiro",
+            ),
+            (jane, "feat: archive\n\nAI: agentic\n", "an AI tool"),
+            (
+                jane,
+                "perf: batch reads\n\nCo-authored-by: Letta <noreply@letta.com>\n",
+                "Letta",
+            ),
+            (
+                "Overlord <agents+overlord@letta.com>",
+                "fix: retry the sync\n",
+                "Letta",
+            ),
+            (jane, "fix: slack\n\nWritten by Cameron ◯ Letta Code\n", "Letta"),
+            (
+                jane,
+                "[SLOP(claude-opus-4-8-high)] perf(universaldb): batch reads\n",
+                "Claude",
+            ),
+            (
+                jane,
+                "docs(blog): add a post (#5350)\n\n* [SLOP(claude-fable-5)] docs(blog): add a post\n",
+                "Claude",
+            ),
+            (
+                jane,
+                "feat: workflow args\n\nAdds args parsing.\\n\\n---\\n\\n_Generated with `mux` • Model: `openai:gpt-5.5`_\n",
+                "mux",
+            ),
+            (
+                jane,
+                "fix: typo\n\nCo-authored-by: graphite-app[bot] <96075541+graphite-app[bot]@users.noreply.github.com>\n",
+                "Graphite",
+            ),
+        ],
+        &[
+            (jane, "fix: reopen\n\nAI: simplify\n"),
+            (jane, "fix: regex\n\nAI: no AI, just a simple replace.\n"),
+            (jane, "docs: api\n\nCo-authored-by: Claude <claude-team@anthropic.com>\n"),
+            (
+                "graphite-app[bot] <96075541+graphite-app[bot]@users.noreply.github.com>",
+                "chore: merge stack\n",
+            ),
+            (jane, "[copilot] restrict search to the specs folder (#7652)\n"),
+            (jane, "docs: models\n\n- [gpt-4o-mini] 128k context\n"),
+            ("Jane Doe <jane@letta.com>", "fix: sync\n"),
+        ],
+    );
+}
