@@ -1619,6 +1619,18 @@ fn cut_co_authors_model_mailboxes_kiro_footers_and_bare_ai_trailers() {
                 "fix: typo\n\nCo-authored-by: graphite-app[bot] <96075541+graphite-app[bot]@users.noreply.github.com>\n",
                 "Graphite",
             ),
+            // held-out round 28 (a49, a50)
+            (
+                "Vorflux AI <249966464+vorflux[bot]@users.noreply.github.com>",
+                "fix: search\n",
+                "Vorflux",
+            ),
+            (
+                jane,
+                "fix: tests\n\nCo-authored-by: kaizen-bot[bot] <150987473+kaizen-bot[bot]@users.noreply.github.com>\n",
+                "Kaizen",
+            ),
+            ("Open SWE <open-swe@langchain.dev>", "feat: oauth\n", "Open-SWE"),
         ],
         &[
             (jane, "fix: reopen\n\nAI: simplify\n"),
@@ -1630,6 +1642,7 @@ fn cut_co_authors_model_mailboxes_kiro_footers_and_bare_ai_trailers() {
             ),
             (jane, "[copilot] restrict search to the specs folder (#7652)\n"),
             (jane, "docs: models\n\n- [gpt-4o-mini] 128k context\n"),
+            ("Open Source Team <oss@example.com>", "chore: release\n"),
             ("Jane Doe <jane@letta.com>", "fix: sync\n"),
         ],
     );
