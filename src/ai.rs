@@ -949,19 +949,12 @@ impl Detector {
                 // A line written with literal `\n` escapes holds several
                 // lines, a footer among them (`…\n\n---\n\n_Generated with
                 // `mux` • …`): each is read as a line of its own.
-                let body_match = self
-                    .named_first(self.body.matches(&self.sigs, line))
-                    .map(|i| (i, line))
-                    .or_else(|| {
-                        line.contains("\\n")
-                            .then(|| {
-                                line.split("\\n").find_map(|part| {
-                                    let i =
-                                        self.named_first(self.body.matches(&self.sigs, part))?;
-                                    Some((i, part))
-                                })
-                            })
-                            .flatten()
+                let parts = line.contains("\\n").then(|| line.split("\\n"));
+                let body_match = std::iter::once(line)
+                    .chain(parts.into_iter().flatten())
+                    .find_map(|text| {
+                        let i = self.named_first(self.body.matches(&self.sigs, text))?;
+                        Some((i, text))
                     });
                 if let Some((i, text)) = body_match {
                     out.push(self.line_signal(

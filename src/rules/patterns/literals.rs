@@ -253,15 +253,14 @@ impl Literals {
                         None => return Literals::none(),
                     }
                 }
-                if let Some(texts) = alts {
-                    return Literals::finite(texts);
-                }
-                all.sort_unstable();
-                all.dedup();
-                Literals {
-                    alts: None,
-                    req: Some(all.clone()),
-                    all: vec![all],
+                match alts {
+                    Some(texts) => Literals::finite(texts),
+                    // One of the branches' required texts, whatever the
+                    // branches' languages.
+                    None => Literals {
+                        alts: None,
+                        ..Literals::finite(all)
+                    },
                 }
             }
             Ast::Concat(c) => {
@@ -275,10 +274,8 @@ impl Literals {
                 let flush = |run: &mut Vec<String>,
                              best: &mut Option<Vec<String>>,
                              all: &mut Vec<Vec<String>>| {
-                    let mut texts = std::mem::replace(run, vec![String::new()]);
-                    if texts.iter().all(|t| !t.is_empty()) {
-                        texts.sort_unstable();
-                        texts.dedup();
+                    let texts = std::mem::replace(run, vec![String::new()]);
+                    if let Some(texts) = Literals::finite(texts).req {
                         all.push(texts.clone());
                         better(best, texts);
                     }
