@@ -867,7 +867,7 @@ impl Detector {
             // prose above it and no blank line between).
             let mut seen_lines: HashSet<u32> = HashSet::new();
             for t in &msg.trailers {
-                if let Some(s) = self.trailer_signal(t) {
+                if let Some(s) = self.trailer_signal(t).or_else(|| self.agent_key_signal(t)) {
                     seen_lines.insert(t.line);
                     out.push(s);
                 }
@@ -1037,7 +1037,9 @@ impl Detector {
                 }
                 let mut s = self.signal(i, &t.value, seen());
                 if !sig.disclosure {
-                    // Agent metadata that names no tool (`Agent-Id:`).
+                    // Agent metadata: it may name the tool (`AI-Agent:
+                    // codex`) or not (`Agent-Id: 7f3c…`).
+                    s.tool = self.tool_by_name(v).or_else(|| self.family_tool(v));
                     return Some(s);
                 }
                 s.disclosure = true;
@@ -1075,31 +1077,65 @@ impl Detector {
             return Some(self.signal(i, &t.value, seen()));
         }
         if AUTHORSHIP_KEYS.contains(&key.as_str()) || key.ends_with("-by") {
-            if let Some(i) = self.named_first(self.ai_identity.matches(&self.sigs, &t.value)) {
+            // `Co-authored-by: OpenHands openhands@openhands.dev`: an address
+            // written without its brackets is read as if it had them.
+            let bracketed = bare_address(&t.value);
+            let value = bracketed.as_deref().unwrap_or(&t.value);
+            if let Some(i) = self.named_first(self.ai_identity.matches(&self.sigs, value)) {
                 let mut s = self.signal(i, &t.value, seen());
                 s.identity_match = true;
                 return Some(s);
             }
             // `Implemented-by: Claude Sonnet`, `Co-authored-by: GitHub
             // Copilot <…>`: a tool's or a model's name where a person's stands.
-            // Without a well-formed address, the name is what comes before
-            // one or before a comma (`Gemini, your friendly code agent.`).
-            let name = value_name(t.value.trim());
-            if name.split_whitespace().count() <= 6 {
-                if let Some(tool) = self.tool_named(&name, true) {
-                    return Some(Signal {
-                        model: self.family_tool(&name).map(|_| model_text(&name)),
-                        tool: Some(tool),
-                        agentic: false,
-                        disclosure: false,
-                        identity_match: true,
-                        prose: false,
-                        seen: seen(),
-                    });
-                }
+            if let Some(s) = self.tool_in_name(t, true, seen()) {
+                return Some(s);
             }
         }
         None
+    }
+
+    /// `Coding-Agent: Claude Code`, `Agent: codex-desktop`: a key whose
+    /// last word is `agent` (not a browser's `User-Agent`), whose value is
+    /// a tool's or a model's name: the agent that did the work. And
+    /// `Made-with: Grok`: what the commit was made with.
+    fn agent_key_signal(&self, t: &Trailer) -> Option<Signal> {
+        let key = t.key.to_ascii_lowercase();
+        let last = key.rsplit('-').next();
+        let with = last == Some("with") && key.contains('-');
+        if key == "user-agent" || !(last == Some("agent") || with) {
+            return None;
+        }
+        let seen = Seen::Trailer {
+            key: t.key.clone(),
+            value: t.value.clone(),
+            line: t.line,
+        };
+        let mut s = self.tool_in_name(t, false, seen)?;
+        s.agentic = true;
+        s.identity_match = false;
+        Some(s)
+    }
+
+    /// The signal of a trailer whose value is a tool's or a model's name
+    /// (`strict` as [`Self::tool_named`] takes it). Without a well-formed
+    /// address, the name is what comes before one or before a comma
+    /// (`Gemini, your friendly code agent.`).
+    fn tool_in_name(&self, t: &Trailer, strict: bool, seen: Seen) -> Option<Signal> {
+        let name = value_name(t.value.trim());
+        if name.split_whitespace().count() > 6 {
+            return None;
+        }
+        let tool = self.tool_named(&name, strict)?;
+        Some(Signal {
+            model: self.family_tool(&name).map(|_| model_text(&name)),
+            tool: Some(tool),
+            agentic: false,
+            disclosure: false,
+            identity_match: true,
+            prose: false,
+            seen,
+        })
     }
 
     /// The signal of a `Key: value` line outside git's trailer block, or of
@@ -1107,24 +1143,42 @@ impl Detector {
     /// command that leaked into the message).
     fn loose_signal(&self, line: &str, no: u32) -> Option<Signal> {
         const CO: &[u8] = b"co-authored-by:";
-        let (key, value) = match loose_trailer(line) {
-            Some(kv) => kv,
-            None => {
-                let at = line
-                    .as_bytes()
-                    .windows(CO.len())
-                    .position(|w| w.eq_ignore_ascii_case(CO))?;
-                ("Co-authored-by", line[at + CO.len()..].trim())
-            }
+        // `Assisted by: Cursor`: a key typed with blanks for hyphens is
+        // read as its trailer only when the value names a known tool, so
+        // `Reported by: Jane` or `Generated by: make dist` stay prose.
+        let (key, written, value) = match loose_trailer(line) {
+            Some((k, v)) => (k.to_string(), None, v),
+            None => match spaced_trailer(line) {
+                Some((k, v)) => (k.replace(' ', "-"), Some(k), v),
+                None => {
+                    let at = line
+                        .as_bytes()
+                        .windows(CO.len())
+                        .position(|w| w.eq_ignore_ascii_case(CO))?;
+                    (
+                        "Co-authored-by".to_string(),
+                        None,
+                        line[at + CO.len()..].trim(),
+                    )
+                }
+            },
         };
         let t = Trailer {
-            key: key.to_string(),
+            key,
             value: value.to_string(),
             line: no,
         };
-        let mut s = self.trailer_signal(&t)?;
+        // A list item or an indented line (`- cursor-agent: claude-…`)
+        // describes an agent; it is not this commit's metadata.
+        let listed = line.starts_with([' ', '\t', '*', '-']);
+        let mut s = self
+            .trailer_signal(&t)
+            .or_else(|| (!listed).then(|| self.agent_key_signal(&t))?)?;
+        if written.is_some() && !s.tool.as_ref().is_some_and(|t| self.tools.contains(t)) {
+            return None;
+        }
         s.seen = Seen::Line {
-            key: t.key,
+            key: written.map_or(t.key, str::to_string),
             value: t.value,
             line: no,
         };
@@ -1424,6 +1478,20 @@ fn via_tool(name: &str) -> Option<&str> {
 /// The name a `…-by:` trailer's value gives: the person's name of a
 /// well-formed `Name <email>`, or else what comes before an address or a
 /// comma (`Gemini, your friendly code agent.`).
+/// `Name name@host` (a co-author's address typed without its angle
+/// brackets) as `Name <name@host>`; None when the value has brackets or
+/// its last word is not an address.
+fn bare_address(v: &str) -> Option<String> {
+    let v = v.trim();
+    if v.contains(['<', '>']) {
+        return None;
+    }
+    let (name, addr) = v.rsplit_once(char::is_whitespace)?;
+    let (local, host) = addr.split_once('@')?;
+    let ok = !local.is_empty() && host.contains('.') && !name.trim().is_empty();
+    ok.then(|| format!("{} <{addr}>", name.trim()))
+}
+
 fn value_name(v: &str) -> String {
     Person::parse(v).map_or_else(
         || v.split(['<', ',']).next().unwrap_or(v).trim().to_string(),
@@ -1568,6 +1636,28 @@ fn loose_trailer(line: &str) -> Option<(&str, &str)> {
         && key.as_bytes()[0].is_ascii_alphanumeric()
         && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     ok.then(|| (key, l[colon + 1..].trim()))
+}
+
+/// A `Key by: value` line whose key is two or three words, the last `by`,
+/// separated by single blanks (`Assisted by: Cursor`, `Co-Authored By: …`):
+/// the key as written and the value.
+fn spaced_trailer(line: &str) -> Option<(&str, &str)> {
+    let mut l = line.trim_start();
+    if let Some(rest) = l.strip_prefix("* ").or_else(|| l.strip_prefix("- ")) {
+        l = rest.trim_start();
+    }
+    let colon = l.find(':')?;
+    let key = l[..colon].trim_end();
+    let words: Vec<&str> = key.split(' ').collect();
+    let ok = (2..=3).contains(&words.len())
+        && key.len() <= 40
+        && words.last().is_some_and(|w| w.eq_ignore_ascii_case("by"))
+        && words.iter().all(|w| {
+            w.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+                && w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    let value = l[colon + 1..].trim();
+    (ok && !value.is_empty()).then_some((key, value))
 }
 
 fn distinct_tools<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
