@@ -867,7 +867,11 @@ impl Detector {
             // prose above it and no blank line between).
             let mut seen_lines: HashSet<u32> = HashSet::new();
             for t in &msg.trailers {
-                if let Some(s) = self.trailer_signal(t).or_else(|| self.agent_key_signal(t)) {
+                let found = self
+                    .trailer_signal(t)
+                    .or_else(|| self.agent_key_signal(t))
+                    .or_else(|| self.ai_metadata_signal(t));
+                if let Some(s) = found {
                     seen_lines.insert(t.line);
                     out.push(s);
                 }
@@ -1091,8 +1095,73 @@ impl Detector {
             if let Some(s) = self.tool_in_name(t, true, seen()) {
                 return Some(s);
             }
+            // `Co-Authored-By: Claude MPM <https://github.com/…/claude-mpm>`:
+            // a web address where a person's mailbox stands, and a tool
+            // named in it or in the name.
+            if let Some(tool) = self.tool_at_url(&t.value) {
+                return Some(Signal {
+                    model: None,
+                    tool: Some(tool),
+                    agentic: false,
+                    disclosure: false,
+                    identity_match: true,
+                    prose: false,
+                    seen: seen(),
+                });
+            }
         }
         None
+    }
+
+    /// The tool of a `Name <https://…>` value: the first word of the name or
+    /// of the address that is a known tool's name.
+    fn tool_at_url(&self, value: &str) -> Option<String> {
+        let (name, rest) = value.split_once('<')?;
+        let url = rest.trim_start().split('>').next()?;
+        let lower = url.to_ascii_lowercase();
+        if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+            return None;
+        }
+        let name = name.to_ascii_lowercase();
+        let t = name
+            .split(|c: char| !c.is_alphanumeric())
+            .chain(lower.split(|c: char| !c.is_ascii_alphanumeric()))
+            .filter_map(|w| self.tool_index.get(w).copied())
+            .min()?;
+        Some(self.tools[t].clone())
+    }
+
+    /// `X-AI-Model: claude-opus-4-8`, `AI-Tokens-Out: 42792`: a trailer of
+    /// git's block whose key names AI metadata (`ai` or `llm` beside
+    /// `model`, `tokens`, `provider`, `cost`, `usage` or `session`).
+    fn ai_metadata_signal(&self, t: &Trailer) -> Option<Signal> {
+        const WHAT: &[&str] = &[
+            "model", "models", "tokens", "provider", "cost", "usage", "session",
+        ];
+        let key = t.key.to_ascii_lowercase();
+        let words: Vec<&str> = key.split('-').collect();
+        let ai = words.iter().any(|w| *w == "ai" || *w == "llm");
+        if !ai || !words.iter().any(|w| WHAT.contains(w)) {
+            return None;
+        }
+        let v = t.value.trim();
+        if v.is_empty() || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n)) || is_placeholder(v) {
+            return None;
+        }
+        let family = self.family_tool(v);
+        Some(Signal {
+            model: family.as_ref().map(|_| model_text(v)),
+            tool: self.tool_by_name(v).or(family),
+            agentic: false,
+            disclosure: false,
+            identity_match: false,
+            prose: false,
+            seen: Seen::Trailer {
+                key: t.key.clone(),
+                value: t.value.clone(),
+                line: t.line,
+            },
+        })
     }
 
     /// `Coding-Agent: Claude Code`, `Agent: codex-desktop`: a key whose
