@@ -1088,6 +1088,11 @@ impl Detector {
             if let Some(i) = self.named_first(self.ai_identity.matches(&self.sigs, value)) {
                 let mut s = self.signal(i, &t.value, seen());
                 s.identity_match = true;
+                if s.tool.is_none() {
+                    // A generic shape (`Gemini, your friendly … code agent.`):
+                    // the name may still say which tool.
+                    s.tool = self.tool_named(&value_name(value), true);
+                }
                 return Some(s);
             }
             // `Implemented-by: Claude Sonnet`, `Co-authored-by: GitHub
