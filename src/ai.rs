@@ -188,6 +188,15 @@ pub(crate) enum Seen {
 }
 
 impl Seen {
+    /// Where a trailer of git's block was seen.
+    fn trailer(t: &Trailer) -> Seen {
+        Seen::Trailer {
+            key: t.key.clone(),
+            value: t.value.clone(),
+            line: t.line,
+        }
+    }
+
     /// The message line, for trailers, footers and the subject.
     pub(crate) fn line(&self) -> Option<u32> {
         match self {
@@ -1017,11 +1026,7 @@ impl Detector {
     /// The signal a trailer carries, if any.
     fn trailer_signal(&self, t: &Trailer) -> Option<Signal> {
         let key = t.key.to_ascii_lowercase();
-        let seen = || Seen::Trailer {
-            key: t.key.clone(),
-            value: t.value.clone(),
-            line: t.line,
-        };
+        let seen = || Seen::trailer(t);
         for &i in self.trailer.get(&key).into_iter().flatten() {
             let sig = &self.sigs[i];
             if !sig.holds(&t.value) {
@@ -1104,22 +1109,14 @@ impl Detector {
             // a web address where a person's mailbox stands, and a tool
             // named in it or in the name.
             if let Some(tool) = self.tool_at_url(&t.value) {
-                return Some(Signal {
-                    model: None,
-                    tool: Some(tool),
-                    agentic: false,
-                    disclosure: false,
-                    identity_match: true,
-                    prose: false,
-                    seen: seen(),
-                });
+                return Some(named_signal(tool, None, seen()));
             }
         }
         None
     }
 
-    /// The tool of a `Name <https://…>` value: the first word of the name or
-    /// of the address that is a known tool's name.
+    /// The tool of a `Name <https://…>` value: of the known tools that a
+    /// word of the name or of the address names, the first in table order.
     fn tool_at_url(&self, value: &str) -> Option<String> {
         let (name, rest) = value.split_once('<')?;
         let url = rest.trim_start().split('>').next()?;
@@ -1161,11 +1158,7 @@ impl Detector {
             disclosure: false,
             identity_match: false,
             prose: false,
-            seen: Seen::Trailer {
-                key: t.key.clone(),
-                value: t.value.clone(),
-                line: t.line,
-            },
+            seen: Seen::trailer(t),
         })
     }
 
@@ -1180,12 +1173,7 @@ impl Detector {
         if key == "user-agent" || !(last == Some("agent") || with) {
             return None;
         }
-        let seen = Seen::Trailer {
-            key: t.key.clone(),
-            value: t.value.clone(),
-            line: t.line,
-        };
-        let mut s = self.tool_in_name(t, false, seen)?;
+        let mut s = self.tool_in_name(t, false, Seen::trailer(t))?;
         s.agentic = true;
         s.identity_match = false;
         Some(s)
@@ -1201,15 +1189,8 @@ impl Detector {
             return None;
         }
         let tool = self.tool_named(&name, strict)?;
-        Some(Signal {
-            model: self.family_tool(&name).map(|_| model_text(&name)),
-            tool: Some(tool),
-            agentic: false,
-            disclosure: false,
-            identity_match: true,
-            prose: false,
-            seen,
-        })
+        let model = self.family_tool(&name).map(|_| model_text(&name));
+        Some(named_signal(tool, model, seen))
     }
 
     /// The signal of a `Key: value` line outside git's trailer block, or of
@@ -1549,9 +1530,6 @@ fn via_tool(name: &str) -> Option<&str> {
     (at > 0 && (1..=3).contains(&n)).then_some(tool)
 }
 
-/// The name a `…-by:` trailer's value gives: the person's name of a
-/// well-formed `Name <email>`, or else what comes before an address or a
-/// comma (`Gemini, your friendly code agent.`).
 /// `Name name@host` (a co-author's address typed without its angle
 /// brackets) as `Name <name@host>`; None when the value has brackets or
 /// its last word is not an address.
@@ -1566,6 +1544,9 @@ fn bare_address(v: &str) -> Option<String> {
     ok.then(|| format!("{} <{addr}>", name.trim()))
 }
 
+/// The name a `…-by:` trailer's value gives: the person's name of a
+/// well-formed `Name <email>`, or else what comes before an address or a
+/// comma (`Gemini, your friendly code agent.`).
 fn value_name(v: &str) -> String {
     Person::parse(v).map_or_else(
         || v.split(['<', ',']).next().unwrap_or(v).trim().to_string(),
@@ -1699,10 +1680,7 @@ fn title_continuation(text: &str) -> Vec<(u32, &str)> {
 /// letters, digits and `-`, optional blanks, `:`), read anywhere in the
 /// message; leading blanks and a list marker (`* `, `- `) are skipped.
 fn loose_trailer(line: &str) -> Option<(&str, &str)> {
-    let mut l = line.trim_start();
-    if let Some(rest) = l.strip_prefix("* ").or_else(|| l.strip_prefix("- ")) {
-        l = rest.trim_start();
-    }
+    let l = unlisted(line);
     let colon = l.find(':')?;
     let key = l[..colon].trim_end();
     let ok = !key.is_empty()
@@ -1716,15 +1694,14 @@ fn loose_trailer(line: &str) -> Option<(&str, &str)> {
 /// separated by single blanks (`Assisted by: Cursor`, `Co-Authored By: …`):
 /// the key as written and the value.
 fn spaced_trailer(line: &str) -> Option<(&str, &str)> {
-    let mut l = line.trim_start();
-    if let Some(rest) = l.strip_prefix("* ").or_else(|| l.strip_prefix("- ")) {
-        l = rest.trim_start();
-    }
+    let l = unlisted(line);
     let colon = l.find(':')?;
     let key = l[..colon].trim_end();
+    if key.len() > 40 {
+        return None;
+    }
     let words: Vec<&str> = key.split(' ').collect();
     let ok = (2..=3).contains(&words.len())
-        && key.len() <= 40
         && words.last().is_some_and(|w| w.eq_ignore_ascii_case("by"))
         && words.iter().all(|w| {
             w.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
@@ -1732,6 +1709,29 @@ fn spaced_trailer(line: &str) -> Option<(&str, &str)> {
         });
     let value = l[colon + 1..].trim();
     (ok && !value.is_empty()).then_some((key, value))
+}
+
+/// A line without its leading blanks and list marker (`* `, `- `).
+fn unlisted(line: &str) -> &str {
+    let l = line.trim_start();
+    match l.strip_prefix("* ").or_else(|| l.strip_prefix("- ")) {
+        Some(rest) => rest.trim_start(),
+        None => l,
+    }
+}
+
+/// A signal that a tool's name (or a model's) stands where a person's
+/// would: a co-author, a `…-by:` trailer, an agent's key.
+fn named_signal(tool: String, model: Option<String>, seen: Seen) -> Signal {
+    Signal {
+        model,
+        tool: Some(tool),
+        agentic: false,
+        disclosure: false,
+        identity_match: true,
+        prose: false,
+        seen,
+    }
 }
 
 fn distinct_tools<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
