@@ -1730,6 +1730,10 @@ fn spaced_disclosure_keys_and_agent_keys() {
                 "fix: routing\n\nCo-authored-by: Polymorphic Agent Framework <polly@omninode.example>\n",
                 "an AI tool",
             ),
+            // held-out round 32 (a57)
+            ("AI Developer <238524843+example-bot@users.noreply.github.com>", "feat: queue\n", "an AI tool"),
+            ("Crawfish (via Soju06) <crawfish@openclaw.local>", "fix: retry\n", "OpenClaw"),
+            ("Codex Package Verifier <codex-package-verifier@localhost>", "test: wheel\n", "Codex"),
         ],
         &[
             (jane, "fix: crash\n\nReported by: Jane Roe\n"),
@@ -1750,6 +1754,8 @@ fn spaced_disclosure_keys_and_agent_keys() {
             ),
             (jane, "build: docs\n\nBuilt-with: Rust 1.92\n"),
             (jane, "feat: gateway\n\nDocuments the X-AI-Model header.\n"),
+            ("Jane Doe, AI Developer <jane@example.com>", "docs: roles\n"),
+            ("Jane Doe <codex@localhost>", "chore: local\n"),
             (jane, "docs: credits\n\nCo-authored-by: AgentScope Team <team@agentscope.example>\n"),
             (jane, "ci: agents\n\nCo-authored-by: Build Agent <build@example.com>\n"),
             (jane, "Remove AI-generated changes from the changelog\n"),
