@@ -876,11 +876,7 @@ impl Detector {
             // prose above it and no blank line between).
             let mut seen_lines: HashSet<u32> = HashSet::new();
             for t in &msg.trailers {
-                let found = self
-                    .trailer_signal(t)
-                    .or_else(|| self.agent_key_signal(t))
-                    .or_else(|| self.ai_metadata_signal(t));
-                if let Some(s) = found {
+                if let Some(s) = self.trailer_signal(t, Place::Block) {
                     seen_lines.insert(t.line);
                     out.push(s);
                 }
@@ -1023,8 +1019,10 @@ impl Detector {
         out
     }
 
-    /// The signal a trailer carries, if any.
-    fn trailer_signal(&self, t: &Trailer) -> Option<Signal> {
+    /// The signal a trailer carries, if any, read where it stands: a key
+    /// that names an agent counts in git's block and on a line of its own,
+    /// not on a list item; AI metadata keys count in git's block only.
+    fn trailer_signal(&self, t: &Trailer, place: Place) -> Option<Signal> {
         let key = t.key.to_ascii_lowercase();
         let seen = || Seen::trailer(t);
         for &i in self.trailer.get(&key).into_iter().flatten() {
@@ -1038,10 +1036,7 @@ impl Detector {
                 // template's placeholder. A tool's own key is its trace
                 // whatever the value (`Claude-Escapes: 0`).
                 let v = t.value.trim();
-                if v.is_empty()
-                    || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n))
-                    || is_placeholder(v)
-                {
+                if declares_nothing(v) {
                     return None;
                 }
                 let mut s = self.signal(i, &t.value, seen());
@@ -1112,6 +1107,14 @@ impl Detector {
                 return Some(named_signal(tool, None, seen()));
             }
         }
+        if place != Place::Listed {
+            if let Some(s) = self.agent_key_signal(t, &key) {
+                return Some(s);
+            }
+        }
+        if place == Place::Block {
+            return self.ai_metadata_signal(t, &key);
+        }
         None
     }
 
@@ -1136,18 +1139,16 @@ impl Detector {
     /// `X-AI-Model: claude-opus-4-8`, `AI-Tokens-Out: 42792`: a trailer of
     /// git's block whose key names AI metadata (`ai` or `llm` beside
     /// `model`, `tokens`, `provider`, `cost`, `usage` or `session`).
-    fn ai_metadata_signal(&self, t: &Trailer) -> Option<Signal> {
+    fn ai_metadata_signal(&self, t: &Trailer, key: &str) -> Option<Signal> {
         const WHAT: &[&str] = &[
             "model", "models", "tokens", "provider", "cost", "usage", "session",
         ];
-        let key = t.key.to_ascii_lowercase();
-        let words: Vec<&str> = key.split('-').collect();
-        let ai = words.iter().any(|w| *w == "ai" || *w == "llm");
-        if !ai || !words.iter().any(|w| WHAT.contains(w)) {
+        let ai = key.split('-').any(|w| w == "ai" || w == "llm");
+        if !ai || !key.split('-').any(|w| WHAT.contains(&w)) {
             return None;
         }
         let v = t.value.trim();
-        if v.is_empty() || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n)) || is_placeholder(v) {
+        if declares_nothing(v) {
             return None;
         }
         let family = self.family_tool(v);
@@ -1166,8 +1167,7 @@ impl Detector {
     /// last word is `agent` (not a browser's `User-Agent`), whose value is
     /// a tool's or a model's name: the agent that did the work. And
     /// `Made-with: Grok`: what the commit was made with.
-    fn agent_key_signal(&self, t: &Trailer) -> Option<Signal> {
-        let key = t.key.to_ascii_lowercase();
+    fn agent_key_signal(&self, t: &Trailer, key: &str) -> Option<Signal> {
         let last = key.rsplit('-').next();
         let with = last == Some("with") && key.contains('-');
         if key == "user-agent" || !(last == Some("agent") || with) {
@@ -1225,10 +1225,11 @@ impl Detector {
         };
         // A list item or an indented line (`- cursor-agent: claude-…`)
         // describes an agent; it is not this commit's metadata.
-        let listed = line.starts_with([' ', '\t', '*', '-']);
-        let mut s = self
-            .trailer_signal(&t)
-            .or_else(|| (!listed).then(|| self.agent_key_signal(&t))?)?;
+        let place = match line.starts_with([' ', '\t', '*', '-']) {
+            true => Place::Listed,
+            false => Place::Line,
+        };
+        let mut s = self.trailer_signal(&t, place)?;
         if written.is_some() && !s.tool.as_ref().is_some_and(|t| self.tools.contains(t)) {
             return None;
         }
@@ -1709,6 +1710,23 @@ fn spaced_trailer(line: &str) -> Option<(&str, &str)> {
         });
     let value = l[colon + 1..].trim();
     (ok && !value.is_empty()).then_some((key, value))
+}
+
+/// Where a `Key: value` trailer stands in the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// In git's trailer block.
+    Block,
+    /// On a line of its own elsewhere in the message.
+    Line,
+    /// On a list item or an indented line: it may describe a product.
+    Listed,
+}
+
+/// A disclosure or metadata value that says nothing was used (`no`,
+/// `none`), or a template's placeholder, or nothing at all.
+fn declares_nothing(v: &str) -> bool {
+    v.is_empty() || NEGATIVE.iter().any(|n| v.eq_ignore_ascii_case(n)) || is_placeholder(v)
 }
 
 /// A line without its leading blanks and list marker (`* `, `- `).
